@@ -1,0 +1,34 @@
+import { compose } from '../shared/composition';
+import { AuthLogService } from '../shared/domain/auth-log';
+import { BillingService } from '../shared/domain/billing';
+import { ValidationError } from '../shared/domain/errors';
+import { httpHandler, tenantKey } from '../shared/http/handler';
+import { authLogsQuery, notificationsQuery, usageQuery } from '../shared/schemas';
+
+const app = compose();
+const logs = new AuthLogService({ logs: app.logStore, usage: app.logStore });
+const billing = new BillingService({ store: app.billingStore, clock: app.clock });
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** GET /v1/admin/auth-logs, /v1/admin/usage and /v1/admin/notifications (R23), and /v1/admin/billing (R26). */
+export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'admin'), log: app.log }, async (req) => {
+  const { principal } = req;
+  switch (req.route) {
+    case 'GET /v1/admin/usage':
+      return { status: 200, body: await logs.usage(principal, req.query(usageQuery).month) };
+    case 'GET /v1/admin/billing':
+      return { status: 200, body: await billing.forTenant(principal, req.query(usageQuery).month) };
+    case 'GET /v1/admin/notifications':
+      return { status: 200, body: await app.logStore.listNotifications(principal.tenantId, req.query(notificationsQuery)) };
+    default: {
+      const query = req.query(authLogsQuery);
+      const now = app.clock.now();
+      const to = query.to ?? new Date(now).toISOString();
+      const from = query.from ?? new Date(Date.parse(to) - 30 * DAY_MS).toISOString();
+      if (Date.parse(from) > Date.parse(to)) {
+        throw new ValidationError('The time range is empty', [{ pointer: '/from', detail: 'must not be after "to" (default: now)' }]);
+      }
+      return { status: 200, body: await logs.list(principal, { ...query, from, to }) };
+    }
+  }
+});

@@ -1,0 +1,15 @@
+import { compose } from '../shared/composition';
+import { httpHandler, tenantKey } from '../shared/http/handler';
+import { emptyBody, userIdSchema } from '../shared/schemas';
+
+const app = compose();
+const push = app.pushService();
+
+/**
+ * POST /v1/admin/users/{userId}/push-activations — a one-time activation code for the user's
+ * phone (R18), and its QR code. Shown once; only its hash is stored.
+ */
+export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'admin'), log: app.log }, async (req) => {
+  req.json(emptyBody);
+  return { status: 201, body: await push.issueActivation(req.principal, req.param('userId', userIdSchema)) };
+});

@@ -1,0 +1,11 @@
+import { compose } from '../shared/composition';
+import { httpHandler, operatorKey } from '../shared/http/handler';
+import { emptyBody } from '../shared/schemas';
+
+const app = compose();
+
+/** POST /v1/operator/signing-keys — rotate the assertion signing key; older keys stay in the JWKS (R4). */
+export const handler = httpHandler({ authenticate: operatorKey(app.config.operatorKeySha256), log: app.log }, async (req) => {
+  req.json(emptyBody);
+  return { status: 201, body: await app.signer.rotate() };
+});

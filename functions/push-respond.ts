@@ -1,0 +1,14 @@
+import { compose } from '../shared/composition';
+import { anyone, httpHandler } from '../shared/http/handler';
+import { pushRespondBody } from '../shared/schemas/push';
+
+const app = compose();
+const push = app.pushService();
+
+/**
+ * POST /v1/push/respond — the phone's answer to a push prompt (R9), signed with its device
+ * key. Public: the signature is the credential; a bad or stale one is refused and changes nothing.
+ */
+export const handler = httpHandler({ authenticate: anyone, log: app.log }, async (req) => {
+  return { status: 200, body: await push.respond(req.json(pushRespondBody)) };
+});

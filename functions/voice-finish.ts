@@ -1,0 +1,15 @@
+import { compose } from '../shared/composition';
+import { voiceStepSchema } from '../shared/voice/schemas';
+
+const app = compose();
+const recorder = app.voiceRecorder();
+
+/**
+ * The voice rollover's record step (invoked by the state machine): after each call, the call
+ * is added to the challenge's status; at the end, the challenge is approved or denied with an
+ * auth-log line per call, fatigue is counted and a fraud report handled (R7, R10–R14, R23).
+ * A payload of another shape fails the task (the state machine retries, then gives up).
+ */
+export async function handler(event: unknown): Promise<void> {
+  await recorder.record(voiceStepSchema.parse(event));
+}

@@ -1,0 +1,305 @@
+import { GetCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sha256Hex } from '../../domain/crypto';
+import type { Challenge, DenialReason, VoiceAttemptRecord } from '../../domain/types';
+import type { OtpStepUse } from '../../domain/otp/records';
+import type {
+  ApproveOutcome,
+  Audit,
+  ChallengeStore,
+  ConditionalOutcome,
+  CreateOutcome,
+  IdempotencyRecord,
+  PushChallengeStore,
+  VoiceChallengeStore,
+} from '../../ports';
+import { auditItems, type AuditTables } from './audit';
+import { stepUseItem } from './otp-store';
+import { transact } from './transact';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const ttlOf = (epochMs: number): number => Math.ceil(epochMs / 1000);
+const idempotencyPk = (tenantId: string, key: string): string => `idem#${tenantId}#${sha256Hex(key)}`;
+
+function toItem(c: Challenge): Record<string, unknown> {
+  return { pk: c.challengeId, ...c, ttl: ttlOf(c.expiresAt) };
+}
+
+function fromItem(item: Record<string, unknown> | undefined): Challenge | undefined {
+  if (!item || typeof item.challengeId !== 'string') return undefined;
+  const { pk: _pk, ttl: _ttl, ...challenge } = item;
+  return challenge as unknown as Challenge;
+}
+
+/** The last item of an approval (a code factor's time step) failed its condition: the step was used (R5). */
+const STEP_USED = Symbol('step used');
+
+/** The challenge is the tenant's, pending, unexpired and not locked (R1, R3, R27). */
+const OPEN = 'tenantId = :tenantId AND #status = :pending AND expiresAt > :now AND wrongAttempts < :maxWrong';
+
+function openValues(input: { tenantId: string; now: number; maxWrong: number }): Record<string, unknown> {
+  return { ':tenantId': input.tenantId, ':pending': 'pending', ':now': input.now, ':maxWrong': input.maxWrong };
+}
+
+/**
+ * Challenges in DynamoDB (R1–R3). Every state change is one transaction: a conditional update
+ * of the challenge plus its auth-log line and usage counts, so the table decides races (of
+ * twenty verifies with the right code exactly one meets `status = pending`, R2) and no approval
+ * exists without its log entry (R23). Reads are strongly consistent, and expiry is checked in
+ * every condition rather than left to TTL deletion (R1).
+ */
+export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore, PushChallengeStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly audit: AuditTables,
+    /** Where authenticator apps and hardware tokens live: their used time step is written with the approval (R5). */
+    private readonly tenantsTable?: string,
+  ) {}
+
+  async create(challenge: Challenge, audit: Audit, idempotency?: IdempotencyRecord): Promise<CreateOutcome> {
+    const effects = auditItems(this.audit, audit);
+    const items: TransactItem[] = [
+      { Put: { TableName: this.tableName, Item: toItem(challenge), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...effects.items,
+    ];
+    if (!idempotency) {
+      const outcome = await transact(this.db, items);
+      if (outcome.kind === 'done') return { kind: 'created' };
+      return { kind: 'throttled', by: effects.refusals[outcome.index - 1] ?? 'user_log_changed' };
+    }
+    const pk = idempotencyPk(idempotency.tenantId, idempotency.key);
+    const { key: _key, ...record } = idempotency;
+    const guard: TransactItem = {
+      Put: {
+        TableName: this.tableName,
+        Item: { pk, ...record, ttl: ttlOf(idempotency.expiresAt) },
+        // An expired record is gone even if TTL has not deleted it yet (R1's rule, applied here too).
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': challenge.createdAt },
+      },
+    };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const outcome = await transact(this.db, [guard, ...items]);
+      if (outcome.kind === 'done') return { kind: 'created' };
+      const refusal = outcome.index >= 2 ? effects.refusals[outcome.index - 2] : undefined;
+      if (refusal) return { kind: 'throttled', by: refusal };
+      const existing = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }));
+      if (existing.Item) return { kind: 'replayed', record: existing.Item as unknown as IdempotencyRecord };
+      await sleep(Math.random() * 20);
+    }
+    throw new Error('Idempotency record neither written nor readable');
+  }
+
+  async getIdempotency(tenantId: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: idempotencyPk(tenantId, key) }, ConsistentRead: true }),
+    );
+    return out.Item as IdempotencyRecord | undefined;
+  }
+
+  async get(challengeId: string): Promise<Challenge | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk: challengeId }, ConsistentRead: true }));
+    return fromItem(out.Item);
+  }
+
+  async approve(
+    input: { challengeId: string; tenantId: string; codeHash?: string; now: number; maxWrong: number; otp?: OtpStepUse },
+    audit: Audit,
+  ): Promise<ApproveOutcome> {
+    if (input.otp && !this.tenantsTable) throw new Error('A code-factor approval needs the tenants table');
+    // A code factor's challenge has no hash; its time step is compare-and-set in the same transaction (R5).
+    const stepUse = input.otp ? stepUseItem(this.tenantsTable as string, input.otp) : undefined;
+    const outcome = await this.run(
+      input.challengeId,
+      {
+        UpdateExpression: 'SET #status = :approved, approvedAt = :now REMOVE codeHash',
+        ConditionExpression: input.codeHash === undefined ? `${OPEN} AND attribute_not_exists(codeHash)` : `${OPEN} AND codeHash = :hash`,
+        ExpressionAttributeValues: { ...openValues(input), ':approved': 'approved', ...(input.codeHash === undefined ? {} : { ':hash': input.codeHash }) },
+      },
+      audit,
+      stepUse,
+    );
+    return outcome === STEP_USED ? { kind: 'step_used' } : outcome;
+  }
+
+  recordWrongCode(
+    input: { challengeId: string; tenantId: string; now: number; maxWrong: number; seenWrongAttempts: number },
+    audit: Audit,
+  ) {
+    return this.change(
+      input.challengeId,
+      {
+        UpdateExpression: 'SET wrongAttempts = :next',
+        ConditionExpression: `${OPEN} AND wrongAttempts = :seen`,
+        ExpressionAttributeValues: { ...openValues(input), ':seen': input.seenWrongAttempts, ':next': input.seenWrongAttempts + 1 },
+      },
+      audit,
+    );
+  }
+
+  replaceCode(
+    input: {
+      challengeId: string;
+      tenantId: string;
+      codeHash: string;
+      now: number;
+      expiresAt: number;
+      maxWrong: number;
+      maxSends: number;
+      sentBefore: number;
+    },
+    audit: Audit,
+  ) {
+    return this.change(
+      input.challengeId,
+      {
+        UpdateExpression: 'SET codeHash = :hash, expiresAt = :expiresAt, #ttl = :ttl, lastSentAt = :now, sends = sends + :one',
+        ConditionExpression: `${OPEN} AND sends < :maxSends AND lastSentAt <= :sentBefore`,
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ...openValues(input),
+          ':hash': input.codeHash,
+          ':expiresAt': input.expiresAt,
+          ':ttl': ttlOf(input.expiresAt),
+          ':one': 1,
+          ':maxSends': input.maxSends,
+          ':sentBefore': input.sentBefore,
+        },
+      },
+      audit,
+    );
+  }
+
+  async deny(input: { challengeId: string; reason: DenialReason }, audit: Audit): Promise<void> {
+    await this.change(
+      input.challengeId,
+      {
+        UpdateExpression: 'SET #status = :denied, denialReason = :reason REMOVE codeHash',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeValues: { ':denied': 'denied', ':reason': input.reason, ':pending': 'pending' },
+      },
+      audit,
+    );
+  }
+
+  recordAttempt(input: { challengeId: string; tenantId: string; attempt: VoiceAttemptRecord }): Promise<ConditionalOutcome> {
+    return this.change(
+      input.challengeId,
+      {
+        UpdateExpression: 'SET #voice.#attempts = list_append(#voice.#attempts, :attempt)',
+        ConditionExpression: 'tenantId = :tenantId AND #status = :pending AND size(#voice.#attempts) = :index',
+        ExpressionAttributeNames: { '#voice': 'voice', '#attempts': 'attempts' },
+        ExpressionAttributeValues: {
+          ':tenantId': input.tenantId,
+          ':pending': 'pending',
+          ':index': input.attempt.index,
+          ':attempt': [input.attempt],
+        },
+      },
+      [],
+    );
+  }
+
+  finish(
+    input: {
+      challengeId: string;
+      tenantId: string;
+      result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason };
+      attempts: readonly VoiceAttemptRecord[];
+      now: number;
+    },
+    audits: readonly Audit[],
+  ): Promise<ConditionalOutcome> {
+    const approve = input.result.kind === 'approve';
+    return this.change(
+      input.challengeId,
+      {
+        UpdateExpression: approve
+          ? 'SET #status = :approved, approvedAt = :now, #voice.#attempts = :attempts'
+          : 'SET #status = :denied, denialReason = :reason, #voice.#attempts = :attempts',
+        // A late approval must not count (R1's rule for voice: the challenge's own expiry).
+        ConditionExpression: `tenantId = :tenantId AND #status = :pending${approve ? ' AND expiresAt > :now' : ''}`,
+        ExpressionAttributeNames: { '#voice': 'voice', '#attempts': 'attempts' },
+        ExpressionAttributeValues: {
+          ':tenantId': input.tenantId,
+          ':pending': 'pending',
+          ':attempts': input.attempts,
+          ...(input.result.kind === 'approve'
+            ? { ':approved': 'approved', ':now': input.now }
+            : { ':denied': 'denied', ':reason': input.result.reason }),
+        },
+      },
+      audits,
+    );
+  }
+
+  /** R9: the device's answer (challenge unexpired) or the timeout (challenge expired), on a pending push. */
+  settlePush(
+    input: { challengeId: string; tenantId: string; result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason }; now: number },
+    audit: Audit,
+  ): Promise<ConditionalOutcome> {
+    const approve = input.result.kind === 'approve';
+    const timeout = input.result.kind === 'deny' && input.result.reason === 'timeout';
+    return this.change(
+      input.challengeId,
+      {
+        UpdateExpression: approve ? 'SET #status = :approved, approvedAt = :now' : 'SET #status = :denied, denialReason = :reason',
+        ConditionExpression: `tenantId = :tenantId AND #status = :pending AND #method = :push AND expiresAt ${timeout ? '<=' : '>'} :now`,
+        ExpressionAttributeNames: { '#method': 'method' },
+        ExpressionAttributeValues: {
+          ':tenantId': input.tenantId,
+          ':pending': 'pending',
+          ':push': 'push',
+          ':now': input.now,
+          ...(input.result.kind === 'approve' ? { ':approved': 'approved' } : { ':denied': 'denied', ':reason': input.result.reason }),
+        },
+      },
+      audit,
+    );
+  }
+
+  private async change(
+    challengeId: string,
+    update: Parameters<DynamoChallengeStore['run']>[1],
+    audit: Audit | readonly Audit[],
+  ): Promise<ConditionalOutcome> {
+    return (await this.run(challengeId, update, audit)) as ConditionalOutcome;
+  }
+
+  private async run(
+    challengeId: string,
+    update: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeValues: Record<string, unknown>;
+      ExpressionAttributeNames?: Record<string, string>;
+    },
+    audit: Audit | readonly Audit[],
+    last?: TransactItem,
+  ): Promise<ConditionalOutcome | typeof STEP_USED> {
+    const all = Array.isArray(audit) ? audit : [audit as Audit];
+    const parts = all.map((a) => auditItems(this.audit, a));
+    const effects = { items: parts.flatMap((p) => p.items), refusals: parts.flatMap((p) => p.refusals) };
+    const outcome = await transact(this.db, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: challengeId },
+          ...update,
+          ExpressionAttributeNames: { '#status': 'status', ...update.ExpressionAttributeNames },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      ...effects.items,
+      ...(last ? [last] : []),
+    ]);
+    if (outcome.kind === 'done') return { kind: 'done' };
+    if (last && outcome.index === 1 + effects.items.length) return STEP_USED;
+    const refusal = outcome.index >= 1 ? effects.refusals[outcome.index - 1] : undefined;
+    if (refusal) return { kind: 'throttled', by: refusal };
+    const current = fromItem(outcome.item);
+    return current ? { kind: 'refused', current } : { kind: 'refused' };
+  }
+}

@@ -1,0 +1,69 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** Counts DynamoDB commands per operation, for the benchmark's "requests per authentication". */
+export class RequestCounter {
+  readonly byOperation = new Map<string, number>();
+  /** Requests per "<operation> <table>" (a transaction or batch counts once for every table in it). */
+  readonly byTable = new Map<string, number>();
+
+  get total(): number {
+    let sum = 0;
+    for (const n of this.byOperation.values()) sum += n;
+    return sum;
+  }
+
+  record(operation: string, tables: readonly string[] = []): void {
+    this.byOperation.set(operation, (this.byOperation.get(operation) ?? 0) + 1);
+    for (const table of new Set(tables)) {
+      const key = `${operation} ${table}`;
+      this.byTable.set(key, (this.byTable.get(key) ?? 0) + 1);
+    }
+  }
+
+  reset(): void {
+    this.byOperation.clear();
+    this.byTable.clear();
+  }
+}
+
+/** One process-wide counter: handlers of the local runtime share a process, so it sees them all. */
+export const dynamoRequests = new RequestCounter();
+
+/** The tables a command's input names: TableName, a batch's RequestItems, a transaction's items. */
+function tablesOf(input: unknown): string[] {
+  const i = input as {
+    TableName?: string;
+    RequestItems?: Record<string, unknown>;
+    TransactItems?: Record<string, { TableName?: string } | undefined>[];
+  };
+  if (i.TableName) return [i.TableName];
+  if (i.RequestItems) return Object.keys(i.RequestItems);
+  return (i.TransactItems ?? []).flatMap((item) => Object.values(item).map((op) => op?.TableName ?? '').filter(Boolean));
+}
+
+export interface DynamoOptions {
+  /** DynamoDB Local's address; absent on AWS. */
+  readonly endpoint?: string;
+}
+
+export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(
+    options.endpoint
+      ? {
+          endpoint: options.endpoint,
+          region: 'local',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          maxAttempts: 3,
+        }
+      : { maxAttempts: 3 },
+  );
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      dynamoRequests.record(String(context.commandName ?? 'unknown').replace(/Command$/, ''), tablesOf(args.input));
+      return next(args);
+    },
+    { step: 'initialize', name: 'tesseraRequestCounter' },
+  );
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}

@@ -1,0 +1,28 @@
+import { ValidationError } from '../../domain/errors';
+
+/**
+ * Opaque list cursors: the LastEvaluatedKey, base64url JSON. A cursor is only accepted for the
+ * partition it came from, so one tenant's cursor can never page through another's data (R27).
+ */
+export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+export function decodeCursor(
+  cursor: string | undefined,
+  partition: { readonly name: string; readonly value: string },
+): Record<string, unknown> | undefined {
+  if (cursor === undefined) return undefined;
+  const invalid = new ValidationError('The cursor is not valid', [{ pointer: '/cursor', detail: 'use the cursor of a previous page' }]);
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  if (!key || typeof key !== 'object' || Array.isArray(key)) throw invalid;
+  const record = key as Record<string, unknown>;
+  if (record[partition.name] !== partition.value) throw invalid;
+  if (!Object.values(record).every((v) => typeof v === 'string' || typeof v === 'number')) throw invalid;
+  return record;
+}

@@ -1,0 +1,78 @@
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PushActivationRecord, PushDeviceRecord } from '../../domain/push-devices';
+import type { User } from '../../domain/types';
+import type { PushDeviceStore, UserScope } from '../../ports';
+import { isConditionFailure } from './errors';
+import { maybeRecordOf } from './items';
+import { tenantKeys } from './tenant-store';
+import { transact } from './transact';
+
+/**
+ * Item layout in the tenants table for push (R9, R18):
+ * - activation code   PUSHACT#<sha256 of the code>   / ACTIVATION   (ttl; the code itself is never stored)
+ * - device            PUSHDEV#<deviceId>             / DEVICE       (its HMAC key sealed by the SecretBox)
+ * Both are found by one GetItem from what the phone sends, before any tenant is known; the
+ * records carry their tenant. The user item carries the `push` marker registration reads.
+ */
+export const pushKeys = {
+  activation: (codeHash: string) => ({ pk: `PUSHACT#${codeHash}`, sk: 'ACTIVATION' }),
+  device: (deviceId: string) => ({ pk: `PUSHDEV#${deviceId}`, sk: 'DEVICE' }),
+};
+
+export class DynamoPushDeviceStore implements PushDeviceStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putActivation(activation: PushActivationRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...pushKeys.activation(activation.codeHash), ...activation, ttl: Math.ceil(activation.expiresAt / 1000) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async takeActivation(codeHash: string, now: number): Promise<PushActivationRecord | undefined> {
+    try {
+      const out = await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: pushKeys.activation(codeHash),
+          // Expiry is checked here, not left to TTL deletion (R1's rule, applied to codes of every kind).
+          ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+          ExpressionAttributeValues: { ':now': now },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return maybeRecordOf<PushActivationRecord>(out.Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async activateDevice(scope: UserScope, device: PushDeviceRecord, marker: NonNullable<User['push']>): Promise<boolean> {
+    const outcome = await transact(this.db, [
+      { Put: { TableName: this.tableName, Item: { ...pushKeys.device(device.deviceId), ...device }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: tenantKeys.users(scope), sk: device.userId },
+          UpdateExpression: 'SET #push = :marker',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#push': 'push' },
+          ExpressionAttributeValues: { ':marker': marker },
+        },
+      },
+    ]);
+    return outcome.kind === 'done';
+  }
+
+  async getDevice(deviceId: string): Promise<PushDeviceRecord | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: pushKeys.device(deviceId), ConsistentRead: true }));
+    return maybeRecordOf<PushDeviceRecord>(out.Item);
+  }
+}

@@ -1,0 +1,291 @@
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { ApiKeyRecord, Provider, Tenant, TenantSettings, User } from '../../domain/types';
+import { monthOf, monthsBetween } from '../../domain/billing';
+import type { Clock, Page, TenantStore, UserQuery, UserScope, UserStore } from '../../ports';
+import { billingKeys } from './billing-store';
+import { isConditionFailure } from './errors';
+import { maybeRecordOf, recordOf } from './items';
+import { decodeCursor, encodeCursor } from './pages';
+
+/**
+ * Item layout of the tenants table (pk/sk; gsi1 lists a tenant's keys):
+ * - tenant            TENANT#<tenantId>        / TENANT       gsi1: TENANTS / <tenantId> (the tenant index)
+ * - provider history  TENANT#<tenantId>        / PROVIDER#<createdAt>#<providerId>  (deletedAt once deleted)
+ * - API key           KEY#<tenantId>#<keyId>   / KEY          gsi1: KEYS#<tenantId> / <createdAt>#<keyId>
+ * - user              USERS#<tenantId>#<space> / <userId>     (R18: a provider's user space)
+ * Keys and users are found by one GetItem; a key and its tenant by one BatchGetItem. Every user
+ * write also keeps the user's billing items (see `billing-store.ts`).
+ */
+export const tenantKeys = {
+  tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
+  providerHistory: (tenantId: string, p: Provider) => ({ pk: `TENANT#${tenantId}`, sk: `PROVIDER#${p.createdAt}#${p.providerId}` }),
+  apiKey: (tenantId: string, keyId: string) => ({ pk: `KEY#${tenantId}#${keyId}`, sk: 'KEY' }),
+  apiKeyList: (tenantId: string) => `KEYS#${tenantId}`,
+  users: (scope: UserScope) => `USERS#${scope.tenantId}#${scope.space}`,
+};
+
+/** Tenants, their provider, settings and API keys, and their users, in the tenants table. */
+export class DynamoTenantStore implements TenantStore, UserStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    /** Dates a user's deletion for billing (R25); other writes carry their own time. */
+    private readonly clock: Clock = { now: () => Date.now() },
+  ) {}
+
+  async createTenant(tenant: Tenant, apiKeys: readonly ApiKeyRecord[]): Promise<void> {
+    const put = (item: Record<string, unknown>) => ({
+      Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+    });
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          // The tenant index: the billing run lists tenants with one Query, never a Scan (R26).
+          put({ ...tenantKeys.tenant(tenant.tenantId), gsi1pk: billingKeys.tenantIndex, gsi1sk: tenant.tenantId, ...tenant }),
+          ...(tenant.provider ? [put({ ...tenantKeys.providerHistory(tenant.tenantId, tenant.provider), ...tenant.provider })] : []),
+          ...apiKeys.map((k) => put(this.keyItem(k))),
+        ],
+      }),
+    );
+  }
+
+  async getTenant(tenantId: string): Promise<Tenant | undefined> {
+    return maybeRecordOf<Tenant>(await this.getItem(tenantKeys.tenant(tenantId)));
+  }
+
+  async getKeyAndTenant(tenantId: string, keyId: string): Promise<{ key?: ApiKeyRecord; tenant?: Tenant }> {
+    const keyKey = tenantKeys.apiKey(tenantId, keyId);
+    const tenantKey = tenantKeys.tenant(tenantId);
+    const out = await this.db.send(
+      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: [keyKey, tenantKey], ConsistentRead: true } } }),
+    );
+    let items = out.Responses?.[this.tableName] ?? [];
+    // BatchGetItem may return keys unprocessed under load; read those one by one.
+    for (const key of (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as { pk: string; sk: string }[]) {
+      const item = await this.getItem(key);
+      if (item) items = [...items, item];
+    }
+    const key = maybeRecordOf<ApiKeyRecord>(items.find((i) => i.pk === keyKey.pk));
+    const tenant = maybeRecordOf<Tenant>(items.find((i) => i.pk === tenantKey.pk && i.sk === tenantKey.sk));
+    return { ...(key ? { key } : {}), ...(tenant ? { tenant } : {}) };
+  }
+
+  async setProvider(
+    tenantId: string,
+    provider: Provider | undefined,
+    expectedGeneration: number,
+    removed?: { readonly provider: Provider; readonly at: string },
+  ): Promise<boolean> {
+    const update = {
+      TableName: this.tableName,
+      Key: tenantKeys.tenant(tenantId),
+      ConditionExpression: 'attribute_exists(pk) AND providerGeneration = :expected',
+      ...(provider
+        ? {
+            UpdateExpression: 'SET provider = :provider, providerGeneration = :generation',
+            ExpressionAttributeValues: { ':expected': expectedGeneration, ':provider': provider, ':generation': provider.generation },
+          }
+        : { UpdateExpression: 'REMOVE provider', ExpressionAttributeValues: { ':expected': expectedGeneration } }),
+    };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: update },
+            // The history of providers is what a month's bill is made from (R17, R26).
+            ...(provider ? [{ Put: { TableName: this.tableName, Item: { ...tenantKeys.providerHistory(tenantId, provider), ...provider } } }] : []),
+            // A deletion closes the provider's period: the months after it no longer bill it.
+            ...(removed
+              ? [
+                  {
+                    Update: {
+                      TableName: this.tableName,
+                      Key: tenantKeys.providerHistory(tenantId, removed.provider),
+                      UpdateExpression: 'SET deletedAt = :at',
+                      ExpressionAttributeValues: { ':at': removed.at },
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
+  async setSettings(tenantId: string, settings: TenantSettings, encryptedWebhookSecret?: string | null): Promise<void> {
+    const secret =
+      encryptedWebhookSecret === undefined
+        ? { expression: '', values: {} }
+        : encryptedWebhookSecret === null
+          ? { expression: ' REMOVE encryptedWebhookSecret', values: {} }
+          : { expression: ', encryptedWebhookSecret = :secret', values: { ':secret': encryptedWebhookSecret } };
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: tenantKeys.tenant(tenantId),
+        ConditionExpression: 'attribute_exists(pk)',
+        UpdateExpression: `SET settings = :settings${secret.expression}`,
+        ExpressionAttributeValues: { ':settings': settings, ...secret.values },
+      }),
+    );
+  }
+
+  async putApiKey(key: ApiKeyRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({ TableName: this.tableName, Item: this.keyItem(key), ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  }
+
+  async updateApiKey(tenantId: string, keyId: string, change: { revokedAt?: string; expiresAt?: string }): Promise<boolean> {
+    const fields = Object.entries(change).filter(([, v]) => v !== undefined);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: tenantKeys.apiKey(tenantId, keyId),
+          ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenantId',
+          UpdateExpression: `SET ${fields.map(([k]) => `${k} = :${k}`).join(', ')}`,
+          ExpressionAttributeValues: { ':tenantId': tenantId, ...Object.fromEntries(fields.map(([k, v]) => [`:${k}`, v])) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async listApiKeys(tenantId: string): Promise<ApiKeyRecord[]> {
+    const items: ApiKeyRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': tenantKeys.apiKeyList(tenantId) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []).map((i) => recordOf<ApiKeyRecord>(i)));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async putUser(scope: UserScope, user: User): Promise<{ created: boolean }> {
+    const out = await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: tenantKeys.users(scope), sk: user.userId, ...user },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    await this.trackBilling(scope, maybeRecordOf<User>(out.Attributes), user, user.updatedAt || new Date(this.clock.now()).toISOString());
+    return { created: !out.Attributes };
+  }
+
+  async getUser(scope: UserScope, userId: string): Promise<User | undefined> {
+    return maybeRecordOf<User>(await this.getItem({ pk: tenantKeys.users(scope), sk: userId }));
+  }
+
+  async deleteUser(scope: UserScope, userId: string): Promise<boolean> {
+    const out = await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: tenantKeys.users(scope), sk: userId }, ReturnValues: 'ALL_OLD' }),
+    );
+    const old = maybeRecordOf<User>(out.Attributes);
+    if (old) await this.trackBilling(scope, old, undefined, new Date(this.clock.now()).toISOString());
+    return out.Attributes !== undefined;
+  }
+
+  /**
+   * R25: keeps the tenant's enabled set (users enabled for MFA and not licensed now, with the
+   * time since when) and, when a user leaves it, marks every month of that period. A month's
+   * users are then its marks plus the set's members that joined before its end: two Queries
+   * per tenant, no Scan, and no job has to carry users over at the start of a month.
+   */
+  private async trackBilling(scope: UserScope, before: User | undefined, after: User | undefined, at: string): Promise<void> {
+    const billable = (u: User | undefined) => u !== undefined && u.mfaEnabled && !u.licensed;
+    const key = { pk: billingKeys.enabledSet(scope.tenantId), sk: billingKeys.user(scope.space, (after ?? before)?.userId ?? '') };
+    if (billable(after)) {
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key, space: scope.space, userId: after?.userId, enabledSince: at },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        // Already in the set: its period goes on, since the earlier time.
+        if (!isConditionFailure(error)) throw error;
+      }
+      return;
+    }
+    if (!billable(before)) return;
+    const member = await this.getItem(key);
+    const since = typeof member?.enabledSince === 'string' && member.enabledSince < at ? member.enabledSince : at;
+    // Marks first, then leave the set: a crash in between bills the period, never loses it.
+    const months = monthsBetween(monthOf(Date.parse(since)), monthOf(Date.parse(at)));
+    for (let i = 0; i < months.length; i += 25) {
+      let requests: Record<string, unknown>[] = months.slice(i, i + 25).map((month) => ({
+        PutRequest: { Item: { pk: billingKeys.monthlyUsers(scope.tenantId, month), sk: key.sk, space: scope.space, userId: before?.userId } },
+      }));
+      while (requests.length > 0) {
+        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = (out.UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
+      }
+    }
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+  }
+
+  /** One page of users, in user-id order; filters apply within the page, so a page may be short. */
+  async listUsers(scope: UserScope, query: UserQuery): Promise<Page<User>> {
+    const pk = tenantKeys.users(scope);
+    const filters: string[] = [];
+    const values: Record<string, unknown> = { ':pk': pk };
+    if (query.mfaEnabled !== undefined) {
+      filters.push('mfaEnabled = :mfa');
+      values[':mfa'] = query.mfaEnabled;
+    }
+    if (query.blocked !== undefined) filters.push(query.blocked ? 'attribute_exists(blocked)' : 'attribute_not_exists(blocked)');
+    if (query.prefix) values[':prefix'] = query.prefix;
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: query.prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+        ExpressionAttributeValues: values,
+        Limit: query.limit,
+        ExclusiveStartKey: decodeCursor(query.cursor, { name: 'pk', value: pk }),
+      }),
+    );
+    const cursor = encodeCursor(out.LastEvaluatedKey);
+    return { items: (out.Items ?? []).map((i) => recordOf<User>(i)), ...(cursor ? { cursor } : {}) };
+  }
+
+  private keyItem(k: ApiKeyRecord): Record<string, unknown> {
+    return { ...tenantKeys.apiKey(k.tenantId, k.keyId), gsi1pk: tenantKeys.apiKeyList(k.tenantId), gsi1sk: `${k.createdAt}#${k.keyId}`, ...k };
+  }
+
+  private async getItem(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return out.Item;
+  }
+}

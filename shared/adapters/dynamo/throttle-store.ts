@@ -1,0 +1,170 @@
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { sha256Hex } from '../../domain/crypto';
+import { EMPTY_THROTTLE, type UserThrottleState } from '../../domain/throttling';
+import { FATIGUE_PAUSE_SECONDS, USER_CHALLENGE_WINDOW_SECONDS, WRONG_CODE_STREAK_RESET_SECONDS } from '../../rules';
+import type { CounterName, ThrottleStore, ThrottleWrites } from '../../ports';
+import { isConditionFailure } from './errors';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * Keys of the throttle table (pk only, every item with a TTL):
+ * - a user's state     U#<tenantId>#<userId>
+ * - a window counter   C#<counter name>#<sha256(subject)>#<window index>  (the subject — a phone
+ *   number across tenants, or a tenant id — is hashed, so no number is stored in clear)
+ */
+export const throttleKeys = {
+  user: (tenantId: string, userId: string) => `U#${tenantId}#${userId}`,
+  counter: (name: string, subject: string, windowSeconds: number, now: number) =>
+    `C#${name}#${sha256Hex(subject)}#${Math.floor(now / (windowSeconds * 1000))}`,
+};
+
+/** Compare-and-set on the user item's version; a missing item counts as version 0. */
+function versionIs(expected: number): { ConditionExpression: string } {
+  return { ConditionExpression: expected === 0 ? 'attribute_not_exists(version) OR version = :expected' : 'version = :expected' };
+}
+
+/** The user item lives as long as anything in it can still matter. */
+const USER_TTL_SECONDS = Math.max(USER_CHALLENGE_WINDOW_SECONDS, WRONG_CODE_STREAK_RESET_SECONDS, FATIGUE_PAUSE_SECONDS) + 3600;
+const ttlAfter = (now: number, seconds: number) => Math.ceil(now / 1000) + seconds;
+
+/**
+ * The transaction items for throttle writes, and which limit a failed condition at each
+ * position stands for. Counters are ADD with `count < limit`; the user's log is
+ * compare-and-set on `version`; the streak is a plain ADD or reset.
+ */
+export function throttleItems(tableName: string, writes: ThrottleWrites | undefined): { items: TransactItem[]; refusals: (CounterName | 'user_log_changed' | undefined)[] } {
+  const items: TransactItem[] = [];
+  const refusals: (CounterName | 'user_log_changed' | undefined)[] = [];
+  if (!writes) return { items, refusals };
+  if (writes.userLog) {
+    const { tenantId, userId, recent, expectedVersion, resetStreak } = writes.userLog;
+    const now = recent.at(-1) ?? 0;
+    items.push({
+      Update: {
+        TableName: tableName,
+        Key: { pk: throttleKeys.user(tenantId, userId) },
+        // A streak found stale (an hour without wrong codes) is forgotten here, before any new wrong code.
+        UpdateExpression: `SET recent = :recent, version = :next, #ttl = :ttl${resetStreak ? ' REMOVE wrongStreak, lastWrongAt' : ''}`,
+        ...versionIs(expectedVersion),
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':recent': recent,
+          ':next': expectedVersion + 1,
+          ':ttl': ttlAfter(now, USER_TTL_SECONDS),
+          ':expected': expectedVersion,
+        },
+      },
+    });
+    refusals.push('user_log_changed');
+  }
+  for (const counter of writes.counters ?? []) {
+    const windowEnd = (Math.floor(counter.now / (counter.windowSeconds * 1000)) + 1) * counter.windowSeconds * 1000;
+    items.push({
+      Update: {
+        TableName: tableName,
+        Key: { pk: throttleKeys.counter(counter.name, counter.subject, counter.windowSeconds, counter.now) },
+        UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+        ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':one': 1, ':limit': counter.limit, ':ttl': Math.ceil(windowEnd / 1000) + 60 },
+      },
+    });
+    refusals.push(counter.name);
+  }
+  if (writes.streak) {
+    const { tenantId, userId, change, now } = writes.streak;
+    items.push({
+      Update: {
+        TableName: tableName,
+        Key: { pk: throttleKeys.user(tenantId, userId) },
+        ...(change === 'wrong'
+          ? {
+              UpdateExpression: 'SET wrongStreak = if_not_exists(wrongStreak, :zero) + :one, lastWrongAt = :now, #ttl = :ttl',
+              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': now, ':ttl': ttlAfter(now, USER_TTL_SECONDS) },
+            }
+          : { UpdateExpression: 'SET wrongStreak = :zero, #ttl = :ttl', ExpressionAttributeValues: { ':zero': 0, ':ttl': ttlAfter(now, USER_TTL_SECONDS) } }),
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+      },
+    });
+    refusals.push(undefined);
+  }
+  return { items, refusals };
+}
+
+/** Per-user throttling state in the throttle table. */
+export class DynamoThrottleStore implements ThrottleStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getUserState(tenantId: string, userId: string): Promise<UserThrottleState> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: throttleKeys.user(tenantId, userId) }, ConsistentRead: true }),
+    );
+    const item = out.Item;
+    if (!item) return EMPTY_THROTTLE;
+    return {
+      recent: (item.recent as number[] | undefined) ?? [],
+      wrongStreak: Number(item.wrongStreak ?? 0),
+      ...(item.lastWrongAt ? { lastWrongAt: Number(item.lastWrongAt) } : {}),
+      denials: (item.denials as number[] | undefined) ?? [],
+      ...(item.pausedUntil ? { pausedUntil: Number(item.pausedUntil) } : {}),
+      version: Number(item.version ?? 0),
+    };
+  }
+
+  async setFatigue(
+    tenantId: string,
+    userId: string,
+    fatigue: { denials: readonly number[]; pausedUntil?: number },
+    expectedVersion: number,
+  ): Promise<boolean> {
+    const now = fatigue.denials.at(-1) ?? fatigue.pausedUntil ?? 0;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: throttleKeys.user(tenantId, userId) },
+          UpdateExpression: `SET denials = :denials, version = :next, #ttl = :ttl${fatigue.pausedUntil ? ', pausedUntil = :paused' : ' REMOVE pausedUntil'}`,
+          ...versionIs(expectedVersion),
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':denials': fatigue.denials,
+            ':next': expectedVersion + 1,
+            ':ttl': ttlAfter(now, USER_TTL_SECONDS),
+            ...(fatigue.pausedUntil ? { ':paused': fatigue.pausedUntil } : {}),
+            ':expected': expectedVersion,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async take(counter: { name: CounterName; subject: string; limit: number; windowSeconds: number; now: number }): Promise<boolean> {
+    const [item] = throttleItems(this.tableName, { counters: [counter] }).items;
+    try {
+      await this.db.send(new UpdateCommand(item?.Update as ConstructorParameters<typeof UpdateCommand>[0]));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async clear(tenantId: string, userId: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: throttleKeys.user(tenantId, userId) },
+        UpdateExpression: 'SET denials = :none, wrongStreak = :zero REMOVE pausedUntil, lastWrongAt ADD version :one',
+        ExpressionAttributeValues: { ':none': [], ':zero': 0, ':one': 1 },
+      }),
+    );
+  }
+}

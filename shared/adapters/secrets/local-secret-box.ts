@@ -1,0 +1,37 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { SecretBox } from '../../ports';
+
+const TAG_BYTES = 16;
+
+/**
+ * AES-256-GCM under a local master key: the stand-in for KMS on one machine (R28). The context
+ * is the additional authenticated data, so a ciphertext only opens for the purpose it was made for.
+ * Format: v1.<iv>.<tag>.<ciphertext>, base64url.
+ */
+export class LocalSecretBox implements SecretBox {
+  private readonly key: Buffer;
+
+  constructor(masterKeyBase64: string) {
+    this.key = Buffer.from(masterKeyBase64, 'base64');
+    if (this.key.length !== 32) throw new Error('The local master key must be 32 bytes');
+  }
+
+  async encrypt(plaintext: Uint8Array, context: string): Promise<string> {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES }).setAAD(Buffer.from(context));
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return ['v1', iv, cipher.getAuthTag(), body].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  }
+
+  async decrypt(ciphertext: string, context: string): Promise<Uint8Array> {
+    const [version, iv, tag, body] = ciphertext.split('.');
+    if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('Unknown ciphertext format');
+    const authTag = Buffer.from(tag, 'base64url');
+    // A shortened tag would make forgeries cheap: only the full 16 bytes are accepted.
+    if (authTag.length !== TAG_BYTES) throw new Error('Invalid authentication tag');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES })
+      .setAAD(Buffer.from(context))
+      .setAuthTag(authTag);
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
+  }
+}

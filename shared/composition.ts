@@ -1,0 +1,139 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { createDocumentClient } from './adapters/dynamo/client';
+import { DynamoBillingStore } from './adapters/dynamo/billing-store';
+import { DynamoChallengeStore } from './adapters/dynamo/challenge-store';
+import { DynamoKeyMaterialStore } from './adapters/dynamo/key-material-store';
+import { DynamoLogStore } from './adapters/dynamo/log-store';
+import { DynamoOtpStore } from './adapters/dynamo/otp-store';
+import { DynamoPushDeviceStore } from './adapters/dynamo/push-store';
+import { DynamoTenantStore } from './adapters/dynamo/tenant-store';
+import { DynamoThrottleStore } from './adapters/dynamo/throttle-store';
+import { systemClock } from './adapters/local/clock';
+import { localClock } from './adapters/local/world';
+import { KmsSecretBox } from './adapters/secrets/kms-secret-box';
+import { LocalSecretBox } from './adapters/secrets/local-secret-box';
+import { fetchWebhookSender } from './adapters/webhook/fetch-webhook-sender';
+import { loadConfig, type Config } from './config';
+import { ApiKeyAuthenticator } from './domain/api-keys';
+import { AssertionSigner } from './domain/assertions';
+import { ChallengeService } from './domain/challenges';
+import { DeliveryFailedError } from './domain/errors';
+import { NotificationService } from './domain/notifications';
+import { PushService } from './domain/push-devices';
+import { OtpChecker } from './domain/otp/checker';
+import { CodeKey } from './domain/service-secrets';
+import { VoiceRolloverRecorder } from './domain/voice';
+import type { Clock, Log, PushSender, SecretBox, SmsSender, VoiceRollover } from './ports';
+
+/** Stands in for the SMS route in handlers that never send a text (verify, status). */
+const noSms: SmsSender = {
+  name: 'none',
+  send: async () => {
+    throw new DeliveryFailedError('This handler does not send text messages');
+  },
+};
+
+/** Stands in for push notifications in handlers that never send one. */
+const noPush: PushSender = {
+  register: async () => {
+    throw new Error('This handler does not register push devices');
+  },
+  send: async () => {
+    throw new DeliveryFailedError('This handler does not send push notifications');
+  },
+};
+
+/**
+ * Builds the adapters for where the code runs (AWS or the local runtime) from the checked
+ * configuration. Handlers call this at module scope, once per cold start, and take only the
+ * services they use; adapters with heavy clients (SMS, phone classification) are passed in by
+ * the handlers that need them, so the others do not bundle them.
+ */
+export function compose(
+  options: {
+    sms?: (config: Config, log: Log) => SmsSender;
+    voice?: (config: Config) => VoiceRollover;
+    push?: (config: Config) => PushSender;
+    config?: Config;
+  } = {},
+) {
+  const config = options.config ?? loadConfig();
+  const log = new Logger({ serviceName: 'tessera' });
+  const db = createDocumentClient(config.runtime === 'local' ? { endpoint: config.dynamoEndpoint } : {});
+  const auditTables = { logsTable: config.logsTable, usageTable: config.usageTable, throttleTable: config.throttleTable };
+  const clock: Clock = config.runtime === 'local' ? localClock : systemClock;
+  const tenantStore = new DynamoTenantStore(db, config.tenantsTable, clock);
+  const billingStore = new DynamoBillingStore(db, { tenantsTable: config.tenantsTable, usageTable: config.usageTable });
+  const keyMaterial = new DynamoKeyMaterialStore(db, config.tenantsTable);
+  const challengeStore = new DynamoChallengeStore(db, config.challengesTable, auditTables, config.tenantsTable);
+  const otpStore = new DynamoOtpStore(db, config.tenantsTable);
+  const logStore = new DynamoLogStore(db, auditTables);
+  const throttleStore = new DynamoThrottleStore(db, config.throttleTable);
+  const box: SecretBox =
+    config.runtime === 'local'
+      ? new LocalSecretBox(config.localMasterKey)
+      : new KmsSecretBox(new KMSClient({}), config.secretsKmsKeyId);
+  const signer = new AssertionSigner({ keys: keyMaterial, box, clock, issuer: config.issuer });
+  const sms = options.sms ? options.sms(config, log) : noSms;
+  const voice = options.voice?.(config);
+  const pushStore = new DynamoPushDeviceStore(db, config.tenantsTable);
+  const pushSenderOf = options.push;
+  /** R9/R18: push activation and answers; a sender only where a handler registers or notifies devices. */
+  const push = (): PushService =>
+    new PushService({
+      devices: pushStore,
+      challenges: challengeStore,
+      tenants: tenantStore,
+      users: tenantStore,
+      throttle: throttleStore,
+      sender: pushSenderOf ? pushSenderOf(config) : noPush,
+      box,
+      clock,
+      log,
+    });
+  const notifications = new NotificationService({ store: logStore, webhook: fetchWebhookSender, box, clock, log });
+
+  return {
+    config,
+    log,
+    clock,
+    box,
+    tenantStore,
+    challengeStore,
+    otpStore,
+    logStore,
+    throttleStore,
+    billingStore,
+    signer,
+    authenticator: new ApiKeyAuthenticator(tenantStore, clock),
+    notifications,
+    pushService: push,
+    /** The voice rollover's record step (R10–R14, R7). */
+    voiceRecorder: () =>
+      new VoiceRolloverRecorder({
+        challenges: challengeStore,
+        tenants: tenantStore,
+        users: tenantStore,
+        throttle: throttleStore,
+        notifications,
+        clock,
+        log,
+      }),
+    challengeService: () =>
+      new ChallengeService({
+        challenges: challengeStore,
+        users: tenantStore,
+        logs: logStore,
+        throttle: throttleStore,
+        sms,
+        clock,
+        codeKey: new CodeKey({ secrets: keyMaterial, box }),
+        signer,
+        log,
+        ...(voice ? { voice } : {}),
+        otp: new OtpChecker({ store: otpStore, users: tenantStore, box }),
+        push: push(),
+      }),
+  };
+}

@@ -1,0 +1,76 @@
+import { APP_PASSWORDS_PER_USER } from '../rules';
+import type { AppPasswordStore, Clock, UserStore } from '../ports';
+import { generateAppPassword, hashAppPassword, verifyAppPassword } from './app-passwords';
+import { randomId } from './crypto';
+import { AppPasswordsDisabledError, ConflictError, NotFoundError, UserBlockedError, WrongCodeError } from './errors';
+import type { AppPasswordRecord } from './otp/records';
+import type { Principal } from './types';
+import { userScope } from './users';
+
+export type AppPasswordView = Pick<AppPasswordRecord, 'passwordId' | 'name' | 'createdAt'>;
+
+const viewOf = ({ passwordId, name, createdAt }: AppPasswordRecord): AppPasswordView => ({ passwordId, name, createdAt });
+
+/** R21: app passwords for legacy clients — shown once, stored hashed, off unless the tenant allows them. */
+export class AppPasswordService {
+  constructor(private readonly deps: { store: AppPasswordStore; users: UserStore; clock: Clock }) {}
+
+  async create(principal: Principal, userId: string, name: string): Promise<AppPasswordView & { password: string }> {
+    allowed(principal);
+    const scope = await this.requireUser(principal, userId);
+    const password = generateAppPassword();
+    const record: AppPasswordRecord = {
+      tenantId: principal.tenantId,
+      space: scope.space,
+      userId,
+      passwordId: randomId('ap', 12),
+      name,
+      hash: await hashAppPassword(password),
+      createdAt: new Date(this.deps.clock.now()).toISOString(),
+    };
+    if (!(await this.deps.store.addAppPassword(record, APP_PASSWORDS_PER_USER))) {
+      throw new ConflictError(`A user may have at most ${APP_PASSWORDS_PER_USER} app passwords; delete one first`);
+    }
+    return { ...viewOf(record), password };
+  }
+
+  async list(principal: Principal, userId: string): Promise<AppPasswordView[]> {
+    const scope = await this.requireUser(principal, userId);
+    return (await this.deps.store.listAppPasswords(scope, userId, APP_PASSWORDS_PER_USER * 2)).map(viewOf);
+  }
+
+  async delete(principal: Principal, userId: string, passwordId: string): Promise<void> {
+    if (!(await this.deps.store.deleteAppPassword(userScope(principal), userId, passwordId))) throw new NotFoundError('No such app password');
+  }
+
+  async deleteAll(principal: Principal, userId: string): Promise<number> {
+    const scope = await this.requireUser(principal, userId);
+    return this.deps.store.deleteAllAppPasswords(scope, userId);
+  }
+
+  /** A legacy client's sign-in: the same answer for an unknown user and a wrong password. */
+  async verify(principal: Principal, userId: string, password: string): Promise<{ valid: true; passwordId: string; name: string }> {
+    allowed(principal);
+    const scope = userScope(principal);
+    const user = await this.deps.users.getUser(scope, userId);
+    if (user?.blocked) throw new UserBlockedError('The user is blocked; an admin must unblock them');
+    // At most APP_PASSWORDS_PER_USER scrypt checks: the cost of one verify is bounded.
+    const stored = user ? await this.deps.store.listAppPasswords(scope, userId, APP_PASSWORDS_PER_USER) : [];
+    for (const record of stored) {
+      if (await verifyAppPassword(password, record.hash)) return { valid: true, passwordId: record.passwordId, name: record.name };
+    }
+    throw new WrongCodeError('The app password is not correct');
+  }
+
+  private async requireUser(principal: Principal, userId: string) {
+    const scope = userScope(principal);
+    if (!(await this.deps.users.getUser(scope, userId))) throw new NotFoundError('No such user');
+    return scope;
+  }
+}
+
+function allowed(principal: Principal): void {
+  if (!principal.tenant.settings.appPasswordsAllowed) {
+    throw new AppPasswordsDisabledError('App passwords are turned off for this tenant (settings.appPasswordsAllowed)');
+  }
+}

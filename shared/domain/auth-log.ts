@@ -1,0 +1,108 @@
+import { randomId } from './crypto';
+import type { Audit, AuthLogQuery, AuthLogStore, Page, UsageRow, UsageStore } from '../ports';
+import { maskPhone } from './mask';
+import type { AuthLogEntry, Caller, Challenge, Factor, LogResult, Principal, User } from './types';
+
+/**
+ * The auth-log line (R23) and the usage count for one event of a challenge. Names and email
+ * come from the challenge's audit copy, which holds them only if the tenant keeps them.
+ */
+export function auditOf(
+  principal: Caller,
+  challenge: Challenge,
+  entry: { event: AuthLogEntry['event']; result: LogResult; now: number; reason?: string; counted?: boolean; phone?: string },
+): Audit {
+  const { event, result, now, reason } = entry;
+  const time = new Date(now).toISOString();
+  const { firstName, lastName, email, clientIp } = challenge.audit;
+  const log: AuthLogEntry = {
+    logId: randomId('lg', 12),
+    tenantId: challenge.tenantId,
+    time,
+    userId: challenge.userId,
+    ...(firstName ? { firstName } : {}),
+    ...(lastName ? { lastName } : {}),
+    ...(email ? { email } : {}),
+    phone: entry.phone ?? challenge.destination,
+    method: challenge.method,
+    event,
+    result,
+    ...(reason ? { reason } : {}),
+    challengeId: challenge.challengeId,
+    apiKeyId: principal.keyId,
+    apiKeyName: principal.keyName,
+    ...(principal.sourceIp ? { serverIp: principal.sourceIp } : {}),
+    ...(clientIp ? { clientIp } : {}),
+  };
+  const count = (r: LogResult, delta: number) => ({ tenantId: challenge.tenantId, day: time.slice(0, 10), method: challenge.method, result: r, delta });
+  // Usage counts challenges sent and verification results; resends are logged but not counted.
+  const usage = entry.counted === false ? [] : [count(result, 1)];
+  // R24: a `sent` is billed to the provider in force when the request was made.
+  const billedTo = 'tenant' in principal ? (principal as Principal).tenant.provider?.providerId : undefined;
+  return { log, usage, ...(billedTo && usage.some((u) => u.result === 'sent') ? { billedTo } : {}) };
+}
+
+/** A challenge refused by throttling (R6–R8): logged and counted, but nothing is created or sent. */
+export function throttledAudit(principal: Principal, user: User, method: Factor, reason: string, now: number, clientIp?: string): Audit {
+  const time = new Date(now).toISOString();
+  const keep = principal.tenant.settings.logOptionalFields;
+  return {
+    log: {
+      logId: randomId('lg', 12),
+      tenantId: principal.tenantId,
+      time,
+      userId: user.userId,
+      ...(keep && user.firstName ? { firstName: user.firstName } : {}),
+      ...(keep && user.lastName ? { lastName: user.lastName } : {}),
+      ...(keep && user.email ? { email: user.email } : {}),
+      ...(user.phones.primary ? { phone: maskPhone(user.phones.primary.e164) } : {}),
+      method,
+      event: 'challenge',
+      result: 'throttled',
+      reason,
+      apiKeyId: principal.keyId,
+      apiKeyName: principal.keyName,
+      ...(principal.sourceIp ? { serverIp: principal.sourceIp } : {}),
+      ...(clientIp ? { clientIp } : {}),
+    },
+    usage: [{ tenantId: principal.tenantId, day: time.slice(0, 10), method, result: 'throttled', delta: 1 }],
+  };
+}
+
+/** Delivery failed after the challenge was counted as sent: count it as failed instead. */
+export function failedDeliveryAudit(principal: Principal, challenge: Challenge, now: number): Audit {
+  const audit = auditOf(principal, challenge, { event: 'challenge', result: 'failed', reason: 'delivery_failed', now });
+  const [failed] = audit.usage as [Audit['usage'][number]];
+  const billedTo = principal.tenant.provider?.providerId;
+  return { log: audit.log, usage: [failed, { ...failed, result: 'sent', delta: -1 }], ...(billedTo ? { billedTo } : {}) };
+}
+
+export interface UsageReport {
+  readonly month: string;
+  readonly days: UsageRow[];
+  readonly totals: { readonly byMethod: Record<string, number>; readonly byResult: Record<string, number>; readonly all: number };
+}
+
+/** The console's auth-log query and usage report (R23). */
+export class AuthLogService {
+  constructor(private readonly deps: { logs: AuthLogStore; usage: UsageStore }) {}
+
+  list(principal: Principal, query: AuthLogQuery): Promise<Page<AuthLogEntry>> {
+    return this.deps.logs.list(principal.tenantId, query);
+  }
+
+  async usage(principal: Principal, month: string): Promise<UsageReport> {
+    const days = (await this.deps.usage.month(principal.tenantId, month)).sort(
+      (a, b) => a.day.localeCompare(b.day) || a.method.localeCompare(b.method) || a.result.localeCompare(b.result),
+    );
+    const byMethod: Record<string, number> = {};
+    const byResult: Record<string, number> = {};
+    let all = 0;
+    for (const row of days) {
+      byMethod[row.method] = (byMethod[row.method] ?? 0) + row.count;
+      byResult[row.result] = (byResult[row.result] ?? 0) + row.count;
+      all += row.count;
+    }
+    return { month, days, totals: { byMethod, byResult, all } };
+  }
+}

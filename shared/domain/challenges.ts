@@ -1,0 +1,635 @@
+import {
+  CODE_TTL_SECONDS,
+  IDEMPOTENCY_TTL_SECONDS,
+  MAX_RESENDS_PER_CHALLENGE,
+  MAX_WRONG_CODES,
+  MESSAGES_PER_NUMBER_PER_HOUR,
+  RESEND_COOLDOWN_SECONDS,
+  ASSERTION_TTL_SECONDS,
+  TENANT_CHALLENGES_PER_SECOND,
+  USER_CHALLENGES_PER_WINDOW,
+  voiceChallengeTtlSeconds,
+  PUSH_TIMEOUT_SECONDS,
+} from '../rules';
+import { VOICE_APP_NAME_MAX_LENGTH, VOICE_MAX_NUMBERS } from '../voice/rules';
+import type {
+  Audit,
+  AuthLogStore,
+  ChallengeStore,
+  Clock,
+  ConditionalOutcome,
+  IdempotencyRecord,
+  Log,
+  SmsSender,
+  ThrottleRefusal,
+  ThrottleStore,
+  ThrottleWrites,
+  UserStore,
+  VoiceRollover,
+} from '../ports';
+import type { AssertionSigner } from './assertions';
+import { auditOf, failedDeliveryAudit, throttledAudit } from './auth-log';
+import { admit, currentStreak, type UserThrottleState } from './throttling';
+import { canonicalJson, generateCode, hashCode, randomId, safeEqual, sha256Hex } from './crypto';
+import {
+  ChallengeExpiredError,
+  ChallengeFinishedError,
+  ChallengeLockedError,
+  CountryNotAllowedError,
+  DeliveryFailedError,
+  DomainError,
+  IdempotencyConflictError,
+  MethodUnavailableError,
+  MfaNotEnabledError,
+  NotFoundError,
+  RegistrationRequiredError,
+  ResendRefusedError,
+  RetryLaterError,
+  UserBlockedError,
+  WrongCodeError,
+} from './errors';
+import { maskPhone } from './mask';
+import { canReceiveVoice } from './phone';
+import type { OtpChecker } from './otp/checker';
+import { matchNumber } from './push';
+import { pushTimedOut, type PushService } from './push-devices';
+import { chooseMethod, usableMethods } from './registration';
+import type { CodeKey } from './service-secrets';
+import type { Challenge, ChallengeStatus, Factor, PhoneNumber, Principal, TenantSettings, User } from './types';
+import { userScope } from './users';
+
+export interface CreateChallengeInput {
+  readonly userId: string;
+  readonly method?: Factor;
+  readonly context?: { readonly clientIp?: string; readonly appName?: string; readonly location?: string };
+}
+
+/** What the API answers about a challenge: never the code, its hash or the full number. */
+export interface ChallengeView {
+  readonly challengeId: string;
+  readonly userId: string;
+  readonly method: Factor;
+  readonly status: ChallengeStatus;
+  readonly reason?: string;
+  readonly destination: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly attemptsRemaining: number;
+  readonly resendsRemaining: number;
+  /** R9: push challenges: the number the sign-in screen shows, which the user enters on the phone. */
+  readonly number?: number;
+  /** Voice challenges: the number being called now (masked) and the calls that ended (R13). */
+  readonly voice?: {
+    readonly calling?: string;
+    readonly attempts: readonly { readonly number: string; readonly outcome: string; readonly at: string }[];
+  };
+}
+
+const MAX_SENDS = 1 + MAX_RESENDS_PER_CHALLENGE;
+
+/** Status as a reader must see it (R1: past expiry is gone whatever TTL has done; R3: locked). */
+export function statusOf(challenge: Challenge, now: number): ChallengeStatus {
+  if (challenge.status !== 'pending') return challenge.status;
+  if (challenge.wrongAttempts >= MAX_WRONG_CODES) return 'locked';
+  // R9: a push unanswered by its deadline is a denial (timeout), not an expired code.
+  if (now >= challenge.expiresAt) return challenge.method === 'push' ? 'denied' : 'expired';
+  return 'pending';
+}
+
+export function viewOf(challenge: Challenge, now: number): ChallengeView {
+  return {
+    challengeId: challenge.challengeId,
+    userId: challenge.userId,
+    method: challenge.method,
+    status: statusOf(challenge, now),
+    ...(challenge.denialReason ? { reason: challenge.denialReason } : pushTimedOut(challenge, now) ? { reason: 'timeout' } : {}),
+    destination: challenge.destination,
+    createdAt: new Date(challenge.createdAt).toISOString(),
+    expiresAt: new Date(challenge.expiresAt).toISOString(),
+    attemptsRemaining: Math.max(0, MAX_WRONG_CODES - challenge.wrongAttempts),
+    resendsRemaining: Math.max(0, MAX_SENDS - challenge.sends),
+    ...(challenge.push ? { number: challenge.push.number } : {}),
+    ...(challenge.voice ? { voice: voiceViewOf(challenge, now) } : {}),
+  };
+}
+
+function voiceViewOf(challenge: Challenge, now: number): NonNullable<ChallengeView['voice']> {
+  const { numbers, attempts } = challenge.voice as NonNullable<Challenge['voice']>;
+  const calling = statusOf(challenge, now) === 'pending' ? numbers[attempts.length] : undefined;
+  return {
+    ...(calling ? { calling } : {}),
+    attempts: attempts.map(({ number, outcome, at }) => ({ number, outcome, at })),
+  };
+}
+
+/**
+ * R13: the numbers a voice challenge calls, in order: the primary, then each backup. Only
+ * numbers that can take a call (R30) and that the tenant allows (allowed countries).
+ */
+export function voiceNumbersOf(user: User, settings: TenantSettings): PhoneNumber[] {
+  const all = [user.phones.primary, ...user.phones.backup].filter((p): p is PhoneNumber => p !== undefined);
+  const seen = new Set<string>();
+  return all
+    .filter((p) => canReceiveVoice(p.type) && (!settings.allowedCountries || settings.allowedCountries.includes(p.country)))
+    .filter((p) => !seen.has(p.e164) && seen.add(p.e164))
+    .slice(0, VOICE_MAX_NUMBERS);
+}
+
+const VOICE_TAKES_NO_CODE =
+  'A voice challenge is approved on the call by pressing # and takes no code; poll GET /v1/challenges/{id} for its result';
+
+const PUSH_TAKES_NO_CODE =
+  'A push challenge is approved on the phone, by entering the number shown on the sign-in screen; poll GET /v1/challenges/{id} for its result';
+
+export function smsText(code: string): string {
+  return `${code} is your verification code. It expires in ${CODE_TTL_SECONDS / 60} minutes. Never share it with anyone.`;
+}
+
+export interface ChallengeDeps {
+  readonly challenges: ChallengeStore;
+  readonly users: UserStore;
+  readonly logs: AuthLogStore;
+  readonly throttle: ThrottleStore;
+  readonly sms: SmsSender;
+  readonly clock: Clock;
+  readonly codeKey: CodeKey;
+  readonly signer: AssertionSigner;
+  readonly log: Log;
+  /** Starts voice rollovers; absent in handlers that never start a call (voice is then refused). */
+  readonly voice?: VoiceRollover;
+  /** Checks authenticator-app and hardware-token codes (R5, R22); absent where none is verified. */
+  readonly otp?: OtpChecker;
+  /** Push devices and answers (R9, R18); absent where no push is sent or read. */
+  readonly push?: PushService;
+}
+
+/** R5/R22: the factors whose code the user reads off an app or a token: nothing is sent. */
+function isCodeFactor(method: Factor): method is 'app' | 'oath' {
+  return method === 'app' || method === 'oath';
+}
+
+/** Create, verify, resend and read challenges (R1–R4, R16, R20, R23). */
+export class ChallengeService {
+  constructor(private readonly deps: ChallengeDeps) {}
+
+  async create(
+    principal: Principal,
+    input: CreateChallengeInput,
+    idempotencyKey?: string,
+  ): Promise<{ view: ChallengeView; replayed: boolean }> {
+    // R6 per tenant: a request-rate cap on creation, taken first. Not logged per request: a
+    // flood would otherwise write a log line for every refusal.
+    const tenantLimit = principal.tenant.settings.limits?.challengesPerSecond ?? TENANT_CHALLENGES_PER_SECOND;
+    const now = this.deps.clock.now();
+    if (!(await this.deps.throttle.take({ name: 'tenant_rate', subject: principal.tenantId, limit: tenantLimit, windowSeconds: 1, now }))) {
+      throw new RetryLaterError(THROTTLE_TEXT.tenant_rate, Math.max(1, Math.ceil((1000 - (now % 1000)) / 1000)), { reason: 'tenant_rate' });
+    }
+    // A lost race on the user's sliding log (another challenge got there first) is retried
+    // with the state as it is now; every other outcome is final.
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.tryCreate(principal, input, idempotencyKey);
+      if (outcome.kind === 'done') return outcome.result;
+      if (attempt >= 4) throw new RetryLaterError('Too many concurrent challenges for this user; try again', 1, { reason: 'user_rate' });
+    }
+  }
+
+  private async tryCreate(
+    principal: Principal,
+    input: CreateChallengeInput,
+    idempotencyKey?: string,
+  ): Promise<{ kind: 'done'; result: { view: ChallengeView; replayed: boolean } } | { kind: 'retry' }> {
+    const { clock, users, challenges } = this.deps;
+    const now = clock.now();
+    const { settings } = principal.tenant;
+    const [user, throttle] = await Promise.all([
+      users.getUser(userScope(principal), input.userId),
+      this.deps.throttle.getUserState(principal.tenantId, input.userId),
+    ]);
+    if (!user) throw new NotFoundError('No such user');
+    if (user.blocked) throw new UserBlockedError('The user is blocked from MFA; an admin must unblock them', { reason: user.blocked.reason });
+    if (!user.mfaEnabled) throw new MfaNotEnabledError('MFA is not enabled for this user');
+    const method = chooseMethod(user, settings, input.method);
+    const primary = user.phones.primary;
+    const codeFactor = isCodeFactor(method);
+    const isPush = method === 'push';
+    const device = isPush ? this.pushDevice(principal, user) : undefined;
+    if (!primary && !codeFactor && !isPush) throw new RegistrationRequiredError('The user must register a phone number first', { reason: 'nothing_registered' });
+    const numbers = codeFactor || isPush || !primary ? [] : method === 'voice' ? voiceNumbersOf(user, settings) : [primary];
+    const phone = numbers[0];
+    if (!codeFactor && !isPush && (!phone || (settings.allowedCountries && !settings.allowedCountries.includes(phone.country)))) {
+      throw new CountryNotAllowedError(`This tenant does not send codes to ${primary?.country} numbers`, { country: primary?.country });
+    }
+    if (method === 'voice' && !settings.callerId) {
+      throw new MethodUnavailableError('Voice calls need a caller ID: an admin sets callerId in the settings first', {
+        reason: 'caller_id_missing',
+      });
+    }
+    if (method === 'voice' && !this.deps.voice) throw new MethodUnavailableError('Voice calls cannot be started here');
+    const admission = admit(throttle, now, method, settings.limits?.challengesPerUserPerWindow ?? USER_CHALLENGES_PER_WINDOW);
+    const requestHash = sha256Hex(canonicalJson({ userId: input.userId, method: input.method, context: input.context }));
+    if (admission.kind === 'refuse') {
+      // A retry of a request that already went through is answered as before, not throttled.
+      const earlier = idempotencyKey ? await challenges.getIdempotency(principal.tenantId, idempotencyKey) : undefined;
+      if (earlier && earlier.expiresAt > now) return { kind: 'done', result: await this.replay(earlier, requestHash, now) };
+      await this.deps.logs.append(throttledAudit(principal, user, method, admission.reason, now, input.context?.clientIp));
+      throw new RetryLaterError(THROTTLE_TEXT[admission.reason], admission.retryAfterSeconds, { reason: admission.reason });
+    }
+
+    const challengeId = randomId('ch');
+    const isVoice = method === 'voice';
+    // A voice challenge is approved on the call (R10), an app or token code is the user's (R5): no code here.
+    const code = isVoice || codeFactor || isPush ? undefined : generateCode();
+    const keepPersonal = settings.logOptionalFields;
+    const challenge: Challenge = {
+      challengeId,
+      tenantId: principal.tenantId,
+      userId: user.userId,
+      method,
+      status: 'pending',
+      ...(code ? { codeHash: hashCode(await this.deps.codeKey.get(), challengeId, code) } : {}),
+      wrongAttempts: 0,
+      sends: 1,
+      createdAt: now,
+      lastSentAt: now,
+      expiresAt: now + (isVoice ? voiceChallengeTtlSeconds(numbers.length) : isPush ? PUSH_TIMEOUT_SECONDS : CODE_TTL_SECONDS) * 1000,
+      destination: phone ? maskPhone(phone.e164) : device ? `${device.platform} device` : method === 'oath' ? `token ${user.oathToken?.serial ?? ''}` : 'authenticator app',
+      destinationE164: phone?.e164 ?? '',
+      audit: {
+        ...(keepPersonal && user.firstName ? { firstName: user.firstName } : {}),
+        ...(keepPersonal && user.lastName ? { lastName: user.lastName } : {}),
+        ...(keepPersonal && user.email ? { email: user.email } : {}),
+        ...(input.context?.clientIp ? { clientIp: input.context.clientIp } : {}),
+        ...(input.context?.appName ? { appName: input.context.appName } : {}),
+        ...(isVoice || isPush ? { caller: { keyId: principal.keyId, keyName: principal.keyName, ...(principal.sourceIp ? { sourceIp: principal.sourceIp } : {}) } } : {}),
+      },
+      ...(isVoice ? { voice: { numbers: numbers.map((n) => maskPhone(n.e164)), attempts: [] } } : {}),
+      ...(device ? { push: { deviceId: device.deviceId, number: matchNumber() } } : {}),
+    };
+    const idempotency: IdempotencyRecord | undefined = idempotencyKey
+      ? {
+          tenantId: principal.tenantId,
+          key: idempotencyKey,
+          requestHash,
+          challengeId,
+          expiresAt: now + IDEMPOTENCY_TTL_SECONDS * 1000,
+          view: viewOf(challenge, now),
+        }
+      : undefined;
+
+    const audit: Audit = {
+      ...auditOf(principal, challenge, { event: 'challenge', result: 'sent', now }),
+      throttle: sendLimits(challenge, throttle, admission.recent, now),
+    };
+    const outcome = await challenges.create(challenge, audit, idempotency);
+    if (outcome.kind === 'throttled') {
+      if (outcome.by === 'user_log_changed') return { kind: 'retry' };
+      await this.refuseThrottled(principal, user, method, outcome, now, input.context?.clientIp);
+    }
+    if (outcome.kind === 'replayed') return { kind: 'done', result: await this.replay(outcome.record, requestHash, now) };
+
+    if (code) {
+      await this.deliver(principal, challenge, async () => user, code);
+    } else if (isVoice) {
+      await this.startCalls(principal, challenge, user, {
+        challengeId,
+        tenantId: principal.tenantId,
+        numbers: numbers.map((n) => n.e164),
+        callerId: settings.callerId as string,
+        appName: (input.context?.appName ?? '').slice(0, VOICE_APP_NAME_MAX_LENGTH),
+      });
+    } else if (isPush) {
+      await this.sendPush(principal, challenge, user, input.context?.location);
+    }
+    this.deps.log.info('challenge created', { challengeId, method, ...(phone ? { destination: challenge.destination } : {}) });
+    return { kind: 'done', result: { view: viewOf(challenge, now), replayed: false } };
+  }
+
+  /** The answer to a repeated Idempotency-Key: the same challenge, or a conflict if the body differs. */
+  private async replay(record: IdempotencyRecord, requestHash: string, now: number): Promise<{ view: ChallengeView; replayed: boolean }> {
+    if (!safeEqual(record.requestHash, requestHash)) {
+      throw new IdempotencyConflictError('This Idempotency-Key was already used with a different request');
+    }
+    const existing = await this.deps.challenges.get(record.challengeId);
+    const view = existing ? viewOf(existing, now) : { ...record.view, status: 'expired' as const };
+    return { view, replayed: true };
+  }
+
+  /** A counter in the store was full (per number, per tenant): logged, then a 429. */
+  private async refuseThrottled(
+    principal: Principal,
+    user: User,
+    method: Factor,
+    outcome: ThrottleRefusal,
+    now: number,
+    clientIp?: string,
+  ): Promise<never> {
+    const reason: ThrottleReason = outcome.by === 'number_rate' ? 'number_rate' : outcome.by === 'tenant_rate' ? 'tenant_rate' : 'user_rate';
+    await this.deps.logs.append(throttledAudit(principal, user, method, reason, now, clientIp));
+    const retryAfter = reason === 'number_rate' ? Math.ceil((3_600_000 - (now % 3_600_000)) / 1000) : 1;
+    throw new RetryLaterError(THROTTLE_TEXT[reason], retryAfter, { reason });
+  }
+
+  /**
+   * The challenge as it is now. A voice challenge approved on the call (R10) comes with its
+   * signed assertion (R4) for as long as an assertion of that approval would be valid: polling
+   * is how the relying app learns the result.
+   */
+  async get(principal: Principal, challengeId: string): Promise<ChallengeView & { assertion?: string }> {
+    const stored = await this.deps.challenges.get(challengeId);
+    if (!stored || stored.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
+    const now = this.deps.clock.now();
+    // R9/R7: the first reader of a push past its deadline writes the timeout and counts it for fatigue.
+    const challenge = stored.method === 'push' && this.deps.push ? await this.deps.push.settleTimeout(stored, now) : stored;
+    const view = viewOf(challenge, now);
+    const { approvedAt } = challenge;
+    if ((challenge.method !== 'voice' && challenge.method !== 'push') || view.status !== 'approved' || !approvedAt || now >= approvedAt + ASSERTION_TTL_SECONDS * 1000) {
+      return view;
+    }
+    const assertion = await this.deps.signer.sign({
+      tenantId: challenge.tenantId,
+      userId: challenge.userId,
+      method: challenge.method,
+      challengeId,
+      approvedAt,
+    });
+    return { ...view, assertion };
+  }
+
+  async verify(
+    principal: Principal,
+    challengeId: string,
+    code: string,
+  ): Promise<{ view: ChallengeView; assertion: string }> {
+    const { challenges, clock, signer, log } = this.deps;
+    const now = clock.now();
+    const challenge = await challenges.get(challengeId);
+    if (!challenge || challenge.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
+    if (challenge.method === 'voice') throw new MethodUnavailableError(VOICE_TAKES_NO_CODE, { method: 'voice' });
+    if (challenge.method === 'push') throw new MethodUnavailableError(PUSH_TAKES_NO_CODE, { method: 'push' });
+    await this.refuseUnlessOpen(principal, challenge, now);
+
+    const base = { challengeId, tenantId: principal.tenantId, now, maxWrong: MAX_WRONG_CODES };
+    const otp = isCodeFactor(challenge.method) ? await this.checkOtp(principal, challenge.method, challenge.userId, code, now) : undefined;
+    const codeHash = otp ? undefined : hashCode(await this.deps.codeKey.get(), challengeId, code);
+    // R5: a code whose time step was already accepted counts as wrong, logged as a replay.
+    let wrongReason: 'wrong_code' | 'replayed' = otp?.kind === 'rejected' ? otp.reason : 'wrong_code';
+    if (otp ? otp.kind === 'accepted' : challenge.codeHash && codeHash && safeEqual(challenge.codeHash, codeHash)) {
+      const approval = await challenges.approve(
+        { ...base, ...(codeHash ? { codeHash } : {}), ...(otp?.kind === 'accepted' ? { otp: otp.use } : {}) },
+        { ...auditOf(principal, challenge, { event: 'verify', result: 'approved', now }), throttle: streak(challenge, 'reset', now) },
+      );
+      if (approval.kind === 'done') {
+        const assertion = await signer.sign({
+          tenantId: challenge.tenantId,
+          userId: challenge.userId,
+          method: challenge.method,
+          challengeId,
+          approvedAt: now,
+        });
+        log.info('challenge approved', { challengeId, method: challenge.method });
+        const { codeHash: _spent, ...approved } = challenge;
+        return { view: viewOf({ ...approved, status: 'approved', approvedAt: now }, now), assertion };
+      }
+      // Still open means the code changed under us (a resend voided it), or another verify took
+      // this time step first (R5): count it as wrong below.
+      const current = approval.kind === 'refused' ? approval.current : undefined;
+      if (approval.kind === 'step_used') wrongReason = 'replayed';
+      else if (!current || statusOf(current, now) !== 'pending') {
+        await this.refuseAfterRace(principal, approval.kind === 'refused' ? approval : { kind: 'refused' }, challenge, now);
+      }
+    }
+
+    // The challenge is open and the code did not match: count it (R3). The count is
+    // compare-and-set, so each caller learns exactly how many tries are left.
+    let seen = challenge;
+    for (;;) {
+      const wrong = await challenges.recordWrongCode(
+        { ...base, seenWrongAttempts: seen.wrongAttempts },
+        { ...auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: wrongReason, now }), throttle: streak(challenge, 'wrong', now) },
+      );
+      if (wrong.kind === 'done') break;
+      if (wrong.kind === 'throttled' || !wrong.current || wrong.current.wrongAttempts === seen.wrongAttempts) {
+        await this.refuseAfterRace(principal, wrong.kind === 'refused' ? wrong : { kind: 'refused' }, seen, now);
+      }
+      seen = (wrong as { current: Challenge }).current;
+      await this.refuseUnlessOpen(principal, seen, now);
+    }
+    const remaining = MAX_WRONG_CODES - (seen.wrongAttempts + 1);
+    log.info('wrong code', { challengeId, attemptsRemaining: remaining });
+    if (remaining <= 0) {
+      throw new ChallengeLockedError('Too many wrong codes: the challenge is locked', { attemptsRemaining: 0 });
+    }
+    if (wrongReason === 'replayed') {
+      throw new WrongCodeError('This code was already used; wait for the next one', { reason: 'replayed', attemptsRemaining: remaining });
+    }
+    throw new WrongCodeError('The code is not correct', { attemptsRemaining: remaining });
+  }
+
+  async resend(principal: Principal, challengeId: string): Promise<ChallengeView> {
+    const { challenges, clock } = this.deps;
+    const now = clock.now();
+    const challenge = await challenges.get(challengeId);
+    if (!challenge || challenge.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
+    if (challenge.method === 'voice') {
+      throw new MethodUnavailableError('A voice challenge cannot be resent; start a new challenge', { method: 'voice' });
+    }
+    if (challenge.method === 'push') {
+      throw new MethodUnavailableError('A push cannot be resent; start a new challenge', { method: 'push' });
+    }
+    if (isCodeFactor(challenge.method)) {
+      throw new MethodUnavailableError('Nothing is sent for this challenge: the user reads the code from their app or token', { method: challenge.method });
+    }
+    const refusal = refusalOf(challenge, now);
+    if (refusal) throw refusal.error;
+    // R6: a resend counts like a challenge towards the user's limit and the number's.
+    const throttle = await this.deps.throttle.getUserState(principal.tenantId, challenge.userId);
+    const limit = principal.tenant.settings.limits?.challengesPerUserPerWindow ?? USER_CHALLENGES_PER_WINDOW;
+    const admission = admit(throttle, now, challenge.method, limit, true);
+    if (admission.kind === 'refuse') {
+      throw new RetryLaterError(THROTTLE_TEXT[admission.reason], admission.retryAfterSeconds, { reason: admission.reason });
+    }
+    const code = generateCode();
+    const outcome = await challenges.replaceCode(
+      {
+        challengeId,
+        tenantId: principal.tenantId,
+        codeHash: hashCode(await this.deps.codeKey.get(), challengeId, code),
+        now,
+        expiresAt: now + CODE_TTL_SECONDS * 1000,
+        maxWrong: MAX_WRONG_CODES,
+        maxSends: MAX_SENDS,
+        sentBefore: now - RESEND_COOLDOWN_SECONDS * 1000,
+      },
+      {
+        ...auditOf(principal, challenge, { event: 'resend', result: 'sent', now, counted: false }),
+        throttle: sendLimits(challenge, throttle, admission.recent, now),
+      },
+    );
+    if (outcome.kind === 'throttled') {
+      const reason: ThrottleReason = outcome.by === 'number_rate' ? 'number_rate' : 'user_rate';
+      const retryAfter = reason === 'number_rate' ? Math.ceil((3_600_000 - (now % 3_600_000)) / 1000) : 1;
+      throw new RetryLaterError(THROTTLE_TEXT[reason], retryAfter, { reason });
+    }
+    if (outcome.kind === 'refused') {
+      const current = outcome.current;
+      if (!current || current.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
+      const now2 = refusalOf(current, now);
+      if (now2) throw now2.error;
+      if (current.sends >= MAX_SENDS) {
+        throw new ResendRefusedError('No resends left for this challenge; start a new one', { resendsRemaining: 0 });
+      }
+      const wait = Math.max(1, Math.ceil((current.lastSentAt + RESEND_COOLDOWN_SECONDS * 1000 - now) / 1000));
+      throw new RetryLaterError('A code was sent moments ago; wait before asking for another', wait, { reason: 'resend_cooldown' });
+    }
+    const resent: Challenge = { ...challenge, expiresAt: now + CODE_TTL_SECONDS * 1000, lastSentAt: now, sends: challenge.sends + 1 };
+    await this.deliver(principal, resent, () => this.deps.users.getUser(userScope(principal), challenge.userId), code, 'resend');
+    this.deps.log.info('code resent', { challengeId, sends: resent.sends });
+    return viewOf(resent, now);
+  }
+
+  /** R5/R22: the code against the user's authenticator app or hardware token. */
+  private checkOtp(principal: Principal, method: 'app' | 'oath', userId: string, code: string, now: number) {
+    if (!this.deps.otp) throw new MethodUnavailableError('Authenticator codes cannot be checked here');
+    return this.deps.otp.check(userScope(principal), method, userId, code, now);
+  }
+
+  /** R9/R18: the user's push device, if it was activated under the tenant's current provider. */
+  private pushDevice(principal: Principal, user: User): NonNullable<User['push']> {
+    if (!this.deps.push) throw new MethodUnavailableError('Push notifications cannot be sent here');
+    return this.deps.push.deviceFor(principal, user);
+  }
+
+  /** R9: prompts the phone; if the notification cannot be sent, the challenge is denied like an undeliverable text. */
+  private async sendPush(principal: Principal, challenge: Challenge, user: User, location?: string): Promise<void> {
+    try {
+      await (this.deps.push as PushService).notify(challenge, location);
+      this.deps.log.info('push sent', { challengeId: challenge.challengeId });
+    } catch (error) {
+      this.deps.log.warn('push not sent', { challengeId: challenge.challengeId, error: String(error) });
+      await this.failDelivery(principal, challenge, async () => user, 'The push notification could not be sent; try another method');
+    }
+  }
+
+  /** A verify on a finished, locked or expired challenge: logged (R23), then refused. */
+  private async refuseUnlessOpen(principal: Principal, challenge: Challenge, now: number): Promise<void> {
+    const refusal = refusalOf(challenge, now);
+    if (!refusal) return;
+    await this.deps.logs.append(
+      auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: refusal.reason, now }),
+    );
+    throw refusal.error;
+  }
+
+  /** A conditional write lost a race: explain with the challenge as it is now. */
+  private async refuseAfterRace(
+    principal: Principal,
+    outcome: Extract<ConditionalOutcome, { kind: 'refused' }>,
+    before: Challenge,
+    now: number,
+  ): Promise<never> {
+    const current = outcome.current ?? before;
+    await this.refuseUnlessOpen(principal, current, now);
+    throw new ChallengeFinishedError('The challenge is no longer open');
+  }
+
+  /** R13: starts the rollover; if it cannot start, the challenge is denied like an undeliverable text. */
+  private async startCalls(principal: Principal, challenge: Challenge, user: User, input: Parameters<VoiceRollover['start']>[0]): Promise<void> {
+    try {
+      const executionId = await (this.deps.voice as VoiceRollover).start(input);
+      this.deps.log.info('voice rollover started', { challengeId: challenge.challengeId, executionId, numbers: input.numbers.length });
+    } catch (error) {
+      this.deps.log.warn('voice rollover not started', { challengeId: challenge.challengeId, error: String(error) });
+      await this.failDelivery(principal, challenge, async () => user, 'The call could not be started; try another method');
+    }
+  }
+
+  /** Sends the code; if no provider takes it, the challenge is denied and the caller told what to try next. */
+  private async deliver(
+    principal: Principal,
+    challenge: Challenge,
+    loadUser: () => Promise<User | undefined>,
+    code: string,
+    event: 'challenge' | 'resend' = 'challenge',
+  ): Promise<void> {
+    try {
+      const sent = await this.deps.sms.send({ to: challenge.destinationE164, body: smsText(code) });
+      this.deps.log.info('sms accepted', { challengeId: challenge.challengeId, provider: sent.provider });
+    } catch (error) {
+      this.deps.log.warn('sms delivery failed', { challengeId: challenge.challengeId, error: String(error) });
+      await this.failDelivery(principal, challenge, loadUser, 'The text message could not be delivered; try another method', event);
+    }
+  }
+
+  /** Denies the challenge as undeliverable (R16), and says which methods the relying app could try instead. */
+  private async failDelivery(
+    principal: Principal,
+    challenge: Challenge,
+    loadUser: () => Promise<User | undefined>,
+    message: string,
+    event: 'challenge' | 'resend' = 'challenge',
+  ): Promise<never> {
+    const now = this.deps.clock.now();
+    // A failed resend is logged as such; the challenge's first send was delivered and stays counted.
+    const audit =
+      event === 'resend'
+        ? auditOf(principal, challenge, { event: 'resend', result: 'failed', reason: 'delivery_failed', now, counted: false })
+        : failedDeliveryAudit(principal, challenge, now);
+    await this.deps.challenges.deny({ challengeId: challenge.challengeId, reason: 'delivery_failed' }, audit);
+    const user = await loadUser();
+    const next = user ? usableMethods(user, principal.tenant.settings).filter((m) => m !== challenge.method) : [];
+    throw new DeliveryFailedError(message, { nextMethods: next });
+  }
+}
+
+type ThrottleReason = 'user_rate' | 'wrong_code_cooldown' | 'fatigue_pause' | 'number_rate' | 'tenant_rate';
+
+const THROTTLE_TEXT: Record<ThrottleReason, string> = {
+  user_rate: 'Too many challenges for this user in the last 5 minutes',
+  wrong_code_cooldown: 'Too many wrong codes recently: wait before starting another challenge',
+  fatigue_pause: 'Push and voice are paused for this user after repeated denied or ignored prompts; use a code method',
+  number_rate: 'Too many messages to this phone number this hour',
+  tenant_rate: "Too many challenges for this tenant right now",
+};
+
+/** The throttle writes that let one more send go out: the user's sliding log and the number's hour (R6). */
+function sendLimits(
+  challenge: Challenge,
+  state: UserThrottleState,
+  recent: number[],
+  now: number,
+): ThrottleWrites {
+  return {
+    userLog: {
+      tenantId: challenge.tenantId,
+      userId: challenge.userId,
+      recent,
+      expectedVersion: state.version,
+      ...(state.wrongStreak > 0 && currentStreak(state, now) === 0 ? { resetStreak: true } : {}),
+    },
+    // Nothing is sent for an app or token challenge, so no number's hour is taken.
+    counters: challenge.destinationE164
+      ? [{ name: 'number_rate', subject: challenge.destinationE164, limit: MESSAGES_PER_NUMBER_PER_HOUR, windowSeconds: 3600, now }]
+      : [],
+  };
+}
+
+function streak(challenge: Challenge, change: 'wrong' | 'reset', now: number): ThrottleWrites {
+  return { streak: { tenantId: challenge.tenantId, userId: challenge.userId, change, now } };
+}
+
+/** Why a challenge cannot take a code now, if it cannot. */
+function refusalOf(challenge: Challenge, now: number): { reason: string; error: DomainError } | undefined {
+  const status = statusOf(challenge, now);
+  switch (status) {
+    case 'pending':
+      return undefined;
+    case 'approved':
+      return { reason: 'already_used', error: new ChallengeFinishedError('The challenge is already approved', { status }) };
+    case 'denied':
+      return { reason: 'already_denied', error: new ChallengeFinishedError('The challenge is already denied', { status }) };
+    case 'locked':
+      return { reason: 'locked', error: new ChallengeLockedError('Too many wrong codes: the challenge is locked', { attemptsRemaining: 0 }) };
+    case 'expired':
+      return { reason: 'expired', error: new ChallengeExpiredError('The challenge has expired; start a new one') };
+  }
+}

@@ -1,0 +1,49 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { randomId } from './crypto';
+import type { Clock, Log, NotificationStore, SecretBox, WebhookSender } from '../ports';
+import type { Notification, Tenant } from './types';
+
+export const WEBHOOK_SECRET_CONTEXT = 'webhook-signing-secret';
+
+/** A new webhook signing secret: shown to the admin once, stored sealed. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * `Tessera-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>` — the
+ * receiver recomputes it and refuses old timestamps, so a captured delivery cannot be replayed.
+ */
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${mac}`;
+}
+
+/** Admin notifications: kept for the console, and POSTed to the tenant's webhook when set. */
+export class NotificationService {
+  constructor(
+    private readonly deps: { store: NotificationStore; webhook: WebhookSender; box: SecretBox; clock: Clock; log: Log },
+  ) {}
+
+  async notify(tenant: Tenant, event: Pick<Notification, 'type' | 'userId' | 'message'>): Promise<Notification> {
+    const now = this.deps.clock.now();
+    const notification: Notification = {
+      notificationId: randomId('nt', 12),
+      tenantId: tenant.tenantId,
+      time: new Date(now).toISOString(),
+      ...event,
+    };
+    await this.deps.store.add(notification);
+    const url = tenant.settings.webhookUrl;
+    if (url && tenant.encryptedWebhookSecret) {
+      const secret = Buffer.from(await this.deps.box.decrypt(tenant.encryptedWebhookSecret, WEBHOOK_SECRET_CONTEXT)).toString();
+      const body = JSON.stringify(notification);
+      const result = await this.deps.webhook.post(url, body, {
+        'content-type': 'application/json',
+        'tessera-signature': signWebhook(secret, Math.floor(now / 1000), body),
+      });
+      if (!result.ok) this.deps.log.warn('webhook delivery failed', { notificationId: notification.notificationId, status: result.status });
+    }
+    return notification;
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * Push with number matching (R9) and device activation (R18): the service behind activation
+ * codes, device activation, the device's signed answer, and the 60-second timeout.
+ *
+ * The pure checks (number, signature, age) are in ./push.ts; this module adds the records and
+ * the rules around them: a device is bound to the tenant's provider generation at activation,
+ * and a denied, wrong-number or unanswered prompt counts towards fatigue (R7) exactly once.
+ */
+import { PUSH_ACTIVATION_TTL_SECONDS } from '../rules';
+import type { Audit, Clock, Log, PushChallengeStore, PushDeviceStore, PushSender, SecretBox, TenantStore, ThrottleStore, UserStore } from '../ports';
+import { auditOf } from './auth-log';
+import { randomId } from './crypto';
+import { ChallengeFinishedError, NotFoundError, PushDeviceNotActivatedError, UnauthenticatedError } from './errors';
+import { countFatigue } from './fatigue';
+import { qrSvg } from './otp/otpauth';
+import { generateActivationCode, generateDeviceKey, hashActivationCode, verifyDeviceResponse, type PushDecision } from './push';
+import type { Caller, Challenge, DenialReason, Principal, PushPlatform, Tenant, User } from './types';
+import { userScope } from './users';
+
+/** R18: the one answer for a push to a device activated under an earlier provider. */
+export const NOT_ACTIVATED = 'Authentication request is not for an activated account';
+
+/** An activation code waiting to be used, stored by the SHA-256 of the code only (R28). */
+export interface PushActivationRecord {
+  readonly codeHash: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  /** The user space the user lives in (R18). */
+  readonly space: string;
+  /** The provider generation the code was issued under. */
+  readonly generation: number;
+  readonly createdAt: number;
+  /** Epoch milliseconds: the code is void from then on. */
+  readonly expiresAt: number;
+}
+
+/** An activated phone. Its HMAC key is sealed by the SecretBox: the server must recompute signatures (R28). */
+export interface PushDeviceRecord {
+  readonly deviceId: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly space: string;
+  /** R18: the tenant's provider generation at activation; another generation means "not activated". */
+  readonly generation: number;
+  readonly platform: PushPlatform;
+  /** Where notifications go: the SNS platform endpoint ARN on AWS, a local address locally. */
+  readonly endpoint: string;
+  readonly encryptedKey: string;
+  readonly activatedAt: string;
+}
+
+export interface DeviceAnswer {
+  readonly deviceId: string;
+  readonly challengeId: string;
+  readonly decision: PushDecision;
+  readonly number?: number;
+  readonly timestamp: number;
+  readonly signature: string;
+}
+
+export interface PushDeps {
+  readonly devices: PushDeviceStore;
+  readonly challenges: PushChallengeStore;
+  readonly tenants: Pick<TenantStore, 'getTenant'>;
+  readonly users: UserStore;
+  readonly throttle: ThrottleStore;
+  readonly sender: PushSender;
+  readonly box: SecretBox;
+  readonly clock: Clock;
+  readonly log: Log;
+}
+
+const keyContext = (device: { tenantId: string; deviceId: string }) => `push-device:${device.tenantId}:${device.deviceId}`;
+
+const BAD_RESPONSE = 'The device response is not valid: unknown device, bad signature, or too old';
+
+/** The pushes a relying app reads: a pending push past its deadline is denied as `timeout` (R9). */
+export function pushTimedOut(challenge: Challenge, now: number): boolean {
+  return challenge.method === 'push' && challenge.status === 'pending' && now >= challenge.expiresAt;
+}
+
+export class PushService {
+  constructor(private readonly deps: PushDeps) {}
+
+  /** R18: a one-time activation code for the user's phone (and its QR code), shown once. */
+  async issueActivation(principal: Principal, userId: string): Promise<{ activationCode: string; expiresAt: string; qr: { uri: string; svg: string } }> {
+    const scope = userScope(principal);
+    const user = await this.deps.users.getUser(scope, userId);
+    if (!user) throw new NotFoundError('No such user');
+    const now = this.deps.clock.now();
+    const code = generateActivationCode();
+    const expiresAt = now + PUSH_ACTIVATION_TTL_SECONDS * 1000;
+    await this.deps.devices.putActivation({
+      codeHash: hashActivationCode(code),
+      tenantId: principal.tenantId,
+      userId,
+      space: scope.space,
+      generation: (principal.tenant.provider as NonNullable<Tenant['provider']>).generation,
+      createdAt: now,
+      expiresAt,
+    });
+    this.deps.log.info('push activation issued', { userId });
+    const uri = `tessera://push/activate?code=${encodeURIComponent(code)}`;
+    return { activationCode: code, expiresAt: new Date(expiresAt).toISOString(), qr: { uri, svg: await qrSvg(uri) } };
+  }
+
+  /**
+   * R18: the phone trades the code for a device id and key. The code is taken (deleted) first,
+   * so it works once whatever happens next; a code issued under an earlier provider is void.
+   */
+  async activate(input: { activationCode: string; platform: PushPlatform; pushToken: string }): Promise<{ deviceId: string; deviceKey: string }> {
+    const { devices, tenants, sender, box, clock, log } = this.deps;
+    const now = clock.now();
+    const activation = await devices.takeActivation(hashActivationCode(input.activationCode), now);
+    const invalid = 'The activation code is not valid, was already used, or has expired';
+    if (!activation) throw new UnauthenticatedError(invalid);
+    const tenant = await tenants.getTenant(activation.tenantId);
+    if (!tenant?.provider || tenant.provider.generation !== activation.generation) throw new UnauthenticatedError(invalid);
+    const deviceId = randomId('dv');
+    const key = generateDeviceKey();
+    const endpoint = await sender.register({ platform: input.platform, token: input.pushToken, deviceId });
+    const device: PushDeviceRecord = {
+      deviceId,
+      tenantId: activation.tenantId,
+      userId: activation.userId,
+      space: activation.space,
+      generation: activation.generation,
+      platform: input.platform,
+      endpoint,
+      encryptedKey: await box.encrypt(key, keyContext({ tenantId: activation.tenantId, deviceId })),
+      activatedAt: new Date(now).toISOString(),
+    };
+    const marker = { deviceId, platform: input.platform, generation: activation.generation, activatedAt: device.activatedAt };
+    if (!(await devices.activateDevice({ tenantId: activation.tenantId, space: activation.space }, device, marker))) {
+      throw new NotFoundError('No such user');
+    }
+    log.info('push device activated', { tenantId: activation.tenantId, userId: activation.userId, deviceId, platform: input.platform });
+    return { deviceId, deviceKey: Buffer.from(key).toString('base64url') };
+  }
+
+  /** R9/R18: the device a push challenge for this user goes to; refused when it was activated under another provider. */
+  deviceFor(principal: Principal, user: User): NonNullable<User['push']> {
+    const marker = user.push;
+    if (!marker) throw new NotFoundError('The user has no push device');
+    if (marker.generation !== principal.tenant.provider?.generation) {
+      throw new PushDeviceNotActivatedError(NOT_ACTIVATED, { reason: 'device_not_activated' });
+    }
+    return marker;
+  }
+
+  /** R9: sends the prompt (app name, location, IP — never the number) to the device. */
+  async notify(challenge: Challenge, location?: string): Promise<void> {
+    const deviceId = (challenge.push as NonNullable<Challenge['push']>).deviceId;
+    const device = await this.deps.devices.getDevice(deviceId);
+    if (!device) throw new Error('push device record missing');
+    await this.deps.sender.send(device.endpoint, {
+      deviceId,
+      challengeId: challenge.challengeId,
+      ...(challenge.audit.appName ? { appName: challenge.audit.appName } : {}),
+      ...(location ? { location } : {}),
+      ...(challenge.audit.clientIp ? { clientIp: challenge.audit.clientIp } : {}),
+      expiresAt: new Date(challenge.expiresAt).toISOString(),
+    });
+  }
+
+  /**
+   * R9: the device's signed answer. A bad signature or a stale answer changes nothing (401); a
+   * wrong number denies; so does a denial. Either denial counts towards fatigue (R7).
+   */
+  async respond(answer: DeviceAnswer): Promise<{ challengeId: string; status: 'approved' | 'denied'; reason?: DenialReason }> {
+    const { devices, challenges, tenants, box, clock, log } = this.deps;
+    const now = clock.now();
+    const device = await devices.getDevice(answer.deviceId);
+    if (!device) throw new UnauthenticatedError(BAD_RESPONSE);
+    const key = await box.decrypt(device.encryptedKey, keyContext(device));
+    const challenge = await challenges.get(answer.challengeId);
+    const check = verifyDeviceResponse({
+      key,
+      response: {
+        challengeId: answer.challengeId,
+        decision: answer.decision,
+        ...(answer.number !== undefined ? { number: answer.number } : {}),
+        timestamp: answer.timestamp,
+      },
+      signature: answer.signature,
+      nowMs: now,
+      expected: { challengeId: answer.challengeId, number: challenge?.push?.number ?? -1 },
+    });
+    if (check.kind === 'invalid' && check.reason !== 'wrong_number') {
+      log.warn('push response refused', { deviceId: device.deviceId, reason: check.reason });
+      throw new UnauthenticatedError(BAD_RESPONSE, { reason: check.reason });
+    }
+    if (!challenge || challenge.tenantId !== device.tenantId || challenge.push?.deviceId !== device.deviceId) {
+      throw new NotFoundError('No such challenge');
+    }
+    const tenant = await tenants.getTenant(device.tenantId);
+    if (tenant?.provider?.generation !== device.generation) {
+      throw new PushDeviceNotActivatedError(NOT_ACTIVATED, { reason: 'device_not_activated' });
+    }
+    const current = await this.settleTimeout(challenge, now);
+    if (current.status !== 'pending') {
+      throw new ChallengeFinishedError(`The challenge is already ${current.status}`, {
+        status: current.status,
+        ...(current.denialReason ? { reason: current.denialReason } : {}),
+      });
+    }
+    const result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason } =
+      check.kind === 'invalid' ? { kind: 'deny', reason: 'wrong_number' } : check.decision === 'approve' ? { kind: 'approve' } : { kind: 'deny', reason: 'denied' };
+    const audit = this.auditFor(challenge, result, now);
+    const outcome = await challenges.settlePush({ challengeId: challenge.challengeId, tenantId: challenge.tenantId, result, now }, audit);
+    if (outcome.kind !== 'done') {
+      const latest = outcome.kind === 'refused' && outcome.current ? await this.settleTimeout(outcome.current, now) : challenge;
+      throw new ChallengeFinishedError('The challenge is no longer open', { status: latest.status });
+    }
+    log.info('push answered', { challengeId: challenge.challengeId, result: result.kind, ...(result.kind === 'deny' ? { reason: result.reason } : {}) });
+    if (result.kind === 'deny') await countFatigue(this.deps, challenge, [now]);
+    return result.kind === 'approve'
+      ? { challengeId: challenge.challengeId, status: 'approved' }
+      : { challengeId: challenge.challengeId, status: 'denied', reason: result.reason };
+  }
+
+  /**
+   * R9/R7: a pending push past its deadline is denied as `timeout`. Whoever observes it first
+   * (a status read, a late answer) makes the conditional write, and only that one counts the
+   * ignored prompt towards fatigue: correctness needs no background job.
+   */
+  async settleTimeout(challenge: Challenge, now: number): Promise<Challenge> {
+    if (!pushTimedOut(challenge, now)) return challenge;
+    const result = { kind: 'deny' as const, reason: 'timeout' as const };
+    const outcome = await this.deps.challenges.settlePush(
+      { challengeId: challenge.challengeId, tenantId: challenge.tenantId, result, now },
+      this.auditFor(challenge, result, now),
+    );
+    if (outcome.kind === 'done') {
+      this.deps.log.info('push timed out', { challengeId: challenge.challengeId });
+      await countFatigue(this.deps, challenge, [challenge.expiresAt]);
+      return { ...challenge, status: 'denied', denialReason: 'timeout' };
+    }
+    return (outcome.kind === 'refused' ? outcome.current : undefined) ?? challenge;
+  }
+
+  private auditFor(challenge: Challenge, result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason }, now: number): Audit {
+    const caller: Caller = challenge.audit.caller ?? { keyId: 'unknown', keyName: 'unknown' };
+    return result.kind === 'approve'
+      ? auditOf(caller, challenge, { event: 'verify', result: 'approved', now })
+      : auditOf(caller, challenge, { event: 'verify', result: 'denied', reason: result.reason, now });
+  }
+}

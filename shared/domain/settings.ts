@@ -1,0 +1,105 @@
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import { ValidationError } from './errors';
+import { newWebhookSecret, WEBHOOK_SECRET_CONTEXT } from './notifications';
+import { parsePhone } from './phone';
+import type { SecretBox, TenantStore } from '../ports';
+import type { Factor, Principal, TenantSettings } from './types';
+
+/** Settings as the console sends them: `null` clears an optional setting. */
+export interface SettingsInput {
+  readonly enabledMethods: readonly Factor[];
+  readonly callerId: string | null;
+  readonly appPasswordsAllowed: boolean;
+  readonly blockOnFraud: boolean;
+  readonly allowedCountries: readonly string[] | null;
+  readonly logOptionalFields: boolean;
+  readonly webhookUrl: string | null;
+  /** R6 limits of this tenant; null means the defaults. */
+  readonly limits: TenantSettings['limits'] | null;
+}
+
+export type SettingsView = SettingsInput & { readonly webhookConfigured: boolean };
+
+export function settingsView(settings: TenantSettings, webhookConfigured: boolean): SettingsView {
+  return {
+    enabledMethods: settings.enabledMethods,
+    callerId: settings.callerId ?? null,
+    appPasswordsAllowed: settings.appPasswordsAllowed,
+    blockOnFraud: settings.blockOnFraud,
+    allowedCountries: settings.allowedCountries ?? null,
+    logOptionalFields: settings.logOptionalFields,
+    webhookUrl: settings.webhookUrl ?? null,
+    limits: settings.limits ?? null,
+    webhookConfigured,
+  };
+}
+
+/** The methods policy and tenant settings. Disabling a method flags users whose default it was (R20, derived on read). */
+export class SettingsService {
+  constructor(private readonly deps: { tenants: TenantStore; box: SecretBox; allowLoopbackWebhooks: boolean }) {}
+
+  get(principal: Principal): SettingsView {
+    return settingsView(principal.tenant.settings, Boolean(principal.tenant.encryptedWebhookSecret));
+  }
+
+  async patch(principal: Principal, change: Partial<SettingsInput>): Promise<SettingsView & { webhookSecret?: string }> {
+    return this.put(principal, { ...this.get(principal), ...change });
+  }
+
+  /**
+   * Replaces the settings. Setting a new webhook URL issues a new signing secret, returned
+   * once as `webhookSecret`; clearing the URL forgets the secret.
+   */
+  async put(principal: Principal, input: SettingsInput): Promise<SettingsView & { webhookSecret?: string }> {
+    const errors: { pointer: string; detail: string }[] = [];
+    if (input.callerId !== null) {
+      try {
+        parsePhone(input.callerId, '/callerId');
+      } catch (error) {
+        if (error instanceof ValidationError) errors.push(...error.errors);
+        else throw error;
+      }
+    }
+    (input.allowedCountries ?? []).forEach((c, i) => {
+      if (!isSupportedCountry(c)) errors.push({ pointer: `/allowedCountries/${i}`, detail: 'is not an ISO 3166-1 alpha-2 country with phone numbers' });
+    });
+    if (input.webhookUrl !== null && !this.webhookAllowed(input.webhookUrl)) {
+      errors.push({ pointer: '/webhookUrl', detail: 'must be an https URL' });
+    }
+    if (errors.length) throw new ValidationError('The settings are not valid', errors);
+
+    const settings: TenantSettings = {
+      enabledMethods: [...new Set(input.enabledMethods)],
+      ...(input.callerId !== null ? { callerId: input.callerId } : {}),
+      appPasswordsAllowed: input.appPasswordsAllowed,
+      blockOnFraud: input.blockOnFraud,
+      ...(input.allowedCountries !== null ? { allowedCountries: [...new Set(input.allowedCountries)] } : {}),
+      logOptionalFields: input.logOptionalFields,
+      ...(input.webhookUrl !== null ? { webhookUrl: input.webhookUrl } : {}),
+      ...(input.limits ? { limits: input.limits } : {}),
+    };
+    const current = principal.tenant;
+    const urlChanged = (current.settings.webhookUrl ?? null) !== input.webhookUrl;
+    let webhookSecret: string | undefined;
+    let sealed: string | null | undefined;
+    if (input.webhookUrl === null) sealed = null;
+    else if (urlChanged || !current.encryptedWebhookSecret) {
+      webhookSecret = newWebhookSecret();
+      sealed = await this.deps.box.encrypt(Buffer.from(webhookSecret), WEBHOOK_SECRET_CONTEXT);
+    }
+    await this.deps.tenants.setSettings(current.tenantId, settings, sealed);
+    const configured = sealed === undefined ? Boolean(current.encryptedWebhookSecret) : sealed !== null;
+    return { ...settingsView(settings, configured), ...(webhookSecret ? { webhookSecret } : {}) };
+  }
+
+  private webhookAllowed(url: string): boolean {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol === 'https:') return true;
+      const loopback = parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost' || parsed.hostname === '[::1]';
+      return this.deps.allowLoopbackWebhooks && parsed.protocol === 'http:' && loopback;
+    } catch {
+      return false;
+    }
+  }
+}

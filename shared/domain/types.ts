@@ -1,0 +1,250 @@
+/** Second factors Tessera knows. A closed union: every switch over it is checked for exhaustiveness. */
+export const FACTORS = ['sms', 'voice', 'push', 'app', 'oath'] as const;
+export type Factor = (typeof FACTORS)[number];
+
+/** Factors this release can deliver; the others are refused with a clear problem. */
+export const AVAILABLE_FACTORS: readonly Factor[] = ['sms', 'voice', 'app', 'oath', 'push'];
+
+export type ApiScope = 'auth' | 'admin';
+
+export const BILLING_MODELS = ['per_user', 'per_authentication'] as const;
+export type BillingModel = (typeof BILLING_MODELS)[number];
+
+/** R17/R18: a tenant's one MFA provider. Its billing model never changes. */
+export interface Provider {
+  readonly providerId: string;
+  readonly billingModel: BillingModel;
+  readonly directoryId?: string;
+  readonly createdAt: string;
+  /** Increases with every provider created for the tenant; push activations carry it (R18). */
+  readonly generation: number;
+  /** Where the users live: the directory, or this provider alone when it has none (R18). */
+  readonly userSpace: string;
+}
+
+/** The tenant's methods policy and settings (console: PUT /v1/admin/settings). */
+export interface TenantSettings {
+  readonly enabledMethods: readonly Factor[];
+  /** R15: caller ID for voice calls, E.164. */
+  readonly callerId?: string;
+  readonly appPasswordsAllowed: boolean;
+  /** R14: block the user from MFA when they report fraud. */
+  readonly blockOnFraud: boolean;
+  /** ISO 3166-1 alpha-2 countries SMS and voice may go to; absent means all. */
+  readonly allowedCountries?: readonly string[];
+  /** R23: whether auth logs keep the optional fields (first and last name, email). */
+  readonly logOptionalFields: boolean;
+  /** Admin notifications are also POSTed here, signed (HMAC-SHA256). */
+  readonly webhookUrl?: string;
+  /** R6 limits this tenant sets for itself, where it differs from the defaults. */
+  readonly limits?: { readonly challengesPerUserPerWindow?: number; readonly challengesPerSecond?: number };
+}
+
+export const DEFAULT_SETTINGS: TenantSettings = {
+  enabledMethods: ['sms', 'voice', 'push', 'app', 'oath'],
+  appPasswordsAllowed: false,
+  blockOnFraud: false,
+  logOptionalFields: true,
+};
+
+export interface Tenant {
+  readonly tenantId: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly provider?: Provider;
+  /** Generation of the newest provider ever created (0 when none yet). */
+  readonly providerGeneration: number;
+  readonly settings: TenantSettings;
+  /** The webhook signing secret, sealed by the SecretBox. */
+  readonly encryptedWebhookSecret?: string;
+}
+
+export interface ApiKeyRecord {
+  readonly keyId: string;
+  readonly tenantId: string;
+  readonly scope: ApiScope;
+  readonly name: string;
+  /** SHA-256 of the secret part, hex. The secret itself is shown once and never stored. */
+  readonly secretHash: string;
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+  /** Set on a rotated key: it keeps working until then (the grace period). */
+  readonly expiresAt?: string;
+  /** The key this one replaced, when it came from a rotation. */
+  readonly rotatedFrom?: string;
+}
+
+/** The caller, as established from its key: the tenant never comes from a request body (R27). */
+export interface Principal {
+  readonly tenantId: string;
+  readonly keyId: string;
+  readonly keyName: string;
+  readonly scope: ApiScope;
+  /** The tenant as loaded with the key (one read for both). */
+  readonly tenant: Tenant;
+  /** The calling server's IP (R23). */
+  readonly sourceIp?: string;
+}
+
+/** Number types (R30): VoIP numbers are refused for SMS and voice; landlines are voice-only. */
+export type PhoneType = 'mobile' | 'landline' | 'mobile_or_landline' | 'voip' | 'premium_rate' | 'unknown';
+
+export interface PhoneNumber {
+  /** E.164, e.g. +14155550100. */
+  readonly e164: string;
+  /** ISO 3166-1 alpha-2 country, e.g. US. */
+  readonly country: string;
+  readonly type: PhoneType;
+}
+
+export type RegistrationReason = 'nothing_registered' | 'default_method_disabled' | 'reset_by_admin';
+
+export interface User {
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly email?: string;
+  readonly phones: {
+    readonly primary?: PhoneNumber;
+    readonly backup: readonly PhoneNumber[];
+    readonly office?: PhoneNumber;
+  };
+  readonly mfaEnabled: boolean;
+  /** R25: licensed users are not billed per user. */
+  readonly licensed: boolean;
+  readonly defaultMethod?: Factor;
+  /** R19: blocked users cannot use MFA until an admin unblocks them. */
+  readonly blocked?: { readonly at: string; readonly reason: string };
+  /** R5: set when an authenticator app is confirmed; its sealed secret is kept apart from the user. */
+  readonly authenticator?: { readonly enrolledAt: string };
+  /** R22: the hardware token assigned to the user, by serial. */
+  readonly oathToken?: { readonly serial: string };
+  /** R9/R18: the user's activated push device; set only by activation. */
+  readonly push?: PushRegistration;
+  /** R20: set by an admin reset, cleared when the user registers again. */
+  readonly resetAt?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Stored state of a challenge. `expired` and `locked` are derived on read, never trusted from TTL. */
+export type StoredStatus = 'pending' | 'approved' | 'denied';
+export type ChallengeStatus = StoredStatus | 'expired' | 'locked';
+
+/** Why a challenge was denied: no provider took the text (R16), or how a voice rollover ended (R11, R13, R14). */
+export type DenialReason = 'delivery_failed' | 'denied' | 'fraud_reported' | 'unreachable' | 'wrong_number' | 'timeout';
+
+/** One call of a voice rollover, as stored and shown: the number masked (R28). */
+export interface VoiceAttemptRecord {
+  /** Position of the number: 0 is the primary. */
+  readonly index: number;
+  /** Masked number. */
+  readonly number: string;
+  /** An AttemptOutcome of shared/voice/outcomes.ts. */
+  readonly outcome: string;
+  /** ISO 8601, when the attempt ended. */
+  readonly at: string;
+}
+
+/** What a voice challenge keeps besides the common fields (R10–R15). */
+export interface VoiceChallengeState {
+  /** The numbers called in order, masked: primary first, then the backups (R13). */
+  readonly numbers: readonly string[];
+  readonly attempts: readonly VoiceAttemptRecord[];
+}
+
+export interface Challenge {
+  readonly challengeId: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly method: Factor;
+  readonly status: StoredStatus;
+  readonly denialReason?: DenialReason;
+  /** HMAC of the current code (R1); absent once the challenge is finished. */
+  readonly codeHash?: string;
+  readonly wrongAttempts: number;
+  readonly sends: number;
+  readonly createdAt: number;
+  readonly lastSentAt: number;
+  /** Epoch milliseconds after which the code is void (R1). */
+  readonly expiresAt: number;
+  readonly approvedAt?: number;
+  /** Masked destination, for status answers and logs. */
+  readonly destination: string;
+  /** Where codes for this challenge go (kept for resends; never logged or returned). */
+  readonly destinationE164: string;
+  /** What the auth log repeats on every event of this challenge (R23). */
+  readonly audit: ChallengeAudit;
+  /** Voice challenges only: the numbers and the calls so far. */
+  readonly voice?: VoiceChallengeState;
+  /** Push challenges only: the device prompted and the number the sign-in screen shows (R9). */
+  readonly push?: { readonly deviceId: string; readonly number: number };
+}
+
+/** The user's details and the request's context, copied once at creation for the auth log. */
+export interface ChallengeAudit {
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly email?: string;
+  readonly clientIp?: string;
+  readonly appName?: string;
+  /**
+   * The calling application (R23), for events that happen after the request that created the
+   * challenge returned: the voice rollover's calls and its result.
+   */
+  readonly caller?: Caller;
+}
+
+/** The relying application behind a request, as the auth log names it (R23). */
+export interface Caller {
+  readonly keyId: string;
+  readonly keyName: string;
+  readonly sourceIp?: string;
+}
+
+export const LOG_RESULTS = ['sent', 'approved', 'denied', 'failed', 'throttled'] as const;
+export type LogResult = (typeof LOG_RESULTS)[number];
+
+/** One auth-log line (R23). Phone numbers are masked before they get here. */
+export interface AuthLogEntry {
+  readonly logId: string;
+  readonly tenantId: string;
+  readonly time: string;
+  readonly userId: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly email?: string;
+  readonly phone?: string;
+  readonly deviceToken?: string;
+  readonly method: Factor;
+  readonly event: 'challenge' | 'verify' | 'resend' | 'call';
+  readonly result: LogResult;
+  readonly reason?: string;
+  readonly challengeId?: string;
+  readonly apiKeyId: string;
+  readonly apiKeyName: string;
+  readonly serverIp?: string;
+  readonly clientIp?: string;
+}
+
+export interface Notification {
+  readonly notificationId: string;
+  readonly tenantId: string;
+  readonly time: string;
+  readonly type: 'user_blocked' | 'user_unblocked' | 'fraud_reported';
+  readonly userId?: string;
+  readonly message: string;
+}
+
+/** Phone platforms push notifications go to: APNs (iOS) and FCM (Android). */
+export const PUSH_PLATFORMS = ['ios', 'android'] as const;
+export type PushPlatform = (typeof PUSH_PLATFORMS)[number];
+
+/** R18: which device a user's pushes go to, and under which provider generation it was activated. */
+export interface PushRegistration {
+  readonly deviceId: string;
+  readonly platform: PushPlatform;
+  readonly generation: number;
+  readonly activatedAt: string;
+}

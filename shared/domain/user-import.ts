@@ -1,0 +1,114 @@
+import { parse } from 'csv-parse/sync';
+import { isDeepStrictEqual } from 'node:util';
+import { MAX_IMPORT_ROWS } from '../rules';
+import { userBody } from '../schemas';
+import { DomainError, ValidationError } from './errors';
+import type { UserStore } from '../ports';
+import type { Principal, User } from './types';
+import { userScope, type UserInput, type UserService } from './users';
+
+/** The columns of a user import; only `userId` is required. */
+export const IMPORT_COLUMNS = [
+  'userId',
+  'firstName',
+  'lastName',
+  'email',
+  'phone',
+  'backupPhones',
+  'officePhone',
+  'mfaEnabled',
+  'licensed',
+  'defaultMethod',
+] as const;
+
+export type ImportRowResult =
+  | { readonly row: number; readonly userId: string; readonly status: 'created' | 'updated' | 'unchanged' }
+  | { readonly row: number; readonly userId?: string; readonly status: 'error'; readonly errors: { pointer?: string; detail: string }[] };
+
+export interface ImportReport {
+  readonly summary: Record<'rows' | 'created' | 'updated' | 'unchanged' | 'errors', number>;
+  readonly rows: ImportRowResult[];
+}
+
+const BOOLEAN = /^(true|false|yes|no|1|0)$/i;
+
+function toInput(record: Record<string, string>): unknown {
+  const text = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+  const flag = (v: string | undefined, fallback: boolean) =>
+    text(v) === undefined ? fallback : BOOLEAN.test(v as string) ? /^(true|yes|1)$/i.test(v as string) : v;
+  return Object.fromEntries(
+    Object.entries({
+      firstName: text(record.firstName),
+      lastName: text(record.lastName),
+      email: text(record.email),
+      phones: Object.fromEntries(
+        Object.entries({
+          primary: text(record.phone),
+          backup: text(record.backupPhones)?.split(/[;|]/).map((p) => p.trim()).filter(Boolean),
+          office: text(record.officePhone),
+        }).filter(([, v]) => v !== undefined),
+      ),
+      mfaEnabled: flag(record.mfaEnabled, true),
+      licensed: flag(record.licensed, false),
+      defaultMethod: text(record.defaultMethod),
+    }).filter(([, v]) => v !== undefined),
+  );
+}
+
+const comparable = (u: User) => ({ ...u, createdAt: '', updatedAt: '' });
+
+/**
+ * R19 bulk import from CSV (header row first). Each row is checked like a PUT of that user;
+ * bad rows are reported with the reason and skipped, the others imported. A row equal to the
+ * stored user writes nothing, so importing the same file twice changes nothing.
+ */
+export async function importUsers(deps: { users: UserService; store: UserStore }, principal: Principal, csv: string): Promise<ImportReport> {
+  const scope = userScope(principal);
+  let records: Record<string, string>[];
+  try {
+    records = parse(csv, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false });
+  } catch (error) {
+    throw new ValidationError(`The CSV cannot be read: ${(error as Error).message}`);
+  }
+  const header = Object.keys(records[0] ?? {});
+  const unknown = header.filter((c) => !(IMPORT_COLUMNS as readonly string[]).includes(c));
+  if (records.length === 0 || !header.includes('userId') || unknown.length) {
+    throw new ValidationError('The CSV needs a header row with a userId column and only known columns', [
+      { pointer: '/header', detail: `known columns: ${IMPORT_COLUMNS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}` },
+    ]);
+  }
+  if (records.length > MAX_IMPORT_ROWS) throw new ValidationError(`At most ${MAX_IMPORT_ROWS} rows per import`);
+
+  const seen = new Set<string>();
+  const rows: ImportRowResult[] = [];
+  for (const [i, record] of records.entries()) {
+    const row = i + 2; // 1-based, after the header
+    const userId = record.userId ?? '';
+    try {
+      if (!/^[A-Za-z0-9._@+-]{1,128}$/.test(userId)) throw new ValidationError('bad user id', [{ pointer: '/userId', detail: 'is not a valid user id' }]);
+      if (seen.has(userId)) throw new ValidationError('duplicate', [{ pointer: '/userId', detail: 'appears more than once in this file' }]);
+      seen.add(userId);
+      const parsed = userBody.safeParse(toInput(record));
+      if (!parsed.success) {
+        throw new ValidationError('invalid row', parsed.error.issues.map((issue) => ({ pointer: `/${issue.path.join('/')}`, detail: issue.message })));
+      }
+      const existing = await deps.store.getUser(scope, userId);
+      const user = await deps.users.build(principal, userId, parsed.data as UserInput, existing);
+      if (existing && isDeepStrictEqual(comparable(existing), comparable(user))) {
+        rows.push({ row, userId, status: 'unchanged' });
+        continue;
+      }
+      await deps.store.putUser(scope, user);
+      rows.push({ row, userId, status: existing ? 'updated' : 'created' });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const errors = error instanceof ValidationError && error.errors.length ? error.errors : [{ detail: error.message }];
+      rows.push({ row, ...(userId ? { userId } : {}), status: 'error', errors });
+    }
+  }
+  const count = (s: ImportRowResult['status']) => rows.filter((r) => r.status === s).length;
+  return {
+    summary: { rows: rows.length, created: count('created'), updated: count('updated'), unchanged: count('unchanged'), errors: count('error') },
+    rows,
+  };
+}

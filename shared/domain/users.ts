@@ -1,0 +1,176 @@
+import { NotFoundError, ProviderRequiredError, ValidationError } from './errors';
+import type { NotificationService } from './notifications';
+import { registerPhone } from './phone';
+import { registeredMethods, registrationRequired, usableMethods } from './registration';
+import type { Clock, Page, PhoneClassifier, UserQuery, UserScope, UserStore } from '../ports';
+import type { Factor, PhoneNumber, Principal, RegistrationReason, User } from './types';
+
+export interface UserInput {
+  readonly firstName?: string | null;
+  readonly lastName?: string | null;
+  readonly email?: string | null;
+  readonly phones: { readonly primary?: string | null; readonly backup?: readonly string[]; readonly office?: string | null };
+  readonly mfaEnabled: boolean;
+  readonly licensed?: boolean;
+  readonly defaultMethod?: Factor | null;
+}
+
+/** What the console sees of a user: the stored record plus what follows from it. */
+export type UserView = Omit<User, 'tenantId'> & {
+  readonly methods: Factor[];
+  readonly registration: { readonly required: boolean; readonly reason?: RegistrationReason };
+};
+
+/** The user space of the tenant's current provider (R18); no provider, no users. */
+export function userScope(principal: Principal): UserScope {
+  const provider = principal.tenant.provider;
+  if (!provider) throw new ProviderRequiredError('The tenant has no MFA provider; create one first (PUT /v1/admin/provider)');
+  return { tenantId: principal.tenantId, space: provider.userSpace };
+}
+
+/** Tenant admins' user management (R19, R20), always within the caller's tenant (R27). */
+export class UserService {
+  constructor(
+    private readonly deps: { users: UserStore; clock: Clock; phones: PhoneClassifier; notifications: NotificationService },
+  ) {}
+
+  view(principal: Principal, user: User): UserView {
+    const { tenantId: _tenantId, ...rest } = user;
+    const reason = registrationRequired(user, principal.tenant.settings);
+    return {
+      ...rest,
+      methods: usableMethods(user, principal.tenant.settings),
+      registration: reason ? { required: true, reason } : { required: false },
+    };
+  }
+
+  /** Creates or replaces a user. Registering a number clears an admin reset (R20). */
+  async put(principal: Principal, userId: string, input: UserInput): Promise<{ user: UserView; created: boolean }> {
+    const scope = userScope(principal);
+    const existing = await this.deps.users.getUser(scope, userId);
+    const user = await this.build(principal, userId, input, existing);
+    const { created } = await this.deps.users.putUser(scope, user);
+    return { user: this.view(principal, user), created };
+  }
+
+  /** Changes only the fields given; `null` removes an optional field. */
+  async patch(principal: Principal, userId: string, change: Partial<UserInput>): Promise<UserView> {
+    const scope = userScope(principal);
+    const existing = await this.require(scope, userId);
+    const merged: UserInput = {
+      ...toInput(existing),
+      ...change,
+      phones: { ...toInput(existing).phones, ...change.phones },
+    };
+    const user = await this.build(principal, userId, merged, existing);
+    await this.deps.users.putUser(scope, user);
+    return this.view(principal, user);
+  }
+
+  async get(principal: Principal, userId: string): Promise<UserView> {
+    return this.view(principal, await this.require(userScope(principal), userId));
+  }
+
+  async list(principal: Principal, query: UserQuery): Promise<Page<UserView>> {
+    const page = await this.deps.users.listUsers(userScope(principal), query);
+    return { items: page.items.map((u) => this.view(principal, u)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  async delete(principal: Principal, userId: string): Promise<void> {
+    if (!(await this.deps.users.deleteUser(userScope(principal), userId))) throw new NotFoundError('No such user');
+  }
+
+  /** R19: every registered method is cleared; the user must register again (R20). */
+  async reset(principal: Principal, userId: string): Promise<UserView> {
+    const scope = userScope(principal);
+    const existing = await this.require(scope, userId);
+    const now = new Date(this.deps.clock.now()).toISOString();
+    // The app's and the token's own records stay until replaced; without the markers they are not used.
+    const { defaultMethod: _default, authenticator: _app, oathToken: _token, push: _push, ...rest } = existing;
+    const user: User = { ...rest, phones: { backup: [] }, resetAt: now, updatedAt: now };
+    await this.deps.users.putUser(scope, user);
+    return this.view(principal, user);
+  }
+
+  async block(principal: Principal, userId: string, reason: string): Promise<UserView> {
+    const scope = userScope(principal);
+    const existing = await this.require(scope, userId);
+    const now = new Date(this.deps.clock.now()).toISOString();
+    const user: User = { ...existing, blocked: { at: now, reason }, updatedAt: now };
+    await this.deps.users.putUser(scope, user);
+    await this.deps.notifications.notify(principal.tenant, { type: 'user_blocked', userId, message: `User ${userId} was blocked: ${reason}` });
+    return this.view(principal, user);
+  }
+
+  async unblock(principal: Principal, userId: string): Promise<UserView> {
+    const scope = userScope(principal);
+    const existing = await this.require(scope, userId);
+    const { blocked: _blocked, ...rest } = existing;
+    const user: User = { ...rest, updatedAt: new Date(this.deps.clock.now()).toISOString() };
+    await this.deps.users.putUser(scope, user);
+    await this.deps.notifications.notify(principal.tenant, { type: 'user_unblocked', userId, message: `User ${userId} was unblocked` });
+    return this.view(principal, user);
+  }
+
+  /** The user a request describes, checked: numbers parsed and classified (R30), default method registered. */
+  async build(principal: Principal, userId: string, input: UserInput, existing: User | undefined): Promise<User> {
+    const { phones } = this.deps;
+    const primary = input.phones.primary ? await registerPhone(phones, input.phones.primary, '/phones/primary') : undefined;
+    const backup: PhoneNumber[] = [];
+    for (const [i, n] of (input.phones.backup ?? []).entries()) backup.push(await registerPhone(phones, n, `/phones/backup/${i}`));
+    const office = input.phones.office ? await registerPhone(phones, input.phones.office, '/phones/office') : undefined;
+    const now = new Date(this.deps.clock.now()).toISOString();
+    const draft: User = {
+      tenantId: principal.tenantId,
+      userId,
+      ...optional('firstName', input.firstName),
+      ...optional('lastName', input.lastName),
+      ...optional('email', input.email),
+      phones: { ...(primary ? { primary } : {}), backup, ...(office ? { office } : {}) },
+      mfaEnabled: input.mfaEnabled,
+      licensed: input.licensed ?? existing?.licensed ?? false,
+      ...optional('defaultMethod', input.defaultMethod),
+      ...(existing?.blocked ? { blocked: existing.blocked } : {}),
+      // Set only by enrolment and assignment (R5, R22), never by a user PUT.
+      ...(existing?.authenticator ? { authenticator: existing.authenticator } : {}),
+      ...(existing?.oathToken ? { oathToken: existing.oathToken } : {}),
+      // R18: set only by push activation.
+      ...(existing?.push ? { push: existing.push } : {}),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    if (draft.defaultMethod && !registeredMethods(draft).includes(draft.defaultMethod)) {
+      throw new ValidationError('The user is not valid', [{ pointer: '/defaultMethod', detail: 'is not a method this user has registered' }]);
+    }
+    // A reset stays in force until the user has something registered again.
+    const resetAt = existing?.resetAt && registeredMethods(draft).length === 0 ? { resetAt: existing.resetAt } : {};
+    return { ...draft, ...resetAt };
+  }
+
+  private async require(scope: UserScope, userId: string): Promise<User> {
+    const user = await this.deps.users.getUser(scope, userId);
+    if (!user) throw new NotFoundError('No such user');
+    return user;
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return value === null || value === undefined || value === '' ? {} : ({ [key]: value } as { [P in K]: V });
+}
+
+/** A stored user as the input that would recreate it (for PATCH and CSV comparisons). */
+export function toInput(user: User): UserInput {
+  return {
+    firstName: user.firstName ?? null,
+    lastName: user.lastName ?? null,
+    email: user.email ?? null,
+    phones: {
+      primary: user.phones.primary?.e164 ?? null,
+      backup: user.phones.backup.map((p) => p.e164),
+      office: user.phones.office?.e164 ?? null,
+    },
+    mfaEnabled: user.mfaEnabled,
+    licensed: user.licensed,
+    defaultMethod: user.defaultMethod ?? null,
+  };
+}

@@ -1,0 +1,104 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  AppPasswordsDisabledError,
+  ChallengeExpiredError,
+  PushDeviceNotActivatedError,
+  ConflictError,
+  ChallengeFinishedError,
+  ChallengeLockedError,
+  DeliveryFailedError,
+  DomainError,
+  ForbiddenScopeError,
+  IdempotencyConflictError,
+  MethodUnavailableError,
+  MfaNotEnabledError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RegistrationRequiredError,
+  ResendRefusedError,
+  RetryLaterError,
+  UnauthenticatedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  WrongCodeError,
+  ProviderRequiredError,
+  ProviderConflictError,
+  UserBlockedError,
+  CountryNotAllowedError,
+  PhoneNotAllowedError,
+} from '../domain/errors';
+
+type ErrorClass = abstract new (...args: never[]) => DomainError;
+
+/** The one place domain errors become HTTP: status and title per error class. */
+const STATUS: ReadonlyArray<readonly [ErrorClass, number, string]> = [
+  [ValidationError, 400, 'Your request is not valid'],
+  [UnauthenticatedError, 401, 'Authentication required'],
+  [ForbiddenScopeError, 403, 'Not allowed with this key'],
+  [MfaNotEnabledError, 403, 'MFA is not enabled for this user'],
+  [RegistrationRequiredError, 403, 'Registration required'],
+  [UserBlockedError, 403, 'User blocked'],
+  [CountryNotAllowedError, 403, 'Country not allowed'],
+  [AppPasswordsDisabledError, 403, 'App passwords are turned off'],
+  [PushDeviceNotActivatedError, 403, 'Device not activated'],
+  [NotFoundError, 404, 'Not found'],
+  [ConflictError, 409, 'Conflict'],
+  [IdempotencyConflictError, 409, 'Idempotency-Key reused'],
+  [ChallengeFinishedError, 409, 'Challenge already finished'],
+  [ResendRefusedError, 409, 'Resend refused'],
+  [ProviderRequiredError, 409, 'No MFA provider'],
+  [ProviderConflictError, 409, 'Provider cannot be changed'],
+  [ChallengeExpiredError, 410, 'Challenge expired'],
+  [PayloadTooLargeError, 413, 'Request body too large'],
+  [UnsupportedMediaTypeError, 415, 'Unsupported media type'],
+  [WrongCodeError, 422, 'Wrong code'],
+  [MethodUnavailableError, 422, 'Method unavailable'],
+  [PhoneNotAllowedError, 422, 'Phone number not allowed'],
+  [ChallengeLockedError, 423, 'Challenge locked'],
+  [RetryLaterError, 429, 'Too many requests'],
+  [DeliveryFailedError, 503, 'Delivery failed'],
+];
+
+export const PROBLEM_TYPE_PREFIX = 'urn:tessera:problem:';
+
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail?: string;
+  readonly instance?: string;
+  readonly [extension: string]: unknown;
+}
+
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(problem),
+  };
+}
+
+/**
+ * RFC 9457 problem for any error. Domain errors keep their message and details; anything
+ * else is a bare 500 that says nothing about the cause (the cause goes to the log only).
+ */
+export function toProblem(error: unknown, instance?: string): APIGatewayProxyStructuredResultV2 {
+  const entry = error instanceof DomainError ? STATUS.find(([cls]) => error instanceof cls) : undefined;
+  if (!entry || !(error instanceof DomainError)) {
+    return problemResponse({
+      type: `${PROBLEM_TYPE_PREFIX}internal`,
+      title: 'Internal error',
+      status: 500,
+      detail: 'Something went wrong on our side; nothing was changed. Try again.',
+      ...(instance ? { instance } : {}),
+    });
+  }
+  const [, status, title] = entry;
+  const headers: Record<string, string> = {};
+  if (error instanceof RetryLaterError) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (error instanceof UnauthenticatedError) headers['www-authenticate'] = 'Bearer';
+  return problemResponse(
+    { ...error.details, type: `${PROBLEM_TYPE_PREFIX}${error.code}`, title, status, detail: error.message, ...(instance ? { instance } : {}) },
+    headers,
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * The HTTP API, defined once: the CDK API stack creates one Lambda function per entry and one
+ * route per line; the local runtime serves the same lines with the same handler modules.
+ */
+
+export type Scope = 'auth' | 'admin' | 'operator' | 'public';
+
+export interface RouteDefinition {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway path syntax: `{name}` is a path parameter. */
+  readonly path: string;
+  /** File name (without extension) of the handler in `functions/`. */
+  readonly handler: HttpFunctionName;
+  /** Who may call it: the scope of the API key it needs. */
+  readonly scope: Scope;
+}
+
+/** Handlers behind the HTTP API. */
+export const HTTP_FUNCTIONS = [
+  'create-challenge',
+  'verify-challenge',
+  'get-challenge',
+  'resend-challenge',
+  'jwks',
+  'admin-users',
+  'admin-users-import',
+  'admin-provider',
+  'admin-settings',
+  'admin-api-keys',
+  'admin-logs',
+  'admin-authenticator',
+  'admin-oath-tokens',
+  'admin-app-passwords',
+  'verify-app-password',
+  'admin-push-activations',
+  'push-activate',
+  'push-respond',
+  'operator-tenants',
+  'operator-signing-keys',
+] as const;
+
+export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
+
+/**
+ * Handlers of the voice rollover (R10–R15), invoked by the state machine and by Chime's SIP media
+ * application rather than by a route.
+ */
+export const VOICE_FUNCTIONS = ['voice-place-call', 'voice-call-events', 'voice-finish'] as const;
+
+export type VoiceFunctionName = (typeof VOICE_FUNCTIONS)[number];
+
+/** The monthly billing run (R26), invoked by its schedule. */
+export const BILLING_FUNCTIONS = ['billing-run'] as const;
+
+/** Every Lambda entry point in `functions/`. */
+export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNCTIONS] as const;
+
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+export const ROUTES: readonly RouteDefinition[] = [
+  { method: 'POST', path: '/v1/challenges', handler: 'create-challenge', scope: 'auth' },
+  { method: 'GET', path: '/v1/challenges/{challengeId}', handler: 'get-challenge', scope: 'auth' },
+  { method: 'POST', path: '/v1/challenges/{challengeId}/verify', handler: 'verify-challenge', scope: 'auth' },
+  { method: 'POST', path: '/v1/challenges/{challengeId}/resend', handler: 'resend-challenge', scope: 'auth' },
+  { method: 'GET', path: '/.well-known/jwks.json', handler: 'jwks', scope: 'public' },
+  { method: 'GET', path: '/v1/admin/users', handler: 'admin-users', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/users:import', handler: 'admin-users-import', scope: 'admin' },
+  { method: 'PUT', path: '/v1/admin/users/{userId}', handler: 'admin-users', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/users/{userId}', handler: 'admin-users', scope: 'admin' },
+  { method: 'PATCH', path: '/v1/admin/users/{userId}', handler: 'admin-users', scope: 'admin' },
+  { method: 'DELETE', path: '/v1/admin/users/{userId}', handler: 'admin-users', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/users/{userId}/reset', handler: 'admin-users', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/users/{userId}/block', handler: 'admin-users', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/users/{userId}/unblock', handler: 'admin-users', scope: 'admin' },
+  { method: 'DELETE', path: '/v1/admin/users/{userId}/throttling', handler: 'admin-users', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/users/{userId}/push-activations', handler: 'admin-push-activations', scope: 'admin' },
+  { method: 'POST', path: '/v1/push/activate', handler: 'push-activate', scope: 'public' },
+  { method: 'POST', path: '/v1/push/respond', handler: 'push-respond', scope: 'public' },
+  { method: 'POST', path: '/v1/admin/users/{userId}/authenticator', handler: 'admin-authenticator', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/users/{userId}/authenticator/confirm', handler: 'admin-authenticator', scope: 'admin' },
+  { method: 'DELETE', path: '/v1/admin/users/{userId}/authenticator', handler: 'admin-authenticator', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/users/{userId}/app-passwords', handler: 'admin-app-passwords', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/users/{userId}/app-passwords', handler: 'admin-app-passwords', scope: 'admin' },
+  { method: 'DELETE', path: '/v1/admin/users/{userId}/app-passwords', handler: 'admin-app-passwords', scope: 'admin' },
+  { method: 'DELETE', path: '/v1/admin/users/{userId}/app-passwords/{passwordId}', handler: 'admin-app-passwords', scope: 'admin' },
+  { method: 'POST', path: '/v1/app-passwords/verify', handler: 'verify-app-password', scope: 'auth' },
+  { method: 'POST', path: '/v1/admin/oath-tokens:import', handler: 'admin-oath-tokens', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/oath-tokens', handler: 'admin-oath-tokens', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/oath-tokens/{serial}/assign', handler: 'admin-oath-tokens', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/oath-tokens/{serial}/unassign', handler: 'admin-oath-tokens', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/oath-tokens/{serial}/resync', handler: 'admin-oath-tokens', scope: 'admin' },
+  { method: 'PUT', path: '/v1/admin/provider', handler: 'admin-provider', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/provider', handler: 'admin-provider', scope: 'admin' },
+  { method: 'DELETE', path: '/v1/admin/provider', handler: 'admin-provider', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/settings', handler: 'admin-settings', scope: 'admin' },
+  { method: 'PUT', path: '/v1/admin/settings', handler: 'admin-settings', scope: 'admin' },
+  { method: 'PATCH', path: '/v1/admin/settings', handler: 'admin-settings', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/api-keys', handler: 'admin-api-keys', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/api-keys', handler: 'admin-api-keys', scope: 'admin' },
+  { method: 'DELETE', path: '/v1/admin/api-keys/{keyId}', handler: 'admin-api-keys', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/api-keys/{keyId}/rotate', handler: 'admin-api-keys', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/auth-logs', handler: 'admin-logs', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/usage', handler: 'admin-logs', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/billing', handler: 'admin-logs', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/notifications', handler: 'admin-logs', scope: 'admin' },
+  { method: 'POST', path: '/v1/operator/tenants', handler: 'operator-tenants', scope: 'operator' },
+  { method: 'POST', path: '/v1/operator/signing-keys', handler: 'operator-signing-keys', scope: 'operator' },
+];

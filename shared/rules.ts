@@ -1,0 +1,101 @@
+/**
+ * Product rules as numbers, in one place. The rule named beside each constant is the one in
+ * the product brief that it implements; change a value here and every handler, test and
+ * the local runtime follow.
+ */
+import { VOICE_CALL_TIMEOUT_SECONDS } from './voice/rules';
+
+/** R1: an SMS or voice code is valid for this long after it was sent. */
+export const CODE_TTL_SECONDS = 180;
+
+/** R1: codes are six decimal digits from a CSPRNG. */
+export const CODE_DIGITS = 6;
+
+/** R3: wrong codes allowed per challenge; the fifth wrong code locks it. */
+export const MAX_WRONG_CODES = 5;
+
+/** R3: resends allowed per challenge (each issues a new code and voids the old one). */
+export const MAX_RESENDS_PER_CHALLENGE = 4;
+
+/** R3: a resend within this many seconds of the last send is refused, so two racing resends send one code. */
+export const RESEND_COOLDOWN_SECONDS = 20;
+
+/** R4: lifetime of a signed assertion. It proves a fresh second factor, so it is short. */
+export const ASSERTION_TTL_SECONDS = 300;
+
+/** R4: how long a process keeps using the signing key it loaded before looking for a newer one. */
+export const SIGNING_KEY_CACHE_SECONDS = 60;
+
+/** Idempotency-Key records live as long as the challenge they created could still be verified. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+/** R29: largest JSON body a handler reads; anything larger is a 413 before parsing. */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+/** R23: auth logs and notifications are kept this long (DynamoDB TTL). */
+export const LOG_RETENTION_DAYS = 90;
+
+/** Console lists: page size when none is asked for, and the largest page. */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/** API key rotation: how long the old key keeps working when the admin does not say. */
+export const DEFAULT_KEY_ROTATION_GRACE_SECONDS = 24 * 60 * 60;
+
+/** CSV user import: largest body and most rows per request. */
+export const MAX_IMPORT_BYTES = 1024 * 1024;
+export const MAX_IMPORT_ROWS = 5000;
+
+/** R6: challenges per user (any method, resends included) in any sliding window of this length. */
+export const USER_CHALLENGES_PER_WINDOW = 5;
+export const USER_CHALLENGE_WINDOW_SECONDS = 5 * 60;
+
+/** R6: texts and calls to one number, across all tenants, per clock hour (fixed window). */
+export const MESSAGES_PER_NUMBER_PER_HOUR = 10;
+
+/** R6: challenges a tenant may create per second (fixed one-second window); tenants may lower or raise it. */
+export const TENANT_CHALLENGES_PER_SECOND = 50;
+
+/**
+ * R8: wrong codes across challenges. From the 5th wrong code in a row (a whole locked challenge)
+ * a new challenge waits a cool-down that doubles with every further 5, capped, never a lockout;
+ * a streak is forgotten after an hour without wrong codes, or at the next approval.
+ */
+export const WRONG_CODE_STREAK_BEFORE_COOLDOWN = 5;
+export const WRONG_CODE_COOLDOWN_BASE_SECONDS = 30;
+export const WRONG_CODE_COOLDOWN_MAX_SECONDS = 15 * 60;
+export const WRONG_CODE_STREAK_RESET_SECONDS = 60 * 60;
+
+/** R7: push and voice prompts denied or ignored: this many within the window pause both for the pause. */
+export const FATIGUE_DENIALS = 3;
+export const FATIGUE_WINDOW_SECONDS = 15 * 60;
+export const FATIGUE_PAUSE_SECONDS = 15 * 60;
+
+/**
+ * R12/R13: a voice challenge stays open while its rollover can still be calling: one call
+ * timeout (VOICE_CALL_TIMEOUT_SECONDS) per number, plus this margin for placing the calls and
+ * recording the result. An approval that arrives after that is refused.
+ */
+export const VOICE_CHALLENGE_MARGIN_SECONDS = 60;
+
+export function voiceChallengeTtlSeconds(numbers: number): number {
+  return numbers * VOICE_CALL_TIMEOUT_SECONDS + VOICE_CHALLENGE_MARGIN_SECONDS;
+}
+
+/** R21: app passwords a user may have; verify checks at most this many scrypt hashes. */
+export const APP_PASSWORDS_PER_USER = 10;
+
+/** R5: how long an authenticator-app enrolment waits for its confirming code. */
+export const APP_ENROLLMENT_TTL_SECONDS = 10 * 60;
+
+/** R22: largest token file one import takes (CSV or PSKC). */
+export const OATH_IMPORT_MAX_BYTES = 4 * 1024 * 1024;
+
+/** R9 (issue 6): a push prompt unanswered this long is denied as `timeout` and counts for fatigue (R7). */
+export const PUSH_TIMEOUT_SECONDS = 60;
+
+/**
+ * R18: how long a push activation code stays valid. With ~59 random bits, single use and this
+ * short a life, guessing one is out of reach.
+ */
+export const PUSH_ACTIVATION_TTL_SECONDS = 10 * 60;

@@ -1,0 +1,171 @@
+import * as z from 'zod';
+import { BILLING_MODELS, FACTORS, LOG_RESULTS } from '../domain/types';
+import { OTP_MAX_DIGITS } from '../domain/otp/rules';
+import { CODE_DIGITS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../rules';
+
+/** Every request shape, checked at the edge (R29). Objects are strict: unknown fields are refused. */
+
+export const userIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._@+-]+$/, 'may contain letters, digits and . _ @ + - only');
+
+export const challengeIdSchema = z.string().regex(/^ch_[A-Za-z0-9_-]{22}$/, 'is not a challenge id');
+
+export const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+export const createChallengeBody = z.strictObject({
+  userId: userIdSchema,
+  method: z.enum(FACTORS).optional(),
+  context: z
+    .strictObject({
+      clientIp: z.union([z.ipv4(), z.ipv6()]).optional(),
+      appName: z.string().min(1).max(64).optional(),
+      location: z.string().min(1).max(128).optional(),
+    })
+    .optional(),
+});
+
+export const verifyChallengeBody = z.strictObject({
+  // Text codes have CODE_DIGITS digits; hardware tokens may show OTP_MAX_DIGITS (R22).
+  code: z.string().regex(new RegExp(`^(\\d{${CODE_DIGITS}}|\\d{${OTP_MAX_DIGITS}})$`), `must be ${CODE_DIGITS} or ${OTP_MAX_DIGITS} digits`),
+});
+
+/** Resend takes no fields; an empty body or {} are both fine. */
+export const emptyBody = z.strictObject({}).optional();
+
+const e164 = z.string().min(1).max(32);
+
+
+const nullableText = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
+
+const userFields = {
+  firstName: nullableText(100),
+  lastName: nullableText(100),
+  email: z.email().max(254).nullable().optional(),
+  mfaEnabled: z.boolean(),
+  licensed: z.boolean().optional(),
+  defaultMethod: z.enum(FACTORS).nullable().optional(),
+};
+
+const phonesBody = z.strictObject({
+  primary: e164.nullable().optional(),
+  backup: z.array(e164).max(5).optional(),
+  office: e164.nullable().optional(),
+});
+
+/** PUT /v1/admin/users/{userId}: the whole user. */
+export const userBody = z.strictObject({ ...userFields, phones: phonesBody });
+
+/** PATCH /v1/admin/users/{userId}: only what changes; null removes an optional field. */
+export const userPatchBody = z.strictObject({
+  ...userFields,
+  mfaEnabled: z.boolean().optional(),
+  phones: phonesBody.optional(),
+});
+
+const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  cursor: z.string().min(1).max(2048).optional(),
+};
+
+const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const listUsersQuery = z.strictObject({
+  ...pageQuery,
+  prefix: userIdSchema.optional(),
+  mfaEnabled: booleanQuery.optional(),
+  blocked: booleanQuery.optional(),
+});
+
+export const blockBody = z.strictObject({ reason: z.string().trim().min(1).max(200).default('blocked by an admin') }).optional();
+
+export const providerBody = z.strictObject({
+  billingModel: z.enum(BILLING_MODELS),
+  directoryId: z.string().min(1).max(128).optional(),
+});
+
+export const createTenantBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  provider: providerBody.optional(),
+});
+
+const settingsFields = {
+  enabledMethods: z.array(z.enum(FACTORS)).min(1).max(FACTORS.length),
+  callerId: e164.nullable(),
+  appPasswordsAllowed: z.boolean(),
+  blockOnFraud: z.boolean(),
+  allowedCountries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')).max(250).nullable(),
+  logOptionalFields: z.boolean(),
+  webhookUrl: z.url().max(2048).nullable(),
+  limits: z
+    .strictObject({
+      challengesPerUserPerWindow: z.number().int().min(1).max(20).optional(),
+      challengesPerSecond: z.number().int().min(1).max(10_000).optional(),
+    })
+    .nullable(),
+};
+
+export const settingsBody = z.strictObject(settingsFields);
+export const settingsPatchBody = z.strictObject(settingsFields).partial();
+
+export const apiKeyIdSchema = z.string().regex(/^[0-9a-f]{16}$/, 'is not an API key id');
+
+export const createApiKeyBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  scope: z.enum(['auth', 'admin']),
+});
+
+export const rotateApiKeyBody = z
+  .strictObject({ graceSeconds: z.number().int().min(0).max(7 * 24 * 3600).optional() })
+  .optional();
+
+export const authLogsQuery = z.strictObject({
+  ...pageQuery,
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  userId: userIdSchema.optional(),
+  method: z.enum(FACTORS).optional(),
+  result: z.enum(LOG_RESULTS).optional(),
+});
+
+export const usageQuery = z.strictObject({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM'),
+});
+
+export const notificationsQuery = z.strictObject(pageQuery);
+
+// Code factors (R5, R22) and app passwords (R21)
+
+export const otpCodeSchema = z.string().regex(/^(\d{6}|\d{8})$/, 'must be 6 or 8 digits');
+
+export const confirmAuthenticatorBody = z.strictObject({
+  code: otpCodeSchema,
+  enrollmentId: z.string().regex(/^en_[A-Za-z0-9_-]{22}$/, 'is not an enrollment id').optional(),
+});
+
+export const oathSerialSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain letters, digits and . _ : - only');
+
+export const assignOathTokenBody = z.strictObject({ userId: userIdSchema });
+
+export const resyncOathTokenBody = z.strictObject({ firstCode: otpCodeSchema, secondCode: otpCodeSchema });
+
+export const oathTokensQuery = z.strictObject(pageQuery);
+
+/** R22: the PSKC pre-shared key, 16 bytes as 32 hex digits (header Tessera-PSKC-Key). */
+export const pskcKeySchema = z.string().regex(/^[0-9A-Fa-f]{32}$/, 'must be 32 hex digits (an AES-128 key)');
+
+export const createAppPasswordBody = z.strictObject({ name: z.string().trim().min(1).max(100) });
+
+export const appPasswordIdSchema = z.string().regex(/^ap_[A-Za-z0-9_-]{16}$/, 'is not an app password id');
+
+export const verifyAppPasswordBody = z.strictObject({ userId: userIdSchema, password: z.string().min(1).max(128) });
