@@ -1,0 +1,254 @@
+import { CfnOutput, Duration, Stack, Validations, type RemovalPolicy, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ENV } from '../shared/config';
+import { ROUTES, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
+import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE } from '../shared/tables';
+import { BillingExport } from './billing-export';
+import type { TableBinding } from './data-stack';
+import { PUSH_APPLICATION_TYPES, pushApplicationName, TesseraFunction, type HandlerAccess } from './function';
+import type { PushPlatform } from '../shared/domain/types';
+import { VoiceRollover } from './voice-rollover';
+
+export type { HandlerAccess } from './function';
+
+/**
+ * Least privilege per handler, read off `shared/composition.ts` and the services each handler
+ * calls. Handlers behind a tenant API key look the key up in the tenants table, hence its read.
+ */
+export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
+  // Writes the challenge, its Idempotency-Key record and its auth-log line and usage count in
+  // one transaction; creates the code HMAC key on first use (sealed with the secrets key,
+  // stored in the tenants table); texts the code, starts the voice rollover (R13), or publishes
+  // a push prompt to the user's platform endpoint (R9).
+  'create-challenge': {
+    readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE],
+    secrets: ['encrypt', 'decrypt'],
+    sendsSms: true,
+    startsVoiceRollovers: true,
+    push: ['send'],
+  },
+  // Approves or counts a wrong code with its log line; signs the assertion, creating the first
+  // signing key (and the code HMAC key) when none exists yet.
+  'verify-challenge': { readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
+  // A voice challenge approved on the call is answered with its assertion (R4), signed here;
+  // on a new deployment this may be the first signature, which creates the signing key.
+  // R9/R7: the first read of a push past its deadline writes the timeout with its log line and
+  // usage, and counts it for fatigue.
+  'get-challenge': { readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
+  // Replaces the code with its log line. May be the first handler to need the code HMAC key on
+  // a new deployment, so it may create it. Texts the new code.
+  'resend-challenge': {
+    readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE],
+    secrets: ['encrypt', 'decrypt'],
+    sendsSms: true,
+  },
+  // Lists the signing keys for their public halves; without KMS it cannot unseal the private ones.
+  jwks: { read: [TENANTS_TABLE] },
+  // Users; block and unblock raise notifications (logs table) and may call the webhook, whose
+  // secret is sealed.
+  'admin-users': { readWrite: [TENANTS_TABLE, LOGS_TABLE, THROTTLE_TABLE], secrets: ['decrypt'], validatesPhones: true },
+  'admin-users-import': { readWrite: [TENANTS_TABLE], validatesPhones: true },
+  'admin-provider': { readWrite: [TENANTS_TABLE] },
+  // Seals a new webhook signing secret.
+  'admin-settings': { readWrite: [TENANTS_TABLE], secrets: ['encrypt'] },
+  'admin-api-keys': { readWrite: [TENANTS_TABLE] },
+  'admin-logs': { read: [TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE] },
+  // R5: seals a new authenticator secret at enrolment and unseals it to check the confirming code.
+  'admin-authenticator': { readWrite: [TENANTS_TABLE], secrets: ['encrypt', 'decrypt'] },
+  // R22: seals imported token secrets; unseals one to resynchronise its drift.
+  'admin-oath-tokens': { readWrite: [TENANTS_TABLE], secrets: ['encrypt', 'decrypt'] },
+  // R21: app passwords are scrypt hashes, not sealed: no KMS.
+  'admin-app-passwords': { readWrite: [TENANTS_TABLE] },
+  'verify-app-password': { read: [TENANTS_TABLE] },
+  // R18: stores the activation code's hash; reads the user.
+  'admin-push-activations': { readWrite: [TENANTS_TABLE] },
+  // R18: takes the code, seals the device key, registers the phone as an SNS platform endpoint.
+  'push-activate': { readWrite: [TENANTS_TABLE], secrets: ['encrypt'], push: ['register'] },
+  // R9: unseals the device key to check the answer; approves or denies with the log line and
+  // usage, and counts a denial for fatigue (R7).
+  'push-respond': { readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE], secrets: ['decrypt'] },
+  'operator-tenants': { readWrite: [TENANTS_TABLE] },
+  // Seals a new private key; never needs to unseal one.
+  'operator-signing-keys': { readWrite: [TENANTS_TABLE], secrets: ['encrypt'] },
+  // Voice rollover (R10–R15). Placing a call and answering Chime touch no table; their grants
+  // (chime:CreateSipMediaApplicationCall, states:SendTaskSuccess/Failure) come with the machine.
+  'voice-place-call': {},
+  'voice-call-events': {},
+  // Records each call and the result with its log lines and usage (R23), counts fatigue (R7),
+  // blocks the user and notifies the admin on fraud (R14, webhook secret unsealed).
+  'voice-finish': { readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE], secrets: ['decrypt'] },
+  // R26: reads the tenant index, provider history and monthly meters (Queries, no Scan); its
+  // PutObject on the export bucket comes with the bucket (BillingExport).
+  'billing-run': { read: [TENANTS_TABLE, USAGE_TABLE] },
+};
+
+/**
+ * Stage-wide default route throttling. Every request costs a Lambda invocation and DynamoDB
+ * reads, and an SMS for some: a cap far below the account's 10,000 rps bounds a flood's bill.
+ * Limits per challenge (R3: wrong codes, resends) are the domain's, not this.
+ */
+export const DEFAULT_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
+
+/**
+ * Why no route has an API Gateway authorizer: the handler authenticates (R27) through
+ * `shared/http/handler.ts`, and an authorizer would repeat the same lookup on every call.
+ */
+const AUTHORIZATION: Record<Scope, string> = {
+  auth:
+    'Authenticated in the handler: a tenant API key of the "auth" scope, whose SHA-256 is looked up by key id ' +
+    'in the tenants table and compared in constant time; the tenant comes from the key, never the request (R27).',
+  admin:
+    'Authenticated in the handler: a tenant API key of the "admin" scope, whose SHA-256 is looked up by key id ' +
+    'in the tenants table and compared in constant time; the tenant comes from the key, never the request (R27).',
+  operator:
+    'Authenticated in the handler: the operator key, compared in constant time with the SHA-256 configured ' +
+    'at deploy (TESSERA_OPERATOR_KEY_SHA256); only its hash reaches AWS.',
+  public:
+    'Public by design: the JWKS holds only public keys, so relying apps can check assertions offline (R4); ' +
+    'a phone activating or answering a push carries its own credential instead of an API key: a random, ' +
+    'single-use, short-lived activation code (R18) or an HMAC made with its device key (R9).',
+};
+
+export interface ApiStackProps extends StackProps {
+  readonly stage: string;
+  readonly tables: readonly TableBinding[];
+  readonly secretsKey: kms.IKey;
+  /** SHA-256 (hex) of the operator key; the key itself never reaches AWS. */
+  readonly operatorKeySha256: string;
+  /** End User Messaging origination identity (pool, phone number or sender ID), if pinned. */
+  readonly smsOriginationIdentity?: string;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The public HTTP API: one function per distinct handler of `ROUTES`, one route per line of it,
+ * access-logged and throttled on the default stage.
+ */
+export class ApiStack extends Stack {
+  readonly httpApi: apigw.HttpApi;
+  /** Every handler's function: the routes' and the voice rollover's. */
+  readonly functions: ReadonlyMap<FunctionName, TesseraFunction>;
+  /** The voice rollover state machine and SIP media application (R10–R15). */
+  readonly voice: VoiceRollover;
+  readonly accessLogs: logs.LogGroup;
+  /** The monthly billing run's bucket and schedule (R26). */
+  readonly billing: BillingExport;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    if (!/^[0-9a-f]{64}$/.test(props.operatorKeySha256)) {
+      throw new Error('operatorKeySha256 must be 64 lowercase hex characters (the SHA-256 of the operator key)');
+    }
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: `tessera-${props.stage}`,
+      description: `Tessera ${props.stage}: multi-factor authentication API`,
+      createDefaultStage: false,
+    });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: props.removalPolicy,
+    });
+    this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: DEFAULT_THROTTLE,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        // Route keys, not paths: no user or challenge ids in the access log.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLatency: '$context.responseLatency',
+            integrationStatus: '$context.integration.status',
+            integrationError: '$context.integrationErrorMessage',
+            sourceIp: '$context.identity.sourceIp',
+          }),
+        ),
+      },
+    });
+
+    const environment = {
+      [ENV.issuer]: this.httpApi.apiEndpoint,
+      [ENV.operatorKeySha256]: props.operatorKeySha256,
+      ...(props.smsOriginationIdentity ? { [ENV.smsOriginationIdentity]: props.smsOriginationIdentity } : {}),
+    };
+
+    const functions = new Map<FunctionName, TesseraFunction>();
+    for (const name of VOICE_FUNCTIONS) functions.set(name, this.handlerFunction(name, { ...props, environment }));
+    this.voice = new VoiceRollover(this, 'Voice', {
+      stage: props.stage,
+      placeCall: functions.get('voice-place-call') as TesseraFunction,
+      callEvents: functions.get('voice-call-events') as TesseraFunction,
+      finish: functions.get('voice-finish') as TesseraFunction,
+      removalPolicy: props.removalPolicy,
+    });
+    const voiceEnvironment = { [ENV.voiceStateMachineArn]: this.voice.stateMachine.stateMachineArn };
+
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    for (const route of ROUTES) {
+      let integration = integrations.get(route.handler);
+      if (!integration) {
+        const access = HANDLER_ACCESS[route.handler];
+        const fn = this.handlerFunction(route.handler, {
+          ...props,
+          environment: access.startsVoiceRollovers ? { ...environment, ...voiceEnvironment } : environment,
+        });
+        if (access.startsVoiceRollovers) this.voice.stateMachine.grantStartExecution(fn.function);
+        functions.set(route.handler, fn);
+        integration = new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn.function);
+        integrations.set(route.handler, integration);
+      }
+      const methods = [apigw.HttpMethod[route.method]];
+      for (const httpRoute of this.httpApi.addRoutes({ path: route.path, methods, integration })) {
+        Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: AUTHORIZATION[route.scope] });
+      }
+    }
+    const billingRun = this.handlerFunction('billing-run', { ...props, environment }, { timeout: Duration.minutes(5) });
+    functions.set('billing-run', billingRun);
+    this.billing = new BillingExport(this, 'Billing', { run: billingRun, removalPolicy: props.removalPolicy });
+    billingRun.function.addEnvironment(ENV.billingExportBucket, this.billing.bucket.bucketName);
+    this.functions = functions;
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the Tessera API' });
+  }
+
+  /** The function for one handler, granted what `HANDLER_ACCESS` says it touches and nothing else. */
+  private handlerFunction(
+    name: FunctionName,
+    props: ApiStackProps & { environment: Record<string, string> },
+    options: { timeout?: Duration } = {},
+  ): TesseraFunction {
+    const access = HANDLER_ACCESS[name];
+    const fn = new TesseraFunction(this, pascal(name), {
+      ...options,
+      name,
+      tables: props.tables,
+      secretsKey: props.secretsKey,
+      environment: access.push?.includes('register') ? { ...props.environment, ...pushEnvironment(this, props.stage) } : props.environment,
+      removalPolicy: props.removalPolicy,
+    });
+    fn.grantAccess(access);
+    if (access.push?.length) fn.grantPush(props.stage, access.push);
+    return fn;
+  }
+}
+
+/** R9: the platform application ARNs the device-registering handler reads (see `pushApplicationName`). */
+function pushEnvironment(stack: Stack, stage: string): Record<string, string> {
+  const arn = (platform: PushPlatform) =>
+    stack.formatArn({ service: 'sns', resource: `app/${PUSH_APPLICATION_TYPES[platform]}/${pushApplicationName(stage, platform)}` });
+  return { [ENV.pushIosApplicationArn]: arn('ios'), [ENV.pushAndroidApplicationArn]: arn('android') };
+}
+
+function pascal(kebab: string): string {
+  return kebab.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
+}

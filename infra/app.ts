@@ -1,0 +1,3 @@
+import { buildApp } from './tessera-app';
+
+buildApp().app.synth();

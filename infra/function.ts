@@ -1,0 +1,292 @@
+import * as path from 'node:path';
+import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV } from '../shared/config';
+import { PUSH_PLATFORMS, type PushPlatform } from '../shared/domain/types';
+import type { FunctionName } from '../shared/routes';
+import type { TableDefinition } from '../shared/tables';
+import type { TableBinding } from './data-stack';
+
+const REPO_ROOT = path.resolve(__dirname, '..');
+
+/** Uses of the secrets key a handler may be granted: exactly the KMS calls `KmsSecretBox` makes. */
+export type SecretsUse = 'encrypt' | 'decrypt';
+
+const SECRETS_ACTIONS: Record<SecretsUse, string> = { encrypt: 'kms:Encrypt', decrypt: 'kms:Decrypt' };
+
+/**
+ * Item actions behind what the DynamoDB adapters send: Get, Query, Put, Update, Delete and
+ * TransactWriteItems (authorized per part: Put, Update, Delete, ConditionCheck). No Scan: no
+ * handler reads a whole table, and a scan would read across tenants.
+ */
+const ITEM_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+const ITEM_WRITE = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+/** What a caller of a table encrypted with a customer-managed key needs on that key (as aws-cdk-lib grants it). */
+const TABLE_KEY_READ = ['kms:Decrypt', 'kms:DescribeKey'];
+const TABLE_KEY_WRITE = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+
+/** What one handler touches, and so all it is granted. */
+export interface HandlerAccess {
+  readonly read?: readonly TableDefinition[];
+  readonly readWrite?: readonly TableDefinition[];
+  readonly secrets?: readonly SecretsUse[];
+  readonly sendsSms?: boolean;
+  /** Classifies phone numbers with Pinpoint PhoneNumberValidate (R30). */
+  readonly validatesPhones?: boolean;
+  /** Starts voice rollovers (states:StartExecution on the voice state machine, R13). */
+  readonly startsVoiceRollovers?: boolean;
+  /** R9: registers phones as SNS platform endpoints, and/or publishes prompts to them. */
+  readonly push?: readonly ('register' | 'send')[];
+}
+
+/** SNS platform application type of each phone platform (APNs, FCM). */
+export const PUSH_APPLICATION_TYPES: Record<PushPlatform, 'APNS' | 'GCM'> = { ios: 'APNS', android: 'GCM' };
+
+/**
+ * R9: the SNS platform application of a stage and platform. The operator creates it under this
+ * name with the APNs or FCM credentials, which never pass through CDK.
+ */
+export function pushApplicationName(stage: string, platform: PushPlatform): string {
+  return `tessera-${stage}-${platform}`;
+}
+
+export interface TesseraFunctionProps {
+  /** The handler module: `functions/<name>.ts`. */
+  readonly name: FunctionName;
+  /** Every table; each one's physical name reaches the handler in its definition's env var. */
+  readonly tables: readonly TableBinding[];
+  /** Key that seals service secrets; its ARN reaches the handler as `ENV.secretsKmsKeyId`. */
+  readonly secretsKey: kms.IKey;
+  /** Further environment (issuer, operator key hash, …); names come from `ENV`. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Whether the log group outlives the stack (prod) or not (dev). */
+  readonly removalPolicy: RemovalPolicy;
+  /** @default one month */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default 10 seconds: an API handler; a batch job (the billing run) asks for more. */
+  readonly timeout?: Duration;
+}
+
+/**
+ * One Lambda entry point of `functions/` with the defaults every Tessera handler shares:
+ * Node 24 on arm64, esbuild bundling of the handler and the SDK clients it uses, X-Ray,
+ * a log group of its own, and a role that starts with nothing but writing to that log group.
+ * Each handler then gets exactly the table, key and messaging access it needs via `grant*`.
+ */
+export class TesseraFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  private readonly tables: readonly TableBinding[];
+  private readonly secretsKey: kms.IKey;
+  private tableWriteAcknowledged = false;
+
+  constructor(scope: Construct, id: string, props: TesseraFunctionProps) {
+    super(scope, id);
+    this.tables = props.tables;
+    this.secretsKey = props.secretsKey;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy,
+    });
+    // Our own role rather than the default one, which carries the AWSLambdaBasicExecutionRole
+    // managed policy (logs:* on every log group of the account).
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Tessera handler ${props.name}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(REPO_ROOT, 'functions', `${props.name}.ts`),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_LATEST,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        [ENV.runtime]: 'aws',
+        POWERTOOLS_SERVICE_NAME: 'tessera',
+        // Stack traces in the logs point into the TypeScript sources, not the minified bundle.
+        NODE_OPTIONS: '--enable-source-maps',
+        [ENV.secretsKmsKeyId]: props.secretsKey.keyArn,
+        ...Object.fromEntries(props.tables.map(({ definition, table }) => [definition.envVar, table.tableName])),
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // Line mappings are enough for stack traces; the sources themselves need not ship.
+        sourcesContent: false,
+        target: 'node24',
+        // CommonJS: esbuild turns ESM-only dependencies (jose) into CJS, and the bundle needs
+        // no createRequire banner for the CJS ones (the AWS SDK).
+        format: OutputFormat.CJS,
+        // Bundle the SDK v3 clients too, so the code runs against the versions it was tested with.
+        bundleAwsSDK: true,
+        // Bundle sizes are `npm run build`'s report; synth only needs to hear about problems.
+        logLevel: LogLevel.WARNING,
+      },
+    });
+
+    Validations.of(this.defaultPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
+        'permissions, so X-Ray requires Resource "*". This policy has no other "*" resource (test/infra checks it).',
+    });
+  }
+
+  /** The role's default policy, which table, key and tracing grants all land in. */
+  private get defaultPolicy(): Construct {
+    return this.role.node.findChild('DefaultPolicy');
+  }
+
+  /** The grants `access` lists (the voice state machine's are given where the machine is made). */
+  grantAccess(access: HandlerAccess): void {
+    access.read?.forEach((table) => this.grantReadTable(table));
+    access.readWrite?.forEach((table) => this.grantReadWriteTable(table));
+    if (access.secrets?.length) this.grantSecrets(...access.secrets);
+    if (access.sendsSms) this.grantSendSms();
+    if (access.validatesPhones) this.grantPhoneValidation();
+  }
+
+  /** Read items of the table made from `definition`, and query its indexes. */
+  grantReadTable(definition: TableDefinition): void {
+    this.grantTable(definition, 'read');
+  }
+
+  /** Read and write items of the table made from `definition`, and query its indexes. */
+  grantReadWriteTable(definition: TableDefinition): void {
+    this.grantTable(definition, 'readWrite');
+  }
+
+  /** The given KMS calls on the secrets key, and on no other key. */
+  grantSecrets(...uses: readonly SecretsUse[]): void {
+    this.secretsKey.grant(this.function, ...uses.map((use) => SECRETS_ACTIONS[use]));
+  }
+
+  /** R30: Pinpoint's PhoneNumberValidate, to refuse VoIP numbers and keep landlines voice-only. */
+  grantPhoneValidation(): void {
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['mobiletargeting:PhoneNumberValidate'],
+        resources: [Stack.of(this).formatArn({ service: 'mobiletargeting', resource: 'phone', resourceName: 'number/validate' })],
+      }),
+    );
+  }
+
+  /**
+   * Sending SMS through both routes of the failover (R16): SNS Publish to a phone number and
+   * End User Messaging SendTextMessage. Kept in a policy of its own so that its wildcard
+   * resources can be acknowledged without covering anything else.
+   */
+  grantSendSms(): iam.Policy {
+    const policy = new iam.Policy(this, 'SmsPolicy', {
+      roles: [this.role],
+      statements: [
+        // A Publish to a phone number has no resource ARN to name: IAM only accepts "*".
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }),
+        // The origination identity (pool, phone number or sender ID) is chosen at send time.
+        new iam.PolicyStatement({
+          actions: ['sms-voice:SendTextMessage'],
+          resources: [Stack.of(this).formatArn({ service: 'sms-voice', resource: '*' })],
+        }),
+      ],
+    });
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'sns:Publish with PhoneNumber (SMS straight to a phone, no topic) has no resource ARN: IAM requires ' +
+        'Resource "*" for it. The statement allows sns:Publish only, and only the SMS-sending handlers get it.',
+    });
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:*]',
+      reason:
+        'sms-voice:SendTextMessage is authorized against the origination identity (pool, phone number or ' +
+        'sender ID) End User Messaging picks at send time unless one is configured; limited to this account and region.',
+    });
+    return policy;
+  }
+
+  /**
+   * R9: SNS mobile push, scoped to this stage's platform applications: CreatePlatformEndpoint on
+   * the applications, Publish on their endpoints. Endpoint ids are created at activation, so
+   * Publish names them by a wildcard under each application: a policy of its own, acknowledged.
+   */
+  grantPush(stage: string, uses: readonly ('register' | 'send')[]): iam.Policy {
+    const stack = Stack.of(this);
+    const arn = (kind: 'app' | 'endpoint', platform: PushPlatform, suffix = '') =>
+      stack.formatArn({ service: 'sns', resource: `${kind}/${PUSH_APPLICATION_TYPES[platform]}/${pushApplicationName(stage, platform)}${suffix}` });
+    const statements: iam.PolicyStatement[] = [];
+    if (uses.includes('register')) {
+      statements.push(new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: PUSH_PLATFORMS.map((p) => arn('app', p)) }));
+    }
+    if (uses.includes('send')) {
+      statements.push(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: PUSH_PLATFORMS.map((p) => arn('endpoint', p, '/*')) }));
+    }
+    const policy = new iam.Policy(this, 'PushPolicy', { roles: [this.role], statements });
+    if (uses.includes('send')) {
+      for (const platform of PUSH_PLATFORMS) {
+        const resource = `arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:endpoint/${PUSH_APPLICATION_TYPES[platform]}/${pushApplicationName(stage, platform)}/*`;
+        Validations.of(policy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${resource}]`,
+          reason:
+            'A platform endpoint ARN ends in an id SNS creates when a phone activates; Publish is limited to the ' +
+            "endpoints of this stage's own platform applications, and only the handler that sends push prompts gets it.",
+        });
+      }
+    }
+    return policy;
+  }
+
+  /**
+   * Written out rather than `table.grantReadWriteData`, which adds stream and Scan actions no
+   * handler uses and covers `<table>/index/*` instead of the indexes the definition names.
+   */
+  private grantTable(definition: TableDefinition, access: 'read' | 'readWrite'): void {
+    const { table } = this.binding(definition);
+    const write = access === 'readWrite';
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: write ? [...ITEM_READ, ...ITEM_WRITE] : ITEM_READ, resources: [table.tableArn] }),
+    );
+    const indexes = (definition.indexes ?? []).map((index) => `${table.tableArn}/index/${index.name}`);
+    if (indexes.length > 0) {
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes }));
+    }
+    table.encryptionKey?.grant(this.role, ...TABLE_KEY_READ, ...(write ? TABLE_KEY_WRITE : []));
+    if (!write || this.tableWriteAcknowledged) return;
+    this.tableWriteAcknowledged = true;
+    for (const action of TABLE_KEY_WRITE.filter((a) => a.endsWith('*'))) {
+      Validations.of(this.defaultPolicy).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason:
+          `Writing to a table encrypted with a customer-managed key: DynamoDB uses the key with the caller's ` +
+          `permissions, and ${action} is in the set aws-cdk-lib's own table grants give for it. Scoped to the table key's ARN.`,
+      });
+    }
+  }
+
+  private binding(definition: TableDefinition): TableBinding {
+    const binding = this.tables.find((b) => b.definition.id === definition.id);
+    if (!binding) throw new Error(`${this.node.path}: no table for definition "${definition.id}"`);
+    return binding;
+  }
+}

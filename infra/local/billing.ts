@@ -1,0 +1,31 @@
+import { localClock } from '../../shared/adapters/local/world';
+import { previousMonth } from '../../shared/domain/billing';
+
+/** How often the local schedule looks at the (movable) local clock. */
+const CHECK_EVERY_MS = 30_000;
+
+/** The billing run's handler, loaded once the runtime has set the environment (as on a cold start). */
+export async function runBilling(month?: string): Promise<{ month: string; rows: number; keys: { csv: string; json: string } }> {
+  const { handler } = await import('../../functions/billing-run');
+  return handler(month ? { month } : {});
+}
+
+/**
+ * The local stand-in for the EventBridge schedule (R26): from 02:00 UTC on the 1st, by the local
+ * clock, the previous month is billed once per process. A re-run writes the same bytes anyway.
+ */
+export function startBillingSchedule(): NodeJS.Timeout {
+  let billed: string | undefined;
+  const timer = setInterval(() => {
+    const now = new Date(localClock.now());
+    const month = previousMonth(now.getTime());
+    if (now.getUTCDate() !== 1 || now.getUTCHours() < 2 || billed === month) return;
+    billed = month;
+    runBilling(month).catch((error: unknown) => {
+      billed = undefined;
+      console.error('local billing run failed', error);
+    });
+  }, CHECK_EVERY_MS);
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { localVoice } from '../../shared/adapters/local/world';
+import { ENV } from '../../shared/config';
+import { localVoiceRollover } from '../../shared/voice/local-runner';
+import { sha256Hex } from '../../shared/domain/crypto';
+import { ensureTables, freePort, startDynamoLocal, type DynamoLocal } from './dynamo';
+import { startBillingSchedule } from './billing';
+import { createLocalServer } from './server';
+
+export interface LocalRuntimeOptions {
+  /** HTTP port; 0 or absent picks a free one. */
+  readonly port?: number;
+  /** Keep DynamoDB Local's data here; absent keeps it in memory. */
+  readonly dataDir?: string;
+  /** Use an already running DynamoDB Local instead of starting one. */
+  readonly dynamoEndpoint?: string;
+  /** Prefix of the local table names; test files use their own so they never see each other. */
+  readonly tablePrefix?: string;
+  readonly operatorKey?: string;
+  /** 32 bytes, base64: the local stand-in for KMS. Keep it with the data, or secrets cannot be read. */
+  readonly masterKey?: string;
+  /** Powertools log level for the handlers (DEBUG, INFO, WARN, ERROR, SILENT). */
+  readonly logLevel?: string;
+  /**
+   * Milliseconds an unanswered voice call rings before the rollover moves on, instead of the
+   * state machine's TimeoutSeconds (R12). Only ever shorter: tests never wait a real minute.
+   */
+  readonly voiceCallTimeoutMs?: number;
+  /** Folder the billing export is written to (`billing/YYYY-MM.csv|json` inside it); default `.tessera`. */
+  readonly exportDir?: string;
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly operatorKey: string;
+  readonly dynamoEndpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the product on one machine: DynamoDB Local with the tables the CDK stack defines, and
+ * the real Lambda handlers behind an HTTP server that speaks API Gateway's event format.
+ * Handlers read their configuration when first loaded, so one runtime per process.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  let dynamo: DynamoLocal | undefined;
+  let server: Server | undefined;
+  try {
+    const endpoint =
+      options.dynamoEndpoint ?? (dynamo = await startDynamoLocal(options.dataDir ? { dataDir: options.dataDir } : {})).endpoint;
+    const tables = await ensureTables(endpoint, options.tablePrefix ?? 'tessera-');
+    const port = options.port || (await freePort());
+    const url = `http://127.0.0.1:${port}`;
+    const operatorKey = options.operatorKey ?? `tsr_operator_${randomBytes(24).toString('base64url')}`;
+    Object.assign(process.env, tables, {
+      [ENV.runtime]: 'local',
+      [ENV.issuer]: url,
+      [ENV.dynamoEndpoint]: endpoint,
+      [ENV.operatorKeySha256]: sha256Hex(operatorKey),
+      [ENV.localMasterKey]: options.masterKey ?? randomBytes(32).toString('base64'),
+      [ENV.localExportDir]: options.exportDir ?? '.tessera',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      POWERTOOLS_SERVICE_NAME: 'tessera',
+      AWS_REGION: process.env.AWS_REGION ?? 'local',
+    });
+    // The voice rollover's record step is the finish handler module, as CDK binds its Lambda ARN.
+    const { handler: finish } = await import('../../functions/voice-finish');
+    localVoice.configure({ runner: localVoiceRollover, finish, ...(options.voiceCallTimeoutMs ? { callTimeoutMs: options.voiceCallTimeoutMs } : {}) });
+    const listening = await createLocalServer();
+    server = listening;
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject);
+      listening.listen(port, '127.0.0.1', () => resolve());
+    });
+    const actualPort = (listening.address() as AddressInfo).port;
+    const billing = startBillingSchedule();
+    return {
+      url: `http://127.0.0.1:${actualPort}`,
+      operatorKey,
+      dynamoEndpoint: endpoint,
+      stop: async () => {
+        clearInterval(billing);
+        localVoice.stop();
+        listening.closeAllConnections();
+        await new Promise<void>((resolve) => listening.close(() => resolve()));
+        await dynamo?.stop();
+      },
+    };
+  } catch (error) {
+    server?.close();
+    await dynamo?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import * as z from 'zod';
+import { PHONE_ACTIONS } from '../../shared/adapters/local/telephone';
+import { LOCAL_SMS_PROVIDERS, localClock, localOutbox, localTelephone } from '../../shared/adapters/local/world';
+import { problemResponse, PROBLEM_TYPE_PREFIX } from '../../shared/http/problem';
+import type { HttpEvent, HttpResult } from '../../shared/http/handler';
+import { ROUTES, type RouteDefinition } from '../../shared/routes';
+import { runBilling } from './billing';
+import { rememberActivation, serveDevices } from './devices';
+import { HANDLERS } from './handlers';
+
+/** API Gateway HTTP APIs refuse bodies over 10 MB; the local server does the same. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+type Handler = (event: HttpEvent) => Promise<HttpResult>;
+
+interface CompiledRoute {
+  readonly route: RouteDefinition;
+  readonly pattern: RegExp;
+  readonly params: string[];
+}
+
+function compile(route: RouteDefinition): CompiledRoute {
+  const params: string[] = [];
+  const source = route.path
+    .split(/(\{[^}]+\})/)
+    .map((part) => {
+      const param = /^\{([^}]+)\}$/.exec(part);
+      if (!param?.[1]) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      params.push(param[1]);
+      return '([^/]+)';
+    })
+    .join('');
+  return { route, pattern: new RegExp(`^${source}$`), params };
+}
+
+const TEXT_TYPES = /^(application\/([\w.+-]+\+)?json|text\/|application\/(x-www-form-urlencoded|xml))/i;
+
+/** Turns a Node request into the API Gateway HTTP API (payload format 2.0) event a Lambda receives. */
+export function toEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute, match: RegExpExecArray): HttpEvent {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+  const pathParameters = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+  const isText = body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
+  const now = Date.now();
+  const routeKey = `${route.route.method} ${route.route.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(route.params.length ? { pathParameters } : {}),
+    ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: body.length > 0 && !isText,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+    },
+  };
+}
+
+function send(res: ServerResponse, result: HttpResult): void {
+  res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+  res.end(result.body ?? '');
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  send(res, { statusCode: status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body) });
+}
+
+function problem(res: ServerResponse, status: number, code: string, title: string, detail: string): void {
+  send(res, problemResponse({ type: `${PROBLEM_TYPE_PREFIX}${code}`, title, status, detail }));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const advanceClock = z.strictObject({
+  // Fractions allowed: tests set the clock to an exact instant (23:59:59 on a month's last day).
+  advanceSeconds: z.number().min(0).max(366 * 24 * 3600).optional(),
+  frozen: z.boolean().optional(),
+});
+const providerState = z.strictObject({ state: z.enum(['up', 'down']) });
+const phoneAnswer = z.strictObject({ action: z.enum(PHONE_ACTIONS) });
+const billingRun = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).optional() });
+const phoneScript = z.strictObject({ script: z.enum([...PHONE_ACTIONS, 'manual']) });
+const E164 = /^\+[1-9]\d{6,14}$/;
+const PHONE_PATH = /^\/local\/phone\/([^/]+)(\/answer|\/script)?$/;
+
+/**
+ * The simulated world, under /local: the SMS outbox (R16's two local providers, each of which
+ * can be switched off), the telephone network for voice calls (each number scripted, or
+ * answered by hand), and the clock, which tests move forward instead of sleeping.
+ */
+async function serveLocal(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean> {
+  const parse = <S extends z.ZodType>(schema: S): z.infer<S> | undefined => {
+    try {
+      const parsed = schema.safeParse(JSON.parse(body.toString('utf8') || '{}'));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // fall through to the problem below
+    }
+    problem(res, 400, 'validation-failed', 'Your request is not valid', `Expected ${JSON.stringify(z.toJSONSchema(schema))}`);
+    return undefined;
+  };
+  const key = `${req.method} ${url.pathname}`;
+  if (key === 'GET /local/outbox') {
+    json(res, 200, localOutbox.list(url.searchParams.get('to') ?? undefined));
+    return true;
+  }
+  if (key === 'GET /local/clock' || key === 'POST /local/clock') {
+    if (req.method === 'POST') {
+      const input = parse(advanceClock);
+      if (!input) return true;
+      if (input.frozen !== undefined) localClock.setFrozen(input.frozen);
+      if (input.advanceSeconds) localClock.advance(input.advanceSeconds);
+    }
+    json(res, 200, { now: new Date(localClock.now()).toISOString(), offsetSeconds: localClock.offsetSeconds, frozen: localClock.frozen });
+    return true;
+  }
+  if (key === 'POST /local/billing-run') {
+    // What the schedule does on the 1st (R26), on demand: `{ "month": "YYYY-MM" }`, or last month.
+    const input = parse(billingRun);
+    if (!input) return true;
+    try {
+      json(res, 200, await runBilling(input.month));
+    } catch (error) {
+      problem(res, 400, 'validation-failed', 'The billing run was refused', error instanceof Error ? error.message : String(error));
+    }
+    return true;
+  }
+  if (key === 'GET /local/sms-providers') {
+    json(res, 200, localOutbox.providerStates(LOCAL_SMS_PROVIDERS));
+    return true;
+  }
+  const provider = /^\/local\/sms-providers\/([a-z-]+)$/.exec(url.pathname)?.[1];
+  if (req.method === 'PUT' && provider && (LOCAL_SMS_PROVIDERS as readonly string[]).includes(provider)) {
+    const input = parse(providerState);
+    if (!input) return true;
+    localOutbox.setDown(provider, input.state === 'down');
+    json(res, 200, localOutbox.providerStates(LOCAL_SMS_PROVIDERS));
+    return true;
+  }
+  if (key === 'PUT /local/phone-default') {
+    const input = parse(phoneScript);
+    if (!input) return true;
+    localTelephone.setDefault(input.script);
+    json(res, 200, { script: input.script });
+    return true;
+  }
+  const phone = PHONE_PATH.exec(url.pathname);
+  if (phone) return servePhone(req, res, decodeURIComponent(phone[1] ?? ''), phone[2], parse);
+  return false;
+}
+
+/** The telephone simulator (R10–R12): see a number's calls, script it, or answer its ringing call. */
+async function servePhone(
+  req: IncomingMessage,
+  res: ServerResponse,
+  number: string,
+  action: string | undefined,
+  parse: <S extends z.ZodType>(schema: S) => z.infer<S> | undefined,
+): Promise<boolean> {
+  if (!E164.test(number)) {
+    problem(res, 400, 'validation-failed', 'Your request is not valid', 'The number must be E.164 (a + and 7 to 15 digits; %2B in a URL)');
+    return true;
+  }
+  const view = () => ({ number, script: localTelephone.scriptOf(number), ringing: localTelephone.ringing(number), calls: localTelephone.calls(number) });
+  if (req.method === 'GET' && action === undefined) {
+    json(res, 200, view());
+    return true;
+  }
+  if (req.method === 'PUT' && action === '/script') {
+    const input = parse(phoneScript);
+    if (!input) return true;
+    localTelephone.script(number, input.script);
+    json(res, 200, view());
+    return true;
+  }
+  if (req.method === 'POST' && action === '/answer') {
+    const input = parse(phoneAnswer);
+    if (!input) return true;
+    if (localTelephone.ringing(number).length === 0) {
+      problem(res, 404, 'not-found', 'Not found', 'No call is ringing at this number');
+      return true;
+    }
+    json(res, 200, await localTelephone.answer(number, input.action));
+    return true;
+  }
+  return false;
+}
+
+/** An HTTP server that routes like the deployed HTTP API and invokes the same handler modules. */
+export async function createLocalServer(): Promise<Server> {
+  const compiled = ROUTES.map(compile);
+  const handlers = new Map<string, Handler>();
+  for (const name of new Set(ROUTES.map((r) => r.handler))) {
+    handlers.set(name, (await HANDLERS[name]()).handler);
+  }
+
+  return createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const body = await readBody(req);
+      if (body === undefined) {
+        // The rest of the body is never read, so this connection cannot carry another request.
+        res.setHeader('connection', 'close');
+        problem(res, 413, 'payload-too-large', 'Request body too large', 'Requests may be at most 10 MB');
+        return;
+      }
+      const respond = handlers.get('push-respond') as Handler;
+      if (url.pathname.startsWith('/local/devices/') && (await serveDevices(req.method ?? 'GET', url.pathname, body, res, respond))) return;
+      if (url.pathname.startsWith('/local/') && (await serveLocal(req, res, url, body))) return;
+      const candidates = compiled.filter((c) => c.pattern.test(url.pathname));
+      const found = candidates.find((c) => c.route.method === req.method);
+      const match = found && found.pattern.exec(url.pathname);
+      if (!found || !match) {
+        if (candidates.length) {
+          res.setHeader('allow', candidates.map((c) => c.route.method).join(', '));
+          problem(res, 405, 'method-not-allowed', 'Method not allowed', `${req.method} is not served at ${url.pathname}`);
+        } else {
+          problem(res, 404, 'not-found', 'Not found', `No route for ${req.method} ${url.pathname}`);
+        }
+        return;
+      }
+      const handler = handlers.get(found.route.handler) as Handler;
+      const result = await handler(toEvent(req, body, found, match));
+      // The simulated phone keeps the device key it was given (R18).
+      if (found.route.handler === 'push-activate') rememberActivation(result);
+      send(res, result);
+    })().catch((error: unknown) => {
+      console.error('local server error', error);
+      if (!res.headersSent) problem(res, 500, 'internal', 'Internal error', 'The local server failed; see its console.');
+      else res.end();
+    });
+  });
+}
