@@ -1,0 +1,259 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DEFAULT_THROTTLE } from '../../infra/api-stack';
+import { PLACEHOLDER_OPERATOR_KEY_SHA256 } from '../../infra/tessera-app';
+import { ENV } from '../../shared/config';
+import { BILLING_FUNCTIONS, FUNCTIONS, ROUTES, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
+import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
+import { actionsOn, buildTestApp, logicalId, statementsOf } from './support';
+
+type Props = Record<string, unknown>;
+
+/** Every handler: the routes' and the voice rollover's. */
+const HANDLERS: FunctionName[] = [...FUNCTIONS];
+
+describe('ApiStack', () => {
+  const built = buildTestApp();
+  const { api, data } = built;
+  const template = Template.fromStack(api);
+  const functionId = (name: FunctionName) => logicalId(api, built.api.functions.get(name)!.function);
+  const functionProps = (name: FunctionName) => template.findResources('AWS::Lambda::Function')[functionId(name)]!.Properties as Props;
+  const apiId = logicalId(api, api.httpApi);
+
+  describe('functions', () => {
+    it('one function per distinct handler in ROUTES, one per voice handler and the billing run', () => {
+      template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
+      expect([...api.functions.keys()].sort()).toEqual([...HANDLERS].sort());
+      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length).toBe(HANDLERS.length);
+    });
+
+    it('every function runs Node 24 on arm64 with active tracing and 512 MB; API handlers time out at 10 s, the billing run at 5 min', () => {
+      template.allResourcesProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        MemorySize: 512,
+      });
+      for (const name of HANDLERS) expect({ name, timeout: functionProps(name).Timeout }).toEqual({ name, timeout: name === 'billing-run' ? 300 : 10 });
+    });
+
+    it('every function logs to a log group of its own, with retention', () => {
+      const groups = HANDLERS.map((name) => (functionProps(name).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
+      expect(new Set(groups).size).toBe(HANDLERS.length);
+      const logGroups = template.findResources('AWS::Logs::LogGroup');
+      for (const id of groups) expect(logGroups[id]?.Properties).toMatchObject({ RetentionInDays: expect.any(Number) });
+    });
+
+    it('every function gets what the handlers\' configuration requires, by the names in ENV and TABLES', () => {
+      for (const name of HANDLERS) {
+        const variables = (functionProps(name).Environment as { Variables: Props }).Variables;
+        expect(variables).toMatchObject({
+          [ENV.runtime]: 'aws',
+          [ENV.issuer]: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] },
+          [ENV.operatorKeySha256]: PLACEHOLDER_OPERATOR_KEY_SHA256,
+          [ENV.secretsKmsKeyId]: api.resolve(data.secretsKey.keyArn),
+          POWERTOOLS_SERVICE_NAME: 'tessera',
+          ...Object.fromEntries(data.tables.map(({ definition, table }) => [definition.envVar, api.resolve(table.tableName)])),
+        });
+        expect(variables).not.toHaveProperty(ENV.smsOriginationIdentity);
+        expect(variables).not.toHaveProperty(ENV.localMasterKey);
+      }
+    });
+
+    it('context sets the operator key hash and the SMS origination identity', () => {
+      const hash = 'ab'.repeat(32);
+      const other = buildTestApp({ operatorKeySha256: hash, smsOriginationIdentity: 'pool-0123456789abcdef' });
+      Template.fromStack(other.api).allResourcesProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({ [ENV.operatorKeySha256]: hash, [ENV.smsOriginationIdentity]: 'pool-0123456789abcdef' }),
+        },
+      });
+    });
+
+    it('refuses an operator key hash that is not 64 lowercase hex characters', () => {
+      expect(() => buildTestApp({ operatorKeySha256: 'not-a-hash' })).toThrow(/operatorKeySha256/);
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('one route per ROUTES entry, integrated with that entry\'s handler', () => {
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties as Props);
+      const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+      expect(routes).toHaveLength(ROUTES.length);
+      const actual = routes.map((route) => {
+        const integrationId = ((route.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })['Fn::Join'][1][1]).Ref;
+        const uri = integrations[integrationId]!.Properties.IntegrationUri as { 'Fn::GetAtt': [string, string] };
+        return `${String(route.RouteKey)} -> ${uri['Fn::GetAtt'][0]}`;
+      });
+      const expected = ROUTES.map((r) => `${r.method} ${r.path} -> ${functionId(r.handler)}`);
+      expect(actual.sort()).toEqual(expected.sort());
+    });
+
+    it('the default stage deploys automatically, logs access to a log group and throttles every route', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        AccessLogSettings: {
+          DestinationArn: { 'Fn::GetAtt': [logicalId(api, api.accessLogs), 'Arn'] },
+          Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+        },
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: DEFAULT_THROTTLE.rateLimit,
+          ThrottlingBurstLimit: DEFAULT_THROTTLE.burstLimit,
+        },
+      });
+    });
+
+    it('outputs the API URL', () => {
+      template.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] } });
+    });
+  });
+
+  describe('least privilege', () => {
+    const statements = Object.fromEntries(HANDLERS.map((name) => [name, statementsOf(built, template, name)]));
+    const allStatements = Object.values(statements).flat();
+
+    it('roles carry no managed policies, only what each handler is granted', () => {
+      template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    });
+
+    it('R16: only the handlers that text a code may publish SMS, through SNS or End User Messaging', () => {
+      const allowed = (action: string) =>
+        HANDLERS.filter((name) => statements[name]!.some((s) => s.Effect === 'Allow' && s.Action.includes(action))).sort();
+      expect(allowed('sns:Publish')).toEqual(['create-challenge', 'resend-challenge']);
+      expect(allowed('sms-voice:SendTextMessage')).toEqual(['create-challenge', 'resend-challenge']);
+    });
+
+    it('R9: only device activation creates SNS platform endpoints, only challenge creation publishes to them, both on this stage\'s applications', () => {
+      const granted = (action: string) =>
+        HANDLERS.filter((name) =>
+          statements[name]!.some((s) => s.Effect === 'Allow' && s.Action.includes(action) && /:(app|endpoint)\//.test(JSON.stringify(s.Resource))),
+        ).sort();
+      expect(granted('sns:CreatePlatformEndpoint')).toEqual(['push-activate']);
+      expect(granted('sns:Publish')).toEqual(['create-challenge']);
+      const push = allStatements.filter((s) => s.Action.includes('sns:CreatePlatformEndpoint') || JSON.stringify(s.Resource).includes(':endpoint/'));
+      for (const statement of push) {
+        expect(JSON.stringify(statement.Resource)).toMatch(/(app|endpoint)\/APNS\/tessera-dev-ios/);
+        expect(JSON.stringify(statement.Resource)).toMatch(/(app|endpoint)\/GCM\/tessera-dev-android/);
+      }
+    });
+
+    it('"*" resources are granted only for X-Ray and for SNS SMS publishing', () => {
+      const onStar = allStatements.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
+      expect([...new Set(onStar)].sort()).toEqual(['sns:Publish', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    });
+
+    it('every KMS permission names the table key or the secrets key, never "*"', () => {
+      const keys = [api.resolve(data.tableKey.keyArn), api.resolve(data.secretsKey.keyArn)].map((k) => JSON.stringify(k));
+      const kms = allStatements.filter((s) => s.Action.some((a) => a.startsWith('kms:')));
+      expect(kms.length).toBeGreaterThan(0);
+      for (const statement of kms) {
+        for (const resource of statement.Resource) expect(keys).toContain(JSON.stringify(resource));
+      }
+    });
+
+    it('R28: the secrets key allows each handler only the KMS calls it makes', () => {
+      const secretsKey = api.resolve(data.secretsKey.keyArn);
+      const granted = Object.fromEntries(HANDLERS.map((name) => [name, actionsOn(statements[name]!, secretsKey)]));
+      expect(granted).toEqual({
+        'create-challenge': ['kms:Decrypt', 'kms:Encrypt'],
+        'verify-challenge': ['kms:Decrypt', 'kms:Encrypt'],
+        'get-challenge': ['kms:Decrypt', 'kms:Encrypt'],
+        'resend-challenge': ['kms:Decrypt', 'kms:Encrypt'],
+        jwks: [],
+        'admin-users': ['kms:Decrypt'],
+        'admin-users-import': [],
+        'admin-provider': [],
+        'admin-settings': ['kms:Encrypt'],
+        'admin-api-keys': [],
+        'admin-logs': [],
+        'admin-authenticator': ['kms:Decrypt', 'kms:Encrypt'],
+        'admin-oath-tokens': ['kms:Decrypt', 'kms:Encrypt'],
+        'admin-app-passwords': [],
+        'verify-app-password': [],
+        'admin-push-activations': [],
+        'push-activate': ['kms:Encrypt'],
+        'push-respond': ['kms:Decrypt'],
+        'operator-tenants': [],
+        'operator-signing-keys': ['kms:Encrypt'],
+        'voice-place-call': [],
+        'voice-call-events': [],
+        'voice-finish': ['kms:Decrypt'],
+        'billing-run': [],
+      });
+    });
+
+    it('table access is read-only where a handler only reads, and absent where it never looks', () => {
+      const access = (name: FunctionName, definition: TableDefinition) => {
+        const actions = actionsOn(statements[name]!, api.resolve(data.table(definition).tableArn));
+        if (actions.includes('dynamodb:PutItem')) return 'readWrite';
+        return actions.includes('dynamodb:GetItem') ? 'read' : 'none';
+      };
+      const tables = [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE];
+      const granted = Object.fromEntries(
+        HANDLERS.map((name) => [name, tables.map((t) => `${t.id}:${access(name, t)}`).join(' ')]),
+      );
+      const challengePath = 'Challenges:readWrite Tenants:readWrite Logs:readWrite Usage:readWrite Throttle:readWrite';
+      expect(granted).toEqual({
+        'create-challenge': challengePath,
+        'verify-challenge': challengePath,
+        // R9/R7: a push read past its deadline is written as a timeout, logged and counted for fatigue.
+        'get-challenge': 'Challenges:readWrite Tenants:readWrite Logs:readWrite Usage:readWrite Throttle:readWrite',
+        'resend-challenge': challengePath,
+        jwks: 'Challenges:none Tenants:read Logs:none Usage:none Throttle:none',
+        'admin-users': 'Challenges:none Tenants:readWrite Logs:readWrite Usage:none Throttle:readWrite',
+        'admin-users-import': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'admin-provider': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'admin-settings': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'admin-api-keys': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'admin-logs': 'Challenges:none Tenants:read Logs:read Usage:read Throttle:none',
+        'admin-authenticator': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'admin-oath-tokens': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'admin-app-passwords': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'verify-app-password': 'Challenges:none Tenants:read Logs:none Usage:none Throttle:none',
+        'admin-push-activations': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'push-activate': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'push-respond': 'Challenges:readWrite Tenants:readWrite Logs:readWrite Usage:readWrite Throttle:readWrite',
+        'operator-tenants': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'operator-signing-keys': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'voice-place-call': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
+        'voice-call-events': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
+        'voice-finish': challengePath,
+        'billing-run': 'Challenges:none Tenants:read Logs:none Usage:read Throttle:none',
+      });
+    });
+
+    it('queries reach only the indexes a table defines, never "<table>/index/*"', () => {
+      expect(JSON.stringify(allStatements)).not.toContain('/index/*');
+      const tenants = api.resolve(data.table(TENANTS_TABLE).tableArn);
+      for (const index of TENANTS_TABLE.indexes) {
+        const indexArn = { 'Fn::Join': ['', [tenants, `/index/${index.name}`]] };
+        expect(actionsOn(statements.jwks!, indexArn)).toEqual(['dynamodb:Query']);
+      }
+    });
+
+    it('R13: only create-challenge may start the voice rollover; only the SIP handler may answer its tasks; only place-call may call', () => {
+      const allowed = (action: string) =>
+        HANDLERS.filter((name) => statements[name]!.some((s) => s.Effect === 'Allow' && s.Action.includes(action))).sort();
+      const machine = api.resolve(api.voice.stateMachine.stateMachineArn);
+      expect(allowed('states:StartExecution')).toEqual(['create-challenge']);
+      expect(actionsOn(statements['create-challenge']!, machine)).toEqual(['states:StartExecution']);
+      expect(allowed('states:SendTaskSuccess')).toEqual(['voice-call-events']);
+      expect(actionsOn(statements['voice-call-events']!, machine)).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+      expect(allowed('chime:CreateSipMediaApplicationCall')).toEqual(['voice-place-call']);
+      expect(allowed('states:SendTaskHeartbeat')).toEqual([]);
+    });
+
+    it('no handler may Scan a table (a scan would read across tenants)', () => {
+      expect(allStatements.flatMap((s) => s.Action)).not.toContain('dynamodb:Scan');
+    });
+
+    it('a handler writes logs only to its own log group', () => {
+      for (const name of HANDLERS) {
+        const ownGroup = { 'Fn::GetAtt': [logicalId(api, api.functions.get(name)!.logGroup), 'Arn'] };
+        const logs = statementsOf(built, template, name).filter((s) => s.Action.some((a) => a.startsWith('logs:')));
+        expect(logs.flatMap((s) => s.Resource)).toEqual([ownGroup]);
+      }
+    });
+  });
+});

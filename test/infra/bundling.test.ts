@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ENV } from '../../shared/config';
+import { FUNCTIONS } from '../../shared/routes';
+import { TABLES } from '../../shared/tables';
+import { buildTestApp } from './support';
+
+/** Real bundling, once for the whole file: CDK starts the local esbuild through npx per function. */
+describe('bundling with the local esbuild', () => {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'tessera-cdk-'));
+  let bundles: { name: string; dir: string }[] = [];
+
+  beforeAll(() => {
+    const { app, api } = buildTestApp({}, { bundle: true, outdir });
+    const assembly = app.synth();
+    const template = assembly.getStackByName(api.stackName).template as {
+      Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
+    };
+    // A function's S3 key is its asset's hash, and the staged asset directory is named after it.
+    bundles = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .map(([name, r]) => ({
+        name,
+        dir: path.join(assembly.directory, `asset.${String(r.Properties.Code?.S3Key).replace(/\.zip$/, '')}`),
+      }));
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('makes one bundle with a source map per handler', () => {
+    expect(bundles).toHaveLength(FUNCTIONS.length);
+    for (const { dir } of bundles) {
+      expect([existsSync(path.join(dir, 'index.js')), existsSync(path.join(dir, 'index.js.map'))]).toEqual([true, true]);
+    }
+  });
+
+  it('bundles jose (ESM-only) and the SDK clients: a bundle requires nothing but Node built-ins', () => {
+    const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+    // The SDK core probes for these optional SigV4a signers inside try/catch; no client used here needs them.
+    const optional = new Set(['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a']);
+    for (const { name, dir } of bundles) {
+      const code = readFileSync(path.join(dir, 'index.js'), 'utf8');
+      const required = [...code.matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? '');
+      const external = required.filter((m) => !builtins.has(m) && !optional.has(m));
+      // jose's error codes survive minification: their presence shows it was converted and inlined.
+      // The call-placing and call-event handlers sign nothing and load no composition, so no jose.
+      const usesJose = !/^Voice(PlaceCall|CallEvents)Function/.test(name);
+      expect({ name, external, jose: code.includes('ERR_JOSE_GENERIC') }).toEqual({ name, external: [], jose: usesJose });
+    }
+  });
+
+  it('each bundle loads as CommonJS, passes its cold-start configuration check and exports the handler', () => {
+    const env = {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      [ENV.runtime]: 'aws',
+      [ENV.issuer]: 'https://api.example.com',
+      [ENV.operatorKeySha256]: '0'.repeat(64),
+      ...Object.fromEntries(TABLES.map((t) => [t.envVar, `tessera-${t.id}`])),
+      [ENV.secretsKmsKeyId]: 'arn:aws:kms:us-east-1:111122223333:key/example',
+      [ENV.voiceStateMachineArn]: 'arn:aws:states:us-east-1:111122223333:stateMachine:example',
+      [ENV.voiceSipMediaApplicationId]: 'example-sma-id',
+      [ENV.billingExportBucket]: 'example-billing-bucket',
+    };
+    const probe = 'const m = require(process.argv[1]); if (typeof m.handler !== "function") process.exit(3);';
+    for (const { name, dir } of bundles) {
+      const run = spawnSync(process.execPath, ['--enable-source-maps', '-e', probe, path.join(dir, 'index.js')], {
+        env,
+        encoding: 'utf8',
+      });
+      expect({ name, status: run.status, stderr: run.stderr }).toEqual({ name, status: 0, stderr: '' });
+    }
+  });
+});

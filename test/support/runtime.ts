@@ -1,0 +1,231 @@
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localClient } from '../../infra/local/dynamo';
+import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
+import { base32Decode, totpAt } from '../../shared/domain/otp/totp';
+import { TABLES } from '../../shared/tables';
+
+/** The secret of an otpauth:// key URI, as an authenticator app reads it from the QR code. */
+export function secretOf(otpauthUri: string): Uint8Array {
+  return base32Decode(new URL(otpauthUri).searchParams.get('secret') ?? '');
+}
+
+/** The secret part of an API key `tsr_<scope>_<tenantId>_<keyId>_<secret>`; the secret is base64url, so it may hold "_". */
+export function apiKeySecret(key: string): string {
+  const secret = key.split('_').slice(4).join('_');
+  if (secret.length < 40) throw new Error(`not an API key: ${key.slice(0, 12)}…`);
+  return secret;
+}
+
+export interface Reply<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+}
+
+export interface RequestOptions {
+  readonly key?: string;
+  readonly body?: unknown;
+  /** Sent as is, instead of JSON.stringify(body). */
+  readonly rawBody?: string | Buffer;
+  readonly headers?: Record<string, string>;
+}
+
+export interface Tenant {
+  readonly tenantId: string;
+  readonly adminKey: string;
+  readonly authKey: string;
+}
+
+/**
+ * Drives the real handlers through the local HTTP runtime against the DynamoDB Local that the
+ * global setup started. Each test file gets its own tables (a random prefix), so files running
+ * in parallel never see each other's data.
+ */
+export class TestApi {
+  private constructor(
+    readonly runtime: LocalRuntime,
+    /** Where this runtime's billing export goes (a temporary folder of its own). */
+    readonly exportDir: string,
+  ) {}
+
+  /** `voiceCallTimeoutMs`: how long an unanswered local call rings before the rollover moves on. */
+  static async start(options: { voiceCallTimeoutMs?: number } = {}): Promise<TestApi> {
+    const endpoint = process.env.TESSERA_TEST_DYNAMODB_ENDPOINT;
+    if (!endpoint) throw new Error('TESSERA_TEST_DYNAMODB_ENDPOINT is not set: run through jest (global setup)');
+    const exportDir = mkdtempSync(join(tmpdir(), 'tessera-export-'));
+    return new TestApi(
+      await startLocalRuntime({
+        exportDir,
+        dynamoEndpoint: endpoint,
+        tablePrefix: `t${randomBytes(4).toString('hex')}-`,
+        logLevel: 'SILENT',
+        ...(options.voiceCallTimeoutMs ? { voiceCallTimeoutMs: options.voiceCallTimeoutMs } : {}),
+      }),
+      exportDir,
+    );
+  }
+
+  /** The billing run (R26), as the schedule runs it on the 1st; returns the bytes of both files. */
+  async runBilling(month: string): Promise<{ status: number; csv: string; json: string }> {
+    const reply = await this.request('POST', '/local/billing-run', { body: { month } });
+    if (reply.status !== 200) return { status: reply.status, csv: '', json: '' };
+    const read = (ext: string) => readFileSync(join(this.exportDir, 'billing', `${month}.${ext}`), 'utf8');
+    return { status: reply.status, csv: read('csv'), json: read('json') };
+  }
+
+  get url(): string {
+    return this.runtime.url;
+  }
+
+  async stop(): Promise<void> {
+    await this.runtime.stop();
+    rmSync(this.exportDir, { recursive: true, force: true });
+  }
+
+  async request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<Reply<T>> {
+    const hasBody = options.rawBody !== undefined || options.body !== undefined;
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: {
+        ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+        ...(hasBody && options.rawBody === undefined ? { 'content-type': 'application/json' } : {}),
+        ...options.headers,
+      },
+      ...(hasBody ? { body: options.rawBody ?? JSON.stringify(options.body) } : {}),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async createTenant(name = 'Acme'): Promise<Tenant> {
+    const reply = await this.request<Tenant>('POST', '/v1/operator/tenants', {
+      key: this.runtime.operatorKey,
+      body: { name, provider: { billingModel: 'per_authentication' } },
+    });
+    if (reply.status !== 201) throw new Error(`tenant not created: ${JSON.stringify(reply.body)}`);
+    return reply.body;
+  }
+
+  async putUser(tenant: Tenant, userId: string, primary: string, backup: string[] = []): Promise<Reply> {
+    return this.request('PUT', `/v1/admin/users/${userId}`, {
+      key: tenant.adminKey,
+      body: { mfaEnabled: true, phones: { primary, backup } },
+    });
+  }
+
+  private users = 0;
+
+  /**
+   * A new user with a number of its own. Limits are per user (R6: 5 challenges in 5 minutes)
+   * and per number (10 texts an hour), so tests that are not about them use fresh users.
+   */
+  async newUser(tenant: Tenant, prefix = 'user'): Promise<{ userId: string; phone: string }> {
+    const n = this.users++;
+    const userId = `${prefix}${n}`;
+    const phone = `+1415555${String(1000 + n).padStart(4, '0')}`;
+    const reply = await this.putUser(tenant, userId, phone);
+    if (reply.status !== 201) throw new Error(`user not created: ${JSON.stringify(reply.body)}`);
+    return { userId, phone };
+  }
+
+  async createChallenge(tenant: Tenant, userId: string, headers: Record<string, string> = {}): Promise<Reply> {
+    return this.request('POST', '/v1/challenges', { key: tenant.authKey, body: { userId, method: 'sms' }, headers });
+  }
+
+  async outbox(to?: string): Promise<{ to: string; body: string; sentAt: string; provider: string }[]> {
+    const reply = await this.request<{ to: string; body: string; sentAt: string; provider: string }[]>(
+      'GET',
+      `/local/outbox${to ? `?to=${encodeURIComponent(to)}` : ''}`,
+    );
+    return reply.body;
+  }
+
+  /** The code in the newest text message to `to`. */
+  async latestCode(to: string): Promise<string> {
+    const messages = await this.outbox(to);
+    const code = /\b(\d{6})\b/.exec(messages.at(-1)?.body ?? '')?.[1];
+    if (!code) throw new Error(`no code sent to ${to}`);
+    return code;
+  }
+
+  /** The local clock as the runtime sees it, epoch milliseconds. */
+  async clockNow(): Promise<number> {
+    const reply = await this.request<{ now: string }>('GET', '/local/clock');
+    return Date.parse(reply.body.now);
+  }
+
+  /**
+   * Enrols an authenticator app for the user and confirms it with the current code, computed
+   * as a phone would: from the secret in the otpauth URI the enrolment returned (R5).
+   */
+  async enrollAuthenticator(tenant: Tenant, userId: string): Promise<{ secret: Uint8Array; otpauthUri: string }> {
+    const enrolled = await this.request<{ otpauthUri: string }>('POST', `/v1/admin/users/${userId}/authenticator`, { key: tenant.adminKey });
+    if (enrolled.status !== 201) throw new Error(`not enrolled: ${JSON.stringify(enrolled.body)}`);
+    const secret = secretOf(enrolled.body.otpauthUri);
+    const code = totpAt(secret, await this.clockNow());
+    const confirmed = await this.request('POST', `/v1/admin/users/${userId}/authenticator/confirm`, { key: tenant.adminKey, body: { code } });
+    if (confirmed.status !== 200) throw new Error(`not confirmed: ${JSON.stringify(confirmed.body)}`);
+    return { secret, otpauthUri: enrolled.body.otpauthUri };
+  }
+
+  async advanceClock(seconds: number): Promise<void> {
+    const reply = await this.request('POST', '/local/clock', { body: { advanceSeconds: seconds } });
+    if (reply.status !== 200) throw new Error('clock not advanced');
+  }
+
+  async freezeClock(frozen: boolean): Promise<void> {
+    const reply = await this.request('POST', '/local/clock', { body: { frozen } });
+    if (reply.status !== 200) throw new Error('clock not frozen');
+  }
+
+  /** Scripts what the local phone at `number` does with the next calls (press#, hangup, voicemail, …, or manual). */
+  async scriptPhone(number: string, script: string): Promise<void> {
+    const reply = await this.request('PUT', `/local/phone/${encodeURIComponent(number)}/script`, { body: { script } });
+    if (reply.status !== 200) throw new Error(`phone not scripted: ${JSON.stringify(reply.body)}`);
+  }
+
+  /** The local phone at `number`: its script, the calls ringing now and every call it got. */
+  async phone(number: string): Promise<{ script: string; ringing: { prompt: string; callerId: string }[]; calls: { action?: string; outcome?: string }[] }> {
+    return (await this.request<{ script: string; ringing: { prompt: string; callerId: string }[]; calls: { action?: string; outcome?: string }[] }>('GET', `/local/phone/${encodeURIComponent(number)}`)).body;
+  }
+
+  async setSmsProvider(name: 'local-primary' | 'local-secondary', state: 'up' | 'down'): Promise<void> {
+    await this.request('PUT', `/local/sms-providers/${name}`, { body: { state } });
+  }
+
+  /** Every item of every table, raw, for checks that nothing was written or nothing secret is stored. */
+  async allItems(): Promise<{ table: string; item: Record<string, AttributeValue> }[]> {
+    const client = localClient(this.runtime.dynamoEndpoint);
+    try {
+      const out: { table: string; item: Record<string, AttributeValue> }[] = [];
+      for (const def of TABLES) {
+        const table = process.env[def.envVar] as string;
+        let start: Record<string, never> | undefined;
+        do {
+          const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+          for (const item of page.Items ?? []) out.push({ table: def.id, item });
+          start = page.LastEvaluatedKey as Record<string, never> | undefined;
+        } while (start);
+      }
+      return out;
+    } finally {
+      client.destroy();
+    }
+  }
+
+  async itemCount(): Promise<number> {
+    return (await this.allItems()).length;
+  }
+}
+
+/** Checks a reply is an RFC 9457 problem with this status (and, when given, this problem type slug). */
+export function expectProblem(reply: Reply, status: number, code?: string): void {
+  expect(reply.status).toBe(status);
+  expect(reply.headers.get('content-type')).toBe('application/problem+json');
+  expect(reply.body).toMatchObject({ status, title: expect.any(String), type: expect.stringMatching(/^urn:tessera:problem:/) });
+  if (code) expect(reply.body.type).toBe(`urn:tessera:problem:${code}`);
+}
