@@ -186,7 +186,11 @@ describe('R14 fraud report (0#)', () => {
     const done = await voiceChallenge(tenant, userId);
     expect(done).toMatchObject({ status: 'denied', reason: 'fraud_reported' });
     expect(done.voice.attempts.map((a) => a.outcome)).toEqual(['fraud']);
-    const notes = (await admin(tenant, 'GET', '/v1/admin/notifications')).body.items as { type: string; userId: string }[];
+    // The report's effects follow the final status (the record step changes the challenge first, so they run once).
+    const notes = await until(async () => {
+      const items = (await admin(tenant, 'GET', '/v1/admin/notifications')).body.items as { type: string; userId: string }[];
+      return items.some((n) => n.userId === userId) ? items : undefined;
+    });
     expect(notes).toContainEqual(expect.objectContaining({ type: 'fraud_reported', userId }));
     expect((await admin(tenant, 'GET', `/v1/admin/users/${userId}`)).body.blocked).toBeUndefined();
   });
@@ -201,7 +205,10 @@ describe('R14 fraud report (0#)', () => {
       return body.blocked ? body : undefined;
     });
     expect(user.blocked).toMatchObject({ reason: 'fraud_reported' });
-    const types = ((await admin(strict, 'GET', '/v1/admin/notifications')).body.items as { type: string }[]).map((n) => n.type);
+    const types = await until(async () => {
+      const items = ((await admin(strict, 'GET', '/v1/admin/notifications')).body.items as { type: string }[]).map((n) => n.type);
+      return items.length >= 2 ? items : undefined;
+    });
     expect(types).toEqual(expect.arrayContaining(['fraud_reported', 'user_blocked']));
     expectProblem(await api.createChallenge(strict, userId), 403, 'user-blocked');
     expect((await admin(strict, 'POST', `/v1/admin/users/${userId}/unblock`)).status).toBe(200);
@@ -213,6 +220,8 @@ describe('R7 fatigue: denied and ignored calls pause push and voice', () => {
   async function deniedThrice(): Promise<{ userId: string }> {
     const { userId } = await voiceUser(tenant, 'hangup');
     for (let i = 0; i < 3; i++) expect((await voiceChallenge(tenant, userId)).reason).toBe('denied');
+    // The pause follows the third denied status by the few milliseconds of the record step's last write.
+    await until(async () => ((await fatigueOf(userId)).pausedUntil ? true : undefined));
     return { userId };
   }
 
