@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { smaEventHandler } from '../shared/adapters/voice/chime-sip-handler';
 import { SfnTaskCallbacks } from '../shared/adapters/voice/sfn-callbacks';
+import { instrumented, SERVICE_NAME, traced } from '../shared/observability';
 
 /**
  * The SIP media application's Lambda (Chime SDK PSTN audio): answers each call event with
@@ -9,4 +10,6 @@ import { SfnTaskCallbacks } from '../shared/adapters/voice/sfn-callbacks';
  * waiting call task with SendTaskSuccess (R10–R12, R14). It must answer Chime within 5 s, so it
  * reads no table: the call's state rides in its transaction attributes.
  */
-export const handler = smaEventHandler({ callbacks: new SfnTaskCallbacks(new SFNClient({})), log: new Logger({ serviceName: 'tessera' }) });
+export const handler = instrumented(
+  smaEventHandler({ callbacks: new SfnTaskCallbacks(traced(new SFNClient({}))), log: new Logger({ serviceName: SERVICE_NAME }) }),
+);

@@ -10,10 +10,11 @@ import { DynamoPushDeviceStore } from './adapters/dynamo/push-store';
 import { DynamoTenantStore } from './adapters/dynamo/tenant-store';
 import { DynamoThrottleStore } from './adapters/dynamo/throttle-store';
 import { systemClock } from './adapters/local/clock';
-import { localClock } from './adapters/local/world';
+import { localClock, localMetrics } from './adapters/local/world';
 import { KmsSecretBox } from './adapters/secrets/kms-secret-box';
 import { LocalSecretBox } from './adapters/secrets/local-secret-box';
 import { fetchWebhookSender } from './adapters/webhook/fetch-webhook-sender';
+import { EmfMetrics } from './adapters/metrics/emf-metrics';
 import { loadConfig, type Config } from './config';
 import { ApiKeyAuthenticator } from './domain/api-keys';
 import { AssertionSigner } from './domain/assertions';
@@ -24,7 +25,9 @@ import { PushService } from './domain/push-devices';
 import { OtpChecker } from './domain/otp/checker';
 import { CodeKey } from './domain/service-secrets';
 import { VoiceRolloverRecorder } from './domain/voice';
-import type { Clock, Log, PushSender, SecretBox, SmsSender, VoiceRollover } from './ports';
+import { metricsOfAudits } from './domain/metrics';
+import { SERVICE_NAME, traced } from './observability';
+import type { Audit, Clock, Log, Metrics, PushSender, SecretBox, SmsSender, VoiceRollover } from './ports';
 
 /** Stands in for the SMS route in handlers that never send a text (verify, status). */
 const noSms: SmsSender = {
@@ -52,16 +55,25 @@ const noPush: PushSender = {
  */
 export function compose(
   options: {
-    sms?: (config: Config, log: Log) => SmsSender;
+    sms?: (config: Config, log: Log, metrics: Metrics) => SmsSender;
     voice?: (config: Config) => VoiceRollover;
     push?: (config: Config) => PushSender;
     config?: Config;
   } = {},
 ) {
   const config = options.config ?? loadConfig();
-  const log = new Logger({ serviceName: 'tessera' });
+  const log = new Logger({ serviceName: SERVICE_NAME });
+  const metrics: Metrics = config.runtime === 'local' ? localMetrics : new EmfMetrics(SERVICE_NAME);
   const db = createDocumentClient(config.runtime === 'local' ? { endpoint: config.dynamoEndpoint } : {});
-  const auditTables = { logsTable: config.logsTable, usageTable: config.usageTable, throttleTable: config.throttleTable };
+  const auditTables = {
+    logsTable: config.logsTable,
+    usageTable: config.usageTable,
+    throttleTable: config.throttleTable,
+    // Challenges, verifications, denials by reason, throttles and rollovers, as the auth log records them.
+    onCommitted: (audits: readonly Audit[]) => {
+      for (const point of metricsOfAudits(audits)) metrics.count(point.name, point.value, point.dimensions);
+    },
+  };
   const clock: Clock = config.runtime === 'local' ? localClock : systemClock;
   const tenantStore = new DynamoTenantStore(db, config.tenantsTable, clock);
   const billingStore = new DynamoBillingStore(db, { tenantsTable: config.tenantsTable, usageTable: config.usageTable });
@@ -73,9 +85,9 @@ export function compose(
   const box: SecretBox =
     config.runtime === 'local'
       ? new LocalSecretBox(config.localMasterKey)
-      : new KmsSecretBox(new KMSClient({}), config.secretsKmsKeyId);
+      : new KmsSecretBox(traced(new KMSClient({})), config.secretsKmsKeyId);
   const signer = new AssertionSigner({ keys: keyMaterial, box, clock, issuer: config.issuer });
-  const sms = options.sms ? options.sms(config, log) : noSms;
+  const sms = options.sms ? options.sms(config, log, metrics) : noSms;
   const voice = options.voice?.(config);
   const pushStore = new DynamoPushDeviceStore(db, config.tenantsTable);
   const pushSenderOf = options.push;
@@ -97,6 +109,7 @@ export function compose(
   return {
     config,
     log,
+    metrics,
     clock,
     box,
     tenantStore,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { PHONE_ACTIONS } from '../../shared/adapters/local/telephone';
-import { LOCAL_SMS_PROVIDERS, localClock, localOutbox, localTelephone } from '../../shared/adapters/local/world';
+import { LOCAL_SMS_PROVIDERS, localClock, localMetrics, localOutbox, localTelephone } from '../../shared/adapters/local/world';
 import { problemResponse, PROBLEM_TYPE_PREFIX } from '../../shared/http/problem';
 import type { HttpEvent, HttpResult } from '../../shared/http/handler';
 import { ROUTES, type RouteDefinition } from '../../shared/routes';
@@ -136,6 +136,11 @@ async function serveLocal(req: IncomingMessage, res: ServerResponse, url: URL, b
   const key = `${req.method} ${url.pathname}`;
   if (key === 'GET /local/outbox') {
     json(res, 200, localOutbox.list(url.searchParams.get('to') ?? undefined));
+    return true;
+  }
+  if (key === 'GET /local/metrics') {
+    // What the handlers publish to CloudWatch on AWS (namespace Tessera), as totals since start.
+    json(res, 200, localMetrics.list());
     return true;
   }
   if (key === 'GET /local/clock' || key === 'POST /local/clock') {

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { z } from 'zod';
 import { authenticateOperator, type ApiKeyAuthenticator } from '../domain/api-keys';
 import type { ApiScope, Principal } from '../domain/types';
+import { annotate, instrumented } from '../observability';
 import type { Log } from '../ports';
 import { toProblem } from './problem';
 import { header, parseJsonBody, readText, validate } from './request';
@@ -59,19 +60,20 @@ export interface HandlerLogger extends Log {
 /**
  * The shape of every HTTP handler: authenticate, run the domain call, answer JSON; any error
  * becomes one RFC 9457 problem (R29). Unknown errors are logged with their cause and answered
- * with a generic 500 that reveals nothing.
+ * with a generic 500 that reveals nothing. Each invocation is traced (X-Ray, on AWS).
  */
 export function httpHandler<P>(
   options: { authenticate: Authenticate<P>; log: HandlerLogger },
   run: (request: Request<P>) => Promise<Reply>,
 ): (event: HttpEvent) => Promise<HttpResult> {
   const { log } = options;
-  return async (event) => {
+  return instrumented(async (event) => {
     const instance = event.rawPath;
     try {
       const principal = await options.authenticate(event);
       if (principal && typeof principal === 'object' && 'tenantId' in principal) {
         log.appendKeys({ tenantId: principal.tenantId });
+        annotate({ tenantId: String(principal.tenantId) });
       }
       const reply = await run({
         event,
@@ -100,5 +102,5 @@ export function httpHandler<P>(
     } finally {
       log.resetKeys();
     }
-  };
+  });
 }

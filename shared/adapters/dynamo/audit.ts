@@ -11,6 +11,8 @@ export interface AuditTables {
   readonly logsTable: string;
   readonly usageTable: string;
   readonly throttleTable: string;
+  /** Told of the audits of every change once its transaction commits (metrics count what the log holds). */
+  readonly onCommitted?: (audits: readonly Audit[]) => void;
 }
 
 /**

@@ -66,7 +66,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     ];
     if (!idempotency) {
       const outcome = await transact(this.db, items);
-      if (outcome.kind === 'done') return { kind: 'created' };
+      if (outcome.kind === 'done') return this.committed([audit], { kind: 'created' });
       return { kind: 'throttled', by: effects.refusals[outcome.index - 1] ?? 'user_log_changed' };
     }
     const pk = idempotencyPk(idempotency.tenantId, idempotency.key);
@@ -82,7 +82,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     };
     for (let attempt = 0; attempt < 5; attempt++) {
       const outcome = await transact(this.db, [guard, ...items]);
-      if (outcome.kind === 'done') return { kind: 'created' };
+      if (outcome.kind === 'done') return this.committed([audit], { kind: 'created' });
       const refusal = outcome.index >= 2 ? effects.refusals[outcome.index - 2] : undefined;
       if (refusal) return { kind: 'throttled', by: refusal };
       const existing = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }));
@@ -260,6 +260,11 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     );
   }
 
+  private committed<T>(audits: readonly Audit[], outcome: T): T {
+    if (audits.length > 0) this.audit.onCommitted?.(audits);
+    return outcome;
+  }
+
   private async change(
     challengeId: string,
     update: Parameters<DynamoChallengeStore['run']>[1],
@@ -295,7 +300,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
       ...effects.items,
       ...(last ? [last] : []),
     ]);
-    if (outcome.kind === 'done') return { kind: 'done' };
+    if (outcome.kind === 'done') return this.committed(all, { kind: 'done' });
     if (last && outcome.index === 1 + effects.items.length) return STEP_USED;
     const refusal = outcome.index >= 1 ? effects.refusals[outcome.index - 1] : undefined;
     if (refusal) return { kind: 'throttled', by: refusal };

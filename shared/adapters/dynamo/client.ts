@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { traced } from '../../observability';
 
 /** Counts DynamoDB commands per operation, for the benchmark's "requests per authentication". */
 export class RequestCounter {
@@ -65,5 +66,5 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
     },
     { step: 'initialize', name: 'tesseraRequestCounter' },
   );
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return DynamoDBDocumentClient.from(traced(client), { marshallOptions: { removeUndefinedValues: true } });
 }

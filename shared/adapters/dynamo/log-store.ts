@@ -14,7 +14,8 @@ export class DynamoLogStore implements AuthLogStore, NotificationStore, UsageSto
   ) {}
 
   async append(audit: Audit): Promise<void> {
-    await transact(this.db, auditItems(this.tables, audit).items);
+    const outcome = await transact(this.db, auditItems(this.tables, audit).items);
+    if (outcome.kind === 'done') this.tables.onCommitted?.([audit]);
   }
 
   /** Newest first within [from, to]; by user through gsi1; method and result filter within a page. */

@@ -1,5 +1,6 @@
 import { LocalCallbackRegistry } from '../../voice/local-callbacks';
 import { AdjustableClock } from './clock';
+import { LocalMetrics } from './metrics';
 import { LocalOutbox } from './outbox';
 import { LocalPushNetwork } from './push';
 import { LocalTelephone } from './telephone';
@@ -27,3 +28,6 @@ export const localVoice = new LocalVoiceRollover({ dialer: localTelephone, callb
 
 /** The local push network and its simulated phones (R9). */
 export const localPush = new LocalPushNetwork(localClock);
+
+/** What the handlers would publish to CloudWatch, counted in memory (GET /local/metrics). */
+export const localMetrics = new LocalMetrics();

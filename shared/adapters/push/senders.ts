@@ -3,6 +3,7 @@ import type { Config } from '../../config';
 import type { PushSender } from '../../ports';
 import { localPush } from '../local/world';
 import { SnsPushSender } from './sns-push-sender';
+import { traced } from '../../observability';
 
 /**
  * Where push notifications go (R9): SNS mobile push on AWS, the local device simulator locally.
@@ -10,5 +11,5 @@ import { SnsPushSender } from './sns-push-sender';
  */
 export function pushSender(config: Config): PushSender {
   if (config.runtime === 'local') return localPush;
-  return new SnsPushSender(new SNSClient({}), { ios: config.pushIosApplicationArn, android: config.pushAndroidApplicationArn });
+  return new SnsPushSender(traced(new SNSClient({})), { ios: config.pushIosApplicationArn, android: config.pushAndroidApplicationArn });
 }

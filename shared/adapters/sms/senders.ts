@@ -1,7 +1,8 @@
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from '../../config';
-import type { Log, SmsSender } from '../../ports';
+import type { Log, Metrics, SmsSender } from '../../ports';
+import { traced } from '../../observability';
 import { LOCAL_SMS_PROVIDERS, localOutbox } from '../local/world';
 import { EndUserMessagingSmsSender } from './eum-sms-sender';
 import { FailoverSmsSender } from './failover-sms-sender';
@@ -12,14 +13,15 @@ import { SnsSmsSender } from './sns-sms-sender';
  * local providers in the local runtime. Kept out of the shared composition so that handlers
  * which never send a text do not bundle the SNS and End User Messaging clients.
  */
-export function smsSenders(config: Config, log: Log): SmsSender {
+export function smsSenders(config: Config, log: Log, metrics?: Metrics): SmsSender {
   return new FailoverSmsSender(
     config.runtime === 'local'
       ? LOCAL_SMS_PROVIDERS.map((name) => localOutbox.provider(name))
       : [
-          new SnsSmsSender(new SNSClient({})),
-          new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client({}), config.smsOriginationIdentity),
+          new SnsSmsSender(traced(new SNSClient({}))),
+          new EndUserMessagingSmsSender(traced(new PinpointSMSVoiceV2Client({})), config.smsOriginationIdentity),
         ],
     log,
+    metrics,
   );
 }

@@ -3,6 +3,7 @@ import { ENV, type Config } from '../../config';
 import type { VoiceRollover } from '../../ports';
 import { localVoice } from '../local/world';
 import { SfnVoiceRollover } from './sfn-rollover';
+import { traced } from '../../observability';
 
 /**
  * Where voice rollovers run (R13): the Standard state machine on AWS, the same definition
@@ -12,5 +13,5 @@ import { SfnVoiceRollover } from './sfn-rollover';
 export function voiceRollover(config: Config): VoiceRollover {
   if (config.runtime === 'local') return localVoice;
   if (!config.voiceStateMachineArn) throw new Error(`Invalid configuration: ${ENV.voiceStateMachineArn} is required to start voice calls`);
-  return new SfnVoiceRollover(new SFNClient({}), config.voiceStateMachineArn);
+  return new SfnVoiceRollover(traced(new SFNClient({})), config.voiceStateMachineArn);
 }

@@ -1,0 +1,43 @@
+import type { Audit, MetricDimensions, MetricName } from '../ports';
+
+export interface MetricPoint {
+  readonly name: MetricName;
+  readonly value: number;
+  readonly dimensions?: MetricDimensions;
+}
+
+/**
+ * The metrics a committed change stands for, read off its auth-log lines (R23), so that the
+ * dashboards count exactly what the auth log and usage report hold: a change the store refused
+ * counts nothing. `audits` are the lines of one change; a voice rollover's finish step commits
+ * one line per call and one for the result, and every call after the first is a rollover (R13).
+ */
+export function metricsOfAudits(audits: readonly Audit[]): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  for (const { log } of audits) {
+    const method = log.method;
+    if (log.result === 'throttled') {
+      points.push({ name: 'Throttled', value: 1, dimensions: { reason: log.reason ?? 'unknown' } });
+      continue;
+    }
+    switch (log.event) {
+      case 'challenge':
+      case 'resend':
+        if (log.result === 'failed') points.push({ name: 'DeliveryFailures', value: 1, dimensions: { method } });
+        else points.push({ name: log.event === 'challenge' ? 'Challenges' : 'Resends', value: 1, dimensions: { method } });
+        break;
+      case 'verify':
+        points.push({ name: 'Verifications', value: 1, dimensions: { result: log.result } });
+        if (log.result === 'approved') points.push({ name: 'Approvals', value: 1, dimensions: { method } });
+        if (log.result === 'denied') points.push({ name: 'Denials', value: 1, dimensions: { reason: log.reason ?? 'denied' } });
+        break;
+      case 'call':
+        // One line per call (R23): its outcome, not the challenge's result, which has its own line.
+        points.push({ name: 'VoiceCalls', value: 1, dimensions: { result: log.reason ?? log.result } });
+        break;
+    }
+  }
+  const calls = audits.filter((a) => a.log.event === 'call').length;
+  if (calls > 1) points.push({ name: 'VoiceRollovers', value: calls - 1 });
+  return points;
+}
