@@ -5,8 +5,10 @@ import { localVoice } from '../../shared/adapters/local/world';
 import { ENV } from '../../shared/config';
 import { localVoiceRollover } from '../../shared/voice/local-runner';
 import { sha256Hex } from '../../shared/domain/crypto';
+import { TABLES } from '../../shared/tables';
 import { ensureTables, freePort, startDynamoLocal, type DynamoLocal } from './dynamo';
 import { startBillingSchedule } from './billing';
+import { startFaultProxy } from './faults';
 import { createLocalServer } from './server';
 
 export interface LocalRuntimeOptions {
@@ -30,6 +32,11 @@ export interface LocalRuntimeOptions {
   readonly voiceCallTimeoutMs?: number;
   /** Folder the billing export is written to (`billing/YYYY-MM.csv|json` inside it); default `.tessera`. */
   readonly exportDir?: string;
+  /**
+   * Puts the fault-injection proxy (`faults.ts`) between the handlers and DynamoDB Local, driven
+   * through `/local/faults`. Off by default: tests of failures turn it on.
+   */
+  readonly faultInjection?: boolean;
 }
 
 export interface LocalRuntime {
@@ -47,6 +54,7 @@ export interface LocalRuntime {
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   let dynamo: DynamoLocal | undefined;
   let server: Server | undefined;
+  let proxy: Awaited<ReturnType<typeof startFaultProxy>> | undefined;
   try {
     const endpoint =
       options.dynamoEndpoint ?? (dynamo = await startDynamoLocal(options.dataDir ? { dataDir: options.dataDir } : {})).endpoint;
@@ -54,10 +62,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const port = options.port || (await freePort());
     const url = `http://127.0.0.1:${port}`;
     const operatorKey = options.operatorKey ?? `tsr_operator_${randomBytes(24).toString('base64url')}`;
+    if (options.faultInjection) {
+      const logical = Object.fromEntries(TABLES.map((def) => [tables[def.envVar] as string, def.id]));
+      proxy = await startFaultProxy(endpoint, logical);
+    }
     Object.assign(process.env, tables, {
       [ENV.runtime]: 'local',
       [ENV.issuer]: url,
-      [ENV.dynamoEndpoint]: endpoint,
+      [ENV.dynamoEndpoint]: proxy?.endpoint ?? endpoint,
       [ENV.operatorKeySha256]: sha256Hex(operatorKey),
       [ENV.localMasterKey]: options.masterKey ?? randomBytes(32).toString('base64'),
       [ENV.localExportDir]: options.exportDir ?? '.tessera',
@@ -85,11 +97,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         localVoice.stop();
         listening.closeAllConnections();
         await new Promise<void>((resolve) => listening.close(() => resolve()));
+        await proxy?.stop();
         await dynamo?.stop();
       },
     };
   } catch (error) {
     server?.close();
+    await proxy?.stop();
     await dynamo?.stop();
     throw error;
   }

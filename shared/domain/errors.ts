@@ -102,6 +102,17 @@ export class RetryLaterError extends DomainError {
   }
 }
 
+/**
+ * A backing service (DynamoDB, KMS, …) was throttled or unreachable after the SDK's own retries.
+ * Each write is one transaction, so nothing half-done is left; the same request may be repeated.
+ */
+export class ServiceUnavailableError extends DomainError {
+  readonly code = 'service-unavailable';
+  constructor(message: string, readonly retryAfterSeconds: number, options?: { cause?: unknown }) {
+    super(message, { retryAfter: retryAfterSeconds }, options);
+  }
+}
+
 /** R16: neither SMS provider accepted the message. `nextMethods` tells the relying app what to try. */
 export class DeliveryFailedError extends DomainError {
   readonly code = 'delivery-failed';

@@ -4,7 +4,7 @@ import { authenticateOperator, type ApiKeyAuthenticator } from '../domain/api-ke
 import type { ApiScope, Principal } from '../domain/types';
 import { annotate, instrumented } from '../observability';
 import type { Log } from '../ports';
-import { toProblem } from './problem';
+import { toProblem, transientFailure } from './problem';
 import { header, parseJsonBody, readText, validate } from './request';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -98,6 +98,8 @@ export function httpHandler<P>(
     } catch (error) {
       const result = toProblem(error, instance);
       if (result.statusCode === 500) log.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+      // A throttled or unreachable AWS service (503, retriable): worth seeing, not a bug.
+      else if (transientFailure(error)) log.warn('backing service unavailable', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
       return result;
     } finally {
       log.resetKeys();

@@ -18,6 +18,7 @@ import {
   ResendRefusedError,
   RetryLaterError,
   UnauthenticatedError,
+  ServiceUnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
   WrongCodeError,
@@ -57,7 +58,55 @@ const STATUS: ReadonlyArray<readonly [ErrorClass, number, string]> = [
   [ChallengeLockedError, 423, 'Challenge locked'],
   [RetryLaterError, 429, 'Too many requests'],
   [DeliveryFailedError, 503, 'Delivery failed'],
+  [ServiceUnavailableError, 503, 'Service unavailable'],
 ];
+
+/** AWS SDK error names that mean "busy or briefly unavailable": the same request may succeed later. */
+const TRANSIENT_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'Throttling',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+]);
+
+/** Node and undici codes of a connection that failed or dropped. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+
+/** Seconds a client should wait before repeating a request that met a throttled or unreachable service. */
+export const TRANSIENT_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * A throttled or unreachable backing service (after the SDK's own retries), as a retriable 503
+ * rather than a 500: looks at the error and its causes, never at domain errors.
+ */
+export function transientFailure(error: unknown): ServiceUnavailableError | undefined {
+  let current: unknown = error;
+  // Not `instanceof Error`: errors raised by Node's own modules may come from another realm.
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null && !(current instanceof DomainError); depth++) {
+    const e = current as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown; $fault?: unknown; $retryable?: unknown };
+    // The SDK's retry step re-wraps a throwable that is not an Error of its own realm as
+    // "AWS SDK error wrapper for <name>: <message>", dropping its name and code.
+    const wrapped = typeof e.message === 'string' ? /^AWS SDK error wrapper for (\w+)/.exec(e.message)?.[1] : undefined;
+    const transient =
+      [e.name, wrapped].some((name) => typeof name === 'string' && TRANSIENT_NAMES.has(name)) ||
+      e.$fault === 'server' ||
+      Boolean(e.$retryable) ||
+      (typeof e.code === 'string' && NETWORK_CODES.has(e.code));
+    if (transient) {
+      return new ServiceUnavailableError('A backing service is busy or unreachable; try again shortly.', TRANSIENT_RETRY_AFTER_SECONDS, { cause: error });
+    }
+    current = e.cause;
+  }
+  return undefined;
+}
 
 export const PROBLEM_TYPE_PREFIX = 'urn:tessera:problem:';
 
@@ -82,7 +131,8 @@ export function problemResponse(problem: Problem, headers: Record<string, string
  * RFC 9457 problem for any error. Domain errors keep their message and details; anything
  * else is a bare 500 that says nothing about the cause (the cause goes to the log only).
  */
-export function toProblem(error: unknown, instance?: string): APIGatewayProxyStructuredResultV2 {
+export function toProblem(thrown: unknown, instance?: string): APIGatewayProxyStructuredResultV2 {
+  const error = transientFailure(thrown) ?? thrown;
   const entry = error instanceof DomainError ? STATUS.find(([cls]) => error instanceof cls) : undefined;
   if (!entry || !(error instanceof DomainError)) {
     return problemResponse({
@@ -95,7 +145,7 @@ export function toProblem(error: unknown, instance?: string): APIGatewayProxyStr
   }
   const [, status, title] = entry;
   const headers: Record<string, string> = {};
-  if (error instanceof RetryLaterError) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (error instanceof RetryLaterError || error instanceof ServiceUnavailableError) headers['retry-after'] = String(error.retryAfterSeconds);
   if (error instanceof UnauthenticatedError) headers['www-authenticate'] = 'Bearer';
   return problemResponse(
     { ...error.details, type: `${PROBLEM_TYPE_PREFIX}${error.code}`, title, status, detail: error.message, ...(instance ? { instance } : {}) },

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localClient } from '../../infra/local/dynamo';
+import type { FaultRuleInput } from '../../infra/local/faults';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 import { base32Decode, totpAt } from '../../shared/domain/otp/totp';
 import { TABLES } from '../../shared/tables';
@@ -52,8 +53,11 @@ export class TestApi {
     readonly exportDir: string,
   ) {}
 
-  /** `voiceCallTimeoutMs`: how long an unanswered local call rings before the rollover moves on. */
-  static async start(options: { voiceCallTimeoutMs?: number } = {}): Promise<TestApi> {
+  /**
+   * `voiceCallTimeoutMs`: how long an unanswered local call rings before the rollover moves on.
+   * `faultInjection`: put the DynamoDB fault proxy in front of the tables (see `setFaults`).
+   */
+  static async start(options: { voiceCallTimeoutMs?: number; faultInjection?: boolean } = {}): Promise<TestApi> {
     const endpoint = process.env.TESSERA_TEST_DYNAMODB_ENDPOINT;
     if (!endpoint) throw new Error('TESSERA_TEST_DYNAMODB_ENDPOINT is not set: run through jest (global setup)');
     const exportDir = mkdtempSync(join(tmpdir(), 'tessera-export-'));
@@ -64,6 +68,7 @@ export class TestApi {
         tablePrefix: `t${randomBytes(4).toString('hex')}-`,
         logLevel: 'SILENT',
         ...(options.voiceCallTimeoutMs ? { voiceCallTimeoutMs: options.voiceCallTimeoutMs } : {}),
+        ...(options.faultInjection ? { faultInjection: true } : {}),
       }),
       exportDir,
     );
@@ -195,6 +200,25 @@ export class TestApi {
 
   async setSmsProvider(name: 'local-primary' | 'local-secondary', state: 'up' | 'down'): Promise<void> {
     await this.request('PUT', `/local/sms-providers/${name}`, { body: { state } });
+  }
+
+  /**
+   * Makes DynamoDB requests fail (runtime started with `faultInjection`): each rule names an
+   * operation and/or a logical table, the fault (`throttle`, `network`, `internal`), how many
+   * matching requests to let through first (`after`) and how many to fail (`times`, default all).
+   */
+  async setFaults(rules: FaultRuleInput[]): Promise<void> {
+    const reply = await this.request('PUT', '/local/faults', { body: { rules } });
+    if (reply.status !== 200) throw new Error(`faults not set: ${JSON.stringify(reply.body)}`);
+  }
+
+  /** The fault rules in force and how many requests they failed. */
+  async faults(): Promise<{ injected: number; rules: (FaultRuleInput & { matched: number; failed: number })[] }> {
+    return (await this.request<{ injected: number; rules: (FaultRuleInput & { matched: number; failed: number })[] }>('GET', '/local/faults')).body;
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.request('DELETE', '/local/faults');
   }
 
   /** Every item of every table, raw, for checks that nothing was written or nothing secret is stored. */

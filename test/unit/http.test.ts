@@ -62,6 +62,7 @@ const CASES: Record<string, Case> = {
   AppPasswordsDisabledError: [new errors.AppPasswordsDisabledError('off'), 403],
   ConflictError: [new errors.ConflictError('exists'), 409],
   PushDeviceNotActivatedError: [new errors.PushDeviceNotActivatedError('Authentication request is not for an activated account'), 403],
+  ServiceUnavailableError: [new errors.ServiceUnavailableError('busy', 1), 503, { 'retry-after': '1' }],
 };
 
 const body = (result: { body?: string }): Record<string, unknown> => JSON.parse(result.body ?? 'null') as Record<string, unknown>;
