@@ -2,7 +2,7 @@ import { compose } from '../shared/composition';
 import { ApiKeyService } from '../shared/domain/api-keys';
 import { httpHandler, tenantKey } from '../shared/http/handler';
 import { DEFAULT_KEY_ROTATION_GRACE_SECONDS } from '../shared/rules';
-import { apiKeyIdSchema, createApiKeyBody, rotateApiKeyBody } from '../shared/schemas';
+import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose();
 const keys = new ApiKeyService({ tenants: app.tenantStore, clock: app.clock });
@@ -12,15 +12,16 @@ export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 
   const { principal } = req;
   switch (req.route) {
     case 'POST /v1/admin/api-keys': {
-      const { key, view } = await keys.create(principal, req.json(createApiKeyBody));
+      const { key, view } = await keys.create(principal, req.json(inputs['POST /v1/admin/api-keys'].body));
       return { status: 201, body: { ...view, key } };
     }
     case 'DELETE /v1/admin/api-keys/{keyId}':
-      await keys.revoke(principal, req.param('keyId', apiKeyIdSchema));
+      await keys.revoke(principal, req.param('keyId', inputs['DELETE /v1/admin/api-keys/{keyId}'].params.keyId));
       return { status: 204 };
     case 'POST /v1/admin/api-keys/{keyId}/rotate': {
-      const keyId = req.param('keyId', apiKeyIdSchema);
-      const grace = req.json(rotateApiKeyBody)?.graceSeconds ?? DEFAULT_KEY_ROTATION_GRACE_SECONDS;
+      const route = inputs['POST /v1/admin/api-keys/{keyId}/rotate'];
+      const keyId = req.param('keyId', route.params.keyId);
+      const grace = req.json(route.body)?.graceSeconds ?? DEFAULT_KEY_ROTATION_GRACE_SECONDS;
       const { key, view } = await keys.rotate(principal, keyId, grace);
       return { status: 201, body: { ...view, key } };
     }

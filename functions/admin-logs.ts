@@ -3,7 +3,7 @@ import { AuthLogService } from '../shared/domain/auth-log';
 import { BillingService } from '../shared/domain/billing';
 import { ValidationError } from '../shared/domain/errors';
 import { httpHandler, tenantKey } from '../shared/http/handler';
-import { authLogsQuery, notificationsQuery, usageQuery } from '../shared/schemas';
+import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose();
 const logs = new AuthLogService({ logs: app.logStore, usage: app.logStore });
@@ -15,13 +15,13 @@ export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 
   const { principal } = req;
   switch (req.route) {
     case 'GET /v1/admin/usage':
-      return { status: 200, body: await logs.usage(principal, req.query(usageQuery).month) };
+      return { status: 200, body: await logs.usage(principal, req.query(inputs['GET /v1/admin/usage'].query).month) };
     case 'GET /v1/admin/billing':
-      return { status: 200, body: await billing.forTenant(principal, req.query(usageQuery).month) };
+      return { status: 200, body: await billing.forTenant(principal, req.query(inputs['GET /v1/admin/billing'].query).month) };
     case 'GET /v1/admin/notifications':
-      return { status: 200, body: await app.logStore.listNotifications(principal.tenantId, req.query(notificationsQuery)) };
+      return { status: 200, body: await app.logStore.listNotifications(principal.tenantId, req.query(inputs['GET /v1/admin/notifications'].query)) };
     default: {
-      const query = req.query(authLogsQuery);
+      const query = req.query(inputs['GET /v1/admin/auth-logs'].query);
       const now = app.clock.now();
       const to = query.to ?? new Date(now).toISOString();
       const from = query.from ?? new Date(Date.parse(to) - 30 * DAY_MS).toISOString();

@@ -1,7 +1,7 @@
 import { compose } from '../shared/composition';
 import { TenantService } from '../shared/domain/tenants';
 import { httpHandler, tenantKey } from '../shared/http/handler';
-import { providerBody } from '../shared/schemas';
+import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose();
 const tenants = new TenantService({ tenants: app.tenantStore, clock: app.clock });
@@ -10,7 +10,7 @@ const tenants = new TenantService({ tenants: app.tenantStore, clock: app.clock }
 export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'admin'), log: app.log }, async (req) => {
   switch (req.method) {
     case 'PUT': {
-      const { provider, created } = await tenants.putProvider(req.principal, req.json(providerBody));
+      const { provider, created } = await tenants.putProvider(req.principal, req.json(inputs['PUT /v1/admin/provider'].body));
       return { status: created ? 201 : 200, body: provider };
     }
     case 'DELETE':

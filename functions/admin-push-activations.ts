@@ -1,6 +1,6 @@
 import { compose } from '../shared/composition';
 import { httpHandler, tenantKey } from '../shared/http/handler';
-import { emptyBody, userIdSchema } from '../shared/schemas';
+import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose();
 const push = app.pushService();
@@ -10,6 +10,7 @@ const push = app.pushService();
  * phone (R18), and its QR code. Shown once; only its hash is stored.
  */
 export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'admin'), log: app.log }, async (req) => {
-  req.json(emptyBody);
-  return { status: 201, body: await push.issueActivation(req.principal, req.param('userId', userIdSchema)) };
+  const route = inputs['POST /v1/admin/users/{userId}/push-activations'];
+  req.json(route.body);
+  return { status: 201, body: await push.issueActivation(req.principal, req.param('userId', route.params.userId)) };
 });

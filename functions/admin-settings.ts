@@ -1,7 +1,7 @@
 import { compose } from '../shared/composition';
 import { SettingsService } from '../shared/domain/settings';
 import { httpHandler, tenantKey } from '../shared/http/handler';
-import { settingsBody, settingsPatchBody } from '../shared/schemas';
+import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose();
 const settings = new SettingsService({ tenants: app.tenantStore, box: app.box, allowLoopbackWebhooks: app.config.runtime === 'local' });
@@ -10,9 +10,9 @@ const settings = new SettingsService({ tenants: app.tenantStore, box: app.box, a
 export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'admin'), log: app.log }, async (req) => {
   switch (req.method) {
     case 'PUT':
-      return { status: 200, body: await settings.put(req.principal, req.json(settingsBody)) };
+      return { status: 200, body: await settings.put(req.principal, req.json(inputs['PUT /v1/admin/settings'].body)) };
     case 'PATCH':
-      return { status: 200, body: await settings.patch(req.principal, req.json(settingsPatchBody)) };
+      return { status: 200, body: await settings.patch(req.principal, req.json(inputs['PATCH /v1/admin/settings'].body)) };
     default:
       return { status: 200, body: settings.get(req.principal) };
   }

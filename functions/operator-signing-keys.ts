@@ -1,11 +1,11 @@
 import { compose } from '../shared/composition';
 import { httpHandler, operatorKey } from '../shared/http/handler';
-import { emptyBody } from '../shared/schemas';
+import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose();
 
 /** POST /v1/operator/signing-keys — rotate the assertion signing key; older keys stay in the JWKS (R4). */
 export const handler = httpHandler({ authenticate: operatorKey(app.config.operatorKeySha256), log: app.log }, async (req) => {
-  req.json(emptyBody);
+  req.json(inputs['POST /v1/operator/signing-keys'].body);
   return { status: 201, body: await app.signer.rotate() };
 });

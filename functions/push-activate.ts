@@ -1,7 +1,7 @@
 import { pushSender } from '../shared/adapters/push/senders';
 import { compose } from '../shared/composition';
 import { anyone, httpHandler } from '../shared/http/handler';
-import { activatePushBody } from '../shared/schemas/push';
+import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose({ push: pushSender });
 const push = app.pushService();
@@ -11,5 +11,5 @@ const push = app.pushService();
  * device key (R18). Public: the code is the credential (random, single use, short-lived).
  */
 export const handler = httpHandler({ authenticate: anyone, log: app.log }, async (req) => {
-  return { status: 201, body: await push.activate(req.json(activatePushBody)) };
+  return { status: 201, body: await push.activate(req.json(inputs['POST /v1/push/activate'].body)) };
 });

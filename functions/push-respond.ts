@@ -1,6 +1,6 @@
 import { compose } from '../shared/composition';
 import { anyone, httpHandler } from '../shared/http/handler';
-import { pushRespondBody } from '../shared/schemas/push';
+import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose();
 const push = app.pushService();
@@ -10,5 +10,5 @@ const push = app.pushService();
  * key. Public: the signature is the credential; a bad or stale one is refused and changes nothing.
  */
 export const handler = httpHandler({ authenticate: anyone, log: app.log }, async (req) => {
-  return { status: 200, body: await push.respond(req.json(pushRespondBody)) };
+  return { status: 200, body: await push.respond(req.json(inputs['POST /v1/push/respond'].body)) };
 });

@@ -37,6 +37,7 @@ export const HTTP_FUNCTIONS = [
   'push-respond',
   'operator-tenants',
   'operator-signing-keys',
+  'openapi',
 ] as const;
 
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
@@ -52,8 +53,11 @@ export type VoiceFunctionName = (typeof VOICE_FUNCTIONS)[number];
 /** The monthly billing run (R26), invoked by its schedule. */
 export const BILLING_FUNCTIONS = ['billing-run'] as const;
 
+/** Deploy-time handlers: CloudFormation custom resources (R15: the caller IDs' SIP rules). */
+export const DEPLOY_FUNCTIONS = ['voice-sip-rules'] as const;
+
 /** Every Lambda entry point in `functions/`. */
-export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNCTIONS] as const;
+export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNCTIONS, ...DEPLOY_FUNCTIONS] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -105,4 +109,6 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/v1/admin/notifications', handler: 'admin-logs', scope: 'admin' },
   { method: 'POST', path: '/v1/operator/tenants', handler: 'operator-tenants', scope: 'operator' },
   { method: 'POST', path: '/v1/operator/signing-keys', handler: 'operator-signing-keys', scope: 'operator' },
+  { method: 'GET', path: '/openapi.json', handler: 'openapi', scope: 'public' },
+  { method: 'GET', path: '/docs', handler: 'openapi', scope: 'public' },
 ];

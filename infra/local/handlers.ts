@@ -29,4 +29,5 @@ export const HANDLERS: Record<HttpFunctionName, Loader> = {
   'push-respond': () => import('../../functions/push-respond'),
   'operator-tenants': () => import('../../functions/operator-tenants'),
   'operator-signing-keys': () => import('../../functions/operator-signing-keys'),
+  openapi: () => import('../../functions/openapi'),
 };

@@ -108,6 +108,12 @@ Tessera is running at ${u}  (DynamoDB Local: ${runtime.dynamoEndpoint}, data: ${
   Demo auth key     ${demo.authKey}
   Demo user         alice (+1 415 555 0100, backup +1 415 555 0101)
 
+In a browser:
+  Admin console     ${u}/console/         (sign in with the demo admin key)
+  Demo sign-in app  ${u}/local/demo/      (the demo auth key, user alice)
+  Device simulator  ${u}/local/simulator/ (texts, ringing phones, push prompts)
+  API reference     ${u}/docs             (OpenAPI document: ${u}/openapi.json)
+
 Try a sign-in (the code arrives in ${u}/local/outbox and on this console):
   curl -s -X POST ${u}/v1/challenges -H 'authorization: Bearer ${demo.authKey}' -H 'content-type: application/json' -d '{"userId":"alice","method":"sms"}'
 

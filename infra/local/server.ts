@@ -8,7 +8,9 @@ import type { HttpEvent, HttpResult } from '../../shared/http/handler';
 import { ROUTES, type RouteDefinition } from '../../shared/routes';
 import { runBilling } from './billing';
 import { rememberActivation, serveDevices } from './devices';
+import { serveFaults } from './faults';
 import { HANDLERS } from './handlers';
+import { serveWeb } from './web';
 
 /** API Gateway HTTP APIs refuse bodies over 10 MB; the local server does the same. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -244,7 +246,10 @@ export async function createLocalServer(): Promise<Server> {
         return;
       }
       const respond = handlers.get('push-respond') as Handler;
+      // The browser pages: device simulator, demo relying app and admin console.
+      if (await serveWeb(req.method ?? 'GET', url.pathname, res)) return;
       if (url.pathname.startsWith('/local/devices/') && (await serveDevices(req.method ?? 'GET', url.pathname, body, res, respond))) return;
+      if (url.pathname === '/local/faults') return serveFaults(req.method ?? 'GET', body, res);
       if (url.pathname.startsWith('/local/') && (await serveLocal(req, res, url, body))) return;
       const candidates = compiled.filter((c) => c.pattern.test(url.pathname));
       const found = candidates.find((c) => c.route.method === req.method);

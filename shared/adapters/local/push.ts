@@ -39,4 +39,9 @@ export class LocalPushNetwork implements PushSender {
   keyOf(deviceId: string): Uint8Array | undefined {
     return this.keys.get(deviceId);
   }
+
+  /** The activated phones this simulator holds a key for (the device simulator page lists them). */
+  devices(): string[] {
+    return [...this.keys.keys()];
+  }
 }

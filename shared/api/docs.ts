@@ -1,0 +1,221 @@
+import type * as z from 'zod';
+import type { RouteKey } from '../schemas/routes';
+import * as r from '../schemas/responses';
+
+/** What a route answers: its success statuses (a schema, or null for no content) and its errors. */
+export interface RouteDoc {
+  readonly operationId: string;
+  readonly tag: 'Challenges' | 'Push' | 'Users' | 'Authenticators' | 'App passwords' | 'OATH tokens' | 'Tenant' | 'Logs and billing' | 'Operator' | 'Service';
+  readonly summary: string;
+  readonly description?: string;
+  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema: z.ZodType | null; readonly mediaType?: string }>>;
+  /** Errors besides those every route of its kind has (400 for bad input, 401/403 for keys, 413/415 for bodies). */
+  readonly errors?: readonly number[];
+}
+
+const ok = <S extends z.ZodType>(schema: S, description = 'OK') => ({ 200: { description, schema } });
+const created = <S extends z.ZodType>(schema: S, description = 'Created') => ({ 201: { description, schema } });
+const noContent = { 204: { description: 'Done; no content', schema: null } } as const;
+const userErrors = [404, 409];
+
+/**
+ * The prose and answers of every route, keyed like ROUTE_INPUTS; the document is built from both,
+ * and `satisfies Record<RouteKey, …>` makes a route without its entry a compile error. Not
+ * annotated with that type, so the client can infer each route's answer from its schema.
+ */
+export const ROUTE_DOCS = {
+  'POST /v1/challenges': {
+    operationId: 'createChallenge',
+    tag: 'Challenges',
+    summary: 'Start a second-factor challenge',
+    description:
+      'Texts a code (R1, R16), calls the user (R10–R15) or sends a push with number matching (R9). Without `method`, the user’s default. ' +
+      'An `Idempotency-Key` makes a retry return the same challenge without a second text.',
+    responses: created(r.challengeView, 'The challenge, pending'),
+    errors: [403, 404, 409, 422, 429, 503],
+  },
+  'GET /v1/challenges/{challengeId}': {
+    operationId: 'getChallenge',
+    tag: 'Challenges',
+    summary: 'Read a challenge’s status (poll voice and push here)',
+    description: 'Status is pending, approved, denied, expired or locked, with the reason; an approved voice or push challenge carries its assertion.',
+    responses: ok(r.challengeView),
+    errors: [404],
+  },
+  'POST /v1/challenges/{challengeId}/verify': {
+    operationId: 'verifyChallenge',
+    tag: 'Challenges',
+    summary: 'Check a code',
+    description: 'A code is accepted once (R2); five wrong codes lock the challenge (R3). Approval returns a signed ES256 assertion (R4).',
+    responses: ok(r.verifiedChallenge, 'Approved, with the assertion'),
+    errors: [404, 409, 410, 422, 423, 429],
+  },
+  'POST /v1/challenges/{challengeId}/resend': {
+    operationId: 'resendChallenge',
+    tag: 'Challenges',
+    summary: 'Send a new code; the old one is void',
+    responses: ok(r.challengeView),
+    errors: [404, 409, 410, 423, 429, 503],
+  },
+  'GET /.well-known/jwks.json': {
+    operationId: 'getJwks',
+    tag: 'Challenges',
+    summary: 'Public keys that check assertions offline (R4)',
+    responses: ok(r.jwks),
+  },
+  'GET /v1/admin/users': { operationId: 'listUsers', tag: 'Users', summary: 'List users, by id prefix and filters', responses: ok(r.userPage), errors: [409] },
+  'POST /v1/admin/users:import': {
+    operationId: 'importUsers',
+    tag: 'Users',
+    summary: 'Import users from CSV, with a report per row (R19)',
+    responses: ok(r.importReport),
+    errors: [409],
+  },
+  'PUT /v1/admin/users/{userId}': {
+    operationId: 'putUser',
+    tag: 'Users',
+    summary: 'Create or replace a user (phones are E.164; VoIP refused, R30)',
+    responses: { ...ok(r.userView, 'Replaced'), ...created(r.userView) },
+    errors: [403, 409, 422],
+  },
+  'GET /v1/admin/users/{userId}': { operationId: 'getUser', tag: 'Users', summary: 'Read a user with its throttling state', responses: ok(r.userWithThrottling), errors: userErrors },
+  'PATCH /v1/admin/users/{userId}': { operationId: 'patchUser', tag: 'Users', summary: 'Change some of a user’s fields; null removes one', responses: ok(r.userView), errors: [...userErrors, 403, 422] },
+  'DELETE /v1/admin/users/{userId}': { operationId: 'deleteUser', tag: 'Users', summary: 'Delete a user', responses: noContent, errors: userErrors },
+  'POST /v1/admin/users/{userId}/reset': {
+    operationId: 'resetUser',
+    tag: 'Users',
+    summary: 'Clear every registered method; the user must register again (R19, R20)',
+    responses: ok(r.userView),
+    errors: userErrors,
+  },
+  'POST /v1/admin/users/{userId}/block': { operationId: 'blockUser', tag: 'Users', summary: 'Block a user from MFA (R19)', responses: ok(r.userView), errors: userErrors },
+  'POST /v1/admin/users/{userId}/unblock': { operationId: 'unblockUser', tag: 'Users', summary: 'Unblock a user', responses: ok(r.userView), errors: userErrors },
+  'DELETE /v1/admin/users/{userId}/throttling': {
+    operationId: 'clearThrottling',
+    tag: 'Users',
+    summary: 'Clear a user’s rate limits and fatigue pause (R6–R8)',
+    responses: noContent,
+    errors: userErrors,
+  },
+  'POST /v1/admin/users/{userId}/push-activations': {
+    operationId: 'createPushActivation',
+    tag: 'Push',
+    summary: 'A one-time activation code (and QR code) for the user’s phone (R18)',
+    responses: created(r.pushActivation),
+    errors: userErrors,
+  },
+  'POST /v1/push/activate': {
+    operationId: 'activatePush',
+    tag: 'Push',
+    summary: 'The phone trades its activation code for a device id and key',
+    description: 'Public: the one-time activation code is the credential.',
+    responses: created(r.pushActivated),
+    errors: [401, 404, 409],
+  },
+  'POST /v1/push/respond': {
+    operationId: 'respondToPush',
+    tag: 'Push',
+    summary: 'The phone’s signed answer to a push prompt, with the number the user entered (R9)',
+    description: 'Public: the HMAC signature with the device key is the credential.',
+    responses: ok(r.pushResponded),
+    errors: [401, 403, 404, 409],
+  },
+  'POST /v1/admin/users/{userId}/authenticator': {
+    operationId: 'enrollAuthenticator',
+    tag: 'Authenticators',
+    summary: 'Enrol an authenticator app: the otpauth URI and QR code, shown once (R5)',
+    responses: created(r.authenticatorEnrollment),
+    errors: userErrors,
+  },
+  'POST /v1/admin/users/{userId}/authenticator/confirm': {
+    operationId: 'confirmAuthenticator',
+    tag: 'Authenticators',
+    summary: 'Confirm the enrolment with a current code',
+    responses: ok(r.userView),
+    errors: [...userErrors, 422],
+  },
+  'DELETE /v1/admin/users/{userId}/authenticator': {
+    operationId: 'removeAuthenticator',
+    tag: 'Authenticators',
+    summary: 'Remove the authenticator app',
+    responses: noContent,
+    errors: userErrors,
+  },
+  'POST /v1/admin/users/{userId}/app-passwords': {
+    operationId: 'createAppPassword',
+    tag: 'App passwords',
+    summary: 'Create an app password, shown once (R21)',
+    responses: created(r.appPasswordCreated),
+    errors: [403, ...userErrors],
+  },
+  'GET /v1/admin/users/{userId}/app-passwords': { operationId: 'listAppPasswords', tag: 'App passwords', summary: 'List app passwords, without secrets', responses: ok(r.appPasswordList), errors: userErrors },
+  'DELETE /v1/admin/users/{userId}/app-passwords': {
+    operationId: 'deleteAllAppPasswords',
+    tag: 'App passwords',
+    summary: 'Delete all of a user’s app passwords (lost phone)',
+    responses: ok(r.appPasswordsDeleted),
+    errors: userErrors,
+  },
+  'DELETE /v1/admin/users/{userId}/app-passwords/{passwordId}': {
+    operationId: 'deleteAppPassword',
+    tag: 'App passwords',
+    summary: 'Delete one app password',
+    responses: noContent,
+    errors: userErrors,
+  },
+  'POST /v1/app-passwords/verify': {
+    operationId: 'verifyAppPassword',
+    tag: 'App passwords',
+    summary: 'A legacy client’s sign-in with an app password',
+    responses: ok(r.appPasswordVerified),
+    errors: [403, 404, 409, 422],
+  },
+  'POST /v1/admin/oath-tokens:import': {
+    operationId: 'importOathTokens',
+    tag: 'OATH tokens',
+    summary: 'Import hardware tokens from CSV or PSKC (R22)',
+    description: 'CSV columns: serial, Base32 secret, interval (30 or 60). PSKC (RFC 6030) may be encrypted with a pre-shared AES-128 key sent in `Tessera-PSKC-Key`.',
+    responses: ok(r.oathImportReport),
+    errors: [409],
+  },
+  'GET /v1/admin/oath-tokens': { operationId: 'listOathTokens', tag: 'OATH tokens', summary: 'List hardware tokens', responses: ok(r.oathTokenPage) },
+  'POST /v1/admin/oath-tokens/{serial}/assign': { operationId: 'assignOathToken', tag: 'OATH tokens', summary: 'Assign a token to a user by serial', responses: ok(r.oathTokenView), errors: userErrors },
+  'POST /v1/admin/oath-tokens/{serial}/unassign': { operationId: 'unassignOathToken', tag: 'OATH tokens', summary: 'Take a token back from its user', responses: ok(r.oathTokenView), errors: userErrors },
+  'POST /v1/admin/oath-tokens/{serial}/resync': {
+    operationId: 'resyncOathToken',
+    tag: 'OATH tokens',
+    summary: 'Measure a token’s drift from two consecutive codes',
+    responses: ok(r.oathTokenView),
+    errors: [...userErrors, 422],
+  },
+  'PUT /v1/admin/provider': {
+    operationId: 'putProvider',
+    tag: 'Tenant',
+    summary: 'Create the MFA provider; its billing model cannot change later (R17, R18)',
+    responses: { ...ok(r.providerView, 'Unchanged'), ...created(r.providerView) },
+    errors: [409],
+  },
+  'GET /v1/admin/provider': { operationId: 'getProvider', tag: 'Tenant', summary: 'The provider and its billing model', responses: ok(r.providerView), errors: [404] },
+  'DELETE /v1/admin/provider': { operationId: 'deleteProvider', tag: 'Tenant', summary: 'Delete the provider', responses: noContent, errors: [404] },
+  'GET /v1/admin/settings': { operationId: 'getSettings', tag: 'Tenant', summary: 'Methods policy and settings', responses: ok(r.settingsView) },
+  'PUT /v1/admin/settings': { operationId: 'putSettings', tag: 'Tenant', summary: 'Replace the settings', responses: ok(r.settingsView) },
+  'PATCH /v1/admin/settings': { operationId: 'patchSettings', tag: 'Tenant', summary: 'Change some settings', responses: ok(r.settingsView) },
+  'GET /v1/admin/api-keys': { operationId: 'listApiKeys', tag: 'Tenant', summary: 'List API keys, without secrets', responses: ok(r.apiKeyList) },
+  'POST /v1/admin/api-keys': { operationId: 'createApiKey', tag: 'Tenant', summary: 'Create an API key, shown once', responses: created(r.createdApiKey) },
+  'DELETE /v1/admin/api-keys/{keyId}': { operationId: 'revokeApiKey', tag: 'Tenant', summary: 'Revoke an API key', responses: noContent, errors: [404] },
+  'POST /v1/admin/api-keys/{keyId}/rotate': {
+    operationId: 'rotateApiKey',
+    tag: 'Tenant',
+    summary: 'A new key; the old one works for a grace period',
+    responses: created(r.createdApiKey),
+    errors: [404],
+  },
+  'GET /v1/admin/auth-logs': { operationId: 'listAuthLogs', tag: 'Logs and billing', summary: 'Verification attempts, newest first, with filters (R23)', responses: ok(r.authLogPage) },
+  'GET /v1/admin/usage': { operationId: 'getUsage', tag: 'Logs and billing', summary: 'Counts per day, method and result for a month (R23)', responses: ok(r.usageReport) },
+  'GET /v1/admin/billing': { operationId: 'getBill', tag: 'Logs and billing', summary: 'The bill of a month so far (R24–R26)', responses: ok(r.billView) },
+  'GET /v1/admin/notifications': { operationId: 'listNotifications', tag: 'Logs and billing', summary: 'Blocks, unblocks and fraud reports (R14)', responses: ok(r.notificationPage) },
+  'POST /v1/operator/tenants': { operationId: 'createTenant', tag: 'Operator', summary: 'Create a tenant with its first admin and auth keys (shown once)', responses: created(r.createdTenant) },
+  'POST /v1/operator/signing-keys': { operationId: 'rotateSigningKey', tag: 'Operator', summary: 'Rotate the assertion signing key; older keys stay in the JWKS (R4)', responses: created(r.signingKey) },
+  'GET /openapi.json': { operationId: 'getOpenApiDocument', tag: 'Service', summary: 'This document (OpenAPI 3.1)', responses: { 200: { description: 'OK', schema: null, mediaType: 'application/json' } } as RouteDoc['responses'] },
+  'GET /docs': { operationId: 'getReference', tag: 'Service', summary: 'This document as an HTML page', responses: { 200: { description: 'OK', schema: null, mediaType: 'text/html' } } as RouteDoc['responses'] },
+} satisfies Record<RouteKey, RouteDoc>;

@@ -1,0 +1,161 @@
+import * as z from 'zod';
+import { BILLING_MODELS, FACTORS, LOG_RESULTS, PUSH_PLATFORMS } from '../domain/types';
+
+/**
+ * What the API answers, for the OpenAPI document and the typed client. Handlers do not parse
+ * their own answers; these describe them. Objects are loose: a client must accept fields added
+ * later, so only the fields a client relies on are named.
+ */
+
+const time = z.iso.datetime();
+const factor = z.enum(FACTORS);
+const page = <T extends z.ZodType>(item: T) => z.looseObject({ items: z.array(item), cursor: z.string().optional() });
+
+export const challengeView = z.looseObject({
+  challengeId: z.string(),
+  userId: z.string(),
+  method: factor,
+  status: z.enum(['pending', 'approved', 'denied', 'expired', 'locked']),
+  reason: z.string().optional().describe('Why it was denied: delivery_failed, denied, fraud_reported, unreachable, wrong_number, timeout'),
+  destination: z.string().describe('The masked number or device the challenge went to'),
+  createdAt: time,
+  expiresAt: time,
+  attemptsRemaining: z.number().int(),
+  resendsRemaining: z.number().int(),
+  number: z.number().int().optional().describe('R9: push only: the number the sign-in screen shows, to enter on the phone'),
+  voice: z
+    .looseObject({
+      calling: z.string().optional(),
+      attempts: z.array(z.looseObject({ number: z.string(), outcome: z.string(), at: time })),
+    })
+    .optional()
+    .describe('R13: voice only: the number being called now (masked) and the calls that ended'),
+  assertion: z.string().optional().describe('R4: once approved, an ES256 JWT checkable against /.well-known/jwks.json'),
+});
+
+export const verifiedChallenge = challengeView.extend({ assertion: z.string() });
+
+export const jwks = z.looseObject({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string().optional() })) });
+
+const phone = z.looseObject({ e164: z.string(), country: z.string(), type: z.string() });
+
+export const userView = z.looseObject({
+  userId: z.string(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  email: z.string().optional(),
+  phones: z.looseObject({ primary: phone.optional(), backup: z.array(phone), office: phone.optional() }),
+  mfaEnabled: z.boolean(),
+  licensed: z.boolean(),
+  defaultMethod: factor.optional(),
+  blocked: z.looseObject({ at: time, reason: z.string() }).optional(),
+  authenticator: z.looseObject({ enrolledAt: time }).optional(),
+  oathToken: z.looseObject({ serial: z.string() }).optional(),
+  push: z.looseObject({ deviceId: z.string(), platform: z.enum(PUSH_PLATFORMS), activatedAt: time }).optional(),
+  createdAt: time,
+  updatedAt: time,
+});
+
+export const userWithThrottling = userView.extend({ throttling: z.looseObject({}).optional() });
+export const userPage = page(userView);
+
+export const importReport = z.looseObject({
+  summary: z.looseObject({ rows: z.number(), created: z.number(), updated: z.number(), unchanged: z.number(), errors: z.number() }),
+  rows: z.array(z.looseObject({ row: z.number(), userId: z.string().optional(), status: z.enum(['created', 'updated', 'unchanged', 'error']) })),
+});
+
+export const providerView = z.looseObject({
+  providerId: z.string(),
+  billingModel: z.enum(BILLING_MODELS),
+  directoryId: z.string().optional(),
+  createdAt: time,
+  generation: z.number().int(),
+});
+
+export const settingsView = z.looseObject({
+  enabledMethods: z.array(factor),
+  callerId: z.string().nullable().optional(),
+  appPasswordsAllowed: z.boolean(),
+  blockOnFraud: z.boolean(),
+  allowedCountries: z.array(z.string()).nullable().optional(),
+  logOptionalFields: z.boolean(),
+  webhookUrl: z.string().nullable().optional(),
+  limits: z.looseObject({ challengesPerUserPerWindow: z.number().optional(), challengesPerSecond: z.number().optional() }).nullable().optional(),
+});
+
+export const apiKeyView = z.looseObject({ keyId: z.string(), name: z.string(), scope: z.enum(['auth', 'admin']), createdAt: time, expiresAt: time.optional() });
+export const createdApiKey = apiKeyView.extend({ key: z.string().describe('The key itself, shown once') });
+export const apiKeyList = z.looseObject({ items: z.array(apiKeyView) });
+
+export const authLogEntry = z.looseObject({
+  logId: z.string(),
+  time,
+  userId: z.string(),
+  method: factor,
+  event: z.enum(['challenge', 'verify', 'resend', 'call']),
+  result: z.enum(LOG_RESULTS),
+  reason: z.string().optional(),
+  challengeId: z.string().optional(),
+  phone: z.string().optional(),
+  apiKeyId: z.string(),
+  apiKeyName: z.string(),
+  serverIp: z.string().optional(),
+  clientIp: z.string().optional(),
+});
+export const authLogPage = page(authLogEntry);
+
+export const usageReport = z.looseObject({
+  month: z.string(),
+  days: z.array(z.looseObject({ day: z.string(), method: factor, result: z.string(), count: z.number().int() })),
+  totals: z.looseObject({ byMethod: z.record(z.string(), z.number()), byResult: z.record(z.string(), z.number()), all: z.number() }),
+});
+
+export const billView = z.looseObject({
+  month: z.string(),
+  status: z.enum(['draft', 'final']).describe('draft while the month runs'),
+  rows: z.array(
+    z.looseObject({
+      providerId: z.string(),
+      billingModel: z.enum(BILLING_MODELS),
+      activeFrom: z.string(),
+      activeUntil: z.string(),
+      billableUnits: z.number(),
+      unitPrice: z.string(),
+      currency: z.string(),
+      amountMinor: z.number().int(),
+      amount: z.string(),
+    }),
+  ),
+});
+
+export const notificationPage = page(
+  z.looseObject({ notificationId: z.string(), time, type: z.enum(['user_blocked', 'user_unblocked', 'fraud_reported']), userId: z.string().optional(), message: z.string() }),
+);
+
+export const authenticatorEnrollment = z.looseObject({ enrollmentId: z.string(), otpauthUri: z.string(), qrCode: z.string().optional() });
+export const oathImportReport = z.looseObject({
+  imported: z.number().int(),
+  failed: z.number().int(),
+  results: z.array(z.looseObject({ row: z.number().int(), serial: z.string().optional(), status: z.enum(['imported', 'error']), detail: z.string().optional() })),
+});
+export const oathTokenView = z.looseObject({ serial: z.string(), digits: z.number().int(), step: z.number().int(), driftSteps: z.number().int(), importedAt: time, assignee: z.looseObject({ userId: z.string(), assignedAt: time }).optional() });
+export const oathTokenPage = page(oathTokenView);
+export const appPasswordCreated = z.looseObject({ passwordId: z.string(), name: z.string(), password: z.string().describe('Shown once') });
+export const appPasswordList = z.looseObject({ items: z.array(z.looseObject({ passwordId: z.string(), name: z.string(), createdAt: time })) });
+export const appPasswordsDeleted = z.looseObject({ deleted: z.number().int() });
+export const appPasswordVerified = z.looseObject({});
+export const pushActivation = z.looseObject({ activationCode: z.string(), expiresAt: time, qr: z.looseObject({ uri: z.string(), svg: z.string() }) });
+export const pushActivated = z.looseObject({ deviceId: z.string(), deviceKey: z.string() });
+export const pushResponded = z.looseObject({});
+export const createdTenant = z.looseObject({ tenantId: z.string(), name: z.string(), adminKey: z.string(), authKey: z.string() });
+export const signingKey = z.looseObject({ kid: z.string() });
+
+/** RFC 9457 problem details, the one error shape (R29). */
+export const problem = z.looseObject({
+  type: z.string().describe('urn:tessera:problem:<code>'),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.looseObject({ pointer: z.string().optional(), detail: z.string() })).optional(),
+});

@@ -1,0 +1,138 @@
+import { spawnSync } from 'node:child_process';
+import * as z from 'zod';
+import { ROUTES } from '../../shared/routes';
+import { ROUTE_INPUTS, type RouteKey } from '../../shared/schemas/routes';
+import { TestApi, type Tenant } from '../support/runtime';
+
+interface Operation {
+  operationId: string;
+  security: Record<string, string[]>[];
+  parameters?: { name: string; in: string; required: boolean }[];
+  requestBody?: { required: boolean; content: Record<string, { schema: unknown }> };
+  responses: Record<string, unknown>;
+  'x-tessera-scope': string;
+}
+interface Document {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+}
+
+let api: TestApi;
+let tenant: Tenant;
+let doc: Document;
+
+beforeAll(async () => {
+  api = await TestApi.start();
+  tenant = await api.createTenant();
+  const reply = await api.request<Document>('GET', '/openapi.json');
+  if (reply.status !== 200 || reply.headers.get('content-type') !== 'application/json') throw new Error(`no document: ${reply.status}`);
+  doc = reply.body;
+});
+
+afterAll(() => api.stop());
+
+/**
+ * @seriousme/openapi-schema-validator is ESM that finds its schemas through import.meta.url, which
+ * jest's CommonJS runtime cannot load: it runs in a node process of its own.
+ */
+function validateOpenApi(document: unknown): { valid: boolean; errors?: unknown } {
+  const script = `import { Validator } from '@seriousme/openapi-schema-validator';
+    let input = ''; for await (const chunk of process.stdin) input += chunk;
+    const result = await new Validator().validate(JSON.parse(input));
+    process.stdout.write(JSON.stringify(result));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { input: JSON.stringify(document), encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`validator failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as { valid: boolean; errors?: unknown };
+}
+
+const documented = () => Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
+
+/** Valid sample values of each path parameter, so a request reaches the handler's own checks. */
+const SAMPLE: Record<string, string> = {
+  challengeId: `ch_${'A'.repeat(22)}`,
+  userId: 'nobody',
+  passwordId: `ap_${'A'.repeat(16)}`,
+  serial: 'TOKEN-1',
+  keyId: '0123456789abcdef',
+};
+const fill = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(SAMPLE[name] ?? 'x'));
+const keyFor = (scope: string) => ({ auth: tenant.authKey, admin: tenant.adminKey, operator: api.runtime.operatorKey })[scope];
+
+describe('the OpenAPI document', () => {
+  it('is valid OpenAPI 3.1 by an independent validator', async () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(validateOpenApi(doc)).toEqual({ valid: true });
+    expect(validateOpenApi({ ...doc, paths: { '/x': { get: { responses: { 200: { content: 'not an object' } } } } } }).valid).toBe(false);
+  });
+
+  it('documents every served route, and serves nothing it does not document', () => {
+    const served = ROUTES.map((r) => `${r.method} ${r.path}`).sort();
+    expect(documented().map(({ method, path }) => `${method} ${path}`).sort()).toEqual(served);
+    expect(Object.keys(ROUTE_INPUTS).sort()).toEqual(served);
+  });
+
+  it('every documented route is served: none answers "no route" or 405, and each answer is documented', async () => {
+    for (const { path, method, op } of documented()) {
+      const response = await fetch(`${api.url}${fill(path)}`, { method });
+      const text = await response.text();
+      const where = `${method} ${path} → ${response.status}`;
+      expect({ where, status: response.status }).not.toEqual({ where, status: 405 });
+      if (response.status === 404) expect({ where, text }).not.toEqual({ where, text: expect.stringContaining('No route for') });
+      expect({ where, documented: Object.keys(op.responses).includes(String(response.status)) }).toEqual({ where, documented: true });
+    }
+  });
+
+  it('names a security scheme per scope; public routes need none', () => {
+    const schemes = doc.components.securitySchemes;
+    expect(Object.values(schemes).every((s) => s.type === 'http' && s.scheme === 'bearer')).toBe(true);
+    const byScope: Record<string, string[]> = { auth: ['authKey'], admin: ['adminKey'], operator: ['operatorKey'], public: [] };
+    for (const route of ROUTES) {
+      const op = doc.paths[route.path]?.[route.method.toLowerCase()] as Operation;
+      expect({ route: route.path, scope: op['x-tessera-scope'] }).toEqual({ route: route.path, scope: route.scope });
+      const names = op.security.flatMap((s) => Object.keys(s));
+      expect({ route: route.path, names }).toEqual({ route: route.path, names: byScope[route.scope] });
+      for (const name of names) expect(schemes[name]).toBeDefined();
+      if (route.scope !== 'public') expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401']));
+    }
+  });
+
+  it('R29: every JSON body is the schema the handler checks: an unknown field is a documented 400 problem', async () => {
+    let checked = 0;
+    for (const { path, method, op } of documented()) {
+      if (!op.requestBody?.content['application/json']) continue;
+      const key = keyFor(op['x-tessera-scope']);
+      const reply = await api.request(method, fill(path), { ...(key ? { key } : {}), body: { notAField: 1 } });
+      expect({ where: `${method} ${path}`, status: reply.status, type: reply.body.type }).toEqual({
+        where: `${method} ${path}`,
+        status: 400,
+        type: 'urn:tessera:problem:validation-failed',
+      });
+      expect(Object.keys(op.responses)).toContain('400');
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(15);
+  });
+
+  it('the bodies and parameters are generated from the route inputs, not copied', () => {
+    const create = doc.paths['/v1/challenges']?.post as Operation;
+    const { $schema: _, ...schema } = z.toJSONSchema(ROUTE_INPUTS['POST /v1/challenges'].body, { io: 'input' });
+    expect(create.requestBody?.content['application/json']?.schema).toEqual(schema);
+    const list = doc.paths['/v1/admin/users']?.get as Operation;
+    expect(list.parameters?.map((p) => p.name).sort()).toEqual(Object.keys(ROUTE_INPUTS['GET /v1/admin/users'].query.shape).sort());
+    const upload = doc.paths['/v1/admin/oath-tokens:import']?.post as Operation;
+    expect(Object.keys(upload.requestBody?.content ?? {})).toEqual([...ROUTE_INPUTS['POST /v1/admin/oath-tokens:import'].text.contentTypes]);
+    const key: RouteKey = 'GET /v1/challenges/{challengeId}';
+    const { $schema: __, ...idSchema } = z.toJSONSchema(ROUTE_INPUTS[key].params.challengeId);
+    expect(doc.paths['/v1/challenges/{challengeId}']?.get?.parameters).toEqual([{ name: 'challengeId', in: 'path', required: true, schema: idSchema }]);
+  });
+
+  it('serves a self-contained reference page naming every operation', async () => {
+    const response = await fetch(`${api.url}/docs`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await response.text();
+    expect(html).not.toMatch(/<script|https?:\/\/(?!json-schema)/);
+    for (const { op } of documented()) expect(html).toContain(`id="${op.operationId}"`);
+  });
+});

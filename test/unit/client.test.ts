@@ -1,0 +1,69 @@
+import { createTesseraClient, TesseraError } from '../../shared/client';
+
+interface Sent {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** A fetch that records the request and answers with the given status, body and headers. */
+function fakeFetch(status: number, body: string, headers: Record<string, string> = {}) {
+  const sent: Sent[] = [];
+  const fetch = async (url: string, init?: RequestInit) => {
+    sent.push({ url, method: init?.method ?? 'GET', headers: init?.headers as Record<string, string>, ...(typeof init?.body === 'string' ? { body: init.body } : {}) });
+    return new Response(status === 204 ? null : body, { status, headers: { 'content-type': 'application/json', ...headers } });
+  };
+  return { sent, fetch: fetch as typeof globalThis.fetch };
+}
+
+describe('the typed client, against a fake fetch', () => {
+  it('builds the request from the route key: path parameters encoded, key, JSON body, Idempotency-Key', async () => {
+    const { sent, fetch } = fakeFetch(201, '{"challengeId":"ch_x","status":"pending"}');
+    const client = createTesseraClient({ baseUrl: 'https://mfa.example.com/', apiKey: 'tsr_auth_k', fetch });
+    expect(await client.challenges.create({ userId: 'a@b', method: 'sms' }, 'login-1')).toEqual({ challengeId: 'ch_x', status: 'pending' });
+    await client.call('DELETE /v1/admin/users/{userId}/app-passwords/{passwordId}', { params: { userId: 'a/b c', passwordId: 'ap_1' } });
+    expect(sent[0]).toEqual({
+      url: 'https://mfa.example.com/v1/challenges',
+      method: 'POST',
+      headers: { 'Idempotency-Key': 'login-1', authorization: 'Bearer tsr_auth_k', 'content-type': 'application/json' },
+      body: '{"userId":"a@b","method":"sms"}',
+    });
+    expect(sent[1]).toMatchObject({ url: 'https://mfa.example.com/v1/admin/users/a%2Fb%20c/app-passwords/ap_1', method: 'DELETE' });
+    expect(sent[1]?.body).toBeUndefined();
+  });
+
+  it('puts the query in the URL, leaving out what is not given', async () => {
+    const { sent, fetch } = fakeFetch(200, '{"items":[]}');
+    const client = createTesseraClient({ baseUrl: 'http://x', fetch });
+    await client.admin.users.list({ prefix: 'al', blocked: undefined, limit: 5 });
+    await client.admin.usage('2026-11');
+    expect(sent.map((s) => s.url)).toEqual(['http://x/v1/admin/users?prefix=al&limit=5', 'http://x/v1/admin/usage?month=2026-11']);
+  });
+
+  it('sends text uploads with their media type and headers', async () => {
+    const { sent, fetch } = fakeFetch(200, '{"imported":1,"failed":0,"results":[]}');
+    await createTesseraClient({ baseUrl: 'http://x', fetch }).admin.oathTokens.import('<KeyContainer/>', 'pskc', '00'.repeat(16));
+    expect(sent[0]).toMatchObject({ headers: { 'Tessera-PSKC-Key': '00'.repeat(16), 'content-type': 'application/pskc+xml' }, body: '<KeyContainer/>' });
+  });
+
+  it('answers undefined for 204', async () => {
+    const { fetch } = fakeFetch(204, '');
+    expect(await createTesseraClient({ baseUrl: 'http://x', fetch }).admin.users.delete('ann')).toBeUndefined();
+  });
+
+  it('throws a TesseraError with the problem, its slug and Retry-After', async () => {
+    const problem = { type: 'urn:tessera:problem:too-many-requests', title: 'Too many requests', status: 429, detail: 'wait' };
+    const { fetch } = fakeFetch(429, JSON.stringify(problem), { 'retry-after': '42', 'content-type': 'application/problem+json' });
+    const error = await createTesseraClient({ baseUrl: 'http://x', fetch }).challenges.resend('ch_1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TesseraError);
+    expect(error).toMatchObject({ status: 429, code: 'too-many-requests', retryAfter: 42, problem, message: '429 Too many requests: wait' });
+  });
+
+  it('an error page that is not JSON is still a TesseraError', async () => {
+    const { fetch } = fakeFetch(502, '<html>Bad gateway</html>', { 'content-type': 'text/html' });
+    const error = await createTesseraClient({ baseUrl: 'http://x', fetch }).jwks().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TesseraError);
+    expect(error).toMatchObject({ status: 502, code: 'about:blank' });
+  });
+});
