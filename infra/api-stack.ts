@@ -1,17 +1,22 @@
-import { CfnOutput, Duration, Stack, Validations, type RemovalPolicy, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config';
-import { ROUTES, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
+import { METRICS_NAMESPACE } from '../shared/adapters/metrics/emf-metrics';
+import { DEPLOY_FUNCTIONS, ROUTES, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE } from '../shared/tables';
 import { BillingExport } from './billing-export';
 import type { TableBinding } from './data-stack';
 import { PUSH_APPLICATION_TYPES, pushApplicationName, TesseraFunction, type HandlerAccess } from './function';
 import type { PushPlatform } from '../shared/domain/types';
+import { Monitoring } from './monitoring';
+import type { StageSettings } from './stages';
 import { VoiceRollover } from './voice-rollover';
 
 export type { HandlerAccess } from './function';
@@ -75,12 +80,16 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   'operator-tenants': { readWrite: [TENANTS_TABLE] },
   // Seals a new private key; never needs to unseal one.
   'operator-signing-keys': { readWrite: [TENANTS_TABLE], secrets: ['encrypt'] },
+  // GET /openapi.json and /docs: built from the schemas in the bundle; touches no table or key.
+  openapi: {},
   // Voice rollover (R10–R15). Placing a call and answering Chime touch no table; their grants
   // (chime:CreateSipMediaApplicationCall, states:SendTaskSuccess/Failure) come with the machine.
   'voice-place-call': {},
   'voice-call-events': {},
   // Records each call and the result with its log lines and usage (R23), counts fatigue (R7),
   // blocks the user and notifies the admin on fraud (R14, webhook secret unsealed).
+  // R15: deploy time only, the caller IDs' SIP rules; its Chime grant comes with the voice construct.
+  'voice-sip-rules': {},
   'voice-finish': { readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE], secrets: ['decrypt'] },
   // R26: reads the tenant index, provider history and monthly meters (Queries, no Scan); its
   // PutObject on the export bucket comes with the bucket (BillingExport).
@@ -88,11 +97,26 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
 };
 
 /**
- * Stage-wide default route throttling. Every request costs a Lambda invocation and DynamoDB
- * reads, and an SMS for some: a cap far below the account's 10,000 rps bounds a flood's bill.
- * Limits per challenge (R3: wrong codes, resends) are the domain's, not this.
+ * Routes throttled below the stage's default (which bounds a flood's bill: every request costs
+ * an invocation and DynamoDB reads). These cost more per call or guard a guessable secret:
+ * each challenge may send a text or place a call; an activation code is short; an app password
+ * check runs scrypt; imports carry large bodies; the operator creates tenants now and then.
+ * A stage whose default is lower keeps its lower limit. Limits per user, number and tenant
+ * (R6, R8) and per challenge (R3) are the domain's, not these.
  */
-export const DEFAULT_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
+export const ROUTE_THROTTLES: Readonly<Record<string, { readonly rateLimit: number; readonly burstLimit: number }>> = {
+  'POST /v1/challenges': { rateLimit: 50, burstLimit: 100 },
+  'POST /v1/challenges/{challengeId}/resend': { rateLimit: 20, burstLimit: 40 },
+  'POST /v1/push/activate': { rateLimit: 5, burstLimit: 10 },
+  'POST /v1/app-passwords/verify': { rateLimit: 20, burstLimit: 40 },
+  'POST /v1/admin/users:import': { rateLimit: 2, burstLimit: 4 },
+  'POST /v1/admin/oath-tokens:import': { rateLimit: 2, burstLimit: 4 },
+  'POST /v1/operator/tenants': { rateLimit: 1, burstLimit: 2 },
+  'POST /v1/operator/signing-keys': { rateLimit: 1, burstLimit: 2 },
+};
+
+/** Headers the web console sends and reads across origins (CORS). */
+export const CORS_HEADERS = { allow: ['authorization', 'content-type', 'idempotency-key'], expose: ['retry-after', 'location'] } as const;
 
 /**
  * Why no route has an API Gateway authorizer: the handler authenticates (R27) through
@@ -114,6 +138,17 @@ const AUTHORIZATION: Record<Scope, string> = {
     'single-use, short-lived activation code (R18) or an HMAC made with its device key (R9).',
 };
 
+/** Why a handler has no dead-letter queue (Serverless-LambdaDLQ), by how it is invoked. */
+function DLQ_NOT_NEEDED(name: FunctionName): string {
+  if ((DEPLOY_FUNCTIONS as readonly string[]).includes(name)) {
+    return `${name} runs only while CloudFormation deploys: it always answers CloudFormation's pre-signed URL, success or failure, and a failed answer fails the deploy, so a dead-letter queue would never be read.`;
+  }
+  if ((VOICE_FUNCTIONS as readonly string[]).includes(name)) {
+    return `${name} is invoked synchronously, by the voice state machine (which retries and catches each task) or by Chime's SIP media application (which hangs up without an answer): a dead-letter queue only receives failed asynchronous invocations.`;
+  }
+  return `${name} is invoked synchronously by API Gateway, which returns its answer or error to the caller: a dead-letter queue only receives failed asynchronous invocations, so it would stay empty.`;
+}
+
 export interface ApiStackProps extends StackProps {
   readonly stage: string;
   readonly tables: readonly TableBinding[];
@@ -122,7 +157,16 @@ export interface ApiStackProps extends StackProps {
   readonly operatorKeySha256: string;
   /** End User Messaging origination identity (pool, phone number or sender ID), if pinned. */
   readonly smsOriginationIdentity?: string;
-  readonly removalPolicy: RemovalPolicy;
+  /** What differs between dev and prod (infra/stages.ts). */
+  readonly settings: StageSettings;
+  /** Origins the web console calls the API from; none means no CORS (the API is called server to server). */
+  readonly corsOrigins?: readonly string[];
+  /** A custom domain for the API, with its ACM certificate in the same region. */
+  readonly domain?: { readonly name: string; readonly certificateArn: string };
+  /** R15: the Chime SDK phone numbers tenants use as caller IDs; each gets a SIP rule to the SIP media application. */
+  readonly voicePhoneNumbers?: readonly string[];
+  /** Subscribed to the alarm topic. */
+  readonly alarmEmail?: string;
 }
 
 /**
@@ -138,6 +182,10 @@ export class ApiStack extends Stack {
   readonly accessLogs: logs.LogGroup;
   /** The monthly billing run's bucket and schedule (R26). */
   readonly billing: BillingExport;
+  /** Alarms, their topic and the dashboard. */
+  readonly monitoring: Monitoring;
+  /** The custom domain, when context names one. */
+  readonly domainName?: apigw.DomainName;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -149,15 +197,26 @@ export class ApiStack extends Stack {
       apiName: `tessera-${props.stage}`,
       description: `Tessera ${props.stage}: multi-factor authentication API`,
       createDefaultStage: false,
+      ...(props.corsOrigins?.length
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.corsOrigins],
+              allowMethods: [apigw.CorsHttpMethod.ANY],
+              allowHeaders: [...CORS_HEADERS.allow],
+              exposeHeaders: [...CORS_HEADERS.expose],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: props.removalPolicy,
+      retention: props.settings.accessLogRetention,
+      removalPolicy: props.settings.removalPolicy,
     });
-    this.httpApi.addStage('DefaultStage', {
+    const stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: DEFAULT_THROTTLE,
+      throttle: props.settings.throttle,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogs),
         // Route keys, not paths: no user or challenge ids in the access log.
@@ -176,20 +235,39 @@ export class ApiStack extends Stack {
       },
     });
 
+    if (props.domain) {
+      this.domainName = new apigw.DomainName(this, 'DomainName', {
+        domainName: props.domain.name,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
+      });
+      new apigw.ApiMapping(this, 'ApiMapping', { api: this.httpApi, domainName: this.domainName, stage });
+      new CfnOutput(this, 'DomainTarget', {
+        value: this.domainName.regionalDomainName,
+        description: `Point ${props.domain.name} here (CNAME, or an alias record in Route 53)`,
+      });
+    }
+
     const environment = {
-      [ENV.issuer]: this.httpApi.apiEndpoint,
+      // Assertions name the API by the address relying apps call (R4).
+      [ENV.issuer]: props.domain ? `https://${props.domain.name}` : this.httpApi.apiEndpoint,
+      POWERTOOLS_SERVICE_NAME: `tessera-${props.stage}`,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: props.settings.logLevel,
       [ENV.operatorKeySha256]: props.operatorKeySha256,
       ...(props.smsOriginationIdentity ? { [ENV.smsOriginationIdentity]: props.smsOriginationIdentity } : {}),
     };
 
     const functions = new Map<FunctionName, TesseraFunction>();
-    for (const name of VOICE_FUNCTIONS) functions.set(name, this.handlerFunction(name, { ...props, environment }));
+    for (const name of [...VOICE_FUNCTIONS, ...DEPLOY_FUNCTIONS]) functions.set(name, this.handlerFunction(name, { ...props, environment }));
     this.voice = new VoiceRollover(this, 'Voice', {
       stage: props.stage,
       placeCall: functions.get('voice-place-call') as TesseraFunction,
       callEvents: functions.get('voice-call-events') as TesseraFunction,
       finish: functions.get('voice-finish') as TesseraFunction,
-      removalPolicy: props.removalPolicy,
+      sipRules: functions.get('voice-sip-rules') as TesseraFunction,
+      removalPolicy: props.settings.removalPolicy,
+      logRetention: props.settings.functionLogRetention,
+      phoneNumbers: props.voicePhoneNumbers ?? [],
     });
     const voiceEnvironment = { [ENV.voiceStateMachineArn]: this.voice.stateMachine.stateMachineArn };
 
@@ -210,13 +288,56 @@ export class ApiStack extends Stack {
       const methods = [apigw.HttpMethod[route.method]];
       for (const httpRoute of this.httpApi.addRoutes({ path: route.path, methods, integration })) {
         Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: AUTHORIZATION[route.scope] });
+        // A stage's route settings may only name routes that exist already.
+        if (ROUTE_THROTTLES[`${route.method} ${route.path}`]) stage.node.addDependency(httpRoute);
       }
     }
-    const billingRun = this.handlerFunction('billing-run', { ...props, environment }, { timeout: Duration.minutes(5) });
+    const defaults = props.settings.throttle;
+    (stage.node.defaultChild as apigw.CfnStage).routeSettings = Object.fromEntries(
+      Object.entries(ROUTE_THROTTLES).map(([routeKey, limit]) => [
+        routeKey,
+        {
+          ThrottlingRateLimit: Math.min(limit.rateLimit, defaults.rateLimit),
+          ThrottlingBurstLimit: Math.min(limit.burstLimit, defaults.burstLimit),
+        },
+      ]),
+    );
+    // R26: a schedule event that cannot be delivered, or a run that fails after Lambda's two
+    // retries of an asynchronous invocation, lands here, and the billing alarm goes off.
+    const billingDeadLetters = new sqs.Queue(this, 'BillingDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const dlqReason =
+      'This queue is itself the dead-letter queue of the monthly billing run and its schedule: nothing consumes it, ' +
+      'an alarm fires on its first message, and the run is repeated by hand (POST the month again), so it needs no DLQ of its own.';
+    Validations.of(billingDeadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: dlqReason }, { id: 'Serverless-SQSRedrivePolicy', reason: dlqReason });
+    const billingRun = this.handlerFunction('billing-run', { ...props, environment }, { timeout: Duration.minutes(5), deadLetterQueue: billingDeadLetters });
     functions.set('billing-run', billingRun);
-    this.billing = new BillingExport(this, 'Billing', { run: billingRun, removalPolicy: props.removalPolicy });
+    this.billing = new BillingExport(this, 'Billing', { run: billingRun, removalPolicy: props.settings.removalPolicy, deadLetterQueue: billingDeadLetters });
     billingRun.function.addEnvironment(ENV.billingExportBucket, this.billing.bucket.bucketName);
     this.functions = functions;
+
+    // Handlers invoked synchronously need no dead-letter queue: API Gateway answers the caller,
+    // Step Functions retries and catches each task, and Chime gets the handler's answer or hangs up.
+    for (const [name, fn] of functions) {
+      if (fn.function.deadLetterQueue) continue;
+      Validations.of(fn.function).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason: DLQ_NOT_NEEDED(name),
+      });
+    }
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stage: props.stage,
+      serviceName: `tessera-${props.stage}`,
+      httpApi: this.httpApi,
+      functions,
+      stateMachine: this.voice.stateMachine,
+      billingDeadLetters,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the Tessera API' });
   }
@@ -225,7 +346,7 @@ export class ApiStack extends Stack {
   private handlerFunction(
     name: FunctionName,
     props: ApiStackProps & { environment: Record<string, string> },
-    options: { timeout?: Duration } = {},
+    options: { timeout?: Duration; deadLetterQueue?: sqs.IQueue } = {},
   ): TesseraFunction {
     const access = HANDLER_ACCESS[name];
     const fn = new TesseraFunction(this, pascal(name), {
@@ -234,7 +355,8 @@ export class ApiStack extends Stack {
       tables: props.tables,
       secretsKey: props.secretsKey,
       environment: access.push?.includes('register') ? { ...props.environment, ...pushEnvironment(this, props.stage) } : props.environment,
-      removalPolicy: props.removalPolicy,
+      removalPolicy: props.settings.removalPolicy,
+      logRetention: props.settings.functionLogRetention,
     });
     fn.grantAccess(access);
     if (access.push?.length) fn.grantPush(props.stage, access.push);

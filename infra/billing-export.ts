@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { TesseraFunction } from './function';
 
@@ -16,6 +17,8 @@ export interface BillingExportProps {
   /** The `billing-run` handler; granted PutObject under `billing/` of the bucket, nothing else of it. */
   readonly run: TesseraFunction;
   readonly removalPolicy: RemovalPolicy;
+  /** Where the schedule's event goes when it cannot be delivered to the run. */
+  readonly deadLetterQueue: sqs.IQueue;
 }
 
 /**
@@ -65,7 +68,13 @@ export class BillingExport extends Construct {
     this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Tessera: bill the previous month (R26)',
       schedule: events.Schedule.cron(BILLING_SCHEDULE),
-      targets: [new targets.LambdaFunction(props.run.function, { event: events.RuleTargetInput.fromObject({}), retryAttempts: 2 })],
+      targets: [
+        new targets.LambdaFunction(props.run.function, {
+          event: events.RuleTargetInput.fromObject({}),
+          retryAttempts: 2,
+          deadLetterQueue: props.deadLetterQueue,
+        }),
+      ],
     });
   }
 }

@@ -1,12 +1,15 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import type { StageSettings } from './stages';
 import { TABLES, type AttributeType, type KeyAttribute, type TableDefinition } from '../shared/tables';
 
 export interface DataStackProps extends StackProps {
   /** Deployment stage; `prod` keeps data and keys when the stack is deleted. */
   readonly stage: string;
+  /** What differs between dev and prod (infra/stages.ts). */
+  readonly settings: StageSettings;
 }
 
 /** A table together with the definition it was made from (its env var, keys, TTL). */
@@ -40,9 +43,8 @@ export class DataStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
-    const prod = props.stage === 'prod';
     // A dev stack is disposable; in prod, deleting the stack must never delete customer data.
-    const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const { removalPolicy, deletionProtection } = props.settings;
 
     this.tableKey = new kms.Key(this, 'TableKey', {
       description: `Tessera ${props.stage}: encryption at rest of the DynamoDB tables`,
@@ -64,7 +66,7 @@ export class DataStack extends Stack {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
         encryptionKey: this.tableKey,
-        deletionProtection: prod,
+        deletionProtection,
         removalPolicy,
       });
       for (const index of definition.indexes ?? []) {

@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../shared/config';
 import { PUSH_PLATFORMS, type PushPlatform } from '../shared/domain/types';
@@ -76,11 +77,13 @@ export interface TesseraFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default 10 seconds: an API handler; a batch job (the billing run) asks for more. */
   readonly timeout?: Duration;
+  /** Where failed asynchronous invocations go (only the scheduled billing run is invoked asynchronously). */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 /**
  * One Lambda entry point of `functions/` with the defaults every Tessera handler shares:
- * Node 24 on arm64, esbuild bundling of the handler and the SDK clients it uses, X-Ray,
+ * Node 24 (nodejs24.x) on arm64, esbuild bundling of the handler and the SDK clients it uses, X-Ray,
  * a log group of its own, and a role that starts with nothing but writing to that log group.
  * Each handler then gets exactly the table, key and messaging access it needs via `grant*`.
  */
@@ -114,10 +117,11 @@ export class TesseraFunction extends Construct {
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_LATEST,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

@@ -1,7 +1,9 @@
-import { App, RemovalPolicy, Tags, Validations, type AppProps } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ApiStack } from './api-stack';
 import { DataStack } from './data-stack';
+import { stageSettings } from './stages';
+import { WebConsoleStack } from './web-console';
 
 /**
  * Stand-in operator key hash so that `cdk synth` works with no configuration. No key hashes to
@@ -15,11 +17,14 @@ export interface TesseraApp {
   readonly stage: string;
   readonly data: DataStack;
   readonly api: ApiStack;
+  readonly console: WebConsoleStack;
 }
 
 /**
- * Builds the whole CDK app without synthesizing it, so tests can inspect it. Context keys:
- * `stage` (default `dev`), `operatorKeySha256`, `smsOriginationIdentity` (optional).
+ * Builds the whole CDK app without synthesizing it, so tests can inspect it. Context keys (the
+ * README's deploy guide lists them): `stage` (default `dev`), `operatorKeySha256`, and optional
+ * `smsOriginationIdentity`, `voicePhoneNumbers` (comma-separated E.164), `consoleOrigins`
+ * (comma-separated), `domainName` with `certificateArn`, `alarmEmail`.
  * Stacks are environment-agnostic: nothing is looked up in an AWS account at synth time.
  */
 export function buildApp(props: AppProps = {}): TesseraApp {
@@ -28,11 +33,20 @@ export function buildApp(props: AppProps = {}): TesseraApp {
   if (!/^[a-z][a-z0-9]{1,15}$/.test(stage)) {
     throw new Error(`Context "stage" must be 2-16 lowercase letters or digits, starting with a letter; got "${stage}"`);
   }
-  const removalPolicy = stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+  const settings = stageSettings(stage);
   const smsOriginationIdentity = contextString(app, 'smsOriginationIdentity');
+  const domainName = contextString(app, 'domainName');
+  const certificateArn = contextString(app, 'certificateArn');
+  if (Boolean(domainName) !== Boolean(certificateArn)) throw new Error('Context "domainName" and "certificateArn" go together');
+  const alarmEmail = contextString(app, 'alarmEmail');
+  const corsOrigins = contextList(app, 'consoleOrigins') ?? settings.defaultCorsOrigins;
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[a-z0-9.-]+(:\d+)?$/.test(origin)) throw new Error(`Context "consoleOrigins": "${origin}" is not an origin (scheme://host[:port])`);
+  }
 
   const data = new DataStack(app, `Tessera-${stage}-Data`, {
     stage,
+    settings,
     description: `Tessera ${stage}: tables and keys`,
   });
   const api = new ApiStack(app, `Tessera-${stage}-Api`, {
@@ -42,13 +56,24 @@ export function buildApp(props: AppProps = {}): TesseraApp {
     secretsKey: data.secretsKey,
     operatorKeySha256: contextString(app, 'operatorKeySha256') ?? PLACEHOLDER_OPERATOR_KEY_SHA256,
     ...(smsOriginationIdentity ? { smsOriginationIdentity } : {}),
-    removalPolicy,
+    settings,
+    corsOrigins,
+    voicePhoneNumbers: contextList(app, 'voicePhoneNumbers') ?? [],
+    ...(domainName && certificateArn ? { domain: { name: domainName, certificateArn } } : {}),
+    ...(alarmEmail ? { alarmEmail } : {}),
+  });
+
+  const console = new WebConsoleStack(app, `Tessera-${stage}-Console`, {
+    stage,
+    description: `Tessera ${stage}: admin console (S3 + CloudFront)`,
+    apiEndpoint: api.httpApi.apiEndpoint,
+    removalPolicy: settings.removalPolicy,
   });
 
   Tags.of(app).add('project', 'tessera');
   Tags.of(app).add('stage', stage);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stage, data, api };
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  return { app, stage, data, api, console };
 }
 
 function contextString(app: App, key: string): string | undefined {
@@ -56,4 +81,13 @@ function contextString(app: App, key: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') throw new Error(`Context "${key}" must be a string`);
   return value;
+}
+
+/** A comma-separated context value (as `-c key=a,b` gives it), or a JSON list from cdk.json. */
+function contextList(app: App, key: string): string[] | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === '') return undefined;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  if (typeof value !== 'string') throw new Error(`Context "${key}" must be a comma-separated string`);
+  return value.split(',').map((v) => v.trim()).filter(Boolean);
 }

@@ -1,4 +1,4 @@
-import { Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { CustomResource, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as chime from 'aws-cdk-lib/aws-chime';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -22,9 +22,18 @@ export interface VoiceRolloverProps {
   readonly callEvents: TesseraFunction;
   /** Records progress and the result. */
   readonly finish: TesseraFunction;
+  /** The custom resource handler that manages the caller IDs' SIP rules (deploy time only). */
+  readonly sipRules: TesseraFunction;
   readonly removalPolicy: RemovalPolicy;
   /** @default one month */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * R15: the Chime SDK phone numbers (E.164) tenants may use as caller IDs. Each gets a SIP rule
+   * that routes calls to it into the SIP media application (which tells a caller who dials
+   * back that the number takes no calls). Numbers are ordered in Chime first: no CloudFormation
+   * resource orders one.
+   */
+  readonly phoneNumbers?: readonly string[];
 }
 
 /**
@@ -39,6 +48,8 @@ export class VoiceRollover extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly sipMediaApplication: chime.CfnSipMediaApplication;
   readonly logGroup: logs.LogGroup;
+  /** One custom resource per caller-ID number: its SIP rule (R15). */
+  readonly sipRules: CustomResource[];
 
   constructor(scope: Construct, id: string, props: VoiceRolloverProps) {
     super(scope, id);
@@ -54,6 +65,28 @@ export class VoiceRollover extends Construct {
       sourceAccount: stack.account,
     });
     const smaId = this.sipMediaApplication.attrSipMediaApplicationId;
+    // No CloudFormation type manages Chime SDK SIP rules: a custom resource of our own does.
+    this.sipRules = (props.phoneNumbers ?? []).map((number) => {
+      if (!/^\+[1-9]\d{6,14}$/.test(number)) throw new Error(`voicePhoneNumbers: "${number}" is not an E.164 number`);
+      return new CustomResource(this, `SipRule${number.slice(1)}`, {
+        serviceToken: props.sipRules.function.functionArn,
+        resourceType: 'Custom::TesseraSipRule',
+        properties: { Name: `tessera-${props.stage}-${number.slice(1)}`, PhoneNumber: number, SipMediaApplicationId: smaId, AwsRegion: stack.region },
+      });
+    });
+    if (this.sipRules.length > 0) {
+      const sipRulePolicy = new iam.Policy(this, 'SipRulesPolicy', {
+        roles: [props.sipRules.role],
+        statements: [new iam.PolicyStatement({ actions: ['chime:CreateSipRule', 'chime:UpdateSipRule', 'chime:DeleteSipRule'], resources: ['*'] })],
+      });
+      Validations.of(sipRulePolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'A SIP rule has no ARN before CreateSipRule makes it, and Chime SDK voice authorizes its SIP rule actions on Resource "*". ' +
+          'Only the deploy-time custom resource handler has this policy, with the three SIP rule actions and nothing else.',
+      });
+      for (const rule of this.sipRules) rule.node.addDependency(sipRulePolicy);
+    }
     props.placeCall.function.addEnvironment(ENV.voiceSipMediaApplicationId, smaId);
     // Policies of their own rather than the roles' default policies, which the functions depend
     // on: the machine names the functions, the SIP media application names the call handler,

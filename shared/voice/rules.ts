@@ -52,6 +52,9 @@ export function voicePrompt(appName: string): string {
 /** Said after a key was accepted, just before the call hangs up. True whatever was pressed. */
 export const VOICE_GOODBYE = 'Thank you. Goodbye.';
 
+/** Said to anyone who calls a caller ID back (its SIP rule routes the call here); then the call ends. */
+export const VOICE_INBOUND = 'This number only places sign-in verification calls and cannot take calls. Goodbye.';
+
 /** Said after a key that is neither "#" nor "0#". */
 export const VOICE_INVALID_KEY = 'Sorry, that key is not an option.';
 

@@ -1,8 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { DEFAULT_THROTTLE } from '../../infra/api-stack';
+import { ROUTE_THROTTLES } from '../../infra/api-stack';
+import { DEV, PROD } from '../../infra/stages';
 import { PLACEHOLDER_OPERATOR_KEY_SHA256 } from '../../infra/tessera-app';
 import { ENV } from '../../shared/config';
-import { BILLING_FUNCTIONS, FUNCTIONS, ROUTES, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
+import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, ROUTES, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
 import { actionsOn, buildTestApp, logicalId, statementsOf } from './support';
 
@@ -23,7 +24,7 @@ describe('ApiStack', () => {
     it('one function per distinct handler in ROUTES, one per voice handler and the billing run', () => {
       template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
       expect([...api.functions.keys()].sort()).toEqual([...HANDLERS].sort());
-      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length).toBe(HANDLERS.length);
+      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + DEPLOY_FUNCTIONS.length).toBe(HANDLERS.length);
     });
 
     it('every function runs Node 24 on arm64 with active tracing and 512 MB; API handlers time out at 10 s, the billing run at 5 min', () => {
@@ -51,7 +52,10 @@ describe('ApiStack', () => {
           [ENV.issuer]: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] },
           [ENV.operatorKeySha256]: PLACEHOLDER_OPERATOR_KEY_SHA256,
           [ENV.secretsKmsKeyId]: api.resolve(data.secretsKey.keyArn),
-          POWERTOOLS_SERVICE_NAME: 'tessera',
+          // Observability: logs, EMF metrics and traces under the stage's service name (two stages never mix).
+          POWERTOOLS_SERVICE_NAME: 'tessera-dev',
+          POWERTOOLS_METRICS_NAMESPACE: 'Tessera',
+          POWERTOOLS_LOG_LEVEL: DEV.logLevel,
           ...Object.fromEntries(data.tables.map(({ definition, table }) => [definition.envVar, api.resolve(table.tableName)])),
         });
         expect(variables).not.toHaveProperty(ENV.smsOriginationIdentity);
@@ -88,7 +92,7 @@ describe('ApiStack', () => {
       expect(actual.sort()).toEqual(expected.sort());
     });
 
-    it('the default stage deploys automatically, logs access to a log group and throttles every route', () => {
+    it('the default stage deploys automatically, logs access to a log group and throttles every route (dev limits)', () => {
       template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
       template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         StageName: '$default',
@@ -98,10 +102,63 @@ describe('ApiStack', () => {
           Format: Match.stringLikeRegexp('\\$context\\.requestId'),
         },
         DefaultRouteSettings: {
-          ThrottlingRateLimit: DEFAULT_THROTTLE.rateLimit,
-          ThrottlingBurstLimit: DEFAULT_THROTTLE.burstLimit,
+          ThrottlingRateLimit: DEV.throttle.rateLimit,
+          ThrottlingBurstLimit: DEV.throttle.burstLimit,
         },
       });
+    });
+
+    it('prod: costly or guessable routes are throttled below the stage default, route by route', () => {
+      const prod = Template.fromStack(buildTestApp({ stage: 'prod' }).api);
+      const stage = Object.values(prod.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties as Props;
+      expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: PROD.throttle.rateLimit, ThrottlingBurstLimit: PROD.throttle.burstLimit });
+      const expected = Object.fromEntries(
+        Object.entries(ROUTE_THROTTLES).map(([key, l]) => [key, { ThrottlingRateLimit: l.rateLimit, ThrottlingBurstLimit: l.burstLimit }]),
+      );
+      expect(stage.RouteSettings).toEqual(expected);
+      expect(expected['POST /v1/challenges']!.ThrottlingRateLimit).toBeLessThan(PROD.throttle.rateLimit);
+      // Every throttled key is a real route, and the stage waits for those routes to exist.
+      const routeKeys = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
+      for (const key of Object.keys(ROUTE_THROTTLES)) expect(routeKeys).toContain(key);
+      const stageResource = Object.values(prod.findResources('AWS::ApiGatewayV2::Stage'))[0] as { DependsOn?: string[] };
+      expect(stageResource.DependsOn?.length).toBeGreaterThanOrEqual(Object.keys(ROUTE_THROTTLES).length);
+    });
+
+    it('dev: a route limit never exceeds the lower stage default', () => {
+      const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties as { RouteSettings: Record<string, { ThrottlingRateLimit: number }> };
+      for (const limit of Object.values(stage.RouteSettings)) expect(limit.ThrottlingRateLimit).toBeLessThanOrEqual(DEV.throttle.rateLimit);
+    });
+
+    it('CORS: dev allows the local console; prod allows only the origins context names, and none by default', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        CorsConfiguration: {
+          AllowOrigins: ['http://localhost:3000'],
+          AllowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+          ExposeHeaders: ['retry-after', 'location'],
+          MaxAge: 3600,
+        },
+      });
+      const prod = Template.fromStack(buildTestApp({ stage: 'prod' }).api);
+      expect((Object.values(prod.findResources('AWS::ApiGatewayV2::Api'))[0]!.Properties as Props).CorsConfiguration).toBeUndefined();
+      const withConsole = Template.fromStack(buildTestApp({ stage: 'prod', consoleOrigins: 'https://console.example.com' }).api);
+      withConsole.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: ['https://console.example.com'] } });
+      expect(() => buildTestApp({ consoleOrigins: 'console.example.com/path' })).toThrow(/not an origin/);
+    });
+
+    it('a custom domain from context: domain, mapping, the DNS target as output, and assertions issued under it', () => {
+      const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
+      const custom = buildTestApp({ domainName: 'mfa.example.com', certificateArn: arn });
+      const t = Template.fromStack(custom.api);
+      t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+        DomainName: 'mfa.example.com',
+        DomainNameConfigurations: [Match.objectLike({ CertificateArn: arn, EndpointType: 'REGIONAL' })],
+      });
+      t.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { DomainName: Match.anyValue(), Stage: Match.anyValue() });
+      t.hasOutput('DomainTarget', {});
+      const env = (t.findResources('AWS::Lambda::Function')[logicalId(custom.api, custom.api.functions.get('verify-challenge')!.function)]!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+      expect(env[ENV.issuer]).toBe('https://mfa.example.com');
+      template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+      expect(() => buildTestApp({ domainName: 'mfa.example.com' })).toThrow(/go together/);
     });
 
     it('outputs the API URL', () => {
@@ -176,7 +233,9 @@ describe('ApiStack', () => {
         'push-respond': ['kms:Decrypt'],
         'operator-tenants': [],
         'operator-signing-keys': ['kms:Encrypt'],
+        openapi: [],
         'voice-place-call': [],
+        'voice-sip-rules': [],
         'voice-call-events': [],
         'voice-finish': ['kms:Decrypt'],
         'billing-run': [],
@@ -216,7 +275,9 @@ describe('ApiStack', () => {
         'push-respond': 'Challenges:readWrite Tenants:readWrite Logs:readWrite Usage:readWrite Throttle:readWrite',
         'operator-tenants': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'operator-signing-keys': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        openapi: 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-place-call': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
+        'voice-sip-rules': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-call-events': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-finish': challengePath,
         'billing-run': 'Challenges:none Tenants:read Logs:none Usage:read Throttle:none',

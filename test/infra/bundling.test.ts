@@ -6,17 +6,20 @@ import * as path from 'node:path';
 import { ENV } from '../../shared/config';
 import { FUNCTIONS } from '../../shared/routes';
 import { TABLES } from '../../shared/tables';
-import { buildTestApp } from './support';
 
-/** Real bundling, once for the whole file: CDK starts the local esbuild through npx per function. */
-describe('bundling with the local esbuild', () => {
+/**
+ * Real bundling, once for the whole file, by the real CLI: `cdk synth` as `npm run synth` runs
+ * it (offline, no AWS account), into a folder of the test's own. CDK starts the local esbuild
+ * through npx per function.
+ */
+describe('`cdk synth` offline, bundling with the local esbuild', () => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'tessera-cdk-'));
   let bundles: { name: string; dir: string }[] = [];
 
   beforeAll(() => {
-    const { app, api } = buildTestApp({}, { bundle: true, outdir });
-    const assembly = app.synth();
-    const template = assembly.getStackByName(api.stackName).template as {
+    const run = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`cdk synth failed (${run.status}):\n${run.stderr}`);
+    const template = JSON.parse(readFileSync(path.join(outdir, 'Tessera-dev-Api.template.json'), 'utf8')) as {
       Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
     };
     // A function's S3 key is its asset's hash, and the staged asset directory is named after it.
@@ -24,9 +27,9 @@ describe('bundling with the local esbuild', () => {
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .map(([name, r]) => ({
         name,
-        dir: path.join(assembly.directory, `asset.${String(r.Properties.Code?.S3Key).replace(/\.zip$/, '')}`),
+        dir: path.join(outdir, `asset.${String(r.Properties.Code?.S3Key).replace(/\.zip$/, '')}`),
       }));
-  });
+  }, 600_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it('makes one bundle with a source map per handler', () => {
@@ -45,8 +48,10 @@ describe('bundling with the local esbuild', () => {
       const required = [...code.matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? '');
       const external = required.filter((m) => !builtins.has(m) && !optional.has(m));
       // jose's error codes survive minification: their presence shows it was converted and inlined.
-      // The call-placing and call-event handlers sign nothing and load no composition, so no jose.
-      const usesJose = !/^Voice(PlaceCall|CallEvents)Function/.test(name);
+      // The call-placing and call-event handlers sign nothing and load no composition, so no jose;
+      // nor does the OpenAPI handler, which only turns the schemas into a document, nor the
+      // deploy-time SIP rule handler.
+      const usesJose = !/^(Voice(PlaceCall|CallEvents|SipRules)|Openapi)Function/.test(name);
       expect({ name, external, jose: code.includes('ERR_JOSE_GENERIC') }).toEqual({ name, external: [], jose: usesJose });
     }
   });

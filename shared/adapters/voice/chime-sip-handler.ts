@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { Log } from '../../ports';
 import type { CallOutcome } from '../../voice/outcomes';
 import type { TaskCallbacks } from '../../ports';
-import { VOICE_DIGIT_GAP_SECONDS, VOICE_GOODBYE, VOICE_INVALID_KEY, VOICE_NO_INPUT_TIMEOUT_SECONDS } from '../../voice/rules';
+import { VOICE_DIGIT_GAP_SECONDS, VOICE_GOODBYE, VOICE_INBOUND, VOICE_INVALID_KEY, VOICE_NO_INPUT_TIMEOUT_SECONDS } from '../../voice/rules';
 import { CALL_ATTRIBUTE, callAttributesFrom, taskTokenFrom } from './chime-call-arguments';
 
 /**
@@ -193,6 +193,10 @@ export function handleSmaEvent(event: SmaEvent): SmaStep {
   switch (event.InvocationEventType) {
     case 'NEW_OUTBOUND_CALL':
       return respond([], callAttributesFrom(action?.Parameters?.Arguments ?? {}));
+
+    case 'NEW_INBOUND_CALL':
+      // Someone dialled a caller ID back: no challenge is waiting on this call, so say so and end it.
+      return respond([speak(callId, VOICE_INBOUND), hangup(callId)]);
 
     case 'CALL_ANSWERED': {
       if (settledAlready) return respond([hangup(callId)]);

@@ -13,7 +13,7 @@ import {
 } from '../../../shared/adapters/voice/chime-sip-handler';
 import type { CallOutcome } from '../../../shared/voice/outcomes';
 import type { CallbackDelivery, JsonValue, TaskCallbacks } from '../../../shared/ports';
-import { VOICE_GOODBYE, voicePrompt } from '../../../shared/voice/rules';
+import { VOICE_GOODBYE, VOICE_INBOUND, voicePrompt } from '../../../shared/voice/rules';
 import { SilentLog } from '../../support/fakes';
 
 type Fixture =
@@ -69,6 +69,15 @@ const GOODBYE_ACTION = {
   Type: 'Speak',
   Parameters: { CallId: CALL_ID, Text: VOICE_GOODBYE, Engine: 'neural', LanguageCode: 'en-US', TextType: 'text', VoiceId: 'Joanna' },
 };
+
+describe('a call to a caller ID (its SIP rule sends inbound calls here)', () => {
+  it('NEW_INBOUND_CALL is told the number takes no calls and hung up, reporting nothing to any task', () => {
+    const inbound = { ...event('new-outbound-call'), InvocationEventType: 'NEW_INBOUND_CALL', ActionData: undefined, CallDetails: { ...event('new-outbound-call').CallDetails, TransactionAttributes: {} } } as SmaEvent;
+    const step = handleSmaEvent(inbound);
+    expect(step.report).toBeUndefined();
+    expect(step.response.Actions).toEqual([{ ...GOODBYE_ACTION, Parameters: { ...GOODBYE_ACTION.Parameters, Text: VOICE_INBOUND } }, HANGUP_ACTION]);
+  });
+});
 
 describe('the call carries its task token and prompt in its transaction attributes', () => {
   it('NEW_OUTBOUND_CALL keeps the ArgumentsMap as attributes and runs no action', () => {

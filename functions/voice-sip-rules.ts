@@ -1,0 +1,31 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
+import { applySipRule, customResourceEvent, respondToCloudFormation } from '../shared/adapters/voice/sip-rules';
+import { instrumented, SERVICE_NAME, traced } from '../shared/observability';
+
+const chime = traced(new ChimeSDKVoiceClient({}));
+const log = new Logger({ serviceName: SERVICE_NAME });
+
+async function put(url: string, body: string): Promise<void> {
+  // The pre-signed S3 URL expects no content type.
+  const response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
+  if (!response.ok) throw new Error(`CloudFormation response refused: ${response.status}`);
+}
+
+/**
+ * Deploy-time only: the custom resource behind each caller-ID number's SIP rule (R15), invoked
+ * by CloudFormation. Always answers CloudFormation, so a failure fails the deploy at once
+ * instead of leaving the stack waiting an hour.
+ */
+export const handler = instrumented(async (raw: unknown): Promise<void> => {
+  const event = customResourceEvent.parse(raw);
+  try {
+    const physicalId = await applySipRule(chime, event);
+    log.info('sip rule applied', { requestType: event.RequestType, physicalId });
+    await respondToCloudFormation(event, { ok: true, physicalId }, put);
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    log.error('sip rule not applied', { requestType: event.RequestType, reason });
+    await respondToCloudFormation(event, { ok: false, physicalId: event.PhysicalResourceId ?? 'none', reason }, put);
+  }
+});
