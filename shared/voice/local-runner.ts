@@ -59,6 +59,29 @@ interface TaskPlan {
   readonly timeoutMs: number;
 }
 
+/**
+ * What the local executions did, for the benchmark's cost figures: Step Functions bills a
+ * Standard workflow per state transition, Lambda per invocation and duration of each task.
+ */
+export const localStepFunctionsUsage = {
+  executions: 0,
+  /** States entered (a retry enters again), as Step Functions counts transitions. */
+  transitions: 0,
+  /** Task functions called (each is a Lambda invocation on AWS) and their time, without any wait for a callback. */
+  taskInvocations: 0,
+  taskMs: 0,
+};
+
+async function timed<T>(work: () => Promise<T> | T): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    localStepFunctionsUsage.taskInvocations++;
+    localStepFunctionsUsage.taskMs += performance.now() - started;
+  }
+}
+
 /** Definitions (as JSON text) that already passed the library's validation in this process. */
 const VALIDATED = new Set<string>();
 
@@ -143,6 +166,10 @@ export class LocalStateMachine<I extends JsonValue, O> {
       context,
       overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: { ...retryIntervalOverridesMs } },
     });
+    localStepFunctionsUsage.executions++;
+    void (async () => {
+      for await (const event of run.eventLogs) if (event.type === 'StateEntered') localStepFunctionsUsage.transitions++;
+    })().catch(() => undefined);
     const done = run.result.then((output) => parseOutput(output));
     // The caller may never look at a failed execution; it must not crash the process for that.
     done.catch((error: unknown) => {
@@ -177,15 +204,15 @@ export class LocalStateMachine<I extends JsonValue, O> {
       const input = raw as TaskInput;
       switch (plan.integration) {
         case 'direct':
-          return toJson(await plan.fn(raw as JsonValue));
+          return toJson(await timed(() => plan.fn(raw as JsonValue)));
         case 'invoke':
-          return { ExecutedVersion: '$LATEST', Payload: toJson(await plan.fn(input.Payload ?? null)), StatusCode: 200 };
+          return { ExecutedVersion: '$LATEST', Payload: toJson(await timed(() => plan.fn(input.Payload ?? null))), StatusCode: 200 };
         case 'waitForTaskToken': {
           if (!token) throw new Error(`${plan.stateName}: no task token was issued`);
           const reported = callbacks.wait(token, plan.timeoutMs);
           reported.catch(() => undefined);
           try {
-            await plan.fn(input.Payload ?? null);
+            await timed(() => plan.fn(input.Payload ?? null));
           } catch (error) {
             callbacks.abandon(token);
             throw error;

@@ -2,10 +2,13 @@
  * `npm run bench`: full SMS authentications (create → read the code from the local outbox →
  * verify) against the local runtime and DynamoDB Local, at a fixed concurrency. Prints latency
  * percentiles per endpoint, throughput, DynamoDB requests per authentication (counted by SDK
- * middleware in the handlers' own client) and each handler's minified bundle size, and writes
- * the figures to bench-results/bench.json. Nothing here is asserted: the machines are shared.
+ * middleware in the handlers' own client) and each handler's minified bundle size; then, per
+ * method (SMS, voice, push, authenticator app, hardware token), what one authentication uses on
+ * AWS and its infrastructure cost per million at the list prices of aws-prices-2026-11.json
+ * (cost-flows.ts, cost.ts). Writes the figures to bench-results/bench.json. Nothing here is
+ * asserted: the machines are shared.
  *
- *   npm run bench -- --auths 1000 --concurrency 8
+ *   npm run bench -- --auths 1000 --concurrency 8 --cost-auths 40
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,17 +18,21 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, dynamoRequests } from '../../shared/adapters/dynamo/client';
 import { TENANTS_TABLE } from '../../shared/tables';
 import { localOutbox } from '../../shared/adapters/local/world';
+import { costPerMillion, gbSeconds, LAMBDA_MEMORY_MB, PRICES } from './cost';
+import { measureMethods, SMA_ASSUMED_MS, SMA_INVOCATIONS_PER_ANSWERED_CALL } from './cost-flows';
 
 const { values } = parseArgs({
   options: {
     auths: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '50' },
+    'cost-auths': { type: 'string', default: '40' },
   },
 });
 const AUTHS = Number(values.auths);
 const CONCURRENCY = Number(values.concurrency);
 const WARMUP = Number(values.warmup);
+const COST_AUTHS = Number(values['cost-auths']);
 
 /** Targets from the foundation issue, reported against, never asserted. */
 const TARGETS = { dynamoRequestsPerAuth: 5, bundleKiB: 300, verifyP99Ms: 25 };
@@ -119,6 +126,9 @@ async function main(): Promise<void> {
     const byOperation = Object.fromEntries(
       [...dynamoRequests.byOperation].map(([op, n]) => [op, Math.round((n / AUTHS) * 100) / 100]),
     );
+    // Per method: what one authentication uses on AWS, and what a million of them cost.
+    const methods = await measureMethods({ url, operatorKey: runtime.operatorKey, auths: COST_AUTHS, concurrency: 4, firstPhone: 20_000 });
+    const costs = methods.map((m) => ({ ...m, lambdaGbSeconds: Math.round(gbSeconds(m.perAuth.lambdaBilledMs) * 10_000) / 10_000, costPerMillionUsd: costPerMillion(m.perAuth) }));
     const bundles = await bundleAll();
 
     // Baseline: one bare strongly-consistent GetItem against the same DynamoDB Local, same
@@ -154,6 +164,12 @@ async function main(): Promise<void> {
       throttlingRequestsPerChallenge: throttleReads,
       bundleKiB: Object.fromEntries(bundles.map((b) => [b.name, Math.round(b.bytes / 102.4) / 10])),
       targets: TARGETS,
+      costPerAuthentication: {
+        prices: { file: 'test/bench/aws-prices-2026-11.json', asOf: PRICES.asOf, region: PRICES.region },
+        lambdaMemoryMb: LAMBDA_MEMORY_MB,
+        assumptions: { smaInvocationsPerAnsweredCall: SMA_INVOCATIONS_PER_ANSWERED_CALL, smaAssumedMs: SMA_ASSUMED_MS },
+        methods: costs,
+      },
     };
     mkdirSync('bench-results', { recursive: true });
     writeFileSync('bench-results/bench.json', `${JSON.stringify(results, null, 2)}\n`);
@@ -173,6 +189,19 @@ async function main(): Promise<void> {
     console.log(`  verify p50 / bare GetItem p50: ${(results.latencyMs.verify.p50 / base.p50).toFixed(2)}`);
     console.log(`  bundles (minified, KiB; target ≤ ${TARGETS.bundleKiB}):`);
     for (const b of bundles) console.log(`    ${b.name.padEnd(24)} ${(b.bytes / 1024).toFixed(1)}`);
+    console.log(`\n  per authentication, by method (${COST_AUTHS} each, warm; prices of ${PRICES.asOf}, ${PRICES.region}, test/bench/aws-prices-2026-11.json):`);
+    const header = ['method', 'API GW', 'Lambda', 'GB-s', 'DDB req', 'RRU', 'WRU', 'SFN', 'KMS', 'push', 'SMS', 'calls', 'infra $/M', 'phone $/M'];
+    console.log(`    ${header.map((h, i) => (i === 0 ? h.padEnd(6) : h.padStart(9))).join(' ')}`);
+    for (const c of costs) {
+      const r = c.perAuth;
+      const cells = [r.apiRequests, r.lambdaInvocations, c.lambdaGbSeconds, r.dynamoRequests, r.dynamoReadUnits, r.dynamoWriteUnits, r.stepFunctionsTransitions, r.kmsRequests, r.pushNotifications, r.smsMessages, r.voiceCalls];
+      const usd = [c.costPerMillionUsd.infrastructureTotal, c.costPerMillionUsd.telephoneTotal].map((n) => n.toFixed(2));
+      console.log(`    ${c.method.padEnd(6)} ${[...cells.map(String), ...usd].map((v) => v.padStart(9)).join(' ')}${c.failures ? `  (${c.failures} failed)` : ''}`);
+    }
+    console.log('    infrastructure $/million by service:');
+    for (const c of costs) console.log(`      ${c.method.padEnd(6)} ${JSON.stringify(c.costPerMillionUsd.infrastructure)}`);
+    console.log(`    telephone charges are separate: SMS ${PRICES.telephone.smsUs.usd} + carrier ~${PRICES.telephone.smsUsCarrierFee.usd} per text; voice ${PRICES.telephone.pstnAudioMinute.usd} + ${PRICES.telephone.pstnOutboundUsMinute.usd} per minute; numbers per month: ${Object.entries(PRICES.monthly).map(([k, v]) => `${k} $${v.usd}`).join(', ')}`);
+    console.log(`    voice: Chime SIP media application Lambda counted as ${SMA_INVOCATIONS_PER_ANSWERED_CALL} invocations of ${SMA_ASSUMED_MS} ms per answered call (not run locally)`);
     console.log('\nWritten to bench-results/bench.json');
   } finally {
     await runtime.stop();

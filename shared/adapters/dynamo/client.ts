@@ -14,6 +14,21 @@ export class RequestCounter {
     return sum;
   }
 
+  /**
+   * When set, every request asks for ReturnConsumedCapacity TOTAL and the units are added up
+   * here (the benchmark's cost figures); off otherwise, so handlers never pay for the extra bytes.
+   */
+  measureCapacity = false;
+  /** Capacity units consumed, as DynamoDB reported them: reads (RRU) and writes (WRU). */
+  readonly capacity = { read: 0, write: 0 };
+
+  recordCapacity(operation: string, consumed: unknown): void {
+    const entries = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as { CapacityUnits?: number }[];
+    const units = entries.reduce((sum, e) => sum + (e.CapacityUnits ?? 0), 0);
+    if (/^(Get|BatchGet|TransactGet|Query|Scan)/.test(operation)) this.capacity.read += units;
+    else this.capacity.write += units;
+  }
+
   record(operation: string, tables: readonly string[] = []): void {
     this.byOperation.set(operation, (this.byOperation.get(operation) ?? 0) + 1);
     for (const table of new Set(tables)) {
@@ -25,6 +40,8 @@ export class RequestCounter {
   reset(): void {
     this.byOperation.clear();
     this.byTable.clear();
+    this.capacity.read = 0;
+    this.capacity.write = 0;
   }
 }
 
@@ -61,8 +78,13 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
   );
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      dynamoRequests.record(String(context.commandName ?? 'unknown').replace(/Command$/, ''), tablesOf(args.input));
-      return next(args);
+      const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      dynamoRequests.record(operation, tablesOf(args.input));
+      if (!dynamoRequests.measureCapacity) return next(args);
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+      const result = await next(args);
+      dynamoRequests.recordCapacity(operation, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+      return result;
     },
     { step: 'initialize', name: 'tesseraRequestCounter' },
   );

@@ -1,0 +1,57 @@
+/**
+ * The cost measurement of `npm run bench` (test/bench/cost-flows.ts) on two authentications per
+ * method, so the flows and the counters behind them (DynamoDB consumed capacity, Step Functions
+ * transitions, KMS calls, texts, pushes, calls) keep working without a benchmark run.
+ */
+import { dynamoRequests } from '../../shared/adapters/dynamo/client';
+import { COST_METHODS, measureMethods, SMA_INVOCATIONS_PER_ANSWERED_CALL, type MethodMeasurement } from '../bench/cost-flows';
+import { TestApi } from '../support/runtime';
+
+let api: TestApi;
+let measured: Record<string, MethodMeasurement>;
+
+beforeAll(async () => {
+  api = await TestApi.start();
+  const methods = await measureMethods({ url: api.url, operatorKey: api.runtime.operatorKey, auths: 2, concurrency: 1, firstPhone: 0 });
+  measured = Object.fromEntries(methods.map((m) => [m.method, m]));
+}, 120_000);
+
+afterAll(() => api.stop());
+
+describe('cost per authentication (npm run bench)', () => {
+  it('approves every authentication of every method', () => {
+    expect(Object.keys(measured)).toEqual([...COST_METHODS]);
+    for (const m of Object.values(measured)) expect({ method: m.method, failures: m.failures }).toEqual({ method: m.method, failures: 0 });
+  });
+
+  it('SMS: two API requests, one text, and the capacity DynamoDB reported for its reads and transactions', () => {
+    const sms = measured.sms!.perAuth;
+    expect(sms).toMatchObject({ apiRequests: 2, lambdaInvocations: 2, smsMessages: 1, stepFunctionsTransitions: 0, kmsRequests: 0, voiceCalls: 0 });
+    expect(sms.dynamoRequests).toBeGreaterThanOrEqual(4);
+    expect(sms.dynamoReadUnits).toBeGreaterThan(0);
+    // Each transaction writes at least the challenge and its log line, at 2 WRU per item.
+    expect(sms.dynamoWriteUnits).toBeGreaterThanOrEqual(8);
+    expect(sms.lambdaBilledMs).toBeGreaterThan(0);
+  });
+
+  it('voice: one call, the state machine transitions and tasks, and the SIP media application invocations', () => {
+    const voice = measured.voice!.perAuth;
+    expect(voice).toMatchObject({ voiceCalls: 1, voiceMinutes: 1, smsMessages: 0 });
+    expect(voice.stepFunctionsTransitions).toBeGreaterThanOrEqual(3);
+    expect(voice.lambdaInvocations).toBeGreaterThan(voice.apiRequests + SMA_INVOCATIONS_PER_ANSWERED_CALL);
+  });
+
+  it('push: the phone answer is an API request; one notification; the device key opened with KMS', () => {
+    expect(measured.push!.perAuth).toMatchObject({ apiRequests: 3, pushNotifications: 1, kmsRequests: 1, smsMessages: 0 });
+  });
+
+  it('authenticator app and hardware token: one KMS request for the secret, nothing sent', () => {
+    for (const method of ['app', 'oath']) {
+      expect(measured[method]!.perAuth).toMatchObject({ apiRequests: 2, kmsRequests: 1, smsMessages: 0, pushNotifications: 0, voiceCalls: 0 });
+    }
+  });
+
+  it('asks DynamoDB for consumed capacity only while measuring', () => {
+    expect(dynamoRequests.measureCapacity).toBe(false);
+  });
+});
