@@ -23,6 +23,12 @@ type CryptoKeyLike = Awaited<ReturnType<typeof importJWK>>;
  * JWKS. Rotation adds a key; older keys stay published, so assertions already issued verify
  * until they expire. A process re-reads the key list at most every SIGNING_KEY_CACHE_SECONDS.
  */
+/** A loaded signing key: its id and the private key, unsealed. */
+export interface SigningKey {
+  readonly kid: string;
+  readonly key: CryptoKeyLike;
+}
+
 export class AssertionSigner {
   private cached?: { loadedAt: number; kid: string; key: CryptoKeyLike };
 
@@ -31,7 +37,19 @@ export class AssertionSigner {
   ) {}
 
   async sign(claims: AssertionClaims): Promise<string> {
-    const { kid, key } = await this.activeKey();
+    return this.signWith(await this.signingKey(), claims);
+  }
+
+  /**
+   * The key the next assertion is signed with, loaded (and unsealed) now: a caller that must not
+   * fail after an irreversible change (a verify, after its code is spent) loads it first, then
+   * signs with `signWith`, which does no I/O.
+   */
+  signingKey(): Promise<SigningKey> {
+    return this.activeKey();
+  }
+
+  async signWith({ kid, key }: SigningKey, claims: AssertionClaims): Promise<string> {
     const iat = Math.floor(claims.approvedAt / 1000);
     return new SignJWT({
       tid: claims.tenantId,

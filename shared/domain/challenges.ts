@@ -374,12 +374,15 @@ export class ChallengeService {
     // R5: a code whose time step was already accepted counts as wrong, logged as a replay.
     let wrongReason: 'wrong_code' | 'replayed' = otp?.kind === 'rejected' ? otp.reason : 'wrong_code';
     if (otp ? otp.kind === 'accepted' : challenge.codeHash && codeHash && safeEqual(challenge.codeHash, codeHash)) {
+      // Loaded before the code is spent: once the approval commits, nothing may fail (a throttled
+      // KMS or key read after it would leave the relying app a spent code and no assertion).
+      const signingKey = await signer.signingKey();
       const approval = await challenges.approve(
         { ...base, ...(codeHash ? { codeHash } : {}), ...(otp?.kind === 'accepted' ? { otp: otp.use } : {}) },
         { ...auditOf(principal, challenge, { event: 'verify', result: 'approved', now }), throttle: streak(challenge, 'reset', now) },
       );
       if (approval.kind === 'done') {
-        const assertion = await signer.sign({
+        const assertion = await signer.signWith(signingKey, {
           tenantId: challenge.tenantId,
           userId: challenge.userId,
           method: challenge.method,

@@ -104,7 +104,9 @@ export class RetryLaterError extends DomainError {
 
 /**
  * A backing service (DynamoDB, KMS, …) was throttled or unreachable after the SDK's own retries.
- * Each write is one transaction, so nothing half-done is left; the same request may be repeated.
+ * Each change is one transaction, so none is left half-written. A verify loads its signing key
+ * before it spends the code, so the same verify may be repeated; a create is repeated safely
+ * with the same Idempotency-Key.
  */
 export class ServiceUnavailableError extends DomainError {
   readonly code = 'service-unavailable';

@@ -78,7 +78,8 @@ const TRANSIENT_NAMES = new Set([
 ]);
 
 /** Node and undici codes of a connection that failed or dropped. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+// Not ENOTFOUND: a name that does not resolve is a wrong endpoint or region, a bug to see as a 500, not a 503 to retry forever.
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
 
 /** Seconds a client should wait before repeating a request that met a throttled or unreachable service. */
 export const TRANSIENT_RETRY_AFTER_SECONDS = 1;

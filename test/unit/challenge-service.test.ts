@@ -24,7 +24,7 @@ import {
   USER_CHALLENGE_WINDOW_SECONDS,
   USER_CHALLENGES_PER_WINDOW,
 } from '../../shared/rules';
-import { RecordingSmsSender, SilentLog, T0 } from '../support/fakes';
+import { InMemorySigningKeyStore, RecordingSmsSender, SilentLog, T0 } from '../support/fakes';
 import { ISSUER, PHONE, TENANT_A, otherThan, tenantA, tenantB, world } from './challenge-world';
 
 describe('R1 creating an SMS challenge', () => {
@@ -72,6 +72,24 @@ describe('R1 creating an SMS challenge', () => {
 });
 
 describe('R4 verifying the right code', () => {
+  it('loads the signing key before spending the code: a failing key read refuses the verify and the same code works on retry', async () => {
+    const { service, sms, challenges } = await world();
+    const { view: created } = await service.create(tenantA, { userId: 'alice' });
+    const code = sms.lastCode();
+    const busy = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const list = jest.spyOn(InMemorySigningKeyStore.prototype, 'list').mockRejectedValueOnce(busy);
+    try {
+      await expect(service.verify(tenantA, created.challengeId, code)).rejects.toBe(busy);
+      expect((await challenges.get(created.challengeId))?.status).toBe('pending');
+      const { view, assertion } = await service.verify(tenantA, created.challengeId, code);
+      expect(view.status).toBe('approved');
+      expect(assertion.split('.')).toHaveLength(3);
+    } finally {
+      list.mockRestore();
+    }
+  });
+
+
   it('approves and returns an ES256 JWT that verifies against the JWKS with the right claims', async () => {
     const { service, sms, signer, clock } = await world();
     const { view: created } = await service.create(tenantA, { userId: 'alice' });

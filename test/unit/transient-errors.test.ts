@@ -36,6 +36,8 @@ describe('transient failures of AWS services become a retriable 503', () => {
     ['a failed condition', new ConditionalCheckFailedException({ message: 'no', ...meta })],
     ['a plain bug', new TypeError('x is undefined')],
     ['a thrown string', 'boom'],
+    // A name that does not resolve is a wrong endpoint or region: retrying would never help.
+    ['a host name that does not resolve', networkError('ENOTFOUND')],
   ])('%s stays a 500', (_name, error) => {
     expect(toProblem(error).statusCode).toBe(500);
   });
