@@ -18,7 +18,15 @@ async function put(url: string, body: string): Promise<void> {
  * instead of leaving the stack waiting an hour.
  */
 export const handler = instrumented(async (raw: unknown): Promise<void> => {
-  const event = customResourceEvent.parse(raw);
+  const parsed = customResourceEvent.safeParse(raw);
+  if (!parsed.success) {
+    // Still answer when the URL can be read, or CloudFormation waits an hour for nothing.
+    const url = (raw as { ResponseURL?: unknown } | null)?.ResponseURL;
+    log.error('unreadable custom resource event', { issues: parsed.error.issues.length });
+    if (typeof url === 'string') await put(url, JSON.stringify({ ...(raw as object), Status: 'FAILED', Reason: 'Unreadable custom resource event', PhysicalResourceId: 'none' }));
+    return;
+  }
+  const event = parsed.data;
   try {
     const physicalId = await applySipRule(chime, event);
     log.info('sip rule applied', { requestType: event.RequestType, physicalId });

@@ -116,7 +116,7 @@ export const ROUTE_THROTTLES: Readonly<Record<string, { readonly rateLimit: numb
 };
 
 /** Headers the web console sends and reads across origins (CORS). */
-export const CORS_HEADERS = { allow: ['authorization', 'content-type', 'idempotency-key'], expose: ['retry-after', 'location'] } as const;
+export const CORS_HEADERS = { allow: ['authorization', 'content-type', 'idempotency-key', 'tessera-pskc-key'], expose: ['retry-after', 'location'] } as const;
 
 /**
  * Why no route has an API Gateway authorizer: the handler authenticates (R27) through

@@ -204,7 +204,7 @@ export class Monitoring extends Construct {
           new cloudwatch.GraphWidget({ title: 'Approvals by factor', left: FACTORS.map((m) => business('Approvals', { method: m }, m)), stacked: true, width: 8 }),
           new cloudwatch.GraphWidget({
             title: 'Denials by reason',
-            left: [...reasons, 'wrong_code', 'replayed', 'locked', 'expired', 'already_used'].map((r) => business('Denials', { reason: r }, r)),
+            left: [...reasons, 'wrong_code', 'replayed', 'locked', 'expired', 'already_used', 'already_denied'].map((r) => business('Denials', { reason: r }, r)),
             stacked: true,
             width: 8,
           }),
@@ -222,7 +222,7 @@ export class Monitoring extends Construct {
           }),
           new cloudwatch.GraphWidget({
             title: 'Throttled requests (R6, R8)',
-            left: ['user_rate', 'number_rate', 'tenant_rate', 'fatigue_pause', 'wrong_code_cooldown', 'resend_cooldown'].map((r) => business('Throttled', { reason: r }, r)),
+            left: ['user_rate', 'number_rate', 'tenant_rate', 'fatigue_pause', 'wrong_code_cooldown'].map((r) => business('Throttled', { reason: r }, r)),
             stacked: true,
             width: 8,
           }),

@@ -18,7 +18,10 @@ export interface StageSettings {
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Powertools log level of the handlers. */
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN';
-  /** Origins the web console may call the API from (CORS) when context `consoleOrigins` does not say. */
+  /**
+   * Origins a browser page may call the API from (CORS) when context `consoleOrigins` does not
+   * say. None by default: the deployed console shares CloudFront's origin with the API.
+   */
   readonly defaultCorsOrigins: readonly string[];
 }
 
@@ -29,8 +32,7 @@ export const DEV: StageSettings = {
   accessLogRetention: logs.RetentionDays.ONE_MONTH,
   throttle: { rateLimit: 20, burstLimit: 40 },
   logLevel: 'DEBUG',
-  // The console run by `npm start` on a developer's machine.
-  defaultCorsOrigins: ['http://localhost:3000'],
+  defaultCorsOrigins: [],
 };
 
 export const PROD: StageSettings = {
@@ -41,7 +43,6 @@ export const PROD: StageSettings = {
   accessLogRetention: logs.RetentionDays.ONE_YEAR,
   throttle: { rateLimit: 100, burstLimit: 200 },
   logLevel: 'INFO',
-  // Only the console's own CloudFront origin (added by the stack), unless context names others.
   defaultCorsOrigins: [],
 };
 

@@ -41,7 +41,10 @@ export function buildApp(props: AppProps = {}): TesseraApp {
   const alarmEmail = contextString(app, 'alarmEmail');
   const corsOrigins = contextList(app, 'consoleOrigins') ?? settings.defaultCorsOrigins;
   for (const origin of corsOrigins) {
-    if (!/^https?:\/\/[a-z0-9.-]+(:\d+)?$/.test(origin)) throw new Error(`Context "consoleOrigins": "${origin}" is not an origin (scheme://host[:port])`);
+    // Pages that hold admin keys are served over HTTPS; plain HTTP only from this machine.
+    if (!/^(https:\/\/[a-z0-9.-]+|http:\/\/(localhost|127\.0\.0\.1))(:\d+)?$/.test(origin)) {
+      throw new Error(`Context "consoleOrigins": "${origin}" is not an HTTPS origin (https://host[:port]; http only for localhost)`);
+    }
   }
 
   const data = new DataStack(app, `Tessera-${stage}-Data`, {

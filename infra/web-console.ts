@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { CfnOutput, DockerImage, Fn, Stack, Validations, type RemovalPolicy, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, DockerImage, Duration, Fn, Stack, Validations, type RemovalPolicy, type StackProps } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
+import { PAGE_CSP } from './web/pages';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -55,6 +56,16 @@ export class WebConsoleStack extends Stack {
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
       originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
     };
+    const headers = new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
+      comment: `Tessera ${props.stage} console: CSP and security headers`,
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: PAGE_CSP, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+      },
+    });
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `Tessera ${props.stage} admin console`,
       defaultRootObject: 'index.html',
@@ -63,7 +74,7 @@ export class WebConsoleStack extends Stack {
       defaultBehavior: {
         origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        responseHeadersPolicy: headers,
         compress: true,
       },
       additionalBehaviors: Object.fromEntries(API_PATHS.map((p) => [p, apiBehavior])),

@@ -6,8 +6,12 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
  */
 export const SERVICE_NAME = process.env.POWERTOOLS_SERVICE_NAME || 'tessera';
 
-/** X-Ray through Powertools Tracer. It switches itself off outside Lambda (the local runtime, tests). */
-export const tracer = new Tracer({ serviceName: SERVICE_NAME });
+/**
+ * X-Ray through Powertools Tracer. It switches itself off outside Lambda (the local runtime,
+ * tests). Outgoing HTTP calls are not traced: a tenant's webhook URL may carry its secret in the
+ * path, and a trace would store it.
+ */
+export const tracer = new Tracer({ serviceName: SERVICE_NAME, captureHTTPsRequests: false });
 
 /** An AWS SDK v3 client whose calls appear as subsegments of the invocation's trace. */
 export function traced<T>(client: T): T {
@@ -37,6 +41,12 @@ export function instrumented<E, R>(handler: (event: E) => Promise<R>): (event: E
       if (parent) tracer.setSegment(parent);
     }
   };
+}
+
+/** Records an unexpected error (a 500) on the invocation's trace, which the HTTP wrapper otherwise answers and swallows. */
+export function traceError(error: unknown): void {
+  if (!tracer.isTracingEnabled()) return;
+  tracer.addErrorAsMetadata(error instanceof Error ? error : new Error(String(error)));
 }
 
 /** Indexed trace annotations: which tenant a request was for (an id, never a secret). */

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { localPush, localTelephone } from '../../shared/adapters/local/world';
-import { buildPage, type BuiltPage, type WebPage } from '../web/pages';
+import { buildPage, PAGE_CSP, type BuiltPage, type WebPage } from '../web/pages';
 
 /** Where each page is served: the simulator and demo only locally, the console also on AWS. */
 const MOUNTS: Record<string, WebPage> = { '/local/simulator/': 'simulator', '/local/demo/': 'demo', '/console/': 'console' };
@@ -21,8 +21,7 @@ function page(name: WebPage): Promise<BuiltPage> {
 const SECURITY = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  // Same-origin scripts and API calls only; the pages use no CDN, no inline script.
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+  'content-security-policy': PAGE_CSP,
 };
 
 /**

@@ -9,6 +9,13 @@ import { join } from 'node:path';
  * for static hosting (the console on S3 + CloudFront).
  */
 export const WEB_PAGES = ['simulator', 'demo', 'console'] as const;
+
+/**
+ * The pages' Content-Security-Policy, wherever they are served (the local runtime; CloudFront for
+ * the console): same-origin scripts and API calls only, no CDN, no inline script, no framing.
+ * An admin key typed into the console can only go to the origin that served it.
+ */
+export const PAGE_CSP = "default-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
 export type WebPage = (typeof WEB_PAGES)[number];
 
 const ROOT = join(__dirname);

@@ -8,8 +8,11 @@ export interface MetricPoint {
 
 /**
  * The metrics a committed change stands for, read off its auth-log lines (R23), so that the
- * dashboards count exactly what the auth log and usage report hold: a change the store refused
- * counts nothing. `audits` are the lines of one change; a voice rollover's finish step commits
+ * dashboards count what the auth log holds: a change the store refused counts nothing.
+ * `Challenges` counts every challenge stored, including one whose text then reached no provider
+ * (also counted under `DeliveryFailures`; the usage report moves that one from `sent` to
+ * `failed`). Refusals the auth log does not record — resends refused, and the tenant's
+ * per-second gate checked before the user is read — are not counted. `audits` are the lines of one change; a voice rollover's finish step commits
  * one line per call and one for the result, and every call after the first is a rollover (R13).
  */
 export function metricsOfAudits(audits: readonly Audit[]): MetricPoint[] {

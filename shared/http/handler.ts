@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { z } from 'zod';
 import { authenticateOperator, type ApiKeyAuthenticator } from '../domain/api-keys';
 import type { ApiScope, Principal } from '../domain/types';
-import { annotate, instrumented } from '../observability';
+import { annotate, instrumented, traceError } from '../observability';
 import type { Log } from '../ports';
 import { toProblem, transientFailure } from './problem';
 import { header, parseJsonBody, readText, validate } from './request';
@@ -97,6 +97,7 @@ export function httpHandler<P>(
       };
     } catch (error) {
       const result = toProblem(error, instance);
+      if (result.statusCode === 500) traceError(error);
       if (result.statusCode === 500) log.error('unhandled error', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
       // A throttled or unreachable AWS service (503, retriable): worth seeing, not a bug.
       else if (transientFailure(error)) log.warn('backing service unavailable', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });

@@ -129,20 +129,20 @@ describe('ApiStack', () => {
       for (const limit of Object.values(stage.RouteSettings)) expect(limit.ThrottlingRateLimit).toBeLessThanOrEqual(DEV.throttle.rateLimit);
     });
 
-    it('CORS: dev allows the local console; prod allows only the origins context names, and none by default', () => {
-      template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+    it('CORS: none by default (the console shares CloudFront\'s origin); only the HTTPS origins context names', () => {
+      expect((Object.values(template.findResources('AWS::ApiGatewayV2::Api'))[0]!.Properties as Props).CorsConfiguration).toBeUndefined();
+      const withConsole = Template.fromStack(buildTestApp({ stage: 'prod', consoleOrigins: 'https://console.example.com' }).api);
+      withConsole.hasResourceProperties('AWS::ApiGatewayV2::Api', {
         CorsConfiguration: {
-          AllowOrigins: ['http://localhost:3000'],
-          AllowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+          AllowOrigins: ['https://console.example.com'],
+          AllowHeaders: ['authorization', 'content-type', 'idempotency-key', 'tessera-pskc-key'],
           ExposeHeaders: ['retry-after', 'location'],
           MaxAge: 3600,
         },
       });
-      const prod = Template.fromStack(buildTestApp({ stage: 'prod' }).api);
-      expect((Object.values(prod.findResources('AWS::ApiGatewayV2::Api'))[0]!.Properties as Props).CorsConfiguration).toBeUndefined();
-      const withConsole = Template.fromStack(buildTestApp({ stage: 'prod', consoleOrigins: 'https://console.example.com' }).api);
-      withConsole.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: ['https://console.example.com'] } });
-      expect(() => buildTestApp({ consoleOrigins: 'console.example.com/path' })).toThrow(/not an origin/);
+      expect(() => buildTestApp({ consoleOrigins: 'console.example.com/path' })).toThrow(/not an HTTPS origin/);
+      expect(() => buildTestApp({ consoleOrigins: 'http://console.example.com' })).toThrow(/not an HTTPS origin/);
+      expect(() => buildTestApp({ consoleOrigins: 'http://localhost:3000' })).not.toThrow();
     });
 
     it('a custom domain from context: domain, mapping, the DNS target as output, and assertions issued under it', () => {

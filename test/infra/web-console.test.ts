@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { API_PATHS } from '../../infra/web-console';
+import { PAGE_CSP } from '../../infra/web/pages';
 import { buildTestApp } from './support';
 
 type Props = Record<string, unknown>;
@@ -28,6 +29,17 @@ describe('the admin console on AWS: S3 + CloudFront', () => {
 
   it('CloudFront reads the bucket through origin access control, over HTTPS, with security headers', () => {
     template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    // The console's CSP on AWS is the one the local runtime sends: scripts and API calls to its own origin only.
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: { ContentSecurityPolicy: PAGE_CSP, Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          StrictTransportSecurity: Match.objectLike({ AccessControlMaxAgeSec: 31_536_000, Override: true }),
+        }),
+      }),
+    });
+    expect(PAGE_CSP).toContain("connect-src 'self'");
     expect(config.DefaultRootObject).toBe('index.html');
     expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'redirect-to-https', Compress: true, ResponseHeadersPolicyId: expect.anything() });
   });

@@ -257,7 +257,7 @@ async function oathPage(root: HTMLElement): Promise<void> {
       h('h2', { id: 'oath-h' }, 'Import hardware tokens'),
       h('div', { class: 'row' },
         field('o-format', 'Format', h('select', { id: 'o-format' }, h('option', { value: 'csv' }, 'CSV: serial, Base32 secret, interval'), h('option', { value: 'pskc' }, 'PSKC (RFC 6030)'))),
-        field('o-key', 'PSKC pre-shared key (32 hex digits, if encrypted)', h('input', { id: 'o-key', autocomplete: 'off', pattern: '[0-9A-Fa-f]{32}' }))),
+        field('o-key', 'PSKC pre-shared key (32 hex digits, if encrypted)', h('input', { id: 'o-key', type: 'password', autocomplete: 'off', pattern: '[0-9A-Fa-f]{32}' }))),
       field('o-file', 'File contents', h('textarea', { id: 'o-file', required: true, spellcheck: 'false' })),
       h('button', { type: 'submit', class: 'primary' }, 'Import'), report),
     h('section', { class: 'panel', 'aria-labelledby': 'tokens-h' },

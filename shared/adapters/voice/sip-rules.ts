@@ -40,8 +40,9 @@ export async function applySipRule(chime: ChimeSDKVoiceClient, event: CustomReso
     if (!id || !id.startsWith('sip-rule:')) return id ?? 'none';
     const sipRuleId = id.slice('sip-rule:'.length);
     const { Name } = sipRuleProperties.pick({ Name: true }).parse(event.ResourceProperties);
-    await chime.send(new UpdateSipRuleCommand({ SipRuleId: sipRuleId, Name, Disabled: true }));
-    await chime.send(new DeleteSipRuleCommand({ SipRuleId: sipRuleId }));
+    // A rule already gone (deleted by hand, or by an earlier attempt) is what Delete wants.
+    await ignoreNotFound(chime.send(new UpdateSipRuleCommand({ SipRuleId: sipRuleId, Name, Disabled: true })));
+    await ignoreNotFound(chime.send(new DeleteSipRuleCommand({ SipRuleId: sipRuleId })));
     return id;
   }
   const props = sipRuleProperties.parse(event.ResourceProperties);
@@ -61,6 +62,14 @@ export async function applySipRule(chime: ChimeSDKVoiceClient, event: CustomReso
   const id = out.SipRule?.SipRuleId;
   if (!id) throw new Error('Chime created no SIP rule');
   return `sip-rule:${id}`;
+}
+
+async function ignoreNotFound(request: Promise<unknown>): Promise<void> {
+  try {
+    await request;
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'NotFoundException') throw error;
+  }
 }
 
 /** The answer CloudFormation waits for, PUT to the request's pre-signed URL. */

@@ -1,4 +1,4 @@
-import { ChimeSDKVoiceClient, CreateSipRuleCommand, DeleteSipRuleCommand, UpdateSipRuleCommand } from '@aws-sdk/client-chime-sdk-voice';
+import { ChimeSDKVoiceClient, CreateSipRuleCommand, DeleteSipRuleCommand, NotFoundException, UpdateSipRuleCommand } from '@aws-sdk/client-chime-sdk-voice';
 import { mockClient } from 'aws-sdk-client-mock';
 import { applySipRule, customResourceEvent, respondToCloudFormation, type CustomResourceEvent } from '../../../shared/adapters/voice/sip-rules';
 
@@ -48,6 +48,15 @@ describe('R15 the caller-ID SIP rule custom resource', () => {
     chimeMock.reset();
     await expect(applySipRule(chime(), request('Delete', { PhysicalResourceId: 'none' }))).resolves.toBe('none');
     expect(chimeMock.calls()).toHaveLength(0);
+  });
+
+  it('Delete of a rule already gone succeeds (deleted by hand, or by an earlier attempt); other errors still fail it', async () => {
+    const gone = new NotFoundException({ message: 'SIP rule not found', $metadata: {} });
+    chimeMock.on(UpdateSipRuleCommand).rejects(gone);
+    chimeMock.on(DeleteSipRuleCommand).rejects(gone);
+    await expect(applySipRule(chime(), request('Delete', { PhysicalResourceId: 'sip-rule:rule-1' }))).resolves.toBe('sip-rule:rule-1');
+    chimeMock.on(UpdateSipRuleCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(applySipRule(chime(), request('Delete', { PhysicalResourceId: 'sip-rule:rule-1' }))).rejects.toThrow('denied');
   });
 
   it('refuses a number that is not E.164 before calling Chime', async () => {
