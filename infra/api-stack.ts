@@ -139,7 +139,7 @@ const AUTHORIZATION: Record<Scope, string> = {
 };
 
 /** Why a handler has no dead-letter queue (Serverless-LambdaDLQ), by how it is invoked. */
-function DLQ_NOT_NEEDED(name: FunctionName): string {
+function whyNoDeadLetterQueue(name: FunctionName): string {
   if ((DEPLOY_FUNCTIONS as readonly string[]).includes(name)) {
     return `${name} runs only while CloudFormation deploys: it always answers CloudFormation's pre-signed URL, success or failure, and a failed answer fails the deploy, so a dead-letter queue would never be read.`;
   }
@@ -325,7 +325,7 @@ export class ApiStack extends Stack {
       if (fn.function.deadLetterQueue) continue;
       Validations.of(fn.function).acknowledge({
         id: 'Serverless-LambdaDLQ',
-        reason: DLQ_NOT_NEEDED(name),
+        reason: whyNoDeadLetterQueue(name),
       });
     }
 
