@@ -18,7 +18,7 @@ import type { TesseraFunction } from './function';
 /** Names the SMS senders publish under (`SmsSender.name` of the AWS adapters). */
 export const AWS_SMS_PROVIDERS = ['sns', 'end-user-messaging'] as const;
 
-/** Alarm thresholds, in one place for the README and the tests. */
+/** Alarm thresholds, in one place for the docs (docs/deploying.md) and the tests. */
 export const ALARMS = {
   /** API Gateway 5xx answers in 5 minutes: a handler failed (the domain never answers 5xx on purpose but for 503s). */
   api5xx: { threshold: 5, periodMinutes: 5 },

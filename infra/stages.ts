@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 
 /**
- * What differs between a stage and another, all in one place (the README's "Stages" table is
+ * What differs between a stage and another, all in one place (the "Stages" table of docs/deploying.md is
  * this object, written out). Any stage name other than `prod` gets the dev settings.
  */
 export interface StageSettings {

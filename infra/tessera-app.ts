@@ -22,7 +22,7 @@ export interface TesseraApp {
 
 /**
  * Builds the whole CDK app without synthesizing it, so tests can inspect it. Context keys (the
- * README's deploy guide lists them): `stage` (default `dev`), `operatorKeySha256`, and optional
+ * deploy guide, docs/deploying.md, lists them): `stage` (default `dev`), `operatorKeySha256`, and optional
  * `smsOriginationIdentity`, `voicePhoneNumbers` (comma-separated E.164), `consoleOrigins`
  * (comma-separated), `domainName` with `certificateArn`, `alarmEmail`.
  * Stacks are environment-agnostic: nothing is looked up in an AWS account at synth time.

@@ -153,3 +153,13 @@ export function toProblem(thrown: unknown, instance?: string): APIGatewayProxySt
     headers,
   );
 }
+
+/** Every problem type the API answers, with its status and title: the reference documentation is generated from this. */
+export function problemTypes(): { slug: string; status: number; title: string }[] {
+  const types = STATUS.map(([cls, status, title]) => {
+    // Each entry is a concrete error class; its slug is an instance field.
+    const sample = new (cls as unknown as new (message: string) => DomainError)('');
+    return { slug: sample.code, status, title };
+  });
+  return [...types, { slug: 'internal', status: 500, title: 'Internal error' }];
+}

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:chart`: draws the README's chart from bench-results/soak.json (latency of each
+ * `npm run bench:chart`: draws the chart of docs/results.md from bench-results/soak.json (latency of each
  * step of the soak) and bench-results/bench.json (infrastructure cost per million
  * authentications by method and service) into test/bench/results.svg. Plain SVG, no library.
  */

@@ -10,7 +10,7 @@ import { SilentLog } from '../../support/fakes';
  * R29 for the telephony callback: Chime's SIP media application invokes the voice-call-events
  * handler with whatever it sends (or whatever reaches the Lambda). Hostile or mangled events must
  * never throw, always get a well-formed answer, and report only a known outcome.
- * TESSERA_FUZZ_SEED / TESSERA_FUZZ_RUNS reproduce or deepen a run (see README, "Fuzzing").
+ * TESSERA_FUZZ_SEED / TESSERA_FUZZ_RUNS reproduce or deepen a run (see docs/testing.md).
  */
 
 const seed = process.env.TESSERA_FUZZ_SEED ? Number(process.env.TESSERA_FUZZ_SEED) : undefined;
