@@ -13,6 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { bundleAll } from '../../infra/build';
+import { measureColdStarts, printColdStarts } from './cold-start';
 import { startLocalRuntime } from '../../infra/local/runtime';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, dynamoRequests } from '../../shared/adapters/dynamo/client';
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
     const methods = await measureMethods({ url, operatorKey: runtime.operatorKey, auths: COST_AUTHS, concurrency: 4, firstPhone: 20_000 });
     const costs = methods.map((m) => ({ ...m, lambdaGbSeconds: Math.round(gbSeconds(m.perAuth.lambdaBilledMs) * 10_000) / 10_000, costPerMillionUsd: costPerMillion(m.perAuth) }));
     const bundles = await bundleAll();
+    const coldStarts = await measureColdStarts({ runs: 5 });
 
     // Baseline: one bare strongly-consistent GetItem against the same DynamoDB Local, same
     // concurrency. Locally the emulator dominates latency; this says how much is ours.
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
       dynamoRequestsPerAuthByTable: byTable,
       throttlingRequestsPerChallenge: throttleReads,
       bundleKiB: Object.fromEntries(bundles.map((b) => [b.name, Math.round(b.bytes / 102.4) / 10])),
+      coldStarts,
       targets: TARGETS,
       costPerAuthentication: {
         prices: { file: 'test/bench/aws-prices-2026-11.json', asOf: PRICES.asOf, region: PRICES.region },
@@ -189,6 +192,7 @@ async function main(): Promise<void> {
     console.log(`  verify p50 / bare GetItem p50: ${(results.latencyMs.verify.p50 / base.p50).toFixed(2)}`);
     console.log(`  bundles (minified, KiB; target ≤ ${TARGETS.bundleKiB}):`);
     for (const b of bundles) console.log(`    ${b.name.padEnd(24)} ${(b.bytes / 1024).toFixed(1)}`);
+    printColdStarts(coldStarts);
     console.log(`\n  per authentication, by method (${COST_AUTHS} each, warm; prices of ${PRICES.asOf}, ${PRICES.region}, test/bench/aws-prices-2026-11.json):`);
     const header = ['method', 'API GW', 'Lambda', 'GB-s', 'DDB req', 'RRU', 'WRU', 'SFN', 'KMS', 'push', 'SMS', 'calls', 'infra $/M', 'phone $/M'];
     console.log(`    ${header.map((h, i) => (i === 0 ? h.padEnd(6) : h.padStart(9))).join(' ')}`);

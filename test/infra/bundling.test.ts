@@ -3,9 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ENV } from '../../shared/config';
 import { FUNCTIONS } from '../../shared/routes';
-import { TABLES } from '../../shared/tables';
+import { deployedHandlerEnv } from '../support/aws-env';
 
 /**
  * Real bundling, once for the whole file, by the real CLI: `cdk synth` as `npm run synth` runs
@@ -57,18 +56,7 @@ describe('`cdk synth` offline, bundling with the local esbuild', () => {
   });
 
   it('each bundle loads as CommonJS, passes its cold-start configuration check and exports the handler', () => {
-    const env = {
-      PATH: process.env.PATH,
-      AWS_REGION: 'us-east-1',
-      [ENV.runtime]: 'aws',
-      [ENV.issuer]: 'https://api.example.com',
-      [ENV.operatorKeySha256]: '0'.repeat(64),
-      ...Object.fromEntries(TABLES.map((t) => [t.envVar, `tessera-${t.id}`])),
-      [ENV.secretsKmsKeyId]: 'arn:aws:kms:us-east-1:111122223333:key/example',
-      [ENV.voiceStateMachineArn]: 'arn:aws:states:us-east-1:111122223333:stateMachine:example',
-      [ENV.voiceSipMediaApplicationId]: 'example-sma-id',
-      [ENV.billingExportBucket]: 'example-billing-bucket',
-    };
+    const env = deployedHandlerEnv();
     const probe = 'const m = require(process.argv[1]); if (typeof m.handler !== "function") process.exit(3);';
     for (const { name, dir } of bundles) {
       const run = spawnSync(process.execPath, ['--enable-source-maps', '-e', probe, path.join(dir, 'index.js')], {

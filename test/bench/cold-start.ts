@@ -1,0 +1,126 @@
+/**
+ * Cold starts measured against their floor. For each handler: its minified bundle (as deployed)
+ * and the time Node takes to load it (module initialisation, a fresh process each time), next to
+ * the same two figures for a "floor" bundle that only builds the AWS SDK clients that handler
+ * really uses (read from the esbuild metafile). What a handler carries above its floor is ours to
+ * cut; the SDK clients themselves are not. `npm run bench:cold` runs this alone (bench-cold.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { FUNCTIONS, type FunctionName } from '../../shared/routes';
+import { deployedHandlerEnv } from '../support/aws-env';
+
+/** The client class each SDK package exports; a floor builds one of each a handler bundles. */
+const SDK_CLIENTS: Record<string, string> = {
+  'client-dynamodb': 'DynamoDBClient',
+  'client-kms': 'KMSClient',
+  'client-sns': 'SNSClient',
+  'client-sfn': 'SFNClient',
+  'client-s3': 'S3Client',
+  'client-pinpoint': 'PinpointClient',
+  'client-pinpoint-sms-voice-v2': 'PinpointSMSVoiceV2Client',
+  'client-chime-sdk-voice': 'ChimeSDKVoiceClient',
+};
+
+/** Targets of the architecture issue: what a handler may carry above its floor. */
+export const COLD_START_TARGETS = { extraKiB: 150, extraInitMs: 30 };
+
+export interface ColdStart {
+  readonly name: FunctionName;
+  readonly clients: readonly string[];
+  readonly kib: number;
+  readonly floorKib: number;
+  readonly initMs: number;
+  readonly floorInitMs: number;
+  /** The largest inputs above the floor: where the extra bytes go. */
+  readonly heaviest: readonly { readonly path: string; readonly kib: number }[];
+}
+
+const BUILD = { bundle: true, minify: true, platform: 'node', target: 'node24', format: 'cjs', legalComments: 'none', logLevel: 'warning', metafile: true } as const;
+
+const kib = (bytes: number) => Math.round(bytes / 102.4) / 10;
+
+/** Median of `runs` fresh processes' time to require the bundle, in ms. */
+function initMs(file: string, runs: number): number {
+  const probe = 'const t = performance.now(); require(process.argv[1]); process.stdout.write(String(performance.now() - t));';
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const run = spawnSync(process.execPath, ['-e', probe, file], { env: deployedHandlerEnv(), encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`${file} did not load: ${run.stderr}`);
+    times.push(Number(run.stdout));
+  }
+  times.sort((a, b) => a - b);
+  return Math.round((times[Math.floor(times.length / 2)] ?? 0) * 10) / 10;
+}
+
+function clientsOf(meta: Metafile): string[] {
+  const found = new Set<string>();
+  for (const input of Object.keys(meta.inputs)) {
+    const pkg = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(input)?.[1];
+    if (pkg && SDK_CLIENTS[pkg]) found.add(pkg);
+  }
+  return [...found].sort();
+}
+
+/** Inputs of the handler's bundle that the floor does not have, largest first. */
+function heaviest(meta: Metafile, output: string, floor: Metafile, floorOutput: string): { path: string; kib: number }[] {
+  const inFloor = new Set(Object.keys(floor.outputs[floorOutput]?.inputs ?? {}));
+  return Object.entries(meta.outputs[output]?.inputs ?? {})
+    .filter(([path]) => !inFloor.has(path))
+    .map(([path, { bytesInOutput }]) => ({ path: path.replace(/^.*node_modules\//, ''), kib: kib(bytesInOutput) }))
+    .sort((a, b) => b.kib - a.kib)
+    .slice(0, 5);
+}
+
+export async function measureColdStarts(options: { runs?: number; only?: readonly FunctionName[] } = {}): Promise<ColdStart[]> {
+  const runs = options.runs ?? 7;
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-cold-'));
+  const results: ColdStart[] = [];
+  try {
+    for (const name of options.only ?? FUNCTIONS) {
+      mkdirSync(join(dir, name));
+      const outfile = join(dir, name, 'index.js');
+      const { metafile } = await build({ ...BUILD, entryPoints: [resolve('functions', `${name}.ts`)], outfile });
+      const clients = clientsOf(metafile);
+      const floorEntry = join(dir, name, 'floor.ts');
+      writeFileSync(
+        floorEntry,
+        [
+          ...clients.map((pkg) => `import { ${SDK_CLIENTS[pkg]} } from '@aws-sdk/${pkg}';`),
+          `export const clients = [${clients.map((pkg) => `new ${SDK_CLIENTS[pkg]}({})`).join(', ')}];`,
+          'export const handler = async () => clients.length;',
+        ].join('\n'),
+      );
+      const floorFile = join(dir, name, 'floor.js');
+      const floor = await build({ ...BUILD, entryPoints: [floorEntry], outfile: floorFile, nodePaths: [resolve('node_modules')] });
+      const output = Object.keys(metafile.outputs)[0] ?? '';
+      const floorOutput = Object.keys(floor.metafile.outputs)[0] ?? '';
+      results.push({
+        name,
+        clients,
+        kib: kib(statSync(outfile).size),
+        floorKib: kib(statSync(floorFile).size),
+        initMs: initMs(outfile, runs),
+        floorInitMs: initMs(floorFile, runs),
+        heaviest: heaviest(metafile, output, floor.metafile, floorOutput),
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+export function printColdStarts(results: readonly ColdStart[]): void {
+  const { extraKiB, extraInitMs } = COLD_START_TARGETS;
+  console.log(`  cold starts against their floor (the SDK clients each handler uses; target ≤ +${extraKiB} KiB and ≤ +${extraInitMs} ms; init is the median of fresh processes):`);
+  console.log(`    ${'handler'.padEnd(24)} ${'KiB'.padStart(7)} ${'floor'.padStart(7)} ${'+KiB'.padStart(7)} ${'init ms'.padStart(8)} ${'floor'.padStart(7)} ${'+ms'.padStart(6)}  clients`);
+  for (const r of results) {
+    const cells = [r.kib, r.floorKib, Math.round((r.kib - r.floorKib) * 10) / 10, r.initMs, r.floorInitMs, Math.round((r.initMs - r.floorInitMs) * 10) / 10];
+    const widths = [7, 7, 7, 8, 7, 6];
+    console.log(`    ${r.name.padEnd(24)} ${cells.map((c, i) => String(c).padStart(widths[i] ?? 7)).join(' ')}  ${r.clients.map((c) => c.replace('client-', '')).join(', ')}`);
+  }
+}
