@@ -65,14 +65,24 @@ function clientsOf(meta: Metafile): string[] {
   return [...found].sort();
 }
 
-/** Inputs of the handler's bundle that the floor does not have, largest first. */
+/** The package (or project folder) an input belongs to: where bytes are counted. */
+function packageOf(input: string): string {
+  const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  return inModules?.[1] ?? input.split('/').slice(0, 2).join('/');
+}
+
+/** Packages in the handler's bundle beyond what its floor holds, largest first: where the extra bytes go. */
 function heaviest(meta: Metafile, output: string, floor: Metafile, floorOutput: string): { path: string; kib: number }[] {
   const inFloor = new Set(Object.keys(floor.outputs[floorOutput]?.inputs ?? {}));
-  return Object.entries(meta.outputs[output]?.inputs ?? {})
-    .filter(([path]) => !inFloor.has(path))
-    .map(([path, { bytesInOutput }]) => ({ path: path.replace(/^.*node_modules\//, ''), kib: kib(bytesInOutput) }))
+  const bytes = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(meta.outputs[output]?.inputs ?? {})) {
+    if (inFloor.has(input)) continue;
+    bytes.set(packageOf(input), (bytes.get(packageOf(input)) ?? 0) + bytesInOutput);
+  }
+  return [...bytes]
+    .map(([path, n]) => ({ path, kib: kib(n) }))
     .sort((a, b) => b.kib - a.kib)
-    .slice(0, 5);
+    .slice(0, 8);
 }
 
 export async function measureColdStarts(options: { runs?: number; only?: readonly FunctionName[] } = {}): Promise<ColdStart[]> {
