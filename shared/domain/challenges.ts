@@ -48,7 +48,7 @@ import {
   UserBlockedError,
   WrongCodeError,
 } from './errors';
-import { ownerCheckOf, ownerOf } from './credentials';
+import { ownerCheckOf, ownerOf, sameEpoch } from './credentials';
 import { maskPhone } from './mask';
 import { canReceiveVoice } from './phone';
 import type { OtpChecker } from './otp/checker';
@@ -448,7 +448,12 @@ export class ChallengeService {
     const refusal = refusalOf(challenge, now);
     if (refusal) throw refusal.error;
     // R6: a resend counts like a challenge towards the user's limit and the number's.
-    const throttle = await this.deps.throttle.getUserState(principal.tenantId, challenge.userId);
+    const [throttle, owner] = await Promise.all([
+      this.deps.throttle.getUserState(principal.tenantId, challenge.userId),
+      challenge.owner ? this.deps.users.getUser({ tenantId: principal.tenantId, space: challenge.owner.space }, challenge.userId) : undefined,
+    ]);
+    // R19: no new code goes to the number of a user deleted or reset since the challenge started.
+    if (challenge.owner && !sameEpoch(owner, challenge.owner.epoch)) await this.revoke(principal, challenge, now, 'resend');
     const limit = principal.tenant.settings.limits?.challengesPerUserPerWindow ?? USER_CHALLENGES_PER_WINDOW;
     const admission = admit(throttle, now, challenge.method, limit, true);
     if (admission.kind === 'refuse') {
@@ -517,10 +522,10 @@ export class ChallengeService {
   }
 
   /** R19: the challenge's user was deleted or reset after it started: denied for good, whatever the code. */
-  private async revoke(principal: Principal, challenge: Challenge, now: number): Promise<never> {
+  private async revoke(principal: Principal, challenge: Challenge, now: number, event: 'verify' | 'resend' = 'verify'): Promise<never> {
     await this.deps.challenges.deny(
       { challengeId: challenge.challengeId, reason: 'revoked' },
-      auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: 'revoked', now }),
+      auditOf(principal, challenge, { event, result: 'denied', reason: 'revoked', now }),
     );
     throw new ChallengeFinishedError('The challenge is already denied', { status: 'denied', reason: 'revoked' });
   }

@@ -70,6 +70,16 @@ async function activatePush(userId: string): Promise<{ deviceId: string }> {
   return activated.body as { deviceId: string };
 }
 
+/** Polls until `probe` gives a value (a call ringing, a challenge settled). */
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('gave up waiting');
+}
+
 /** The next time step, so a code is never one already used (R5). */
 async function nextStep(): Promise<number> {
   await api.advanceClock(30);
@@ -122,6 +132,39 @@ describe('R19 deleting a user deletes everything that can authenticate as them',
     const reply = await auth('POST', `/v1/challenges/${created.body.challengeId}/verify`, { code });
     expectProblem(reply, 409, 'challenge-finished');
     expect((await auth('GET', `/v1/challenges/${created.body.challengeId}`)).body).toMatchObject({ status: 'denied', reason: 'revoked' });
+  });
+
+  it('a pending SMS challenge of a deleted and recreated user sends no new code to the old number', async () => {
+    const { userId, phone } = await api.newUser(acme, 'resend');
+    const created = await api.createChallenge(acme, userId);
+    expect(created.status).toBe(201);
+    const sent = (await api.outbox(phone)).length;
+    await deleteUser(userId);
+    expect((await recreate(userId, phone)).status).toBe(201);
+    await api.advanceClock(30);
+
+    expectProblem(await auth('POST', `/v1/challenges/${created.body.challengeId}/resend`), 409, 'challenge-finished');
+    expect(await api.outbox(phone)).toHaveLength(sent);
+    expect((await auth('GET', `/v1/challenges/${created.body.challengeId}`)).body).toMatchObject({ status: 'denied', reason: 'revoked' });
+  });
+
+  it('a # pressed on a call that started before the deletion approves nothing', async () => {
+    const phone = '+14155569001';
+    await api.scriptPhone(phone, 'manual');
+    const userId = 'voice-gone';
+    expect((await api.putUser(acme, userId, phone)).status).toBe(201);
+    const created = await auth('POST', '/v1/challenges', { userId, method: 'voice' });
+    expect(created.status).toBe(201);
+    await until(async () => (await api.phone(phone)).ringing[0]);
+    await deleteUser(userId);
+    expect((await recreate(userId, phone)).status).toBe(201);
+
+    expect((await api.request('POST', `/local/phone/${encodeURIComponent(phone)}/answer`, { body: { action: 'press#' } })).status).toBe(200);
+    const settled = await until(async () => {
+      const view = (await auth('GET', `/v1/challenges/${created.body.challengeId}`)).body;
+      return view.status === 'pending' ? undefined : view;
+    });
+    expect(settled).toMatchObject({ status: 'denied', reason: 'revoked' });
   });
 
   it('an app challenge started before the deletion never approves, not even with the recreated user\'s new authenticator', async () => {
