@@ -9,6 +9,7 @@ import { DynamoOtpStore } from './adapters/dynamo/otp-store';
 import { DynamoPushDeviceStore } from './adapters/dynamo/push-store';
 import { DynamoTenantStore } from './adapters/dynamo/tenant-store';
 import { DynamoThrottleStore } from './adapters/dynamo/throttle-store';
+import { DynamoUserCredentialStore } from './adapters/dynamo/user-credentials';
 import { systemClock } from './adapters/local/clock';
 import { localClock, localMetrics } from './adapters/local/world';
 import { KmsSecretBox } from './adapters/secrets/kms-secret-box';
@@ -113,6 +114,8 @@ export function compose(
     clock,
     box,
     tenantStore,
+    /** R19: deletes and resets users together with their credentials. */
+    userCredentials: new DynamoUserCredentialStore(db, config.tenantsTable, tenantStore, clock),
     challengeStore,
     otpStore,
     logStore,

@@ -1,6 +1,7 @@
 import { APP_PASSWORDS_PER_USER } from '../rules';
 import type { AppPasswordStore, Clock, UserStore } from '../ports';
 import { generateAppPassword, hashAppPassword, verifyAppPassword } from './app-passwords';
+import { sameEpoch } from './credentials';
 import { randomId } from './crypto';
 import { AppPasswordsDisabledError, ConflictError, NotFoundError, UserBlockedError, WrongCodeError } from './errors';
 import type { AppPasswordRecord } from './otp/records';
@@ -17,7 +18,9 @@ export class AppPasswordService {
 
   async create(principal: Principal, userId: string, name: string): Promise<AppPasswordView & { password: string }> {
     allowed(principal);
-    const scope = await this.requireUser(principal, userId);
+    const scope = userScope(principal);
+    const user = await this.deps.users.getUser(scope, userId);
+    if (!user) throw new NotFoundError('No such user');
     const password = generateAppPassword();
     const record: AppPasswordRecord = {
       tenantId: principal.tenantId,
@@ -27,6 +30,8 @@ export class AppPasswordService {
       name,
       hash: await hashAppPassword(password),
       createdAt: new Date(this.deps.clock.now()).toISOString(),
+      // R19: dead once the user is deleted or reset, even if its deletion never reached this record.
+      ...(user.credentialEpoch ? { epoch: user.credentialEpoch } : {}),
     };
     if (!(await this.deps.store.addAppPassword(record, APP_PASSWORDS_PER_USER))) {
       throw new ConflictError(`A user may have at most ${APP_PASSWORDS_PER_USER} app passwords; delete one first`);
@@ -35,8 +40,10 @@ export class AppPasswordService {
   }
 
   async list(principal: Principal, userId: string): Promise<AppPasswordView[]> {
-    const scope = await this.requireUser(principal, userId);
-    return (await this.deps.store.listAppPasswords(scope, userId, APP_PASSWORDS_PER_USER * 2)).map(viewOf);
+    const scope = userScope(principal);
+    const user = await this.deps.users.getUser(scope, userId);
+    if (!user) throw new NotFoundError('No such user');
+    return (await this.deps.store.listAppPasswords(scope, userId, APP_PASSWORDS_PER_USER * 2)).filter((r) => sameEpoch(user, r.epoch)).map(viewOf);
   }
 
   async delete(principal: Principal, userId: string, passwordId: string): Promise<void> {
@@ -55,7 +62,9 @@ export class AppPasswordService {
     const user = await this.deps.users.getUser(scope, userId);
     if (user?.blocked) throw new UserBlockedError('The user is blocked; an admin must unblock them');
     // At most APP_PASSWORDS_PER_USER scrypt checks: the cost of one verify is bounded.
-    const stored = user ? await this.deps.store.listAppPasswords(scope, userId, APP_PASSWORDS_PER_USER) : [];
+    const listed = user ? await this.deps.store.listAppPasswords(scope, userId, APP_PASSWORDS_PER_USER) : [];
+    // R19: one left over from a deleted or reset user (an earlier epoch) is no password at all.
+    const stored = listed.filter((r) => sameEpoch(user, r.epoch));
     for (const record of stored) {
       if (await verifyAppPassword(password, record.hash)) return { valid: true, passwordId: record.passwordId, name: record.name };
     }

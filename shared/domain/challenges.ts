@@ -48,6 +48,7 @@ import {
   UserBlockedError,
   WrongCodeError,
 } from './errors';
+import { ownerCheckOf, ownerOf, sameEpoch } from './credentials';
 import { maskPhone } from './mask';
 import { canReceiveVoice } from './phone';
 import type { OtpChecker } from './otp/checker';
@@ -264,6 +265,7 @@ export class ChallengeService {
       },
       ...(isVoice ? { voice: { numbers: numbers.map((n) => maskPhone(n.e164)), attempts: [] } } : {}),
       ...(device ? { push: { deviceId: device.deviceId, number: matchNumber() } } : {}),
+      owner: ownerOf(userScope(principal).space, user),
     };
     const idempotency: IdempotencyRecord | undefined = idempotencyKey
       ? {
@@ -378,9 +380,10 @@ export class ChallengeService {
       // KMS or key read after it would leave the relying app a spent code and no assertion).
       const signingKey = await signer.signingKey();
       const approval = await challenges.approve(
-        { ...base, ...(codeHash ? { codeHash } : {}), ...(otp?.kind === 'accepted' ? { otp: otp.use } : {}) },
+        { ...base, ...(codeHash ? { codeHash } : {}), ...(otp?.kind === 'accepted' ? { otp: otp.use } : {}), ...ownerCheckOf(challenge) },
         { ...auditOf(principal, challenge, { event: 'verify', result: 'approved', now }), throttle: streak(challenge, 'reset', now) },
       );
+      if (approval.kind === 'revoked') await this.revoke(principal, challenge, now);
       if (approval.kind === 'done') {
         const assertion = await signer.signWith(signingKey, {
           tenantId: challenge.tenantId,
@@ -445,7 +448,12 @@ export class ChallengeService {
     const refusal = refusalOf(challenge, now);
     if (refusal) throw refusal.error;
     // R6: a resend counts like a challenge towards the user's limit and the number's.
-    const throttle = await this.deps.throttle.getUserState(principal.tenantId, challenge.userId);
+    const [throttle, owner] = await Promise.all([
+      this.deps.throttle.getUserState(principal.tenantId, challenge.userId),
+      challenge.owner ? this.deps.users.getUser({ tenantId: principal.tenantId, space: challenge.owner.space }, challenge.userId) : undefined,
+    ]);
+    // R19: no new code goes to the number of a user deleted or reset since the challenge started.
+    if (challenge.owner && !sameEpoch(owner, challenge.owner.epoch)) await this.revoke(principal, challenge, now, 'resend');
     const limit = principal.tenant.settings.limits?.challengesPerUserPerWindow ?? USER_CHALLENGES_PER_WINDOW;
     const admission = admit(throttle, now, challenge.method, limit, true);
     if (admission.kind === 'refuse') {
@@ -511,6 +519,15 @@ export class ChallengeService {
       this.deps.log.warn('push not sent', { challengeId: challenge.challengeId, error: String(error) });
       await this.failDelivery(principal, challenge, async () => user, 'The push notification could not be sent; try another method');
     }
+  }
+
+  /** R19: the challenge's user was deleted or reset after it started: denied for good, whatever the code. */
+  private async revoke(principal: Principal, challenge: Challenge, now: number, event: 'verify' | 'resend' = 'verify'): Promise<never> {
+    await this.deps.challenges.deny(
+      { challengeId: challenge.challengeId, reason: 'revoked' },
+      auditOf(principal, challenge, { event, result: 'denied', reason: 'revoked', now }),
+    );
+    throw new ChallengeFinishedError('The challenge is already denied', { status: 'denied', reason: 'revoked' });
   }
 
   /** A verify on a finished, locked or expired challenge: logged (R23), then refused. */

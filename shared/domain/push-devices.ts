@@ -11,6 +11,7 @@ import type { Audit, Clock, Log, PushChallengeStore, PushDeviceStore, PushSender
 import { auditOf } from './auth-log';
 import { randomId } from './crypto';
 import { ChallengeFinishedError, NotFoundError, PushDeviceNotActivatedError, UnauthenticatedError } from './errors';
+import { ownerCheckOf } from './credentials';
 import { countFatigue } from './fatigue';
 import { qrSvg } from './otp/otpauth';
 import { generateActivationCode, generateDeviceKey, hashActivationCode, verifyDeviceResponse, type PushDecision } from './push';
@@ -32,6 +33,8 @@ export interface PushActivationRecord {
   readonly createdAt: number;
   /** Epoch milliseconds: the code is void from then on. */
   readonly expiresAt: number;
+  /** The user's credential epoch when this was issued (see shared/domain/credentials.ts). */
+  readonly epoch?: string;
 }
 
 /** An activated phone. Its HMAC key is sealed by the SecretBox: the server must recompute signatures (R28). */
@@ -47,6 +50,8 @@ export interface PushDeviceRecord {
   readonly endpoint: string;
   readonly encryptedKey: string;
   readonly activatedAt: string;
+  /** The user's credential epoch from the activation code (see shared/domain/credentials.ts). */
+  readonly epoch?: string;
 }
 
 export interface DeviceAnswer {
@@ -98,6 +103,7 @@ export class PushService {
       generation: (principal.tenant.provider as NonNullable<Tenant['provider']>).generation,
       createdAt: now,
       expiresAt,
+      ...(user.credentialEpoch ? { epoch: user.credentialEpoch } : {}),
     });
     this.deps.log.info('push activation issued', { userId });
     const uri = `tessera://push/activate?code=${encodeURIComponent(code)}`;
@@ -129,6 +135,7 @@ export class PushService {
       endpoint,
       encryptedKey: await box.encrypt(key, keyContext({ tenantId: activation.tenantId, deviceId })),
       activatedAt: new Date(now).toISOString(),
+      ...(activation.epoch ? { epoch: activation.epoch } : {}),
     };
     const marker = { deviceId, platform: input.platform, generation: activation.generation, activatedAt: device.activatedAt };
     if (!(await devices.activateDevice({ tenantId: activation.tenantId, space: activation.space }, device, marker))) {
@@ -207,7 +214,14 @@ export class PushService {
     const result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason } =
       check.kind === 'invalid' ? { kind: 'deny', reason: 'wrong_number' } : check.decision === 'approve' ? { kind: 'approve' } : { kind: 'deny', reason: 'denied' };
     const audit = this.auditFor(challenge, result, now);
-    const outcome = await challenges.settlePush({ challengeId: challenge.challengeId, tenantId: challenge.tenantId, result, now }, audit);
+    const settle = { challengeId: challenge.challengeId, tenantId: challenge.tenantId, now };
+    const outcome = await challenges.settlePush({ ...settle, result, ...ownerCheckOf(challenge) }, audit);
+    if (outcome.kind === 'revoked') {
+      // R19: the user was deleted or reset after this push went out: it can never be approved.
+      const revoked = { kind: 'deny' as const, reason: 'revoked' as const };
+      await challenges.settlePush({ ...settle, result: revoked }, this.auditFor(challenge, revoked, now));
+      throw new ChallengeFinishedError('The challenge is already denied', { status: 'denied', reason: 'revoked' });
+    }
     if (outcome.kind !== 'done') {
       const latest = outcome.kind === 'refused' && outcome.current ? await this.settleTimeout(outcome.current, now) : challenge;
       throw new ChallengeFinishedError('The challenge is no longer open', { status: latest.status });

@@ -124,8 +124,24 @@ export interface User {
   readonly push?: PushRegistration;
   /** R20: set by an admin reset, cleared when the user registers again. */
   readonly resetAt?: string;
+  /**
+   * R19/R21: the user's credential epoch, a random id drawn when the user is created and again
+   * at every reset. Every credential and challenge is stamped with the epoch it was issued under
+   * and is dead once the user's epoch differs (deleted, recreated, reset), even where a cleanup
+   * never reached it. Absent on users stored before epochs existed.
+   */
+  readonly credentialEpoch?: string;
+  /** Optimistic locking: bumped by every write of the user item; a write names the version it read. */
+  readonly version?: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** Where a challenge's user lives and the credential epoch it was issued under (see `User.credentialEpoch`). */
+export interface ChallengeOwner {
+  readonly space: string;
+  /** Absent when the user had no epoch (stored before epochs existed). */
+  readonly epoch?: string;
 }
 
 /** Stored state of a challenge. `expired` and `locked` are derived on read, never trusted from TTL. */
@@ -133,7 +149,7 @@ export type StoredStatus = 'pending' | 'approved' | 'denied';
 export type ChallengeStatus = StoredStatus | 'expired' | 'locked';
 
 /** Why a challenge was denied: no provider took the text (R16), or how a voice rollover ended (R11, R13, R14). */
-export type DenialReason = 'delivery_failed' | 'denied' | 'fraud_reported' | 'unreachable' | 'wrong_number' | 'timeout';
+export type DenialReason = 'delivery_failed' | 'denied' | 'fraud_reported' | 'unreachable' | 'wrong_number' | 'timeout' | 'revoked';
 
 /** One call of a voice rollover, as stored and shown: the number masked (R28). */
 export interface VoiceAttemptRecord {
@@ -180,6 +196,8 @@ export interface Challenge {
   readonly voice?: VoiceChallengeState;
   /** Push challenges only: the device prompted and the number the sign-in screen shows (R9). */
   readonly push?: { readonly deviceId: string; readonly number: number };
+  /** The user as it was when the challenge started: an approval needs it unchanged (not deleted or reset). */
+  readonly owner?: ChallengeOwner;
 }
 
 /** The user's details and the request's context, copied once at creation for the auth log. */

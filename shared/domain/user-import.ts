@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { isDeepStrictEqual } from 'node:util';
 import { MAX_IMPORT_ROWS } from '../rules';
 import { userBody } from '../schemas';
-import { DomainError, ValidationError } from './errors';
+import { ConflictError, DomainError, ValidationError } from './errors';
 import type { UserStore } from '../ports';
 import type { Principal, User } from './types';
 import { userScope, type UserInput, type UserService } from './users';
@@ -55,7 +55,7 @@ function toInput(record: Record<string, string>): unknown {
   );
 }
 
-const comparable = (u: User) => ({ ...u, createdAt: '', updatedAt: '' });
+const comparable = (u: User) => ({ ...u, createdAt: '', updatedAt: '', version: 0 });
 
 /**
  * R19 bulk import from CSV (header row first). Each row is checked like a PUT of that user;
@@ -98,7 +98,10 @@ export async function importUsers(deps: { users: UserService; store: UserStore }
         rows.push({ row, userId, status: 'unchanged' });
         continue;
       }
-      await deps.store.putUser(scope, user);
+      // Conditional on the version read: a row never erases a change made meanwhile (a block).
+      if ((await deps.store.putUser(scope, user, existing ? (existing.version ?? 0) : undefined)).kind === 'changed') {
+        throw new ConflictError('The user changed while the file was imported; import this row again');
+      }
       rows.push({ row, userId, status: existing ? 'updated' : 'created' });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;

@@ -1,8 +1,9 @@
-import { NotFoundError, ProviderRequiredError, ValidationError } from './errors';
+import { newCredentialEpoch } from './credentials';
+import { ConflictError, NotFoundError, ProviderRequiredError, ValidationError } from './errors';
 import type { NotificationService } from './notifications';
 import { registerPhone } from './phone';
 import { registeredMethods, registrationRequired, usableMethods } from './registration';
-import type { Clock, Page, PhoneClassifier, UserQuery, UserScope, UserStore } from '../ports';
+import type { Clock, Page, PhoneClassifier, UserCredentialStore, UserQuery, UserScope, UserStore, UserWrite } from '../ports';
 import type { Factor, PhoneNumber, Principal, RegistrationReason, User } from './types';
 
 export interface UserInput {
@@ -16,10 +17,16 @@ export interface UserInput {
 }
 
 /** What the console sees of a user: the stored record plus what follows from it. */
-export type UserView = Omit<User, 'tenantId'> & {
+export type UserView = Omit<User, 'tenantId' | 'credentialEpoch'> & {
   readonly methods: Factor[];
   readonly registration: { readonly required: boolean; readonly reason?: RegistrationReason };
 };
+
+/**
+ * How many times a user write starts again from a fresh read when another write got there first
+ * (optimistic locking); after that the request is refused as a conflict rather than lose a change.
+ */
+export const USER_WRITE_ATTEMPTS = 5;
 
 /** The user space of the tenant's current provider (R18); no provider, no users. */
 export function userScope(principal: Principal): UserScope {
@@ -31,11 +38,18 @@ export function userScope(principal: Principal): UserScope {
 /** Tenant admins' user management (R19, R20), always within the caller's tenant (R27). */
 export class UserService {
   constructor(
-    private readonly deps: { users: UserStore; clock: Clock; phones: PhoneClassifier; notifications: NotificationService },
+    private readonly deps: {
+      users: UserStore;
+      /** Deletes and resets a user together with its credentials (R19). */
+      credentials: UserCredentialStore;
+      clock: Clock;
+      phones: PhoneClassifier;
+      notifications: NotificationService;
+    },
   ) {}
 
   view(principal: Principal, user: User): UserView {
-    const { tenantId: _tenantId, ...rest } = user;
+    const { tenantId: _tenantId, credentialEpoch: _epoch, ...rest } = user;
     const reason = registrationRequired(user, principal.tenant.settings);
     return {
       ...rest,
@@ -46,24 +60,21 @@ export class UserService {
 
   /** Creates or replaces a user. Registering a number clears an admin reset (R20). */
   async put(principal: Principal, userId: string, input: UserInput): Promise<{ user: UserView; created: boolean }> {
-    const scope = userScope(principal);
-    const existing = await this.deps.users.getUser(scope, userId);
-    const user = await this.build(principal, userId, input, existing);
-    const { created } = await this.deps.users.putUser(scope, user);
+    const { user, created } = await this.write(userScope(principal), userId, (existing) => this.build(principal, userId, input, existing));
     return { user: this.view(principal, user), created };
   }
 
   /** Changes only the fields given; `null` removes an optional field. */
   async patch(principal: Principal, userId: string, change: Partial<UserInput>): Promise<UserView> {
-    const scope = userScope(principal);
-    const existing = await this.require(scope, userId);
-    const merged: UserInput = {
-      ...toInput(existing),
-      ...change,
-      phones: { ...toInput(existing).phones, ...change.phones },
-    };
-    const user = await this.build(principal, userId, merged, existing);
-    await this.deps.users.putUser(scope, user);
+    const { user } = await this.write(userScope(principal), userId, (existing) => {
+      if (!existing) throw new NotFoundError('No such user');
+      const merged: UserInput = {
+        ...toInput(existing),
+        ...change,
+        phones: { ...toInput(existing).phones, ...change.phones },
+      };
+      return this.build(principal, userId, merged, existing);
+    });
     return this.view(principal, user);
   }
 
@@ -76,38 +87,55 @@ export class UserService {
     return { items: page.items.map((u) => this.view(principal, u)), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
+  /**
+   * R19: the user and everything that can authenticate as them, in one transaction: app
+   * passwords, authenticator app, OATH token assignment (the token returns to the pool), push
+   * device. Pending challenges and activation codes die with the user's credential epoch: a user
+   * created later with the same id draws a new one, so nothing old comes back.
+   */
   async delete(principal: Principal, userId: string): Promise<void> {
-    if (!(await this.deps.users.deleteUser(userScope(principal), userId))) throw new NotFoundError('No such user');
+    await this.write(userScope(principal), userId, async (existing) => existing ?? missing(), (scope, before) =>
+      before ? this.deps.credentials.deleteUser(scope, before) : missing(),
+    );
   }
 
-  /** R19: every registered method is cleared; the user must register again (R20). */
+  /**
+   * R19/R20: every registered method is cleared and the user must register again: phones, the
+   * authenticator app, the OATH token (back to the pool), the push device, and app passwords
+   * too (they skip the second factor altogether, and a reset is what follows a lost or stolen
+   * phone). A new credential epoch voids pending challenges and activation codes.
+   */
   async reset(principal: Principal, userId: string): Promise<UserView> {
-    const scope = userScope(principal);
-    const existing = await this.require(scope, userId);
-    const now = new Date(this.deps.clock.now()).toISOString();
-    // The app's and the token's own records stay until replaced; without the markers they are not used.
-    const { defaultMethod: _default, authenticator: _app, oathToken: _token, push: _push, ...rest } = existing;
-    const user: User = { ...rest, phones: { backup: [] }, resetAt: now, updatedAt: now };
-    await this.deps.users.putUser(scope, user);
+    const { user } = await this.write(
+      userScope(principal),
+      userId,
+      async (existing) => {
+        if (!existing) throw new NotFoundError('No such user');
+        const now = new Date(this.deps.clock.now()).toISOString();
+        const { defaultMethod: _default, authenticator: _app, oathToken: _token, push: _push, ...rest } = existing;
+        return { ...rest, phones: { backup: [] }, resetAt: now, updatedAt: now, credentialEpoch: newCredentialEpoch() };
+      },
+      (scope, before, after) => (before ? this.deps.credentials.resetUser(scope, before, after) : missing()),
+    );
     return this.view(principal, user);
   }
 
   async block(principal: Principal, userId: string, reason: string): Promise<UserView> {
-    const scope = userScope(principal);
-    const existing = await this.require(scope, userId);
-    const now = new Date(this.deps.clock.now()).toISOString();
-    const user: User = { ...existing, blocked: { at: now, reason }, updatedAt: now };
-    await this.deps.users.putUser(scope, user);
+    const { user } = await this.write(userScope(principal), userId, async (existing) => {
+      if (!existing) throw new NotFoundError('No such user');
+      const now = new Date(this.deps.clock.now()).toISOString();
+      return { ...existing, blocked: { at: now, reason }, updatedAt: now };
+    });
     await this.deps.notifications.notify(principal.tenant, { type: 'user_blocked', userId, message: `User ${userId} was blocked: ${reason}` });
     return this.view(principal, user);
   }
 
   async unblock(principal: Principal, userId: string): Promise<UserView> {
-    const scope = userScope(principal);
-    const existing = await this.require(scope, userId);
-    const { blocked: _blocked, ...rest } = existing;
-    const user: User = { ...rest, updatedAt: new Date(this.deps.clock.now()).toISOString() };
-    await this.deps.users.putUser(scope, user);
+    const { user } = await this.write(userScope(principal), userId, async (existing) => {
+      if (!existing) throw new NotFoundError('No such user');
+      const { blocked: _blocked, ...rest } = existing;
+      return { ...rest, updatedAt: new Date(this.deps.clock.now()).toISOString() };
+    });
     await this.deps.notifications.notify(principal.tenant, { type: 'user_unblocked', userId, message: `User ${userId} was unblocked` });
     return this.view(principal, user);
   }
@@ -136,6 +164,8 @@ export class UserService {
       ...(existing?.oathToken ? { oathToken: existing.oathToken } : {}),
       // R18: set only by push activation.
       ...(existing?.push ? { push: existing.push } : {}),
+      // Kept for the user's life (a user from before epochs keeps none); a new user draws one.
+      ...(existing ? (existing.credentialEpoch ? { credentialEpoch: existing.credentialEpoch } : {}) : { credentialEpoch: newCredentialEpoch() }),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
@@ -147,11 +177,36 @@ export class UserService {
     return { ...draft, ...resetAt };
   }
 
+  /**
+   * Read, change, write conditional on the version read (optimistic locking). When another
+   * write got there first (a block, an enrolment, a fraud report), the change is made again on
+   * what is stored now, so a PATCH racing a block can never erase the block.
+   */
+  private async write(
+    scope: UserScope,
+    userId: string,
+    next: (existing: User | undefined) => Promise<User>,
+    store: (scope: UserScope, before: User | undefined, after: User) => Promise<UserWrite> = (s, before, after) =>
+      this.deps.users.putUser(s, after, before ? (before.version ?? 0) : undefined),
+  ): Promise<{ user: User; created: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.deps.users.getUser(scope, userId);
+      const user = await next(existing);
+      const write = await store(scope, existing, user);
+      if (write.kind === 'written') return { user: { ...user, version: write.version }, created: !existing };
+      if (attempt >= USER_WRITE_ATTEMPTS) throw new ConflictError('The user kept changing while this request was applied; try again');
+    }
+  }
+
   private async require(scope: UserScope, userId: string): Promise<User> {
     const user = await this.deps.users.getUser(scope, userId);
     if (!user) throw new NotFoundError('No such user');
     return user;
   }
+}
+
+function missing(): never {
+  throw new NotFoundError('No such user');
 }
 
 function optional<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {

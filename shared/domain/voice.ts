@@ -1,7 +1,9 @@
+import { USER_WRITE_ATTEMPTS } from './users';
 import type { Audit, Clock, Log, ThrottleStore, TenantStore, UserStore, VoiceChallengeStore } from '../ports';
 import { countsTowardsFatigue, type AttemptOutcome } from '../voice/outcomes';
 import { isVoiceSummary, type Attempt, type VoiceProgress, type VoiceRolloverSummary, type VoiceStep } from '../voice/schemas';
 import { auditOf } from './auth-log';
+import { ownerCheckOf } from './credentials';
 import { maskPhone } from './mask';
 import type { NotificationService } from './notifications';
 import { countFatigue } from './fatigue';
@@ -79,7 +81,14 @@ export class VoiceRolloverRecorder {
         ? auditOf(caller, challenge, { event: 'verify', result: 'approved', now })
         : auditOf(caller, challenge, { event: 'verify', result: 'denied', reason: result.reason, now }),
     );
-    const outcome = await challenges.finish({ challengeId, tenantId, result, attempts, now }, audits);
+    const outcome = await challenges.finish({ challengeId, tenantId, result, attempts, now, ...ownerCheckOf(challenge) }, audits);
+    if (outcome.kind === 'revoked') {
+      // R19: the user was deleted or reset during the call: a # pressed now approves nothing.
+      const revoked = auditOf(caller, challenge, { event: 'verify', result: 'denied', reason: 'revoked', now });
+      await challenges.finish({ challengeId, tenantId, result: { kind: 'deny', reason: 'revoked' }, attempts, now }, [...audits.slice(0, -1), revoked]);
+      log.info('voice challenge revoked', { challengeId });
+      return;
+    }
     if (outcome.kind !== 'done') {
       log.info('voice challenge already finished or expired', { challengeId, result: result.kind });
       return;
@@ -109,10 +118,15 @@ export class VoiceRolloverRecorder {
     });
     if (!tenant.settings.blockOnFraud || !tenant.provider) return;
     const scope = { tenantId: tenant.tenantId, space: tenant.provider.userSpace };
-    const user = await users.getUser(scope, userId);
-    if (!user || user.blocked) return;
-    const at = new Date(clock.now()).toISOString();
-    await users.putUser(scope, { ...user, blocked: { at, reason: 'fraud_reported' }, updatedAt: at });
+    // Conditional on the version read (R14 with an admin's edit racing it): re-read and retry.
+    for (let attempt = 0; ; attempt++) {
+      const user = await users.getUser(scope, userId);
+      if (!user || user.blocked) return;
+      const at = new Date(clock.now()).toISOString();
+      const write = await users.putUser(scope, { ...user, blocked: { at, reason: 'fraud_reported' }, updatedAt: at }, user.version ?? 0);
+      if (write.kind === 'written') break;
+      if (attempt >= USER_WRITE_ATTEMPTS - 1) throw new Error('The user kept changing; the fraud block is retried with the step');
+    }
     await notifications.notify(tenant, { type: 'user_blocked', userId, message: `User ${userId} was blocked after reporting fraud` });
   }
 }

@@ -7,6 +7,7 @@ import type {
   ApiKeyRecord,
   AuthLogEntry,
   Challenge,
+  ChallengeOwner,
   DenialReason,
   Factor,
   LogResult,
@@ -132,6 +133,15 @@ export type ConditionalOutcome =
   | { readonly kind: 'refused'; readonly current?: Challenge }
   | ThrottleRefusal;
 
+/** An approval's check, in the same transaction, that the challenge's user is still the one it was issued to. */
+export type OwnerCheck = ChallengeOwner & { readonly tenantId: string; readonly userId: string };
+
+/**
+ * A change that may approve: `revoked` when the challenge's user was deleted or reset since it
+ * started (the `owner` check failed), so it can never be approved (R19).
+ */
+export type SettleOutcome = ConditionalOutcome | { readonly kind: 'revoked' };
+
 /**
  * Challenges and their Idempotency-Key records. Every change is one conditional write together
  * with its audit (log line and usage count), so concurrent verifies and resends are decided by
@@ -150,7 +160,7 @@ export interface ChallengeStore {
    * in the same transaction, compare-and-set (R5); `step_used` when it was already recorded.
    */
   approve(
-    input: { challengeId: string; tenantId: string; codeHash?: string; now: number; maxWrong: number; otp?: OtpStepUse },
+    input: { challengeId: string; tenantId: string; codeHash?: string; now: number; maxWrong: number; otp?: OtpStepUse; owner?: OwnerCheck },
     audit: Audit,
   ): Promise<ApproveOutcome>;
   /**
@@ -205,9 +215,10 @@ export interface VoiceChallengeStore {
       result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason };
       attempts: readonly VoiceAttemptRecord[];
       now: number;
+      owner?: OwnerCheck;
     },
     audits: readonly Audit[],
-  ): Promise<ConditionalOutcome>;
+  ): Promise<SettleOutcome>;
 }
 
 /** A page of a list, and the opaque cursor of the next page (absent on the last). */
@@ -271,13 +282,32 @@ export interface UserQuery {
   readonly blocked?: boolean;
 }
 
+/** A conditional user write: `written` with the version stored, or `changed` when the user was not as read. */
+export type UserWrite = { readonly kind: 'written'; readonly version: number } | { readonly kind: 'changed' };
+
 export interface UserStore {
-  /** Creates or replaces the user; says which. */
-  putUser(scope: UserScope, user: User): Promise<{ readonly created: boolean }>;
+  /**
+   * Creates or replaces the user, only if it is still as read (optimistic locking):
+   * `expectedVersion` is the version read (0 for a user stored before versions existed), or
+   * undefined to create a user that must not exist yet. The stored version is one more.
+   */
+  putUser(scope: UserScope, user: User, expectedVersion?: number): Promise<UserWrite>;
   getUser(scope: UserScope, userId: string): Promise<User | undefined>;
-  /** Returns false when there was no such user. */
-  deleteUser(scope: UserScope, userId: string): Promise<boolean>;
   listUsers(scope: UserScope, query: UserQuery): Promise<Page<User>>;
+}
+
+/**
+ * R19/R21/R22: ends everything a user can authenticate with — app passwords, the authenticator
+ * app and its enrolment, the OATH token assignment (the token goes back to the pool) and the
+ * push device — in one transaction with the change to the user item, conditional on the
+ * version read: it applies whole or not at all. Credentials it cannot find (pending challenges,
+ * activation codes) die with the user's credential epoch.
+ */
+export interface UserCredentialStore {
+  /** Deletes the user as read and its credentials; `changed` when the user is gone or was changed meanwhile. */
+  deleteUser(scope: UserScope, user: User): Promise<UserWrite>;
+  /** Replaces the user as read by `after` (its reset) and deletes its credentials, app passwords included. */
+  resetUser(scope: UserScope, before: User, after: User): Promise<UserWrite>;
 }
 
 export interface AuthLogQuery {
@@ -419,7 +449,7 @@ export interface VoiceRollover {
 // Code factors (R5, R22) and app passwords (R21)
 
 /** The outcome of an approval: a code factor's time step can also have been used meanwhile (R5). */
-export type ApproveOutcome = ConditionalOutcome | { readonly kind: 'step_used' };
+export type ApproveOutcome = SettleOutcome | { readonly kind: 'step_used' };
 
 /**
  * Authenticator-app secrets, enrolments and OATH hardware tokens (R5, R22), all sealed by the
@@ -525,9 +555,9 @@ export interface PushChallengeStore {
    * all who observe a timeout exactly one writes it (and counts it for fatigue, R7).
    */
   settlePush(
-    input: { challengeId: string; tenantId: string; result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason }; now: number },
+    input: { challengeId: string; tenantId: string; result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason }; now: number; owner?: OwnerCheck },
     audit: Audit,
-  ): Promise<ConditionalOutcome>;
+  ): Promise<SettleOutcome>;
 }
 
 /** What a push prompt shows on the phone (R9): never the number to match. */

@@ -51,8 +51,10 @@ import type {
   UsageRow,
   UsageStore,
   UserQuery,
+  UserCredentialStore,
   UserScope,
   UserStore,
+  UserWrite,
   VoiceChallengeStore,
   WebhookSender,
 } from '../../shared/ports';
@@ -546,24 +548,40 @@ export class InMemoryTenantStore implements TenantStore {
 
 const keyOf = (tenantId: string, keyId: string): string => `${tenantId}#${keyId}`;
 
-/** Users per tenant and user space (R18), in user-id order, paged like a DynamoDB Query. */
-export class InMemoryUserStore implements UserStore {
+/**
+ * Users per tenant and user space (R18), in user-id order, paged like a DynamoDB Query. Writes
+ * are conditional on the version read, as in the adapter; it holds no credentials, so its
+ * delete and reset change only the user.
+ */
+export class InMemoryUserStore implements UserStore, UserCredentialStore {
   private readonly users = new Map<string, User>();
 
-  async putUser(scope: UserScope, user: User): Promise<{ created: boolean }> {
+  async putUser(scope: UserScope, user: User, expectedVersion?: number): Promise<UserWrite> {
     const key = userKey(scope, user.userId);
-    const created = !this.users.has(key);
-    this.users.set(key, copy(user));
-    return { created };
+    const stored = this.users.get(key);
+    if (expectedVersion === undefined ? stored !== undefined : stored === undefined || (stored.version ?? 0) !== expectedVersion) {
+      return { kind: 'changed' };
+    }
+    const version = (expectedVersion ?? 0) + 1;
+    this.users.set(key, copy({ ...user, version }));
+    return { kind: 'written', version };
+  }
+
+  async deleteUser(scope: UserScope, user: User): Promise<UserWrite> {
+    const key = userKey(scope, user.userId);
+    const stored = this.users.get(key);
+    if (!stored || (stored.version ?? 0) !== (user.version ?? 0)) return { kind: 'changed' };
+    this.users.delete(key);
+    return { kind: 'written', version: 0 };
+  }
+
+  async resetUser(scope: UserScope, before: User, after: User): Promise<UserWrite> {
+    return this.putUser(scope, after, before.version ?? 0);
   }
 
   async getUser(scope: UserScope, userId: string): Promise<User | undefined> {
     const found = this.users.get(userKey(scope, userId));
     return found && copy(found);
-  }
-
-  async deleteUser(scope: UserScope, userId: string): Promise<boolean> {
-    return this.users.delete(userKey(scope, userId));
   }
 
   /** `limit` is applied before the filters, as in the adapter's Query, so a page may be short. */

@@ -28,7 +28,7 @@ function setup(types: Record<string, PhoneType> = {}) {
   const phones = new FakePhoneClassifier(types);
   const box = new LocalSecretBox(randomBytes(32).toString('base64'));
   const notifications = new NotificationService({ store: new InMemoryLogStore(), webhook: new RecordingWebhookSender(), box, clock, log: new SilentLog() });
-  const users = new UserService({ users: store, clock, phones, notifications });
+  const users = new UserService({ users: store, credentials: store, clock, phones, notifications });
   const run = (csv: string, principal: Principal = admin) => importUsers({ users, store }, principal, csv);
   return { clock, store, phones, users, run };
 }
@@ -75,6 +75,8 @@ describe('R19 bulk user import from CSV', () => {
       mfaEnabled: true,
       licensed: false,
       defaultMethod: 'sms',
+      credentialEpoch: expect.stringMatching(/^ep_/),
+      version: 1,
       createdAt: new Date(T0).toISOString(),
       updatedAt: new Date(T0).toISOString(),
     });

@@ -10,11 +10,14 @@ import type {
   ConditionalOutcome,
   CreateOutcome,
   IdempotencyRecord,
+  OwnerCheck,
+  SettleOutcome,
   PushChallengeStore,
   VoiceChallengeStore,
 } from '../../ports';
 import { auditItems, type AuditTables } from './audit';
 import { stepUseItem } from './otp-store';
+import { tenantKeys, userEpochCondition } from './tenant-store';
 import { transact } from './transact';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -34,6 +37,9 @@ function fromItem(item: Record<string, unknown> | undefined): Challenge | undefi
 
 /** The last item of an approval (a code factor's time step) failed its condition: the step was used (R5). */
 const STEP_USED = Symbol('step used');
+
+/** The owner check of an approval failed: the user was deleted or reset since the challenge started (R19). */
+const REVOKED = Symbol('revoked');
 
 /** The challenge is the tenant's, pending, unexpired and not locked (R1, R3, R27). */
 const OPEN = 'tenantId = :tenantId AND #status = :pending AND expiresAt > :now AND wrongAttempts < :maxWrong';
@@ -105,7 +111,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
   }
 
   async approve(
-    input: { challengeId: string; tenantId: string; codeHash?: string; now: number; maxWrong: number; otp?: OtpStepUse },
+    input: { challengeId: string; tenantId: string; codeHash?: string; now: number; maxWrong: number; otp?: OtpStepUse; owner?: OwnerCheck },
     audit: Audit,
   ): Promise<ApproveOutcome> {
     if (input.otp && !this.tenantsTable) throw new Error('A code-factor approval needs the tenants table');
@@ -120,8 +126,9 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
       },
       audit,
       stepUse,
+      input.owner,
     );
-    return outcome === STEP_USED ? { kind: 'step_used' } : outcome;
+    return outcome === STEP_USED ? { kind: 'step_used' } : outcome === REVOKED ? { kind: 'revoked' } : outcome;
   }
 
   recordWrongCode(
@@ -209,11 +216,12 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
       result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason };
       attempts: readonly VoiceAttemptRecord[];
       now: number;
+      owner?: OwnerCheck;
     },
     audits: readonly Audit[],
-  ): Promise<ConditionalOutcome> {
+  ): Promise<SettleOutcome> {
     const approve = input.result.kind === 'approve';
-    return this.change(
+    return this.settle(
       input.challengeId,
       {
         UpdateExpression: approve
@@ -232,17 +240,18 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
         },
       },
       audits,
+      approve ? input.owner : undefined,
     );
   }
 
   /** R9: the device's answer (challenge unexpired) or the timeout (challenge expired), on a pending push. */
   settlePush(
-    input: { challengeId: string; tenantId: string; result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason }; now: number },
+    input: { challengeId: string; tenantId: string; result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason }; now: number; owner?: OwnerCheck },
     audit: Audit,
-  ): Promise<ConditionalOutcome> {
+  ): Promise<SettleOutcome> {
     const approve = input.result.kind === 'approve';
     const timeout = input.result.kind === 'deny' && input.result.reason === 'timeout';
-    return this.change(
+    return this.settle(
       input.challengeId,
       {
         UpdateExpression: approve ? 'SET #status = :approved, approvedAt = :now' : 'SET #status = :denied, denialReason = :reason',
@@ -257,6 +266,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
         },
       },
       audit,
+      approve ? input.owner : undefined,
     );
   }
 
@@ -273,6 +283,34 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     return (await this.run(challengeId, update, audit)) as ConditionalOutcome;
   }
 
+  /** A change that may approve: with the owner check, `revoked` when the user is no longer the one it was issued to. */
+  private async settle(
+    challengeId: string,
+    update: Parameters<DynamoChallengeStore['run']>[1],
+    audit: Audit | readonly Audit[],
+    owner: OwnerCheck | undefined,
+  ): Promise<SettleOutcome> {
+    const outcome = await this.run(challengeId, update, audit, undefined, owner);
+    return outcome === REVOKED ? { kind: 'revoked' } : (outcome as ConditionalOutcome);
+  }
+
+  /**
+   * R19: the approval commits only while the challenge's user exists under the credential epoch
+   * the challenge was issued under; a deleted, recreated or reset user fails this check.
+   */
+  private ownerItem(owner: OwnerCheck): TransactItem {
+    if (!this.tenantsTable) throw new Error('An approval with an owner check needs the tenants table');
+    const epoch = userEpochCondition(owner.epoch);
+    return {
+      ConditionCheck: {
+        TableName: this.tenantsTable,
+        Key: { pk: tenantKeys.users({ tenantId: owner.tenantId, space: owner.space }), sk: owner.userId },
+        ConditionExpression: epoch.expression,
+        ...(Object.keys(epoch.values).length ? { ExpressionAttributeValues: epoch.values } : {}),
+      },
+    };
+  }
+
   private async run(
     challengeId: string,
     update: {
@@ -283,7 +321,8 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     },
     audit: Audit | readonly Audit[],
     last?: TransactItem,
-  ): Promise<ConditionalOutcome | typeof STEP_USED> {
+    owner?: OwnerCheck,
+  ): Promise<ConditionalOutcome | typeof STEP_USED | typeof REVOKED> {
     const all = Array.isArray(audit) ? audit : [audit as Audit];
     const parts = all.map((a) => auditItems(this.audit, a));
     const effects = { items: parts.flatMap((p) => p.items), refusals: parts.flatMap((p) => p.refusals) };
@@ -299,9 +338,11 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
       },
       ...effects.items,
       ...(last ? [last] : []),
+      ...(owner ? [this.ownerItem(owner)] : []),
     ]);
     if (outcome.kind === 'done') return this.committed(all, { kind: 'done' });
     if (last && outcome.index === 1 + effects.items.length) return STEP_USED;
+    if (owner && outcome.index === 1 + effects.items.length + (last ? 1 : 0)) return REVOKED;
     const refusal = outcome.index >= 1 ? effects.refusals[outcome.index - 1] : undefined;
     if (refusal) return { kind: 'throttled', by: refusal };
     const current = fromItem(outcome.item);

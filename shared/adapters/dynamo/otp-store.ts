@@ -12,7 +12,7 @@ import type { AppPasswordStore, OtpCredentialStore, Page, UserScope } from '../.
 import { isConditionFailure } from './errors';
 import { maybeRecordOf, recordOf } from './items';
 import { decodeCursor, encodeCursor } from './pages';
-import { tenantKeys } from './tenant-store';
+import { BUMP_USER_VERSION, tenantKeys, userEpochCondition } from './tenant-store';
 import { transact } from './transact';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -96,9 +96,10 @@ export class DynamoOtpStore implements OtpCredentialStore, AppPasswordStore {
         Update: {
           TableName: this.tableName,
           Key: otpKeys.user(scope, a.userId),
-          UpdateExpression: 'SET authenticator = :marker',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':marker': { enrolledAt: a.enrolledAt } },
+          UpdateExpression: `SET authenticator = :marker, ${BUMP_USER_VERSION.expression}`,
+          // An enrolment started before the user was deleted or reset confirms nothing (R19).
+          ConditionExpression: userEpochCondition(a.epoch).expression,
+          ExpressionAttributeValues: { ':marker': { enrolledAt: a.enrolledAt }, ...BUMP_USER_VERSION.values, ...userEpochCondition(a.epoch).values },
         },
       },
     ]);
@@ -166,9 +167,9 @@ export class DynamoOtpStore implements OtpCredentialStore, AppPasswordStore {
         Update: {
           TableName: this.tableName,
           Key: otpKeys.user(scope, userId),
-          UpdateExpression: 'SET oathToken = :marker',
+          UpdateExpression: `SET oathToken = :marker, ${BUMP_USER_VERSION.expression}`,
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(oathToken)',
-          ExpressionAttributeValues: { ':marker': { serial } },
+          ExpressionAttributeValues: { ':marker': { serial }, ...BUMP_USER_VERSION.values },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
@@ -274,9 +275,9 @@ export class DynamoOtpStore implements OtpCredentialStore, AppPasswordStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: otpKeys.user(scope, userId),
-          UpdateExpression: `REMOVE ${marker}`,
+          UpdateExpression: `SET ${BUMP_USER_VERSION.expression} REMOVE ${marker}`,
           ConditionExpression: serial ? 'oathToken.serial = :serial' : 'attribute_exists(pk)',
-          ...(serial ? { ExpressionAttributeValues: { ':serial': serial } } : {}),
+          ExpressionAttributeValues: { ...BUMP_USER_VERSION.values, ...(serial ? { ':serial': serial } : {}) },
         }),
       );
     } catch (error) {

@@ -4,7 +4,7 @@ import type { User } from '../../domain/types';
 import type { PushDeviceStore, UserScope } from '../../ports';
 import { isConditionFailure } from './errors';
 import { maybeRecordOf } from './items';
-import { tenantKeys } from './tenant-store';
+import { BUMP_USER_VERSION, tenantKeys, userEpochCondition } from './tenant-store';
 import { transact } from './transact';
 
 /**
@@ -61,10 +61,11 @@ export class DynamoPushDeviceStore implements PushDeviceStore {
         Update: {
           TableName: this.tableName,
           Key: { pk: tenantKeys.users(scope), sk: device.userId },
-          UpdateExpression: 'SET #push = :marker',
-          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: `SET #push = :marker, ${BUMP_USER_VERSION.expression}`,
+          // A code issued before the user was deleted or reset activates nothing (R19).
+          ConditionExpression: userEpochCondition(device.epoch).expression,
           ExpressionAttributeNames: { '#push': 'push' },
-          ExpressionAttributeValues: { ':marker': marker },
+          ExpressionAttributeValues: { ':marker': marker, ...BUMP_USER_VERSION.values, ...userEpochCondition(device.epoch).values },
         },
       },
     ]);

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, Provider, Tenant, TenantSettings, User } from '../../domain/types';
 import { monthOf, monthsBetween } from '../../domain/billing';
-import type { Clock, Page, TenantStore, UserQuery, UserScope, UserStore } from '../../ports';
+import type { Clock, Page, TenantStore, UserQuery, UserScope, UserStore, UserWrite } from '../../ports';
 import { billingKeys } from './billing-store';
 import { isConditionFailure } from './errors';
 import { maybeRecordOf, recordOf } from './items';
@@ -33,6 +33,32 @@ export const tenantKeys = {
   apiKeyList: (tenantId: string) => `KEYS#${tenantId}`,
   users: (scope: UserScope) => `USERS#${scope.tenantId}#${scope.space}`,
 };
+
+/**
+ * Optimistic locking of the user item: the condition that it is still at the version read
+ * (`undefined`: it must not exist; 0: stored before versions existed).
+ */
+export function userVersionCondition(expected: number | undefined): { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> } {
+  if (expected === undefined) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  if (expected === 0) return { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(version)' };
+  return { ConditionExpression: 'version = :expectedVersion', ExpressionAttributeValues: { ':expectedVersion': expected } };
+}
+
+/** The condition that the user item exists under this credential epoch (absent: a user from before epochs). */
+export function userEpochCondition(epoch: string | undefined): { expression: string; values: Record<string, unknown> } {
+  return epoch === undefined
+    ? { expression: 'attribute_exists(pk) AND attribute_not_exists(credentialEpoch)', values: {} }
+    : { expression: 'credentialEpoch = :credentialEpoch', values: { ':credentialEpoch': epoch } };
+}
+
+/**
+ * For updates of single attributes of the user item (a credential's marker): they bump the
+ * version too, so a whole-item write based on an earlier read cannot erase them.
+ */
+export const BUMP_USER_VERSION = {
+  expression: 'version = if_not_exists(version, :versionZero) + :versionOne',
+  values: { ':versionZero': 0, ':versionOne': 1 },
+} as const;
 
 /** Tenants, their provider, settings and API keys, and their users, in the tenants table. */
 export class DynamoTenantStore implements TenantStore, UserStore {
@@ -189,29 +215,28 @@ export class DynamoTenantStore implements TenantStore, UserStore {
     return items;
   }
 
-  async putUser(scope: UserScope, user: User): Promise<{ created: boolean }> {
-    const out = await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { pk: tenantKeys.users(scope), sk: user.userId, ...user },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
+  async putUser(scope: UserScope, user: User, expectedVersion?: number): Promise<UserWrite> {
+    const version = (expectedVersion ?? 0) + 1;
+    let out;
+    try {
+      out = await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: tenantKeys.users(scope), sk: user.userId, ...user, version },
+          ...userVersionCondition(expectedVersion),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return { kind: 'changed' };
+      throw error;
+    }
     await this.trackBilling(scope, maybeRecordOf<User>(out.Attributes), user, user.updatedAt || new Date(this.clock.now()).toISOString());
-    return { created: !out.Attributes };
+    return { kind: 'written', version };
   }
 
   async getUser(scope: UserScope, userId: string): Promise<User | undefined> {
     return maybeRecordOf<User>(await this.getItem({ pk: tenantKeys.users(scope), sk: userId }));
-  }
-
-  async deleteUser(scope: UserScope, userId: string): Promise<boolean> {
-    const out = await this.db.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: tenantKeys.users(scope), sk: userId }, ReturnValues: 'ALL_OLD' }),
-    );
-    const old = maybeRecordOf<User>(out.Attributes);
-    if (old) await this.trackBilling(scope, old, undefined, new Date(this.clock.now()).toISOString());
-    return out.Attributes !== undefined;
   }
 
   /**
@@ -219,8 +244,9 @@ export class DynamoTenantStore implements TenantStore, UserStore {
    * time since when) and, when a user leaves it, marks every month of that period. A month's
    * users are then its marks plus the set's members that joined before its end: two Queries
    * per tenant, no Scan, and no job has to carry users over at the start of a month.
+   * Called after every write of a user item (also by the credential store's delete and reset).
    */
-  private async trackBilling(scope: UserScope, before: User | undefined, after: User | undefined, at: string): Promise<void> {
+  async trackBilling(scope: UserScope, before: User | undefined, after: User | undefined, at: string): Promise<void> {
     const billable = (u: User | undefined) => u !== undefined && u.mfaEnabled && !u.licensed;
     const key = { pk: billingKeys.enabledSet(scope.tenantId), sk: billingKeys.user(scope.space, (after ?? before)?.userId ?? '') };
     if (billable(after)) {

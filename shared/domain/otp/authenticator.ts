@@ -37,6 +37,8 @@ export class AuthenticatorService {
       sealedSecret: await this.deps.box.encrypt(secret, appSecretContext(principal.tenantId, scope.space, userId)),
       createdAt: new Date(now).toISOString(),
       expiresAt,
+      // R19: confirmed only while the user is the one it was started for (not deleted, recreated or reset).
+      ...(user.credentialEpoch ? { epoch: user.credentialEpoch } : {}),
     });
     // The label's colon separates issuer and account, so neither may carry one.
     const otpauthUri = keyUri({ issuer: principal.tenant.name.replace(/:/g, ' '), account: (user.email ?? userId).replace(/:/g, ' '), secret });
@@ -64,6 +66,7 @@ export class AuthenticatorService {
       sealedSecret: enrollment.sealedSecret,
       enrolledAt,
       lastUsedStep: result.step,
+      ...(enrollment.epoch ? { epoch: enrollment.epoch } : {}),
     });
     if (!done) throw new ConflictError('The enrolment or the user changed meanwhile; start a new enrolment');
     return { enrolledAt };

@@ -14,6 +14,8 @@ export interface AppAuthenticatorRecord {
   readonly enrolledAt: string;
   /** RFC 6238 §5.2: the time step of the last accepted code; it and earlier steps are refused. */
   readonly lastUsedStep?: number;
+  /** The user's credential epoch when this was issued (see shared/domain/credentials.ts). */
+  readonly epoch?: string;
 }
 
 /** An enrolment waiting for its first code (R5). The secret moves, still sealed, to the authenticator. */
@@ -26,6 +28,8 @@ export interface AppEnrollmentRecord {
   readonly createdAt: string;
   /** Epoch milliseconds. */
   readonly expiresAt: number;
+  /** The user's credential epoch when this was issued (see shared/domain/credentials.ts). */
+  readonly epoch?: string;
 }
 
 /** An imported OATH TOTP hardware token (R22), the tenant's until deleted. */
@@ -56,6 +60,8 @@ export interface AppPasswordRecord {
   readonly name: string;
   readonly hash: string;
   readonly createdAt: string;
+  /** The user's credential epoch when this was issued (see shared/domain/credentials.ts). */
+  readonly epoch?: string;
 }
 
 /**
