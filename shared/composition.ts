@@ -23,7 +23,7 @@ import { DeliveryFailedError } from './domain/errors';
 import { NotificationService } from './domain/notifications';
 import { PushService } from './domain/push-devices';
 import { OtpChecker } from './domain/otp/checker';
-import { CodeKey } from './domain/service-secrets';
+import { CodeKey, ThrottleKey } from './domain/service-secrets';
 import { VoiceRolloverRecorder } from './domain/voice';
 import { metricsOfAudits } from './domain/metrics';
 import { SERVICE_NAME, traced } from './observability';
@@ -65,10 +65,18 @@ export function compose(
   const log = new Logger({ serviceName: SERVICE_NAME });
   const metrics: Metrics = config.runtime === 'local' ? localMetrics : new EmfMetrics(SERVICE_NAME);
   const db = createDocumentClient(config.runtime === 'local' ? { endpoint: config.dynamoEndpoint } : {});
+  const box: SecretBox =
+    config.runtime === 'local'
+      ? new LocalSecretBox(config.localMasterKey)
+      : new KmsSecretBox(traced(new KMSClient({})), config.secretsKmsKeyId);
+  const keyMaterial = new DynamoKeyMaterialStore(db, config.tenantsTable);
+  // R28: loaded (and on a new deployment created) only by a handler that counts a phone number.
+  const throttleKey = new ThrottleKey({ secrets: keyMaterial, box });
   const auditTables = {
     logsTable: config.logsTable,
     usageTable: config.usageTable,
     throttleTable: config.throttleTable,
+    throttleKey,
     // Challenges, verifications, denials by reason, throttles and rollovers, as the auth log records them.
     onCommitted: (audits: readonly Audit[]) => {
       for (const point of metricsOfAudits(audits)) metrics.count(point.name, point.value, point.dimensions);
@@ -77,15 +85,10 @@ export function compose(
   const clock: Clock = config.runtime === 'local' ? localClock : systemClock;
   const tenantStore = new DynamoTenantStore(db, config.tenantsTable, clock);
   const billingStore = new DynamoBillingStore(db, { tenantsTable: config.tenantsTable, usageTable: config.usageTable });
-  const keyMaterial = new DynamoKeyMaterialStore(db, config.tenantsTable);
   const challengeStore = new DynamoChallengeStore(db, config.challengesTable, auditTables, config.tenantsTable);
   const otpStore = new DynamoOtpStore(db, config.tenantsTable);
   const logStore = new DynamoLogStore(db, auditTables);
-  const throttleStore = new DynamoThrottleStore(db, config.throttleTable);
-  const box: SecretBox =
-    config.runtime === 'local'
-      ? new LocalSecretBox(config.localMasterKey)
-      : new KmsSecretBox(traced(new KMSClient({})), config.secretsKmsKeyId);
+  const throttleStore = new DynamoThrottleStore(db, config.throttleTable, throttleKey);
   const signer = new AssertionSigner({ keys: keyMaterial, box, clock, issuer: config.issuer });
   const sms = options.sms ? options.sms(config, log, metrics) : noSms;
   const voice = options.voice?.(config);
