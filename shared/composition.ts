@@ -22,6 +22,7 @@ import { ChallengeService } from './domain/challenges';
 import { DeliveryFailedError } from './domain/errors';
 import { NotificationService } from './domain/notifications';
 import { PushService } from './domain/push-devices';
+import { RequestCaps } from './domain/request-caps';
 import { OtpChecker } from './domain/otp/checker';
 import { CodeKey, ThrottleKey } from './domain/service-secrets';
 import { VoiceRolloverRecorder } from './domain/voice';
@@ -107,6 +108,7 @@ export function compose(
       clock,
       log,
     });
+  const requestCaps = new RequestCaps({ throttle: throttleStore, clock });
   const notifications = new NotificationService({ store: logStore, webhook: fetchWebhookSender, box, clock, log });
 
   return {
@@ -122,7 +124,8 @@ export function compose(
     throttleStore,
     billingStore,
     signer,
-    authenticator: new ApiKeyAuthenticator(tenantStore, clock),
+    authenticator: new ApiKeyAuthenticator(tenantStore, clock, requestCaps),
+    requestCaps,
     notifications,
     pushService: push,
     /** The voice rollover's record step (R10–R14, R7). */
