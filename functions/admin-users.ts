@@ -1,6 +1,6 @@
 import { phoneClassifier } from '../shared/adapters/phone/classifiers';
 import { compose } from '../shared/composition';
-import { throttleView } from '../shared/domain/throttling';
+import { tenantLimits, throttleView } from '../shared/domain/throttling';
 import { UserService } from '../shared/domain/users';
 import { httpHandler, tenantKey } from '../shared/http/handler';
 import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
@@ -35,7 +35,7 @@ export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 
       return { status: 204 };
     default: {
       const [user, state] = await Promise.all([users.get(principal, userId), app.throttleStore.getUserState(principal.tenantId, userId)]);
-      const limit = principal.tenant.settings.limits?.challengesPerUserPerWindow;
+      const limit = tenantLimits(principal.tenant).challengesPerUserPerWindow;
       return { status: 200, body: { ...user, throttling: throttleView(state, app.clock.now(), limit) } };
     }
   }

@@ -23,7 +23,9 @@ export type { HandlerAccess } from './function';
 
 /**
  * Least privilege per handler, read off `shared/composition.ts` and the services each handler
- * calls. Handlers behind a tenant API key look the key up in the tenants table, hence its read.
+ * calls. Handlers behind a tenant API key look the key up in the tenants table, hence its read,
+ * and take the tenant's request counter (R6), hence a write to the throttle table; so do the
+ * public push routes, with a counter per source address.
  */
 export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // Writes the challenge, its Idempotency-Key record and its auth-log line and usage count in
@@ -57,23 +59,23 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // Users; block and unblock raise notifications (logs table) and may call the webhook, whose
   // secret is sealed.
   'admin-users': { readWrite: [TENANTS_TABLE, LOGS_TABLE, THROTTLE_TABLE], secrets: ['decrypt'], validatesPhones: true },
-  'admin-users-import': { readWrite: [TENANTS_TABLE], validatesPhones: true },
-  'admin-provider': { readWrite: [TENANTS_TABLE] },
+  'admin-users-import': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], validatesPhones: true },
+  'admin-provider': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // Seals a new webhook signing secret.
-  'admin-settings': { readWrite: [TENANTS_TABLE], secrets: ['encrypt'] },
-  'admin-api-keys': { readWrite: [TENANTS_TABLE] },
-  'admin-logs': { read: [TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE] },
+  'admin-settings': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt'] },
+  'admin-api-keys': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
+  'admin-logs': { read: [TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE], readWrite: [THROTTLE_TABLE] },
   // R5: seals a new authenticator secret at enrolment and unseals it to check the confirming code.
-  'admin-authenticator': { readWrite: [TENANTS_TABLE], secrets: ['encrypt', 'decrypt'] },
+  'admin-authenticator': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
   // R22: seals imported token secrets; unseals one to resynchronise its drift.
-  'admin-oath-tokens': { readWrite: [TENANTS_TABLE], secrets: ['encrypt', 'decrypt'] },
+  'admin-oath-tokens': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
   // R21: app passwords are scrypt hashes, not sealed: no KMS.
-  'admin-app-passwords': { readWrite: [TENANTS_TABLE] },
-  'verify-app-password': { read: [TENANTS_TABLE] },
+  'admin-app-passwords': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
+  'verify-app-password': { read: [TENANTS_TABLE], readWrite: [THROTTLE_TABLE] },
   // R18: stores the activation code's hash; reads the user.
-  'admin-push-activations': { readWrite: [TENANTS_TABLE] },
+  'admin-push-activations': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // R18: takes the code, seals the device key, registers the phone as an SNS platform endpoint.
-  'push-activate': { readWrite: [TENANTS_TABLE], secrets: ['encrypt'], push: ['register'] },
+  'push-activate': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt'], push: ['register'] },
   // R9: unseals the device key to check the answer; approves or denies with the log line and
   // usage, and counts a denial for fatigue (R7).
   'push-respond': { readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE], secrets: ['decrypt'] },
@@ -103,16 +105,33 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
  * check runs scrypt; imports carry large bodies; the operator creates tenants now and then.
  * A stage whose default is lower keeps its lower limit. Limits per user, number and tenant
  * (R6, R8) and per challenge (R3) are the domain's, not these.
+ *
+ * API Gateway's limits are shared by every caller (an HTTP API has no per-client throttling), so
+ * each is sized to leave at least half to the others when one tenant is at its own caps
+ * (`TENANT_REQUESTS_PER_SECOND`, `TENANT_CHALLENGES_PER_SECOND`) or one source at its push cap
+ * (`PUSH_REQUESTS_PER_SOURCE_PER_MINUTE`, all of it in one second at worst); the tenant's caps are
+ * taken in the handler before any costly work.
  */
 export const ROUTE_THROTTLES: Readonly<Record<string, { readonly rateLimit: number; readonly burstLimit: number }>> = {
-  'POST /v1/challenges': { rateLimit: 50, burstLimit: 100 },
-  'POST /v1/challenges/{challengeId}/resend': { rateLimit: 20, burstLimit: 40 },
-  'POST /v1/push/activate': { rateLimit: 5, burstLimit: 10 },
-  'POST /v1/app-passwords/verify': { rateLimit: 20, burstLimit: 40 },
+  'POST /v1/challenges': { rateLimit: 100, burstLimit: 200 },
+  'POST /v1/challenges/{challengeId}/resend': { rateLimit: 100, burstLimit: 200 },
+  'POST /v1/push/activate': { rateLimit: 60, burstLimit: 120 },
+  'POST /v1/push/respond': { rateLimit: 100, burstLimit: 200 },
+  'POST /v1/app-passwords/verify': { rateLimit: 200, burstLimit: 400 },
   'POST /v1/admin/users:import': { rateLimit: 2, burstLimit: 4 },
   'POST /v1/admin/oath-tokens:import': { rateLimit: 2, burstLimit: 4 },
   'POST /v1/operator/tenants': { rateLimit: 1, burstLimit: 2 },
   'POST /v1/operator/signing-keys': { rateLimit: 1, burstLimit: 2 },
+};
+
+/**
+ * Routes where one tenant may still take the whole of the API Gateway limit, and why. Bulk
+ * imports that outgrow a synchronous request are to move off the request path; until then their
+ * limit bounds what imports cost the service as a whole.
+ */
+export const FAIR_SHARE_EXEMPT: Readonly<Record<string, string>> = {
+  'POST /v1/admin/users:import': 'a rare admin action of up to 5,000 rows; 2 a second across tenants bounds its cost',
+  'POST /v1/admin/oath-tokens:import': 'a rare admin action that seals every token secret; 2 a second across tenants bounds its cost',
 };
 
 /** Headers the web console sends and reads across origins (CORS). */

@@ -30,7 +30,8 @@ export const DEV: StageSettings = {
   deletionProtection: false,
   functionLogRetention: logs.RetentionDays.TWO_WEEKS,
   accessLogRetention: logs.RetentionDays.ONE_MONTH,
-  throttle: { rateLimit: 20, burstLimit: 40 },
+  // R6: twice a tenant's default request cap, so one tenant at its cap leaves half to the others.
+  throttle: { rateLimit: 200, burstLimit: 400 },
   logLevel: 'DEBUG',
   defaultCorsOrigins: [],
 };
@@ -41,7 +42,8 @@ export const PROD: StageSettings = {
   functionLogRetention: logs.RetentionDays.THREE_MONTHS,
   // R23 keeps auth logs 90 days in DynamoDB; the access log is kept a year for investigations.
   accessLogRetention: logs.RetentionDays.ONE_YEAR,
-  throttle: { rateLimit: 100, burstLimit: 200 },
+  // R6: four times a tenant's default request cap (TENANT_REQUESTS_PER_SECOND).
+  throttle: { rateLimit: 400, burstLimit: 800 },
   logLevel: 'INFO',
   defaultCorsOrigins: [],
 };

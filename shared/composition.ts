@@ -23,8 +23,9 @@ import { ChallengeService } from './domain/challenges';
 import { DeliveryFailedError } from './domain/errors';
 import { NotificationService } from './domain/notifications';
 import { PushService } from './domain/push-devices';
+import { RequestCaps } from './domain/request-caps';
 import { OtpChecker } from './domain/otp/checker';
-import { CodeKey } from './domain/service-secrets';
+import { CodeKey, ThrottleKey } from './domain/service-secrets';
 import { VoiceRolloverRecorder } from './domain/voice';
 import { metricsOfAudits } from './domain/metrics';
 import { SERVICE_NAME, traced } from './observability';
@@ -66,10 +67,18 @@ export function compose(
   const log = new Logger({ serviceName: SERVICE_NAME });
   const metrics: Metrics = config.runtime === 'local' ? localMetrics : new EmfMetrics(SERVICE_NAME);
   const db = createDocumentClient(config.runtime === 'local' ? { endpoint: config.dynamoEndpoint } : {});
+  const box: SecretBox =
+    config.runtime === 'local'
+      ? new LocalSecretBox(config.localMasterKey)
+      : new KmsSecretBox(traced(new KMSClient({})), config.secretsKmsKeyId);
+  const keyMaterial = new DynamoKeyMaterialStore(db, config.tenantsTable);
+  // R28: loaded (and on a new deployment created) only by a handler that counts a phone number.
+  const throttleKey = new ThrottleKey({ secrets: keyMaterial, box });
   const auditTables = {
     logsTable: config.logsTable,
     usageTable: config.usageTable,
     throttleTable: config.throttleTable,
+    throttleKey,
     // Challenges, verifications, denials by reason, throttles and rollovers, as the auth log records them.
     onCommitted: (audits: readonly Audit[]) => {
       for (const point of metricsOfAudits(audits)) metrics.count(point.name, point.value, point.dimensions);
@@ -78,15 +87,10 @@ export function compose(
   const clock: Clock = config.runtime === 'local' ? localClock : systemClock;
   const tenantStore = new DynamoTenantStore(db, config.tenantsTable, clock);
   const billingStore = new DynamoBillingStore(db, { tenantsTable: config.tenantsTable, usageTable: config.usageTable });
-  const keyMaterial = new DynamoKeyMaterialStore(db, config.tenantsTable);
   const challengeStore = new DynamoChallengeStore(db, config.challengesTable, auditTables, config.tenantsTable);
   const otpStore = new DynamoOtpStore(db, config.tenantsTable);
   const logStore = new DynamoLogStore(db, auditTables);
-  const throttleStore = new DynamoThrottleStore(db, config.throttleTable);
-  const box: SecretBox =
-    config.runtime === 'local'
-      ? new LocalSecretBox(config.localMasterKey)
-      : new KmsSecretBox(traced(new KMSClient({})), config.secretsKmsKeyId);
+  const throttleStore = new DynamoThrottleStore(db, config.throttleTable, throttleKey);
   const signer = new AssertionSigner({ keys: keyMaterial, box, clock, issuer: config.issuer });
   const sms = options.sms ? options.sms(config, log, metrics) : noSms;
   const voice = options.voice?.(config);
@@ -105,6 +109,7 @@ export function compose(
       clock,
       log,
     });
+  const requestCaps = new RequestCaps({ throttle: throttleStore, clock });
   const notifications = new NotificationService({ store: logStore, webhook: fetchWebhookSender, box, clock, log });
 
   return {
@@ -122,7 +127,8 @@ export function compose(
     throttleStore,
     billingStore,
     signer,
-    authenticator: new ApiKeyAuthenticator(tenantStore, clock),
+    authenticator: new ApiKeyAuthenticator(tenantStore, clock, requestCaps),
+    requestCaps,
     notifications,
     pushService: push,
     /** The voice rollover's record step (R10–R14, R7). */

@@ -53,8 +53,23 @@ export const USER_CHALLENGE_WINDOW_SECONDS = 5 * 60;
 /** R6: texts and calls to one number, across all tenants, per clock hour (fixed window). */
 export const MESSAGES_PER_NUMBER_PER_HOUR = 10;
 
-/** R6: challenges a tenant may create per second (fixed one-second window); tenants may lower or raise it. */
+/**
+ * R6: challenges and resends a tenant may start per second (fixed one-second window). A ceiling:
+ * a tenant may lower it in its settings; only the operator raises a tenant's cap.
+ */
 export const TENANT_CHALLENGES_PER_SECOND = 50;
+
+/**
+ * R6: requests a tenant's API keys may make per second, on every route (fixed one-second window),
+ * taken before the handler does any work. A ceiling the operator may raise per tenant.
+ */
+export const TENANT_REQUESTS_PER_SECOND = 100;
+
+/** R6: the most the operator may set either per-second cap of one tenant to. */
+export const MAX_TENANT_CAP_PER_SECOND = 10_000;
+
+/** R6: requests one source address may make to the public push routes per minute (fixed window). */
+export const PUSH_REQUESTS_PER_SOURCE_PER_MINUTE = 30;
 
 /**
  * R8: wrong codes across challenges. From the 5th wrong code in a row (a whole locked challenge)

@@ -110,7 +110,7 @@ export const ROUTE_DOCS = {
     summary: 'The phone trades its activation code for a device id and key',
     description: 'Public: the one-time activation code is the credential.',
     responses: created(r.pushActivated),
-    errors: [401, 404, 409],
+    errors: [401, 404, 409, 429],
   },
   'POST /v1/push/respond': {
     operationId: 'respondToPush',
@@ -118,7 +118,7 @@ export const ROUTE_DOCS = {
     summary: 'The phone’s signed answer to a push prompt, with the number the user entered (R9)',
     description: 'Public: the HMAC signature with the device key is the credential.',
     responses: ok(r.pushResponded),
-    errors: [401, 403, 404, 409],
+    errors: [401, 403, 404, 409, 429],
   },
   'POST /v1/admin/users/{userId}/authenticator': {
     operationId: 'enrollAuthenticator',
@@ -215,6 +215,16 @@ export const ROUTE_DOCS = {
   'GET /v1/admin/billing': { operationId: 'getBill', tag: 'Logs and billing', summary: 'The bill of a month so far (R24–R26)', responses: ok(r.billView) },
   'GET /v1/admin/notifications': { operationId: 'listNotifications', tag: 'Logs and billing', summary: 'Blocks, unblocks and fraud reports (R14)', responses: ok(r.notificationPage) },
   'POST /v1/operator/tenants': { operationId: 'createTenant', tag: 'Operator', summary: 'Create a tenant with its first admin and auth keys (shown once)', responses: created(r.createdTenant) },
+  'PUT /v1/operator/tenants/{tenantId}/limits': {
+    operationId: 'setTenantCaps',
+    tag: 'Operator',
+    summary: 'Set a tenant’s per-second caps (R6)',
+    description:
+      'The ceilings of `challengesPerSecond` (challenges and resends) and `requestsPerSecond` (every request with the tenant’s keys); ' +
+      '`null` or absent restores the default. Only the operator raises them; the tenant may only set a lower `challengesPerSecond` in its settings.',
+    responses: ok(r.tenantCaps),
+    errors: [404],
+  },
   'POST /v1/operator/signing-keys': { operationId: 'rotateSigningKey', tag: 'Operator', summary: 'Rotate the assertion signing key; older keys stay in the JWKS (R4)', responses: created(r.signingKey) },
   'GET /openapi.json': { operationId: 'getOpenApiDocument', tag: 'Service', summary: 'This document (OpenAPI 3.1)', responses: { 200: { description: 'OK', schema: null, mediaType: 'application/json' } } as RouteDoc['responses'] },
   'GET /docs': { operationId: 'getReference', tag: 'Service', summary: 'This document as an HTML page', responses: { 200: { description: 'OK', schema: null, mediaType: 'text/html' } } as RouteDoc['responses'] },

@@ -65,6 +65,8 @@ export function errorStatuses(route: RouteDefinition, inputs: RouteInputs, own: 
   if (inputs.params || inputs.query || inputs.headers || inputs.body || inputs.text) statuses.add(400);
   if (route.scope !== 'public') statuses.add(401);
   if (route.scope === 'auth' || route.scope === 'admin') statuses.add(403);
+  // R6: every request with a tenant key counts against the tenant's per-second cap.
+  if (route.scope === 'auth' || route.scope === 'admin') statuses.add(429);
   if (inputs.body || inputs.text) {
     statuses.add(413);
     statuses.add(415);

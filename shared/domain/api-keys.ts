@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ForbiddenScopeError, NotFoundError, UnauthenticatedError } from './errors';
 import { safeEqual, sha256Hex } from './crypto';
 import type { Clock, TenantStore } from '../ports';
+import type { RequestCaps } from './request-caps';
 import type { ApiKeyRecord, ApiScope, Principal } from './types';
 
 const KEY_PATTERN = /^tsr_(auth|admin)_(tn[0-9a-f]{24})_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -48,6 +49,8 @@ export class ApiKeyAuthenticator {
   constructor(
     private readonly tenants: TenantStore,
     private readonly clock: Clock,
+    /** R6: the tenant's request cap, taken as soon as the key is known good (every handler has it). */
+    private readonly caps?: RequestCaps,
   ) {}
 
   async authenticate(authorization: string | undefined, scope: ApiScope): Promise<Principal> {
@@ -64,6 +67,7 @@ export class ApiKeyAuthenticator {
     if (key.scope !== scope) {
       throw new ForbiddenScopeError(`This endpoint needs a key with the "${scope}" scope; this key has "${key.scope}"`);
     }
+    await this.caps?.tenant(tenant);
     return { tenantId, keyId, keyName: key.name, scope: key.scope, tenant };
   }
 }

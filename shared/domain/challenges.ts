@@ -6,8 +6,6 @@ import {
   MESSAGES_PER_NUMBER_PER_HOUR,
   RESEND_COOLDOWN_SECONDS,
   ASSERTION_TTL_SECONDS,
-  TENANT_CHALLENGES_PER_SECOND,
-  USER_CHALLENGES_PER_WINDOW,
   voiceChallengeTtlSeconds,
   PUSH_TIMEOUT_SECONDS,
 } from '../rules';
@@ -29,7 +27,7 @@ import type {
 } from '../ports';
 import type { AssertionSigner } from './assertions';
 import { auditOf, failedDeliveryAudit, throttledAudit } from './auth-log';
-import { admit, currentStreak, type UserThrottleState } from './throttling';
+import { admit, currentStreak, tenantLimits, type UserThrottleState } from './throttling';
 import { canonicalJson, generateCode, hashCode, randomId, safeEqual, sha256Hex } from './crypto';
 import {
   ChallengeExpiredError,
@@ -178,19 +176,25 @@ export class ChallengeService {
     input: CreateChallengeInput,
     idempotencyKey?: string,
   ): Promise<{ view: ChallengeView; replayed: boolean }> {
-    // R6 per tenant: a request-rate cap on creation, taken first. Not logged per request: a
-    // flood would otherwise write a log line for every refusal.
-    const tenantLimit = principal.tenant.settings.limits?.challengesPerSecond ?? TENANT_CHALLENGES_PER_SECOND;
-    const now = this.deps.clock.now();
-    if (!(await this.deps.throttle.take({ name: 'tenant_rate', subject: principal.tenantId, limit: tenantLimit, windowSeconds: 1, now }))) {
-      throw new RetryLaterError(THROTTLE_TEXT.tenant_rate, Math.max(1, Math.ceil((1000 - (now % 1000)) / 1000)), { reason: 'tenant_rate' });
-    }
+    await this.takeTenantChallenge(principal);
     // A lost race on the user's sliding log (another challenge got there first) is retried
     // with the state as it is now; every other outcome is final.
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.tryCreate(principal, input, idempotencyKey);
       if (outcome.kind === 'done') return outcome.result;
       if (attempt >= 4) throw new RetryLaterError('Too many concurrent challenges for this user; try again', 1, { reason: 'user_rate' });
+    }
+  }
+
+  /**
+   * R6 per tenant: a cap on challenges and resends per second, taken before anything else they
+   * do. Not logged per request: a flood would otherwise write a log line for every refusal.
+   */
+  private async takeTenantChallenge(principal: Principal): Promise<void> {
+    const now = this.deps.clock.now();
+    const limit = tenantLimits(principal.tenant).challengesPerSecond;
+    if (!(await this.deps.throttle.take({ name: 'tenant_rate', subject: principal.tenantId, limit, windowSeconds: 1, now }))) {
+      throw new RetryLaterError(THROTTLE_TEXT.tenant_rate, Math.max(1, Math.ceil((1000 - (now % 1000)) / 1000)), { reason: 'tenant_rate' });
     }
   }
 
@@ -226,7 +230,7 @@ export class ChallengeService {
       });
     }
     if (method === 'voice' && !this.deps.voice) throw new MethodUnavailableError('Voice calls cannot be started here');
-    const admission = admit(throttle, now, method, settings.limits?.challengesPerUserPerWindow ?? USER_CHALLENGES_PER_WINDOW);
+    const admission = admit(throttle, now, method, tenantLimits(principal.tenant).challengesPerUserPerWindow);
     const requestHash = sha256Hex(canonicalJson({ userId: input.userId, method: input.method, context: input.context }));
     if (admission.kind === 'refuse') {
       // A retry of a request that already went through is answered as before, not throttled.
@@ -433,6 +437,7 @@ export class ChallengeService {
 
   async resend(principal: Principal, challengeId: string): Promise<ChallengeView> {
     const { challenges, clock } = this.deps;
+    await this.takeTenantChallenge(principal);
     const now = clock.now();
     const challenge = await challenges.get(challengeId);
     if (!challenge || challenge.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
@@ -454,8 +459,7 @@ export class ChallengeService {
     ]);
     // R19: no new code goes to the number of a user deleted or reset since the challenge started.
     if (challenge.owner && !sameEpoch(owner, challenge.owner.epoch)) await this.revoke(principal, challenge, now, 'resend');
-    const limit = principal.tenant.settings.limits?.challengesPerUserPerWindow ?? USER_CHALLENGES_PER_WINDOW;
-    const admission = admit(throttle, now, challenge.method, limit, true);
+    const admission = admit(throttle, now, challenge.method, tenantLimits(principal.tenant).challengesPerUserPerWindow, true);
     if (admission.kind === 'refuse') {
       throw new RetryLaterError(THROTTLE_TEXT[admission.reason], admission.retryAfterSeconds, { reason: admission.reason });
     }

@@ -27,3 +27,31 @@ export class CodeKey {
     return this.deps.box.decrypt(stored, CODE_KEY);
   }
 }
+
+const THROTTLE_KEY = 'throttle-hmac-key';
+
+/**
+ * The HMAC key that turns a phone number into the key of its throttle counter (R6, R28): a plain
+ * SHA-256 of a number is reversed by hashing every number of a country. Created on first use,
+ * stored sealed, loaded once per process like the code key.
+ */
+export class ThrottleKey {
+  private loading?: Promise<Uint8Array>;
+
+  constructor(private readonly deps: { secrets: ServiceSecretStore; box: SecretBox }) {}
+
+  get(): Promise<Uint8Array> {
+    this.loading ??= this.load().catch((error: unknown) => {
+      this.loading = undefined;
+      throw error;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<Uint8Array> {
+    const stored =
+      (await this.deps.secrets.get(THROTTLE_KEY)) ??
+      (await this.deps.secrets.putIfAbsent(THROTTLE_KEY, await this.deps.box.encrypt(randomBytes(32), THROTTLE_KEY)));
+    return this.deps.box.decrypt(stored, THROTTLE_KEY);
+  }
+}

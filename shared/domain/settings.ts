@@ -2,6 +2,7 @@ import { isSupportedCountry } from 'libphonenumber-js/max';
 import { ValidationError } from './errors';
 import { newWebhookSecret, WEBHOOK_SECRET_CONTEXT } from './notifications';
 import { parsePhone } from './phone';
+import { tenantCeilings } from './throttling';
 import type { SecretBox, TenantStore } from '../ports';
 import type { Factor, Principal, TenantSettings } from './types';
 
@@ -63,6 +64,13 @@ export class SettingsService {
     (input.allowedCountries ?? []).forEach((c, i) => {
       if (!isSupportedCountry(c)) errors.push({ pointer: `/allowedCountries/${i}`, detail: 'is not an ISO 3166-1 alpha-2 country with phone numbers' });
     });
+    // R6: only the operator raises a tenant's per-second cap; the tenant may go lower. A value
+    // kept from before (a PATCH of other fields) is let be: enforcement never goes above the cap.
+    const cap = tenantCeilings(principal.tenant).challengesPerSecond;
+    const perSecond = input.limits?.challengesPerSecond;
+    if (perSecond !== undefined && perSecond > cap && perSecond !== principal.tenant.settings.limits?.challengesPerSecond) {
+      errors.push({ pointer: '/limits/challengesPerSecond', detail: `may not exceed ${cap}, this tenant's cap; only the operator raises it` });
+    }
     if (input.webhookUrl !== null && !this.webhookAllowed(input.webhookUrl)) {
       errors.push({ pointer: '/webhookUrl', detail: 'must be an https URL' });
     }

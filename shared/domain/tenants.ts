@@ -2,7 +2,8 @@ import { issueApiKey, newTenantId } from './api-keys';
 import { randomId } from './crypto';
 import { NotFoundError, ProviderConflictError } from './errors';
 import type { Clock, TenantStore } from '../ports';
-import { DEFAULT_SETTINGS, type BillingModel, type Principal, type Provider, type Tenant } from './types';
+import { tenantCeilings } from './throttling';
+import { DEFAULT_SETTINGS, type BillingModel, type Principal, type Provider, type Tenant, type TenantCaps } from './types';
 
 export interface ProviderInput {
   readonly billingModel: BillingModel;
@@ -53,6 +54,17 @@ export class TenantService {
     const auth = issueApiKey({ tenantId, scope: 'auth', name: 'First auth key', now });
     await this.deps.tenants.createTenant(tenant, [admin.record, auth.record]);
     return { tenant, adminKey: admin.key, authKey: auth.key };
+  }
+
+  /** R6: the operator sets a tenant's per-second ceilings; absent ones go back to the defaults. */
+  async setCaps(tenantId: string, input: { challengesPerSecond?: number | null; requestsPerSecond?: number | null }) {
+    const caps: TenantCaps = {
+      ...(input.challengesPerSecond ? { challengesPerSecond: input.challengesPerSecond } : {}),
+      ...(input.requestsPerSecond ? { requestsPerSecond: input.requestsPerSecond } : {}),
+    };
+    if (!(await this.deps.tenants.setCaps(tenantId, caps))) throw new NotFoundError('No such tenant');
+    const { challengesPerSecond, requestsPerSecond } = tenantCeilings({ caps });
+    return { tenantId, caps: { challengesPerSecond, requestsPerSecond } };
   }
 
   getProvider(principal: Principal): Provider {

@@ -2,6 +2,8 @@ import {
   FATIGUE_DENIALS,
   FATIGUE_PAUSE_SECONDS,
   FATIGUE_WINDOW_SECONDS,
+  TENANT_CHALLENGES_PER_SECOND,
+  TENANT_REQUESTS_PER_SECOND,
   USER_CHALLENGE_WINDOW_SECONDS,
   USER_CHALLENGES_PER_WINDOW,
   WRONG_CODE_COOLDOWN_BASE_SECONDS,
@@ -9,7 +11,7 @@ import {
   WRONG_CODE_STREAK_BEFORE_COOLDOWN,
   WRONG_CODE_STREAK_RESET_SECONDS,
 } from '../rules';
-import type { Factor } from './types';
+import type { Factor, Tenant } from './types';
 
 /**
  * A user's throttling state, one item per user (R6, R7, R8). `recent` is a sliding log of the
@@ -111,5 +113,29 @@ export function throttleView(state: UserThrottleState, now: number, limit: numbe
       recentDenials: state.denials.filter((t) => t > now - FATIGUE_WINDOW_SECONDS * 1000).length,
       ...(paused ? { pausedUntil: iso(paused), reason: `${FATIGUE_DENIALS} push or voice prompts denied or ignored within ${FATIGUE_WINDOW_SECONDS / 60} minutes` } : {}),
     },
+  };
+}
+
+/** R6: a tenant's ceilings: the rule's per-user limit, and the per-second caps the operator set (or the defaults). */
+export function tenantCeilings(tenant: Pick<Tenant, 'caps'>) {
+  return {
+    challengesPerUserPerWindow: USER_CHALLENGES_PER_WINDOW,
+    challengesPerSecond: tenant.caps?.challengesPerSecond ?? TENANT_CHALLENGES_PER_SECOND,
+    requestsPerSecond: tenant.caps?.requestsPerSecond ?? TENANT_REQUESTS_PER_SECOND,
+  };
+}
+
+/**
+ * R6: the limits in force for a tenant. Its own settings may only lower a ceiling: a value above
+ * one (stored before the ceiling existed, or above a cap the operator lowered since) counts as
+ * the ceiling.
+ */
+export function tenantLimits(tenant: Pick<Tenant, 'caps' | 'settings'>) {
+  const ceilings = tenantCeilings(tenant);
+  const own = tenant.settings.limits;
+  return {
+    challengesPerUserPerWindow: Math.min(own?.challengesPerUserPerWindow ?? Infinity, ceilings.challengesPerUserPerWindow),
+    challengesPerSecond: Math.min(own?.challengesPerSecond ?? Infinity, ceilings.challengesPerSecond),
+    requestsPerSecond: ceilings.requestsPerSecond,
   };
 }

@@ -57,6 +57,14 @@ export interface Tenant {
   readonly settings: TenantSettings;
   /** The webhook signing secret, sealed by the SecretBox. */
   readonly encryptedWebhookSecret?: string;
+  /** R6: per-second caps the operator set for this tenant, where they differ from the defaults. */
+  readonly caps?: TenantCaps;
+}
+
+/** R6: a tenant's per-second ceilings; only the operator sets them, the tenant may only go lower. */
+export interface TenantCaps {
+  readonly challengesPerSecond?: number;
+  readonly requestsPerSecond?: number;
 }
 
 export interface ApiKeyRecord {

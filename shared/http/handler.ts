@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { authenticateOperator, type ApiKeyAuthenticator } from '../domain/api-keys';
+import type { RequestCaps } from '../domain/request-caps';
 import type { ApiScope, Principal } from '../domain/types';
 import { annotate, instrumented, traceError } from '../observability';
 import type { Log } from '../ports';
@@ -51,6 +52,14 @@ export const operatorKey =
   };
 
 export const anyone: Authenticate<undefined> = async () => undefined;
+
+/** Public routes that do costly work carry no key: each source address has a request cap instead (R6). */
+export const capPerSource =
+  (caps: RequestCaps): Authenticate<undefined> =>
+  async (event) => {
+    await caps.source(event.requestContext.http.sourceIp);
+    return undefined;
+  };
 
 export interface HandlerLogger extends Log {
   appendKeys(keys: Record<string, unknown>): void;

@@ -16,6 +16,7 @@ import type {
   PushPlatform,
   Provider,
   Tenant,
+  TenantCaps,
   TenantSettings,
   User,
   VoiceAttemptRecord,
@@ -85,7 +86,7 @@ export interface UsageIncrement {
   readonly delta: number;
 }
 
-export type CounterName = 'number_rate' | 'tenant_rate';
+export type CounterName = 'number_rate' | 'tenant_rate' | 'tenant_requests' | 'source_rate';
 
 /** Throttle writes that go in the same transaction as the challenge change they allow (R6, R8). */
 export interface ThrottleWrites {
@@ -246,6 +247,8 @@ export interface TenantStore {
     removed?: { readonly provider: Provider; readonly at: string },
   ): Promise<boolean>;
   setSettings(tenantId: string, settings: TenantSettings, encryptedWebhookSecret?: string | null): Promise<void>;
+  /** R6: the operator's per-second caps of a tenant (absent ones are the defaults); false when there is no such tenant. */
+  setCaps(tenantId: string, caps: TenantCaps): Promise<boolean>;
   putApiKey(key: ApiKeyRecord): Promise<void>;
   /** Updates a key of this tenant; false when there is no such key for the tenant. */
   updateApiKey(tenantId: string, keyId: string, change: { revokedAt?: string; expiresAt?: string }): Promise<boolean>;

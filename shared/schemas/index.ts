@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { BILLING_MODELS, FACTORS, LOG_RESULTS } from '../domain/types';
 import { OTP_MAX_DIGITS } from '../domain/otp/rules';
-import { CODE_DIGITS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../rules';
+import { CODE_DIGITS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_TENANT_CAP_PER_SECOND, USER_CHALLENGES_PER_WINDOW } from '../rules';
 
 /** Every request shape, checked at the edge (R29). Objects are strict: unknown fields are refused. */
 
@@ -105,13 +105,23 @@ const settingsFields = {
   webhookUrl: z.url().max(2048).nullable(),
   limits: z
     .strictObject({
-      challengesPerUserPerWindow: z.number().int().min(1).max(20).optional(),
-      challengesPerSecond: z.number().int().min(1).max(10_000).optional(),
+      // R6: a tenant may lower the per-user limit, never raise it; its per-second cap is checked
+      // against the one the operator set (SettingsService).
+      challengesPerUserPerWindow: z.number().int().min(1).max(USER_CHALLENGES_PER_WINDOW).optional(),
+      challengesPerSecond: z.number().int().min(1).max(MAX_TENANT_CAP_PER_SECOND).optional(),
     })
     .nullable(),
 };
 
 export const settingsBody = z.strictObject(settingsFields);
+
+/** R6: the operator's per-second caps of one tenant; null (or absent) means the default. */
+export const tenantCapsBody = z.strictObject({
+  challengesPerSecond: z.number().int().min(1).max(MAX_TENANT_CAP_PER_SECOND).nullable().optional(),
+  requestsPerSecond: z.number().int().min(1).max(MAX_TENANT_CAP_PER_SECOND).nullable().optional(),
+});
+
+export const tenantIdSchema = z.string().regex(/^tn[0-9a-f]{24}$/, 'is not a tenant id');
 export const settingsPatchBody = z.strictObject(settingsFields).partial();
 
 export const apiKeyIdSchema = z.string().regex(/^[0-9a-f]{16}$/, 'is not an API key id');

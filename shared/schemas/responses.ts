@@ -149,6 +149,10 @@ export const pushActivated = z.looseObject({ deviceId: z.string(), deviceKey: z.
 export const pushResponded = z.looseObject({});
 export const createdTenant = z.looseObject({ tenantId: z.string(), name: z.string(), adminKey: z.string(), authKey: z.string() });
 export const signingKey = z.looseObject({ kid: z.string() });
+export const tenantCaps = z.looseObject({
+  tenantId: z.string(),
+  caps: z.looseObject({ challengesPerSecond: z.number().int(), requestsPerSecond: z.number().int() }),
+});
 
 /** RFC 9457 problem details, the one error shape (R29). */
 export const problem = z.looseObject({

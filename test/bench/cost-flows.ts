@@ -131,7 +131,10 @@ export async function measureMethods(options: CostOptions): Promise<MethodMeasur
   const setup = new Meter(options.url);
   const created = await setup.call('POST', '/v1/operator/tenants', options.operatorKey, { name: 'Cost', provider: { billingModel: 'per_authentication' } });
   const tenant = created.json as unknown as Tenant;
-  const settings = await setup.call('PATCH', '/v1/admin/settings', tenant.adminKey, { limits: { challengesPerSecond: 10_000 }, callerId: '+14155550199' });
+  // Only the operator raises a tenant's per-second caps (R6).
+  const caps = await setup.call('PUT', `/v1/operator/tenants/${tenant.tenantId}/limits`, options.operatorKey, { challengesPerSecond: 10_000, requestsPerSecond: 10_000 });
+  if (caps.status !== 200) throw new Error(`caps not lifted: ${JSON.stringify(caps.json)}`);
+  const settings = await setup.call('PATCH', '/v1/admin/settings', tenant.adminKey, { callerId: '+14155550199' });
   if (settings.status !== 200) throw new Error(`settings not changed: ${JSON.stringify(settings.json)}`);
 
   // One user per authentication (plus one to warm up), so no limit of R6 or R5 is in the way.

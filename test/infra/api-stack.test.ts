@@ -1,9 +1,11 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ROUTE_THROTTLES } from '../../infra/api-stack';
+import { FAIR_SHARE_EXEMPT, ROUTE_THROTTLES } from '../../infra/api-stack';
 import { DEV, PROD } from '../../infra/stages';
 import { PLACEHOLDER_OPERATOR_KEY_SHA256 } from '../../infra/tessera-app';
 import { ENV } from '../../shared/config';
 import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, ROUTES, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
+import { PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, TENANT_CHALLENGES_PER_SECOND, TENANT_REQUESTS_PER_SECOND } from '../../shared/rules';
+import { TENANT_CHALLENGE_ROUTES } from '../../shared/domain/request-caps';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
 import { actionsOn, buildTestApp, logicalId, statementsOf } from './support';
 
@@ -122,6 +124,31 @@ describe('ApiStack', () => {
       for (const key of Object.keys(ROUTE_THROTTLES)) expect(routeKeys).toContain(key);
       const stageResource = Object.values(prod.findResources('AWS::ApiGatewayV2::Stage'))[0] as { DependsOn?: string[] };
       expect(stageResource.DependsOn?.length).toBeGreaterThanOrEqual(Object.keys(ROUTE_THROTTLES).length);
+    });
+
+    it('R6: one tenant (or one source on the push routes) at its cap leaves at least half of every limit it shares with the others', () => {
+      const tooSmall: string[] = [];
+      for (const [name, settings, built] of [['dev', DEV, template], ['prod', PROD, Template.fromStack(buildTestApp({ stage: 'prod' }).api)]] as const) {
+        const stage = Object.values(built.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties as {
+          RouteSettings: Record<string, { ThrottlingRateLimit: number }>;
+        };
+        if (settings.throttle.rateLimit < 2 * TENANT_REQUESTS_PER_SECOND) tooSmall.push(`${name} stage: ${settings.throttle.rateLimit} rps`);
+        for (const route of ROUTES) {
+          const key = `${route.method} ${route.path}`;
+          if (route.scope === 'operator' || FAIR_SHARE_EXEMPT[key]) continue;
+          const limit = stage.RouteSettings[key]?.ThrottlingRateLimit ?? settings.throttle.rateLimit;
+          const cap =
+            route.scope === 'public'
+              ? route.path.startsWith('/v1/push/')
+                ? PUSH_REQUESTS_PER_SOURCE_PER_MINUTE
+                : 0
+              : TENANT_CHALLENGE_ROUTES.includes(key)
+                ? TENANT_CHALLENGES_PER_SECOND
+                : TENANT_REQUESTS_PER_SECOND;
+          if (limit < 2 * cap) tooSmall.push(`${name} ${key}: ${limit} rps for a cap of ${cap}`);
+        }
+      }
+      expect(tooSmall).toEqual([]);
     });
 
     it('dev: a route limit never exceeds the lower stage default', () => {
@@ -261,17 +288,17 @@ describe('ApiStack', () => {
         'resend-challenge': challengePath,
         jwks: 'Challenges:none Tenants:read Logs:none Usage:none Throttle:none',
         'admin-users': 'Challenges:none Tenants:readWrite Logs:readWrite Usage:none Throttle:readWrite',
-        'admin-users-import': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
-        'admin-provider': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
-        'admin-settings': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
-        'admin-api-keys': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
-        'admin-logs': 'Challenges:none Tenants:read Logs:read Usage:read Throttle:none',
-        'admin-authenticator': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
-        'admin-oath-tokens': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
-        'admin-app-passwords': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
-        'verify-app-password': 'Challenges:none Tenants:read Logs:none Usage:none Throttle:none',
-        'admin-push-activations': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
-        'push-activate': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'admin-users-import': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'admin-provider': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'admin-settings': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'admin-api-keys': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'admin-logs': 'Challenges:none Tenants:read Logs:read Usage:read Throttle:readWrite',
+        'admin-authenticator': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'admin-oath-tokens': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'admin-app-passwords': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'verify-app-password': 'Challenges:none Tenants:read Logs:none Usage:none Throttle:readWrite',
+        'admin-push-activations': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'push-activate': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'push-respond': 'Challenges:readWrite Tenants:readWrite Logs:readWrite Usage:readWrite Throttle:readWrite',
         'operator-tenants': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'operator-signing-keys': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',

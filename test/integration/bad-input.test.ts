@@ -11,12 +11,12 @@ beforeAll(async () => {
 
 afterAll(() => api.stop());
 
-/** R29: each bad request gets a 4xx problem+json and leaves every table exactly as it was. */
+/** R29: each bad request gets a 4xx problem+json and leaves every table exactly as it was (but the request-rate windows, R6). */
 async function expectRefusedWithoutChange(send: () => Promise<Reply>, status: number, code?: string) {
-  const before = JSON.stringify(await api.allItems());
+  const before = JSON.stringify(await api.stateItems());
   const sent = (await api.outbox()).length;
   expectProblem(await send(), status, code);
-  expect(JSON.stringify(await api.allItems())).toBe(before);
+  expect(JSON.stringify(await api.stateItems())).toBe(before);
   expect(await api.outbox()).toHaveLength(sent);
 }
 

@@ -21,6 +21,7 @@ import {
   type Principal,
   type Provider,
   type Tenant,
+  type TenantCaps,
   type TenantSettings,
   type User,
   type VoiceAttemptRecord,
@@ -516,6 +517,13 @@ export class InMemoryTenantStore implements TenantStore {
     const { encryptedWebhookSecret: kept, ...rest } = tenant;
     const secret = encryptedWebhookSecret === undefined ? kept : (encryptedWebhookSecret ?? undefined);
     this.tenants.set(tenantId, { ...rest, settings: copy(settings), ...(secret ? { encryptedWebhookSecret: secret } : {}) });
+  }
+
+  async setCaps(tenantId: string, caps: TenantCaps): Promise<boolean> {
+    const tenant = this.tenants.get(tenantId);
+    if (!tenant) return false;
+    this.tenants.set(tenantId, { ...tenant, caps: copy(caps) });
+    return true;
   }
 
   async putApiKey(key: ApiKeyRecord): Promise<void> {

@@ -241,6 +241,15 @@ export class TestApi {
     }
   }
 
+  /**
+   * Every item but the request-rate windows (R6: per tenant, per source of the push routes): those
+   * count every request, refused ones too, or a flood of bad requests would go unthrottled.
+   */
+  async stateItems(): Promise<{ table: string; item: Record<string, AttributeValue> }[]> {
+    const windows = ['C#tenant_rate#', 'C#tenant_requests#', 'C#source_rate#'];
+    return (await this.allItems()).filter((i) => !(i.table === 'Throttle' && windows.some((w) => i.item.pk?.S?.startsWith(w))));
+  }
+
   async itemCount(): Promise<number> {
     return (await this.allItems()).length;
   }

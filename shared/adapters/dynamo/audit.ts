@@ -3,7 +3,7 @@ import { LOG_RETENTION_DAYS } from '../../rules';
 import { randomInt } from 'node:crypto';
 import type { Audit, CounterName } from '../../ports';
 import { billingKeys } from './billing-store';
-import { throttleItems } from './throttle-store';
+import { throttleItems, type SubjectKey } from './throttle-store';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -11,6 +11,8 @@ export interface AuditTables {
   readonly logsTable: string;
   readonly usageTable: string;
   readonly throttleTable: string;
+  /** Keys the throttle counters of phone numbers (R28). */
+  readonly throttleKey?: SubjectKey;
   /** Told of the audits of every change once its transaction commits (metrics count what the log holds). */
   readonly onCommitted?: (audits: readonly Audit[]) => void;
 }
@@ -38,8 +40,8 @@ export const retentionTtl = (isoTime: string): number => Math.floor(Date.parse(i
  * The writes that go with a change — throttle updates first, then the log line and each usage
  * count — for one transaction, with the limit each position stands for if its condition fails.
  */
-export function auditItems(tables: AuditTables, audit: Audit): { items: TransactItem[]; refusals: (CounterName | 'user_log_changed' | undefined)[] } {
-  const throttle = throttleItems(tables.throttleTable, audit.throttle);
+export async function auditItems(tables: AuditTables, audit: Audit): Promise<{ items: TransactItem[]; refusals: (CounterName | 'user_log_changed' | undefined)[] }> {
+  const throttle = await throttleItems(tables.throttleTable, audit.throttle, tables.throttleKey);
   const rest = logAndUsageItems(tables, audit);
   return { items: [...throttle.items, ...rest], refusals: [...throttle.refusals, ...rest.map(() => undefined)] };
 }

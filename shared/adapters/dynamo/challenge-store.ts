@@ -65,7 +65,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
   ) {}
 
   async create(challenge: Challenge, audit: Audit, idempotency?: IdempotencyRecord): Promise<CreateOutcome> {
-    const effects = auditItems(this.audit, audit);
+    const effects = await auditItems(this.audit, audit);
     const items: TransactItem[] = [
       { Put: { TableName: this.tableName, Item: toItem(challenge), ConditionExpression: 'attribute_not_exists(pk)' } },
       ...effects.items,
@@ -324,7 +324,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     owner?: OwnerCheck,
   ): Promise<ConditionalOutcome | typeof STEP_USED | typeof REVOKED> {
     const all = Array.isArray(audit) ? audit : [audit as Audit];
-    const parts = all.map((a) => auditItems(this.audit, a));
+    const parts = await Promise.all(all.map((a) => auditItems(this.audit, a)));
     const effects = { items: parts.flatMap((p) => p.items), refusals: parts.flatMap((p) => p.refusals) };
     const outcome = await transact(this.db, [
       {

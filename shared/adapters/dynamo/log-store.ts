@@ -14,7 +14,7 @@ export class DynamoLogStore implements AuthLogStore, NotificationStore, UsageSto
   ) {}
 
   async append(audit: Audit): Promise<void> {
-    const outcome = await transact(this.db, auditItems(this.tables, audit).items);
+    const outcome = await transact(this.db, (await auditItems(this.tables, audit)).items);
     if (outcome.kind === 'done') this.tables.onCommitted?.([audit]);
   }
 

@@ -9,7 +9,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord, Provider, Tenant, TenantSettings, User } from '../../domain/types';
+import type { ApiKeyRecord, Provider, Tenant, TenantCaps, TenantSettings, User } from '../../domain/types';
 import { monthOf, monthsBetween } from '../../domain/billing';
 import type { Clock, Page, TenantStore, UserQuery, UserScope, UserStore, UserWrite } from '../../ports';
 import { billingKeys } from './billing-store';
@@ -169,6 +169,24 @@ export class DynamoTenantStore implements TenantStore, UserStore {
         ExpressionAttributeValues: { ':settings': settings, ...secret.values },
       }),
     );
+  }
+
+  async setCaps(tenantId: string, caps: TenantCaps): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: tenantKeys.tenant(tenantId),
+          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: 'SET caps = :caps',
+          ExpressionAttributeValues: { ':caps': caps },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async putApiKey(key: ApiKeyRecord): Promise<void> {

@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { sha256Hex } from '../../domain/crypto';
+import { createHmac } from 'node:crypto';
 import { EMPTY_THROTTLE, type UserThrottleState } from '../../domain/throttling';
 import { FATIGUE_PAUSE_SECONDS, USER_CHALLENGE_WINDOW_SECONDS, WRONG_CODE_STREAK_RESET_SECONDS } from '../../rules';
 import type { CounterName, ThrottleStore, ThrottleWrites } from '../../ports';
@@ -7,16 +7,42 @@ import { isConditionFailure } from './errors';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
+/** The service secret that keys counters of phone numbers (`ThrottleKey`). */
+export interface SubjectKey {
+  get(): Promise<Uint8Array>;
+}
+
+/**
+ * R28: counters whose subject is a phone number are keyed by an HMAC of it with a service
+ * secret; a plain hash of a number is reversed by hashing every number of its country. A tenant
+ * id or a source address (already in the access log) is kept as it is.
+ */
+const SUBJECT_IS_PHONE_NUMBER: Record<CounterName, boolean> = {
+  number_rate: true,
+  tenant_rate: false,
+  tenant_requests: false,
+  source_rate: false,
+};
+
+/**
+ * The subject part of a counter's key: the one place it is derived, so that every counter of a
+ * number (primary or backup, text or call, whichever handler counts it) lands on the same item.
+ */
+export async function counterSubject(name: CounterName, subject: string, key: SubjectKey | undefined): Promise<string> {
+  if (!SUBJECT_IS_PHONE_NUMBER[name]) return subject;
+  if (!key) throw new Error(`The ${name} counter needs the throttle service secret`);
+  return createHmac('sha256', await key.get()).update(subject).digest('base64url');
+}
+
 /**
  * Keys of the throttle table (pk only, every item with a TTL):
  * - a user's state     U#<tenantId>#<userId>
- * - a window counter   C#<counter name>#<sha256(subject)>#<window index>  (the subject — a phone
- *   number across tenants, or a tenant id — is hashed, so no number is stored in clear)
+ * - a window counter   C#<counter name>#<subject>#<window index>  (see `counterSubject`: a phone
+ *   number is an HMAC, so no number is stored, in clear or as a reversible hash)
  */
 export const throttleKeys = {
   user: (tenantId: string, userId: string) => `U#${tenantId}#${userId}`,
-  counter: (name: string, subject: string, windowSeconds: number, now: number) =>
-    `C#${name}#${sha256Hex(subject)}#${Math.floor(now / (windowSeconds * 1000))}`,
+  counter: (name: string, subject: string, windowSeconds: number, now: number) => `C#${name}#${subject}#${Math.floor(now / (windowSeconds * 1000))}`,
 };
 
 /** Compare-and-set on the user item's version; a missing item counts as version 0. */
@@ -33,7 +59,11 @@ const ttlAfter = (now: number, seconds: number) => Math.ceil(now / 1000) + secon
  * position stands for. Counters are ADD with `count < limit`; the user's log is
  * compare-and-set on `version`; the streak is a plain ADD or reset.
  */
-export function throttleItems(tableName: string, writes: ThrottleWrites | undefined): { items: TransactItem[]; refusals: (CounterName | 'user_log_changed' | undefined)[] } {
+export async function throttleItems(
+  tableName: string,
+  writes: ThrottleWrites | undefined,
+  subjectKey: SubjectKey | undefined,
+): Promise<{ items: TransactItem[]; refusals: (CounterName | 'user_log_changed' | undefined)[] }> {
   const items: TransactItem[] = [];
   const refusals: (CounterName | 'user_log_changed' | undefined)[] = [];
   if (!writes) return { items, refusals };
@@ -63,7 +93,7 @@ export function throttleItems(tableName: string, writes: ThrottleWrites | undefi
     items.push({
       Update: {
         TableName: tableName,
-        Key: { pk: throttleKeys.counter(counter.name, counter.subject, counter.windowSeconds, counter.now) },
+        Key: { pk: throttleKeys.counter(counter.name, await counterSubject(counter.name, counter.subject, subjectKey), counter.windowSeconds, counter.now) },
         UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
         ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
         ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
@@ -97,6 +127,8 @@ export class DynamoThrottleStore implements ThrottleStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Keys the counters of phone numbers (R28); only handlers that count numbers need it. */
+    private readonly subjectKey?: SubjectKey,
   ) {}
 
   async getUserState(tenantId: string, userId: string): Promise<UserThrottleState> {
@@ -147,7 +179,7 @@ export class DynamoThrottleStore implements ThrottleStore {
   }
 
   async take(counter: { name: CounterName; subject: string; limit: number; windowSeconds: number; now: number }): Promise<boolean> {
-    const [item] = throttleItems(this.tableName, { counters: [counter] }).items;
+    const [item] = (await throttleItems(this.tableName, { counters: [counter] }, this.subjectKey)).items;
     try {
       await this.db.send(new UpdateCommand(item?.Update as ConstructorParameters<typeof UpdateCommand>[0]));
       return true;

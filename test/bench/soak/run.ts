@@ -217,8 +217,9 @@ async function setUp(options: SoakOptions): Promise<{ tenants: SoakTenant[]; sms
     const created = await call(url, 'POST', '/v1/operator/tenants', options.operatorKey, { name: `Soak ${t}`, provider: { billingModel: 'per_authentication' } });
     if (created.status !== 201) throw new Error(`tenant not created: ${created.status}`);
     const tenant = created.json as unknown as SoakTenant;
-    const lifted = await call(url, 'PATCH', '/v1/admin/settings', tenant.adminKey, { limits: { challengesPerSecond: 10_000 } });
-    if (lifted.status !== 200) throw new Error(`settings not changed: ${lifted.status}`);
+    // Only the operator raises a tenant's per-second caps (R6).
+    const lifted = await call(url, 'PUT', `/v1/operator/tenants/${tenant.tenantId}/limits`, options.operatorKey, { challengesPerSecond: 10_000, requestsPerSecond: 10_000 });
+    if (lifted.status !== 200) throw new Error(`caps not lifted: ${lifted.status}`);
     tenants.push(tenant);
   }
   const user = (i: number, prefix: string): SoakUser => ({

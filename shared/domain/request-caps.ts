@@ -1,0 +1,43 @@
+import { PUSH_REQUESTS_PER_SOURCE_PER_MINUTE } from '../rules';
+import { RetryLaterError } from './errors';
+import { tenantLimits } from './throttling';
+import type { Clock, ThrottleStore } from '../ports';
+import type { Tenant } from './types';
+
+/**
+ * Routes whose requests also count against the tenant's per-second challenge cap (R6), taken by
+ * the challenge service: each may send a text, place a call or push a prompt.
+ */
+export const TENANT_CHALLENGE_ROUTES: readonly string[] = ['POST /v1/challenges', 'POST /v1/challenges/{challengeId}/resend'];
+
+const untilNext = (now: number, windowSeconds: number): number => Math.max(1, Math.ceil((windowSeconds * 1000 - (now % (windowSeconds * 1000))) / 1000));
+
+/**
+ * R6: caps on requests, taken before a handler does any work, so that one caller over its share
+ * costs the others nothing but a key lookup and one counter update. Refusals are not logged: a
+ * flood would otherwise write a log line for each.
+ */
+export class RequestCaps {
+  constructor(private readonly deps: { throttle: ThrottleStore; clock: Clock }) {}
+
+  /** Every request made with one of the tenant's API keys, on every route. */
+  async tenant(tenant: Pick<Tenant, 'tenantId' | 'caps' | 'settings'>): Promise<void> {
+    const now = this.deps.clock.now();
+    const limit = tenantLimits(tenant).requestsPerSecond;
+    if (!(await this.deps.throttle.take({ name: 'tenant_requests', subject: tenant.tenantId, limit, windowSeconds: 1, now }))) {
+      throw new RetryLaterError('Too many requests for this tenant right now', untilNext(now, 1), { reason: 'tenant_requests' });
+    }
+  }
+
+  /**
+   * The public push routes, per source address: they carry no API key, so the address is the
+   * only thing a flood has in common.
+   */
+  async source(sourceIp: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const counter = { name: 'source_rate', subject: sourceIp, limit: PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, windowSeconds: 60, now } as const;
+    if (!(await this.deps.throttle.take(counter))) {
+      throw new RetryLaterError('Too many requests from this address right now', untilNext(now, 60), { reason: 'source_rate' });
+    }
+  }
+}
