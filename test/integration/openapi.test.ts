@@ -1,4 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getCountries } from 'libphonenumber-js/max';
 import * as z from 'zod';
 import { ROUTES } from '../../shared/routes';
 import { ROUTE_INPUTS, type RouteKey } from '../../shared/schemas/routes';
@@ -14,6 +18,8 @@ interface Operation {
 }
 interface Document {
   openapi: string;
+  info: { license?: { name: string; identifier?: string; url?: string } };
+  tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { securitySchemes: Record<string, { type: string; scheme: string }> };
 }
@@ -45,6 +51,44 @@ function validateOpenApi(document: unknown): { valid: boolean; errors?: unknown 
   if (run.status !== 0) throw new Error(`validator failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as { valid: boolean; errors?: unknown };
 }
+
+/**
+ * Redocly's linter, through its CLI (ESM, like the validator above), with the project's
+ * redocly.yaml: its recommended rules, and the reason next to any rule the project turns off.
+ */
+function redoclyLint(document: unknown): { ruleId: string; severity: string; message: string; pointer?: string }[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-openapi-'));
+  try {
+    const file = join(dir, 'openapi.json');
+    writeFileSync(file, JSON.stringify(document, null, 1));
+    const run = spawnSync(process.execPath, [require.resolve('@redocly/cli/bin/cli.js'), 'lint', file, '--config', join(__dirname, '../../redocly.yaml'), '--format', 'json'], {
+      encoding: 'utf8',
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+    });
+    const report = JSON.parse(run.stdout) as { problems: { ruleId: string; severity: string; message: string; location: { pointer?: string }[] }[] };
+    return report.problems.map(({ ruleId, severity, message, location }) => ({ ruleId, severity, message, pointer: location[0]?.pointer }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/** Every `properties` entry anywhere in the document, with its name. */
+function allProperties(node: unknown, out: [string, Json][] = []): [string, Json][] {
+  if (Array.isArray(node)) node.forEach((item) => allProperties(item, out));
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node as Json)) {
+      if (key === 'properties' && value && typeof value === 'object') for (const entry of Object.entries(value as Record<string, Json>)) out.push(entry);
+      allProperties(value, out);
+    }
+  }
+  return out;
+}
+
+/** The string schemas a property can hold: itself, its anyOf branches, its array items (not the fields of a nested object). */
+const strings = (schema: Json): Json[] =>
+  schema.type === 'string' ? [schema] : [...((schema.anyOf ?? schema.oneOf ?? []) as Json[]), ...(schema.items ? [schema.items as Json] : [])].flatMap(strings);
 
 const documented = () => Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
 
@@ -134,5 +178,43 @@ describe('the OpenAPI document', () => {
     const html = await response.text();
     expect(html).not.toMatch(/<script|https?:\/\/(?!json-schema)/);
     for (const { op } of documented()) expect(html).toContain(`id="${op.operationId}"`);
+  });
+
+  it('R29: phone fields carry the E.164 pattern the server checks, country fields the codes it accepts', async () => {
+    const fields = allProperties(doc);
+    const phones = fields.filter(([name]) => ['primary', 'backup', 'office', 'callerId', 'e164'].includes(name)).flatMap(([name, schema]) => strings(schema).map((s) => ({ name, pattern: s.pattern })));
+    expect(new Set(phones.map((p) => p.name))).toEqual(new Set(['primary', 'backup', 'office', 'callerId', 'e164']));
+    const patterns = new Set(phones.map((p) => p.pattern));
+    expect([...patterns]).toEqual([expect.any(String)]);
+    const e164 = new RegExp(String([...patterns][0]), 'u');
+    for (const primary of ['0612345678', '+1', '+1 415 555 0100', '+01415555010', '+1415555010O', '+1234567890123456']) {
+      expect({ primary, matches: e164.test(primary) }).toEqual({ primary, matches: false });
+      const reply = await api.request('PUT', '/v1/admin/users/zed', { key: tenant.adminKey, body: { mfaEnabled: true, phones: { primary } } });
+      expect({ primary, status: reply.status }).toEqual({ primary, status: 400 });
+    }
+    for (const ok of ['+14155550100', '+33612345678', '+442071838750']) expect(e164.test(ok)).toBe(true);
+
+    const countries = fields.filter(([name]) => ['country', 'allowedCountries'].includes(name)).flatMap(([name, schema]) => strings(schema).map((s) => ({ name, codes: s.enum })));
+    expect(new Set(countries.map((c) => c.name))).toEqual(new Set(['country', 'allowedCountries']));
+    for (const { codes } of countries) expect(codes).toEqual([...getCountries()].sort());
+    const refused = await api.request('PATCH', '/v1/admin/settings', { key: tenant.adminKey, body: { allowedCountries: ['XX'] } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ pointer: '/allowedCountries/0' })]);
+  });
+
+  it('every tag has a description, the document a licence, and every public route its 4xx answers', () => {
+    const used = new Set(documented().flatMap(({ op }) => (op as unknown as { tags: string[] }).tags));
+    expect(doc.tags.map((t) => t.name).sort()).toEqual([...used].sort());
+    for (const tag of doc.tags) expect({ tag: tag.name, described: (tag.description ?? '').length > 20 }).toEqual({ tag: tag.name, described: true });
+    const license = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).license as string;
+    expect(doc.info.license?.name).toContain(license);
+    for (const { path, method, op } of documented().filter(({ op }) => op['x-tessera-scope'] === 'public')) {
+      expect({ route: `${method} ${path}`, fourxx: Object.keys(op.responses).some((s) => s.startsWith('4')) }).toEqual({ route: `${method} ${path}`, fourxx: true });
+    }
+  });
+
+  it('passes Redocly lint (recommended rules) with no warning', () => {
+    expect(redoclyLint(doc)).toEqual([]);
+    expect(redoclyLint({ ...doc, tags: [...doc.tags, { name: 'Undescribed' }] })).toEqual([expect.objectContaining({ ruleId: 'tag-description' })]);
   });
 });
