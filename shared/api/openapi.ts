@@ -28,6 +28,34 @@ const ERROR_TEXT: Record<number, string> = {
   503: 'Delivery failed on every provider; the problem names the method to try next (R16)',
 };
 
+/** What each tag groups; typed by the tags of ROUTE_DOCS, so a new tag needs its description. */
+const TAG_TEXT: Record<RouteDoc['tag'], string> = {
+  Challenges: 'Relying apps start a second-factor challenge (SMS, voice call, push, authenticator app, OATH token), check its code, resend it and poll it; the JWKS checks the signed assertion of an approved one.',
+  Push: 'Push activation: an admin issues a one-time activation code; the phone trades it for a device id and key, then answers prompts with an HMAC made with that key. The phone’s routes are public.',
+  Users: 'A tenant’s users: list, import from CSV, create, change, delete, reset, block and unblock them, and clear their rate limits.',
+  Authenticators: 'Authenticator apps (TOTP): enrol one with an otpauth URI and QR code shown once, confirm it with a current code, remove it.',
+  'App passwords': 'Passwords for legacy clients that cannot show a second-factor prompt: created per user and shown once, listed without secrets, deleted, verified by relying apps.',
+  'OATH tokens': 'Hardware OATH tokens: import them from CSV or PSKC, list, assign to a user, take back, and resynchronise a drifted token.',
+  Tenant: 'A tenant’s own configuration: its MFA provider and billing model, its settings (methods, caller ID, countries, webhook, limits) and its API keys.',
+  'Logs and billing': 'What happened and what it costs: the authentication log, usage per day, the bill of a month, and the notifications sent to the webhook.',
+  Operator: 'For the operator of the service, with the operator key: create tenants and rotate the key that signs assertions.',
+  Service: 'This description of the API, as an OpenAPI 3.1 document and as an HTML page.',
+};
+
+/**
+ * Every route shares the API stage's throttle (infra/api-stack.ts). API Gateway answers it before
+ * any handler runs, with its own body, not a problem. Documented on the public routes that have
+ * no 429 of their own; the local runtime does not throttle.
+ */
+const STAGE_THROTTLED: Json = {
+  description: 'Too many requests: the API stage’s throttle (on AWS). API Gateway answers this itself, not with a problem',
+  content: {
+    'application/json': {
+      schema: { type: 'object', properties: { message: { type: 'string', const: 'Too Many Requests' } }, required: ['message'] },
+    },
+  },
+};
+
 /** JSON Schema 2020-12 of a zod schema as a request reads it (defaults optional, transforms' input). */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
@@ -89,6 +117,7 @@ function operation(route: RouteDefinition): Json {
   for (const status of errorStatuses(route, inputs, doc.errors)) {
     responses[String(status)] = { $ref: `#/components/responses/Problem${status}` };
   }
+  if (route.scope === 'public' && !responses['429']) responses['429'] = { $ref: '#/components/responses/StageThrottled' };
   const params = parameters(inputs);
   const body = requestBody(inputs);
   return {
@@ -120,21 +149,23 @@ export function openApiDocument(): Json {
       title: 'Tessera',
       version: '1',
       summary: 'Multi-tenant multi-factor authentication as a service',
+      // package.json's "UNLICENSED": proprietary, no SPDX identifier and no licence text to link.
+      license: { name: 'UNLICENSED (proprietary: all rights reserved)' },
       description:
         'Relying apps start and verify second-factor challenges with an `auth` key; tenant admins manage users, methods, settings, logs and bills with an `admin` key. ' +
         'Every error is an RFC 9457 problem (`application/problem+json`).',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
-    tags: [...new Set(Object.values(ROUTE_DOCS).map((d: RouteDoc) => d.tag))].map((name) => ({ name })),
+    tags: [...new Set(Object.values(ROUTE_DOCS).map((d: RouteDoc) => d.tag))].map((name) => ({ name, description: TAG_TEXT[name] })),
     paths,
     components: {
       securitySchemes: Object.fromEntries(
         Object.values(SECURITY_SCHEMES).map(({ name, description }) => [name, { type: 'http', scheme: 'bearer', description }]),
       ),
       schemas: { Problem: problemSchema },
-      responses: Object.fromEntries(
-        statuses.map((status) => [
+      responses: Object.fromEntries([
+        ...statuses.map((status) => [
           `Problem${status}`,
           {
             description: ERROR_TEXT[status],
@@ -142,7 +173,8 @@ export function openApiDocument(): Json {
             content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
           },
         ]),
-      ),
+        ['StageThrottled', STAGE_THROTTLED],
+      ]),
     },
   };
 }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { BILLING_MODELS, FACTORS, LOG_RESULTS } from '../domain/types';
 import { OTP_MAX_DIGITS } from '../domain/otp/rules';
 import { CODE_DIGITS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_TENANT_CAP_PER_SECOND, USER_CHALLENGES_PER_WINDOW } from '../rules';
+import { countryCodeSchema, e164Schema } from './phone';
 
 /** Every request shape, checked at the edge (R29). Objects are strict: unknown fields are refused. */
 
@@ -39,7 +40,7 @@ export const verifyChallengeBody = z.strictObject({
 /** Resend takes no fields; an empty body or {} are both fine. */
 export const emptyBody = z.strictObject({}).optional();
 
-const e164 = z.string().min(1).max(32);
+const e164 = e164Schema;
 
 
 const nullableText = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
@@ -100,7 +101,7 @@ const settingsFields = {
   callerId: e164.nullable(),
   appPasswordsAllowed: z.boolean(),
   blockOnFraud: z.boolean(),
-  allowedCountries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')).max(250).nullable(),
+  allowedCountries: z.array(countryCodeSchema).max(250).nullable(),
   logOptionalFields: z.boolean(),
   webhookUrl: z.url().max(2048).nullable(),
   limits: z

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { BILLING_MODELS, FACTORS, LOG_RESULTS, PUSH_PLATFORMS } from '../domain/types';
+import { countryCodeSchema, e164Schema } from './phone';
 
 /**
  * What the API answers, for the OpenAPI document and the typed client. Handlers do not parse
@@ -37,7 +38,7 @@ export const verifiedChallenge = challengeView.extend({ assertion: z.string() })
 
 export const jwks = z.looseObject({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string().optional() })) });
 
-const phone = z.looseObject({ e164: z.string(), country: z.string(), type: z.string() });
+const phone = z.looseObject({ e164: e164Schema, country: countryCodeSchema, type: z.string() });
 
 export const userView = z.looseObject({
   userId: z.string(),
@@ -74,10 +75,10 @@ export const providerView = z.looseObject({
 
 export const settingsView = z.looseObject({
   enabledMethods: z.array(factor),
-  callerId: z.string().nullable().optional(),
+  callerId: e164Schema.nullable().optional(),
   appPasswordsAllowed: z.boolean(),
   blockOnFraud: z.boolean(),
-  allowedCountries: z.array(z.string()).nullable().optional(),
+  allowedCountries: z.array(countryCodeSchema).nullable().optional(),
   logOptionalFields: z.boolean(),
   webhookUrl: z.string().nullable().optional(),
   limits: z.looseObject({ challengesPerUserPerWindow: z.number().optional(), challengesPerSecond: z.number().optional() }).nullable().optional(),

@@ -1,4 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getCountries } from 'libphonenumber-js/max';
 import * as z from 'zod';
 import { ROUTES } from '../../shared/routes';
 import { ROUTE_INPUTS, type RouteKey } from '../../shared/schemas/routes';
@@ -14,6 +18,8 @@ interface Operation {
 }
 interface Document {
   openapi: string;
+  info: { license?: { name: string; identifier?: string; url?: string } };
+  tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { securitySchemes: Record<string, { type: string; scheme: string }> };
 }
@@ -33,18 +39,70 @@ beforeAll(async () => {
 afterAll(() => api.stop());
 
 /**
+ * A node process of its own, awaited without blocking this one: a blocked event loop misses the
+ * local server closing an idle keep-alive connection, and the next fetch on it fails (ECONNRESET).
+ */
+function node(args: string[], input = ''): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/**
  * @seriousme/openapi-schema-validator is ESM that finds its schemas through import.meta.url, which
  * jest's CommonJS runtime cannot load: it runs in a node process of its own.
  */
-function validateOpenApi(document: unknown): { valid: boolean; errors?: unknown } {
+async function validateOpenApi(document: unknown): Promise<{ valid: boolean; errors?: unknown }> {
   const script = `import { Validator } from '@seriousme/openapi-schema-validator';
     let input = ''; for await (const chunk of process.stdin) input += chunk;
     const result = await new Validator().validate(JSON.parse(input));
     process.stdout.write(JSON.stringify(result));`;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { input: JSON.stringify(document), encoding: 'utf8' });
+  const run = await node(['--input-type=module', '-e', script], JSON.stringify(document));
   if (run.status !== 0) throw new Error(`validator failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as { valid: boolean; errors?: unknown };
 }
+
+/**
+ * Redocly's linter, through its CLI (ESM, like the validator above), with the project's
+ * redocly.yaml: its recommended rules, and the reason next to any rule the project turns off.
+ */
+async function redoclyLint(document: unknown): Promise<{ ruleId: string; severity: string; message: string; pointer?: string }[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-openapi-'));
+  try {
+    const file = join(dir, 'openapi.json');
+    writeFileSync(file, JSON.stringify(document, null, 1));
+    const run = await node([require.resolve('@redocly/cli/bin/cli.js'), 'lint', file, '--config', join(__dirname, '../../redocly.yaml'), '--format', 'json']);
+    const report = JSON.parse(run.stdout) as { problems: { ruleId: string; severity: string; message: string; location: { pointer?: string }[] }[] };
+    return report.problems.map(({ ruleId, severity, message, location }) => ({ ruleId, severity, message, pointer: location[0]?.pointer }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/** Every `properties` entry anywhere in the document, with its name. */
+function allProperties(node: unknown, out: [string, Json][] = []): [string, Json][] {
+  if (Array.isArray(node)) node.forEach((item) => allProperties(item, out));
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node as Json)) {
+      if (key === 'properties' && value && typeof value === 'object') for (const entry of Object.entries(value as Record<string, Json>)) out.push(entry);
+      allProperties(value, out);
+    }
+  }
+  return out;
+}
+
+/** The string schemas a property can hold: itself, its anyOf branches, its array items (not the fields of a nested object). */
+const strings = (schema: Json): Json[] =>
+  schema.type === 'string' ? [schema] : [...((schema.anyOf ?? schema.oneOf ?? []) as Json[]), ...(schema.items ? [schema.items as Json] : [])].flatMap(strings);
 
 const documented = () => Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
 
@@ -62,8 +120,8 @@ const keyFor = (scope: string) => ({ auth: tenant.authKey, admin: tenant.adminKe
 describe('the OpenAPI document', () => {
   it('is valid OpenAPI 3.1 by an independent validator', async () => {
     expect(doc.openapi).toBe('3.1.0');
-    expect(validateOpenApi(doc)).toEqual({ valid: true });
-    expect(validateOpenApi({ ...doc, paths: { '/x': { get: { responses: { 200: { content: 'not an object' } } } } } }).valid).toBe(false);
+    expect(await validateOpenApi(doc)).toEqual({ valid: true });
+    expect((await validateOpenApi({ ...doc, paths: { '/x': { get: { responses: { 200: { content: 'not an object' } } } } } })).valid).toBe(false);
   });
 
   it('documents every served route, and serves nothing it does not document', () => {
@@ -134,5 +192,43 @@ describe('the OpenAPI document', () => {
     const html = await response.text();
     expect(html).not.toMatch(/<script|https?:\/\/(?!json-schema)/);
     for (const { op } of documented()) expect(html).toContain(`id="${op.operationId}"`);
+  });
+
+  it('R29: phone fields carry the E.164 pattern the server checks, country fields the codes it accepts', async () => {
+    const fields = allProperties(doc);
+    const phones = fields.filter(([name]) => ['primary', 'backup', 'office', 'callerId', 'e164'].includes(name)).flatMap(([name, schema]) => strings(schema).map((s) => ({ name, pattern: s.pattern })));
+    expect(new Set(phones.map((p) => p.name))).toEqual(new Set(['primary', 'backup', 'office', 'callerId', 'e164']));
+    const patterns = new Set(phones.map((p) => p.pattern));
+    expect([...patterns]).toEqual([expect.any(String)]);
+    const e164 = new RegExp(String([...patterns][0]), 'u');
+    for (const primary of ['0612345678', '+1', '+1 415 555 0100', '+01415555010', '+1415555010O', '+1234567890123456']) {
+      expect({ primary, matches: e164.test(primary) }).toEqual({ primary, matches: false });
+      const reply = await api.request('PUT', '/v1/admin/users/zed', { key: tenant.adminKey, body: { mfaEnabled: true, phones: { primary } } });
+      expect({ primary, status: reply.status }).toEqual({ primary, status: 400 });
+    }
+    for (const ok of ['+14155550100', '+33612345678', '+442071838750']) expect(e164.test(ok)).toBe(true);
+
+    const countries = fields.filter(([name]) => ['country', 'allowedCountries'].includes(name)).flatMap(([name, schema]) => strings(schema).map((s) => ({ name, codes: s.enum })));
+    expect(new Set(countries.map((c) => c.name))).toEqual(new Set(['country', 'allowedCountries']));
+    for (const { codes } of countries) expect(codes).toEqual([...getCountries()].sort());
+    const refused = await api.request('PATCH', '/v1/admin/settings', { key: tenant.adminKey, body: { allowedCountries: ['XX'] } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ pointer: '/allowedCountries/0' })]);
+  });
+
+  it('every tag has a description, the document a licence, and every public route its 4xx answers', () => {
+    const used = new Set(documented().flatMap(({ op }) => (op as unknown as { tags: string[] }).tags));
+    expect(doc.tags.map((t) => t.name).sort()).toEqual([...used].sort());
+    for (const tag of doc.tags) expect({ tag: tag.name, described: (tag.description ?? '').length > 20 }).toEqual({ tag: tag.name, described: true });
+    const license = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).license as string;
+    expect(doc.info.license?.name).toContain(license);
+    for (const { path, method, op } of documented().filter(({ op }) => op['x-tessera-scope'] === 'public')) {
+      expect({ route: `${method} ${path}`, fourxx: Object.keys(op.responses).some((s) => s.startsWith('4')) }).toEqual({ route: `${method} ${path}`, fourxx: true });
+    }
+  });
+
+  it('passes Redocly lint (recommended rules) with no warning', async () => {
+    expect(await redoclyLint(doc)).toEqual([]);
+    expect(await redoclyLint({ ...doc, tags: [...doc.tags, { name: 'Undescribed' }] })).toEqual([expect.objectContaining({ ruleId: 'tag-description' })]);
   });
 });

@@ -1,4 +1,5 @@
 import { createTesseraClient, TesseraError, type ResponseOf, type TesseraClient } from '../../../shared/client';
+import type { CountryCode } from '../../../shared/schemas/phone';
 import { $, h, show } from '../dom';
 
 type User = ResponseOf<'GET /v1/admin/users/{userId}'>;
@@ -220,7 +221,8 @@ async function settingsPage(root: HTMLElement): Promise<void> {
           appPasswordsAllowed: checked('s-ap'),
           blockOnFraud: checked('s-fraud'),
           logOptionalFields: checked('s-log'),
-          allowedCountries: value('s-countries') ? list(value('s-countries').toUpperCase()) : null,
+          // As typed: the server checks each code and its 400 names a wrong one.
+          allowedCountries: value('s-countries') ? (list(value('s-countries').toUpperCase()) as CountryCode[]) : null,
           webhookUrl: value('s-webhook') || null,
         }),
       'Settings saved.',
