@@ -125,7 +125,7 @@ export class VoiceRolloverRecorder {
       const at = new Date(clock.now()).toISOString();
       const write = await users.putUser(scope, { ...user, blocked: { at, reason: 'fraud_reported' }, updatedAt: at }, user.version ?? 0);
       if (write.kind === 'written') break;
-      if (attempt >= USER_WRITE_ATTEMPTS - 1) throw new Error('The user kept changing; the fraud block is retried with the step');
+      if (attempt >= USER_WRITE_ATTEMPTS - 1) throw new Error('The user kept changing: the fraud block was not written');
     }
     await notifications.notify(tenant, { type: 'user_blocked', userId, message: `User ${userId} was blocked after reporting fraud` });
   }

@@ -17,7 +17,7 @@ export const challengeView = z.looseObject({
   userId: z.string(),
   method: factor,
   status: z.enum(['pending', 'approved', 'denied', 'expired', 'locked']),
-  reason: z.string().optional().describe('Why it was denied: delivery_failed, denied, fraud_reported, unreachable, wrong_number, timeout'),
+  reason: z.string().optional().describe('Why it was denied: delivery_failed, denied, fraud_reported, unreachable, wrong_number, timeout, revoked (its user was deleted or reset)'),
   destination: z.string().describe('The masked number or device the challenge went to'),
   createdAt: time,
   expiresAt: time,

@@ -91,6 +91,37 @@ describe('R19 user writes are conditional on the version read (DynamoDB Local)',
     expect((await api.request('GET', `/v1/admin/users/${userId}`, { key: acme.adminKey })).status).toBe(404);
   });
 
+  it('R19: a delete based on a stale read changes nothing at all: user, app password and token assignment stay', async () => {
+    const { userId } = await api.newUser(acme, 'whole');
+    const allowed = await api.request('PATCH', '/v1/admin/settings', { key: acme.adminKey, body: { appPasswordsAllowed: true } });
+    expect(allowed.status).toBe(200);
+    const password = (await api.request('POST', `/v1/admin/users/${userId}/app-passwords`, { key: acme.adminKey, body: { name: 'Mail' } })).body.password;
+    const imported = await api.request('POST', '/v1/admin/oath-tokens:import', {
+      key: acme.adminKey,
+      rawBody: 'Serial Number,Secret Key,Time Interval\nLK-1,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,30\n',
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(imported.body).toMatchObject({ imported: 1 });
+    expect((await api.request('POST', '/v1/admin/oath-tokens/LK-1/assign', { key: acme.adminKey, body: { userId } })).status).toBe(200);
+    const scope = { tenantId: acme.tenantId, space: principal.tenant.provider?.userSpace as string };
+    const stale = (await tenants.getUser(scope, userId)) as User;
+    // Changed after the read: the delete's transaction must refuse as a whole.
+    expect((await api.request('PATCH', `/v1/admin/users/${userId}`, { key: acme.adminKey, body: { firstName: 'Wh' } })).status).toBe(200);
+
+    const credentials = new DynamoUserCredentialStore(createDocumentClient({ endpoint: api.runtime.dynamoEndpoint }), process.env.TENANTS_TABLE as string, tenants, systemClock);
+    expect(await credentials.deleteUser(scope, stale)).toEqual({ kind: 'changed' });
+    const verify = () => api.request('POST', '/v1/app-passwords/verify', { key: acme.authKey, body: { userId, password } });
+    expect((await verify()).status).toBe(200);
+    const token = async () =>
+      (await api.request<{ items: { serial: string; assignee?: { userId: string } }[] }>('GET', '/v1/admin/oath-tokens', { key: acme.adminKey })).body.items.find((t) => t.serial === 'LK-1');
+    expect((await token())?.assignee).toMatchObject({ userId });
+
+    // Read afresh (as the API does), the delete goes through whole.
+    expect((await api.request('DELETE', `/v1/admin/users/${userId}`, { key: acme.adminKey })).status).toBe(204);
+    expect((await verify()).status).toBe(422);
+    expect((await token())?.assignee).toBeUndefined();
+  });
+
   it('R19: the store refuses a write based on a version that is no longer current', async () => {
     const { userId } = await api.newUser(acme, 'stale');
     const scope = { tenantId: acme.tenantId, space: principal.tenant.provider?.userSpace as string };
