@@ -7,6 +7,7 @@ import { localClient } from '../../infra/local/dynamo';
 import type { FaultRuleInput } from '../../infra/local/faults';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 import { base32Decode, totpAt } from '../../shared/domain/otp/totp';
+import { MAX_TENANT_CAP_PER_SECOND } from '../../shared/rules';
 import { TABLES } from '../../shared/tables';
 
 /** The secret of an otpauth:// key URI, as an authenticator app reads it from the QR code. */
@@ -106,12 +107,22 @@ export class TestApi {
     return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
+  /**
+   * A tenant with its keys. Its per-second request cap (R6) is lifted: tests freeze the local
+   * clock, and every request made while it stands still falls in the same one-second window.
+   * Tests of that cap set it with `PUT /v1/operator/tenants/{tenantId}/limits`.
+   */
   async createTenant(name = 'Acme'): Promise<Tenant> {
     const reply = await this.request<Tenant>('POST', '/v1/operator/tenants', {
       key: this.runtime.operatorKey,
       body: { name, provider: { billingModel: 'per_authentication' } },
     });
     if (reply.status !== 201) throw new Error(`tenant not created: ${JSON.stringify(reply.body)}`);
+    const caps = await this.request('PUT', `/v1/operator/tenants/${reply.body.tenantId}/limits`, {
+      key: this.runtime.operatorKey,
+      body: { requestsPerSecond: MAX_TENANT_CAP_PER_SECOND },
+    });
+    if (caps.status !== 200) throw new Error(`tenant caps not set: ${JSON.stringify(caps.body)}`);
     return reply.body;
   }
 
