@@ -74,6 +74,9 @@ const keyContext = (device: { tenantId: string; deviceId: string }) => `push-dev
 
 const BAD_RESPONSE = 'The device response is not valid: unknown device, bad signature, or too old';
 
+/** Checked against when the device id is unknown: a key no device has, drawn once per process (R27). */
+const UNKNOWN_DEVICE_KEY = generateDeviceKey();
+
 /** The pushes a relying app reads: a pending push past its deadline is denied as `timeout` (R9). */
 export function pushTimedOut(challenge: Challenge, now: number): boolean {
   return challenge.method === 'push' && challenge.status === 'pending' && now >= challenge.expiresAt;
@@ -170,10 +173,9 @@ export class PushService {
   async respond(answer: DeviceAnswer): Promise<{ challengeId: string; status: 'approved' | 'denied'; reason?: DenialReason }> {
     const { devices, challenges, tenants, box, clock, log } = this.deps;
     const now = clock.now();
-    const device = await devices.getDevice(answer.deviceId);
-    if (!device) throw new UnauthenticatedError(BAD_RESPONSE);
-    const key = await box.decrypt(device.encryptedKey, keyContext(device));
-    const challenge = await challenges.get(answer.challengeId);
+    const [device, challenge] = await Promise.all([devices.getDevice(answer.deviceId), challenges.get(answer.challengeId)]);
+    // R27: an unknown device id costs the same reads and HMAC as a known one, and gets the same answer.
+    const key = device ? await box.decrypt(device.encryptedKey, keyContext(device)) : UNKNOWN_DEVICE_KEY;
     const check = verifyDeviceResponse({
       key,
       response: {
@@ -186,9 +188,10 @@ export class PushService {
       nowMs: now,
       expected: { challengeId: answer.challengeId, number: challenge?.push?.number ?? -1 },
     });
-    if (check.kind === 'invalid' && check.reason !== 'wrong_number') {
-      log.warn('push response refused', { deviceId: device.deviceId, reason: check.reason });
-      throw new UnauthenticatedError(BAD_RESPONSE, { reason: check.reason });
+    if (!device || (check.kind === 'invalid' && check.reason !== 'wrong_number')) {
+      // The reason is for the log only: told to the caller, it would say whether the device id exists (R27).
+      log.warn('push response refused', { deviceId: answer.deviceId, reason: device && check.kind === 'invalid' ? check.reason : 'unknown_device' });
+      throw new UnauthenticatedError(BAD_RESPONSE);
     }
     if (!challenge || challenge.tenantId !== device.tenantId || challenge.push?.deviceId !== device.deviceId) {
       throw new NotFoundError('No such challenge');

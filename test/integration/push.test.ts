@@ -249,6 +249,66 @@ describe('signed device answers', () => {
   });
 });
 
+describe('R27 no oracle on the public push routes', () => {
+  /** Everything a caller sees of a reply, except what differs per request anyway. */
+  const visible = (reply: Reply) => ({
+    status: reply.status,
+    headers: Object.fromEntries(['content-type', 'cache-control', 'www-authenticate', 'retry-after'].map((h) => [h, reply.headers.get(h)])),
+    body: reply.body,
+  });
+
+  it('R27: /v1/push/respond answers an unknown device id exactly as a known device with a bad signature', async () => {
+    const { userId, device } = await pushUser();
+    const created = await push(tenant, userId);
+    const answer = { challengeId: created.body.challengeId, decision: 'approve' as const, number: created.body.number, timestamp: await api.clockNow() };
+    const signature = signDeviceResponse(new Uint8Array(32).fill(9), answer);
+    const known = await api.request('POST', '/v1/push/respond', { body: { deviceId: device.deviceId, ...answer, signature } });
+    const unknown = await api.request('POST', '/v1/push/respond', { body: { deviceId: `dv_${'A'.repeat(22)}`, ...answer, signature } });
+    expectProblem(known, 401, 'unauthenticated');
+    expect(visible(unknown)).toEqual(visible(known));
+    expect(known.body).not.toHaveProperty('reason');
+    // A stale answer signed with the right key is refused the same way: the reason stays in the log.
+    const key = new Uint8Array(Buffer.from(device.deviceKey, 'base64url'));
+    const stale = { ...answer, timestamp: answer.timestamp - 120_000 };
+    const old = await api.request('POST', '/v1/push/respond', { body: { deviceId: device.deviceId, ...stale, signature: signDeviceResponse(key, stale) } });
+    expect(visible(old)).toEqual(visible(known));
+    expect((await status(tenant, created.body.challengeId)).body).toMatchObject({ status: 'pending' });
+  });
+
+  it('R27: /v1/push/activate answers an unknown code exactly as a used one and one issued under an earlier provider', async () => {
+    const used = await issue(other, (await api.newUser(other, 'used')).userId);
+    expect((await activate(used)).status).toBe(201);
+    const earlier = await issue(other, (await api.newUser(other, 'earlier')).userId);
+    await replaceProvider(other);
+    const replies = [await activate('zzzz-zzzz-zzzz'), await activate(used), await activate(earlier)];
+    expectProblem(replies[0] as Reply, 401, 'unauthenticated');
+    for (const reply of replies) expect(visible(reply)).toEqual(visible(replies[0] as Reply));
+  });
+});
+
+describe('R23 push auth-log lines', () => {
+  it('R23: every push line (sent, approved, denied, timeout, throttled) names the device token', async () => {
+    const { userId, device } = await pushUser();
+    const approved = await push(tenant, userId);
+    await simulate(device.deviceId, { challengeId: approved.body.challengeId, decision: 'approve', number: approved.body.number });
+    const denied = await push(tenant, userId);
+    await simulate(device.deviceId, { challengeId: denied.body.challengeId, decision: 'deny' });
+    const ignored = await push(tenant, userId);
+    await api.advanceClock(PUSH_TIMEOUT_SECONDS + 1);
+    await status(tenant, ignored.body.challengeId);
+    const again = await push(tenant, userId);
+    await simulate(device.deviceId, { challengeId: again.body.challengeId, decision: 'deny' });
+    expectProblem(await push(tenant, userId), 429, 'retry-later');
+
+    const logs = await admin(tenant, 'GET', `/v1/admin/auth-logs?userId=${userId}`);
+    const lines = (logs.body.items as { method: string; result: string; reason?: string; deviceToken?: string }[]).filter((l) => l.method === 'push');
+    expect(lines.map((l) => `${l.result}${l.reason ? ` ${l.reason}` : ''}`).sort()).toEqual(
+      ['approved', 'denied denied', 'denied denied', 'denied timeout', 'sent', 'sent', 'sent', 'sent', 'throttled fatigue_pause'].sort(),
+    );
+    for (const line of lines) expect(line.deviceToken).toBe(device.deviceId);
+  });
+});
+
 describe('R18 provider replaced', () => {
   it('an old device is "not activated" until it activates again', async () => {
     const { userId, device } = await pushUser();
