@@ -108,13 +108,16 @@ export class PushService {
   }
 
   /**
-   * R18: the phone trades the code for a device id and key. The code is taken (deleted) first,
-   * so it works once whatever happens next; a code issued under an earlier provider is void.
+   * R18: the phone trades the code for a device id and key. The code is spent in the same
+   * transaction that stores the device, so it works once, and a failure before that (the push
+   * service refusing or failing to register the token) leaves it for the phone to try again.
+   * A code issued under an earlier provider is void.
    */
   async activate(input: { activationCode: string; platform: PushPlatform; pushToken: string }): Promise<{ deviceId: string; deviceKey: string }> {
     const { devices, tenants, sender, box, clock, log } = this.deps;
     const now = clock.now();
-    const activation = await devices.takeActivation(hashActivationCode(input.activationCode), now);
+    const codeHash = hashActivationCode(input.activationCode);
+    const activation = await devices.findActivation(codeHash, now);
     const invalid = 'The activation code is not valid, was already used, or has expired';
     if (!activation) throw new UnauthenticatedError(invalid);
     const tenant = await tenants.getTenant(activation.tenantId);
@@ -134,9 +137,9 @@ export class PushService {
       activatedAt: new Date(now).toISOString(),
     };
     const marker = { deviceId, platform: input.platform, generation: activation.generation, activatedAt: device.activatedAt };
-    if (!(await devices.activateDevice({ tenantId: activation.tenantId, space: activation.space }, device, marker))) {
-      throw new NotFoundError('No such user');
-    }
+    const outcome = await devices.activateDevice({ codeHash, now }, { tenantId: activation.tenantId, space: activation.space }, device, marker);
+    if (outcome === 'code_spent') throw new UnauthenticatedError(invalid);
+    if (outcome === 'no_user') throw new NotFoundError('No such user');
     log.info('push device activated', { tenantId: activation.tenantId, userId: activation.userId, deviceId, platform: input.platform });
     return { deviceId, deviceKey: Buffer.from(key).toString('base64url') };
   }

@@ -187,6 +187,8 @@ describe('ApiStack', () => {
           statements[name]!.some((s) => s.Effect === 'Allow' && s.Action.includes(action) && /:(app|endpoint)\//.test(JSON.stringify(s.Resource))),
         ).sort();
       expect(granted('sns:CreatePlatformEndpoint')).toEqual(['push-activate']);
+      // R18: a phone activated again updates its existing endpoint (SNS's create-then-update pattern).
+      expect(granted('sns:SetEndpointAttributes')).toEqual(['push-activate']);
       expect(granted('sns:Publish')).toEqual(['create-challenge']);
       const push = allStatements.filter((s) => s.Action.includes('sns:CreatePlatformEndpoint') || JSON.stringify(s.Resource).includes(':endpoint/'));
       for (const statement of push) {
