@@ -74,6 +74,9 @@ const keyContext = (device: { tenantId: string; deviceId: string }) => `push-dev
 
 const BAD_RESPONSE = 'The device response is not valid: unknown device, bad signature, or too old';
 
+/** How many due pushes the sweep settles at once. */
+const SWEEP_CONCURRENCY = 10;
+
 /** Checked against when the device id is unknown: a key no device has, drawn once per process (R27). */
 const UNKNOWN_DEVICE_KEY = generateDeviceKey();
 
@@ -226,9 +229,42 @@ export class PushService {
   }
 
   /**
+   * R7: settles every push still listed as open whose deadline has passed, so an ignored prompt
+   * counts towards fatigue even when nobody reads the challenge. Runs every minute (an
+   * EventBridge rule on AWS, a timer on the local clock locally) through {@link settleTimeout},
+   * whose conditional write lets exactly one of the sweep and any reader count each timeout.
+   * A push it cannot settle is left for the next run, and the run fails so that it is seen.
+   */
+  async sweepTimeouts(): Promise<{ checked: number }> {
+    const { challenges, clock, log } = this.deps;
+    const now = clock.now();
+    let checked = 0;
+    let failed = 0;
+    for await (const ids of challenges.duePushes(now)) {
+      for (let i = 0; i < ids.length; i += SWEEP_CONCURRENCY) {
+        await Promise.all(
+          ids.slice(i, i + SWEEP_CONCURRENCY).map(async (challengeId) => {
+            try {
+              // The index may lag: the challenge itself says whether it is still open.
+              const challenge = await challenges.get(challengeId);
+              if (challenge) await this.settleTimeout(challenge, now);
+              checked++;
+            } catch (error) {
+              failed++;
+              log.error('push timeout not settled; the next sweep tries again', { challengeId, error: String(error) });
+            }
+          }),
+        );
+      }
+    }
+    if (failed > 0) throw new Error(`${failed} push timeouts not settled`);
+    return { checked };
+  }
+
+  /**
    * R9/R7: a pending push past its deadline is denied as `timeout`. Whoever observes it first
-   * (a status read, a late answer) makes the conditional write, and only that one counts the
-   * ignored prompt towards fatigue: correctness needs no background job.
+   * (the sweep, a status read, a late answer) makes the conditional write, and only that one
+   * counts the ignored prompt towards fatigue.
    */
   async settleTimeout(challenge: Challenge, now: number): Promise<Challenge> {
     if (!pushTimedOut(challenge, now)) return challenge;

@@ -534,6 +534,11 @@ export interface PushChallengeStore {
     input: { challengeId: string; tenantId: string; result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason }; now: number },
     audit: Audit,
   ): Promise<ConditionalOutcome>;
+  /**
+   * R7: ids of pushes still listed as open whose deadline is at or before `now`, a page at a
+   * time. The listing may lag a write: read each challenge before acting on it.
+   */
+  duePushes(now: number): AsyncIterable<string[]>;
 }
 
 /** What a push prompt shows on the phone (R9): never the number to match. */

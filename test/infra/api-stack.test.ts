@@ -3,7 +3,7 @@ import { ROUTE_THROTTLES } from '../../infra/api-stack';
 import { DEV, PROD } from '../../infra/stages';
 import { PLACEHOLDER_OPERATOR_KEY_SHA256 } from '../../infra/tessera-app';
 import { ENV } from '../../shared/config';
-import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, ROUTES, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
+import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
 import { actionsOn, buildTestApp, logicalId, statementsOf } from './support';
 
@@ -24,17 +24,18 @@ describe('ApiStack', () => {
     it('one function per distinct handler in ROUTES, one per voice handler and the billing run', () => {
       template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
       expect([...api.functions.keys()].sort()).toEqual([...HANDLERS].sort());
-      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + DEPLOY_FUNCTIONS.length).toBe(HANDLERS.length);
+      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + SWEEP_FUNCTIONS.length + DEPLOY_FUNCTIONS.length).toBe(HANDLERS.length);
     });
 
-    it('every function runs Node 24 on arm64 with active tracing and 512 MB; API handlers time out at 10 s, the billing run at 5 min', () => {
+    it('every function runs Node 24 on arm64 with active tracing and 512 MB; API handlers time out at 10 s, the billing run at 5 min, the push sweep within its minute', () => {
       template.allResourcesProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         MemorySize: 512,
       });
-      for (const name of HANDLERS) expect({ name, timeout: functionProps(name).Timeout }).toEqual({ name, timeout: name === 'billing-run' ? 300 : 10 });
+      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50 };
+      for (const name of HANDLERS) expect({ name, timeout: functionProps(name).Timeout }).toEqual({ name, timeout: timeouts[name] ?? 10 });
     });
 
     it('every function logs to a log group of its own, with retention', () => {
@@ -241,6 +242,7 @@ describe('ApiStack', () => {
         'voice-call-events': [],
         'voice-finish': ['kms:Decrypt'],
         'billing-run': [],
+        'push-sweep': [],
       });
     });
 
@@ -283,6 +285,8 @@ describe('ApiStack', () => {
         'voice-call-events': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-finish': challengePath,
         'billing-run': 'Challenges:none Tenants:read Logs:none Usage:read Throttle:none',
+        // R7: the deadline sweep writes each timeout with its log line and usage, and counts it for fatigue.
+        'push-sweep': 'Challenges:readWrite Tenants:none Logs:readWrite Usage:readWrite Throttle:readWrite',
       });
     });
 

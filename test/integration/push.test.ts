@@ -1,7 +1,7 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { NOT_ACTIVATED } from '../../shared/domain/push-devices';
 import { signDeviceResponse } from '../../shared/domain/push';
-import { PUSH_ACTIVATION_TTL_SECONDS, PUSH_TIMEOUT_SECONDS } from '../../shared/rules';
+import { PUSH_ACTIVATION_TTL_SECONDS, PUSH_SWEEP_INTERVAL_SECONDS, PUSH_TIMEOUT_SECONDS } from '../../shared/rules';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
 
 let api: TestApi;
@@ -78,6 +78,16 @@ function simulate(deviceId: string, body: unknown): Promise<Reply> {
 
 async function pending(deviceId: string): Promise<Record<string, unknown>[]> {
   return (await api.request<{ prompts: Record<string, unknown>[] }>('GET', `/local/devices/${deviceId}/pending`)).body.prompts;
+}
+
+/** The user's `denied timeout` auth-log lines, once there are at least `atLeast` (the sweep runs in the background). */
+async function timeoutLines(userId: string, atLeast: number): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const logs = await admin(tenant, 'GET', `/v1/admin/auth-logs?userId=${userId}&method=push&result=denied`);
+    const count = (logs.body.items as { reason?: string }[]).filter((l) => l.reason === 'timeout').length;
+    if (count >= atLeast || attempt >= 100) return count;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe('R18 activation', () => {
@@ -204,6 +214,34 @@ describe('R7 fatigue', () => {
     expectProblem(voice, 429, 'retry-later');
     expect(voice.body).toMatchObject({ reason: 'fatigue_pause' });
     expect((await api.createChallenge(tenant, userId)).status).toBe(201);
+  });
+
+  it('R7: three ignored pushes that nobody polls, then a fourth: 429 fatigue pause (a sweep observes every deadline within a minute)', async () => {
+    const { userId } = await pushUser();
+    for (let i = 0; i < 3; i++) expect((await push(tenant, userId)).status).toBe(201);
+    await api.advanceClock(PUSH_TIMEOUT_SECONDS + PUSH_SWEEP_INTERVAL_SECONDS + 1);
+    // Nobody reads the challenges: the auth log (which reads no challenge) shows the sweep's timeouts.
+    expect(await timeoutLines(userId, 3)).toBe(3);
+    const fourth = await push(tenant, userId);
+    expectProblem(fourth, 429, 'retry-later');
+    expect(fourth.body).toMatchObject({ reason: 'fatigue_pause' });
+  });
+
+  it('R7: a timeout the sweep wrote and readers then see counts once', async () => {
+    const { userId } = await pushUser();
+    const ignored = [await push(tenant, userId), await push(tenant, userId)];
+    await api.advanceClock(PUSH_TIMEOUT_SECONDS + PUSH_SWEEP_INTERVAL_SECONDS + 1);
+    expect(await timeoutLines(userId, 2)).toBe(2);
+    for (const created of ignored) {
+      for (let i = 0; i < 3; i++) expect((await status(tenant, created.body.challengeId)).body).toMatchObject({ status: 'denied', reason: 'timeout' });
+    }
+    expect(await timeoutLines(userId, 2)).toBe(2);
+    // Two ignored prompts, each counted once: no pause yet.
+    const next = await push(tenant, userId);
+    expect(next.status).toBe(201);
+    // Settled pushes leave the sweep's index of open pushes; the new one is in it.
+    const indexed = (await api.allItems()).filter((r) => r.table === 'Challenges' && r.item.userId?.S === userId && r.item.gsi1pk);
+    expect(indexed.map((r) => r.item.challengeId?.S)).toEqual([next.body.challengeId]);
   });
 
   it('a timeout read many times counts once', async () => {
