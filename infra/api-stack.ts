@@ -9,13 +9,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config';
 import { METRICS_NAMESPACE } from '../shared/adapters/metrics/emf-metrics';
-import { DEPLOY_FUNCTIONS, ROUTES, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
+import { DEPLOY_FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE } from '../shared/tables';
 import { BillingExport } from './billing-export';
 import type { TableBinding } from './data-stack';
 import { PUSH_APPLICATION_TYPES, pushApplicationName, TesseraFunction, type HandlerAccess } from './function';
 import type { PushPlatform } from '../shared/domain/types';
 import { Monitoring } from './monitoring';
+import { PushSweep } from './push-sweep';
 import type { StageSettings } from './stages';
 import { VoiceRollover } from './voice-rollover';
 
@@ -93,6 +94,9 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // R15: deploy time only, the caller IDs' SIP rules; its Chime grant comes with the voice construct.
   'voice-sip-rules': {},
   'voice-finish': { readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE], secrets: ['decrypt'] },
+  // R7: every minute, queries the open pushes past their deadline (the challenges' gsi1) and
+  // writes each timeout with its log line and usage, counting it for fatigue. Unseals nothing.
+  'push-sweep': { readWrite: [CHALLENGES_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE] },
   // R26: reads the tenant index, provider history and monthly meters (Queries, no Scan); its
   // PutObject on the export bucket comes with the bucket (BillingExport).
   'billing-run': { read: [TENANTS_TABLE, USAGE_TABLE] },
@@ -162,6 +166,9 @@ function whyNoDeadLetterQueue(name: FunctionName): string {
   if ((DEPLOY_FUNCTIONS as readonly string[]).includes(name)) {
     return `${name} runs only while CloudFormation deploys: it always answers CloudFormation's pre-signed URL, success or failure, and a failed answer fails the deploy, so a dead-letter queue would never be read.`;
   }
+  if ((SWEEP_FUNCTIONS as readonly string[]).includes(name)) {
+    return `${name} runs every minute on its schedule and is not retried: the next run, a minute later, sweeps the same deadlines again (settling a timeout is idempotent), so a failed run loses nothing and a dead-letter queue would only collect stale events.`;
+  }
   if ((VOICE_FUNCTIONS as readonly string[]).includes(name)) {
     return `${name} is invoked synchronously, by the voice state machine (which retries and catches each task) or by Chime's SIP media application (which hangs up without an answer): a dead-letter queue only receives failed asynchronous invocations.`;
   }
@@ -201,6 +208,8 @@ export class ApiStack extends Stack {
   readonly accessLogs: logs.LogGroup;
   /** The monthly billing run's bucket and schedule (R26). */
   readonly billing: BillingExport;
+  /** The every-minute schedule of the push deadline sweep (R7). */
+  readonly pushSweep: PushSweep;
   /** Alarms, their topic and the dashboard. */
   readonly monitoring: Monitoring;
   /** The custom domain, when context names one. */
@@ -336,6 +345,9 @@ export class ApiStack extends Stack {
     functions.set('billing-run', billingRun);
     this.billing = new BillingExport(this, 'Billing', { run: billingRun, removalPolicy: props.settings.removalPolicy, deadLetterQueue: billingDeadLetters });
     billingRun.function.addEnvironment(ENV.billingExportBucket, this.billing.bucket.bucketName);
+    const pushSweep = this.handlerFunction('push-sweep', { ...props, environment }, { timeout: Duration.seconds(50) });
+    functions.set('push-sweep', pushSweep);
+    this.pushSweep = new PushSweep(this, 'PushSweepSchedule', { sweep: pushSweep });
     this.functions = functions;
 
     // Handlers invoked synchronously need no dead-letter queue: API Gateway answers the caller,

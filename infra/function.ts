@@ -232,8 +232,9 @@ export class TesseraFunction extends Construct {
 
   /**
    * R9: SNS mobile push, scoped to this stage's platform applications: CreatePlatformEndpoint on
-   * the applications, Publish on their endpoints. Endpoint ids are created at activation, so
-   * Publish names them by a wildcard under each application: a policy of its own, acknowledged.
+   * the applications and, for a token registered before (R18), SetEndpointAttributes on their
+   * endpoints; Publish on their endpoints. Endpoint ids are created at activation, so endpoints
+   * are named by a wildcard under each application: a policy of its own, acknowledged.
    */
   grantPush(stage: string, uses: readonly ('register' | 'send')[]): iam.Policy {
     const stack = Stack.of(this);
@@ -242,21 +243,21 @@ export class TesseraFunction extends Construct {
     const statements: iam.PolicyStatement[] = [];
     if (uses.includes('register')) {
       statements.push(new iam.PolicyStatement({ actions: ['sns:CreatePlatformEndpoint'], resources: PUSH_PLATFORMS.map((p) => arn('app', p)) }));
+      statements.push(new iam.PolicyStatement({ actions: ['sns:SetEndpointAttributes'], resources: PUSH_PLATFORMS.map((p) => arn('endpoint', p, '/*')) }));
     }
     if (uses.includes('send')) {
       statements.push(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: PUSH_PLATFORMS.map((p) => arn('endpoint', p, '/*')) }));
     }
     const policy = new iam.Policy(this, 'PushPolicy', { roles: [this.role], statements });
-    if (uses.includes('send')) {
-      for (const platform of PUSH_PLATFORMS) {
-        const resource = `arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:endpoint/${PUSH_APPLICATION_TYPES[platform]}/${pushApplicationName(stage, platform)}/*`;
-        Validations.of(policy).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::${resource}]`,
-          reason:
-            'A platform endpoint ARN ends in an id SNS creates when a phone activates; Publish is limited to the ' +
-            "endpoints of this stage's own platform applications, and only the handler that sends push prompts gets it.",
-        });
-      }
+    for (const platform of PUSH_PLATFORMS) {
+      const resource = `arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:endpoint/${PUSH_APPLICATION_TYPES[platform]}/${pushApplicationName(stage, platform)}/*`;
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${resource}]`,
+        reason:
+          'A platform endpoint ARN ends in an id SNS creates when a phone activates; Publish (to send a prompt) and ' +
+          "SetEndpointAttributes (to re-enable a phone's existing endpoint at activation, R18) are limited to the " +
+          "endpoints of this stage's own platform applications, each only for the handler that needs it.",
+      });
     }
     return policy;
   }

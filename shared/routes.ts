@@ -53,11 +53,14 @@ export type VoiceFunctionName = (typeof VOICE_FUNCTIONS)[number];
 /** The monthly billing run (R26), invoked by its schedule. */
 export const BILLING_FUNCTIONS = ['billing-run'] as const;
 
+/** The push deadline sweep (R7), invoked every minute by its schedule. */
+export const SWEEP_FUNCTIONS = ['push-sweep'] as const;
+
 /** Deploy-time handlers: CloudFormation custom resources (R15: the caller IDs' SIP rules). */
 export const DEPLOY_FUNCTIONS = ['voice-sip-rules'] as const;
 
 /** Every Lambda entry point in `functions/`. */
-export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNCTIONS, ...DEPLOY_FUNCTIONS] as const;
+export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNCTIONS, ...SWEEP_FUNCTIONS, ...DEPLOY_FUNCTIONS] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
 

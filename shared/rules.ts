@@ -109,6 +109,9 @@ export const OATH_IMPORT_MAX_BYTES = 4 * 1024 * 1024;
 /** R9 (issue 6): a push prompt unanswered this long is denied as `timeout` and counts for fatigue (R7). */
 export const PUSH_TIMEOUT_SECONDS = 60;
 
+/** R7: how often the sweep settles pushes past their deadline, so an ignored prompt counts unread. */
+export const PUSH_SWEEP_INTERVAL_SECONDS = 60;
+
 /**
  * R18: how long a push activation code stays valid. With ~59 random bits, single use and this
  * short a life, guessing one is out of reach.

@@ -37,12 +37,16 @@ export const GSI1 = {
   sortKey: { name: 'gsi1sk', type: 'S' },
 } as const satisfies IndexDefinition;
 
-/** Challenges (R1–R3) and Idempotency-Key records. Items expire with their code. */
+/**
+ * Challenges (R1–R3) and Idempotency-Key records. Items expire with their code. gsi1 (sparse)
+ * holds the open pushes by deadline, for the sweep that settles ignored prompts (R7).
+ */
 export const CHALLENGES_TABLE = {
   id: 'Challenges',
   envVar: 'CHALLENGES_TABLE',
   partitionKey: { name: 'pk', type: 'S' },
   ttlAttribute: 'ttl',
+  indexes: [GSI1],
 } as const satisfies TableDefinition;
 
 /**

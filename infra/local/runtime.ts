@@ -9,6 +9,7 @@ import { TABLES } from '../../shared/tables';
 import { ensureTables, freePort, startDynamoLocal, type DynamoLocal } from './dynamo';
 import { startBillingSchedule } from './billing';
 import { startFaultProxy } from './faults';
+import { startPushSweep } from './push-sweep';
 import { createLocalServer } from './server';
 
 export interface LocalRuntimeOptions {
@@ -34,7 +35,8 @@ export interface LocalRuntimeOptions {
   readonly exportDir?: string;
   /**
    * Puts the fault-injection proxy (`faults.ts`) between the handlers and DynamoDB Local, driven
-   * through `/local/faults`. Off by default: tests of failures turn it on.
+   * through `/local/faults`. Off by default: tests of failures turn it on. The push deadline
+   * sweep does not run then: its requests in the background would move the faults' counts.
    */
   readonly faultInjection?: boolean;
 }
@@ -88,12 +90,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     const actualPort = (listening.address() as AddressInfo).port;
     const billing = startBillingSchedule();
+    // R7: ignored pushes are settled and counted for fatigue without anyone reading them.
+    const sweep = options.faultInjection ? undefined : startPushSweep();
     return {
       url: `http://127.0.0.1:${actualPort}`,
       operatorKey,
       dynamoEndpoint: endpoint,
       stop: async () => {
         clearInterval(billing);
+        await sweep?.stop();
         localVoice.stop();
         listening.closeAllConnections();
         await new Promise<void>((resolve) => listening.close(() => resolve()));

@@ -1,6 +1,6 @@
 import { APP_PASSWORDS_PER_USER } from '../rules';
 import type { AppPasswordStore, Clock, UserStore } from '../ports';
-import { generateAppPassword, hashAppPassword, verifyAppPassword } from './app-passwords';
+import { APP_PASSWORD_SCRYPT, generateAppPassword, hashAppPassword, verifyAppPassword } from './app-passwords';
 import { sameEpoch } from './credentials';
 import { randomId } from './crypto';
 import { AppPasswordsDisabledError, ConflictError, NotFoundError, UserBlockedError, WrongCodeError } from './errors';
@@ -9,6 +9,9 @@ import type { Principal } from './types';
 import { userScope } from './users';
 
 export type AppPasswordView = Pick<AppPasswordRecord, 'passwordId' | 'name' | 'createdAt'>;
+
+/** A stored hash in today's parameters that no password matches: checked against when there is nothing to check. */
+const NO_PASSWORD_HASH = `scrypt$${APP_PASSWORD_SCRYPT.N}$${APP_PASSWORD_SCRYPT.r}$${APP_PASSWORD_SCRYPT.p}$${'A'.repeat(22)}$${'A'.repeat(43)}`;
 
 const viewOf = ({ passwordId, name, createdAt }: AppPasswordRecord): AppPasswordView => ({ passwordId, name, createdAt });
 
@@ -68,6 +71,8 @@ export class AppPasswordService {
     for (const record of stored) {
       if (await verifyAppPassword(password, record.hash)) return { valid: true, passwordId: record.passwordId, name: record.name };
     }
+    // R27: an unknown user, or one without app passwords, costs one scrypt check too, so timing tells nothing.
+    if (stored.length === 0) await verifyAppPassword(password, NO_PASSWORD_HASH);
     throw new WrongCodeError('The app password is not correct');
   }
 

@@ -79,6 +79,12 @@ const keyContext = (device: { tenantId: string; deviceId: string }) => `push-dev
 
 const BAD_RESPONSE = 'The device response is not valid: unknown device, bad signature, or too old';
 
+/** How many due pushes the sweep settles at once. */
+const SWEEP_CONCURRENCY = 10;
+
+/** Checked against when the device id is unknown: a key no device has, drawn once per process (R27). */
+const UNKNOWN_DEVICE_KEY = generateDeviceKey();
+
 /** The pushes a relying app reads: a pending push past its deadline is denied as `timeout` (R9). */
 export function pushTimedOut(challenge: Challenge, now: number): boolean {
   return challenge.method === 'push' && challenge.status === 'pending' && now >= challenge.expiresAt;
@@ -111,13 +117,16 @@ export class PushService {
   }
 
   /**
-   * R18: the phone trades the code for a device id and key. The code is taken (deleted) first,
-   * so it works once whatever happens next; a code issued under an earlier provider is void.
+   * R18: the phone trades the code for a device id and key. The code is spent in the same
+   * transaction that stores the device, so it works once, and a failure before that (the push
+   * service refusing or failing to register the token) leaves it for the phone to try again.
+   * A code issued under an earlier provider is void.
    */
   async activate(input: { activationCode: string; platform: PushPlatform; pushToken: string }): Promise<{ deviceId: string; deviceKey: string }> {
     const { devices, tenants, sender, box, clock, log } = this.deps;
     const now = clock.now();
-    const activation = await devices.takeActivation(hashActivationCode(input.activationCode), now);
+    const codeHash = hashActivationCode(input.activationCode);
+    const activation = await devices.findActivation(codeHash, now);
     const invalid = 'The activation code is not valid, was already used, or has expired';
     if (!activation) throw new UnauthenticatedError(invalid);
     const tenant = await tenants.getTenant(activation.tenantId);
@@ -138,9 +147,9 @@ export class PushService {
       ...(activation.epoch ? { epoch: activation.epoch } : {}),
     };
     const marker = { deviceId, platform: input.platform, generation: activation.generation, activatedAt: device.activatedAt };
-    if (!(await devices.activateDevice({ tenantId: activation.tenantId, space: activation.space }, device, marker))) {
-      throw new NotFoundError('No such user');
-    }
+    const outcome = await devices.activateDevice({ codeHash, now }, { tenantId: activation.tenantId, space: activation.space }, device, marker);
+    if (outcome === 'code_spent') throw new UnauthenticatedError(invalid);
+    if (outcome === 'no_user') throw new NotFoundError('No such user');
     log.info('push device activated', { tenantId: activation.tenantId, userId: activation.userId, deviceId, platform: input.platform });
     return { deviceId, deviceKey: Buffer.from(key).toString('base64url') };
   }
@@ -177,10 +186,9 @@ export class PushService {
   async respond(answer: DeviceAnswer): Promise<{ challengeId: string; status: 'approved' | 'denied'; reason?: DenialReason }> {
     const { devices, challenges, tenants, box, clock, log } = this.deps;
     const now = clock.now();
-    const device = await devices.getDevice(answer.deviceId);
-    if (!device) throw new UnauthenticatedError(BAD_RESPONSE);
-    const key = await box.decrypt(device.encryptedKey, keyContext(device));
-    const challenge = await challenges.get(answer.challengeId);
+    const [device, challenge] = await Promise.all([devices.getDevice(answer.deviceId), challenges.get(answer.challengeId)]);
+    // R27: an unknown device id costs the same reads and HMAC as a known one, and gets the same answer.
+    const key = device ? await box.decrypt(device.encryptedKey, keyContext(device)) : UNKNOWN_DEVICE_KEY;
     const check = verifyDeviceResponse({
       key,
       response: {
@@ -193,9 +201,10 @@ export class PushService {
       nowMs: now,
       expected: { challengeId: answer.challengeId, number: challenge?.push?.number ?? -1 },
     });
-    if (check.kind === 'invalid' && check.reason !== 'wrong_number') {
-      log.warn('push response refused', { deviceId: device.deviceId, reason: check.reason });
-      throw new UnauthenticatedError(BAD_RESPONSE, { reason: check.reason });
+    if (!device || (check.kind === 'invalid' && check.reason !== 'wrong_number')) {
+      // The reason is for the log only: told to the caller, it would say whether the device id exists (R27).
+      log.warn('push response refused', { deviceId: answer.deviceId, reason: device && check.kind === 'invalid' ? check.reason : 'unknown_device' });
+      throw new UnauthenticatedError(BAD_RESPONSE);
     }
     if (!challenge || challenge.tenantId !== device.tenantId || challenge.push?.deviceId !== device.deviceId) {
       throw new NotFoundError('No such challenge');
@@ -234,9 +243,42 @@ export class PushService {
   }
 
   /**
+   * R7: settles every push still listed as open whose deadline has passed, so an ignored prompt
+   * counts towards fatigue even when nobody reads the challenge. Runs every minute (an
+   * EventBridge rule on AWS, a timer on the local clock locally) through {@link settleTimeout},
+   * whose conditional write lets exactly one of the sweep and any reader count each timeout.
+   * A push it cannot settle is left for the next run, and the run fails so that it is seen.
+   */
+  async sweepTimeouts(): Promise<{ checked: number }> {
+    const { challenges, clock, log } = this.deps;
+    const now = clock.now();
+    let checked = 0;
+    let failed = 0;
+    for await (const ids of challenges.duePushes(now)) {
+      for (let i = 0; i < ids.length; i += SWEEP_CONCURRENCY) {
+        await Promise.all(
+          ids.slice(i, i + SWEEP_CONCURRENCY).map(async (challengeId) => {
+            try {
+              // The index may lag: the challenge itself says whether it is still open.
+              const challenge = await challenges.get(challengeId);
+              if (challenge) await this.settleTimeout(challenge, now);
+              checked++;
+            } catch (error) {
+              failed++;
+              log.error('push timeout not settled; the next sweep tries again', { challengeId, error: String(error) });
+            }
+          }),
+        );
+      }
+    }
+    if (failed > 0) throw new Error(`${failed} push timeouts not settled`);
+    return { checked };
+  }
+
+  /**
    * R9/R7: a pending push past its deadline is denied as `timeout`. Whoever observes it first
-   * (a status read, a late answer) makes the conditional write, and only that one counts the
-   * ignored prompt towards fatigue: correctness needs no background job.
+   * (the sweep, a status read, a late answer) makes the conditional write, and only that one
+   * counts the ignored prompt towards fatigue.
    */
   async settleTimeout(challenge: Challenge, now: number): Promise<Challenge> {
     if (!pushTimedOut(challenge, now)) return challenge;

@@ -539,13 +539,19 @@ export interface ExportSink {
 /** Push activation codes and activated devices (R18), in the tenants table. */
 export interface PushDeviceStore {
   putActivation(activation: PushActivationRecord): Promise<void>;
+  /** The activation with this code hash, if it is unexpired at `now`; nothing is spent (R18). */
+  findActivation(codeHash: string, now: number): Promise<PushActivationRecord | undefined>;
   /**
-   * Removes and returns the activation with this code hash, if it is unexpired at `now`: one
-   * conditional delete, so a code works once even when two phones race with it.
+   * Spends the activation code (still unexpired at `now`), stores the device and points the user
+   * at it (`User.push`), in one transaction: a code is spent only by an activation that succeeds,
+   * and works once even when two phones race with it (`code_spent`); `no_user` when the user is gone.
    */
-  takeActivation(codeHash: string, now: number): Promise<PushActivationRecord | undefined>;
-  /** Stores the device and points the user at it (`User.push`), atomically; false when the user is gone. */
-  activateDevice(scope: UserScope, device: PushDeviceRecord, marker: NonNullable<User['push']>): Promise<boolean>;
+  activateDevice(
+    activation: { codeHash: string; now: number },
+    scope: UserScope,
+    device: PushDeviceRecord,
+    marker: NonNullable<User['push']>,
+  ): Promise<'done' | 'code_spent' | 'no_user'>;
   getDevice(deviceId: string): Promise<PushDeviceRecord | undefined>;
 }
 
@@ -561,6 +567,11 @@ export interface PushChallengeStore {
     input: { challengeId: string; tenantId: string; result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason }; now: number; owner?: OwnerCheck },
     audit: Audit,
   ): Promise<SettleOutcome>;
+  /**
+   * R7: ids of pushes still listed as open whose deadline is at or before `now`, a page at a
+   * time. The listing may lag a write: read each challenge before acting on it.
+   */
+  duePushes(now: number): AsyncIterable<string[]>;
 }
 
 /** What a push prompt shows on the phone (R9): never the number to match. */

@@ -98,6 +98,7 @@ export const authLogEntry = z.looseObject({
   reason: z.string().optional(),
   challengeId: z.string().optional(),
   phone: z.string().optional(),
+  deviceToken: z.string().optional().describe('Push: the id of the device the prompt went to (R23)'),
   apiKeyId: z.string(),
   apiKeyName: z.string(),
   serverIp: z.string().optional(),

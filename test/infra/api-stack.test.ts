@@ -3,7 +3,7 @@ import { FAIR_SHARE_EXEMPT, ROUTE_THROTTLES } from '../../infra/api-stack';
 import { DEV, PROD } from '../../infra/stages';
 import { PLACEHOLDER_OPERATOR_KEY_SHA256 } from '../../infra/tessera-app';
 import { ENV } from '../../shared/config';
-import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, ROUTES, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
+import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, TENANT_CHALLENGES_PER_SECOND, TENANT_REQUESTS_PER_SECOND } from '../../shared/rules';
 import { TENANT_CHALLENGE_ROUTES } from '../../shared/domain/request-caps';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
@@ -26,17 +26,18 @@ describe('ApiStack', () => {
     it('one function per distinct handler in ROUTES, one per voice handler and the billing run', () => {
       template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
       expect([...api.functions.keys()].sort()).toEqual([...HANDLERS].sort());
-      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + DEPLOY_FUNCTIONS.length).toBe(HANDLERS.length);
+      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + SWEEP_FUNCTIONS.length + DEPLOY_FUNCTIONS.length).toBe(HANDLERS.length);
     });
 
-    it('every function runs Node 24 on arm64 with active tracing and 512 MB; API handlers time out at 10 s, the billing run at 5 min', () => {
+    it('every function runs Node 24 on arm64 with active tracing and 512 MB; API handlers time out at 10 s, the billing run at 5 min, the push sweep within its minute', () => {
       template.allResourcesProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         MemorySize: 512,
       });
-      for (const name of HANDLERS) expect({ name, timeout: functionProps(name).Timeout }).toEqual({ name, timeout: name === 'billing-run' ? 300 : 10 });
+      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50 };
+      for (const name of HANDLERS) expect({ name, timeout: functionProps(name).Timeout }).toEqual({ name, timeout: timeouts[name] ?? 10 });
     });
 
     it('every function logs to a log group of its own, with retention', () => {
@@ -214,6 +215,8 @@ describe('ApiStack', () => {
           statements[name]!.some((s) => s.Effect === 'Allow' && s.Action.includes(action) && /:(app|endpoint)\//.test(JSON.stringify(s.Resource))),
         ).sort();
       expect(granted('sns:CreatePlatformEndpoint')).toEqual(['push-activate']);
+      // R18: a phone activated again updates its existing endpoint (SNS's create-then-update pattern).
+      expect(granted('sns:SetEndpointAttributes')).toEqual(['push-activate']);
       expect(granted('sns:Publish')).toEqual(['create-challenge']);
       const push = allStatements.filter((s) => s.Action.includes('sns:CreatePlatformEndpoint') || JSON.stringify(s.Resource).includes(':endpoint/'));
       for (const statement of push) {
@@ -266,6 +269,7 @@ describe('ApiStack', () => {
         'voice-call-events': [],
         'voice-finish': ['kms:Decrypt'],
         'billing-run': [],
+        'push-sweep': [],
       });
     });
 
@@ -308,6 +312,8 @@ describe('ApiStack', () => {
         'voice-call-events': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-finish': challengePath,
         'billing-run': 'Challenges:none Tenants:read Logs:none Usage:read Throttle:none',
+        // R7: the deadline sweep writes each timeout with its log line and usage, and counts it for fatigue.
+        'push-sweep': 'Challenges:readWrite Tenants:none Logs:readWrite Usage:readWrite Throttle:readWrite',
       });
     });
 

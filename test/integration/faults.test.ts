@@ -77,6 +77,22 @@ describe('R16 both SMS providers down', () => {
   });
 });
 
+describe('R18 push activation spends its code only when it succeeds', () => {
+  it('R18: an activation that fails after the code was checked keeps the code: the phone tries again and is activated, once', async () => {
+    const { userId } = await api.newUser(tenant, 'activation');
+    const issued = await api.request('POST', `/v1/admin/users/${userId}/push-activations`, { key: tenant.adminKey });
+    const activate = () =>
+      api.request('POST', '/v1/push/activate', { body: { activationCode: issued.body.activationCode, platform: 'ios', pushToken: 'token-retried' } });
+    // The write that stores the device fails, as a transient DynamoDB or push-service failure would.
+    await api.setFaults([{ operation: 'TransactWriteItems', table: 'Tenants', kind: 'network' }]);
+    expectRetriable(await activate());
+    await api.clearFaults();
+    expect((await activate()).status).toBe(201);
+    expectProblem(await activate(), 401, 'unauthenticated');
+    expect((await api.request('GET', `/v1/admin/users/${userId}`, { key: tenant.adminKey })).body.methods).toContain('push');
+  });
+});
+
 describe('DynamoDB throttled or unreachable in the middle of a request', () => {
   it.each(['throttle', 'network', 'internal'] as const)(
     'creating a challenge whose write fails (%s): a retriable 503, nothing stored and no text sent; the retry works',

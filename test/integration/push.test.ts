@@ -1,7 +1,7 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { NOT_ACTIVATED } from '../../shared/domain/push-devices';
 import { signDeviceResponse } from '../../shared/domain/push';
-import { PUSH_ACTIVATION_TTL_SECONDS, PUSH_TIMEOUT_SECONDS } from '../../shared/rules';
+import { PUSH_ACTIVATION_TTL_SECONDS, PUSH_SWEEP_INTERVAL_SECONDS, PUSH_TIMEOUT_SECONDS } from '../../shared/rules';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
 
 let api: TestApi;
@@ -78,6 +78,16 @@ function simulate(deviceId: string, body: unknown): Promise<Reply> {
 
 async function pending(deviceId: string): Promise<Record<string, unknown>[]> {
   return (await api.request<{ prompts: Record<string, unknown>[] }>('GET', `/local/devices/${deviceId}/pending`)).body.prompts;
+}
+
+/** The user's `denied timeout` auth-log lines, once there are at least `atLeast` (the sweep runs in the background). */
+async function timeoutLines(userId: string, atLeast: number): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const logs = await admin(tenant, 'GET', `/v1/admin/auth-logs?userId=${userId}&method=push&result=denied`);
+    const count = (logs.body.items as { reason?: string }[]).filter((l) => l.reason === 'timeout').length;
+    if (count >= atLeast || attempt >= 100) return count;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe('R18 activation', () => {
@@ -206,6 +216,34 @@ describe('R7 fatigue', () => {
     expect((await api.createChallenge(tenant, userId)).status).toBe(201);
   });
 
+  it('R7: three ignored pushes that nobody polls, then a fourth: 429 fatigue pause (a sweep observes every deadline within a minute)', async () => {
+    const { userId } = await pushUser();
+    for (let i = 0; i < 3; i++) expect((await push(tenant, userId)).status).toBe(201);
+    await api.advanceClock(PUSH_TIMEOUT_SECONDS + PUSH_SWEEP_INTERVAL_SECONDS + 1);
+    // Nobody reads the challenges: the auth log (which reads no challenge) shows the sweep's timeouts.
+    expect(await timeoutLines(userId, 3)).toBe(3);
+    const fourth = await push(tenant, userId);
+    expectProblem(fourth, 429, 'retry-later');
+    expect(fourth.body).toMatchObject({ reason: 'fatigue_pause' });
+  });
+
+  it('R7: a timeout the sweep wrote and readers then see counts once', async () => {
+    const { userId } = await pushUser();
+    const ignored = [await push(tenant, userId), await push(tenant, userId)];
+    await api.advanceClock(PUSH_TIMEOUT_SECONDS + PUSH_SWEEP_INTERVAL_SECONDS + 1);
+    expect(await timeoutLines(userId, 2)).toBe(2);
+    for (const created of ignored) {
+      for (let i = 0; i < 3; i++) expect((await status(tenant, created.body.challengeId)).body).toMatchObject({ status: 'denied', reason: 'timeout' });
+    }
+    expect(await timeoutLines(userId, 2)).toBe(2);
+    // Two ignored prompts, each counted once: no pause yet.
+    const next = await push(tenant, userId);
+    expect(next.status).toBe(201);
+    // Settled pushes leave the sweep's index of open pushes; the new one is in it.
+    const indexed = (await api.allItems()).filter((r) => r.table === 'Challenges' && r.item.userId?.S === userId && r.item.gsi1pk);
+    expect(indexed.map((r) => r.item.challengeId?.S)).toEqual([next.body.challengeId]);
+  });
+
   it('a timeout read many times counts once', async () => {
     const { userId } = await pushUser();
     const ignored = await push(tenant, userId);
@@ -246,6 +284,66 @@ describe('signed device answers', () => {
     expectProblem(reply, 404);
     expectProblem(await status(tenant, created.body.challengeId), 404);
     expect((await status(other, created.body.challengeId)).body).toMatchObject({ status: 'pending' });
+  });
+});
+
+describe('R27 no oracle on the public push routes', () => {
+  /** Everything a caller sees of a reply, except what differs per request anyway. */
+  const visible = (reply: Reply) => ({
+    status: reply.status,
+    headers: Object.fromEntries(['content-type', 'cache-control', 'www-authenticate', 'retry-after'].map((h) => [h, reply.headers.get(h)])),
+    body: reply.body,
+  });
+
+  it('R27: /v1/push/respond answers an unknown device id exactly as a known device with a bad signature', async () => {
+    const { userId, device } = await pushUser();
+    const created = await push(tenant, userId);
+    const answer = { challengeId: created.body.challengeId, decision: 'approve' as const, number: created.body.number, timestamp: await api.clockNow() };
+    const signature = signDeviceResponse(new Uint8Array(32).fill(9), answer);
+    const known = await api.request('POST', '/v1/push/respond', { body: { deviceId: device.deviceId, ...answer, signature } });
+    const unknown = await api.request('POST', '/v1/push/respond', { body: { deviceId: `dv_${'A'.repeat(22)}`, ...answer, signature } });
+    expectProblem(known, 401, 'unauthenticated');
+    expect(visible(unknown)).toEqual(visible(known));
+    expect(known.body).not.toHaveProperty('reason');
+    // A stale answer signed with the right key is refused the same way: the reason stays in the log.
+    const key = new Uint8Array(Buffer.from(device.deviceKey, 'base64url'));
+    const stale = { ...answer, timestamp: answer.timestamp - 120_000 };
+    const old = await api.request('POST', '/v1/push/respond', { body: { deviceId: device.deviceId, ...stale, signature: signDeviceResponse(key, stale) } });
+    expect(visible(old)).toEqual(visible(known));
+    expect((await status(tenant, created.body.challengeId)).body).toMatchObject({ status: 'pending' });
+  });
+
+  it('R27: /v1/push/activate answers an unknown code exactly as a used one and one issued under an earlier provider', async () => {
+    const used = await issue(other, (await api.newUser(other, 'used')).userId);
+    expect((await activate(used)).status).toBe(201);
+    const earlier = await issue(other, (await api.newUser(other, 'earlier')).userId);
+    await replaceProvider(other);
+    const replies = [await activate('zzzz-zzzz-zzzz'), await activate(used), await activate(earlier)];
+    expectProblem(replies[0] as Reply, 401, 'unauthenticated');
+    for (const reply of replies) expect(visible(reply)).toEqual(visible(replies[0] as Reply));
+  });
+});
+
+describe('R23 push auth-log lines', () => {
+  it('R23: every push line (sent, approved, denied, timeout, throttled) names the device token', async () => {
+    const { userId, device } = await pushUser();
+    const approved = await push(tenant, userId);
+    await simulate(device.deviceId, { challengeId: approved.body.challengeId, decision: 'approve', number: approved.body.number });
+    const denied = await push(tenant, userId);
+    await simulate(device.deviceId, { challengeId: denied.body.challengeId, decision: 'deny' });
+    const ignored = await push(tenant, userId);
+    await api.advanceClock(PUSH_TIMEOUT_SECONDS + 1);
+    await status(tenant, ignored.body.challengeId);
+    const again = await push(tenant, userId);
+    await simulate(device.deviceId, { challengeId: again.body.challengeId, decision: 'deny' });
+    expectProblem(await push(tenant, userId), 429, 'retry-later');
+
+    const logs = await admin(tenant, 'GET', `/v1/admin/auth-logs?userId=${userId}`);
+    const lines = (logs.body.items as { method: string; result: string; reason?: string; deviceToken?: string }[]).filter((l) => l.method === 'push');
+    expect(lines.map((l) => `${l.result}${l.reason ? ` ${l.reason}` : ''}`).sort()).toEqual(
+      ['approved', 'denied denied', 'denied denied', 'denied timeout', 'sent', 'sent', 'sent', 'sent', 'throttled fatigue_pause'].sort(),
+    );
+    for (const line of lines) expect(line.deviceToken).toBe(device.deviceId);
   });
 });
 

@@ -1,6 +1,7 @@
-import { GetCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sha256Hex } from '../../domain/crypto';
+import { GSI1 } from '../../tables';
 import type { Challenge, DenialReason, VoiceAttemptRecord } from '../../domain/types';
 import type { OtpStepUse } from '../../domain/otp/records';
 import type {
@@ -25,13 +26,26 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 const ttlOf = (epochMs: number): number => Math.ceil(epochMs / 1000);
 const idempotencyPk = (tenantId: string, key: string): string => `idem#${tenantId}#${sha256Hex(key)}`;
 
+/**
+ * R7: open pushes are listed in gsi1 by deadline (ISO time), spread over a few partition keys so
+ * that no single one takes every push's writes. Every write that settles a push removes the entry.
+ */
+export const PUSH_SWEEP_SHARDS = 4;
+const dueKey = (shard: number): string => `pushdue#${shard}`;
+
+function dueEntry(c: Challenge): Record<string, string> {
+  if (c.method !== 'push' || c.status !== 'pending') return {};
+  const shard = parseInt(sha256Hex(c.challengeId).slice(0, 2), 16) % PUSH_SWEEP_SHARDS;
+  return { gsi1pk: dueKey(shard), gsi1sk: new Date(c.expiresAt).toISOString() };
+}
+
 function toItem(c: Challenge): Record<string, unknown> {
-  return { pk: c.challengeId, ...c, ttl: ttlOf(c.expiresAt) };
+  return { pk: c.challengeId, ...c, ...dueEntry(c), ttl: ttlOf(c.expiresAt) };
 }
 
 function fromItem(item: Record<string, unknown> | undefined): Challenge | undefined {
   if (!item || typeof item.challengeId !== 'string') return undefined;
-  const { pk: _pk, ttl: _ttl, ...challenge } = item;
+  const { pk: _pk, ttl: _ttl, gsi1pk: _due, gsi1sk: _deadline, ...challenge } = item;
   return challenge as unknown as Challenge;
 }
 
@@ -183,7 +197,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     await this.change(
       input.challengeId,
       {
-        UpdateExpression: 'SET #status = :denied, denialReason = :reason REMOVE codeHash',
+        UpdateExpression: 'SET #status = :denied, denialReason = :reason REMOVE codeHash, gsi1pk, gsi1sk',
         ConditionExpression: '#status = :pending',
         ExpressionAttributeValues: { ':denied': 'denied', ':reason': input.reason, ':pending': 'pending' },
       },
@@ -254,7 +268,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     return this.settle(
       input.challengeId,
       {
-        UpdateExpression: approve ? 'SET #status = :approved, approvedAt = :now' : 'SET #status = :denied, denialReason = :reason',
+        UpdateExpression: `${approve ? 'SET #status = :approved, approvedAt = :now' : 'SET #status = :denied, denialReason = :reason'} REMOVE gsi1pk, gsi1sk`,
         ConditionExpression: `tenantId = :tenantId AND #status = :pending AND #method = :push AND expiresAt ${timeout ? '<=' : '>'} :now`,
         ExpressionAttributeNames: { '#method': 'method' },
         ExpressionAttributeValues: {
@@ -268,6 +282,31 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
       audit,
       approve ? input.owner : undefined,
     );
+  }
+
+  /**
+   * R7: ids of the pushes listed as open whose deadline is at or before `now`, a page at a time.
+   * The index is eventually consistent: callers read each challenge again before acting on it.
+   */
+  async *duePushes(now: number): AsyncIterable<string[]> {
+    for (let shard = 0; shard < PUSH_SWEEP_SHARDS; shard++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: GSI1.name,
+            KeyConditionExpression: 'gsi1pk = :due AND gsi1sk <= :now',
+            ExpressionAttributeValues: { ':due': dueKey(shard), ':now': new Date(now).toISOString() },
+            ProjectionExpression: 'challengeId',
+            ExclusiveStartKey: start,
+          }),
+        );
+        const ids = (page.Items ?? []).map((item) => item.challengeId).filter((id): id is string => typeof id === 'string');
+        if (ids.length > 0) yield ids;
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
   }
 
   private committed<T>(audits: readonly Audit[], outcome: T): T {

@@ -1,8 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PushActivationRecord, PushDeviceRecord } from '../../domain/push-devices';
 import type { User } from '../../domain/types';
 import type { PushDeviceStore, UserScope } from '../../ports';
-import { isConditionFailure } from './errors';
 import { maybeRecordOf } from './items';
 import { BUMP_USER_VERSION, tenantKeys, userEpochCondition } from './tenant-store';
 import { transact } from './transact';
@@ -35,27 +34,28 @@ export class DynamoPushDeviceStore implements PushDeviceStore {
     );
   }
 
-  async takeActivation(codeHash: string, now: number): Promise<PushActivationRecord | undefined> {
-    try {
-      const out = await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: pushKeys.activation(codeHash),
-          // Expiry is checked here, not left to TTL deletion (R1's rule, applied to codes of every kind).
-          ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-          ExpressionAttributeValues: { ':now': now },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return maybeRecordOf<PushActivationRecord>(out.Attributes);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+  async findActivation(codeHash: string, now: number): Promise<PushActivationRecord | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: pushKeys.activation(codeHash), ConsistentRead: true }));
+    const activation = maybeRecordOf<PushActivationRecord>(out.Item);
+    // Expiry is checked here, not left to TTL deletion (R1's rule, applied to codes of every kind).
+    return activation && activation.expiresAt > now ? activation : undefined;
   }
 
-  async activateDevice(scope: UserScope, device: PushDeviceRecord, marker: NonNullable<User['push']>): Promise<boolean> {
+  async activateDevice(
+    activation: { codeHash: string; now: number },
+    scope: UserScope,
+    device: PushDeviceRecord,
+    marker: NonNullable<User['push']>,
+  ): Promise<'done' | 'code_spent' | 'no_user'> {
     const outcome = await transact(this.db, [
+      {
+        Delete: {
+          TableName: this.tableName,
+          Key: pushKeys.activation(activation.codeHash),
+          ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+          ExpressionAttributeValues: { ':now': activation.now },
+        },
+      },
       { Put: { TableName: this.tableName, Item: { ...pushKeys.device(device.deviceId), ...device }, ConditionExpression: 'attribute_not_exists(pk)' } },
       {
         Update: {
@@ -69,7 +69,10 @@ export class DynamoPushDeviceStore implements PushDeviceStore {
         },
       },
     ]);
-    return outcome.kind === 'done';
+    if (outcome.kind === 'done') return 'done';
+    if (outcome.index === 0) return 'code_spent';
+    if (outcome.index === 2) return 'no_user';
+    throw new Error('A push device with this id exists already');
   }
 
   async getDevice(deviceId: string): Promise<PushDeviceRecord | undefined> {

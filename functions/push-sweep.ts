@@ -1,0 +1,16 @@
+import { compose } from '../shared/composition';
+import { instrumented } from '../shared/observability';
+
+const app = compose();
+const push = app.pushService();
+
+/**
+ * The push deadline sweep (R7), run every minute by its schedule (locally by a timer on the local
+ * clock): every push past its deadline that nobody answered or read is denied as `timeout` and
+ * counted towards fatigue, exactly once whoever else observes it.
+ */
+export const handler = instrumented(async (): Promise<{ checked: number }> => {
+  const result = await push.sweepTimeouts();
+  if (result.checked > 0) app.log.info('push deadlines swept', { ...result });
+  return result;
+});
