@@ -86,8 +86,23 @@ export interface Principal {
   readonly sourceIp?: string;
 }
 
-/** Number types (R30): VoIP numbers are refused for SMS and voice; landlines are voice-only. */
-export type PhoneType = 'mobile' | 'landline' | 'mobile_or_landline' | 'voip' | 'premium_rate' | 'unknown';
+/**
+ * Number types (R30): VoIP numbers are refused for SMS and voice; landlines are voice-only.
+ * `premium_rate`, `shared_cost`, `uan` (a universal access number that
+ * forwards elsewhere), `voicemail` (voicemail-only) and `invalid` (the carrier lookup knows no
+ * such line) are refused like VoIP; `unknown` takes no text (fail closed).
+ */
+export type PhoneType =
+  | 'mobile'
+  | 'landline'
+  | 'mobile_or_landline'
+  | 'voip'
+  | 'premium_rate'
+  | 'shared_cost'
+  | 'uan'
+  | 'voicemail'
+  | 'invalid'
+  | 'unknown';
 
 export interface PhoneNumber {
   /** E.164, e.g. +14155550100. */
