@@ -79,8 +79,10 @@ export async function importUsers(deps: { users: UserService; store: UserStore }
   }
   if (records.length > MAX_IMPORT_ROWS) throw new ValidationError(`At most ${MAX_IMPORT_ROWS} rows per import`);
 
+  // R29: every row is checked (numbers classified, existing users read) before any is written, so
+  // a fault on a later row leaves nothing half-imported; only then are the changed users stored.
   const seen = new Set<string>();
-  const rows: ImportRowResult[] = [];
+  const checked: (ImportRowResult | { readonly row: number; readonly user: User; readonly created: boolean })[] = [];
   for (const [i, record] of records.entries()) {
     const row = i + 2; // 1-based, after the header
     const userId = record.userId ?? '';
@@ -94,17 +96,21 @@ export async function importUsers(deps: { users: UserService; store: UserStore }
       }
       const existing = await deps.store.getUser(scope, userId);
       const user = await deps.users.build(principal, userId, parsed.data as UserInput, existing);
-      if (existing && isDeepStrictEqual(comparable(existing), comparable(user))) {
-        rows.push({ row, userId, status: 'unchanged' });
-        continue;
-      }
-      await deps.store.putUser(scope, user);
-      rows.push({ row, userId, status: existing ? 'updated' : 'created' });
+      checked.push(existing && isDeepStrictEqual(comparable(existing), comparable(user)) ? { row, userId, status: 'unchanged' } : { row, user, created: !existing });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const errors = error instanceof ValidationError && error.errors.length ? error.errors : [{ detail: error.message }];
-      rows.push({ row, ...(userId ? { userId } : {}), status: 'error', errors });
+      checked.push({ row, ...(userId ? { userId } : {}), status: 'error', errors });
     }
+  }
+  const rows: ImportRowResult[] = [];
+  for (const entry of checked) {
+    if (!('user' in entry)) {
+      rows.push(entry);
+      continue;
+    }
+    await deps.store.putUser(scope, entry.user);
+    rows.push({ row: entry.row, userId: entry.user.userId, status: entry.created ? 'created' : 'updated' });
   }
   const count = (s: ImportRowResult['status']) => rows.filter((r) => r.status === s).length;
   return {

@@ -147,6 +147,17 @@ describe('R19 bulk user import from CSV', () => {
     expect(toProblem(error).statusCode).toBe(400);
   });
 
+  it('R29: checks every row before writing any: a fault while checking a later row leaves nothing half-imported', async () => {
+    const { run, store, phones } = setup();
+    const classify = phones.classify.bind(phones);
+    // The number lookup (PhoneNumberValidate on AWS) fails on the third row, after two good rows.
+    phones.classify = async (e164) => (e164 === '+14155550177' ? Promise.reject(new Error('lookup unavailable')) : classify(e164));
+    const csv = ['userId,phone', 'amy,+14155550100', 'ben,+14155550101', 'cat,+14155550177'].join('\n');
+    await expect(run(csv)).rejects.toThrow('lookup unavailable');
+    await expect(store.getUser(userScope(admin), 'amy')).resolves.toBeUndefined();
+    await expect(store.getUser(userScope(admin), 'ben')).resolves.toBeUndefined();
+  });
+
   it('changes nothing when the same file is imported again', async () => {
     const { run, store, clock } = setup();
     await run(GOOD);
