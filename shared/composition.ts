@@ -23,7 +23,8 @@ import { DeliveryFailedError } from './domain/errors';
 import { NotificationService } from './domain/notifications';
 import { PushService } from './domain/push-devices';
 import { OtpChecker } from './domain/otp/checker';
-import { CodeKey } from './domain/service-secrets';
+import { PageCursors } from './domain/cursors';
+import { CodeKey, CursorKey } from './domain/service-secrets';
 import { VoiceRolloverRecorder } from './domain/voice';
 import { metricsOfAudits } from './domain/metrics';
 import { SERVICE_NAME, traced } from './observability';
@@ -120,6 +121,8 @@ export function compose(
     billingStore,
     signer,
     authenticator: new ApiKeyAuthenticator(tenantStore, clock),
+    /** R29: signs and checks every list cursor the API hands out. */
+    cursors: new PageCursors(new CursorKey({ secrets: keyMaterial, box })),
     notifications,
     pushService: push,
     /** The voice rollover's record step (R10–R14, R7). */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PageCursors } from '../../shared/domain/cursors';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { ProviderRequiredError, ValidationError } from '../../shared/domain/errors';
 import { NotificationService } from '../../shared/domain/notifications';
@@ -28,7 +29,8 @@ function setup(types: Record<string, PhoneType> = {}) {
   const phones = new FakePhoneClassifier(types);
   const box = new LocalSecretBox(randomBytes(32).toString('base64'));
   const notifications = new NotificationService({ store: new InMemoryLogStore(), webhook: new RecordingWebhookSender(), box, clock, log: new SilentLog() });
-  const users = new UserService({ users: store, clock, phones, notifications });
+  const cursorKey = randomBytes(32);
+  const users = new UserService({ users: store, clock, phones, notifications, cursors: new PageCursors({ get: async () => cursorKey }) });
   const run = (csv: string, principal: Principal = admin) => importUsers({ users, store }, principal, csv);
   return { clock, store, phones, users, run };
 }

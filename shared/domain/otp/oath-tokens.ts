@@ -1,4 +1,5 @@
 import type { Clock, OtpCredentialStore, Page, SecretBox, UserStore } from '../../ports';
+import type { PageCursors } from '../cursors';
 import { ConflictError, NotFoundError, WrongCodeError } from '../errors';
 import type { Principal } from '../types';
 import { userScope } from '../users';
@@ -25,7 +26,7 @@ const VERIFIABLE_DIGITS = [6, 8];
 
 /** R22: hardware TOTP tokens — bulk import, assignment by serial, and drift resynchronisation (R5). */
 export class OathTokenService {
-  constructor(private readonly deps: { store: OtpCredentialStore; users: UserStore; box: SecretBox; clock: Clock }) {}
+  constructor(private readonly deps: { store: OtpCredentialStore; users: UserStore; box: SecretBox; clock: Clock; cursors: PageCursors }) {}
 
   /**
    * Parses and checks the whole file and seals every good token before storing any (R29): bad
@@ -86,8 +87,10 @@ export class OathTokenService {
   }
 
   async list(principal: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<OathTokenView>> {
-    const page = await this.deps.store.listOathTokens(principal.tenantId, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
-    return { items: page.items.map(tokenView), ...(page.cursor ? { cursor: page.cursor } : {}) };
+    const binding = { tenantId: principal.tenantId, list: 'oath-tokens', query: {} } as const;
+    const state = await this.deps.cursors.open(query.cursor, binding);
+    const page = await this.deps.store.listOathTokens(principal.tenantId, { limit: query.limit, ...(state ? { cursor: state.position } : {}) });
+    return this.deps.cursors.seal(binding, { items: page.items.map(tokenView), ...(page.cursor ? { cursor: page.cursor } : {}) });
   }
 
   async assign(principal: Principal, serial: string, userId: string): Promise<OathTokenView> {
