@@ -55,14 +55,16 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // Lists the signing keys for their public halves; without KMS it cannot unseal the private ones.
   jwks: { read: [TENANTS_TABLE] },
   // Users; block and unblock raise notifications (logs table) and may call the webhook, whose
-  // secret is sealed.
-  'admin-users': { readWrite: [TENANTS_TABLE, LOGS_TABLE, THROTTLE_TABLE], secrets: ['decrypt'], validatesPhones: true },
+  // secret is sealed. Signs list cursors (R29), creating the cursor HMAC key on first use.
+  'admin-users': { readWrite: [TENANTS_TABLE, LOGS_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'], validatesPhones: true },
   'admin-users-import': { readWrite: [TENANTS_TABLE], validatesPhones: true },
   'admin-provider': { readWrite: [TENANTS_TABLE] },
   // Seals a new webhook signing secret.
   'admin-settings': { readWrite: [TENANTS_TABLE], secrets: ['encrypt'] },
   'admin-api-keys': { readWrite: [TENANTS_TABLE] },
-  'admin-logs': { read: [TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE] },
+  // Reads logs and usage; signs list cursors (R29), so it may be the first to create the cursor
+  // HMAC key (sealed, in the tenants table).
+  'admin-logs': { read: [LOGS_TABLE, USAGE_TABLE], readWrite: [TENANTS_TABLE], secrets: ['encrypt', 'decrypt'] },
   // R5: seals a new authenticator secret at enrolment and unseals it to check the confirming code.
   'admin-authenticator': { readWrite: [TENANTS_TABLE], secrets: ['encrypt', 'decrypt'] },
   // R22: seals imported token secrets; unseals one to resynchronise its drift.
