@@ -71,7 +71,8 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   'admin-oath-tokens': { readWrite: [TENANTS_TABLE], secrets: ['encrypt', 'decrypt'] },
   // R21: app passwords are scrypt hashes, not sealed: no KMS.
   'admin-app-passwords': { readWrite: [TENANTS_TABLE] },
-  'verify-app-password': { read: [TENANTS_TABLE] },
+  // R23: every verification is a log line; the tenant's per-second cap is taken first.
+  'verify-app-password': { read: [TENANTS_TABLE], readWrite: [LOGS_TABLE, THROTTLE_TABLE] },
   // R18: stores the activation code's hash; reads the user.
   'admin-push-activations': { readWrite: [TENANTS_TABLE] },
   // R18: takes the code, seals the device key, registers the phone as an SNS platform endpoint.

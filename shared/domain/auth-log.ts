@@ -3,7 +3,7 @@ import type { PageCursors } from './cursors';
 import { ValidationError } from './errors';
 import type { Audit, AuthLogQuery, AuthLogStore, NotificationStore, Page, UsageRow, UsageStore } from '../ports';
 import { maskPhone } from './mask';
-import type { AuthLogEntry, Caller, Challenge, Factor, LogResult, Notification, Principal, User } from './types';
+import type { AuthLogEntry, Caller, Challenge, Factor, LogMethod, LogResult, Notification, Principal, User } from './types';
 
 /**
  * The auth-log line (R23) and the usage count for one event of a challenge. Names and email
@@ -68,6 +68,48 @@ export function throttledAudit(principal: Principal, user: User, method: Factor,
       ...(clientIp ? { clientIp } : {}),
     },
     usage: [{ tenantId: principal.tenantId, day: time.slice(0, 10), method, result: 'throttled', delta: 1 }],
+  };
+}
+
+/**
+ * R23: an attempt that creates or changes no challenge (a refused create, a legacy sign-in with
+ * an app password): one log line and nothing counted or billed. `userId` is the id as given,
+ * which may name no user; `user`, when there is one, adds what the tenant keeps of them.
+ */
+export function attemptAudit(
+  principal: Principal,
+  entry: {
+    userId: string;
+    user?: User;
+    method?: LogMethod;
+    event: AuthLogEntry['event'];
+    result: LogResult;
+    reason?: string;
+    now: number;
+    clientIp?: string;
+  },
+): Audit {
+  const { user } = entry;
+  const keep = principal.tenant.settings.logOptionalFields;
+  return {
+    log: {
+      logId: randomId('lg', 12),
+      tenantId: principal.tenantId,
+      time: new Date(entry.now).toISOString(),
+      userId: entry.userId,
+      ...(keep && user?.firstName ? { firstName: user.firstName } : {}),
+      ...(keep && user?.lastName ? { lastName: user.lastName } : {}),
+      ...(keep && user?.email ? { email: user.email } : {}),
+      ...(entry.method ? { method: entry.method } : {}),
+      event: entry.event,
+      result: entry.result,
+      ...(entry.reason ? { reason: entry.reason } : {}),
+      apiKeyId: principal.keyId,
+      apiKeyName: principal.keyName,
+      ...(principal.sourceIp ? { serverIp: principal.sourceIp } : {}),
+      ...(entry.clientIp ? { clientIp: entry.clientIp } : {}),
+    },
+    usage: [],
   };
 }
 

@@ -221,6 +221,10 @@ export interface Caller {
 export const LOG_RESULTS = ['sent', 'approved', 'denied', 'failed', 'throttled'] as const;
 export type LogResult = (typeof LOG_RESULTS)[number];
 
+/** What an auth-log line is about: a factor, or a legacy client's app password (R21). */
+export const LOG_METHODS = [...FACTORS, 'app_password'] as const;
+export type LogMethod = (typeof LOG_METHODS)[number];
+
 /** One auth-log line (R23). Phone numbers are masked before they get here. */
 export interface AuthLogEntry {
   readonly logId: string;
@@ -232,7 +236,8 @@ export interface AuthLogEntry {
   readonly email?: string;
   readonly phone?: string;
   readonly deviceToken?: string;
-  readonly method: Factor;
+  /** Absent only on a challenge refused before a method was chosen (an unknown user, say). */
+  readonly method?: LogMethod;
   readonly event: 'challenge' | 'verify' | 'resend' | 'call';
   readonly result: LogResult;
   readonly reason?: string;

@@ -9,6 +9,7 @@ import type {
   Challenge,
   DenialReason,
   Factor,
+  LogMethod,
   LogResult,
   Notification,
   PhoneType,
@@ -284,7 +285,7 @@ export interface AuthLogQuery {
   readonly from: string;
   readonly to: string;
   readonly userId?: string;
-  readonly method?: Factor;
+  readonly method?: LogMethod;
   readonly result?: LogResult;
   readonly limit: number;
   readonly cursor?: string;

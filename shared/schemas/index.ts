@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BILLING_MODELS, FACTORS, LOG_RESULTS } from '../domain/types';
+import { BILLING_MODELS, FACTORS, LOG_METHODS, LOG_RESULTS } from '../domain/types';
 import { OTP_MAX_DIGITS } from '../domain/otp/rules';
 import { CODE_DIGITS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../rules';
 
@@ -130,7 +130,7 @@ export const authLogsQuery = z.strictObject({
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
   userId: userIdSchema.optional(),
-  method: z.enum(FACTORS).optional(),
+  method: z.enum(LOG_METHODS).optional(),
   result: z.enum(LOG_RESULTS).optional(),
 });
 

@@ -270,7 +270,8 @@ describe('ApiStack', () => {
         'admin-authenticator': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'admin-oath-tokens': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'admin-app-passwords': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
-        'verify-app-password': 'Challenges:none Tenants:read Logs:none Usage:none Throttle:none',
+        // R23: logs every verification, under the tenant's per-second cap.
+        'verify-app-password': 'Challenges:none Tenants:read Logs:readWrite Usage:none Throttle:readWrite',
         'admin-push-activations': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'push-activate': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'push-respond': 'Challenges:readWrite Tenants:readWrite Logs:readWrite Usage:readWrite Throttle:readWrite',
