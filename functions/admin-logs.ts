@@ -1,14 +1,12 @@
 import { compose } from '../shared/composition';
 import { AuthLogService } from '../shared/domain/auth-log';
 import { BillingService } from '../shared/domain/billing';
-import { ValidationError } from '../shared/domain/errors';
 import { httpHandler, tenantKey } from '../shared/http/handler';
 import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose();
-const logs = new AuthLogService({ logs: app.logStore, usage: app.logStore });
+const logs = new AuthLogService({ logs: app.logStore, usage: app.logStore, notifications: app.logStore, cursors: app.cursors });
 const billing = new BillingService({ store: app.billingStore, clock: app.clock });
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** GET /v1/admin/auth-logs, /v1/admin/usage and /v1/admin/notifications (R23), and /v1/admin/billing (R26). */
 export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'admin'), log: app.log }, async (req) => {
@@ -19,16 +17,8 @@ export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 
     case 'GET /v1/admin/billing':
       return { status: 200, body: await billing.forTenant(principal, req.query(inputs['GET /v1/admin/billing'].query).month) };
     case 'GET /v1/admin/notifications':
-      return { status: 200, body: await app.logStore.listNotifications(principal.tenantId, req.query(inputs['GET /v1/admin/notifications'].query)) };
-    default: {
-      const query = req.query(inputs['GET /v1/admin/auth-logs'].query);
-      const now = app.clock.now();
-      const to = query.to ?? new Date(now).toISOString();
-      const from = query.from ?? new Date(Date.parse(to) - 30 * DAY_MS).toISOString();
-      if (Date.parse(from) > Date.parse(to)) {
-        throw new ValidationError('The time range is empty', [{ pointer: '/from', detail: 'must not be after "to" (default: now)' }]);
-      }
-      return { status: 200, body: await logs.list(principal, { ...query, from, to }) };
-    }
+      return { status: 200, body: await logs.notifications(principal, req.query(inputs['GET /v1/admin/notifications'].query)) };
+    default:
+      return { status: 200, body: await logs.list(principal, req.query(inputs['GET /v1/admin/auth-logs'].query), app.clock.now()) };
   }
 });

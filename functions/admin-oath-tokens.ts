@@ -5,7 +5,7 @@ import { validate } from '../shared/http/request';
 import { OATH_IMPORT_TYPES, ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose();
-const tokens = new OathTokenService({ store: app.otpStore, users: app.tenantStore, box: app.box, clock: app.clock });
+const tokens = new OathTokenService({ store: app.otpStore, users: app.tenantStore, box: app.box, clock: app.clock, cursors: app.cursors });
 
 const CSV = OATH_IMPORT_TYPES.csv;
 const upload = inputs['POST /v1/admin/oath-tokens:import'];

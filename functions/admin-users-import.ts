@@ -6,7 +6,7 @@ import { httpHandler, tenantKey } from '../shared/http/handler';
 import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose();
-const users = new UserService({ users: app.tenantStore, credentials: app.userCredentials, clock: app.clock, phones: phoneClassifier(app.config), notifications: app.notifications });
+const users = new UserService({ users: app.tenantStore, credentials: app.userCredentials, clock: app.clock, phones: phoneClassifier(app.config), notifications: app.notifications, cursors: app.cursors });
 
 /** POST /v1/admin/users:import — bulk import from CSV with a per-row report (R19). */
 export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'admin'), log: app.log }, async (req) => {

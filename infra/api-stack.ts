@@ -58,21 +58,24 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // Lists the signing keys for their public halves; without KMS it cannot unseal the private ones.
   jwks: { read: [TENANTS_TABLE] },
   // Users; block and unblock raise notifications (logs table) and may call the webhook, whose
-  // secret is sealed.
-  'admin-users': { readWrite: [TENANTS_TABLE, LOGS_TABLE, THROTTLE_TABLE], secrets: ['decrypt'], validatesPhones: true },
+  // secret is sealed. Signs list cursors (R29), creating the cursor HMAC key on first use.
+  'admin-users': { readWrite: [TENANTS_TABLE, LOGS_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'], validatesPhones: true },
   'admin-users-import': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], validatesPhones: true },
   'admin-provider': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // Seals a new webhook signing secret.
   'admin-settings': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt'] },
   'admin-api-keys': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
-  'admin-logs': { read: [TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE], readWrite: [THROTTLE_TABLE] },
+  // Reads logs and usage; signs list cursors (R29), so it may be the first to create the cursor
+  // HMAC key (sealed, in the tenants table).
+  'admin-logs': { read: [LOGS_TABLE, USAGE_TABLE], readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
   // R5: seals a new authenticator secret at enrolment and unseals it to check the confirming code.
   'admin-authenticator': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
   // R22: seals imported token secrets; unseals one to resynchronise its drift.
   'admin-oath-tokens': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
   // R21: app passwords are scrypt hashes, not sealed: no KMS.
   'admin-app-passwords': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
-  'verify-app-password': { read: [TENANTS_TABLE], readWrite: [THROTTLE_TABLE] },
+  // R23: every verification is a log line; the tenant's caps are taken first.
+  'verify-app-password': { read: [TENANTS_TABLE], readWrite: [LOGS_TABLE, THROTTLE_TABLE] },
   // R18: stores the activation code's hash; reads the user.
   'admin-push-activations': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // R18: takes the code, seals the device key, registers the phone as an SNS platform endpoint.

@@ -25,7 +25,8 @@ import { NotificationService } from './domain/notifications';
 import { PushService } from './domain/push-devices';
 import { RequestCaps } from './domain/request-caps';
 import { OtpChecker } from './domain/otp/checker';
-import { CodeKey, ThrottleKey } from './domain/service-secrets';
+import { PageCursors } from './domain/cursors';
+import { CodeKey, CursorKey, ThrottleKey } from './domain/service-secrets';
 import { VoiceRolloverRecorder } from './domain/voice';
 import { metricsOfAudits } from './domain/metrics';
 import { SERVICE_NAME, traced } from './observability';
@@ -129,6 +130,8 @@ export function compose(
     signer,
     authenticator: new ApiKeyAuthenticator(tenantStore, clock, requestCaps),
     requestCaps,
+    /** R29: signs and checks every list cursor the API hands out. */
+    cursors: new PageCursors(new CursorKey({ secrets: keyMaterial, box })),
     notifications,
     pushService: push,
     /** The voice rollover's record step (R10–R14, R7). */

@@ -1,6 +1,7 @@
 import { APP_PASSWORDS_PER_USER } from '../rules';
-import type { AppPasswordStore, Clock, UserStore } from '../ports';
+import type { AppPasswordStore, AuthLogStore, Clock, UserStore } from '../ports';
 import { APP_PASSWORD_SCRYPT, generateAppPassword, hashAppPassword, verifyAppPassword } from './app-passwords';
+import { attemptAudit } from './auth-log';
 import { sameEpoch } from './credentials';
 import { randomId } from './crypto';
 import { AppPasswordsDisabledError, ConflictError, NotFoundError, UserBlockedError, WrongCodeError } from './errors';
@@ -17,7 +18,15 @@ const viewOf = ({ passwordId, name, createdAt }: AppPasswordRecord): AppPassword
 
 /** R21: app passwords for legacy clients — shown once, stored hashed, off unless the tenant allows them. */
 export class AppPasswordService {
-  constructor(private readonly deps: { store: AppPasswordStore; users: UserStore; clock: Clock }) {}
+  constructor(
+    private readonly deps: {
+      store: AppPasswordStore;
+      users: UserStore;
+      clock: Clock;
+      /** Where a verification is logged (R23); only the verifying handler needs it. */
+      logs?: AuthLogStore;
+    },
+  ) {}
 
   async create(principal: Principal, userId: string, name: string): Promise<AppPasswordView & { password: string }> {
     allowed(principal);
@@ -58,21 +67,41 @@ export class AppPasswordService {
     return this.deps.store.deleteAllAppPasswords(scope, userId);
   }
 
-  /** A legacy client's sign-in: the same answer for an unknown user and a wrong password. */
+  /**
+   * A legacy client's sign-in: the same answer for an unknown user and a wrong password. Every
+   * verification, right or wrong, is an auth-log line (R23) naming the user id as given.
+   */
   async verify(principal: Principal, userId: string, password: string): Promise<{ valid: true; passwordId: string; name: string }> {
-    allowed(principal);
+    const now = this.deps.clock.now();
+    const { logs } = this.deps;
+    // The tenant's request cap was taken with the key (before this runs), so a flood of wrong
+    // passwords is refused unlogged there rather than becoming a log write per request.
     const scope = userScope(principal);
     const user = await this.deps.users.getUser(scope, userId);
-    if (user?.blocked) throw new UserBlockedError('The user is blocked; an admin must unblock them');
+    const record = async (result: 'approved' | 'denied', reason?: string) =>
+      logs?.append(attemptAudit(principal, { userId, ...(user ? { user } : {}), method: 'app_password', event: 'verify', result, ...(reason ? { reason } : {}), now }));
+    if (!principal.tenant.settings.appPasswordsAllowed) {
+      await record('denied', 'app_passwords_disabled');
+      allowed(principal);
+    }
+    if (user?.blocked) {
+      await record('denied', 'user_blocked');
+      throw new UserBlockedError('The user is blocked; an admin must unblock them');
+    }
     // At most APP_PASSWORDS_PER_USER scrypt checks: the cost of one verify is bounded.
     const listed = user ? await this.deps.store.listAppPasswords(scope, userId, APP_PASSWORDS_PER_USER) : [];
     // R19: one left over from a deleted or reset user (an earlier epoch) is no password at all.
     const stored = listed.filter((r) => sameEpoch(user, r.epoch));
-    for (const record of stored) {
-      if (await verifyAppPassword(password, record.hash)) return { valid: true, passwordId: record.passwordId, name: record.name };
+    for (const candidate of stored) {
+      if (await verifyAppPassword(password, candidate.hash)) {
+        await record('approved');
+        return { valid: true, passwordId: candidate.passwordId, name: candidate.name };
+      }
     }
     // R27: an unknown user, or one without app passwords, costs one scrypt check too, so timing tells nothing.
     if (stored.length === 0) await verifyAppPassword(password, NO_PASSWORD_HASH);
+    // An unknown user is logged like a wrong password: the line must not tell them apart either.
+    await record('denied', 'wrong_password');
     throw new WrongCodeError('The app password is not correct');
   }
 

@@ -1,7 +1,9 @@
 import { randomId } from './crypto';
-import type { Audit, AuthLogQuery, AuthLogStore, Page, UsageRow, UsageStore } from '../ports';
+import type { PageCursors } from './cursors';
+import { ValidationError } from './errors';
+import type { Audit, AuthLogQuery, AuthLogStore, NotificationStore, Page, UsageRow, UsageStore } from '../ports';
 import { maskPhone } from './mask';
-import type { AuthLogEntry, Caller, Challenge, Factor, LogResult, Principal, User } from './types';
+import type { AuthLogEntry, Caller, Challenge, Factor, LogMethod, LogResult, Notification, Principal, User } from './types';
 
 /**
  * The auth-log line (R23) and the usage count for one event of a challenge. Names and email
@@ -72,6 +74,48 @@ export function throttledAudit(principal: Principal, user: User, method: Factor,
   };
 }
 
+/**
+ * R23: an attempt that creates or changes no challenge (a refused create, a legacy sign-in with
+ * an app password): one log line and nothing counted or billed. `userId` is the id as given,
+ * which may name no user; `user`, when there is one, adds what the tenant keeps of them.
+ */
+export function attemptAudit(
+  principal: Principal,
+  entry: {
+    userId: string;
+    user?: User;
+    method?: LogMethod;
+    event: AuthLogEntry['event'];
+    result: LogResult;
+    reason?: string;
+    now: number;
+    clientIp?: string;
+  },
+): Audit {
+  const { user } = entry;
+  const keep = principal.tenant.settings.logOptionalFields;
+  return {
+    log: {
+      logId: randomId('lg', 12),
+      tenantId: principal.tenantId,
+      time: new Date(entry.now).toISOString(),
+      userId: entry.userId,
+      ...(keep && user?.firstName ? { firstName: user.firstName } : {}),
+      ...(keep && user?.lastName ? { lastName: user.lastName } : {}),
+      ...(keep && user?.email ? { email: user.email } : {}),
+      ...(entry.method ? { method: entry.method } : {}),
+      event: entry.event,
+      result: entry.result,
+      ...(entry.reason ? { reason: entry.reason } : {}),
+      apiKeyId: principal.keyId,
+      apiKeyName: principal.keyName,
+      ...(principal.sourceIp ? { serverIp: principal.sourceIp } : {}),
+      ...(entry.clientIp ? { clientIp: entry.clientIp } : {}),
+    },
+    usage: [],
+  };
+}
+
 /** Delivery failed after the challenge was counted as sent: count it as failed instead. */
 export function failedDeliveryAudit(principal: Principal, challenge: Challenge, now: number): Audit {
   const audit = auditOf(principal, challenge, { event: 'challenge', result: 'failed', reason: 'delivery_failed', now });
@@ -86,12 +130,38 @@ export interface UsageReport {
   readonly totals: { readonly byMethod: Record<string, number>; readonly byResult: Record<string, number>; readonly all: number };
 }
 
-/** The console's auth-log query and usage report (R23). */
-export class AuthLogService {
-  constructor(private readonly deps: { logs: AuthLogStore; usage: UsageStore }) {}
+/** The auth-log query as asked: without a time range, the last 30 days up to now. */
+export type AuthLogRequest = Omit<AuthLogQuery, 'from' | 'to'> & { readonly from?: string; readonly to?: string };
 
-  list(principal: Principal, query: AuthLogQuery): Promise<Page<AuthLogEntry>> {
-    return this.deps.logs.list(principal.tenantId, query);
+const DEFAULT_LOG_RANGE_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** The console's auth-log query, notifications and usage report (R23). */
+export class AuthLogService {
+  constructor(private readonly deps: { logs: AuthLogStore; usage: UsageStore; notifications: NotificationStore; cursors: PageCursors }) {}
+
+  /**
+   * Newest first. A cursor pages only the tenant and query it came from (R29), within the time
+   * range of the first page, so "up to now" does not move while the admin pages.
+   */
+  async list(principal: Principal, request: AuthLogRequest, now: number): Promise<Page<AuthLogEntry>> {
+    const { limit, cursor, ...filters } = request;
+    const binding = { tenantId: principal.tenantId, list: 'auth-logs', query: filters } as const;
+    const state = await this.deps.cursors.open(cursor, binding);
+    const to = state?.window?.to ?? request.to ?? new Date(now).toISOString();
+    const from = state?.window?.from ?? request.from ?? new Date(Date.parse(to) - DEFAULT_LOG_RANGE_MS).toISOString();
+    if (Date.parse(from) > Date.parse(to)) {
+      throw new ValidationError('The time range is empty', [{ pointer: '/from', detail: 'must not be after "to" (default: now)' }]);
+    }
+    const page = await this.deps.logs.list(principal.tenantId, { ...filters, from, to, limit, ...(state ? { cursor: state.position } : {}) });
+    return this.deps.cursors.seal(binding, page, { from, to });
+  }
+
+  /** Blocks, unblocks and fraud reports (R14), newest first. */
+  async notifications(principal: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<Notification>> {
+    const binding = { tenantId: principal.tenantId, list: 'notifications', query: {} } as const;
+    const state = await this.deps.cursors.open(query.cursor, binding);
+    const page = await this.deps.notifications.listNotifications(principal.tenantId, { limit: query.limit, ...(state ? { cursor: state.position } : {}) });
+    return this.deps.cursors.seal(binding, page);
   }
 
   async usage(principal: Principal, month: string): Promise<UsageReport> {

@@ -26,7 +26,7 @@ import type {
   VoiceRollover,
 } from '../ports';
 import type { AssertionSigner } from './assertions';
-import { auditOf, failedDeliveryAudit, throttledAudit } from './auth-log';
+import { attemptAudit, auditOf, failedDeliveryAudit, throttledAudit } from './auth-log';
 import { admit, currentStreak, tenantLimits, type UserThrottleState } from './throttling';
 import { canonicalJson, generateCode, hashCode, randomId, safeEqual, sha256Hex } from './crypto';
 import {
@@ -47,6 +47,7 @@ import {
   WrongCodeError,
 } from './errors';
 import { ownerCheckOf, ownerOf, sameEpoch } from './credentials';
+import { createRefusalReason, NO_SUCH_USER, resendRefusal } from './refusals';
 import { maskPhone } from './mask';
 import { canReceiveVoice } from './phone';
 import type { OtpChecker } from './otp/checker';
@@ -177,10 +178,11 @@ export class ChallengeService {
     idempotencyKey?: string,
   ): Promise<{ view: ChallengeView; replayed: boolean }> {
     await this.takeTenantChallenge(principal);
+    const now = this.deps.clock.now();
     // A lost race on the user's sliding log (another challenge got there first) is retried
     // with the state as it is now; every other outcome is final.
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.tryCreate(principal, input, idempotencyKey);
+      const outcome = await this.tryCreate(principal, input, idempotencyKey).catch((error: unknown) => this.refusedCreate(principal, input, error, now));
       if (outcome.kind === 'done') return outcome.result;
       if (attempt >= 4) throw new RetryLaterError('Too many concurrent challenges for this user; try again', 1, { reason: 'user_rate' });
     }
@@ -210,7 +212,7 @@ export class ChallengeService {
       users.getUser(userScope(principal), input.userId),
       this.deps.throttle.getUserState(principal.tenantId, input.userId),
     ]);
-    if (!user) throw new NotFoundError('No such user');
+    if (!user) throw new NotFoundError(NO_SUCH_USER);
     if (user.blocked) throw new UserBlockedError('The user is blocked from MFA; an admin must unblock them', { reason: user.blocked.reason });
     if (!user.mfaEnabled) throw new MfaNotEnabledError('MFA is not enabled for this user');
     const method = chooseMethod(user, settings, input.method);
@@ -318,6 +320,25 @@ export class ChallengeService {
     const existing = await this.deps.challenges.get(record.challengeId);
     const view = existing ? viewOf(existing, now) : { ...record.view, status: 'expired' as const };
     return { view, replayed: true };
+  }
+
+  /** R23: a create refused before a challenge exists is logged with the user id as given; then refused. */
+  private async refusedCreate(principal: Principal, input: CreateChallengeInput, error: unknown, now: number): Promise<never> {
+    const reason = createRefusalReason(error);
+    if (reason) {
+      await this.deps.logs.append(
+        attemptAudit(principal, {
+          userId: input.userId,
+          ...(input.method ? { method: input.method } : {}),
+          event: 'challenge',
+          result: 'denied',
+          reason,
+          now,
+          ...(input.context?.clientIp ? { clientIp: input.context.clientIp } : {}),
+        }),
+      );
+    }
+    throw error;
   }
 
   /** A counter in the store was full (per number, per tenant): logged, then a 429. */
@@ -435,9 +456,25 @@ export class ChallengeService {
     throw new WrongCodeError('The code is not correct', { attemptsRemaining: remaining });
   }
 
+  /** R3/R6: a new code; a refusal on an existing challenge of the tenant is logged (R23). */
   async resend(principal: Principal, challengeId: string): Promise<ChallengeView> {
-    const { challenges, clock } = this.deps;
+    // Bounded like creates by the tenant's per-second cap (unlogged), so refusals cannot be a cheap stream of log writes.
     await this.takeTenantChallenge(principal);
+    const now = this.deps.clock.now();
+    try {
+      return await this.resendCode(principal, challengeId);
+    } catch (error) {
+      const refusal = resendRefusal(error);
+      const challenge = refusal ? await this.deps.challenges.get(challengeId) : undefined;
+      if (refusal && challenge && challenge.tenantId === principal.tenantId) {
+        await this.deps.logs.append(auditOf(principal, challenge, { event: 'resend', ...refusal, now, counted: false }));
+      }
+      throw error;
+    }
+  }
+
+  private async resendCode(principal: Principal, challengeId: string): Promise<ChallengeView> {
+    const { challenges, clock } = this.deps;
     const now = clock.now();
     const challenge = await challenges.get(challengeId);
     if (!challenge || challenge.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');

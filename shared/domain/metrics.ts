@@ -11,8 +11,8 @@ export interface MetricPoint {
  * dashboards count what the auth log holds: a change the store refused counts nothing.
  * `Challenges` counts every challenge stored, including one whose text then reached no provider
  * (also counted under `DeliveryFailures`; the usage report moves that one from `sent` to
- * `failed`). Refusals the auth log does not record — resends refused, and the tenant's
- * per-second gate checked before the user is read — are not counted. `audits` are the lines of one change; a voice rollover's finish step commits
+ * `failed`). Refused creates and resends count as `Denials` by reason; the tenant's per-second
+ * gate, checked before the user is read and not in the auth log, is not counted. `audits` are the lines of one change; a voice rollover's finish step commits
  * one line per call and one for the result, and every call after the first is a rollover (R13).
  */
 export function metricsOfAudits(audits: readonly Audit[]): MetricPoint[] {
@@ -26,7 +26,9 @@ export function metricsOfAudits(audits: readonly Audit[]): MetricPoint[] {
     switch (log.event) {
       case 'challenge':
       case 'resend':
-        if (log.result === 'failed') points.push({ name: 'DeliveryFailures', value: 1, dimensions: { method } });
+        // R23: a refused create or resend is a line of its own, not a challenge.
+        if (log.result === 'denied') points.push({ name: 'Denials', value: 1, dimensions: { reason: log.reason ?? 'denied' } });
+        else if (log.result === 'failed') points.push({ name: 'DeliveryFailures', value: 1, dimensions: { method } });
         else points.push({ name: log.event === 'challenge' ? 'Challenges' : 'Resends', value: 1, dimensions: { method } });
         break;
       case 'verify':

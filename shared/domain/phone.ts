@@ -15,11 +15,42 @@ export function phoneTypeOf(type: NumberType): PhoneType {
     case 'VOIP':
       return 'voip';
     case 'PREMIUM_RATE':
-    case 'SHARED_COST':
       return 'premium_rate';
+    case 'SHARED_COST':
+      return 'shared_cost';
+    case 'UAN':
+      return 'uan';
+    case 'VOICEMAIL':
+      return 'voicemail';
     default:
       return 'unknown';
   }
+}
+
+/** R30: numbers that must never receive a code, whatever the method. */
+const REFUSED: ReadonlySet<PhoneType> = new Set<PhoneType>(['voip', 'premium_rate', 'shared_cost', 'uan', 'voicemail', 'invalid']);
+
+const REFUSED_AS: Record<string, string> = {
+  voip: 'A VoIP number',
+  premium_rate: 'A premium-rate number',
+  shared_cost: 'A shared-cost number',
+  uan: 'A universal access number',
+  voicemail: 'A voicemail-only number',
+  invalid: 'A number the carrier lookup does not know',
+};
+
+/**
+ * R30 on AWS: the carrier lookup's answer (PhoneNumberValidate) combined with the library's.
+ * The lookup knows the live line (a number ported from mobile to VoIP, one that no longer
+ * exists); only the library knows the number ranges that bill the caller or forward elsewhere
+ * (premium rate, shared cost, UAN, voicemail-only), which the lookup reports as landline or other.
+ * Either one refusing a number refuses it; a type neither can name stays `unknown`.
+ */
+export function combinePhoneTypes(library: PhoneType, carrier: PhoneType): PhoneType {
+  if (carrier === 'invalid') return 'invalid';
+  if (REFUSED.has(library)) return library;
+  if (carrier === 'voip' || carrier === 'mobile' || carrier === 'landline') return carrier;
+  return 'unknown';
 }
 
 /**
@@ -44,14 +75,15 @@ export function parsePhone(input: string, pointer: string): PhoneNumber {
 
 /**
  * Parses, classifies (PhoneNumberValidate on AWS) and checks a number a user registers (R30):
- * VoIP and premium-rate numbers cannot receive codes (NIST SP 800-63B), so they are refused.
+ * VoIP, premium-rate, shared-cost, UAN, voicemail-only and invalid numbers cannot receive codes
+ * (NIST SP 800-63B; a number that bills the caller invites SMS pumping), so they are refused.
  */
 export async function registerPhone(classifier: PhoneClassifier, input: string, pointer: string): Promise<PhoneNumber> {
   const parsed = parsePhone(input, pointer);
   const type = await classifier.classify(parsed.e164);
-  if (type === 'voip' || type === 'premium_rate') {
-    throw new PhoneNotAllowedError(`A ${type === 'voip' ? 'VoIP' : 'premium-rate'} number cannot receive codes`, {
-      errors: [{ pointer, detail: `is a ${type} number` }],
+  if (REFUSED.has(type)) {
+    throw new PhoneNotAllowedError(`${REFUSED_AS[type] ?? 'This number'} cannot receive codes`, {
+      errors: [{ pointer, detail: `is ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} number` }],
     });
   }
   return { ...parsed, type };
@@ -62,11 +94,14 @@ export const libraryPhoneClassifier: PhoneClassifier = {
   classify: async (e164) => parsePhone(e164, '').type,
 };
 
-/** Whether a number of this type can take a text (landlines are voice-only, R30). */
+/**
+ * Whether a number of this type can take a text (landlines are voice-only, R30). A type nobody
+ * could name takes no text: fail closed.
+ */
 export function canReceiveSms(type: PhoneType): boolean {
-  return type === 'mobile' || type === 'mobile_or_landline' || type === 'unknown';
+  return type === 'mobile' || type === 'mobile_or_landline';
 }
 
 export function canReceiveVoice(type: PhoneType): boolean {
-  return type !== 'voip' && type !== 'premium_rate';
+  return !REFUSED.has(type);
 }

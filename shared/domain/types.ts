@@ -94,8 +94,23 @@ export interface Principal {
   readonly sourceIp?: string;
 }
 
-/** Number types (R30): VoIP numbers are refused for SMS and voice; landlines are voice-only. */
-export type PhoneType = 'mobile' | 'landline' | 'mobile_or_landline' | 'voip' | 'premium_rate' | 'unknown';
+/**
+ * Number types (R30): VoIP numbers are refused for SMS and voice; landlines are voice-only.
+ * `premium_rate`, `shared_cost`, `uan` (a universal access number that
+ * forwards elsewhere), `voicemail` (voicemail-only) and `invalid` (the carrier lookup knows no
+ * such line) are refused like VoIP; `unknown` takes no text (fail closed).
+ */
+export type PhoneType =
+  | 'mobile'
+  | 'landline'
+  | 'mobile_or_landline'
+  | 'voip'
+  | 'premium_rate'
+  | 'shared_cost'
+  | 'uan'
+  | 'voicemail'
+  | 'invalid'
+  | 'unknown';
 
 export interface PhoneNumber {
   /** E.164, e.g. +14155550100. */
@@ -232,6 +247,10 @@ export interface Caller {
 export const LOG_RESULTS = ['sent', 'approved', 'denied', 'failed', 'throttled'] as const;
 export type LogResult = (typeof LOG_RESULTS)[number];
 
+/** What an auth-log line is about: a factor, or a legacy client's app password (R21). */
+export const LOG_METHODS = [...FACTORS, 'app_password'] as const;
+export type LogMethod = (typeof LOG_METHODS)[number];
+
 /** One auth-log line (R23). Phone numbers are masked before they get here. */
 export interface AuthLogEntry {
   readonly logId: string;
@@ -243,7 +262,8 @@ export interface AuthLogEntry {
   readonly email?: string;
   readonly phone?: string;
   readonly deviceToken?: string;
-  readonly method: Factor;
+  /** Absent only on a challenge refused before a method was chosen (an unknown user, say). */
+  readonly method?: LogMethod;
   readonly event: 'challenge' | 'verify' | 'resend' | 'call';
   readonly result: LogResult;
   readonly reason?: string;

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { isDeepStrictEqual } from 'node:util';
 import { MAX_IMPORT_ROWS } from '../rules';
 import { userBody } from '../schemas';
-import { ConflictError, DomainError, ValidationError } from './errors';
+import { DomainError, ValidationError } from './errors';
 import type { UserStore } from '../ports';
 import type { Principal, User } from './types';
 import { userScope, type UserInput, type UserService } from './users';
@@ -79,8 +79,11 @@ export async function importUsers(deps: { users: UserService; store: UserStore }
   }
   if (records.length > MAX_IMPORT_ROWS) throw new ValidationError(`At most ${MAX_IMPORT_ROWS} rows per import`);
 
+  // R29: every row is checked (numbers classified, existing users read) before any is written, so
+  // a fault on a later row leaves nothing half-imported; only then are the changed users stored.
   const seen = new Set<string>();
-  const rows: ImportRowResult[] = [];
+  // `version`: the stored user's, when the row replaces one; its write is conditional on it (a row never erases a change made meanwhile, like a block).
+  const checked: (ImportRowResult | { readonly row: number; readonly user: User; readonly version?: number })[] = [];
   for (const [i, record] of records.entries()) {
     const row = i + 2; // 1-based, after the header
     const userId = record.userId ?? '';
@@ -94,20 +97,24 @@ export async function importUsers(deps: { users: UserService; store: UserStore }
       }
       const existing = await deps.store.getUser(scope, userId);
       const user = await deps.users.build(principal, userId, parsed.data as UserInput, existing);
-      if (existing && isDeepStrictEqual(comparable(existing), comparable(user))) {
-        rows.push({ row, userId, status: 'unchanged' });
-        continue;
-      }
-      // Conditional on the version read: a row never erases a change made meanwhile (a block).
-      if ((await deps.store.putUser(scope, user, existing ? (existing.version ?? 0) : undefined)).kind === 'changed') {
-        throw new ConflictError('The user changed while the file was imported; import this row again');
-      }
-      rows.push({ row, userId, status: existing ? 'updated' : 'created' });
+      checked.push(existing && isDeepStrictEqual(comparable(existing), comparable(user)) ? { row, userId, status: 'unchanged' } : { row, user, ...(existing ? { version: existing.version ?? 0 } : {}) });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const errors = error instanceof ValidationError && error.errors.length ? error.errors : [{ detail: error.message }];
-      rows.push({ row, ...(userId ? { userId } : {}), status: 'error', errors });
+      checked.push({ row, ...(userId ? { userId } : {}), status: 'error', errors });
     }
+  }
+  const rows: ImportRowResult[] = [];
+  for (const entry of checked) {
+    if (!('user' in entry)) {
+      rows.push(entry);
+      continue;
+    }
+    if ((await deps.store.putUser(scope, entry.user, entry.version)).kind === 'changed') {
+      rows.push({ row: entry.row, userId: entry.user.userId, status: 'error', errors: [{ detail: 'The user changed while the file was imported; import this row again' }] });
+      continue;
+    }
+    rows.push({ row: entry.row, userId: entry.user.userId, status: entry.version === undefined ? 'created' : 'updated' });
   }
   const count = (s: ImportRowResult['status']) => rows.filter((r) => r.status === s).length;
   return {

@@ -1,3 +1,4 @@
+import type { PageCursors } from './cursors';
 import { newCredentialEpoch } from './credentials';
 import { ConflictError, NotFoundError, ProviderRequiredError, ValidationError } from './errors';
 import type { NotificationService } from './notifications';
@@ -45,6 +46,8 @@ export class UserService {
       clock: Clock;
       phones: PhoneClassifier;
       notifications: NotificationService;
+      /** R29: signs and checks list cursors. */
+      cursors: PageCursors;
     },
   ) {}
 
@@ -82,9 +85,14 @@ export class UserService {
     return this.view(principal, await this.require(userScope(principal), userId));
   }
 
+  /** One page in user-id order; the cursor only pages this tenant's user space and this query (R29). */
   async list(principal: Principal, query: UserQuery): Promise<Page<UserView>> {
-    const page = await this.deps.users.listUsers(userScope(principal), query);
-    return { items: page.items.map((u) => this.view(principal, u)), ...(page.cursor ? { cursor: page.cursor } : {}) };
+    const scope = userScope(principal);
+    const { limit: _limit, cursor, ...filters } = query;
+    const binding = { tenantId: principal.tenantId, list: 'users', query: { space: scope.space, ...filters } } as const;
+    const state = await this.deps.cursors.open(cursor, binding);
+    const page = await this.deps.users.listUsers(scope, { ...filters, limit: query.limit, ...(state ? { cursor: state.position } : {}) });
+    return this.deps.cursors.seal(binding, { items: page.items.map((u) => this.view(principal, u)), ...(page.cursor ? { cursor: page.cursor } : {}) });
   }
 
   /**

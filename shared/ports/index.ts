@@ -10,6 +10,7 @@ import type {
   ChallengeOwner,
   DenialReason,
   Factor,
+  LogMethod,
   LogResult,
   Notification,
   PhoneType,
@@ -317,7 +318,7 @@ export interface AuthLogQuery {
   readonly from: string;
   readonly to: string;
   readonly userId?: string;
-  readonly method?: Factor;
+  readonly method?: LogMethod;
   readonly result?: LogResult;
   readonly limit: number;
   readonly cursor?: string;

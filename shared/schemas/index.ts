@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BILLING_MODELS, FACTORS, LOG_RESULTS } from '../domain/types';
+import { BILLING_MODELS, FACTORS, LOG_METHODS, LOG_RESULTS } from '../domain/types';
 import { OTP_MAX_DIGITS } from '../domain/otp/rules';
 import { CODE_DIGITS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_TENANT_CAP_PER_SECOND, USER_CHALLENGES_PER_WINDOW } from '../rules';
 import { countryCodeSchema, e164Schema } from './phone';
@@ -141,7 +141,7 @@ export const authLogsQuery = z.strictObject({
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
   userId: userIdSchema.optional(),
-  method: z.enum(FACTORS).optional(),
+  method: z.enum(LOG_METHODS).optional(),
   result: z.enum(LOG_RESULTS).optional(),
 });
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BILLING_MODELS, FACTORS, LOG_RESULTS, PUSH_PLATFORMS } from '../domain/types';
+import { BILLING_MODELS, FACTORS, LOG_METHODS, LOG_RESULTS, PUSH_PLATFORMS } from '../domain/types';
 import { countryCodeSchema, e164Schema } from './phone';
 
 /**
@@ -92,7 +92,7 @@ export const authLogEntry = z.looseObject({
   logId: z.string(),
   time,
   userId: z.string(),
-  method: factor,
+  method: z.enum(LOG_METHODS).optional(),
   event: z.enum(['challenge', 'verify', 'resend', 'call']),
   result: z.enum(LOG_RESULTS),
   reason: z.string().optional(),

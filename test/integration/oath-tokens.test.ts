@@ -57,6 +57,36 @@ describe('R22 CSV import', () => {
     expect(again.body.results.find((r) => r.row === 2)).toMatchObject({ status: 'error', reason: 'duplicate_serial' });
   });
 
+  it('R29: a 2,000-character serial between two good rows is a per-row error; the good rows are stored, no 5xx', async () => {
+    const t = await api.createTenant('Long serial');
+    const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+    const csv = `serial,secret,interval\nLS-1,${secret},30\n${'S'.repeat(2000)},${secret},30\nLS-3,${secret},30\nbad serial!,${secret},30\n`;
+    const reply = await importFile(t, csv, 'text/csv');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ imported: 2, failed: 2 });
+    expect(reply.body.results).toEqual([
+      { row: 2, serial: 'LS-1', status: 'imported' },
+      { row: 3, status: 'error', reason: 'bad_serial', detail: expect.any(String) },
+      { row: 4, serial: 'LS-3', status: 'imported' },
+      { row: 5, status: 'error', reason: 'bad_serial', detail: expect.any(String) },
+    ]);
+    expect((await list(t)).map((token) => token.serial).sort()).toEqual(['LS-1', 'LS-3']);
+  });
+
+  it('R29: an over-long manufacturer or model is a per-row error, never a 5xx', async () => {
+    const t = await api.createTenant('Long model');
+    const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+    const csv = `serial,secret,interval,manufacturer,model\nLM-1,${secret},30,ACME,T30\nLM-2,${secret},30,${'M'.repeat(500_000)},T30\nLM-3,${secret},30,ACME,${'m'.repeat(500_000)}\n`;
+    const reply = await importFile(t, csv, 'text/csv');
+    expect(reply.status).toBe(200);
+    expect(reply.body.results.map((r) => [r.row, r.status, r.reason])).toEqual([
+      [2, 'imported', undefined],
+      [3, 'error', 'malformed'],
+      [4, 'error', 'malformed'],
+    ]);
+    expect((await list(t)).map((token) => token.serial)).toEqual(['LM-1']);
+  });
+
   it('lists tokens without secrets; another tenant sees none and cannot assign them', async () => {
     const items = await list(acme);
     expect(items.map((t) => t.serial).sort()).toEqual(['HW-1001', 'HW-1002']);
@@ -74,6 +104,16 @@ describe('R22 PSKC import', () => {
     const ok = reply.body.results.filter((r) => r.status === 'imported').map((r) => r.serial);
     expect(ok).toEqual(expect.arrayContaining(['TOTP-0001', 'TOTP-0002']));
     expect(reply.body.failed).toBeGreaterThan(0);
+  });
+
+  it('R29: a PSKC package with an over-long serial is a per-token error; the others are stored, no 5xx', async () => {
+    const t = await api.createTenant('Long PSKC serial');
+    const pskc = PSKC_PLAIN.replace('<pskc:SerialNo>TOTP-0002</pskc:SerialNo>', `<pskc:SerialNo>${'S'.repeat(2000)}</pskc:SerialNo>`);
+    const reply = await importFile(t, pskc, 'application/pskc+xml');
+    expect(reply.status).toBe(200);
+    expect(reply.body.results.find((r) => r.row === 2)).toMatchObject({ status: 'error', reason: 'bad_serial' });
+    expect(reply.body.results.find((r) => r.row === 2)?.serial).toBeUndefined();
+    expect((await list(t)).map((token) => token.serial)).toEqual(['TOTP-0001']);
   });
 
   it('a wrong key or a tampered MAC gives a clear per-token error and stores nothing', async () => {

@@ -4,6 +4,7 @@ import { DynamoTenantStore } from '../../shared/adapters/dynamo/tenant-store';
 import { DynamoUserCredentialStore } from '../../shared/adapters/dynamo/user-credentials';
 import { systemClock } from '../../shared/adapters/local/clock';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
+import { PageCursors } from '../../shared/domain/cursors';
 import { NotificationService } from '../../shared/domain/notifications';
 import type { Principal, User } from '../../shared/domain/types';
 import { UserService } from '../../shared/domain/users';
@@ -63,7 +64,7 @@ function service(store: UserStore): UserService {
   const box = new LocalSecretBox(randomBytes(32).toString('base64'));
   const notifications = new NotificationService({ store: new InMemoryLogStore(), webhook: new RecordingWebhookSender(), box, clock: systemClock, log: new SilentLog() });
   const credentials = new DynamoUserCredentialStore(createDocumentClient({ endpoint: api.runtime.dynamoEndpoint }), process.env.TENANTS_TABLE as string, tenants, systemClock);
-  return new UserService({ users: store, credentials, clock: systemClock, phones: new FakePhoneClassifier(), notifications });
+  return new UserService({ users: store, credentials, clock: systemClock, phones: new FakePhoneClassifier(), notifications, cursors: new PageCursors({ get: async () => randomBytes(32) }) });
 }
 
 describe('R19 user writes are conditional on the version read (DynamoDB Local)', () => {

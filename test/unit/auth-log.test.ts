@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { AuthLogService, auditOf, failedDeliveryAudit } from '../../shared/domain/auth-log';
+import { PageCursors } from '../../shared/domain/cursors';
 import type { Challenge, ChallengeAudit, Principal } from '../../shared/domain/types';
 import { InMemoryLogStore, T0, principalOf, tenantFixture } from '../support/fakes';
 
@@ -112,7 +114,8 @@ describe('R16 R23 failedDeliveryAudit', () => {
 describe('R23 usage report', () => {
   it('answers the month sorted by day, method and result, with totals, for the caller tenant only', async () => {
     const logs = new InMemoryLogStore();
-    const service = new AuthLogService({ logs, usage: logs });
+    const cursorKey = randomBytes(32);
+    const service = new AuthLogService({ logs, usage: logs, notifications: logs, cursors: new PageCursors({ get: async () => cursorKey }) });
     const other = principalOf(tenantFixture(`tn${'0'.repeat(24)}`));
     const at = (day: number) => Date.UTC(2030, 0, day, 10);
     await logs.append(auditOf(principal, challenge(), { event: 'verify', result: 'approved', now: at(2) }));

@@ -25,7 +25,7 @@ function tenantAWith(settings: Partial<TenantSettings>, extra: Partial<Principal
 }
 
 describe('R19 a blocked user gets no challenge', () => {
-  it('refuses with UserBlockedError and the reason, sends nothing, stores nothing, counts nothing', async () => {
+  it('R23: refuses with UserBlockedError and the reason, sends nothing, stores nothing, counts nothing, logs the refusal', async () => {
     const { service, users, sms, challenges, logs } = await world();
     await users.putUser(userScope(tenantA), user(TENANT_A, 'mallory', { blocked: { at: new Date(T0).toISOString(), reason: 'reported fraud' } }));
     const error = await service.create(tenantA, { userId: 'mallory' }).catch((e: unknown) => e);
@@ -33,19 +33,21 @@ describe('R19 a blocked user gets no challenge', () => {
     expect((error as UserBlockedError).details).toEqual({ reason: 'reported fraud' });
     expect(sms.sent).toEqual([]);
     expect(challenges.all()).toEqual([]);
-    expect(logs.audits).toEqual([]);
+    expect(logs.audits).toEqual([
+      { log: expect.objectContaining({ userId: 'mallory', event: 'challenge', result: 'denied', reason: 'user_blocked' }), usage: [] },
+    ]);
   });
 });
 
 describe('Allowed countries: codes go only where the tenant allows', () => {
-  it('refuses a number in another country with CountryNotAllowedError, and sends nothing', async () => {
+  it('R23: refuses a number in another country with CountryNotAllowedError, sends nothing, logs the refusal', async () => {
     const { service, sms, challenges, logs } = await world();
     const error = await service.create(tenantAWith({ allowedCountries: ['FR', 'DE'] }), { userId: 'alice' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CountryNotAllowedError);
     expect((error as CountryNotAllowedError).details).toEqual({ country: 'US' });
     expect(sms.sent).toEqual([]);
     expect(challenges.all()).toEqual([]);
-    expect(logs.audits).toEqual([]);
+    expect(logs.audits).toEqual([{ log: expect.objectContaining({ userId: 'alice', result: 'denied', reason: 'country_not_allowed' }), usage: [] }]);
   });
 
   it('sends to a number in an allowed country', async () => {
@@ -135,12 +137,16 @@ describe('R23 every create, verify and resend writes its audit', () => {
     expect(logs.count(TENANT_A, DAY, 'sms', 'sent')).toBe(1);
   });
 
-  it('a refused resend writes nothing', async () => {
+  it('R23: a refused resend changes nothing and is one log line with its reason, counted nowhere', async () => {
     const { service, challenges, logs } = await world();
     const { view } = await service.create(tenantA, { userId: 'alice' });
     await expect(service.resend(tenantA, view.challengeId)).rejects.toThrow(RetryLaterError);
     expect(challenges.audits).toHaveLength(1);
-    expect(logs.audits).toHaveLength(1);
+    expect(logs.audits).toHaveLength(2);
+    expect(logs.audits[1]).toEqual({
+      log: expect.objectContaining({ event: 'resend', result: 'throttled', reason: 'resend_cooldown', challengeId: view.challengeId }),
+      usage: [],
+    });
   });
 
   it.each([

@@ -28,8 +28,8 @@ describe('R30 registering a phone number', () => {
     expect(toProblem(error).statusCode).toBe(422);
   });
 
-  it('refuses a premium-rate number', async () => {
-    const classifier = new FakePhoneClassifier({ [NUMBER]: 'premium_rate' });
+  it.each<PhoneType>(['premium_rate', 'shared_cost', 'uan', 'voicemail', 'invalid'])('R30: refuses a %s number', async (type) => {
+    const classifier = new FakePhoneClassifier({ [NUMBER]: type });
     await expect(registerPhone(classifier, NUMBER, '/phones/primary')).rejects.toThrow(PhoneNotAllowedError);
   });
 
@@ -43,6 +43,9 @@ describe('R30 registering a phone number', () => {
     ['+33612345678', 'mobile'],
     ['+442079460958', 'landline'],
     ['+445612345678', 'voip'],
+    ['+33820123456', 'shared_cost'],
+    ['+443001234567', 'uan'],
+    ['+49160131234567', 'voicemail'],
   ])('locally classifies %s as %s from the library metadata', async (e164, type) => {
     await expect(libraryPhoneClassifier.classify(e164)).resolves.toBe(type);
   });
@@ -52,11 +55,15 @@ describe('R30 what each number type can receive', () => {
   it.each<[PhoneType, boolean, boolean]>([
     ['mobile', true, true],
     ['mobile_or_landline', true, true],
-    ['unknown', true, true],
+    ['unknown', false, true],
     ['landline', false, true],
     ['voip', false, false],
     ['premium_rate', false, false],
-  ])('%s: SMS %s, voice %s', (type, sms, voice) => {
+    ['shared_cost', false, false],
+    ['uan', false, false],
+    ['voicemail', false, false],
+    ['invalid', false, false],
+  ])('R30: %s: SMS %s, voice %s', (type, sms, voice) => {
     expect(canReceiveSms(type)).toBe(sms);
     expect(canReceiveVoice(type)).toBe(voice);
   });

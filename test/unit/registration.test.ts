@@ -34,7 +34,7 @@ describe('R30 which methods a number can take', () => {
   it.each<[PhoneType, Factor[]]>([
     ['mobile', ['sms', 'voice']],
     ['mobile_or_landline', ['sms', 'voice']],
-    ['unknown', ['sms', 'voice']],
+    ['unknown', ['voice']],
     ['landline', ['voice']],
     ['voip', []],
     ['premium_rate', []],

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PageCursors } from '../../shared/domain/cursors';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { ProviderRequiredError, ValidationError } from '../../shared/domain/errors';
 import { NotificationService } from '../../shared/domain/notifications';
@@ -28,7 +29,8 @@ function setup(types: Record<string, PhoneType> = {}) {
   const phones = new FakePhoneClassifier(types);
   const box = new LocalSecretBox(randomBytes(32).toString('base64'));
   const notifications = new NotificationService({ store: new InMemoryLogStore(), webhook: new RecordingWebhookSender(), box, clock, log: new SilentLog() });
-  const users = new UserService({ users: store, credentials: store, clock, phones, notifications });
+  const cursorKey = randomBytes(32);
+  const users = new UserService({ users: store, credentials: store, clock, phones, notifications, cursors: new PageCursors({ get: async () => cursorKey }) });
   const run = (csv: string, principal: Principal = admin) => importUsers({ users, store }, principal, csv);
   return { clock, store, phones, users, run };
 }
@@ -147,6 +149,17 @@ describe('R19 bulk user import from CSV', () => {
     const { run } = setup();
     const error = await importError(run(csv));
     expect(toProblem(error).statusCode).toBe(400);
+  });
+
+  it('R29: checks every row before writing any: a fault while checking a later row leaves nothing half-imported', async () => {
+    const { run, store, phones } = setup();
+    const classify = phones.classify.bind(phones);
+    // The number lookup (PhoneNumberValidate on AWS) fails on the third row, after two good rows.
+    phones.classify = async (e164) => (e164 === '+14155550177' ? Promise.reject(new Error('lookup unavailable')) : classify(e164));
+    const csv = ['userId,phone', 'amy,+14155550100', 'ben,+14155550101', 'cat,+14155550177'].join('\n');
+    await expect(run(csv)).rejects.toThrow('lookup unavailable');
+    await expect(store.getUser(userScope(admin), 'amy')).resolves.toBeUndefined();
+    await expect(store.getUser(userScope(admin), 'ben')).resolves.toBeUndefined();
   });
 
   it('changes nothing when the same file is imported again', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
+import { PageCursors } from '../../shared/domain/cursors';
 import { NotificationService } from '../../shared/domain/notifications';
 import type { Principal, User } from '../../shared/domain/types';
 import { importUsers } from '../../shared/domain/user-import';
@@ -49,7 +50,7 @@ function setup() {
   const phones = new FakePhoneClassifier();
   const box = new LocalSecretBox(randomBytes(32).toString('base64'));
   const notifications = new NotificationService({ store: new InMemoryLogStore(), webhook: new RecordingWebhookSender(), box, clock, log: new SilentLog() });
-  const service = () => new UserService({ users: store, credentials: store, clock, phones, notifications });
+  const service = () => new UserService({ users: store, credentials: store, clock, phones, notifications, cursors: new PageCursors({ get: async () => randomBytes(32) }) });
   return { store, users: service(), other: service(), clock };
 }
 

@@ -11,6 +11,7 @@
 import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { oathSerialSchema } from '../../schemas';
 import { ValidationError } from '../errors';
 import { base32Decode, type OtpAlgorithm } from './totp';
 import {
@@ -52,6 +53,8 @@ export type OathImportErrorReason =
   | 'bad_interval'
   | 'bad_digits'
   | 'duplicate_serial'
+  /** The serial does not follow the serial schema (1–64 letters, digits, `.`, `_`, `:`, `-`). */
+  | 'bad_serial'
   | 'unsupported_algorithm'
   | 'malformed'
   /** The secret is encrypted and no pre-shared key came with the file. */
@@ -106,6 +109,27 @@ function parseInterval(value: string): number | Failure {
   return fail('bad_interval', `The time interval must be ${HARDWARE_TOKEN_INTERVALS.join(' or ')} seconds, not "${value}"`);
 }
 
+/** Longest manufacturer or model kept: enough for any real device, small enough for one stored item. */
+const DEVICE_TEXT_MAX = 128;
+
+const validSerial = (serial: string): boolean => oathSerialSchema.safeParse(serial).success;
+
+/**
+ * R29: a serial is the token's key and the path segment it is assigned by, so it follows the
+ * serial schema of the API; checked here, per row, before anything is stored.
+ */
+function checkSerial(serial: string): Failure | undefined {
+  if (validSerial(serial)) return undefined;
+  return fail('bad_serial', `A serial has 1 to 64 characters: letters, digits and . _ : - (this one has ${serial.length})`);
+}
+
+function checkDeviceText(device: { manufacturer?: string | undefined; model?: string | undefined }): Failure | undefined {
+  for (const [name, value] of Object.entries(device)) {
+    if (value !== undefined && value.length > DEVICE_TEXT_MAX) return fail('malformed', `The ${name} has more than ${DEVICE_TEXT_MAX} characters`);
+  }
+  return undefined;
+}
+
 /** Remembers serials already seen in one file; the second and later copies are errors. */
 class SerialRegistry {
   private readonly rows = new Map<string, number>();
@@ -119,7 +143,8 @@ class SerialRegistry {
 }
 
 function errorRow(row: number, serial: string | undefined, failure: Failure): OathImportRow {
-  return { row, ...(serial ? { serial } : {}), kind: 'error', ...failure };
+  // A serial that breaks the schema is not echoed back: it may be anything, of any length.
+  return { row, ...(serial && validSerial(serial) ? { serial } : {}), kind: 'error', ...failure };
 }
 
 function checkTokenCount(count: number): void {
@@ -218,8 +243,14 @@ function csvToken(
 ): OathToken | Failure {
   const missing = REQUIRED_CSV_COLUMNS.filter((column) => !field(record, column));
   if (missing.length) return fail('missing_field', `Missing ${missing.join(', ')}`);
+  const badSerial = checkSerial(serial);
+  if (badSerial) return badSerial;
   const duplicate = serials.duplicate(serial, record.line);
   if (duplicate) return duplicate;
+  const manufacturer = field(record, 'manufacturer');
+  const model = field(record, 'model');
+  const badText = checkDeviceText({ manufacturer, model });
+  if (badText) return badText;
   const step = parseInterval(field(record, 'interval'));
   if (isFailure(step)) return step;
   const digits = parseDigits(field(record, 'digits'));
@@ -232,8 +263,6 @@ function csvToken(
   }
   const badLength = checkSecretLength(secret);
   if (badLength) return badLength;
-  const manufacturer = field(record, 'manufacturer');
-  const model = field(record, 'model');
   return {
     type: 'totp',
     serial,
@@ -411,8 +440,14 @@ function pskcToken(keyPackage: unknown, serial: string | undefined, row: number,
   if (keys.length !== 1) return fail('malformed', 'A KeyPackage must hold exactly one Key');
   const key = keys[0];
   if (!serial) return fail('missing_field', 'The KeyPackage has no DeviceInfo/SerialNo');
+  const badSerial = checkSerial(serial);
+  if (badSerial) return badSerial;
   const duplicate = serials.duplicate(serial, row);
   if (duplicate) return duplicate;
+  const manufacturer = text(child(keyPackage, 'DeviceInfo', 'Manufacturer'))?.trim();
+  const model = text(child(keyPackage, 'DeviceInfo', 'Model'))?.trim();
+  const badText = checkDeviceText({ manufacturer, model });
+  if (badText) return badText;
   const type = PSKC_ALGORITHMS[attribute(key, 'Algorithm') ?? ''];
   if (!type) return fail('unsupported_algorithm', 'Only OATH TOTP and HOTP keys can be imported');
   const algorithm = hashOf(key);
@@ -452,8 +487,6 @@ function pskcToken(keyPackage: unknown, serial: string | undefined, row: number,
   opened.fill(0);
   const badLength = checkSecretLength(secret);
   if (badLength) return badLength;
-  const manufacturer = text(child(keyPackage, 'DeviceInfo', 'Manufacturer'))?.trim();
-  const model = text(child(keyPackage, 'DeviceInfo', 'Model'))?.trim();
   return {
     serial,
     secret,

@@ -1,4 +1,5 @@
 import type { Clock, OtpCredentialStore, Page, SecretBox, UserStore } from '../../ports';
+import type { PageCursors } from '../cursors';
 import { ConflictError, NotFoundError, WrongCodeError } from '../errors';
 import type { Principal } from '../types';
 import { userScope } from '../users';
@@ -25,53 +26,71 @@ const VERIFIABLE_DIGITS = [6, 8];
 
 /** R22: hardware TOTP tokens — bulk import, assignment by serial, and drift resynchronisation (R5). */
 export class OathTokenService {
-  constructor(private readonly deps: { store: OtpCredentialStore; users: UserStore; box: SecretBox; clock: Clock }) {}
+  constructor(private readonly deps: { store: OtpCredentialStore; users: UserStore; box: SecretBox; clock: Clock; cursors: PageCursors }) {}
 
-  /** Parses the file, then seals and stores each good token; one result per token, in file order. */
+  /**
+   * Parses and checks the whole file and seals every good token before storing any (R29): bad
+   * input, or a fault while checking or sealing, leaves nothing half-imported. Then stores each
+   * good token; one result per token, in file order.
+   */
   async import(principal: Principal, file: { format: 'csv' } | { format: 'pskc'; preSharedKey?: Uint8Array }, body: string) {
     const rows: OathImportRow[] = file.format === 'csv' ? parseOathCsv(body) : parsePskc(body, file.preSharedKey ? { preSharedKey: file.preSharedKey } : {});
     const importedAt = new Date(this.deps.clock.now()).toISOString();
+    const checked: ({ readonly row: number; readonly record: OathTokenRecord } | ImportResult)[] = [];
+    try {
+      for (const row of rows) {
+        if (row.kind === 'error') {
+          checked.push({ row: row.row, ...(row.serial ? { serial: row.serial } : {}), status: 'error', reason: row.reason, detail: row.detail });
+          continue;
+        }
+        const { token } = row;
+        const refuse = (reason: OathImportErrorReason, detail: string) => checked.push({ row: row.row, serial: row.serial, status: 'error', reason, detail });
+        if (token.type !== 'totp') {
+          refuse('unsupported_algorithm', 'Only TOTP (time-based) tokens are supported; this is an HOTP (counter) token');
+          continue;
+        }
+        if (!VERIFIABLE_DIGITS.includes(token.digits)) {
+          refuse('bad_digits', 'Tokens must show 6 or 8 digits');
+          continue;
+        }
+        const sealedSecret = await this.deps.box.encrypt(token.secret, oathSecretContext(principal.tenantId, token.serial));
+        checked.push({
+          row: row.row,
+          record: {
+            tenantId: principal.tenantId,
+            serial: token.serial,
+            sealedSecret,
+            algorithm: token.algorithm,
+            digits: token.digits,
+            step: token.step,
+            driftSteps: token.driftSteps,
+            ...(token.manufacturer ? { manufacturer: token.manufacturer } : {}),
+            ...(token.model ? { model: token.model } : {}),
+            importedAt,
+          },
+        });
+      }
+    } finally {
+      for (const row of rows) if (row.kind === 'ok') row.token.secret.fill(0);
+    }
     const results: ImportResult[] = [];
-    for (const row of rows) {
-      if (row.kind === 'error') {
-        results.push({ row: row.row, ...(row.serial ? { serial: row.serial } : {}), status: 'error', reason: row.reason, detail: row.detail });
+    for (const entry of checked) {
+      if (!('record' in entry)) {
+        results.push(entry);
         continue;
       }
-      const { token } = row;
-      const refuse = (reason: OathImportErrorReason, detail: string) => results.push({ row: row.row, serial: row.serial, status: 'error', reason, detail });
-      if (token.type !== 'totp') {
-        token.secret.fill(0);
-        refuse('unsupported_algorithm', 'Only TOTP (time-based) tokens are supported; this is an HOTP (counter) token');
-        continue;
-      }
-      if (!VERIFIABLE_DIGITS.includes(token.digits)) {
-        token.secret.fill(0);
-        refuse('bad_digits', 'Tokens must show 6 or 8 digits');
-        continue;
-      }
-      const sealedSecret = await this.deps.box.encrypt(token.secret, oathSecretContext(principal.tenantId, token.serial));
-      token.secret.fill(0);
-      const stored = await this.deps.store.putOathToken({
-        tenantId: principal.tenantId,
-        serial: token.serial,
-        sealedSecret,
-        algorithm: token.algorithm,
-        digits: token.digits,
-        step: token.step,
-        driftSteps: token.driftSteps,
-        ...(token.manufacturer ? { manufacturer: token.manufacturer } : {}),
-        ...(token.model ? { model: token.model } : {}),
-        importedAt,
-      });
-      if (stored) results.push({ row: row.row, serial: token.serial, status: 'imported' });
-      else refuse('duplicate_serial', 'A token with this serial was already imported');
+      const { serial } = entry.record;
+      if (await this.deps.store.putOathToken(entry.record)) results.push({ row: entry.row, serial, status: 'imported' });
+      else results.push({ row: entry.row, serial, status: 'error', reason: 'duplicate_serial', detail: 'A token with this serial was already imported' });
     }
     return { imported: results.filter((r) => r.status === 'imported').length, failed: results.filter((r) => r.status === 'error').length, results };
   }
 
   async list(principal: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<OathTokenView>> {
-    const page = await this.deps.store.listOathTokens(principal.tenantId, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
-    return { items: page.items.map(tokenView), ...(page.cursor ? { cursor: page.cursor } : {}) };
+    const binding = { tenantId: principal.tenantId, list: 'oath-tokens', query: {} } as const;
+    const state = await this.deps.cursors.open(query.cursor, binding);
+    const page = await this.deps.store.listOathTokens(principal.tenantId, { limit: query.limit, ...(state ? { cursor: state.position } : {}) });
+    return this.deps.cursors.seal(binding, { items: page.items.map(tokenView), ...(page.cursor ? { cursor: page.cursor } : {}) });
   }
 
   async assign(principal: Principal, serial: string, userId: string): Promise<OathTokenView> {
