@@ -215,7 +215,7 @@ export const ROUTE_DOCS = {
   'GET /v1/admin/billing': { operationId: 'getBill', tag: 'Logs and billing', summary: 'The bill of a month so far (R24–R26)', responses: ok(r.billView) },
   'GET /v1/admin/notifications': { operationId: 'listNotifications', tag: 'Logs and billing', summary: 'Blocks, unblocks and fraud reports (R14)', responses: ok(r.notificationPage) },
   'POST /v1/operator/tenants': { operationId: 'createTenant', tag: 'Operator', summary: 'Create a tenant with its first admin and auth keys (shown once)', responses: created(r.createdTenant) },
-  'POST /v1/operator/signing-keys': { operationId: 'rotateSigningKey', tag: 'Operator', summary: 'Rotate the assertion signing key; older keys stay in the JWKS (R4)', responses: created(r.signingKey) },
+  'POST /v1/operator/signing-keys': { operationId: 'rotateSigningKey', tag: 'Operator', summary: 'Publish the next assertion signing key; it signs once JWKS caches have expired (R4)', responses: created(r.signingKey) },
   'GET /openapi.json': { operationId: 'getOpenApiDocument', tag: 'Service', summary: 'This document (OpenAPI 3.1)', responses: { 200: { description: 'OK', schema: null, mediaType: 'application/json' } } as RouteDoc['responses'] },
   'GET /docs': { operationId: 'getReference', tag: 'Service', summary: 'This document as an HTML page', responses: { 200: { description: 'OK', schema: null, mediaType: 'text/html' } } as RouteDoc['responses'] },
 } satisfies Record<RouteKey, RouteDoc>;

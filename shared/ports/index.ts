@@ -331,6 +331,8 @@ export interface SigningKeyRecord {
   /** Private key JWK, encrypted by the SecretBox. */
   readonly encryptedPrivateKey: string;
   readonly createdAt: number;
+  /** Epoch ms from which it signs (R4: a "next" key is published first); absent: from `createdAt`. */
+  readonly signsFrom?: number;
 }
 
 /** Assertion signing keys (R4). Old keys stay listed so assertions already issued still verify. */

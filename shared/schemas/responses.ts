@@ -148,7 +148,10 @@ export const pushActivation = z.looseObject({ activationCode: z.string(), expire
 export const pushActivated = z.looseObject({ deviceId: z.string(), deviceKey: z.string() });
 export const pushResponded = z.looseObject({});
 export const createdTenant = z.looseObject({ tenantId: z.string(), name: z.string(), adminKey: z.string(), authKey: z.string() });
-export const signingKey = z.looseObject({ kid: z.string() });
+export const signingKey = z.looseObject({
+  kid: z.string(),
+  signsFrom: z.string().describe('ISO time from which the new key signs; it is in the JWKS at once (R4)'),
+});
 
 /** RFC 9457 problem details, the one error shape (R29). */
 export const problem = z.looseObject({
