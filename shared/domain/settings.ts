@@ -4,6 +4,7 @@ import { newWebhookSecret, WEBHOOK_SECRET_CONTEXT } from './notifications';
 import { parsePhone } from './phone';
 import type { SecretBox, TenantStore } from '../ports';
 import type { Factor, Principal, TenantSettings } from './types';
+import { ipLiteralOf, isLoopbackAddress, isPublicAddress } from './webhook-address';
 
 /** Settings as the console sends them: `null` clears an optional setting. */
 export interface SettingsInput {
@@ -63,9 +64,8 @@ export class SettingsService {
     (input.allowedCountries ?? []).forEach((c, i) => {
       if (!isSupportedCountry(c)) errors.push({ pointer: `/allowedCountries/${i}`, detail: 'is not an ISO 3166-1 alpha-2 country with phone numbers' });
     });
-    if (input.webhookUrl !== null && !this.webhookAllowed(input.webhookUrl)) {
-      errors.push({ pointer: '/webhookUrl', detail: 'must be an https URL' });
-    }
+    const webhookProblem = input.webhookUrl === null ? undefined : this.webhookProblem(input.webhookUrl);
+    if (webhookProblem) errors.push({ pointer: '/webhookUrl', detail: webhookProblem });
     if (errors.length) throw new ValidationError('The settings are not valid', errors);
 
     const settings: TenantSettings = {
@@ -92,14 +92,25 @@ export class SettingsService {
     return { ...settingsView(settings, configured), ...(webhookSecret ? { webhookSecret } : {}) };
   }
 
-  private webhookAllowed(url: string): boolean {
+  /**
+   * SSRF, when saving: an https URL whose host is not a non-public IP literal (or localhost). A
+   * name's addresses can change after saving, so the sender checks them again on every delivery.
+   */
+  private webhookProblem(url: string): string | undefined {
+    let parsed: URL;
     try {
-      const parsed = new URL(url);
-      if (parsed.protocol === 'https:') return true;
-      const loopback = parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost' || parsed.hostname === '[::1]';
-      return this.deps.allowLoopbackWebhooks && parsed.protocol === 'http:' && loopback;
+      parsed = new URL(url);
     } catch {
-      return false;
+      return 'must be an https URL';
     }
+    const literal = ipLiteralOf(parsed.hostname);
+    const localhost = parsed.hostname === 'localhost' || parsed.hostname.endsWith('.localhost');
+    const loopback = localhost || (literal !== undefined && isLoopbackAddress(literal));
+    if (this.deps.allowLoopbackWebhooks && loopback && (parsed.protocol === 'http:' || parsed.protocol === 'https:')) return undefined;
+    if (parsed.protocol !== 'https:') return 'must be an https URL';
+    if (localhost || (literal !== undefined && !isPublicAddress(literal))) {
+      return 'must not point to a private, loopback, link-local or reserved address';
+    }
+    return undefined;
   }
 }

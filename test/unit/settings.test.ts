@@ -121,6 +121,22 @@ describe('R29 settings validation: a clear 400 that changes nothing', () => {
     expect((await stored())?.settings).not.toHaveProperty('webhookUrl');
   });
 
+  it.each([
+    'https://127.0.0.1/hook',
+    'https://10.0.0.1/hook',
+    'https://169.254.169.254/latest/meta-data/',
+    'https://100.64.0.1/hook',
+    'https://[::1]/hook',
+    'https://[fd00:ec2::254]/hook',
+    'https://[::ffff:169.254.169.254]/hook',
+    'https://0x7f000001/hook',
+  ])('SSRF: refuses the webhook %s, whose host is a non-public IP literal', async (webhookUrl) => {
+    const { service, admin, stored } = await setup();
+    const error = await validationError(service.put(await admin(), { ...valid, webhookUrl }));
+    expect(error.errors).toEqual([{ pointer: '/webhookUrl', detail: 'must not point to a private, loopback, link-local or reserved address' }]);
+    expect((await stored())?.settings).not.toHaveProperty('webhookUrl');
+  });
+
   it.each(['http://127.0.0.1:8080/hook', 'http://localhost:9000/hook', 'http://[::1]:9000/hook'])(
     'accepts the loopback webhook %s when the local runtime allows it',
     async (webhookUrl) => {
