@@ -56,6 +56,11 @@ export class SettingsService {
     if (input.callerId !== null) {
       try {
         parsePhone(input.callerId, '/callerId');
+        // R15: only a number the operator assigned; one stored before assignments existed stays until changed.
+        const assigned = principal.tenant.callerIds ?? [];
+        if (input.callerId !== principal.tenant.settings.callerId && !assigned.includes(input.callerId)) {
+          errors.push({ pointer: '/callerId', detail: 'is not a caller-ID number the operator assigned to this tenant' });
+        }
       } catch (error) {
         if (error instanceof ValidationError) errors.push(...error.errors);
         else throw error;

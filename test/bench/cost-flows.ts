@@ -129,7 +129,7 @@ export interface CostOptions {
 /** Runs `auths` authentications of every method and returns what each used on average. */
 export async function measureMethods(options: CostOptions): Promise<MethodMeasurement[]> {
   const setup = new Meter(options.url);
-  const created = await setup.call('POST', '/v1/operator/tenants', options.operatorKey, { name: 'Cost', provider: { billingModel: 'per_authentication' } });
+  const created = await setup.call('POST', '/v1/operator/tenants', options.operatorKey, { name: 'Cost', provider: { billingModel: 'per_authentication' }, callerIds: ['+14155550199'] });
   const tenant = created.json as unknown as Tenant;
   const settings = await setup.call('PATCH', '/v1/admin/settings', tenant.adminKey, { limits: { challengesPerSecond: 10_000 }, callerId: '+14155550199' });
   if (settings.status !== 200) throw new Error(`settings not changed: ${JSON.stringify(settings.json)}`);

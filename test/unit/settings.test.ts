@@ -3,7 +3,7 @@ import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { ValidationError } from '../../shared/domain/errors';
 import { WEBHOOK_SECRET_CONTEXT } from '../../shared/domain/notifications';
 import { SettingsService, type SettingsInput } from '../../shared/domain/settings';
-import type { Principal } from '../../shared/domain/types';
+import { DEFAULT_SETTINGS, type Principal } from '../../shared/domain/types';
 import { toProblem } from '../../shared/http/problem';
 import { InMemoryTenantStore, principalOf, tenantFixture } from '../support/fakes';
 
@@ -23,7 +23,8 @@ const valid: SettingsInput = {
 async function setup(options: { allowLoopbackWebhooks?: boolean } = {}) {
   const tenants = new InMemoryTenantStore();
   const box = new LocalSecretBox(randomBytes(32).toString('base64'));
-  await tenants.createTenant(tenantFixture(TENANT), []);
+  // R15: the operator assigned the tenant its caller-ID number.
+  await tenants.createTenant(tenantFixture(TENANT, { callerIds: ['+14155550100'] }), []);
   const service = new SettingsService({ tenants, box, allowLoopbackWebhooks: options.allowLoopbackWebhooks ?? false });
   const admin = async (): Promise<Principal> => principalOf((await tenants.getTenant(TENANT)) ?? tenantFixture(TENANT), 'admin');
   const stored = async () => tenants.getTenant(TENANT);
@@ -89,6 +90,28 @@ describe('R29 settings validation: a clear 400 that changes nothing', () => {
     expect(error.errors).toEqual([{ pointer: '/callerId', detail: expect.any(String) }]);
     expect(toProblem(error).statusCode).toBe(400);
     await expect(stored()).resolves.toEqual(before);
+  });
+
+  it('R15: refuses a caller ID the operator did not assign to the tenant, and changes nothing', async () => {
+    const { service, admin, stored } = await setup();
+    const before = await stored();
+    const error = await validationError(service.put(await admin(), { ...valid, callerId: '+14155550199' }));
+    expect(error.errors).toEqual([{ pointer: '/callerId', detail: 'is not a caller-ID number the operator assigned to this tenant' }]);
+    expect(toProblem(error).statusCode).toBe(400);
+    await expect(stored()).resolves.toEqual(before);
+  });
+
+  it('R15: a tenant with no assigned numbers cannot set a caller ID; one set before assignment existed is kept, not reused elsewhere', async () => {
+    const tenants = new InMemoryTenantStore();
+    const box = new LocalSecretBox(randomBytes(32).toString('base64'));
+    const legacy = tenantFixture(TENANT, { settings: { ...DEFAULT_SETTINGS, callerId: '+14155550123' } });
+    await tenants.createTenant(legacy, []);
+    const service = new SettingsService({ tenants, box, allowLoopbackWebhooks: false });
+    const admin = async (): Promise<Principal> => principalOf((await tenants.getTenant(TENANT)) ?? legacy, 'admin');
+    await expect(service.patch(await admin(), { blockOnFraud: false })).resolves.toMatchObject({ callerId: '+14155550123' });
+    await expect(validationError(service.patch(await admin(), { callerId: '+14155550100' }))).resolves.toMatchObject({
+      errors: [{ pointer: '/callerId', detail: 'is not a caller-ID number the operator assigned to this tenant' }],
+    });
   });
 
   it('refuses countries that are not ISO 3166-1 alpha-2 with phone numbers, pointing at each', async () => {
