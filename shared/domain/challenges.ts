@@ -48,7 +48,7 @@ import {
   UserBlockedError,
   WrongCodeError,
 } from './errors';
-import { maskPhone } from './mask';
+import { maskPhone, redactPhoneNumbers } from './mask';
 import { canReceiveVoice } from './phone';
 import type { OtpChecker } from './otp/checker';
 import { matchNumber } from './push';
@@ -558,7 +558,7 @@ export class ChallengeService {
       const sent = await this.deps.sms.send({ to: challenge.destinationE164, body: smsText(code) });
       this.deps.log.info('sms accepted', { challengeId: challenge.challengeId, provider: sent.provider });
     } catch (error) {
-      this.deps.log.warn('sms delivery failed', { challengeId: challenge.challengeId, error: String(error) });
+      this.deps.log.warn('sms delivery failed', { challengeId: challenge.challengeId, error: redactPhoneNumbers(String(error)) });
       await this.failDelivery(principal, challenge, loadUser, 'The text message could not be delivered; try another method', event);
     }
   }

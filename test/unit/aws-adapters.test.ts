@@ -1,6 +1,6 @@
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PinpointSMSVoiceV2Client, SendTextMessageCommand, ValidationException } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { InvalidParameterException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
 import { KmsSecretBox } from '../../shared/adapters/secrets/kms-secret-box';
@@ -103,6 +103,21 @@ describe('R16 FailoverSmsSender over SNS and End User Messaging', () => {
     ]);
     expect(log.entries).toEqual([expect.objectContaining({ level: 'warn', extra: [expect.objectContaining({ provider: 'sns' })] })]);
     expect(JSON.stringify(log.entries)).not.toContain('4155550100');
+  });
+
+  it('R28: logs a provider error without the destination number, in whatever form the provider repeats it', async () => {
+    snsMock.on(PublishCommand).rejects(
+      new InvalidParameterException({ message: 'Invalid parameter: PhoneNumber Reason: +14155550100 is not valid to publish to', $metadata: {} }),
+    );
+    eumMock.on(SendTextMessageCommand).rejects(
+      new ValidationException({ message: 'DestinationPhoneNumber 14155550100 (1 415-555-0100) is not valid', Reason: 'INVALID_PARAMETER', $metadata: {} }),
+    );
+    const log = new SilentLog();
+    await expect(failover(log).send(message)).rejects.toThrow(AggregateError);
+    expect(log.entries).toHaveLength(2);
+    expect(log.entries[0]).toMatchObject({ level: 'warn', extra: [{ provider: 'sns', error: expect.stringContaining('InvalidParameterException') }] });
+    const logged = JSON.stringify(log.entries);
+    for (const form of ['4155550100', '415-555-0100', '5550100']) expect(logged).not.toContain(form);
   });
 
   it('throws an AggregateError with both causes when both refuse', async () => {
