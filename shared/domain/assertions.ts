@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { ASSERTION_TTL_SECONDS, JWKS_MAX_AGE_SECONDS, SIGNING_KEY_CACHE_SECONDS } from '../rules';
-import type { Clock, SecretBox, SigningKeyRecord, SigningKeyStore } from '../ports';
+import type { Clock, SecretBox, SecretContext, SigningKeyRecord, SigningKeyStore } from '../ports';
 import type { Factor } from './types';
 
 const ALG = 'ES256';
-const PRIVATE_KEY_CONTEXT = 'assertion-signing-key';
+const PRIVATE_KEY_CONTEXT: SecretContext = { kind: 'assertion-signing-key', binding: 'assertion-signing-key' };
 
 export interface AssertionClaims {
   readonly tenantId: string;

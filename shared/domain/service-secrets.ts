@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { SecretBox, ServiceSecretStore } from '../ports';
+import type { SecretBox, SecretContext, ServiceSecretStore } from '../ports';
 
 const CODE_KEY = 'code-hmac-key';
+const CODE_KEY_CONTEXT: SecretContext = { kind: 'code-hmac-key', binding: CODE_KEY };
 
 /**
  * The HMAC key for codes (R1), created on first use and stored encrypted (R28). Loaded once
@@ -23,7 +24,7 @@ export class CodeKey {
   private async load(): Promise<Uint8Array> {
     const stored =
       (await this.deps.secrets.get(CODE_KEY)) ??
-      (await this.deps.secrets.putIfAbsent(CODE_KEY, await this.deps.box.encrypt(randomBytes(32), CODE_KEY)));
-    return this.deps.box.decrypt(stored, CODE_KEY);
+      (await this.deps.secrets.putIfAbsent(CODE_KEY, await this.deps.box.encrypt(randomBytes(32), CODE_KEY_CONTEXT)));
+    return this.deps.box.decrypt(stored, CODE_KEY_CONTEXT);
   }
 }

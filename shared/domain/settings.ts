@@ -1,6 +1,6 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { ValidationError } from './errors';
-import { newWebhookSecret, WEBHOOK_SECRET_CONTEXT } from './notifications';
+import { newWebhookSecret, webhookSecretContext } from './notifications';
 import { parsePhone } from './phone';
 import type { SecretBox, TenantStore } from '../ports';
 import type { Factor, Principal, TenantSettings } from './types';
@@ -90,7 +90,7 @@ export class SettingsService {
     if (input.webhookUrl === null) sealed = null;
     else if (urlChanged || !current.encryptedWebhookSecret) {
       webhookSecret = newWebhookSecret();
-      sealed = await this.deps.box.encrypt(Buffer.from(webhookSecret), WEBHOOK_SECRET_CONTEXT);
+      sealed = await this.deps.box.encrypt(Buffer.from(webhookSecret), webhookSecretContext(current.tenantId));
     }
     await this.deps.tenants.setSettings(current.tenantId, settings, sealed);
     const configured = sealed === undefined ? Boolean(current.encryptedWebhookSecret) : sealed !== null;

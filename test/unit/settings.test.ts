@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { ValidationError } from '../../shared/domain/errors';
-import { WEBHOOK_SECRET_CONTEXT } from '../../shared/domain/notifications';
+import { webhookSecretContext } from '../../shared/domain/notifications';
 import { SettingsService, type SettingsInput } from '../../shared/domain/settings';
 import { DEFAULT_SETTINGS, type Principal } from '../../shared/domain/types';
 import { toProblem } from '../../shared/http/problem';
@@ -187,7 +187,7 @@ describe('R14 webhook signing secret', () => {
     expect(view).toMatchObject({ webhookUrl: URL_1, webhookConfigured: true, webhookSecret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/) });
     const sealed = (await stored())?.encryptedWebhookSecret ?? '';
     expect(sealed).not.toContain(view.webhookSecret);
-    expect(Buffer.from(await box.decrypt(sealed, WEBHOOK_SECRET_CONTEXT)).toString()).toBe(view.webhookSecret);
+    expect(Buffer.from(await box.decrypt(sealed, webhookSecretContext(TENANT))).toString()).toBe(view.webhookSecret);
     expect(service.get(await admin())).not.toHaveProperty('webhookSecret');
   });
 
