@@ -1,5 +1,6 @@
 import { compose } from '../shared/composition';
 import { anyone, httpHandler } from '../shared/http/handler';
+import { JWKS_MAX_AGE_SECONDS } from '../shared/rules';
 
 const app = compose();
 
@@ -7,5 +8,5 @@ const app = compose();
 export const handler = httpHandler({ authenticate: anyone, log: app.log }, async () => ({
   status: 200,
   body: await app.signer.jwks(),
-  headers: { 'cache-control': 'public, max-age=300' },
+  headers: { 'cache-control': `public, max-age=${JWKS_MAX_AGE_SECONDS}` },
 }));

@@ -35,43 +35,64 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // a push prompt to the user's platform endpoint (R9).
   'create-challenge': {
     readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE],
-    secrets: ['encrypt', 'decrypt'],
+    // The per-number counters are keyed by the throttle HMAC key (R28), which it may create.
+    secrets: { encrypt: ['code-hmac-key', 'throttle-hmac-key'], decrypt: ['code-hmac-key', 'throttle-hmac-key'] },
     sendsSms: true,
     startsVoiceRollovers: true,
     push: ['send'],
   },
   // Approves or counts a wrong code with its log line; signs the assertion, creating the first
-  // signing key (and the code HMAC key) when none exists yet.
-  'verify-challenge': { readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
+  // signing key (and the code HMAC key) when none exists yet; unseals authenticator and token secrets (R5).
+  'verify-challenge': {
+    readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE],
+    secrets: {
+      encrypt: ['code-hmac-key', 'assertion-signing-key'],
+      decrypt: ['code-hmac-key', 'assertion-signing-key', 'totp-secret', 'oath-secret'],
+    },
+  },
   // A voice challenge approved on the call is answered with its assertion (R4), signed here;
   // on a new deployment this may be the first signature, which creates the signing key.
   // R9/R7: the first read of a push past its deadline writes the timeout with its log line and
   // usage, and counts it for fatigue.
-  'get-challenge': { readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
+  'get-challenge': {
+    readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE],
+    secrets: { encrypt: ['assertion-signing-key'], decrypt: ['assertion-signing-key'] },
+  },
   // Replaces the code with its log line. May be the first handler to need the code HMAC key on
   // a new deployment, so it may create it. Texts the new code.
   'resend-challenge': {
     readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE],
-    secrets: ['encrypt', 'decrypt'],
+    secrets: { encrypt: ['code-hmac-key', 'throttle-hmac-key'], decrypt: ['code-hmac-key', 'throttle-hmac-key'] },
     sendsSms: true,
   },
   // Lists the signing keys for their public halves; without KMS it cannot unseal the private ones.
   jwks: { read: [TENANTS_TABLE] },
   // Users; block and unblock raise notifications (logs table) and may call the webhook, whose
   // secret is sealed. Signs list cursors (R29), creating the cursor HMAC key on first use.
-  'admin-users': { readWrite: [TENANTS_TABLE, LOGS_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'], validatesPhones: true },
+  'admin-users': {
+    readWrite: [TENANTS_TABLE, LOGS_TABLE, THROTTLE_TABLE],
+    secrets: { encrypt: ['cursor-hmac-key'], decrypt: ['webhook-secret', 'cursor-hmac-key'] },
+    validatesPhones: true,
+  },
   'admin-users-import': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], validatesPhones: true },
   'admin-provider': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // Seals a new webhook signing secret.
-  'admin-settings': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt'] },
+  'admin-settings': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: { encrypt: ['webhook-secret'] } },
   'admin-api-keys': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // Reads logs and usage; signs list cursors (R29), so it may be the first to create the cursor
   // HMAC key (sealed, in the tenants table).
-  'admin-logs': { read: [LOGS_TABLE, USAGE_TABLE], readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
+  'admin-logs': {
+    read: [LOGS_TABLE, USAGE_TABLE],
+    readWrite: [TENANTS_TABLE, THROTTLE_TABLE],
+    secrets: { encrypt: ['cursor-hmac-key'], decrypt: ['cursor-hmac-key'] },
+  },
   // R5: seals a new authenticator secret at enrolment and unseals it to check the confirming code.
-  'admin-authenticator': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
-  // R22: seals imported token secrets; unseals one to resynchronise its drift.
-  'admin-oath-tokens': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt', 'decrypt'] },
+  'admin-authenticator': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: { encrypt: ['totp-secret'], decrypt: ['totp-secret'] } },
+  // R22: seals imported token secrets; unseals one to resynchronise its drift. Signs the token list's cursors (R29).
+  'admin-oath-tokens': {
+    readWrite: [TENANTS_TABLE, THROTTLE_TABLE],
+    secrets: { encrypt: ['oath-secret', 'cursor-hmac-key'], decrypt: ['oath-secret', 'cursor-hmac-key'] },
+  },
   // R21: app passwords are scrypt hashes, not sealed: no KMS.
   'admin-app-passwords': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // R23: every verification is a log line; the tenant's caps are taken first.
@@ -79,13 +100,16 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // R18: stores the activation code's hash; reads the user.
   'admin-push-activations': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // R18: takes the code, seals the device key, registers the phone as an SNS platform endpoint.
-  'push-activate': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: ['encrypt'], push: ['register'] },
+  'push-activate': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: { encrypt: ['push-device-key'] }, push: ['register'] },
   // R9: unseals the device key to check the answer; approves or denies with the log line and
   // usage, and counts a denial for fatigue (R7).
-  'push-respond': { readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE], secrets: ['decrypt'] },
+  'push-respond': {
+    readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE],
+    secrets: { decrypt: ['push-device-key'] },
+  },
   'operator-tenants': { readWrite: [TENANTS_TABLE] },
   // Seals a new private key; never needs to unseal one.
-  'operator-signing-keys': { readWrite: [TENANTS_TABLE], secrets: ['encrypt'] },
+  'operator-signing-keys': { readWrite: [TENANTS_TABLE], secrets: { encrypt: ['assertion-signing-key'] } },
   // GET /openapi.json and /docs: built from the schemas in the bundle; touches no table or key.
   openapi: {},
   // Voice rollover (R10–R15). Placing a call and answering Chime touch no table; their grants
@@ -96,7 +120,10 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // blocks the user and notifies the admin on fraud (R14, webhook secret unsealed).
   // R15: deploy time only, the caller IDs' SIP rules; its Chime grant comes with the voice construct.
   'voice-sip-rules': {},
-  'voice-finish': { readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE], secrets: ['decrypt'] },
+  'voice-finish': {
+    readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE],
+    secrets: { decrypt: ['webhook-secret'] },
+  },
   // R7: every minute, queries the open pushes past their deadline (the challenges' gsi1) and
   // writes each timeout with its log line and usage, counting it for fatigue. Unseals nothing.
   'push-sweep': { readWrite: [CHALLENGES_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE] },

@@ -9,16 +9,35 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../shared/config';
 import { PUSH_PLATFORMS, type PushPlatform } from '../shared/domain/types';
+import type { SecretKind } from '../shared/ports';
 import type { FunctionName } from '../shared/routes';
 import type { TableDefinition } from '../shared/tables';
 import type { TableBinding } from './data-stack';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 
-/** Uses of the secrets key a handler may be granted: exactly the KMS calls `KmsSecretBox` makes. */
-export type SecretsUse = 'encrypt' | 'decrypt';
+/**
+ * Uses of the secrets key a handler may be granted: exactly the KMS calls `KmsSecretBox` makes,
+ * each for the kinds of secret it needs (R28), checked by KMS on the encryption context.
+ */
+export interface SecretsAccess {
+  readonly encrypt?: readonly SecretKind[];
+  readonly decrypt?: readonly SecretKind[];
+}
 
-const SECRETS_ACTIONS: Record<SecretsUse, string> = { encrypt: 'kms:Encrypt', decrypt: 'kms:Decrypt' };
+/**
+ * The `purpose` a secret of each kind was sealed under before kinds existed (`kms.` ciphertexts,
+ * which `KmsSecretBox` still opens): its binding. Decrypt only, so nothing new is sealed that way.
+ */
+export const LEGACY_PURPOSES: Partial<Record<SecretKind, string>> = {
+  // The cursor and throttle HMAC keys came with kinds: none was sealed the old way.
+  'code-hmac-key': 'code-hmac-key',
+  'assertion-signing-key': 'assertion-signing-key',
+  'totp-secret': 'otp:app:*',
+  'oath-secret': 'otp:oath:*',
+  'push-device-key': 'push-device:*',
+  'webhook-secret': 'webhook-signing-secret',
+};
 
 /**
  * Item actions behind what the DynamoDB adapters send: Get, Query, Put, Update, Delete and
@@ -41,7 +60,7 @@ const TABLE_KEY_WRITE = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'
 export interface HandlerAccess {
   readonly read?: readonly TableDefinition[];
   readonly readWrite?: readonly TableDefinition[];
-  readonly secrets?: readonly SecretsUse[];
+  readonly secrets?: SecretsAccess;
   readonly sendsSms?: boolean;
   /** Classifies phone numbers with Pinpoint PhoneNumberValidate (R30). */
   readonly validatesPhones?: boolean;
@@ -167,7 +186,7 @@ export class TesseraFunction extends Construct {
   grantAccess(access: HandlerAccess): void {
     access.read?.forEach((table) => this.grantReadTable(table));
     access.readWrite?.forEach((table) => this.grantReadWriteTable(table));
-    if (access.secrets?.length) this.grantSecrets(...access.secrets);
+    if (access.secrets) this.grantSecrets(access.secrets);
     if (access.sendsSms) this.grantSendSms();
     if (access.validatesPhones) this.grantPhoneValidation();
   }
@@ -182,9 +201,30 @@ export class TesseraFunction extends Construct {
     this.grantTable(definition, 'readWrite');
   }
 
-  /** The given KMS calls on the secrets key, and on no other key. */
-  grantSecrets(...uses: readonly SecretsUse[]): void {
-    this.secretsKey.grant(this.function, ...uses.map((use) => SECRETS_ACTIONS[use]));
+  /**
+   * The given KMS calls on the secrets key, and on no other key, each only for the kinds of
+   * secret listed: KMS compares the request's encryption context (`purpose`, see
+   * `kmsEncryptionContext`) with the condition.
+   */
+  grantSecrets(access: SecretsAccess): void {
+    const purpose = 'kms:EncryptionContext:purpose';
+    const grant = (action: string, kinds: readonly SecretKind[] | undefined, legacy: boolean) => {
+      if (!kinds?.length) return;
+      const legacyPurposes = [...new Set(kinds.flatMap((k) => LEGACY_PURPOSES[k] ?? []))];
+      if (legacy && !legacyPurposes.length) return;
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [action],
+          resources: [this.secretsKey.keyArn],
+          conditions: legacy
+            ? { StringLike: { [purpose]: legacyPurposes } }
+            : { StringEquals: { [purpose]: [...kinds] } },
+        }),
+      );
+    };
+    grant('kms:Encrypt', access.encrypt, false);
+    grant('kms:Decrypt', access.decrypt, false);
+    grant('kms:Decrypt', access.decrypt, true);
   }
 
   /** R30: Pinpoint's PhoneNumberValidate, to refuse VoIP numbers and keep landlines voice-only. */

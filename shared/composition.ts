@@ -14,7 +14,7 @@ import { systemClock } from './adapters/local/clock';
 import { localClock, localMetrics } from './adapters/local/world';
 import { KmsSecretBox } from './adapters/secrets/kms-secret-box';
 import { LocalSecretBox } from './adapters/secrets/local-secret-box';
-import { fetchWebhookSender } from './adapters/webhook/fetch-webhook-sender';
+import { pinnedWebhookSender } from './adapters/webhook/fetch-webhook-sender';
 import { EmfMetrics } from './adapters/metrics/emf-metrics';
 import { loadConfig, type Config } from './config';
 import { ApiKeyAuthenticator } from './domain/api-keys';
@@ -111,7 +111,9 @@ export function compose(
       log,
     });
   const requestCaps = new RequestCaps({ throttle: throttleStore, clock });
-  const notifications = new NotificationService({ store: logStore, webhook: fetchWebhookSender, box, clock, log });
+  // SSRF: checked on every delivery; the local runtime may post to loopback so webhooks can be tried on one machine.
+  const webhook = pinnedWebhookSender({ allowLoopback: config.runtime === 'local' });
+  const notifications = new NotificationService({ store: logStore, webhook, box, clock, log });
 
   return {
     config,

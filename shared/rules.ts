@@ -117,3 +117,10 @@ export const PUSH_SWEEP_INTERVAL_SECONDS = 60;
  * short a life, guessing one is out of reach.
  */
 export const PUSH_ACTIVATION_TTL_SECONDS = 10 * 60;
+
+/**
+ * R4: how long a verifier may cache the JWKS (its cache-control max-age). A new signing key is
+ * published at once but signs only this long after it was created, and a replaced key stays
+ * published until every assertion it may have signed has expired, plus this long.
+ */
+export const JWKS_MAX_AGE_SECONDS = 300;

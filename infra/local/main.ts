@@ -63,6 +63,8 @@ async function seedDemo(url: string, operatorKey: string): Promise<Demo> {
   const created = await call(`${url}/v1/operator/tenants`, 'POST', operatorKey, {
     name: 'Demo Company',
     provider: { billingModel: 'per_authentication' },
+    // R15: the operator assigns the caller-ID number the demo tenant then chooses.
+    callerIds: ['+14155550199'],
   });
   if (created.status !== 201) throw new Error(`Could not create the demo tenant: ${await created.text()}`);
   const demo = (await created.json()) as Demo;

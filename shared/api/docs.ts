@@ -225,7 +225,7 @@ export const ROUTE_DOCS = {
     responses: ok(r.tenantCaps),
     errors: [404],
   },
-  'POST /v1/operator/signing-keys': { operationId: 'rotateSigningKey', tag: 'Operator', summary: 'Rotate the assertion signing key; older keys stay in the JWKS (R4)', responses: created(r.signingKey) },
+  'POST /v1/operator/signing-keys': { operationId: 'rotateSigningKey', tag: 'Operator', summary: 'Publish the next assertion signing key; it signs once JWKS caches have expired (R4)', responses: created(r.signingKey) },
   'GET /openapi.json': { operationId: 'getOpenApiDocument', tag: 'Service', summary: 'This document (OpenAPI 3.1)', responses: { 200: { description: 'OK', schema: null, mediaType: 'application/json' } } as RouteDoc['responses'] },
   'GET /docs': { operationId: 'getReference', tag: 'Service', summary: 'This document as an HTML page', responses: { 200: { description: 'OK', schema: null, mediaType: 'text/html' } } as RouteDoc['responses'] },
 } satisfies Record<RouteKey, RouteDoc>;

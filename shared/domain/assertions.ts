@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { ASSERTION_TTL_SECONDS, SIGNING_KEY_CACHE_SECONDS } from '../rules';
-import type { Clock, SecretBox, SigningKeyRecord, SigningKeyStore } from '../ports';
+import { ASSERTION_TTL_SECONDS, JWKS_MAX_AGE_SECONDS, SIGNING_KEY_CACHE_SECONDS } from '../rules';
+import type { Clock, SecretBox, SecretContext, SigningKeyRecord, SigningKeyStore } from '../ports';
 import type { Factor } from './types';
 
 const ALG = 'ES256';
-const PRIVATE_KEY_CONTEXT = 'assertion-signing-key';
+const PRIVATE_KEY_CONTEXT: SecretContext = { kind: 'assertion-signing-key', binding: 'assertion-signing-key' };
 
 export interface AssertionClaims {
   readonly tenantId: string;
@@ -19,16 +19,26 @@ export interface AssertionClaims {
 type CryptoKeyLike = Awaited<ReturnType<typeof importJWK>>;
 
 /**
- * Signs assertions (R4) with the newest ES256 key and publishes every key still listed as a
- * JWKS. Rotation adds a key; older keys stay published, so assertions already issued verify
- * until they expire. A process re-reads the key list at most every SIGNING_KEY_CACHE_SECONDS.
+ * How long a replaced key stays in the JWKS after its successor started signing: a process that
+ * loaded it just before may sign with it for one more cache period, that assertion lives
+ * ASSERTION_TTL_SECONDS, and a verifier may hold a JWKS for JWKS_MAX_AGE_SECONDS.
  */
+const RETIRED_KEY_PUBLISHED_MS = (SIGNING_KEY_CACHE_SECONDS + ASSERTION_TTL_SECONDS + JWKS_MAX_AGE_SECONDS) * 1000;
+
 /** A loaded signing key: its id and the private key, unsealed. */
 export interface SigningKey {
   readonly kid: string;
   readonly key: CryptoKeyLike;
 }
 
+/**
+ * Signs assertions (R4) with the newest ES256 key whose `signsFrom` has come, and publishes the
+ * keys a verifier may need as a JWKS. Rotation adds a "next" key: published at once, signing only
+ * JWKS_MAX_AGE_SECONDS later, so a verifier that honours the JWKS cache-control always holds the
+ * signing key before it sees an assertion made with it. A replaced key stays published until every
+ * assertion it may have signed has expired, plus the JWKS max-age. A process re-reads the key list
+ * at most every SIGNING_KEY_CACHE_SECONDS.
+ */
 export class AssertionSigner {
   private cached?: { loadedAt: number; kid: string; key: CryptoKeyLike };
 
@@ -67,27 +77,37 @@ export class AssertionSigner {
       .sign(key);
   }
 
-  /** Public keys of every listed signing key, newest first. */
+  /** Public keys of the next, the signing and the recently replaced keys, newest first. */
   async jwks(): Promise<{ keys: JWK[] }> {
-    const records = await this.deps.keys.list();
+    const now = this.deps.clock.now();
+    const records = sortNewestFirst(await this.deps.keys.list());
+    // A key is retired once a newer key has been signing for RETIRED_KEY_PUBLISHED_MS.
+    const published = records.filter(
+      (r, i) => !records.slice(0, i).some((newer) => signsFrom(newer) < now - RETIRED_KEY_PUBLISHED_MS),
+    );
     return {
-      keys: sortNewestFirst(records).map((r) => ({ ...r.publicJwk, kid: r.kid, alg: ALG, use: 'sig' }) as JWK),
+      keys: published.map((r) => ({ ...r.publicJwk, kid: r.kid, alg: ALG, use: 'sig' }) as JWK),
     };
   }
 
-  /** Creates a new signing key; it signs from now on (in other processes after their cache expires). */
-  async rotate(): Promise<{ kid: string }> {
+  /** Creates the next signing key: published now, signing from `signsFrom` (JWKS max-age from now). */
+  async rotate(): Promise<{ kid: string; signsFrom: string }> {
     const newest = sortNewestFirst(await this.deps.keys.list())[0];
+    const now = this.deps.clock.now();
     // Strictly newer than every existing key, even within the same millisecond.
-    const record = await this.createKey(newest ? newest.createdAt + 1 : 0);
+    const record = await this.createKey(
+      Math.max(now + JWKS_MAX_AGE_SECONDS * 1000, newest ? signsFrom(newest) + 1 : 0),
+    );
     this.cached = undefined;
-    return { kid: record.kid };
+    return { kid: record.kid, signsFrom: new Date(signsFrom(record)).toISOString() };
   }
 
   private async activeKey(): Promise<{ kid: string; key: CryptoKeyLike }> {
     const now = this.deps.clock.now();
     if (this.cached && now - this.cached.loadedAt < SIGNING_KEY_CACHE_SECONDS * 1000) return this.cached;
-    const newest = sortNewestFirst(await this.deps.keys.list())[0] ?? (await this.createKey());
+    const records = sortNewestFirst(await this.deps.keys.list());
+    // Only the very first key signs at once: no verifier can hold a JWKS that lacks it yet.
+    const newest = records.find((r) => signsFrom(r) <= now) ?? records.at(-1) ?? (await this.createKey());
     const jwk = JSON.parse(
       Buffer.from(await this.deps.box.decrypt(newest.encryptedPrivateKey, PRIVATE_KEY_CONTEXT)).toString('utf8'),
     ) as JWK;
@@ -95,20 +115,28 @@ export class AssertionSigner {
     return this.cached;
   }
 
-  private async createKey(notBefore = 0): Promise<SigningKeyRecord> {
+  private async createKey(signsFromMs?: number): Promise<SigningKeyRecord> {
     const { publicKey, privateKey } = await generateKeyPair(ALG, { extractable: true });
     const privateJwk = await exportJWK(privateKey);
     const record: SigningKeyRecord = {
       kid: randomBytes(12).toString('base64url'),
       publicJwk: await exportJWK(publicKey),
       encryptedPrivateKey: await this.deps.box.encrypt(Buffer.from(JSON.stringify(privateJwk)), PRIVATE_KEY_CONTEXT),
-      createdAt: Math.max(this.deps.clock.now(), notBefore),
+      createdAt: this.deps.clock.now(),
+      ...(signsFromMs === undefined ? {} : { signsFrom: signsFromMs }),
     };
     await this.deps.keys.put(record);
     return record;
   }
 }
 
+/** Keys made before "next" keys existed have no `signsFrom`: they signed from their creation. */
+function signsFrom(record: SigningKeyRecord): number {
+  return record.signsFrom ?? record.createdAt;
+}
+
 function sortNewestFirst(records: SigningKeyRecord[]): SigningKeyRecord[] {
-  return [...records].sort((a, b) => b.createdAt - a.createdAt || (a.kid < b.kid ? 1 : -1));
+  return [...records].sort(
+    (a, b) => signsFrom(b) - signsFrom(a) || b.createdAt - a.createdAt || (a.kid < b.kid ? 1 : -1),
+  );
 }

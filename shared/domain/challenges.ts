@@ -48,7 +48,7 @@ import {
 } from './errors';
 import { ownerCheckOf, ownerOf, sameEpoch } from './credentials';
 import { createRefusalReason, NO_SUCH_USER, resendRefusal } from './refusals';
-import { maskPhone } from './mask';
+import { maskPhone, redactPhoneNumbers } from './mask';
 import { canReceiveVoice } from './phone';
 import type { OtpChecker } from './otp/checker';
 import { matchNumber } from './push';
@@ -616,7 +616,7 @@ export class ChallengeService {
       const sent = await this.deps.sms.send({ to: challenge.destinationE164, body: smsText(code) });
       this.deps.log.info('sms accepted', { challengeId: challenge.challengeId, provider: sent.provider });
     } catch (error) {
-      this.deps.log.warn('sms delivery failed', { challengeId: challenge.challengeId, error: String(error) });
+      this.deps.log.warn('sms delivery failed', { challengeId: challenge.challengeId, error: redactPhoneNumbers(String(error)) });
       await this.failDelivery(principal, challenge, loadUser, 'The text message could not be delivered; try another method', event);
     }
   }

@@ -1,9 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { randomId } from './crypto';
-import type { Clock, Log, NotificationStore, SecretBox, WebhookSender } from '../ports';
+import type { Clock, Log, NotificationStore, SecretBox, SecretContext, WebhookSender } from '../ports';
 import type { Notification, Tenant } from './types';
 
-export const WEBHOOK_SECRET_CONTEXT = 'webhook-signing-secret';
+/** A tenant's webhook signing secret (R28); the binding is the one it was sealed under before kinds existed. */
+export const webhookSecretContext = (tenantId: string): SecretContext => ({ kind: 'webhook-secret', tenantId, binding: 'webhook-signing-secret' });
 
 /** A new webhook signing secret: shown to the admin once, stored sealed. */
 export function newWebhookSecret(): string {
@@ -36,7 +37,7 @@ export class NotificationService {
     await this.deps.store.add(notification);
     const url = tenant.settings.webhookUrl;
     if (url && tenant.encryptedWebhookSecret) {
-      const secret = Buffer.from(await this.deps.box.decrypt(tenant.encryptedWebhookSecret, WEBHOOK_SECRET_CONTEXT)).toString();
+      const secret = Buffer.from(await this.deps.box.decrypt(tenant.encryptedWebhookSecret, webhookSecretContext(tenant.tenantId))).toString();
       const body = JSON.stringify(notification);
       const result = await this.deps.webhook.post(url, body, {
         'content-type': 'application/json',

@@ -7,7 +7,7 @@
  * and a denied, wrong-number or unanswered prompt counts towards fatigue (R7) exactly once.
  */
 import { PUSH_ACTIVATION_TTL_SECONDS } from '../rules';
-import type { Audit, Clock, Log, PushChallengeStore, PushDeviceStore, PushSender, SecretBox, TenantStore, ThrottleStore, UserStore } from '../ports';
+import type { Audit, Clock, Log, PushChallengeStore, PushDeviceStore, PushSender, SecretBox, SecretContext, TenantStore, ThrottleStore, UserStore } from '../ports';
 import { auditOf } from './auth-log';
 import { randomId } from './crypto';
 import { ChallengeFinishedError, NotFoundError, PushDeviceNotActivatedError, UnauthenticatedError } from './errors';
@@ -75,7 +75,11 @@ export interface PushDeps {
   readonly log: Log;
 }
 
-const keyContext = (device: { tenantId: string; deviceId: string }) => `push-device:${device.tenantId}:${device.deviceId}`;
+const keyContext = (device: { tenantId: string; deviceId: string }): SecretContext => ({
+  kind: 'push-device-key',
+  tenantId: device.tenantId,
+  binding: `push-device:${device.tenantId}:${device.deviceId}`,
+});
 
 const BAD_RESPONSE = 'The device response is not valid: unknown device, bad signature, or too old';
 

@@ -1,21 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import type { SecretBox, ServiceSecretStore } from '../ports';
+import type { SecretBox, SecretContext, ServiceSecretStore } from '../ports';
 
-const CODE_KEY = 'code-hmac-key';
-const CURSOR_KEY = 'cursor-hmac-key';
-const THROTTLE_KEY = 'throttle-hmac-key';
+type ServiceKeyKind = Extract<SecretContext['kind'], 'code-hmac-key' | 'cursor-hmac-key' | 'throttle-hmac-key'>;
 
 /**
- * A service-wide HMAC key, created on first use and stored encrypted (R28). Loaded once per
- * process: the key never changes, so there is no cache to expire.
+ * A service-wide HMAC key, created on first use and stored encrypted (R28) under a context that
+ * names its kind (and no tenant). Loaded once per process: the key never changes, so there is
+ * no cache to expire.
  */
 export class ServiceKey {
   private loading?: Promise<Uint8Array>;
+  private readonly context: SecretContext;
 
   constructor(
     private readonly deps: { secrets: ServiceSecretStore; box: SecretBox },
-    private readonly name: string,
-  ) {}
+    private readonly kind: ServiceKeyKind,
+  ) {
+    this.context = { kind, binding: kind };
+  }
 
   get(): Promise<Uint8Array> {
     this.loading ??= this.load().catch((error: unknown) => {
@@ -27,23 +29,23 @@ export class ServiceKey {
 
   private async load(): Promise<Uint8Array> {
     const stored =
-      (await this.deps.secrets.get(this.name)) ??
-      (await this.deps.secrets.putIfAbsent(this.name, await this.deps.box.encrypt(randomBytes(32), this.name)));
-    return this.deps.box.decrypt(stored, this.name);
+      (await this.deps.secrets.get(this.kind)) ??
+      (await this.deps.secrets.putIfAbsent(this.kind, await this.deps.box.encrypt(randomBytes(32), this.context)));
+    return this.deps.box.decrypt(stored, this.context);
   }
 }
 
 /** The HMAC key for codes (R1). */
 export class CodeKey extends ServiceKey {
   constructor(deps: { secrets: ServiceSecretStore; box: SecretBox }) {
-    super(deps, CODE_KEY);
+    super(deps, 'code-hmac-key');
   }
 }
 
 /** The HMAC key that signs list cursors (R29). */
 export class CursorKey extends ServiceKey {
   constructor(deps: { secrets: ServiceSecretStore; box: SecretBox }) {
-    super(deps, CURSOR_KEY);
+    super(deps, 'cursor-hmac-key');
   }
 }
 
@@ -53,6 +55,6 @@ export class CursorKey extends ServiceKey {
  */
 export class ThrottleKey extends ServiceKey {
   constructor(deps: { secrets: ServiceSecretStore; box: SecretBox }) {
-    super(deps, THROTTLE_KEY);
+    super(deps, 'throttle-hmac-key');
   }
 }

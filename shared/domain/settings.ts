@@ -1,10 +1,11 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { ValidationError } from './errors';
-import { newWebhookSecret, WEBHOOK_SECRET_CONTEXT } from './notifications';
+import { newWebhookSecret, webhookSecretContext } from './notifications';
 import { parsePhone } from './phone';
 import { tenantCeilings } from './throttling';
 import type { SecretBox, TenantStore } from '../ports';
 import type { Factor, Principal, TenantSettings } from './types';
+import { ipLiteralOf, isLoopbackAddress, isPublicAddress } from './webhook-address';
 
 /** Settings as the console sends them: `null` clears an optional setting. */
 export interface SettingsInput {
@@ -56,6 +57,11 @@ export class SettingsService {
     if (input.callerId !== null) {
       try {
         parsePhone(input.callerId, '/callerId');
+        // R15: only a number the operator assigned; one stored before assignments existed stays until changed.
+        const assigned = principal.tenant.callerIds ?? [];
+        if (input.callerId !== principal.tenant.settings.callerId && !assigned.includes(input.callerId)) {
+          errors.push({ pointer: '/callerId', detail: 'is not a caller-ID number the operator assigned to this tenant' });
+        }
       } catch (error) {
         if (error instanceof ValidationError) errors.push(...error.errors);
         else throw error;
@@ -71,9 +77,8 @@ export class SettingsService {
     if (perSecond !== undefined && perSecond > cap && perSecond !== principal.tenant.settings.limits?.challengesPerSecond) {
       errors.push({ pointer: '/limits/challengesPerSecond', detail: `may not exceed ${cap}, this tenant's cap; only the operator raises it` });
     }
-    if (input.webhookUrl !== null && !this.webhookAllowed(input.webhookUrl)) {
-      errors.push({ pointer: '/webhookUrl', detail: 'must be an https URL' });
-    }
+    const webhookProblem = input.webhookUrl === null ? undefined : this.webhookProblem(input.webhookUrl);
+    if (webhookProblem) errors.push({ pointer: '/webhookUrl', detail: webhookProblem });
     if (errors.length) throw new ValidationError('The settings are not valid', errors);
 
     const settings: TenantSettings = {
@@ -93,21 +98,32 @@ export class SettingsService {
     if (input.webhookUrl === null) sealed = null;
     else if (urlChanged || !current.encryptedWebhookSecret) {
       webhookSecret = newWebhookSecret();
-      sealed = await this.deps.box.encrypt(Buffer.from(webhookSecret), WEBHOOK_SECRET_CONTEXT);
+      sealed = await this.deps.box.encrypt(Buffer.from(webhookSecret), webhookSecretContext(current.tenantId));
     }
     await this.deps.tenants.setSettings(current.tenantId, settings, sealed);
     const configured = sealed === undefined ? Boolean(current.encryptedWebhookSecret) : sealed !== null;
     return { ...settingsView(settings, configured), ...(webhookSecret ? { webhookSecret } : {}) };
   }
 
-  private webhookAllowed(url: string): boolean {
+  /**
+   * SSRF, when saving: an https URL whose host is not a non-public IP literal (or localhost). A
+   * name's addresses can change after saving, so the sender checks them again on every delivery.
+   */
+  private webhookProblem(url: string): string | undefined {
+    let parsed: URL;
     try {
-      const parsed = new URL(url);
-      if (parsed.protocol === 'https:') return true;
-      const loopback = parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost' || parsed.hostname === '[::1]';
-      return this.deps.allowLoopbackWebhooks && parsed.protocol === 'http:' && loopback;
+      parsed = new URL(url);
     } catch {
-      return false;
+      return 'must be an https URL';
     }
+    const literal = ipLiteralOf(parsed.hostname);
+    const localhost = parsed.hostname === 'localhost' || parsed.hostname.endsWith('.localhost');
+    const loopback = localhost || (literal !== undefined && isLoopbackAddress(literal));
+    if (this.deps.allowLoopbackWebhooks && loopback && (parsed.protocol === 'http:' || parsed.protocol === 'https:')) return undefined;
+    if (parsed.protocol !== 'https:') return 'must be an https URL';
+    if (localhost || (literal !== undefined && !isPublicAddress(literal))) {
+      return 'must not point to a private, loopback, link-local or reserved address';
+    }
+    return undefined;
   }
 }

@@ -13,6 +13,8 @@ export interface ProviderInput {
 export interface CreateTenantInput {
   readonly name: string;
   readonly provider?: ProviderInput;
+  /** R15: caller-ID numbers (E.164) the operator assigns to the tenant. */
+  readonly callerIds?: readonly string[];
 }
 
 /**
@@ -49,6 +51,7 @@ export class TenantService {
       ...(input.provider ? { provider: newProvider(input.provider, 1, now) } : {}),
       providerGeneration: input.provider ? 1 : 0,
       settings: DEFAULT_SETTINGS,
+      ...(input.callerIds?.length ? { callerIds: [...new Set(input.callerIds)] } : {}),
     };
     const admin = issueApiKey({ tenantId, scope: 'admin', name: 'First admin key', now });
     const auth = issueApiKey({ tenantId, scope: 'auth', name: 'First auth key', now });

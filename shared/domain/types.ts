@@ -55,6 +55,8 @@ export interface Tenant {
   /** Generation of the newest provider ever created (0 when none yet). */
   readonly providerGeneration: number;
   readonly settings: TenantSettings;
+  /** R15: the caller-ID numbers the operator assigned to the tenant; only these can be its `callerId`. */
+  readonly callerIds?: readonly string[];
   /** The webhook signing secret, sealed by the SecretBox. */
   readonly encryptedWebhookSecret?: string;
   /** R6: per-second caps the operator set for this tenant, where they differ from the defaults. */

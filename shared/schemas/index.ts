@@ -94,6 +94,8 @@ export const providerBody = z.strictObject({
 export const createTenantBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   provider: providerBody.optional(),
+  /** R15: the caller-ID numbers the operator assigns; the tenant's callerId must be one of them. */
+  callerIds: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')).max(20).optional(),
 });
 
 const settingsFields = {

@@ -149,8 +149,17 @@ export const appPasswordVerified = z.looseObject({});
 export const pushActivation = z.looseObject({ activationCode: z.string(), expiresAt: time, qr: z.looseObject({ uri: z.string(), svg: z.string() }) });
 export const pushActivated = z.looseObject({ deviceId: z.string(), deviceKey: z.string() });
 export const pushResponded = z.looseObject({});
-export const createdTenant = z.looseObject({ tenantId: z.string(), name: z.string(), adminKey: z.string(), authKey: z.string() });
-export const signingKey = z.looseObject({ kid: z.string() });
+export const createdTenant = z.looseObject({
+  tenantId: z.string(),
+  name: z.string(),
+  adminKey: z.string(),
+  authKey: z.string(),
+  callerIds: z.array(z.string()).optional().describe('R15: caller-ID numbers assigned by the operator'),
+});
+export const signingKey = z.looseObject({
+  kid: z.string(),
+  signsFrom: z.string().describe('ISO time from which the new key signs; it is in the JWKS at once (R4)'),
+});
 export const tenantCaps = z.looseObject({
   tenantId: z.string(),
   caps: z.looseObject({ challengesPerSecond: z.number().int(), requestsPerSecond: z.number().int() }),

@@ -129,7 +129,7 @@ export interface CostOptions {
 /** Runs `auths` authentications of every method and returns what each used on average. */
 export async function measureMethods(options: CostOptions): Promise<MethodMeasurement[]> {
   const setup = new Meter(options.url);
-  const created = await setup.call('POST', '/v1/operator/tenants', options.operatorKey, { name: 'Cost', provider: { billingModel: 'per_authentication' } });
+  const created = await setup.call('POST', '/v1/operator/tenants', options.operatorKey, { name: 'Cost', provider: { billingModel: 'per_authentication' }, callerIds: ['+14155550199'] });
   const tenant = created.json as unknown as Tenant;
   // Only the operator raises a tenant's per-second caps (R6).
   const caps = await setup.call('PUT', `/v1/operator/tenants/${tenant.tenantId}/limits`, options.operatorKey, { challengesPerSecond: 10_000, requestsPerSecond: 10_000 });

@@ -241,7 +241,8 @@ describe('ApiStack', () => {
 
     it('R28: the secrets key allows each handler only the KMS calls it makes', () => {
       const secretsKey = api.resolve(data.secretsKey.keyArn);
-      const granted = Object.fromEntries(HANDLERS.map((name) => [name, actionsOn(statements[name]!, secretsKey)]));
+      // Unique: the same action may be granted twice, for new and for legacy encryption contexts.
+      const granted = Object.fromEntries(HANDLERS.map((name) => [name, [...new Set(actionsOn(statements[name]!, secretsKey))]]));
       expect(granted).toEqual({
         'create-challenge': ['kms:Decrypt', 'kms:Encrypt'],
         'verify-challenge': ['kms:Decrypt', 'kms:Encrypt'],
@@ -270,6 +271,44 @@ describe('ApiStack', () => {
         'voice-finish': ['kms:Decrypt'],
         'billing-run': [],
         'push-sweep': [],
+      });
+    });
+
+    it('R28: each grant on the secrets key is conditioned on the kinds of secret the handler needs (encryption context purpose)', () => {
+      const secretsKey = JSON.stringify(api.resolve(data.secretsKey.keyArn));
+      const conditioned = (name: FunctionName) =>
+        statements[name]!
+          .filter((s) => s.Resource.some((r) => JSON.stringify(r) === secretsKey))
+          .flatMap((s) => {
+            const [operator, values] = Object.entries(s.Condition ?? {})[0] ?? ['none', {}];
+            const purposes = [values['kms:EncryptionContext:purpose'] ?? []].flat();
+            // One line per action: CDK merges statements that differ only in their actions.
+            return s.Action.map((action) => `${action} ${operator} ${purposes.join('|')}`);
+          })
+          .sort();
+      const granted = Object.fromEntries(HANDLERS.map((name) => [name, conditioned(name)]).filter(([, grants]) => grants!.length > 0));
+      const code = ['kms:Decrypt StringEquals code-hmac-key', 'kms:Decrypt StringLike code-hmac-key', 'kms:Encrypt StringEquals code-hmac-key'];
+      expect(granted).toEqual({
+        'create-challenge': code,
+        'verify-challenge': [
+          'kms:Decrypt StringEquals code-hmac-key|assertion-signing-key|totp-secret|oath-secret',
+          'kms:Decrypt StringLike code-hmac-key|assertion-signing-key|otp:app:*|otp:oath:*',
+          'kms:Encrypt StringEquals code-hmac-key|assertion-signing-key',
+        ],
+        'get-challenge': [
+          'kms:Decrypt StringEquals assertion-signing-key',
+          'kms:Decrypt StringLike assertion-signing-key',
+          'kms:Encrypt StringEquals assertion-signing-key',
+        ],
+        'resend-challenge': code,
+        'admin-users': ['kms:Decrypt StringEquals webhook-secret', 'kms:Decrypt StringLike webhook-signing-secret'],
+        'admin-settings': ['kms:Encrypt StringEquals webhook-secret'],
+        'admin-authenticator': ['kms:Decrypt StringEquals totp-secret', 'kms:Decrypt StringLike otp:app:*', 'kms:Encrypt StringEquals totp-secret'],
+        'admin-oath-tokens': ['kms:Decrypt StringEquals oath-secret', 'kms:Decrypt StringLike otp:oath:*', 'kms:Encrypt StringEquals oath-secret'],
+        'push-activate': ['kms:Encrypt StringEquals push-device-key'],
+        'push-respond': ['kms:Decrypt StringEquals push-device-key', 'kms:Decrypt StringLike push-device:*'],
+        'operator-signing-keys': ['kms:Encrypt StringEquals assertion-signing-key'],
+        'voice-finish': ['kms:Decrypt StringEquals webhook-secret', 'kms:Decrypt StringLike webhook-signing-secret'],
       });
     });
 

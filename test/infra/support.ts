@@ -33,6 +33,7 @@ export interface Statement {
   readonly Effect: 'Allow' | 'Deny';
   readonly Action: string[];
   readonly Resource: unknown[];
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 function asArray<T>(value: T | T[]): T[] {
@@ -58,6 +59,7 @@ export function statementsOf(built: TesseraApp, template: Template, name: Functi
       Effect: s.Effect as Statement['Effect'],
       Action: asArray(s.Action as string | string[]),
       Resource: asArray(s.Resource),
+      ...(s.Condition ? { Condition: s.Condition as Statement['Condition'] } : {}),
     }));
 }
 

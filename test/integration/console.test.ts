@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { apiKeySecret, expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
+import { apiKeySecret, expectProblem, TEST_CALLER_ID, TestApi, type Reply, type Tenant } from '../support/runtime';
 
 let api: TestApi;
 let a: Tenant;
@@ -223,6 +223,24 @@ describe('settings', () => {
     expectProblem(await admin(a, 'PUT', '/v1/admin/settings', { enabledMethods: ['sms'] }), 400);
     const current = await admin(a, 'GET', '/v1/admin/settings');
     expect(current.body).toMatchObject({ callerId: null, allowedCountries: null, webhookConfigured: false });
+  });
+
+  it('R15: the caller ID must be a number the operator assigned to the tenant', async () => {
+    const bare = await api.request<Tenant>('POST', '/v1/operator/tenants', { key: api.runtime.operatorKey, body: { name: 'Unassigned' } });
+    expect(bare.status).toBe(201);
+    const unassigned = await admin(bare.body, 'PATCH', '/v1/admin/settings', { callerId: TEST_CALLER_ID });
+    expectProblem(unassigned, 400, 'validation-failed');
+    expect(JSON.stringify(unassigned.body)).toContain('/callerId');
+    expect((await admin(bare.body, 'GET', '/v1/admin/settings')).body).toMatchObject({ callerId: null });
+
+    expectProblem(await admin(a, 'PATCH', '/v1/admin/settings', { callerId: '+14155550188' }), 400, 'validation-failed');
+    expect((await admin(a, 'PATCH', '/v1/admin/settings', { callerId: TEST_CALLER_ID })).body).toMatchObject({ callerId: TEST_CALLER_ID });
+    expect((await admin(a, 'PATCH', '/v1/admin/settings', { callerId: null })).status).toBe(200);
+    expectProblem(
+      await api.request('POST', '/v1/operator/tenants', { key: api.runtime.operatorKey, body: { name: 'Bad', callerIds: ['4155550199'] } }),
+      400,
+      'validation-failed',
+    );
   });
 
   it('allowed countries are enforced before anything is sent', async () => {

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { SIGNING_KEY_CACHE_SECONDS } from '../../shared/rules';
+import { JWKS_MAX_AGE_SECONDS } from '../../shared/rules';
 import { expectProblem, TestApi, type Tenant } from '../support/runtime';
 
 const PHONE = '+14155550100';
@@ -63,19 +63,30 @@ describe('R4 signing keys rotate without breaking issued assertions', () => {
     return reply.body.assertion as string;
   }
 
-  it('an assertion signed before a rotation still verifies after it; new ones use the new key', async () => {
+  it('R4: an assertion issued 61 s after a rotation verifies against a JWKS cached before it; the next key signs after max-age', async () => {
     const before = await signIn();
+    const fetched = await api.request<JSONWebKeySet>('GET', '/.well-known/jwks.json');
+    expect(fetched.headers.get('cache-control')).toBe(`public, max-age=${JWKS_MAX_AGE_SECONDS}`);
+    const cachedBeforeRotation = createLocalJWKSet(fetched.body);
     const rotated = await api.request('POST', '/v1/operator/signing-keys', { key: api.runtime.operatorKey });
     expect(rotated.status).toBe(201);
-    // Other processes (here: the verify handler's own signer) pick the new key up when their cache expires.
-    await api.advanceClock(SIGNING_KEY_CACHE_SECONDS);
+    // The new key is published at once and signs once every JWKS cached before the rotation has expired:
+    // a verifier that honours max-age still checks an assertion issued 61 s after the rotation.
+    const cachedAtRotation = (await api.request<JSONWebKeySet>('GET', '/.well-known/jwks.json')).body;
+    expect(cachedAtRotation.keys.map((k) => k.kid)).toContain(rotated.body.kid);
+    await api.advanceClock(61);
+    const during = await signIn();
+    await expect(
+      jwtVerify(during, cachedBeforeRotation, { issuer: api.url, currentDate: new Date(decodeJwt(during).iat! * 1000) }),
+    ).resolves.toBeDefined();
+    await api.advanceClock(JWKS_MAX_AGE_SECONDS - 61);
     const after = await signIn();
 
     const jwks = (await api.request<JSONWebKeySet>('GET', '/.well-known/jwks.json')).body;
     expect(jwks.keys.length).toBeGreaterThanOrEqual(2);
     expect(decodeProtectedHeader(after).kid).toBe(rotated.body.kid);
     expect(decodeProtectedHeader(before).kid).not.toBe(rotated.body.kid);
-    const keySet = createLocalJWKSet(jwks);
+    const keySet = createLocalJWKSet(cachedAtRotation);
     for (const token of [before, after]) {
       const { payload } = await jwtVerify(token, keySet, {
         issuer: api.url,

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { NOT_ACTIVATED } from '../../shared/domain/push-devices';
 import { signDeviceResponse } from '../../shared/domain/push';
-import { PUSH_ACTIVATION_TTL_SECONDS, PUSH_SWEEP_INTERVAL_SECONDS, PUSH_TIMEOUT_SECONDS } from '../../shared/rules';
+import { ASSERTION_TTL_SECONDS, PUSH_ACTIVATION_TTL_SECONDS, PUSH_SWEEP_INTERVAL_SECONDS, PUSH_TIMEOUT_SECONDS } from '../../shared/rules';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
 
 let api: TestApi;
@@ -90,6 +90,12 @@ async function timeoutLines(userId: string, atLeast: number): Promise<number> {
   }
 }
 
+/** The stored challenge item's TTL attribute and approval time (epoch seconds and ms). */
+async function storedTtl(challengeId: string): Promise<{ ttl: number; approvedAt: number }> {
+  const found = (await api.allItems()).find((i) => i.table === 'Challenges' && i.item.pk?.S === challengeId);
+  return { ttl: Number(found?.item.ttl?.N), approvedAt: Number(found?.item.approvedAt?.N) };
+}
+
 describe('R18 activation', () => {
   it('an admin issues a one-time code; the phone trades it for a device id and key; the user then has push', async () => {
     const { userId } = await api.newUser(tenant, 'act');
@@ -154,6 +160,18 @@ describe('R9 push with number matching', () => {
     const jwks = (await api.request<JSONWebKeySet>('GET', '/.well-known/jwks.json')).body;
     const { payload } = await jwtVerify(after.body.assertion as string, createLocalJWKSet(jwks));
     expect(payload).toMatchObject({ sub: userId, amr: ['push'], cid: created.body.challengeId });
+  });
+
+  it('R4: an approved push stays stored with its assertion until the assertion expires, not only until the prompt times out', async () => {
+    const { userId, device } = await pushUser();
+    const created = await push(tenant, userId);
+    await simulate(device.deviceId, { challengeId: created.body.challengeId, decision: 'approve', number: created.body.number });
+    const { ttl, approvedAt } = await storedTtl(created.body.challengeId);
+    expect(approvedAt).toBeGreaterThan(0);
+    expect(ttl).toBeGreaterThanOrEqual(Math.ceil(approvedAt / 1000) + ASSERTION_TTL_SECONDS);
+    // Past the prompt's own expiry, within the assertion's lifetime: still approved, with the assertion.
+    await api.advanceClock(PUSH_TIMEOUT_SECONDS + 60);
+    expect((await status(tenant, created.body.challengeId)).body).toMatchObject({ status: 'approved', assertion: expect.any(String) });
   });
 
   it('a wrong number denies', async () => {

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { CODE_TTL_SECONDS, MAX_WRONG_CODES, RESEND_COOLDOWN_SECONDS } from '../../shared/rules';
+import { ASSERTION_TTL_SECONDS, CODE_TTL_SECONDS, MAX_WRONG_CODES, RESEND_COOLDOWN_SECONDS } from '../../shared/rules';
 import { apiKeySecret, expectProblem, TestApi, type Tenant } from '../support/runtime';
 
 const PHONE = '+14155550100';
@@ -49,6 +49,15 @@ describe('sign-in by SMS through the local runtime', () => {
     expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: expect.any(String) });
     expect(payload).toMatchObject({ sub: 'alice', tid: tenant.tenantId, amr: ['sms'], cid: id, jti: id });
     expect((await status(id)).body.status).toBe('approved');
+  });
+
+  it('R4: an approved challenge stays stored (its TTL attribute) until its assertion expires, beyond the code expiry', async () => {
+    const { id, code } = await start();
+    expect((await verify(id, code)).status).toBe(200);
+    const found = (await api.allItems()).find((i) => i.table === 'Challenges' && i.item.pk?.S === id);
+    const approvedAt = Number(found?.item.approvedAt?.N);
+    expect(approvedAt).toBeGreaterThan(0);
+    expect(Number(found?.item.ttl?.N)).toBeGreaterThanOrEqual(Math.ceil(approvedAt / 1000) + ASSERTION_TTL_SECONDS);
   });
 
   it('R1: a code past its 180 s is refused, and the status says expired', async () => {

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FATIGUE_PAUSE_SECONDS } from '../../shared/rules';
+import { ASSERTION_TTL_SECONDS, FATIGUE_PAUSE_SECONDS } from '../../shared/rules';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
 
 /** Local calls nobody answers give up after this, instead of the state machine's 60 s (R12). */
@@ -79,6 +79,12 @@ async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   throw new Error('condition never met');
 }
 
+/** The stored challenge item's TTL attribute and approval time (epoch seconds and ms). */
+async function storedTtl(challengeId: string): Promise<{ ttl: number; approvedAt: number }> {
+  const found = (await api.allItems()).find((i) => i.table === 'Challenges' && i.item.pk?.S === challengeId);
+  return { ttl: Number(found?.item.ttl?.N), approvedAt: Number(found?.item.approvedAt?.N) };
+}
+
 const masked = (phone: string) => expect.stringMatching(new RegExp(`^•+${phone.slice(-4)}$`));
 
 describe('POST /v1/challenges {method: voice}', () => {
@@ -128,6 +134,15 @@ describe('R10–R13 rollover through the local state machine', () => {
     const jwks = (await api.request<JSONWebKeySet>('GET', '/.well-known/jwks.json')).body;
     const { payload } = await jwtVerify(done.assertion as string, createLocalJWKSet(jwks), { issuer: api.url });
     expect(payload).toMatchObject({ tid: tenant.tenantId, sub: userId, mth: 'voice', cid: done.challengeId });
+  });
+
+  it('R4: an approved call stays stored with its assertion until the assertion expires, not only until the challenge expiry', async () => {
+    const { userId } = await voiceUser(tenant, 'press#');
+    const done = await voiceChallenge(tenant, userId);
+    expect(done.status).toBe('approved');
+    const { ttl, approvedAt } = await storedTtl(done.challengeId);
+    expect(approvedAt).toBeGreaterThan(0);
+    expect(ttl).toBeGreaterThanOrEqual(Math.ceil(approvedAt / 1000) + ASSERTION_TTL_SECONDS);
   });
 
   it('R11: a hang-up on the primary denies; the backup is never called', async () => {

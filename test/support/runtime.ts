@@ -36,6 +36,9 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
 }
 
+/** R15: the caller-ID number every test tenant is assigned by the operator when created. */
+export const TEST_CALLER_ID = '+14155550199';
+
 export interface Tenant {
   readonly tenantId: string;
   readonly adminKey: string;
@@ -115,7 +118,8 @@ export class TestApi {
   async createTenant(name = 'Acme'): Promise<Tenant> {
     const reply = await this.request<Tenant>('POST', '/v1/operator/tenants', {
       key: this.runtime.operatorKey,
-      body: { name, provider: { billingModel: 'per_authentication' } },
+      // R15: the operator assigns the caller ID that voice tests set in the settings.
+      body: { name, provider: { billingModel: 'per_authentication' }, callerIds: [TEST_CALLER_ID] },
     });
     if (reply.status !== 201) throw new Error(`tenant not created: ${JSON.stringify(reply.body)}`);
     const caps = await this.request('PUT', `/v1/operator/tenants/${reply.body.tenantId}/limits`, {

@@ -1,6 +1,6 @@
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PinpointSMSVoiceV2Client, SendTextMessageCommand, ValidationException } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { InvalidParameterException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
 import { KmsSecretBox } from '../../shared/adapters/secrets/kms-secret-box';
@@ -8,6 +8,7 @@ import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { EndUserMessagingSmsSender } from '../../shared/adapters/sms/eum-sms-sender';
 import { FailoverSmsSender } from '../../shared/adapters/sms/failover-sms-sender';
 import { SnsSmsSender } from '../../shared/adapters/sms/sns-sms-sender';
+import { appSecretContext } from '../../shared/domain/otp/records';
 import { SilentLog } from '../support/fakes';
 
 const region = 'eu-west-1';
@@ -105,6 +106,21 @@ describe('R16 FailoverSmsSender over SNS and End User Messaging', () => {
     expect(JSON.stringify(log.entries)).not.toContain('4155550100');
   });
 
+  it('R28: logs a provider error without the destination number, in whatever form the provider repeats it', async () => {
+    snsMock.on(PublishCommand).rejects(
+      new InvalidParameterException({ message: 'Invalid parameter: PhoneNumber Reason: +14155550100 is not valid to publish to', $metadata: {} }),
+    );
+    eumMock.on(SendTextMessageCommand).rejects(
+      new ValidationException({ message: 'DestinationPhoneNumber 14155550100 (1 415-555-0100) is not valid', Reason: 'INVALID_PARAMETER', $metadata: {} }),
+    );
+    const log = new SilentLog();
+    await expect(failover(log).send(message)).rejects.toThrow(AggregateError);
+    expect(log.entries).toHaveLength(2);
+    expect(log.entries[0]).toMatchObject({ level: 'warn', extra: [{ provider: 'sns', error: expect.stringContaining('InvalidParameterException') }] });
+    const logged = JSON.stringify(log.entries);
+    for (const form of ['4155550100', '415-555-0100', '5550100']) expect(logged).not.toContain(form);
+  });
+
   it('throws an AggregateError with both causes when both refuse', async () => {
     const snsError = new Error('SNS down');
     const eumError = new Error('EUM down');
@@ -125,42 +141,65 @@ describe('R16 FailoverSmsSender over SNS and End User Messaging', () => {
 
 describe('R28 KmsSecretBox', () => {
   const keyId = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const totp = appSecretContext('tn_a', 'prov:pv_1', 'alice');
 
-  it('encrypts with the key and the purpose as encryption context', async () => {
+  it('R28: encrypts with the kind of secret and the tenant as encryption context, plus the record it belongs to', async () => {
     kmsMock.on(EncryptCommand).resolves({ CiphertextBlob: Uint8Array.from([1, 2, 3, 250]) });
     const box = new KmsSecretBox(new KMSClient({ region, credentials }), keyId);
     const plaintext = Uint8Array.from([9, 8, 7]);
-    await expect(box.encrypt(plaintext, 'code-hmac-key')).resolves.toBe(`kms.${Buffer.from([1, 2, 3, 250]).toString('base64url')}`);
+    await expect(box.encrypt(plaintext, totp)).resolves.toBe(`kms2.${Buffer.from([1, 2, 3, 250]).toString('base64url')}`);
     expect(kmsMock.commandCalls(EncryptCommand).map((c) => c.args[0].input)).toEqual([
-      { KeyId: keyId, Plaintext: plaintext, EncryptionContext: { purpose: 'code-hmac-key' } },
+      {
+        KeyId: keyId,
+        Plaintext: plaintext,
+        EncryptionContext: { purpose: 'totp-secret', tenantId: 'tn_a', binding: 'otp:app:tn_a:prov:pv_1:alice' },
+      },
     ]);
+  });
+
+  it('R28: a service-wide secret names its kind and no tenant', async () => {
+    kmsMock.on(EncryptCommand).resolves({ CiphertextBlob: Uint8Array.from([1]) });
+    const box = new KmsSecretBox(new KMSClient({ region, credentials }), keyId);
+    await box.encrypt(Uint8Array.from([1]), { kind: 'code-hmac-key', binding: 'code-hmac-key' });
+    expect(kmsMock.commandCalls(EncryptCommand)[0]?.args[0].input.EncryptionContext).toEqual({ purpose: 'code-hmac-key', binding: 'code-hmac-key' });
   });
 
   it('decrypts with the key and the same encryption context', async () => {
     kmsMock.on(DecryptCommand).resolves({ Plaintext: Uint8Array.from([9, 8, 7]) });
     const box = new KmsSecretBox(new KMSClient({ region, credentials }), keyId);
-    const ciphertext = `kms.${Buffer.from([1, 2, 3, 250]).toString('base64url')}`;
-    await expect(box.decrypt(ciphertext, 'assertion-signing-key')).resolves.toEqual(Uint8Array.from([9, 8, 7]));
+    const ciphertext = `kms2.${Buffer.from([1, 2, 3, 250]).toString('base64url')}`;
+    await expect(box.decrypt(ciphertext, totp)).resolves.toEqual(Uint8Array.from([9, 8, 7]));
     const [call] = kmsMock.commandCalls(DecryptCommand);
     expect(call?.args[0].input).toEqual({
       KeyId: keyId,
       CiphertextBlob: Buffer.from([1, 2, 3, 250]),
-      EncryptionContext: { purpose: 'assertion-signing-key' },
+      EncryptionContext: { purpose: 'totp-secret', tenantId: 'tn_a', binding: 'otp:app:tn_a:prov:pv_1:alice' },
     });
+  });
+
+  it('R28 migration: a secret sealed before kinds existed (kms.) opens with the context it was sealed with', async () => {
+    kmsMock.on(DecryptCommand).resolves({ Plaintext: Uint8Array.from([9, 8, 7]) });
+    const box = new KmsSecretBox(new KMSClient({ region, credentials }), keyId);
+    const ciphertext = `kms.${Buffer.from([1, 2, 3, 250]).toString('base64url')}`;
+    await expect(box.decrypt(ciphertext, totp)).resolves.toEqual(Uint8Array.from([9, 8, 7]));
+    expect(kmsMock.commandCalls(DecryptCommand)[0]?.args[0].input.EncryptionContext).toEqual({ purpose: 'otp:app:tn_a:prov:pv_1:alice' });
   });
 
   it('refuses a ciphertext that is not its own without calling KMS', async () => {
     const box = new KmsSecretBox(new KMSClient({ region, credentials }), keyId);
-    await expect(box.decrypt('v1.aaa.bbb.ccc', 'x')).rejects.toThrow(/format/);
+    await expect(box.decrypt('v1.aaa.bbb.ccc', totp)).rejects.toThrow(/format/);
     expect(kmsMock.calls()).toHaveLength(0);
   });
 
   it('passes a KMS refusal on', async () => {
     kmsMock.on(DecryptCommand).rejects(new Error('InvalidCiphertextException'));
     const box = new KmsSecretBox(new KMSClient({ region, credentials }), keyId);
-    await expect(box.decrypt('kms.AQID', 'other-purpose')).rejects.toThrow('InvalidCiphertextException');
+    await expect(box.decrypt('kms2.AQID', totp)).rejects.toThrow('InvalidCiphertextException');
   });
 });
+
+const SIGNING = { kind: 'assertion-signing-key', binding: 'assertion-signing-key' } as const;
+const CODE = { kind: 'code-hmac-key', binding: 'code-hmac-key' } as const;
 
 describe('R28 LocalSecretBox', () => {
   const masterKey = randomBytes(32).toString('base64');
@@ -168,32 +207,32 @@ describe('R28 LocalSecretBox', () => {
 
   it('round-trips, with a fresh IV each time', async () => {
     const box = new LocalSecretBox(masterKey);
-    const a = await box.encrypt(plaintext, 'assertion-signing-key');
-    const b = await box.encrypt(plaintext, 'assertion-signing-key');
+    const a = await box.encrypt(plaintext, SIGNING);
+    const b = await box.encrypt(plaintext, SIGNING);
     expect(a).not.toBe(b);
     expect(a).not.toContain('private');
-    expect(Buffer.from(await box.decrypt(a, 'assertion-signing-key'))).toEqual(plaintext);
+    expect(Buffer.from(await box.decrypt(a, SIGNING))).toEqual(plaintext);
   });
 
   it('refuses a ciphertext made for another purpose', async () => {
     const box = new LocalSecretBox(masterKey);
-    const sealed = await box.encrypt(plaintext, 'code-hmac-key');
-    await expect(box.decrypt(sealed, 'assertion-signing-key')).rejects.toThrow();
+    const sealed = await box.encrypt(plaintext, CODE);
+    await expect(box.decrypt(sealed, SIGNING)).rejects.toThrow();
   });
 
   it.each([1, 2, 3])('refuses a ciphertext with part %i tampered', async (part) => {
     const box = new LocalSecretBox(masterKey);
-    const parts = (await box.encrypt(plaintext, 'p')).split('.');
+    const parts = (await box.encrypt(plaintext, CODE)).split('.');
     const bytes = Buffer.from(parts[part] ?? '', 'base64url');
     bytes[0] = (bytes[0] ?? 0) ^ 0x01;
     parts[part] = bytes.toString('base64url');
-    await expect(box.decrypt(parts.join('.'), 'p')).rejects.toThrow();
+    await expect(box.decrypt(parts.join('.'), CODE)).rejects.toThrow();
   });
 
   it('refuses a ciphertext under another master key, or in another format', async () => {
-    const sealed = await new LocalSecretBox(masterKey).encrypt(plaintext, 'p');
-    await expect(new LocalSecretBox(randomBytes(32).toString('base64')).decrypt(sealed, 'p')).rejects.toThrow();
-    await expect(new LocalSecretBox(masterKey).decrypt('kms.AQID', 'p')).rejects.toThrow(/format/);
+    const sealed = await new LocalSecretBox(masterKey).encrypt(plaintext, CODE);
+    await expect(new LocalSecretBox(randomBytes(32).toString('base64')).decrypt(sealed, CODE)).rejects.toThrow();
+    await expect(new LocalSecretBox(masterKey).decrypt('kms.AQID', CODE)).rejects.toThrow(/format/);
   });
 
   it('refuses a master key that is not 32 bytes', () => {

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
-import { NotificationService, WEBHOOK_SECRET_CONTEXT, newWebhookSecret, signWebhook } from '../../shared/domain/notifications';
+import { NotificationService, newWebhookSecret, signWebhook, webhookSecretContext } from '../../shared/domain/notifications';
 import type { Tenant } from '../../shared/domain/types';
 import { FakeClock, InMemoryLogStore, RecordingWebhookSender, SilentLog, T0, tenantFixture } from '../support/fakes';
 
@@ -47,7 +47,7 @@ describe('R14 admin notifications', () => {
     const webhook = new RecordingWebhookSender();
     const log = new SilentLog();
     const box = new LocalSecretBox(randomBytes(32).toString('base64'));
-    const sealed = secret ? await box.encrypt(Buffer.from(secret), WEBHOOK_SECRET_CONTEXT) : undefined;
+    const sealed = secret ? await box.encrypt(Buffer.from(secret), webhookSecretContext(`tn${'e'.repeat(24)}`)) : undefined;
     const tenant = tenantFixture(`tn${'e'.repeat(24)}`, {
       settings: { ...tenantFixture('x').settings, ...settings },
       ...(sealed ? { encryptedWebhookSecret: sealed } : {}),

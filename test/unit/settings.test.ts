@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { ValidationError } from '../../shared/domain/errors';
-import { WEBHOOK_SECRET_CONTEXT } from '../../shared/domain/notifications';
+import { webhookSecretContext } from '../../shared/domain/notifications';
 import { SettingsService, type SettingsInput } from '../../shared/domain/settings';
-import type { Principal } from '../../shared/domain/types';
+import { DEFAULT_SETTINGS, type Principal } from '../../shared/domain/types';
 import { toProblem } from '../../shared/http/problem';
 import { InMemoryTenantStore, principalOf, tenantFixture } from '../support/fakes';
 
@@ -23,7 +23,8 @@ const valid: SettingsInput = {
 async function setup(options: { allowLoopbackWebhooks?: boolean } = {}) {
   const tenants = new InMemoryTenantStore();
   const box = new LocalSecretBox(randomBytes(32).toString('base64'));
-  await tenants.createTenant(tenantFixture(TENANT), []);
+  // R15: the operator assigned the tenant its caller-ID number.
+  await tenants.createTenant(tenantFixture(TENANT, { callerIds: ['+14155550100'] }), []);
   const service = new SettingsService({ tenants, box, allowLoopbackWebhooks: options.allowLoopbackWebhooks ?? false });
   const admin = async (): Promise<Principal> => principalOf((await tenants.getTenant(TENANT)) ?? tenantFixture(TENANT), 'admin');
   const stored = async () => tenants.getTenant(TENANT);
@@ -91,6 +92,28 @@ describe('R29 settings validation: a clear 400 that changes nothing', () => {
     await expect(stored()).resolves.toEqual(before);
   });
 
+  it('R15: refuses a caller ID the operator did not assign to the tenant, and changes nothing', async () => {
+    const { service, admin, stored } = await setup();
+    const before = await stored();
+    const error = await validationError(service.put(await admin(), { ...valid, callerId: '+14155550199' }));
+    expect(error.errors).toEqual([{ pointer: '/callerId', detail: 'is not a caller-ID number the operator assigned to this tenant' }]);
+    expect(toProblem(error).statusCode).toBe(400);
+    await expect(stored()).resolves.toEqual(before);
+  });
+
+  it('R15: a tenant with no assigned numbers cannot set a caller ID; one set before assignment existed is kept, not reused elsewhere', async () => {
+    const tenants = new InMemoryTenantStore();
+    const box = new LocalSecretBox(randomBytes(32).toString('base64'));
+    const legacy = tenantFixture(TENANT, { settings: { ...DEFAULT_SETTINGS, callerId: '+14155550123' } });
+    await tenants.createTenant(legacy, []);
+    const service = new SettingsService({ tenants, box, allowLoopbackWebhooks: false });
+    const admin = async (): Promise<Principal> => principalOf((await tenants.getTenant(TENANT)) ?? legacy, 'admin');
+    await expect(service.patch(await admin(), { blockOnFraud: false })).resolves.toMatchObject({ callerId: '+14155550123' });
+    await expect(validationError(service.patch(await admin(), { callerId: '+14155550100' }))).resolves.toMatchObject({
+      errors: [{ pointer: '/callerId', detail: 'is not a caller-ID number the operator assigned to this tenant' }],
+    });
+  });
+
   it('refuses countries that are not ISO 3166-1 alpha-2 with phone numbers, pointing at each', async () => {
     const { service, admin } = await setup();
     const error = await validationError(service.put(await admin(), { ...valid, allowedCountries: ['US', 'XX', 'fr', 'FR'] }));
@@ -121,6 +144,22 @@ describe('R29 settings validation: a clear 400 that changes nothing', () => {
     expect((await stored())?.settings).not.toHaveProperty('webhookUrl');
   });
 
+  it.each([
+    'https://127.0.0.1/hook',
+    'https://10.0.0.1/hook',
+    'https://169.254.169.254/latest/meta-data/',
+    'https://100.64.0.1/hook',
+    'https://[::1]/hook',
+    'https://[fd00:ec2::254]/hook',
+    'https://[::ffff:169.254.169.254]/hook',
+    'https://0x7f000001/hook',
+  ])('SSRF: refuses the webhook %s, whose host is a non-public IP literal', async (webhookUrl) => {
+    const { service, admin, stored } = await setup();
+    const error = await validationError(service.put(await admin(), { ...valid, webhookUrl }));
+    expect(error.errors).toEqual([{ pointer: '/webhookUrl', detail: 'must not point to a private, loopback, link-local or reserved address' }]);
+    expect((await stored())?.settings).not.toHaveProperty('webhookUrl');
+  });
+
   it.each(['http://127.0.0.1:8080/hook', 'http://localhost:9000/hook', 'http://[::1]:9000/hook'])(
     'accepts the loopback webhook %s when the local runtime allows it',
     async (webhookUrl) => {
@@ -148,7 +187,7 @@ describe('R14 webhook signing secret', () => {
     expect(view).toMatchObject({ webhookUrl: URL_1, webhookConfigured: true, webhookSecret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/) });
     const sealed = (await stored())?.encryptedWebhookSecret ?? '';
     expect(sealed).not.toContain(view.webhookSecret);
-    expect(Buffer.from(await box.decrypt(sealed, WEBHOOK_SECRET_CONTEXT)).toString()).toBe(view.webhookSecret);
+    expect(Buffer.from(await box.decrypt(sealed, webhookSecretContext(TENANT))).toString()).toBe(view.webhookSecret);
     expect(service.get(await admin())).not.toHaveProperty('webhookSecret');
   });
 

@@ -48,6 +48,15 @@ describe('R17 creating a tenant', () => {
     expect(stored).not.toContain(created.adminKey.split('_').slice(4).join('_'));
   });
 
+  it('R15: the operator assigns caller-ID numbers when creating the tenant, each once', async () => {
+    const clock = new FakeClock();
+    const tenants = new InMemoryTenantStore();
+    const service = new TenantService({ tenants, clock });
+    const created = await service.create({ name: 'Acme', callerIds: ['+14155550199', '+14155550198', '+14155550199'] });
+    expect(created.tenant.callerIds).toEqual(['+14155550199', '+14155550198']);
+    expect((await tenants.getTenant(created.tenant.tenantId))?.callerIds).toEqual(['+14155550199', '+14155550198']);
+  });
+
   it('creates the first provider with the tenant when asked: generation 1', async () => {
     const { created, tenants } = await setup({ billingModel: 'per_user', directoryId: 'dir-1' });
     expect(created.tenant.providerGeneration).toBe(1);

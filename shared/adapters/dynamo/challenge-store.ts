@@ -4,6 +4,7 @@ import { sha256Hex } from '../../domain/crypto';
 import { GSI1 } from '../../tables';
 import type { Challenge, DenialReason, VoiceAttemptRecord } from '../../domain/types';
 import type { OtpStepUse } from '../../domain/otp/records';
+import { ASSERTION_TTL_SECONDS } from '../../rules';
 import type {
   ApproveOutcome,
   Audit,
@@ -24,6 +25,11 @@ import { transact } from './transact';
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 const ttlOf = (epochMs: number): number => Math.ceil(epochMs / 1000);
+/**
+ * An approved challenge is read with its assertion (R4) until the assertion expires: its item
+ * lives that long after the approval, whatever the challenge's own expiry was.
+ */
+const approvedTtlOf = (approvedAt: number): number => ttlOf(approvedAt + ASSERTION_TTL_SECONDS * 1000);
 const idempotencyPk = (tenantId: string, key: string): string => `idem#${tenantId}#${sha256Hex(key)}`;
 
 /**
@@ -134,9 +140,15 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     const outcome = await this.run(
       input.challengeId,
       {
-        UpdateExpression: 'SET #status = :approved, approvedAt = :now REMOVE codeHash',
+        UpdateExpression: 'SET #status = :approved, approvedAt = :now, #ttl = :ttl REMOVE codeHash',
         ConditionExpression: input.codeHash === undefined ? `${OPEN} AND attribute_not_exists(codeHash)` : `${OPEN} AND codeHash = :hash`,
-        ExpressionAttributeValues: { ...openValues(input), ':approved': 'approved', ...(input.codeHash === undefined ? {} : { ':hash': input.codeHash }) },
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ...openValues(input),
+          ':approved': 'approved',
+          ':ttl': approvedTtlOf(input.now),
+          ...(input.codeHash === undefined ? {} : { ':hash': input.codeHash }),
+        },
       },
       audit,
       stepUse,
@@ -239,17 +251,17 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
       input.challengeId,
       {
         UpdateExpression: approve
-          ? 'SET #status = :approved, approvedAt = :now, #voice.#attempts = :attempts'
+          ? 'SET #status = :approved, approvedAt = :now, #ttl = :ttl, #voice.#attempts = :attempts'
           : 'SET #status = :denied, denialReason = :reason, #voice.#attempts = :attempts',
         // A late approval must not count (R1's rule for voice: the challenge's own expiry).
         ConditionExpression: `tenantId = :tenantId AND #status = :pending${approve ? ' AND expiresAt > :now' : ''}`,
-        ExpressionAttributeNames: { '#voice': 'voice', '#attempts': 'attempts' },
+        ExpressionAttributeNames: { '#voice': 'voice', '#attempts': 'attempts', ...(approve ? { '#ttl': 'ttl' } : {}) },
         ExpressionAttributeValues: {
           ':tenantId': input.tenantId,
           ':pending': 'pending',
           ':attempts': input.attempts,
           ...(input.result.kind === 'approve'
-            ? { ':approved': 'approved', ':now': input.now }
+            ? { ':approved': 'approved', ':now': input.now, ':ttl': approvedTtlOf(input.now) }
             : { ':denied': 'denied', ':reason': input.result.reason }),
         },
       },
@@ -268,15 +280,17 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     return this.settle(
       input.challengeId,
       {
-        UpdateExpression: `${approve ? 'SET #status = :approved, approvedAt = :now' : 'SET #status = :denied, denialReason = :reason'} REMOVE gsi1pk, gsi1sk`,
+        UpdateExpression: `${approve ? 'SET #status = :approved, approvedAt = :now, #ttl = :ttl' : 'SET #status = :denied, denialReason = :reason'} REMOVE gsi1pk, gsi1sk`,
         ConditionExpression: `tenantId = :tenantId AND #status = :pending AND #method = :push AND expiresAt ${timeout ? '<=' : '>'} :now`,
-        ExpressionAttributeNames: { '#method': 'method' },
+        ExpressionAttributeNames: { '#method': 'method', ...(approve ? { '#ttl': 'ttl' } : {}) },
         ExpressionAttributeValues: {
           ':tenantId': input.tenantId,
           ':pending': 'pending',
           ':push': 'push',
           ':now': input.now,
-          ...(input.result.kind === 'approve' ? { ':approved': 'approved' } : { ':denied': 'denied', ':reason': input.result.reason }),
+          ...(input.result.kind === 'approve'
+            ? { ':approved': 'approved', ':ttl': approvedTtlOf(input.now) }
+            : { ':denied': 'denied', ':reason': input.result.reason }),
         },
       },
       audit,

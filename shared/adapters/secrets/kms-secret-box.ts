@@ -1,10 +1,22 @@
 import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import type { SecretBox } from '../../ports';
+import type { SecretBox, SecretContext } from '../../ports';
 
 /**
- * KMS Encrypt/Decrypt with the purpose as encryption context (R28). Secrets here are small
+ * The KMS encryption context of a secret (R28): `purpose` is its kind and `tenantId` its tenant,
+ * the keys the IAM grants are conditioned on (kms:EncryptionContext:purpose); `binding` ties it
+ * to its one record.
+ */
+export function kmsEncryptionContext(context: SecretContext): Record<string, string> {
+  return { purpose: context.kind, ...(context.tenantId ? { tenantId: context.tenantId } : {}), binding: context.binding };
+}
+
+/**
+ * KMS Encrypt/Decrypt under the secret's encryption context (R28). Secrets here are small
  * (a 32-byte HMAC key, a P-256 private JWK), well under KMS's 4 KB limit, and are decrypted
  * once per cold start and cached by their users, so KMS is not on the per-request path.
+ *
+ * Ciphertexts are `kms2.<blob>`. Those sealed before secrets had kinds, `kms.<blob>`, were sealed
+ * under `{purpose: <binding>}` and still open with it (decrypt only; see the README's migration note).
  */
 export class KmsSecretBox implements SecretBox {
   constructor(
@@ -12,22 +24,22 @@ export class KmsSecretBox implements SecretBox {
     private readonly keyId: string,
   ) {}
 
-  async encrypt(plaintext: Uint8Array, context: string): Promise<string> {
+  async encrypt(plaintext: Uint8Array, context: SecretContext): Promise<string> {
     const out = await this.kms.send(
-      new EncryptCommand({ KeyId: this.keyId, Plaintext: plaintext, EncryptionContext: { purpose: context } }),
+      new EncryptCommand({ KeyId: this.keyId, Plaintext: plaintext, EncryptionContext: kmsEncryptionContext(context) }),
     );
     if (!out.CiphertextBlob) throw new Error('KMS returned no ciphertext');
-    return `kms.${Buffer.from(out.CiphertextBlob).toString('base64url')}`;
+    return `kms2.${Buffer.from(out.CiphertextBlob).toString('base64url')}`;
   }
 
-  async decrypt(ciphertext: string, context: string): Promise<Uint8Array> {
-    const [scheme, blob] = ciphertext.split('.');
-    if (scheme !== 'kms' || !blob) throw new Error('Unknown ciphertext format');
+  async decrypt(ciphertext: string, context: SecretContext): Promise<Uint8Array> {
+    const [scheme, blob, extra] = ciphertext.split('.');
+    if ((scheme !== 'kms2' && scheme !== 'kms') || !blob || extra !== undefined) throw new Error('Unknown ciphertext format');
     const out = await this.kms.send(
       new DecryptCommand({
         KeyId: this.keyId,
         CiphertextBlob: Buffer.from(blob, 'base64url'),
-        EncryptionContext: { purpose: context },
+        EncryptionContext: scheme === 'kms2' ? kmsEncryptionContext(context) : { purpose: context.binding },
       }),
     );
     if (!out.Plaintext) throw new Error('KMS returned no plaintext');

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { SecretBox } from '../../ports';
+import type { SecretBox, SecretContext } from '../../ports';
 
 const TAG_BYTES = 16;
 
@@ -10,8 +10,9 @@ const TAG_BYTES = 16;
 export const localSecretBoxCalls = { encrypt: 0, decrypt: 0 };
 
 /**
- * AES-256-GCM under a local master key: the stand-in for KMS on one machine (R28). The context
- * is the additional authenticated data, so a ciphertext only opens for the purpose it was made for.
+ * AES-256-GCM under a local master key: the stand-in for KMS on one machine (R28). The context's
+ * binding (which names the kind and, for a tenant's secret, the tenant) is the additional
+ * authenticated data, so a ciphertext only opens for the record it was made for.
  * Format: v1.<iv>.<tag>.<ciphertext>, base64url.
  */
 export class LocalSecretBox implements SecretBox {
@@ -22,15 +23,15 @@ export class LocalSecretBox implements SecretBox {
     if (this.key.length !== 32) throw new Error('The local master key must be 32 bytes');
   }
 
-  async encrypt(plaintext: Uint8Array, context: string): Promise<string> {
+  async encrypt(plaintext: Uint8Array, context: SecretContext): Promise<string> {
     localSecretBoxCalls.encrypt++;
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES }).setAAD(Buffer.from(context));
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES }).setAAD(Buffer.from(context.binding));
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return ['v1', iv, cipher.getAuthTag(), body].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
   }
 
-  async decrypt(ciphertext: string, context: string): Promise<Uint8Array> {
+  async decrypt(ciphertext: string, context: SecretContext): Promise<Uint8Array> {
     localSecretBoxCalls.decrypt++;
     const [version, iv, tag, body] = ciphertext.split('.');
     if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('Unknown ciphertext format');
@@ -38,7 +39,7 @@ export class LocalSecretBox implements SecretBox {
     // A shortened tag would make forgeries cheap: only the full 16 bytes are accepted.
     if (authTag.length !== TAG_BYTES) throw new Error('Invalid authentication tag');
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES })
-      .setAAD(Buffer.from(context))
+      .setAAD(Buffer.from(context.binding))
       .setAuthTag(authTag);
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
   }

@@ -1,3 +1,4 @@
+import { redactPhoneNumbers } from '../../domain/mask';
 import type { Log, Metrics, SmsMessage, SmsSender } from '../../ports';
 
 /** Tries each sender in order until one accepts the message (R16: automatic failover). */
@@ -25,7 +26,8 @@ export class FailoverSmsSender implements SmsSender {
       } catch (error) {
         failures.push(error);
         this.metrics?.count('SmsProviderFailures', 1, { provider: sender.name });
-        this.log.warn('sms provider failed, trying the next', { provider: sender.name, error: String(error) });
+        // R28: providers repeat the destination in their error messages; it never reaches the log.
+        this.log.warn('sms provider failed, trying the next', { provider: sender.name, error: redactPhoneNumbers(String(error)) });
       }
     }
     this.metrics?.count('SmsUndelivered', 1);

@@ -2,6 +2,7 @@
  * What is stored for the code factors (R5, R22) and app passwords (R21). Secrets are kept only
  * sealed by the SecretBox (R28) and app passwords only as scrypt hashes.
  */
+import type { SecretContext } from '../../ports';
 import type { OtpAlgorithm } from './totp';
 
 /** A user's confirmed authenticator app (R5). */
@@ -80,5 +81,13 @@ export type OtpStepUse =
     };
 
 /** SecretBox contexts: a sealed secret opens only for the token it was sealed for. */
-export const appSecretContext = (tenantId: string, space: string, userId: string): string => `otp:app:${tenantId}:${space}:${userId}`;
-export const oathSecretContext = (tenantId: string, serial: string): string => `otp:oath:${tenantId}:${serial}`;
+export const appSecretContext = (tenantId: string, space: string, userId: string): SecretContext => ({
+  kind: 'totp-secret',
+  tenantId,
+  binding: `otp:app:${tenantId}:${space}:${userId}`,
+});
+export const oathSecretContext = (tenantId: string, serial: string): SecretContext => ({
+  kind: 'oath-secret',
+  tenantId,
+  binding: `otp:oath:${tenantId}:${serial}`,
+});
