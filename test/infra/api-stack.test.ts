@@ -287,7 +287,14 @@ describe('ApiStack', () => {
           })
           .sort();
       const granted = Object.fromEntries(HANDLERS.map((name) => [name, conditioned(name)]).filter(([, grants]) => grants!.length > 0));
-      const code = ['kms:Decrypt StringEquals code-hmac-key', 'kms:Decrypt StringLike code-hmac-key', 'kms:Encrypt StringEquals code-hmac-key'];
+      // The code and throttle HMAC keys (R1, R28); only the code key predates kinds.
+      const code = [
+        'kms:Decrypt StringEquals code-hmac-key|throttle-hmac-key',
+        'kms:Decrypt StringLike code-hmac-key',
+        'kms:Encrypt StringEquals code-hmac-key|throttle-hmac-key',
+      ];
+      // R29: list cursors are signed with a service key the lister may create.
+      const cursor = ['kms:Decrypt StringEquals cursor-hmac-key', 'kms:Encrypt StringEquals cursor-hmac-key'];
       expect(granted).toEqual({
         'create-challenge': code,
         'verify-challenge': [
@@ -301,10 +308,19 @@ describe('ApiStack', () => {
           'kms:Encrypt StringEquals assertion-signing-key',
         ],
         'resend-challenge': code,
-        'admin-users': ['kms:Decrypt StringEquals webhook-secret', 'kms:Decrypt StringLike webhook-signing-secret'],
+        'admin-users': [
+          'kms:Decrypt StringEquals webhook-secret|cursor-hmac-key',
+          'kms:Decrypt StringLike webhook-signing-secret',
+          'kms:Encrypt StringEquals cursor-hmac-key',
+        ],
+        'admin-logs': cursor,
         'admin-settings': ['kms:Encrypt StringEquals webhook-secret'],
         'admin-authenticator': ['kms:Decrypt StringEquals totp-secret', 'kms:Decrypt StringLike otp:app:*', 'kms:Encrypt StringEquals totp-secret'],
-        'admin-oath-tokens': ['kms:Decrypt StringEquals oath-secret', 'kms:Decrypt StringLike otp:oath:*', 'kms:Encrypt StringEquals oath-secret'],
+        'admin-oath-tokens': [
+          'kms:Decrypt StringEquals oath-secret|cursor-hmac-key',
+          'kms:Decrypt StringLike otp:oath:*',
+          'kms:Encrypt StringEquals oath-secret|cursor-hmac-key',
+        ],
         'push-activate': ['kms:Encrypt StringEquals push-device-key'],
         'push-respond': ['kms:Decrypt StringEquals push-device-key', 'kms:Decrypt StringLike push-device:*'],
         'operator-signing-keys': ['kms:Encrypt StringEquals assertion-signing-key'],
