@@ -276,7 +276,8 @@ describe('ApiStack', () => {
         'operator-tenants': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'operator-signing-keys': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         openapi: 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
-        'voice-place-call': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
+        // R6: each dial takes the number's hourly cap, backups included.
+        'voice-place-call': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:readWrite',
         'voice-sip-rules': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-call-events': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-finish': challengePath,

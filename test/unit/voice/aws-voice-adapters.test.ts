@@ -3,7 +3,9 @@ import { InvalidToken, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient
 import { mockClient } from 'aws-sdk-client-mock';
 import { ChimeVoiceDialer } from '../../../shared/adapters/voice/chime-dialer';
 import { handleSmaEvent, smaEventSchema } from '../../../shared/adapters/voice/chime-sip-handler';
-import { placeCall } from '../../../shared/voice/place-call';
+import { NUMBER_OVER_CAP_ERROR, placeCall } from '../../../shared/voice/place-call';
+import { MESSAGES_PER_NUMBER_PER_HOUR } from '../../../shared/rules';
+import { FakeClock, InMemoryThrottleStore, SilentLog } from '../../support/fakes';
 import { voicePrompt } from '../../../shared/voice/rules';
 import { SfnTaskCallbacks } from '../../../shared/adapters/voice/sfn-callbacks';
 
@@ -67,7 +69,8 @@ describe('R10/R15 placeCall → Chime → SIP media application: one token, end 
 
   it('the handler reports on the very token the call task handed to placeCall', async () => {
     chimeMock.on(CreateSipMediaApplicationCallCommand).resolves({ SipMediaApplicationCall: { TransactionId: 'tx-3' } });
-    await placeCall(payload, new ChimeVoiceDialer(new ChimeSDKVoiceClient({ region, credentials }), SMA_ID));
+    const dialer = new ChimeVoiceDialer(new ChimeSDKVoiceClient({ region, credentials }), SMA_ID);
+    await placeCall(payload, { dialer, throttle: new InMemoryThrottleStore(), clock: new FakeClock(), log: new SilentLog() });
     const input = chimeMock.commandCalls(CreateSipMediaApplicationCallCommand)[0]!.args[0].input;
     expect(input).toMatchObject({ FromPhoneNumber: payload.callerId, ToPhoneNumber: payload.to });
     expect(input.ArgumentsMap?.Prompt).toBe(voicePrompt('Acme VPN'));
@@ -94,8 +97,24 @@ describe('R10/R15 placeCall → Chime → SIP media application: one token, end 
 
   it('refuses a malformed payload before dialling (the task fails and rolls over)', async () => {
     const dial = jest.fn();
-    await expect(placeCall({ ...payload, to: '0800 FRAUD' }, { dial })).rejects.toThrow();
+    const throttle = new InMemoryThrottleStore();
+    await expect(placeCall({ ...payload, to: '0800 FRAUD' }, { dialer: { dial }, throttle, clock: new FakeClock(), log: new SilentLog() })).rejects.toThrow();
     expect(dial).not.toHaveBeenCalled();
+  });
+
+  it('R6: takes the number\'s hourly unit right before the dial; over the cap, nothing is dialled and the task fails as NumberOverCap', async () => {
+    chimeMock.on(CreateSipMediaApplicationCallCommand).resolves({ SipMediaApplicationCall: { TransactionId: 'tx-4' } });
+    const clock = new FakeClock();
+    const throttle = new InMemoryThrottleStore();
+    const log = new SilentLog();
+    const dialer = new ChimeVoiceDialer(new ChimeSDKVoiceClient({ region, credentials }), SMA_ID);
+    for (let i = 0; i < MESSAGES_PER_NUMBER_PER_HOUR; i++) await placeCall(payload, { dialer, throttle, clock, log });
+    expect(throttle.count('number_rate', payload.to, 3600, clock.now())).toBe(MESSAGES_PER_NUMBER_PER_HOUR);
+    await expect(placeCall(payload, { dialer, throttle, clock, log })).rejects.toMatchObject({ name: NUMBER_OVER_CAP_ERROR });
+    expect(chimeMock.commandCalls(CreateSipMediaApplicationCallCommand)).toHaveLength(MESSAGES_PER_NUMBER_PER_HOUR);
+    // Logged without the number (R28): only its last four digits.
+    expect(JSON.stringify(log.entries)).not.toContain(payload.to.slice(1));
+    expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('hourly cap') }));
   });
 });
 

@@ -1,3 +1,4 @@
+import { NUMBER_OVER_CAP_ERROR } from '../../../shared/voice/place-call';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { ATTEMPT_OUTCOMES, decide, type Decision } from '../../../shared/voice/outcomes';
 import { VOICE_CALL_TIMEOUT_SECONDS } from '../../../shared/voice/rules';
@@ -106,10 +107,17 @@ describe('R12 every call is a callback task that cannot hang', () => {
     }
   });
 
-  it('a timeout or a failed placement becomes an attempt outcome and goes on to record it', () => {
+  it('a timeout, a number over its cap (R6) or a failed placement becomes an attempt outcome and goes on to record it', () => {
     const call = definition.States[VOICE_STATES.placeCall]!;
     const targets = Object.fromEntries(catchersOf(call).map((c) => [(c.ErrorEquals as string[])[0], c.Next]));
-    expect(targets).toEqual({ 'States.Timeout': VOICE_STATES.callTimedOut, 'States.TaskFailed': VOICE_STATES.callFailed });
+    expect(targets).toEqual({
+      'States.Timeout': VOICE_STATES.callTimedOut,
+      [NUMBER_OVER_CAP_ERROR]: VOICE_STATES.callSkipped,
+      'States.TaskFailed': VOICE_STATES.callFailed,
+    });
+    // States.TaskFailed matches every task error, so the named one must be caught before it.
+    expect(Object.keys(targets).at(-1)).toBe('States.TaskFailed');
+    expect(definition.States[VOICE_STATES.callSkipped]).toMatchObject({ Result: { outcome: 'over_cap' }, Next: VOICE_STATES.recordAttempt });
     expect(definition.States[VOICE_STATES.callTimedOut]).toMatchObject({ Result: { outcome: 'timeout' }, Next: VOICE_STATES.recordAttempt });
     expect(definition.States[VOICE_STATES.callFailed]).toMatchObject({ Result: { outcome: 'call_failed' }, Next: VOICE_STATES.recordAttempt });
   });
