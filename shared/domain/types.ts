@@ -180,6 +180,11 @@ export interface Challenge {
   readonly voice?: VoiceChallengeState;
   /** Push challenges only: the device prompted and the number the sign-in screen shows (R9). */
   readonly push?: { readonly deviceId: string; readonly number: number };
+  /**
+   * R14: set with the final status of a challenge denied for a fraud report (epoch ms), and
+   * removed once the report's effects (notifications, block) are done: until then they are owed.
+   */
+  readonly fraudReportPendingSince?: number;
 }
 
 /** The user's details and the request's context, copied once at creation for the auth log. */

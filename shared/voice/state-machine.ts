@@ -75,6 +75,12 @@ const LAMBDA_SERVICE_ERRORS = [
 
 const S = VOICE_STATES;
 
+/**
+ * Retries of a failed finish step: after 2, 4, … 256 s, about 8.5 minutes in all, which with
+ * the calls themselves stays within VOICE_EXECUTION_TIMEOUT_SECONDS.
+ */
+export const FINISH_RETRIES = 8;
+
 function decisionState(decision: Exclude<Decision, { kind: 'next' }>): string {
   if (decision.kind === 'approve') return S.approve;
   return decision.reason === 'denied' ? S.denied : S.fraudReported;
@@ -214,9 +220,11 @@ export function voiceRolloverDefinition(resources: VoiceRolloverResources): AslD
         Resource: LAMBDA_INVOKE,
         Parameters: { FunctionName: resources.finishResource, 'Payload.$': '$' },
         TimeoutSeconds: VOICE_FINISH_TIMEOUT_SECONDS,
+        // R14/R7: the step is idempotent and finishes what an earlier run left owed (a fraud
+        // report's notifications and block), so a failure is retried for minutes, not seconds.
         Retry: [
           { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 },
-          { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 2, MaxAttempts: 2, BackoffRate: 2 },
+          { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 2, MaxAttempts: FINISH_RETRIES, BackoffRate: 2 },
         ],
         // The execution's output is the summary itself, not the function's answer.
         ResultPath: null,

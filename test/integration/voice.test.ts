@@ -261,6 +261,12 @@ describe('R14 fraud report (0#)', () => {
       return items.length >= 2 ? items : undefined;
     });
     expect(types).toEqual(expect.arrayContaining(['fraud_reported', 'user_blocked']));
+    // R14: once the effects are done, nothing is left owed on the challenge at rest.
+    const stored = await until(async () => {
+      const items = (await api.allItems()).filter((i) => i.table === 'Challenges' && i.item.userId?.S === userId && i.item.challengeId);
+      return items.length === 1 && !items[0]!.item.fraudReportPendingSince ? items : undefined;
+    });
+    expect(stored[0]!.item.denialReason).toEqual({ S: 'fraud_reported' });
     expectProblem(await api.createChallenge(strict, userId), 403, 'user-blocked');
     expect((await admin(strict, 'POST', `/v1/admin/users/${userId}/unblock`)).status).toBe(200);
     expect((await api.createChallenge(strict, userId)).status).toBe(201);

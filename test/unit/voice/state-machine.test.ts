@@ -1,8 +1,9 @@
 import { NUMBER_OVER_CAP_ERROR } from '../../../shared/voice/place-call';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { ATTEMPT_OUTCOMES, decide, type Decision } from '../../../shared/voice/outcomes';
-import { VOICE_CALL_TIMEOUT_SECONDS } from '../../../shared/voice/rules';
+import { VOICE_CALL_TIMEOUT_SECONDS, VOICE_EXECUTION_TIMEOUT_SECONDS, VOICE_MAX_NUMBERS } from '../../../shared/voice/rules';
 import {
+  FINISH_RETRIES,
   LAMBDA_INVOKE,
   LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
   VOICE_STATES,
@@ -125,6 +126,15 @@ describe('R12 every call is a callback task that cannot hang', () => {
   it('never retries a call that may have been placed: only errors of the Lambda service itself', () => {
     const retried = ((definition.States[VOICE_STATES.placeCall]!.Retry ?? []) as JsonObject[]).flatMap((r) => r.ErrorEquals as string[]);
     expect(retried.every((e) => e.startsWith('Lambda.'))).toBe(true);
+  });
+
+  it('R14: a failed finish step is retried for minutes: it is idempotent and completes what an earlier run left owed', () => {
+    const retry = (definition.States[VOICE_STATES.finish]!.Retry ?? []) as JsonObject[];
+    const onFailure = retry.find((r) => (r.ErrorEquals as string[]).includes('States.TaskFailed'));
+    expect(onFailure).toMatchObject({ MaxAttempts: FINISH_RETRIES, BackoffRate: 2 });
+    const waited = Array.from({ length: FINISH_RETRIES }, (_, i) => (onFailure!.IntervalSeconds as number) * 2 ** i).reduce((a, b) => a + b, 0);
+    expect(waited).toBeGreaterThanOrEqual(5 * 60);
+    expect(waited + VOICE_MAX_NUMBERS * VOICE_CALL_TIMEOUT_SECONDS).toBeLessThan(VOICE_EXECUTION_TIMEOUT_SECONDS);
   });
 
   it('every other task is a plain invoke with its own timeout', () => {
