@@ -420,6 +420,8 @@ export type CallbackDelivery = { readonly kind: 'delivered' } | { readonly kind:
 export interface TaskCallbacks {
   sendTaskSuccess(taskToken: string, output: JsonValue): Promise<CallbackDelivery>;
   sendTaskFailure(taskToken: string, failure: { readonly error: string; readonly cause?: string }): Promise<CallbackDelivery>;
+  /** Whether the task still waits (SendTaskHeartbeat): `expired` once it timed out or its execution ended. Changes nothing. */
+  sendTaskHeartbeat(taskToken: string): Promise<CallbackDelivery>;
 }
 
 /**

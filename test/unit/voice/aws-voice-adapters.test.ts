@@ -1,5 +1,13 @@
 import { ChimeSDKVoiceClient, CreateSipMediaApplicationCallCommand } from '@aws-sdk/client-chime-sdk-voice';
-import { InvalidToken, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
+import {
+  InvalidToken,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  TaskDoesNotExist,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ChimeVoiceDialer } from '../../../shared/adapters/voice/chime-dialer';
 import { handleSmaEvent, smaEventSchema } from '../../../shared/adapters/voice/chime-sip-handler';
@@ -144,8 +152,16 @@ describe('SfnTaskCallbacks completes the waiting call task', () => {
   ])('a report on a task that stopped waiting (%s) is expired, not an error', async (_name, error) => {
     sfnMock.on(SendTaskSuccessCommand).rejects(error);
     sfnMock.on(SendTaskFailureCommand).rejects(error);
+    sfnMock.on(SendTaskHeartbeatCommand).rejects(error);
     await expect(callbacks().sendTaskSuccess('tok', { outcome: 'approved' })).resolves.toEqual({ kind: 'expired' });
     await expect(callbacks().sendTaskFailure('tok', { error: 'X' })).resolves.toEqual({ kind: 'expired' });
+    await expect(callbacks().sendTaskHeartbeat('tok')).resolves.toEqual({ kind: 'expired' });
+  });
+
+  it('SendTaskHeartbeat asks whether the call task still waits, with the token only', async () => {
+    sfnMock.on(SendTaskHeartbeatCommand).resolves({});
+    await expect(callbacks().sendTaskHeartbeat('tok')).resolves.toEqual({ kind: 'delivered' });
+    expect(sfnMock.commandCalls(SendTaskHeartbeatCommand).map((c) => c.args[0].input)).toEqual([{ taskToken: 'tok' }]);
   });
 
   it('a malformed token or any other failure is thrown', async () => {
