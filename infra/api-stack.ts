@@ -112,9 +112,14 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   'operator-signing-keys': { readWrite: [TENANTS_TABLE], secrets: { encrypt: ['assertion-signing-key'] } },
   // GET /openapi.json and /docs: built from the schemas in the bundle; touches no table or key.
   openapi: {},
-  // Voice rollover (R10–R15). Placing a call and answering Chime touch no table; their grants
-  // (chime:CreateSipMediaApplicationCall, states:SendTaskSuccess/Failure) come with the machine.
-  'voice-place-call': {},
+  // Voice rollover (R10–R15). Placing a call takes the number's hourly cap first (R6: one
+  // conditional write to the throttle table, keyed by the throttle HMAC key, which it may create
+  // in the tenants table); answering Chime touches no table. Their voice grants
+  // (chime:CreateSipMediaApplicationCall, states:SendTask*) come with the machine.
+  'voice-place-call': {
+    readWrite: [TENANTS_TABLE, THROTTLE_TABLE],
+    secrets: { encrypt: ['throttle-hmac-key'], decrypt: ['throttle-hmac-key'] },
+  },
   'voice-call-events': {},
   // Records each call and the result with its log lines and usage (R23), counts fatigue (R7),
   // blocks the user and notifies the admin on fraud (R14, webhook secret unsealed).

@@ -129,7 +129,9 @@ export class VoiceRollover extends Construct {
       roles: [props.callEvents.role],
       statements: [
         new iam.PolicyStatement({
-          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          // SendTaskHeartbeat only asks whether a call's task still waits, so that a call that
+          // outlived its task is hung up instead of prompting (the tasks set no HeartbeatSeconds).
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
           resources: [this.stateMachine.stateMachineArn],
         }),
       ],

@@ -79,9 +79,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       POWERTOOLS_SERVICE_NAME: 'tessera',
       AWS_REGION: process.env.AWS_REGION ?? 'local',
     });
-    // The voice rollover's record step is the finish handler module, as CDK binds its Lambda ARN.
+    // The voice rollover's record step is the finish handler module, as CDK binds its Lambda ARN;
+    // its place-call step takes each number's hourly cap (R6) from the handlers' throttle store.
     const { handler: finish } = await import('../../functions/voice-finish');
-    localVoice.configure({ runner: localVoiceRollover, finish, ...(options.voiceCallTimeoutMs ? { callTimeoutMs: options.voiceCallTimeoutMs } : {}) });
+    const { compose } = await import('../../shared/composition');
+    localVoice.configure({
+      runner: localVoiceRollover,
+      finish,
+      throttle: compose().throttleStore,
+      ...(options.voiceCallTimeoutMs ? { callTimeoutMs: options.voiceCallTimeoutMs } : {}),
+    });
     const listening = await createLocalServer();
     server = listening;
     await new Promise<void>((resolve, reject) => {

@@ -667,8 +667,9 @@ function sendLimits(
       expectedVersion: state.version,
       ...(state.wrongStreak > 0 && currentStreak(state, now) === 0 ? { resetStreak: true } : {}),
     },
-    // Nothing is sent for an app or token challenge, so no number's hour is taken.
-    counters: challenge.destinationE164
+    // Nothing is sent for an app or token challenge, so no number's hour is taken. A voice
+    // challenge takes each number's hour in its rollover, right before that number is dialled.
+    counters: challenge.destinationE164 && challenge.method !== 'voice'
       ? [{ name: 'number_rate', subject: challenge.destinationE164, limit: MESSAGES_PER_NUMBER_PER_HOUR, windowSeconds: 3600, now }]
       : [],
   };

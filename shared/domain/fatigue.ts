@@ -1,6 +1,16 @@
 import type { Log, ThrottleStore } from '../ports';
 import { afterDenial, type UserThrottleState } from './throttling';
 
+/** R7: the user's fatigue part after these denied or ignored prompts (epoch ms each). */
+export function fatigueAfter(state: UserThrottleState, times: readonly number[]): { denials: number[]; pausedUntil?: number } {
+  let next: UserThrottleState = state;
+  for (const time of times) {
+    const { denials, pausedUntil } = afterDenial(next, time);
+    next = { ...next, denials, pausedUntil };
+  }
+  return { denials: [...next.denials], ...(next.pausedUntil ? { pausedUntil: next.pausedUntil } : {}) };
+}
+
 /** Compare-and-set rounds for the fatigue count before giving up (R7). */
 const FATIGUE_CAS_ROUNDS = 5;
 

@@ -26,12 +26,22 @@ export class NotificationService {
     private readonly deps: { store: NotificationStore; webhook: WebhookSender; box: SecretBox; clock: Clock; log: Log },
   ) {}
 
-  async notify(tenant: Tenant, event: Pick<Notification, 'type' | 'userId' | 'message'>): Promise<Notification> {
+  /**
+   * Stores the notification and posts it to the webhook. With `once`, its id and time are fixed
+   * by the caller, so a retry stores the same item again (no duplicate in the console) and posts
+   * the same body with the same id (a receiver drops what it already has): idempotent.
+   */
+  async notify(
+    tenant: Tenant,
+    event: Pick<Notification, 'type' | 'userId' | 'message'>,
+    once?: { readonly notificationId: string; readonly at: number },
+  ): Promise<Notification> {
+    // The delivery is signed at the time it is sent, so that a retried one is not refused as old.
     const now = this.deps.clock.now();
     const notification: Notification = {
-      notificationId: randomId('nt', 12),
+      notificationId: once?.notificationId ?? randomId('nt', 12),
       tenantId: tenant.tenantId,
-      time: new Date(now).toISOString(),
+      time: new Date(once?.at ?? now).toISOString(),
       ...event,
     };
     await this.deps.store.add(notification);

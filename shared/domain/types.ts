@@ -223,6 +223,11 @@ export interface Challenge {
   readonly push?: { readonly deviceId: string; readonly number: number };
   /** The user as it was when the challenge started: an approval needs it unchanged (not deleted or reset). */
   readonly owner?: ChallengeOwner;
+  /**
+   * R14: set with the final status of a challenge denied for a fraud report (epoch ms), and
+   * removed once the report's effects (notifications, block) are done: until then they are owed.
+   */
+  readonly fraudReportPendingSince?: number;
 }
 
 /** The user's details and the request's context, copied once at creation for the auth log. */

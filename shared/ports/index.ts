@@ -107,6 +107,17 @@ export interface ThrottleWrites {
   readonly counters?: readonly { readonly name: CounterName; readonly subject: string; readonly limit: number; readonly windowSeconds: number; readonly now: number }[];
   /** R8: a wrong code lengthens the user's streak; an approval ends it. */
   readonly streak?: { readonly tenantId: string; readonly userId: string; readonly change: 'wrong' | 'reset'; readonly now: number };
+  /**
+   * R7: the user's fatigue state after this change, compare-and-set on the version read (as
+   * `setFatigue`), so that prompts a finished challenge counts are counted with its final status.
+   */
+  readonly fatigue?: {
+    readonly tenantId: string;
+    readonly userId: string;
+    readonly denials: readonly number[];
+    readonly pausedUntil?: number;
+    readonly expectedVersion: number;
+  };
 }
 
 /** What is written atomically with a challenge change: its auth-log line, usage counts and throttle state. */
@@ -218,9 +229,13 @@ export interface VoiceChallengeStore {
       attempts: readonly VoiceAttemptRecord[];
       now: number;
       owner?: OwnerCheck;
+      /** R14: the fraud report's effects are owed from this time (epoch ms) until `fraudReportDone`. */
+      fraudReportPendingSince?: number;
     },
     audits: readonly Audit[],
   ): Promise<SettleOutcome>;
+  /** R14: the fraud report's effects are all done; a retried finish step has nothing left to do. */
+  fraudReportDone(input: { challengeId: string; tenantId: string }): Promise<void>;
 }
 
 /** A page of a list, and the opaque cursor of the next page (absent on the last). */
@@ -462,6 +477,8 @@ export type CallbackDelivery = { readonly kind: 'delivered' } | { readonly kind:
 export interface TaskCallbacks {
   sendTaskSuccess(taskToken: string, output: JsonValue): Promise<CallbackDelivery>;
   sendTaskFailure(taskToken: string, failure: { readonly error: string; readonly cause?: string }): Promise<CallbackDelivery>;
+  /** Whether the task still waits (SendTaskHeartbeat): `expired` once it timed out or its execution ended. Changes nothing. */
+  sendTaskHeartbeat(taskToken: string): Promise<CallbackDelivery>;
 }
 
 /**

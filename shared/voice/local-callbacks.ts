@@ -82,6 +82,11 @@ export class LocalCallbackRegistry implements TaskCallbacks {
     return { kind: 'delivered' };
   }
 
+  /** Whether the task still waits, as SendTaskHeartbeat tells it: `expired` once it stopped. */
+  async sendTaskHeartbeat(token: string): Promise<CallbackDelivery> {
+    return this.take(token) ? { kind: 'delivered' } : { kind: 'expired' };
+  }
+
   /** Stops every wait without settling it (the local runtime shutting down, a test ending). */
   abandonAll(): void {
     for (const token of [...this.waiting.keys()]) this.close(token, 'abandoned');

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { Clock, JsonValue, Log, VoiceDialer } from '../ports';
+import type { Clock, JsonValue, Log, ThrottleStore, VoiceDialer } from '../ports';
 import { jsonCopy, type LocalCallbackRegistry } from './local-callbacks';
 import { placeCall } from './place-call';
 import {
@@ -238,6 +238,8 @@ export const LOCAL_VOICE_RESOURCES: VoiceRolloverResources = {
 export interface LocalVoiceRolloverDeps {
   /** The telephone simulator. */
   readonly dialer: VoiceDialer;
+  /** R6: the per-number hourly cap the place-call step takes before each dial, as on AWS. */
+  readonly throttle: Pick<ThrottleStore, 'take'>;
   readonly callbacks: LocalCallbackRegistry;
   /**
    * The record step: each attempt as it ends, then the result with every attempt (what the
@@ -249,13 +251,17 @@ export interface LocalVoiceRolloverDeps {
   readonly taskTimeoutOverridesMs?: Readonly<Record<string, number>>;
 }
 
+const WALL_CLOCK: Clock = { now: () => Date.now() };
+const QUIET: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
 /** The voice rollover machine, ready for the local runtime: the same definition CDK deploys. */
 export function localVoiceRollover(deps: LocalVoiceRolloverDeps): LocalStateMachine<VoiceRolloverInput, VoiceRolloverSummary> {
   return new LocalStateMachine<VoiceRolloverInput, VoiceRolloverSummary>({
     name: 'tessera-voice-rollover',
     definition: voiceRolloverDefinition(LOCAL_VOICE_RESOURCES),
     functions: {
-      [LOCAL_VOICE_RESOURCES.placeCallResource]: (payload) => placeCall(payload, deps.dialer),
+      [LOCAL_VOICE_RESOURCES.placeCallResource]: (payload) =>
+        placeCall(payload, { dialer: deps.dialer, throttle: deps.throttle, clock: deps.clock ?? WALL_CLOCK, log: deps.log ?? QUIET }),
       [LOCAL_VOICE_RESOURCES.finishResource]: (payload) => deps.finish(voiceStepSchema.parse(payload)),
     },
     callbacks: deps.callbacks,

@@ -28,11 +28,11 @@ export const CALL_OUTCOMES = [
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /**
- * What one attempt of the rollover ends with: a reported call outcome, or `timeout` when the
- * call task ran past its TimeoutSeconds without a report. A failed call placement is
- * `call_failed`.
+ * What one attempt of the rollover ends with: a reported call outcome, `timeout` when the
+ * call task ran past its TimeoutSeconds without a report, or `over_cap` when the number was
+ * not dialled because it is over its hourly cap (R6). A failed call placement is `call_failed`.
  */
-export const ATTEMPT_OUTCOMES = [...CALL_OUTCOMES, 'timeout'] as const;
+export const ATTEMPT_OUTCOMES = [...CALL_OUTCOMES, 'timeout', 'over_cap'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 export function isCallOutcome(value: unknown): value is CallOutcome {
@@ -58,7 +58,8 @@ export type VoiceResult = { readonly kind: 'approve' } | { readonly kind: 'deny'
 /**
  * The rollover policy. Only a deliberate answer stops the rollover: "#" approves (R10), a hang-up
  * after answering denies (R11), "0#" denies as fraud (R14). Everything that says "nobody
- * answered this phone" tries the next number (R12); running out of numbers is R13's business.
+ * answered this phone" tries the next number (R12), and so does a number skipped because it is
+ * over its hourly cap (R6); running out of numbers is R13's business.
  */
 export function decide(outcome: AttemptOutcome): Decision {
   switch (outcome) {
@@ -75,6 +76,7 @@ export function decide(outcome: AttemptOutcome): Decision {
     case 'no_answer':
     case 'call_failed':
     case 'timeout':
+    case 'over_cap':
       return { kind: 'next' };
   }
 }
@@ -97,6 +99,7 @@ export function countsTowardsFatigue(outcome: AttemptOutcome): boolean {
     case 'disconnected':
     case 'invalid_number':
     case 'call_failed':
+    case 'over_cap':
       return false;
   }
 }

@@ -55,6 +55,12 @@ export const VOICE_GOODBYE = 'Thank you. Goodbye.';
 /** Said to anyone who calls a caller ID back (its SIP rule routes the call here); then the call ends. */
 export const VOICE_INBOUND = 'This number only places sign-in verification calls and cannot take calls. Goodbye.';
 
+/**
+ * Said instead of the prompt or the goodbye when the call outlived its task (the rollover timed
+ * it out or is over): a "#" or "0#" now changes nothing, and the callee must not think it did.
+ */
+export const VOICE_TASK_ENDED = 'This sign-in request has already ended, so nothing was approved or reported. Goodbye.';
+
 /** Said after a key that is neither "#" nor "0#". */
 export const VOICE_INVALID_KEY = 'Sorry, that key is not an option.';
 

@@ -1,5 +1,6 @@
 import { ATTEMPT_OUTCOMES, decide, type Decision } from './outcomes';
 import type { JsonValue } from '../ports';
+import { NUMBER_OVER_CAP_ERROR } from './place-call';
 import { VOICE_CALL_TIMEOUT_SECONDS, VOICE_EXECUTION_TIMEOUT_SECONDS, VOICE_FINISH_TIMEOUT_SECONDS } from './rules';
 
 /**
@@ -9,8 +10,8 @@ import { VOICE_CALL_TIMEOUT_SECONDS, VOICE_EXECUTION_TIMEOUT_SECONDS, VOICE_FINI
  *
  * It walks the input's numbers with an index and a Choice (a Map cannot stop early). Each
  * attempt is one `.waitForTaskToken` call task: the place-call function starts the call and
- * returns, and the call's outcome comes back later with SendTaskSuccess. A timeout or a failed
- * placement becomes an attempt outcome like any other, so every number is tried at most once
+ * returns, and the call's outcome comes back later with SendTaskSuccess. A timeout, a failed
+ * placement or a number skipped for its hourly cap (R6) becomes an attempt outcome like any other, so every number is tried at most once
  * and the loop always reaches the finish step. Every attempt is kept in the state; ASL has no
  * array append, so they accumulate as comma-separated JSON text that the summary turns back
  * into an array.
@@ -46,6 +47,7 @@ export const VOICE_STATES = {
   placeCall: 'PlaceCall',
   callTimedOut: 'CallTimedOut',
   callFailed: 'CallFailed',
+  callSkipped: 'CallSkipped',
   recordAttempt: 'RecordAttempt',
   appendAttempt: 'AppendAttempt',
   saveAttempt: 'SaveAttempt',
@@ -72,6 +74,12 @@ const LAMBDA_SERVICE_ERRORS = [
 ];
 
 const S = VOICE_STATES;
+
+/**
+ * Retries of a failed finish step: after 2, 4, … 256 s, about 8.5 minutes in all, which with
+ * the calls themselves stays within VOICE_EXECUTION_TIMEOUT_SECONDS.
+ */
+export const FINISH_RETRIES = 8;
 
 function decisionState(decision: Exclude<Decision, { kind: 'next' }>): string {
   if (decision.kind === 'approve') return S.approve;
@@ -142,12 +150,15 @@ export function voiceRolloverDefinition(resources: VoiceRolloverResources): AslD
         Retry: [{ ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 }],
         Catch: [
           { ErrorEquals: ['States.Timeout'], ResultPath: '$.call', Next: S.callTimedOut },
+          // R6: the number is over its hourly cap, so nothing was dialled. Before TaskFailed, which matches every error.
+          { ErrorEquals: [NUMBER_OVER_CAP_ERROR], ResultPath: '$.call', Next: S.callSkipped },
           { ErrorEquals: ['States.TaskFailed'], ResultPath: '$.call', Next: S.callFailed },
         ],
         Next: S.recordAttempt,
       },
       [S.callTimedOut]: { Type: 'Pass', Result: { outcome: 'timeout' }, ResultPath: '$.call', Next: S.recordAttempt },
       [S.callFailed]: { Type: 'Pass', Result: { outcome: 'call_failed' }, ResultPath: '$.call', Next: S.recordAttempt },
+      [S.callSkipped]: { Type: 'Pass', Result: { outcome: 'over_cap' }, ResultPath: '$.call', Next: S.recordAttempt },
       [S.recordAttempt]: {
         Type: 'Pass',
         Parameters: {
@@ -209,9 +220,11 @@ export function voiceRolloverDefinition(resources: VoiceRolloverResources): AslD
         Resource: LAMBDA_INVOKE,
         Parameters: { FunctionName: resources.finishResource, 'Payload.$': '$' },
         TimeoutSeconds: VOICE_FINISH_TIMEOUT_SECONDS,
+        // R14/R7: the step is idempotent and finishes what an earlier run left owed (a fraud
+        // report's notifications and block), so a failure is retried for minutes, not seconds.
         Retry: [
           { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 },
-          { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 2, MaxAttempts: 2, BackoffRate: 2 },
+          { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 2, MaxAttempts: FINISH_RETRIES, BackoffRate: 2 },
         ],
         // The execution's output is the summary itself, not the function's answer.
         ResultPath: null,

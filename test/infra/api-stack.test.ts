@@ -265,7 +265,7 @@ describe('ApiStack', () => {
         'operator-tenants': [],
         'operator-signing-keys': ['kms:Encrypt'],
         openapi: [],
-        'voice-place-call': [],
+        'voice-place-call': ['kms:Decrypt', 'kms:Encrypt'],
         'voice-sip-rules': [],
         'voice-call-events': [],
         'voice-finish': ['kms:Decrypt'],
@@ -325,6 +325,7 @@ describe('ApiStack', () => {
         'push-respond': ['kms:Decrypt StringEquals push-device-key', 'kms:Decrypt StringLike push-device:*'],
         'operator-signing-keys': ['kms:Encrypt StringEquals assertion-signing-key'],
         'voice-finish': ['kms:Decrypt StringEquals webhook-secret', 'kms:Decrypt StringLike webhook-signing-secret'],
+        'voice-place-call': ['kms:Decrypt StringEquals throttle-hmac-key', 'kms:Encrypt StringEquals throttle-hmac-key'],
       });
     });
 
@@ -364,7 +365,9 @@ describe('ApiStack', () => {
         'operator-tenants': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'operator-signing-keys': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         openapi: 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
-        'voice-place-call': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
+        // R6: each dial takes the number's hourly cap, backups included.
+        // R6/R28: the number's hour, keyed by the throttle HMAC key it may create.
+        'voice-place-call': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'voice-sip-rules': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-call-events': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-finish': challengePath,
@@ -390,9 +393,10 @@ describe('ApiStack', () => {
       expect(allowed('states:StartExecution')).toEqual(['create-challenge']);
       expect(actionsOn(statements['create-challenge']!, machine)).toEqual(['states:StartExecution']);
       expect(allowed('states:SendTaskSuccess')).toEqual(['voice-call-events']);
-      expect(actionsOn(statements['voice-call-events']!, machine)).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+      expect(actionsOn(statements['voice-call-events']!, machine)).toEqual(['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']);
       expect(allowed('chime:CreateSipMediaApplicationCall')).toEqual(['voice-place-call']);
-      expect(allowed('states:SendTaskHeartbeat')).toEqual([]);
+      // Only to ask whether a call's task still waits before prompting (a call that outlived it is hung up).
+      expect(allowed('states:SendTaskHeartbeat')).toEqual(['voice-call-events']);
     });
 
     it('no handler may Scan a table (a scan would read across tenants)', () => {

@@ -1,10 +1,14 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ASSERTION_TTL_SECONDS, FATIGUE_PAUSE_SECONDS } from '../../shared/rules';
+import { ASSERTION_TTL_SECONDS, FATIGUE_PAUSE_SECONDS, MESSAGES_PER_NUMBER_PER_HOUR } from '../../shared/rules';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
 
-/** Local calls nobody answers give up after this, instead of the state machine's 60 s (R12). */
-const CALL_TIMEOUT_MS = 300;
+/**
+ * Local calls nobody answers give up after this, instead of the state machine's 60 s (R12).
+ * The task's clock includes the place-call step (the hourly cap's write, then the dial), so it
+ * leaves room for a busy machine before a scripted answer would count as a timeout.
+ */
+const CALL_TIMEOUT_MS = 1000;
 const CALLER_ID = '+14155550199';
 
 let api: TestApi;
@@ -94,6 +98,7 @@ describe('POST /v1/challenges {method: voice}', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ method: 'voice', status: 'pending', destination: masked(phones[0]!) });
     expect(JSON.stringify(created.body)).not.toContain(phones[0]!.slice(1));
+    await until(async () => (await api.phone(phones[0]!)).ringing[0]);
     await api.request('POST', `/local/phone/${encodeURIComponent(phones[0]!)}/answer`, { body: { action: 'hangup' } });
   });
 
@@ -103,6 +108,8 @@ describe('POST /v1/challenges {method: voice}', () => {
     const verify = await api.request('POST', `/v1/challenges/${id}/verify`, { key: tenant.authKey, body: { code: '123456' } });
     expectProblem(verify, 422, 'method-unavailable');
     expectProblem(await api.request('POST', `/v1/challenges/${id}/resend`, { key: tenant.authKey }), 422, 'method-unavailable');
+    // The call is placed by the rollover, after the create answered: answer it once it rings.
+    await until(async () => (await api.phone(phones[0]!)).ringing[0]);
     await api.request('POST', `/local/phone/${encodeURIComponent(phones[0]!)}/answer`, { body: { action: 'hangup' } });
     expect((await settled(tenant, id)).reason).toBe('denied');
   });
@@ -195,6 +202,50 @@ describe('R10–R13 rollover through the local state machine', () => {
   });
 });
 
+describe('R6 the per-number hourly cap counts every number dialled, backups included', () => {
+  it(`R6: 14 users with busy primaries share backup V: V rings ${MESSAGES_PER_NUMBER_PER_HOUR} times in the hour, the rest skip it (over_cap, logged) and are unreachable`, async () => {
+    const shared = '+14155558888';
+    await api.scriptPhone(shared, 'busy');
+    await api.freezeClock(true);
+    try {
+      const now = await api.clockNow();
+      // Start 10 minutes into an hour so every call falls in one clock hour.
+      await api.advanceClock(Math.ceil((3_600_000 - (now % 3_600_000)) / 1000) + 600);
+      const users: string[] = [];
+      for (let i = 0; i < 14; i++) {
+        const primary = `+1415557${String(i).padStart(4, '0')}`;
+        await api.scriptPhone(primary, 'busy');
+        expect((await api.putUser(tenant, `capped${i}`, primary, [shared])).status).toBe(201);
+        users.push(`capped${i}`);
+      }
+      const outcomes: string[] = [];
+      for (const userId of users) {
+        const done = await voiceChallenge(tenant, userId);
+        expect(done).toMatchObject({ status: 'denied', reason: 'unreachable' });
+        outcomes.push(done.voice.attempts.map((a) => a.outcome).join(' '));
+      }
+      expect((await api.phone(shared)).calls).toHaveLength(MESSAGES_PER_NUMBER_PER_HOUR);
+      expect(outcomes).toEqual([
+        ...Array<string>(MESSAGES_PER_NUMBER_PER_HOUR).fill('busy busy'),
+        ...Array<string>(14 - MESSAGES_PER_NUMBER_PER_HOUR).fill('busy over_cap'),
+      ]);
+      // The skipped call is in the auth log with the masked number, as every call is (R23).
+      const logs = await admin(tenant, 'GET', `/v1/admin/auth-logs?userId=${users.at(-1)}`);
+      const calls = (logs.body.items as { event?: string; reason?: string; phone?: string }[]).filter((l) => l.reason === 'over_cap');
+      expect(calls).toEqual([expect.objectContaining({ result: 'failed', phone: masked(shared) })]);
+
+      // R13: a user whose every number is over its cap is denied as unreachable, and nothing rings.
+      expect((await api.putUser(tenant, 'cappedOnly', shared)).status).toBe(201);
+      const only = await voiceChallenge(tenant, 'cappedOnly');
+      expect(only).toMatchObject({ status: 'denied', reason: 'unreachable' });
+      expect(only.voice.attempts.map((a) => a.outcome)).toEqual(['over_cap']);
+      expect((await api.phone(shared)).calls).toHaveLength(MESSAGES_PER_NUMBER_PER_HOUR);
+    } finally {
+      await api.freezeClock(false);
+    }
+  });
+});
+
 describe('R14 fraud report (0#)', () => {
   it('denies as fraud_reported and notifies the admin; the user stays unblocked when the tenant does not block', async () => {
     const { userId } = await voiceUser(tenant, 'press0#', 'press#');
@@ -225,6 +276,12 @@ describe('R14 fraud report (0#)', () => {
       return items.length >= 2 ? items : undefined;
     });
     expect(types).toEqual(expect.arrayContaining(['fraud_reported', 'user_blocked']));
+    // R14: once the effects are done, nothing is left owed on the challenge at rest.
+    const stored = await until(async () => {
+      const items = (await api.allItems()).filter((i) => i.table === 'Challenges' && i.item.userId?.S === userId && i.item.challengeId);
+      return items.length === 1 && !items[0]!.item.fraudReportPendingSince ? items : undefined;
+    });
+    expect(stored[0]!.item.denialReason).toEqual({ S: 'fraud_reported' });
     expectProblem(await api.createChallenge(strict, userId), 403, 'user-blocked');
     expect((await admin(strict, 'POST', `/v1/admin/users/${userId}/unblock`)).status).toBe(200);
     expect((await api.createChallenge(strict, userId)).status).toBe(201);

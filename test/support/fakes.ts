@@ -165,6 +165,10 @@ export class InMemoryThrottleStore implements ThrottleStore {
     for (const c of writes.counters ?? []) {
       if ((this.counters.get(counterKey(c.name, c.subject, c.windowSeconds, c.now)) ?? 0) >= c.limit) return c.name;
     }
+    if (writes.fatigue) {
+      const { tenantId, userId, expectedVersion } = writes.fatigue;
+      if (!versionIs(this.users.get(throttleUserKey(tenantId, userId)) ?? {}, expectedVersion)) return 'user_log_changed';
+    }
     return undefined;
   }
 
@@ -190,6 +194,12 @@ export class InMemoryThrottleStore implements ThrottleStore {
         key,
         change === 'wrong' ? { ...item, wrongStreak: (item.wrongStreak ?? 0) + 1, lastWrongAt: now } : { ...item, wrongStreak: 0 },
       );
+    }
+    if (writes.fatigue) {
+      const { tenantId, userId, denials, pausedUntil, expectedVersion } = writes.fatigue;
+      const key = throttleUserKey(tenantId, userId);
+      const { pausedUntil: _old, ...rest } = this.users.get(key) ?? {};
+      this.users.set(key, { ...rest, denials: [...denials], version: expectedVersion + 1, ...(pausedUntil ? { pausedUntil } : {}) });
     }
   }
 
@@ -275,8 +285,13 @@ export class InMemoryLogStore implements AuthLogStore, UsageStore, NotificationS
       .map(({ day, method, result, count }) => ({ day, method, result, count }));
   }
 
+  /** Like the adapter's Put: the same tenant, time and id is the same item, replaced. */
   async add(notification: Notification): Promise<void> {
-    this.notes.push(copy(notification));
+    const same = (n: Notification) =>
+      n.tenantId === notification.tenantId && n.time === notification.time && n.notificationId === notification.notificationId;
+    const at = this.notes.findIndex(same);
+    if (at >= 0) this.notes.splice(at, 1, copy(notification));
+    else this.notes.push(copy(notification));
   }
 
   async listNotifications(tenantId: string, query: { limit: number; cursor?: string }): Promise<Page<Notification>> {
@@ -412,10 +427,11 @@ export class InMemoryChallengeStore implements ChallengeStore, VoiceChallengeSto
       result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason };
       attempts: readonly VoiceAttemptRecord[];
       now: number;
+      fraudReportPendingSince?: number;
     },
     audits: readonly Audit[],
   ): Promise<ConditionalOutcome> {
-    const { result } = input;
+    const { result, fraudReportPendingSince } = input;
     return this.update(
       input.challengeId,
       (c) => c.tenantId === input.tenantId && c.status === 'pending' && (result.kind === 'deny' || c.expiresAt > input.now),
@@ -423,9 +439,18 @@ export class InMemoryChallengeStore implements ChallengeStore, VoiceChallengeSto
         const voice = { ...voiceOf(c), attempts: [...input.attempts] };
         return result.kind === 'approve'
           ? { ...c, status: 'approved', approvedAt: input.now, voice }
-          : { ...c, status: 'denied', denialReason: result.reason, voice };
+          : { ...c, status: 'denied', denialReason: result.reason, voice, ...(fraudReportPendingSince !== undefined ? { fraudReportPendingSince } : {}) };
       },
       audits,
+    );
+  }
+
+  async fraudReportDone(input: { challengeId: string; tenantId: string }): Promise<void> {
+    this.update(
+      input.challengeId,
+      (c) => c.tenantId === input.tenantId && c.status === 'denied',
+      ({ fraudReportPendingSince: _done, ...rest }) => rest,
+      [],
     );
   }
 

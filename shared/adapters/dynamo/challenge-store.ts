@@ -243,16 +243,18 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
       attempts: readonly VoiceAttemptRecord[];
       now: number;
       owner?: OwnerCheck;
+      fraudReportPendingSince?: number;
     },
     audits: readonly Audit[],
   ): Promise<SettleOutcome> {
     const approve = input.result.kind === 'approve';
+    const owed = input.fraudReportPendingSince !== undefined;
     return this.settle(
       input.challengeId,
       {
         UpdateExpression: approve
           ? 'SET #status = :approved, approvedAt = :now, #ttl = :ttl, #voice.#attempts = :attempts'
-          : 'SET #status = :denied, denialReason = :reason, #voice.#attempts = :attempts',
+          : `SET #status = :denied, denialReason = :reason, #voice.#attempts = :attempts${owed ? ', fraudReportPendingSince = :owed' : ''}`,
         // A late approval must not count (R1's rule for voice: the challenge's own expiry).
         ConditionExpression: `tenantId = :tenantId AND #status = :pending${approve ? ' AND expiresAt > :now' : ''}`,
         ExpressionAttributeNames: { '#voice': 'voice', '#attempts': 'attempts', ...(approve ? { '#ttl': 'ttl' } : {}) },
@@ -262,11 +264,24 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
           ':attempts': input.attempts,
           ...(input.result.kind === 'approve'
             ? { ':approved': 'approved', ':now': input.now, ':ttl': approvedTtlOf(input.now) }
-            : { ':denied': 'denied', ':reason': input.result.reason }),
+            : { ':denied': 'denied', ':reason': input.result.reason, ...(owed ? { ':owed': input.fraudReportPendingSince } : {}) }),
         },
       },
       audits,
       approve ? input.owner : undefined,
+    );
+  }
+
+  async fraudReportDone(input: { challengeId: string; tenantId: string }): Promise<void> {
+    // Conditional on the item being there, so that a late call never recreates a deleted challenge.
+    await this.change(
+      input.challengeId,
+      {
+        UpdateExpression: 'REMOVE fraudReportPendingSince',
+        ConditionExpression: 'tenantId = :tenantId AND #status = :denied',
+        ExpressionAttributeValues: { ':tenantId': input.tenantId, ':denied': 'denied' },
+      },
+      [],
     );
   }
 

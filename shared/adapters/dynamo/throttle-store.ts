@@ -54,6 +54,29 @@ function versionIs(expected: number): { ConditionExpression: string } {
 const USER_TTL_SECONDS = Math.max(USER_CHALLENGE_WINDOW_SECONDS, WRONG_CODE_STREAK_RESET_SECONDS, FATIGUE_PAUSE_SECONDS) + 3600;
 const ttlAfter = (now: number, seconds: number) => Math.ceil(now / 1000) + seconds;
 
+/** R7: the update of a user's fatigue part, compare-and-set on the version read. */
+function fatigueUpdate(
+  tableName: string,
+  fatigue: { tenantId: string; userId: string; denials: readonly number[]; pausedUntil?: number; expectedVersion: number },
+) {
+  const { tenantId, userId, denials, pausedUntil, expectedVersion } = fatigue;
+  const now = denials.at(-1) ?? pausedUntil ?? 0;
+  return {
+    TableName: tableName,
+    Key: { pk: throttleKeys.user(tenantId, userId) },
+    UpdateExpression: `SET denials = :denials, version = :next, #ttl = :ttl${pausedUntil ? ', pausedUntil = :paused' : ' REMOVE pausedUntil'}`,
+    ...versionIs(expectedVersion),
+    ExpressionAttributeNames: { '#ttl': 'ttl' },
+    ExpressionAttributeValues: {
+      ':denials': denials,
+      ':next': expectedVersion + 1,
+      ':ttl': ttlAfter(now, USER_TTL_SECONDS),
+      ...(pausedUntil ? { ':paused': pausedUntil } : {}),
+      ':expected': expectedVersion,
+    },
+  };
+}
+
 /**
  * The transaction items for throttle writes, and which limit a failed condition at each
  * position stands for. Counters are ADD with `count < limit`; the user's log is
@@ -119,6 +142,11 @@ export async function throttleItems(
     });
     refusals.push(undefined);
   }
+  if (writes.fatigue) {
+    items.push({ Update: fatigueUpdate(tableName, writes.fatigue) });
+    // Another change of the user's state got there first: read it again and retry.
+    refusals.push('user_log_changed');
+  }
   return { items, refusals };
 }
 
@@ -153,24 +181,8 @@ export class DynamoThrottleStore implements ThrottleStore {
     fatigue: { denials: readonly number[]; pausedUntil?: number },
     expectedVersion: number,
   ): Promise<boolean> {
-    const now = fatigue.denials.at(-1) ?? fatigue.pausedUntil ?? 0;
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: throttleKeys.user(tenantId, userId) },
-          UpdateExpression: `SET denials = :denials, version = :next, #ttl = :ttl${fatigue.pausedUntil ? ', pausedUntil = :paused' : ' REMOVE pausedUntil'}`,
-          ...versionIs(expectedVersion),
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':denials': fatigue.denials,
-            ':next': expectedVersion + 1,
-            ':ttl': ttlAfter(now, USER_TTL_SECONDS),
-            ...(fatigue.pausedUntil ? { ':paused': fatigue.pausedUntil } : {}),
-            ':expected': expectedVersion,
-          },
-        }),
-      );
+      await this.db.send(new UpdateCommand(fatigueUpdate(this.tableName, { tenantId, userId, ...fatigue, expectedVersion })));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;

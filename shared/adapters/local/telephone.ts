@@ -4,6 +4,7 @@ import type { Clock } from '../../ports';
 import type { LocalCallbackRegistry } from '../../voice/local-callbacks';
 import type { AttemptOutcome, CallOutcome } from '../../voice/outcomes';
 import type { VoiceCall, VoiceDialer } from '../../ports';
+import { VOICE_GOODBYE, VOICE_TASK_ENDED } from '../../voice/rules';
 
 /** What the person (or voicemail, or network) at a number does with a call. */
 export const PHONE_ACTIONS = ['press#', 'press0#', 'hangup', 'voicemail', 'busy', 'disconnected', 'invalid', 'no-answer'] as const;
@@ -44,6 +45,11 @@ export interface CallRecord extends RingingCall {
   /** What the state machine learnt: the reported outcome, or `timeout`. */
   readonly outcome?: AttemptOutcome;
   readonly endedAt?: string;
+  /**
+   * What the call said after a key, before hanging up: the goodbye, or, when the key reached a
+   * task that had already ended, that nothing was approved (as the Chime handler says on AWS).
+   */
+  readonly said?: string;
 }
 
 interface Call {
@@ -60,8 +66,10 @@ interface Call {
  *
  * A scripted `no-answer` rings with nobody there and nothing reported, so the call task's own
  * timeout rolls the challenge over; answering by hand with `no-answer` reports `no_answer` at
- * once, as the network does when it gives up ringing (SIP 480). A call whose task timed out
- * stops ringing and is recorded with the outcome `timeout`.
+ * once, as the network does when it gives up ringing (SIP 480). A call that outlives its task
+ * is hung up: one whose task timed out stops ringing with the outcome `timeout`, one whose task
+ * ended otherwise (its execution failed or stopped) stops ringing too; a key that reaches a task
+ * already ended approves nothing, and the call says so.
  */
 export class LocalTelephone implements VoiceDialer {
   private readonly scripts = new Map<string, PhoneScript>();
@@ -72,10 +80,11 @@ export class LocalTelephone implements VoiceDialer {
     private readonly deps: { readonly callbacks: LocalCallbackRegistry; readonly clock: Clock },
     private defaultScript: PhoneScript = 'manual',
   ) {
+    // A call outlives its task when the task stops waiting without it (timed out, or its
+    // execution failed or stopped): it is hung up, as the Chime handler hangs up on AWS.
     deps.callbacks.onClose((token, closure) => {
-      if (closure !== 'timed_out') return;
       const call = this.history.find((c) => c.taskToken === token && c.record.state === 'ringing');
-      if (call) this.end(call, { outcome: 'timeout' });
+      if (call) this.end(call, closure === 'timed_out' ? { outcome: 'timeout' } : {});
     });
   }
 
@@ -153,12 +162,15 @@ export class LocalTelephone implements VoiceDialer {
     const outcome = OUTCOME_OF[action];
     this.end(call, { action, outcome });
     const delivery = await this.deps.callbacks.sendTaskSuccess(call.taskToken, { outcome });
-    // The task gave up on this call just before it was answered: nothing was decided by it.
-    if (delivery.kind === 'expired') call.record = { ...call.record, outcome: 'timeout' };
+    // The task gave up on this call just before it was answered: nothing was decided by it,
+    // and a key pressed is told so rather than thanked.
+    const keyed = action === 'press#' || action === 'press0#';
+    if (delivery.kind === 'expired') call.record = { ...call.record, outcome: 'timeout', ...(keyed ? { said: VOICE_TASK_ENDED } : {}) };
+    else if (keyed) call.record = { ...call.record, said: VOICE_GOODBYE };
     return { ...call.record };
   }
 
-  private end(call: Call, result: { action?: PhoneAction; outcome: AttemptOutcome }): void {
+  private end(call: Call, result: { action?: PhoneAction; outcome?: AttemptOutcome }): void {
     call.record = { ...call.record, ...result, state: 'ended', endedAt: this.now() };
   }
 

@@ -1,4 +1,4 @@
-import type { Clock, Log, VoiceDialer, VoiceRollover } from '../../ports';
+import type { Clock, Log, ThrottleStore, VoiceDialer, VoiceRollover } from '../../ports';
 import type { LocalCallbackRegistry } from '../../voice/local-callbacks';
 import type { LocalStateMachine, localVoiceRollover } from '../../voice/local-runner';
 import { voiceRolloverInputSchema, type VoiceRolloverInput, type VoiceRolloverSummary, type VoiceStep } from '../../voice/schemas';
@@ -13,6 +13,8 @@ export interface LocalVoiceRolloverOptions {
   readonly runner: typeof localVoiceRollover;
   /** The record step: the voice-finish handler, as the local runtime loads it. */
   readonly finish: (step: VoiceStep) => Promise<unknown>;
+  /** R6: the throttle store the handlers use, whose per-number hourly cap each dial takes. */
+  readonly throttle: Pick<ThrottleStore, 'take'>;
   /**
    * Milliseconds a call may ring unanswered before the rollover moves on, instead of the
    * definition's TimeoutSeconds. Only ever shorter; tests use it so no test waits a minute.
@@ -35,6 +37,7 @@ export class LocalVoiceRollover implements VoiceRollover {
   configure(options: LocalVoiceRolloverOptions): void {
     this.machine = options.runner({
       ...this.deps,
+      throttle: options.throttle,
       finish: async (step) => {
         await options.finish(step);
       },

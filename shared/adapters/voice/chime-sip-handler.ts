@@ -2,7 +2,14 @@ import * as z from 'zod';
 import type { Log } from '../../ports';
 import type { CallOutcome } from '../../voice/outcomes';
 import type { TaskCallbacks } from '../../ports';
-import { VOICE_DIGIT_GAP_SECONDS, VOICE_GOODBYE, VOICE_INBOUND, VOICE_INVALID_KEY, VOICE_NO_INPUT_TIMEOUT_SECONDS } from '../../voice/rules';
+import {
+  VOICE_DIGIT_GAP_SECONDS,
+  VOICE_GOODBYE,
+  VOICE_INBOUND,
+  VOICE_INVALID_KEY,
+  VOICE_NO_INPUT_TIMEOUT_SECONDS,
+  VOICE_TASK_ENDED,
+} from '../../voice/rules';
 import { CALL_ATTRIBUTE, callAttributesFrom, taskTokenFrom } from './chime-call-arguments';
 
 /**
@@ -168,12 +175,7 @@ const SYSTEM_ERRORS = new Set(['AccessDenied', 'InvalidActionParameter', 'Missin
 
 export function handleSmaEvent(event: SmaEvent): SmaStep {
   const attributes: Record<string, string> = { ...event.CallDetails?.TransactionAttributes };
-  const participants = event.CallDetails?.Participants ?? [];
-  const callId =
-    event.ActionData?.Parameters?.CallId ??
-    participants.find((p) => p.ParticipantTag === 'LEG-A')?.CallId ??
-    participants[0]?.CallId ??
-    '';
+  const callId = callIdOf(event);
   const settledAlready = attributes[CALL_ATTRIBUTE.settled] !== undefined;
   const nothing: SmaStep = { response: { SchemaVersion: '1.0', Actions: [] } };
 
@@ -250,10 +252,29 @@ export function handleSmaEvent(event: SmaEvent): SmaStep {
 }
 
 /**
+ * The answer to an event of a call that outlived its task (the rollover timed it out or is
+ * over): whatever the callee pressed changed nothing, so say that instead of the prompt or the
+ * goodbye, and hang up. The call is marked settled, so its hang-up reports nothing.
+ */
+export function taskEndedResponse(event: SmaEvent): SmaResponse {
+  const step = handleSmaEvent(event);
+  const callId = callIdOf(event);
+  const attributes = { ...event.CallDetails?.TransactionAttributes, ...step.response.TransactionAttributes };
+  return {
+    SchemaVersion: '1.0',
+    Actions: [speak(callId, VOICE_TASK_ENDED), hangup(callId)],
+    TransactionAttributes: { ...attributes, [CALL_ATTRIBUTE.settled]: attributes[CALL_ATTRIBUTE.settled] ?? 'task_ended' },
+  };
+}
+
+/**
  * The SIP media application Lambda's body: parses the event, runs `handleSmaEvent`, reports a
  * decided outcome with SendTaskSuccess, and always answers Chime with an action list (it must
- * answer within 5 s). An outcome that cannot be delivered leaves the call task to time out,
- * which rolls over. Logs the transaction and outcome, never the token or a number.
+ * answer within 5 s). A call that outlives its task is hung up: when answered, the handler asks
+ * Step Functions whether the task still waits (SendTaskHeartbeat) and, if not, never plays the
+ * prompt; a "#" or "0#" whose report finds the task gone is told that nothing was approved. An
+ * outcome that cannot be delivered leaves the call task to time out, which rolls over. Logs the
+ * transaction and outcome, never the token or a number.
  */
 export function smaEventHandler(deps: { readonly callbacks: TaskCallbacks; readonly log: Log }) {
   return async (raw: unknown): Promise<SmaResponse> => {
@@ -263,20 +284,44 @@ export function smaEventHandler(deps: { readonly callbacks: TaskCallbacks; reado
       return { SchemaVersion: '1.0', Actions: [] };
     }
     const event = parsed.data;
+    const context = { transactionId: event.CallDetails?.TransactionId, eventType: event.InvocationEventType };
+    const attributes = event.CallDetails?.TransactionAttributes ?? {};
+    const waitingToken = attributes[CALL_ATTRIBUTE.settled] === undefined ? taskTokenFrom(attributes) : undefined;
+    if (event.InvocationEventType === 'CALL_ANSWERED' && waitingToken) {
+      try {
+        const alive = await deps.callbacks.sendTaskHeartbeat(waitingToken);
+        if (alive.kind === 'expired') {
+          deps.log.info('call answered after its task ended: hung up', context);
+          return taskEndedResponse(event);
+        }
+      } catch (error) {
+        // Cannot tell: play the prompt. A late "#" still approves nothing (its report is refused).
+        deps.log.warn('call task not checked', { ...context, error: error instanceof Error ? error.name : 'unknown' });
+      }
+    }
     const step = handleSmaEvent(event);
     if (step.report) {
-      const context = {
-        transactionId: event.CallDetails?.TransactionId,
-        eventType: event.InvocationEventType,
-        outcome: step.report.outcome,
-      };
+      const reported = { ...context, outcome: step.report.outcome };
       try {
         const delivery = await deps.callbacks.sendTaskSuccess(step.report.taskToken, { outcome: step.report.outcome });
-        deps.log.info('call outcome reported', { ...context, delivery: delivery.kind });
+        deps.log.info('call outcome reported', { ...reported, delivery: delivery.kind });
+        // A key pressed for a task that no longer waits: the callee must not believe it counted.
+        if (delivery.kind === 'expired' && step.response.Actions.some((a) => a.Type === 'Speak')) return taskEndedResponse(event);
       } catch (error) {
-        deps.log.error('call outcome not reported', { ...context, error: error instanceof Error ? error.name : 'unknown' });
+        deps.log.error('call outcome not reported', { ...reported, error: error instanceof Error ? error.name : 'unknown' });
       }
     }
     return step.response;
   };
+}
+
+/** The call leg the actions address: the event's own, else the outbound leg's. */
+function callIdOf(event: SmaEvent): string {
+  const participants = event.CallDetails?.Participants ?? [];
+  return (
+    event.ActionData?.Parameters?.CallId ??
+    participants.find((p) => p.ParticipantTag === 'LEG-A')?.CallId ??
+    participants[0]?.CallId ??
+    ''
+  );
 }

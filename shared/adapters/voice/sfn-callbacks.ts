@@ -1,4 +1,4 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { CallbackDelivery, JsonValue, TaskCallbacks } from '../../ports';
 
 /** Step Functions' answers for a token whose task no longer waits (timed out, or execution over). */
@@ -20,6 +20,16 @@ export class SfnTaskCallbacks implements TaskCallbacks {
   async sendTaskSuccess(taskToken: string, output: JsonValue): Promise<CallbackDelivery> {
     try {
       await this.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+      return { kind: 'delivered' };
+    } catch (error) {
+      return expiredOrThrow(error);
+    }
+  }
+
+  /** The task has no HeartbeatSeconds: this only asks whether it still waits. */
+  async sendTaskHeartbeat(taskToken: string): Promise<CallbackDelivery> {
+    try {
+      await this.sfn.send(new SendTaskHeartbeatCommand({ taskToken }));
       return { kind: 'delivered' };
     } catch (error) {
       return expiredOrThrow(error);

@@ -1,9 +1,19 @@
 import { ChimeSDKVoiceClient, CreateSipMediaApplicationCallCommand } from '@aws-sdk/client-chime-sdk-voice';
-import { InvalidToken, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
+import {
+  InvalidToken,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  TaskDoesNotExist,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ChimeVoiceDialer } from '../../../shared/adapters/voice/chime-dialer';
 import { handleSmaEvent, smaEventSchema } from '../../../shared/adapters/voice/chime-sip-handler';
-import { placeCall } from '../../../shared/voice/place-call';
+import { NUMBER_OVER_CAP_ERROR, placeCall } from '../../../shared/voice/place-call';
+import { MESSAGES_PER_NUMBER_PER_HOUR } from '../../../shared/rules';
+import { FakeClock, InMemoryThrottleStore, SilentLog } from '../../support/fakes';
 import { voicePrompt } from '../../../shared/voice/rules';
 import { SfnTaskCallbacks } from '../../../shared/adapters/voice/sfn-callbacks';
 
@@ -67,7 +77,8 @@ describe('R10/R15 placeCall → Chime → SIP media application: one token, end 
 
   it('the handler reports on the very token the call task handed to placeCall', async () => {
     chimeMock.on(CreateSipMediaApplicationCallCommand).resolves({ SipMediaApplicationCall: { TransactionId: 'tx-3' } });
-    await placeCall(payload, new ChimeVoiceDialer(new ChimeSDKVoiceClient({ region, credentials }), SMA_ID));
+    const dialer = new ChimeVoiceDialer(new ChimeSDKVoiceClient({ region, credentials }), SMA_ID);
+    await placeCall(payload, { dialer, throttle: new InMemoryThrottleStore(), clock: new FakeClock(), log: new SilentLog() });
     const input = chimeMock.commandCalls(CreateSipMediaApplicationCallCommand)[0]!.args[0].input;
     expect(input).toMatchObject({ FromPhoneNumber: payload.callerId, ToPhoneNumber: payload.to });
     expect(input.ArgumentsMap?.Prompt).toBe(voicePrompt('Acme VPN'));
@@ -94,8 +105,24 @@ describe('R10/R15 placeCall → Chime → SIP media application: one token, end 
 
   it('refuses a malformed payload before dialling (the task fails and rolls over)', async () => {
     const dial = jest.fn();
-    await expect(placeCall({ ...payload, to: '0800 FRAUD' }, { dial })).rejects.toThrow();
+    const throttle = new InMemoryThrottleStore();
+    await expect(placeCall({ ...payload, to: '0800 FRAUD' }, { dialer: { dial }, throttle, clock: new FakeClock(), log: new SilentLog() })).rejects.toThrow();
     expect(dial).not.toHaveBeenCalled();
+  });
+
+  it('R6: takes the number\'s hourly unit right before the dial; over the cap, nothing is dialled and the task fails as NumberOverCap', async () => {
+    chimeMock.on(CreateSipMediaApplicationCallCommand).resolves({ SipMediaApplicationCall: { TransactionId: 'tx-4' } });
+    const clock = new FakeClock();
+    const throttle = new InMemoryThrottleStore();
+    const log = new SilentLog();
+    const dialer = new ChimeVoiceDialer(new ChimeSDKVoiceClient({ region, credentials }), SMA_ID);
+    for (let i = 0; i < MESSAGES_PER_NUMBER_PER_HOUR; i++) await placeCall(payload, { dialer, throttle, clock, log });
+    expect(throttle.count('number_rate', payload.to, 3600, clock.now())).toBe(MESSAGES_PER_NUMBER_PER_HOUR);
+    await expect(placeCall(payload, { dialer, throttle, clock, log })).rejects.toMatchObject({ name: NUMBER_OVER_CAP_ERROR });
+    expect(chimeMock.commandCalls(CreateSipMediaApplicationCallCommand)).toHaveLength(MESSAGES_PER_NUMBER_PER_HOUR);
+    // Logged without the number (R28): only its last four digits.
+    expect(JSON.stringify(log.entries)).not.toContain(payload.to.slice(1));
+    expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('hourly cap') }));
   });
 });
 
@@ -125,8 +152,16 @@ describe('SfnTaskCallbacks completes the waiting call task', () => {
   ])('a report on a task that stopped waiting (%s) is expired, not an error', async (_name, error) => {
     sfnMock.on(SendTaskSuccessCommand).rejects(error);
     sfnMock.on(SendTaskFailureCommand).rejects(error);
+    sfnMock.on(SendTaskHeartbeatCommand).rejects(error);
     await expect(callbacks().sendTaskSuccess('tok', { outcome: 'approved' })).resolves.toEqual({ kind: 'expired' });
     await expect(callbacks().sendTaskFailure('tok', { error: 'X' })).resolves.toEqual({ kind: 'expired' });
+    await expect(callbacks().sendTaskHeartbeat('tok')).resolves.toEqual({ kind: 'expired' });
+  });
+
+  it('SendTaskHeartbeat asks whether the call task still waits, with the token only', async () => {
+    sfnMock.on(SendTaskHeartbeatCommand).resolves({});
+    await expect(callbacks().sendTaskHeartbeat('tok')).resolves.toEqual({ kind: 'delivered' });
+    expect(sfnMock.commandCalls(SendTaskHeartbeatCommand).map((c) => c.args[0].input)).toEqual([{ taskToken: 'tok' }]);
   });
 
   it('a malformed token or any other failure is thrown', async () => {

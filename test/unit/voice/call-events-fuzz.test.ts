@@ -29,6 +29,9 @@ class RecordingCallbacks implements TaskCallbacks {
   async sendTaskFailure(): Promise<CallbackDelivery> {
     return { kind: 'delivered' };
   }
+  async sendTaskHeartbeat(): Promise<CallbackDelivery> {
+    return { kind: 'delivered' };
+  }
 }
 
 /** Replaces the value at a random path of a fixture with anything, or deletes it. */

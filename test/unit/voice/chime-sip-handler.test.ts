@@ -13,7 +13,7 @@ import {
 } from '../../../shared/adapters/voice/chime-sip-handler';
 import type { CallOutcome } from '../../../shared/voice/outcomes';
 import type { CallbackDelivery, JsonValue, TaskCallbacks } from '../../../shared/ports';
-import { VOICE_GOODBYE, VOICE_INBOUND, voicePrompt } from '../../../shared/voice/rules';
+import { VOICE_GOODBYE, VOICE_INBOUND, VOICE_TASK_ENDED, voicePrompt } from '../../../shared/voice/rules';
 import { SilentLog } from '../../support/fakes';
 
 type Fixture =
@@ -65,6 +65,10 @@ const STORED = { ...taskTokenAttributes(TOKEN), [CALL_ATTRIBUTE.prompt]: PROMPT 
 const ANSWERED = { ...STORED, [CALL_ATTRIBUTE.answered]: 'true' };
 
 const HANGUP_ACTION = { Type: 'Hangup', Parameters: { CallId: CALL_ID, SipResponseCode: '0' } };
+const TASK_ENDED_ACTION = {
+  Type: 'Speak',
+  Parameters: { CallId: CALL_ID, Text: VOICE_TASK_ENDED, Engine: 'neural', LanguageCode: 'en-US', TextType: 'text', VoiceId: 'Joanna' },
+};
 const GOODBYE_ACTION = {
   Type: 'Speak',
   Parameters: { CallId: CALL_ID, Text: VOICE_GOODBYE, Engine: 'neural', LanguageCode: 'en-US', TextType: 'text', VoiceId: 'Joanna' },
@@ -305,7 +309,16 @@ describe('R10–R12 whole calls report exactly one outcome', () => {
 
 class RecordingCallbacks implements TaskCallbacks {
   readonly sent: { token: string; output: JsonValue }[] = [];
-  constructor(private readonly answer: () => Promise<CallbackDelivery> = async () => ({ kind: 'delivered' })) {}
+  readonly heartbeats: string[] = [];
+  constructor(
+    private readonly answer: () => Promise<CallbackDelivery> = async () => ({ kind: 'delivered' }),
+    private readonly alive: () => Promise<CallbackDelivery> = async () => ({ kind: 'delivered' }),
+  ) {}
+
+  async sendTaskHeartbeat(token: string): Promise<CallbackDelivery> {
+    this.heartbeats.push(token);
+    return this.alive();
+  }
 
   async sendTaskSuccess(token: string, output: JsonValue): Promise<CallbackDelivery> {
     this.sent.push({ token, output });
@@ -341,12 +354,41 @@ describe('the SIP media application Lambda body', () => {
     expect(callbacks.sent).toEqual([]);
   });
 
-  it('a late report (the task timed out) is logged as expired; the call still ends', async () => {
+  it('R10: a # pressed after the task ended approves nothing, and the caller is told so before the hang-up', async () => {
     const callbacks = new RecordingCallbacks(async () => ({ kind: 'expired' }));
     const log = new SilentLog();
     const response = await smaEventHandler({ callbacks, log })(event('speak-and-get-digits-successful', { attributes: ANSWERED }));
-    expect(response.Actions).toEqual([GOODBYE_ACTION, HANGUP_ACTION]);
+    expect(response.Actions).toEqual([TASK_ENDED_ACTION, HANGUP_ACTION]);
+    expect(JSON.stringify(response.Actions)).not.toContain(VOICE_GOODBYE);
     expect(log.entries[0]?.extra[0]).toMatchObject({ delivery: 'expired' });
+  });
+
+  it('R14: a 0# after the task ended is told the same: nothing was recorded', async () => {
+    const callbacks = new RecordingCallbacks(async () => ({ kind: 'expired' }));
+    const response = await smaEventHandler({ callbacks, log: new SilentLog() })(
+      event('speak-and-get-digits-successful', { attributes: ANSWERED, digits: '0#' }),
+    );
+    expect(response.Actions).toEqual([TASK_ENDED_ACTION, HANGUP_ACTION]);
+  });
+
+  it('a call answered after its task ended (timed out, or its rollover is over) is hung up without the prompt, and says why', async () => {
+    const callbacks = new RecordingCallbacks(undefined, async () => ({ kind: 'expired' }));
+    const response = await smaEventHandler({ callbacks, log: new SilentLog() })(event('call-answered', { attributes: STORED }));
+    expect(callbacks.heartbeats).toEqual([TOKEN]);
+    expect(response.Actions).toEqual([TASK_ENDED_ACTION, HANGUP_ACTION]);
+    expect(callbacks.sent).toEqual([]);
+    // Settled: the hang-up that follows reports nothing to anyone.
+    expect(response.TransactionAttributes?.[CALL_ATTRIBUTE.settled]).toBeDefined();
+  });
+
+  it('a call answered while its task waits gets the prompt; so does one whose task cannot be checked (a late # still approves nothing)', async () => {
+    for (const heartbeat of [async (): Promise<CallbackDelivery> => ({ kind: 'delivered' }), async (): Promise<CallbackDelivery> => {
+      throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+    }]) {
+      const callbacks = new RecordingCallbacks(undefined, heartbeat);
+      const response = await smaEventHandler({ callbacks, log: new SilentLog() })(event('call-answered', { attributes: STORED }));
+      expect(response.Actions.map((a) => a.Type)).toEqual(['SpeakAndGetDigits']);
+    }
   });
 
   it('a failed report is logged and the call still ends (the task will time out and roll over)', async () => {

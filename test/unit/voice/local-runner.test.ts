@@ -6,7 +6,8 @@ import type { VoiceCall, VoiceDialer } from '../../../shared/ports';
 import { voicePrompt } from '../../../shared/voice/rules';
 import { isVoiceSummary, type VoiceProgress, type VoiceRolloverSummary } from '../../../shared/voice/schemas';
 import { VOICE_STATES, voiceRolloverDefinition } from '../../../shared/voice/state-machine';
-import { FakeClock, T0 } from '../../support/fakes';
+import { FakeClock, InMemoryThrottleStore, T0 } from '../../support/fakes';
+import { MESSAGES_PER_NUMBER_PER_HOUR } from '../../../shared/rules';
 
 const PRIMARY = '+14155550101';
 const BACKUP = '+14155550102';
@@ -17,8 +18,12 @@ const AT = new Date(T0).toISOString();
 /** Short enough that no test waits for a real 60 s timeout, long enough for a scripted answer. */
 const SHORT_TIMEOUT_MS = 100;
 
+/** Every number admitted: tests of the rollover itself, not of the hourly cap. */
+const NO_CAP = { take: async () => true };
+
 function world(options: { scripts?: Record<string, PhoneScript>; timeoutMs?: number; dialer?: (phone: LocalTelephone) => VoiceDialer } = {}) {
   const clock = new FakeClock();
+  const throttle = new InMemoryThrottleStore();
   const callbacks = new LocalCallbackRegistry();
   const phone = new LocalTelephone({ callbacks, clock }, 'manual');
   for (const [number, script] of Object.entries(options.scripts ?? {})) phone.script(number, script);
@@ -26,6 +31,7 @@ function world(options: { scripts?: Record<string, PhoneScript>; timeoutMs?: num
   const progress: VoiceProgress[] = [];
   const machine = localVoiceRollover({
     dialer: options.dialer ? options.dialer(phone) : phone,
+    throttle,
     callbacks,
     clock,
     finish: async (step) => {
@@ -36,7 +42,7 @@ function world(options: { scripts?: Record<string, PhoneScript>; timeoutMs?: num
   });
   const start = (numbers: string[]) =>
     machine.startExecution({ challengeId: 'ch_voice', tenantId: 'tn_a', numbers, callerId: CALLER_ID, appName: 'Acme VPN' });
-  return { clock, callbacks, phone, finished, progress, start };
+  return { clock, callbacks, phone, throttle, finished, progress, start };
 }
 
 /** Waits (in real time, briefly) until a condition holds: for calls that ring for a person. */
@@ -138,6 +144,46 @@ describe('R12/R13 rollover through the local telephone', () => {
   });
 });
 
+describe('R6 every number dialled counts towards its hourly cap, backups included', () => {
+  /** Fills the number's current hour, as ten earlier texts or calls would have. */
+  async function fill(throttle: InMemoryThrottleStore, number: string, now: number): Promise<void> {
+    for (let i = 0; i < MESSAGES_PER_NUMBER_PER_HOUR; i++) {
+      await throttle.take({ name: 'number_rate', subject: number, limit: MESSAGES_PER_NUMBER_PER_HOUR, windowSeconds: 3600, now });
+    }
+  }
+
+  it('R6: each dial takes one unit of its number\'s hour, primary and backup alike', async () => {
+    const { clock, throttle, start } = world({ scripts: { [PRIMARY]: 'busy', [BACKUP]: 'press#' } });
+    await start([PRIMARY, BACKUP]).done;
+    expect([PRIMARY, BACKUP].map((n) => throttle.count('number_rate', n, 3600, clock.now()))).toEqual([1, 1]);
+  });
+
+  it('R6: a backup over its cap is skipped, not dialled, and recorded as over_cap; the next number is tried', async () => {
+    const { clock, phone, throttle, progress, start } = world({ scripts: { [PRIMARY]: 'busy', [BACKUP]: 'press#', [SECOND_BACKUP]: 'press#' } });
+    await fill(throttle, BACKUP, clock.now());
+    const summary = await start([PRIMARY, BACKUP, SECOND_BACKUP]).done;
+    expect(summary.attempts.map((a) => [a.number, a.outcome])).toEqual([
+      [PRIMARY, 'busy'],
+      [BACKUP, 'over_cap'],
+      [SECOND_BACKUP, 'approved'],
+    ]);
+    expect(summary.result).toEqual({ kind: 'approve' });
+    expect(phone.calls(BACKUP)).toEqual([]);
+    expect(progress.map((p) => p.attempt.outcome)).toEqual(['busy', 'over_cap', 'approved']);
+    expect(throttle.count('number_rate', BACKUP, 3600, clock.now())).toBe(MESSAGES_PER_NUMBER_PER_HOUR);
+  });
+
+  it('R6/R13: every number over its cap: nothing is dialled and the challenge is denied as unreachable', async () => {
+    const { clock, phone, throttle, start } = world({ scripts: { [PRIMARY]: 'press#', [BACKUP]: 'press#' } });
+    await fill(throttle, PRIMARY, clock.now());
+    await fill(throttle, BACKUP, clock.now());
+    const summary = await start([PRIMARY, BACKUP]).done;
+    expect(summary).toMatchObject({ result: { kind: 'deny', reason: 'unreachable' } });
+    expect(summary.attempts.map((a) => a.outcome)).toEqual(['over_cap', 'over_cap']);
+    expect(phone.calls()).toEqual([]);
+  });
+});
+
 describe('R11 an answer without # is a denial, with no rollover', () => {
   it('hang-up on the primary: denied, and the backup is never called', async () => {
     const { phone, start } = world({ scripts: { [PRIMARY]: 'hangup', [BACKUP]: 'press#' } });
@@ -189,6 +235,8 @@ describe('R10–R14 every attempt outcome, run through the real definition, does
     const dialer = reportingDialer(callbacks, { [PRIMARY]: outcome, [BACKUP]: 'approved' });
     const machine = localVoiceRollover({
       dialer,
+      // R6: a number over its cap is refused by the throttle, before any dial.
+      throttle: { take: async (counter) => (counter.subject === PRIMARY ? outcome !== 'over_cap' : true) },
       callbacks,
       finish: async () => undefined,
       taskTimeoutOverridesMs: { [VOICE_STATES.placeCall]: SHORT_TIMEOUT_MS },
@@ -245,6 +293,7 @@ describe('per-task tokens: each call task waits on its own real token', () => {
     const callbacks = new LocalCallbackRegistry();
     const machine = localVoiceRollover({
       callbacks,
+      throttle: NO_CAP,
       finish: async () => undefined,
       dialer: {
         dial: async (call) => {

@@ -25,6 +25,8 @@ const EXPECTED: Record<AttemptOutcome, Decision> = {
   no_answer: { kind: 'next' },
   call_failed: { kind: 'next' },
   timeout: { kind: 'next' },
+  // R6: a number over its hourly cap is skipped, not dialled: the next number is tried.
+  over_cap: { kind: 'next' },
 };
 
 describe('R10–R14 decide(): what one call attempt means for the challenge', () => {
@@ -43,6 +45,7 @@ describe('R10–R14 decide(): what one call attempt means for the challenge', ()
 
   it('a call reports call outcomes; timeout is the state machine\'s own', () => {
     expect(CALL_OUTCOMES).not.toContain('timeout');
+    expect(CALL_OUTCOMES).not.toContain('over_cap');
     expect(isCallOutcome('busy')).toBe(true);
     expect(isCallOutcome('timeout')).toBe(false);
     expect(isAttemptOutcome('timeout')).toBe(true);
@@ -63,6 +66,8 @@ describe('R7 countsTowardsFatigue: denied and ignored calls count', () => {
     ['disconnected', false],
     ['invalid_number', false],
     ['call_failed', false],
+    // R6: nobody was called.
+    ['over_cap', false],
   ] as const)('%s → %s', (outcome, counts) => {
     expect(countsTowardsFatigue(outcome)).toBe(counts);
   });

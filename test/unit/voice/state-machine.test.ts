@@ -1,7 +1,9 @@
+import { NUMBER_OVER_CAP_ERROR } from '../../../shared/voice/place-call';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { ATTEMPT_OUTCOMES, decide, type Decision } from '../../../shared/voice/outcomes';
-import { VOICE_CALL_TIMEOUT_SECONDS } from '../../../shared/voice/rules';
+import { VOICE_CALL_TIMEOUT_SECONDS, VOICE_EXECUTION_TIMEOUT_SECONDS, VOICE_MAX_NUMBERS } from '../../../shared/voice/rules';
 import {
+  FINISH_RETRIES,
   LAMBDA_INVOKE,
   LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
   VOICE_STATES,
@@ -106,10 +108,17 @@ describe('R12 every call is a callback task that cannot hang', () => {
     }
   });
 
-  it('a timeout or a failed placement becomes an attempt outcome and goes on to record it', () => {
+  it('a timeout, a number over its cap (R6) or a failed placement becomes an attempt outcome and goes on to record it', () => {
     const call = definition.States[VOICE_STATES.placeCall]!;
     const targets = Object.fromEntries(catchersOf(call).map((c) => [(c.ErrorEquals as string[])[0], c.Next]));
-    expect(targets).toEqual({ 'States.Timeout': VOICE_STATES.callTimedOut, 'States.TaskFailed': VOICE_STATES.callFailed });
+    expect(targets).toEqual({
+      'States.Timeout': VOICE_STATES.callTimedOut,
+      [NUMBER_OVER_CAP_ERROR]: VOICE_STATES.callSkipped,
+      'States.TaskFailed': VOICE_STATES.callFailed,
+    });
+    // States.TaskFailed matches every task error, so the named one must be caught before it.
+    expect(Object.keys(targets).at(-1)).toBe('States.TaskFailed');
+    expect(definition.States[VOICE_STATES.callSkipped]).toMatchObject({ Result: { outcome: 'over_cap' }, Next: VOICE_STATES.recordAttempt });
     expect(definition.States[VOICE_STATES.callTimedOut]).toMatchObject({ Result: { outcome: 'timeout' }, Next: VOICE_STATES.recordAttempt });
     expect(definition.States[VOICE_STATES.callFailed]).toMatchObject({ Result: { outcome: 'call_failed' }, Next: VOICE_STATES.recordAttempt });
   });
@@ -117,6 +126,15 @@ describe('R12 every call is a callback task that cannot hang', () => {
   it('never retries a call that may have been placed: only errors of the Lambda service itself', () => {
     const retried = ((definition.States[VOICE_STATES.placeCall]!.Retry ?? []) as JsonObject[]).flatMap((r) => r.ErrorEquals as string[]);
     expect(retried.every((e) => e.startsWith('Lambda.'))).toBe(true);
+  });
+
+  it('R14: a failed finish step is retried for minutes: it is idempotent and completes what an earlier run left owed', () => {
+    const retry = (definition.States[VOICE_STATES.finish]!.Retry ?? []) as JsonObject[];
+    const onFailure = retry.find((r) => (r.ErrorEquals as string[]).includes('States.TaskFailed'));
+    expect(onFailure).toMatchObject({ MaxAttempts: FINISH_RETRIES, BackoffRate: 2 });
+    const waited = Array.from({ length: FINISH_RETRIES }, (_, i) => (onFailure!.IntervalSeconds as number) * 2 ** i).reduce((a, b) => a + b, 0);
+    expect(waited).toBeGreaterThanOrEqual(5 * 60);
+    expect(waited + VOICE_MAX_NUMBERS * VOICE_CALL_TIMEOUT_SECONDS).toBeLessThan(VOICE_EXECUTION_TIMEOUT_SECONDS);
   });
 
   it('every other task is a plain invoke with its own timeout', () => {

@@ -3,6 +3,8 @@ import { NotFoundError } from '../../../shared/domain/errors';
 import { LocalCallbackRegistry } from '../../../shared/voice/local-callbacks';
 import type { CallOutcome } from '../../../shared/voice/outcomes';
 import { FakeClock, T0 } from '../../support/fakes';
+import type { CallbackDelivery } from '../../../shared/ports';
+import { VOICE_GOODBYE, VOICE_TASK_ENDED } from '../../../shared/voice/rules';
 
 const NUMBER = '+14155550101';
 const OTHER = '+14155550102';
@@ -59,6 +61,7 @@ describe('R10–R12 scripted numbers answer by themselves', () => {
         action,
         outcome: EXPECTED[action],
         endedAt: AT,
+        ...(action === 'press#' || action === 'press0#' ? { said: VOICE_GOODBYE } : {}),
       },
     ]);
   });
@@ -139,6 +142,39 @@ describe('R10 answering a ringing call by hand', () => {
     const { phone, call } = setup();
     await expect(call(NUMBER, 20).reported).rejects.toMatchObject({ name: 'States.Timeout' });
     await expect(phone.answer(NUMBER, 'press#')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('a call whose task ended without it (its execution failed or stopped) is hung up, not left ringing', async () => {
+    const { phone, callbacks, call } = setup();
+    const { taskToken, placed } = call(NUMBER);
+    await placed;
+    callbacks.abandon(taskToken);
+    expect(phone.ringing(NUMBER)).toEqual([]);
+    expect(phone.calls(NUMBER)).toEqual([expect.objectContaining({ state: 'ended' })]);
+    await expect(phone.answer(NUMBER, 'press#')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('R10: # says goodbye when it reached its task; a # that finds the task already ended approves nothing and the call says so', async () => {
+    const { phone, call } = setup();
+    call(NUMBER);
+    await expect(phone.answer(NUMBER, 'press#')).resolves.toMatchObject({ outcome: 'approved', said: VOICE_GOODBYE });
+
+    // The task stops waiting in the instant between the answer and its report.
+    const clock = new FakeClock();
+    const late = new (class extends LocalCallbackRegistry {
+      override async sendTaskSuccess(): Promise<CallbackDelivery> {
+        return { kind: 'expired' };
+      }
+    })();
+    registries.push(late);
+    const racing = new LocalTelephone({ callbacks: late, clock });
+    late.wait('token-late', 5_000).catch(() => undefined);
+    await racing.dial({ to: NUMBER, callerId: CALLER_ID, prompt: PROMPT, taskToken: 'token-late' });
+    for (const action of ['press#', 'press0#'] as const) {
+      if (action === 'press0#') await racing.dial({ to: NUMBER, callerId: CALLER_ID, prompt: PROMPT, taskToken: 'token-late' });
+      const answered = await racing.answer(NUMBER, action);
+      expect(answered).toMatchObject({ state: 'ended', outcome: 'timeout', said: VOICE_TASK_ENDED });
+    }
   });
 
   it('knows its actions', () => {
