@@ -130,7 +130,7 @@ export class VoiceRolloverRecorder {
    * removed last.
    */
   private async reportFraud(challenge: Challenge, at: number): Promise<void> {
-    const { challenges, tenants, users, notifications, log } = this.deps;
+    const { challenges, tenants, notifications, log } = this.deps;
     const { userId, challengeId } = challenge;
     log.warn('fraud reported on a voice call', { challengeId });
     const tenant = await tenants.getTenant(challenge.tenantId);
