@@ -7,12 +7,12 @@
  * and a denied, wrong-number or unanswered prompt counts towards fatigue (R7) exactly once.
  */
 import { PUSH_ACTIVATION_TTL_SECONDS } from '../rules';
-import type { Audit, Clock, Log, PushChallengeStore, PushDeviceStore, PushSender, SecretBox, SecretContext, TenantStore, ThrottleStore, UserStore } from '../ports';
+import type { Audit, Clock, Log, PushChallengeStore, PushDeviceStore, PushSender, SecretBox, SecretContext, SettleOutcome, TenantStore, ThrottleStore, UserStore } from '../ports';
 import { auditOf } from './auth-log';
 import { randomId } from './crypto';
-import { ChallengeFinishedError, NotFoundError, PushDeviceNotActivatedError, UnauthenticatedError } from './errors';
+import { ChallengeFinishedError, NotFoundError, PushDeviceNotActivatedError, RetryLaterError, UnauthenticatedError } from './errors';
 import { ownerCheckOf } from './credentials';
-import { countFatigue } from './fatigue';
+import { fatigueAfter } from './fatigue';
 import { qrSvg } from './otp/otpauth';
 import { generateActivationCode, generateDeviceKey, hashActivationCode, verifyDeviceResponse, type PushDecision } from './push';
 import type { Caller, Challenge, DenialReason, Principal, PushPlatform, Tenant, User } from './types';
@@ -82,6 +82,9 @@ const keyContext = (device: { tenantId: string; deviceId: string }): SecretConte
 });
 
 const BAD_RESPONSE = 'The device response is not valid: unknown device, bad signature, or too old';
+
+/** Rounds of a settle when the user's fatigue state changed between its read and the write (R7). */
+const SETTLE_ROUNDS = 5;
 
 /** How many due pushes the sweep settles at once. */
 const SWEEP_CONCURRENCY = 10;
@@ -226,9 +229,10 @@ export class PushService {
     }
     const result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason } =
       check.kind === 'invalid' ? { kind: 'deny', reason: 'wrong_number' } : check.decision === 'approve' ? { kind: 'approve' } : { kind: 'deny', reason: 'denied' };
-    const audit = this.auditFor(challenge, result, now);
     const settle = { challengeId: challenge.challengeId, tenantId: challenge.tenantId, now };
-    const outcome = await challenges.settlePush({ ...settle, result, ...ownerCheckOf(challenge) }, audit);
+    // R7: a denial or wrong number counts towards fatigue in the transaction that settles it.
+    const outcome = await this.settle(challenge, { ...settle, result, ...ownerCheckOf(challenge) }, result.kind === 'deny' ? now : undefined);
+    if (outcome.kind === 'throttled') throw new RetryLaterError('The user\'s state is busy with concurrent changes; try again', 1);
     if (outcome.kind === 'revoked') {
       // R19: the user was deleted or reset after this push went out: it can never be approved.
       const revoked = { kind: 'deny' as const, reason: 'revoked' as const };
@@ -240,7 +244,6 @@ export class PushService {
       throw new ChallengeFinishedError('The challenge is no longer open', { status: latest.status });
     }
     log.info('push answered', { challengeId: challenge.challengeId, result: result.kind, ...(result.kind === 'deny' ? { reason: result.reason } : {}) });
-    if (result.kind === 'deny') await countFatigue(this.deps, challenge, [now]);
     return result.kind === 'approve'
       ? { challengeId: challenge.challengeId, status: 'approved' }
       : { challengeId: challenge.challengeId, status: 'denied', reason: result.reason };
@@ -251,7 +254,8 @@ export class PushService {
    * counts towards fatigue even when nobody reads the challenge. Runs every minute (an
    * EventBridge rule on AWS, a timer on the local clock locally) through {@link settleTimeout},
    * whose conditional write lets exactly one of the sweep and any reader count each timeout.
-   * A push it cannot settle is left for the next run, and the run fails so that it is seen.
+   * A push it cannot settle (the transaction, fatigue count included, failed or kept losing its
+   * race) is still open and listed, so the next run counts it; the run fails so that it is seen.
    */
   async sweepTimeouts(): Promise<{ checked: number }> {
     const { challenges, clock, log } = this.deps;
@@ -265,7 +269,7 @@ export class PushService {
             try {
               // The index may lag: the challenge itself says whether it is still open.
               const challenge = await challenges.get(challengeId);
-              if (challenge) await this.settleTimeout(challenge, now);
+              if (challenge && pushTimedOut(await this.settleTimeout(challenge, now), now)) throw new Error('the user\'s fatigue state kept changing');
               checked++;
             } catch (error) {
               failed++;
@@ -282,21 +286,45 @@ export class PushService {
   /**
    * R9/R7: a pending push past its deadline is denied as `timeout`. Whoever observes it first
    * (the sweep, a status read, a late answer) makes the conditional write, and only that one
-   * counts the ignored prompt towards fatigue.
+   * counts the ignored prompt towards fatigue, in the same transaction. When that write does not
+   * commit, the push is returned still pending (and stays listed for the sweep).
    */
   async settleTimeout(challenge: Challenge, now: number): Promise<Challenge> {
     if (!pushTimedOut(challenge, now)) return challenge;
     const result = { kind: 'deny' as const, reason: 'timeout' as const };
-    const outcome = await this.deps.challenges.settlePush(
-      { challengeId: challenge.challengeId, tenantId: challenge.tenantId, result, now },
-      this.auditFor(challenge, result, now),
-    );
+    const outcome = await this.settle(challenge, { challengeId: challenge.challengeId, tenantId: challenge.tenantId, result, now }, challenge.expiresAt);
     if (outcome.kind === 'done') {
       this.deps.log.info('push timed out', { challengeId: challenge.challengeId });
-      await countFatigue(this.deps, challenge, [challenge.expiresAt]);
       return { ...challenge, status: 'denied', denialReason: 'timeout' };
     }
+    if (outcome.kind === 'throttled') this.deps.log.warn('push timeout not settled: the user\'s fatigue state kept changing', { challengeId: challenge.challengeId });
     return (outcome.kind === 'refused' ? outcome.current : undefined) ?? challenge;
+  }
+
+  /**
+   * Settles a push with its auth-log line. A denial or timeout (`fatigueAt`: the time it counts
+   * at) is counted towards fatigue (R7) in the same transaction, compare-and-set on the user's
+   * throttle state read just before: either both commit or neither does, so a settled push is
+   * always counted and an unsettled one stays open for whoever observes it next. When another
+   * change of the user's state got there first, the state is read again and the settle retried.
+   */
+  private async settle(
+    challenge: Challenge,
+    input: Parameters<PushChallengeStore['settlePush']>[0],
+    fatigueAt: number | undefined,
+  ): Promise<SettleOutcome> {
+    const { challenges, throttle, log } = this.deps;
+    const { tenantId, userId, challengeId } = challenge;
+    for (let round = 0; ; round++) {
+      const state = fatigueAt === undefined ? undefined : await throttle.getUserState(tenantId, userId);
+      const fatigue = state && { tenantId, userId, ...fatigueAfter(state, [fatigueAt as number]), expectedVersion: state.version };
+      const audit = this.auditFor(challenge, input.result, input.now);
+      const outcome = await challenges.settlePush(input, fatigue ? { ...audit, throttle: { fatigue } } : audit);
+      if (outcome.kind === 'done' && fatigue?.pausedUntil && fatigue.pausedUntil !== state?.pausedUntil) {
+        log.info('push and voice paused for fatigue', { challengeId, until: new Date(fatigue.pausedUntil).toISOString() });
+      }
+      if (outcome.kind !== 'throttled' || round >= SETTLE_ROUNDS - 1) return outcome;
+    }
   }
 
   private auditFor(challenge: Challenge, result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason }, now: number): Audit {

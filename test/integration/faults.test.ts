@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { localClient } from '../../infra/local/dynamo';
+import { PUSH_TIMEOUT_SECONDS } from '../../shared/rules';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
 
 /*
@@ -90,6 +91,39 @@ describe('R18 push activation spends its code only when it succeeds', () => {
     expect((await activate()).status).toBe(201);
     expectProblem(await activate(), 401, 'unauthenticated');
     expect((await api.request('GET', `/v1/admin/users/${userId}`, { key: tenant.adminKey })).body.methods).toContain('push');
+  });
+});
+
+describe('R7 an ignored push is counted for fatigue even when the throttle table fails mid-sweep', () => {
+  it('R7: a sweep whose fatigue write fails settles nothing; the next sweep counts each ignored push once and a fourth push is paused', async () => {
+    const { userId } = await api.newUser(tenant, 'swept');
+    const issued = await api.request('POST', `/v1/admin/users/${userId}/push-activations`, { key: tenant.adminKey });
+    const activated = await api.request('POST', '/v1/push/activate', { body: { activationCode: issued.body.activationCode, platform: 'ios', pushToken: 'token-swept' } });
+    expect(activated.status).toBe(201);
+    const push = () => api.request('POST', '/v1/challenges', { key: tenant.authKey, body: { userId, method: 'push' } });
+    for (let i = 0; i < 3; i++) expect((await push()).status).toBe(201);
+    await api.advanceClock(PUSH_TIMEOUT_SECONDS + 1);
+    // The scheduled sweep is off under fault injection: run its handler, as the schedule would.
+    const { handler: sweep } = await import('../../functions/push-sweep');
+    const open = async () => challengesOf(await api.allItems(), userId).filter((r) => r.item.status?.S === 'pending' && r.item.gsi1pk).length;
+
+    // Every write of the throttle table fails, however the fatigue count is written.
+    await api.setFaults([
+      { operation: 'UpdateItem', table: 'Throttle', kind: 'internal' },
+      { operation: 'TransactWriteItems', table: 'Throttle', kind: 'internal' },
+    ]);
+    await expect(sweep(undefined)).rejects.toThrow('3 push timeouts not settled');
+    await api.clearFaults();
+    // Nothing half-done: the three pushes are still open and listed for the next sweep.
+    expect(await open()).toBe(3);
+
+    expect(await sweep(undefined)).toEqual({ checked: 3 });
+    expect(await open()).toBe(0);
+    const logs = await api.request('GET', `/v1/admin/auth-logs?userId=${userId}&method=push&result=denied`, { key: tenant.adminKey });
+    expect((logs.body.items as { reason?: string }[]).filter((l) => l.reason === 'timeout')).toHaveLength(3);
+    const fourth = await push();
+    expectProblem(fourth, 429, 'retry-later');
+    expect(fourth.body).toMatchObject({ reason: 'fatigue_pause' });
   });
 });
 

@@ -41,6 +41,7 @@ import type {
   NotificationStore,
   Page,
   PhoneClassifier,
+  PushChallengeStore,
   ServiceSecretStore,
   SigningKeyRecord,
   SigningKeyStore,
@@ -320,7 +321,7 @@ type Open = { challengeId: string; tenantId: string; now: number; maxWrong: numb
  * item comes first in the adapter's transaction. `audits` holds what this store committed;
  * the shared log store (and its throttle store) get the same.
  */
-export class InMemoryChallengeStore implements ChallengeStore, VoiceChallengeStore {
+export class InMemoryChallengeStore implements ChallengeStore, VoiceChallengeStore, PushChallengeStore {
   readonly audits: Audit[] = [];
   private readonly challenges = new Map<string, Challenge>();
   private readonly idempotency = new Map<string, Omit<IdempotencyRecord, 'key'>>();
@@ -452,6 +453,27 @@ export class InMemoryChallengeStore implements ChallengeStore, VoiceChallengeSto
       ({ fraudReportPendingSince: _done, ...rest }) => rest,
       [],
     );
+  }
+
+  /** R9: the tenant's pending push; a `timeout` needs it expired at `now`, an answer unexpired. */
+  async settlePush(
+    input: { challengeId: string; tenantId: string; result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason }; now: number },
+    audit: Audit,
+  ): Promise<ConditionalOutcome> {
+    const { result, now } = input;
+    const timeout = result.kind === 'deny' && result.reason === 'timeout';
+    return this.update(
+      input.challengeId,
+      (c) => c.tenantId === input.tenantId && c.status === 'pending' && c.method === 'push' && (timeout ? c.expiresAt <= now : c.expiresAt > now),
+      (c) => (result.kind === 'approve' ? { ...c, status: 'approved', approvedAt: now } : { ...c, status: 'denied', denialReason: result.reason }),
+      audit,
+    );
+  }
+
+  /** R7: like the adapter's index of open pushes: every pending push whose deadline is at or before `now`. */
+  async *duePushes(now: number): AsyncIterable<string[]> {
+    const ids = [...this.challenges.values()].filter((c) => c.method === 'push' && c.status === 'pending' && c.expiresAt <= now).map((c) => c.challengeId);
+    if (ids.length > 0) yield ids;
   }
 
   /** Every stored challenge, as stored (for tests that look at what is at rest). */
