@@ -174,6 +174,16 @@ describe('R9 push with number matching', () => {
     expect((await status(tenant, created.body.challengeId)).body).toMatchObject({ status: 'approved', assertion: expect.any(String) });
   });
 
+  it('R7: a pending push is kept (TTL) at least an hour past its deadline, so DynamoDB never deletes it before the sweep counts it', async () => {
+    const { userId } = await pushUser();
+    const created = await push(tenant, userId);
+    expect(created.status).toBe(201);
+    const found = (await api.allItems()).find((i) => i.table === 'Challenges' && i.item.pk?.S === created.body.challengeId);
+    const deadline = Number(found?.item.expiresAt?.N);
+    expect(deadline).toBe(Date.parse(created.body.expiresAt as string));
+    expect(Number(found?.item.ttl?.N)).toBeGreaterThanOrEqual(Math.ceil(deadline / 1000) + 3600);
+  });
+
   it('a wrong number denies', async () => {
     const { userId, device } = await pushUser();
     const created = await push(tenant, userId);

@@ -45,8 +45,16 @@ function dueEntry(c: Challenge): Record<string, string> {
   return { gsi1pk: dueKey(shard), gsi1sk: new Date(c.expiresAt).toISOString() };
 }
 
+/**
+ * R7: how long a push is kept past its deadline. DynamoDB may delete an item any time after its
+ * TTL, and the sweep may come up to a minute after the deadline: a push deleted before the sweep
+ * (or a reader) settles it would never be counted towards fatigue. Readers ignore `ttl`.
+ */
+const PUSH_TTL_MARGIN_SECONDS = 3600;
+
 function toItem(c: Challenge): Record<string, unknown> {
-  return { pk: c.challengeId, ...c, ...dueEntry(c), ttl: ttlOf(c.expiresAt) };
+  const ttl = c.method === 'push' ? ttlOf(c.expiresAt) + PUSH_TTL_MARGIN_SECONDS : ttlOf(c.expiresAt);
+  return { pk: c.challengeId, ...c, ...dueEntry(c), ttl };
 }
 
 function fromItem(item: Record<string, unknown> | undefined): Challenge | undefined {
