@@ -494,8 +494,8 @@ export class ChallengeService {
       this.deps.throttle.getUserState(principal.tenantId, challenge.userId),
       challenge.owner ? this.deps.users.getUser({ tenantId: principal.tenantId, space: challenge.owner.space }, challenge.userId) : undefined,
     ]);
-    // R19: no new code goes to the number of a user deleted or reset since the challenge started.
-    if (challenge.owner && !sameEpoch(owner, challenge.owner.epoch)) await this.revoke(principal, challenge, now, 'resend');
+    // R19: no new code goes to the number of a user deleted, reset or blocked since the challenge started.
+    if (challenge.owner && (!sameEpoch(owner, challenge.owner.epoch) || owner?.blocked)) await this.revoke(principal, challenge, now, 'resend');
     const admission = admit(throttle, now, challenge.method, tenantLimits(principal.tenant).challengesPerUserPerWindow, true);
     if (admission.kind === 'refuse') {
       throw new RetryLaterError(THROTTLE_TEXT[admission.reason], admission.retryAfterSeconds, { reason: admission.reason });
@@ -566,7 +566,8 @@ export class ChallengeService {
   private async revoke(principal: Principal, challenge: Challenge, now: number, event: 'verify' | 'resend' = 'verify'): Promise<never> {
     await this.deps.challenges.deny(
       { challengeId: challenge.challengeId, reason: 'revoked' },
-      auditOf(principal, challenge, { event, result: 'denied', reason: 'revoked', now }),
+      // A refused resend is logged, never counted; a refused verify counts like any denial.
+      auditOf(principal, challenge, { event, result: 'denied', reason: 'revoked', now, ...(event === 'resend' ? { counted: false } : {}) }),
     );
     throw new ChallengeFinishedError('The challenge is already denied', { status: 'denied', reason: 'revoked' });
   }
