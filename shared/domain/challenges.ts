@@ -391,8 +391,11 @@ export class ChallengeService {
     const now = clock.now();
     const challenge = await challenges.get(challengeId);
     if (!challenge || challenge.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
-    if (challenge.method === 'voice') throw new MethodUnavailableError(VOICE_TAKES_NO_CODE, { method: 'voice' });
-    if (challenge.method === 'push') throw new MethodUnavailableError(PUSH_TAKES_NO_CODE, { method: 'push' });
+    if (challenge.method === 'voice' || challenge.method === 'push') {
+      // R23: a code sent to a challenge that takes none is an attempt too.
+      await this.deps.logs.append(auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: 'method_unavailable', now }));
+      throw new MethodUnavailableError(challenge.method === 'voice' ? VOICE_TAKES_NO_CODE : PUSH_TAKES_NO_CODE, { method: challenge.method });
+    }
     await this.refuseUnlessOpen(principal, challenge, now);
 
     const base = { challengeId, tenantId: principal.tenantId, now, maxWrong: MAX_WRONG_CODES };
