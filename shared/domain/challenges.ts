@@ -391,8 +391,11 @@ export class ChallengeService {
     const now = clock.now();
     const challenge = await challenges.get(challengeId);
     if (!challenge || challenge.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
-    if (challenge.method === 'voice') throw new MethodUnavailableError(VOICE_TAKES_NO_CODE, { method: 'voice' });
-    if (challenge.method === 'push') throw new MethodUnavailableError(PUSH_TAKES_NO_CODE, { method: 'push' });
+    if (challenge.method === 'voice' || challenge.method === 'push') {
+      // R23: a code sent to a challenge that takes none is an attempt too.
+      await this.deps.logs.append(auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: 'method_unavailable', now }));
+      throw new MethodUnavailableError(challenge.method === 'voice' ? VOICE_TAKES_NO_CODE : PUSH_TAKES_NO_CODE, { method: challenge.method });
+    }
     await this.refuseUnlessOpen(principal, challenge, now);
 
     const base = { challengeId, tenantId: principal.tenantId, now, maxWrong: MAX_WRONG_CODES };
@@ -494,8 +497,8 @@ export class ChallengeService {
       this.deps.throttle.getUserState(principal.tenantId, challenge.userId),
       challenge.owner ? this.deps.users.getUser({ tenantId: principal.tenantId, space: challenge.owner.space }, challenge.userId) : undefined,
     ]);
-    // R19: no new code goes to the number of a user deleted or reset since the challenge started.
-    if (challenge.owner && !sameEpoch(owner, challenge.owner.epoch)) await this.revoke(principal, challenge, now, 'resend');
+    // R19: no new code goes to the number of a user deleted, reset or blocked since the challenge started.
+    if (challenge.owner && (!sameEpoch(owner, challenge.owner.epoch) || owner?.blocked)) await this.revoke(principal, challenge, now, 'resend');
     const admission = admit(throttle, now, challenge.method, tenantLimits(principal.tenant).challengesPerUserPerWindow, true);
     if (admission.kind === 'refuse') {
       throw new RetryLaterError(THROTTLE_TEXT[admission.reason], admission.retryAfterSeconds, { reason: admission.reason });
@@ -566,7 +569,8 @@ export class ChallengeService {
   private async revoke(principal: Principal, challenge: Challenge, now: number, event: 'verify' | 'resend' = 'verify'): Promise<never> {
     await this.deps.challenges.deny(
       { challengeId: challenge.challengeId, reason: 'revoked' },
-      auditOf(principal, challenge, { event, result: 'denied', reason: 'revoked', now }),
+      // A refused resend is logged, never counted; a refused verify counts like any denial.
+      auditOf(principal, challenge, { event, result: 'denied', reason: 'revoked', now, ...(event === 'resend' ? { counted: false } : {}) }),
     );
     throw new ChallengeFinishedError('The challenge is already denied', { status: 'denied', reason: 'revoked' });
   }

@@ -45,6 +45,7 @@ export function resendRefusal(error: unknown): { result: LogResult; reason: stri
   if (error instanceof MethodUnavailableError) return { result: 'denied', reason: 'method_unavailable' };
   if (error instanceof ChallengeExpiredError) return { result: 'denied', reason: 'expired' };
   if (error instanceof ChallengeLockedError) return { result: 'denied', reason: 'locked' };
-  if (error instanceof ChallengeFinishedError) return { result: 'denied', reason: 'finished' };
+  // A revoked challenge's refusal was logged when it was revoked.
+  if (error instanceof ChallengeFinishedError) return error.details.reason === 'revoked' ? undefined : { result: 'denied', reason: 'finished' };
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { PUSH_REQUESTS_PER_SOURCE_PER_MINUTE } from '../rules';
 import { RetryLaterError } from './errors';
 import { tenantLimits } from './throttling';
@@ -35,9 +36,28 @@ export class RequestCaps {
    */
   async source(sourceIp: string): Promise<void> {
     const now = this.deps.clock.now();
-    const counter = { name: 'source_rate', subject: sourceIp, limit: PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, windowSeconds: 60, now } as const;
+    const counter = { name: 'source_rate', subject: sourceOf(sourceIp), limit: PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, windowSeconds: 60, now } as const;
     if (!(await this.deps.throttle.take(counter))) {
       throw new RetryLaterError('Too many requests from this address right now', untilNext(now, 60), { reason: 'source_rate' });
     }
   }
+}
+
+/**
+ * The unit a source cap counts: an IPv4 address, or an IPv6 address's /64 — one customer's
+ * network hands out a whole /64, so counting single addresses would give a flood 2^64 sources.
+ */
+export function sourceOf(ip: string): string {
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  // An embedded IPv4 tail (::ffff:192.0.2.1) takes two groups; a mapped address is its IPv4.
+  const last = right.at(-1) ?? left.at(-1) ?? '';
+  if (last.includes('.')) {
+    const mapped = /^(?:0*:)*ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(ip.toLowerCase().replace(/^::/, '0:'));
+    if (mapped?.[1]) return mapped[1];
+  }
+  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => (Number.parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
 }

@@ -54,6 +54,22 @@ describe('R23 every attempt is an auth-log line with its result and reason', () 
     }
   });
 
+  it('R23: a code sent to a push challenge, which takes none, is logged as a denied attempt', async () => {
+    await admin('PATCH', '/v1/admin/settings', { allowedCountries: null });
+    await api.putUser(t, 'vc-push', '+14155550187');
+    const issued = await admin('POST', '/v1/admin/users/vc-push/push-activations');
+    const activated = await api.request('POST', '/v1/push/activate', { body: { activationCode: issued.body.activationCode, platform: 'ios', pushToken: 'tok-vc-push' } });
+    expect(activated.status).toBe(201);
+    const created = await api.request('POST', '/v1/challenges', { key: t.authKey, body: { userId: 'vc-push', method: 'push' } });
+    expect(created.status).toBe(201);
+
+    expectProblem(await api.request('POST', `/v1/challenges/${created.body.challengeId}/verify`, { key: t.authKey, body: { code: '123456' } }), 422, 'method-unavailable');
+    const lines = await linesOf('vc-push');
+    expect(lines.filter((l) => l.event === 'verify')).toEqual([
+      expect.objectContaining({ method: 'push', result: 'denied', reason: 'method_unavailable', challengeId: created.body.challengeId }),
+    ]);
+  });
+
   it('R23: a refused resend is logged with its reason', async () => {
     await api.putUser(t, 'rs-user', '+14155550186');
     const created = await api.createChallenge(t, 'rs-user');

@@ -246,3 +246,44 @@ describe('R19/R20 an admin reset clears every registered method, and app passwor
     expectProblem(await auth('POST', `/v1/challenges/${created.body.challengeId}/verify`, { code }), 409, 'challenge-finished');
   });
 });
+
+describe('R14/R19 a block ends the user\'s pending challenges too', () => {
+  it('a code entered after the user was blocked approves nothing', async () => {
+    const { userId, phone } = await api.newUser(acme, 'blocked-sms');
+    const created = await api.createChallenge(acme, userId);
+    expect(created.status).toBe(201);
+    const code = await api.latestCode(phone);
+    expect((await admin('POST', `/v1/admin/users/${userId}/block`, { reason: 'stolen phone' })).status).toBe(200);
+
+    expectProblem(await auth('POST', `/v1/challenges/${created.body.challengeId}/verify`, { code }), 409, 'challenge-finished');
+    expect((await auth('GET', `/v1/challenges/${created.body.challengeId}`)).body).toMatchObject({ status: 'denied', reason: 'revoked' });
+  });
+
+  it('a push approved on the phone after the user was blocked approves nothing', async () => {
+    const { userId } = await api.newUser(acme, 'blocked-push');
+    const device = await activatePush(userId);
+    const created = await auth('POST', '/v1/challenges', { userId, method: 'push' });
+    expect(created.status).toBe(201);
+    expect((await admin('POST', `/v1/admin/users/${userId}/block`, {})).status).toBe(200);
+
+    await api.request('POST', `/local/devices/${device.deviceId}/respond`, {
+      body: { challengeId: created.body.challengeId, decision: 'approve', number: created.body.number },
+    });
+    expect((await auth('GET', `/v1/challenges/${created.body.challengeId}`)).body).toMatchObject({ status: 'denied', reason: 'revoked' });
+  });
+
+  it('a resend after the block sends nothing, and is one log line, not counted', async () => {
+    const { userId, phone } = await api.newUser(acme, 'blocked-resend');
+    const created = await api.createChallenge(acme, userId);
+    expect(created.status).toBe(201);
+    const sent = (await api.outbox(phone)).length;
+    expect((await admin('POST', `/v1/admin/users/${userId}/block`, {})).status).toBe(200);
+    await api.advanceClock(30);
+
+    expectProblem(await auth('POST', `/v1/challenges/${created.body.challengeId}/resend`), 409, 'challenge-finished');
+    expect(await api.outbox(phone)).toHaveLength(sent);
+    const logs = await admin('GET', `/v1/admin/auth-logs?userId=${userId}`);
+    const resends = (logs.body.items as { event: string; result: string; reason?: string }[]).filter((l) => l.event === 'resend');
+    expect(resends).toEqual([expect.objectContaining({ result: 'denied', reason: 'revoked' })]);
+  });
+});

@@ -381,7 +381,8 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
       ConditionCheck: {
         TableName: this.tenantsTable,
         Key: { pk: tenantKeys.users({ tenantId: owner.tenantId, space: owner.space }), sk: owner.userId },
-        ConditionExpression: epoch.expression,
+        // R19/R14: an approval needs the user as it was (not deleted or reset) and not blocked since.
+        ConditionExpression: `${epoch.expression} AND attribute_not_exists(blocked)`,
         ...(Object.keys(epoch.values).length ? { ExpressionAttributeValues: epoch.values } : {}),
       },
     };
