@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { localClock, localPush } from '../../shared/adapters/local/world';
@@ -32,7 +32,16 @@ export function rememberActivation(result: HttpResult): void {
 }
 
 /** The event API Gateway would hand the device-response handler for this body. */
-function respondEvent(body: unknown): HttpEvent {
+/**
+ * Each simulated phone answers from an address of its own (in 127/8, from its device id), as
+ * real phones do from their own networks: the public push routes are capped per source (R6).
+ */
+export function deviceSourceIp(deviceId: string): string {
+  const [a = 0, b = 0, c = 0] = createHash('sha256').update(deviceId).digest();
+  return `127.${a}.${b}.${Math.max(1, c)}`;
+}
+
+function respondEvent(body: { readonly deviceId: string; readonly [field: string]: unknown }): HttpEvent {
   const now = Date.now();
   const routeKey = `POST ${RESPOND_PATH}`;
   return {
@@ -48,7 +57,7 @@ function respondEvent(body: unknown): HttpEvent {
       apiId: 'local',
       domainName: 'localhost',
       domainPrefix: 'localhost',
-      http: { method: 'POST', path: RESPOND_PATH, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'tessera-device-simulator' },
+      http: { method: 'POST', path: RESPOND_PATH, protocol: 'HTTP/1.1', sourceIp: deviceSourceIp(body.deviceId), userAgent: 'tessera-device-simulator' },
       requestId: randomUUID(),
       routeKey,
       stage: '$default',
