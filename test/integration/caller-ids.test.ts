@@ -4,7 +4,8 @@
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { localClient } from '../../infra/local/dynamo';
-import { tenantKeys } from '../../shared/adapters/dynamo/tenant-store';
+import { createDocumentClient } from '../../shared/adapters/dynamo/client';
+import { DynamoTenantStore, tenantKeys } from '../../shared/adapters/dynamo/tenant-store';
 import { TENANTS_TABLE } from '../../shared/tables';
 import { expectProblem, TEST_CALLER_ID, TestApi, type Tenant } from '../support/runtime';
 
@@ -86,6 +87,27 @@ describe('R15: the operator assigns the caller IDs a tenant may use', () => {
     const voice = await api.request('POST', '/v1/challenges', { key: tenant.authKey, body: { userId, method: 'voice' } });
     expectProblem(voice, 422, 'method-unavailable');
     expect(voice.body.reason).toBe('caller_id_missing');
+  });
+
+  it('R15: the store’s write is conditional on the callerId read: a settings write in between is neither lost nor overwritten', async () => {
+    const tenant = await api.createTenant('Conditional');
+    const db = createDocumentClient({ endpoint: api.runtime.dynamoEndpoint });
+    try {
+      const store = new DynamoTenantStore(db, process.env[TENANTS_TABLE.envVar] as string);
+      // Read with no callerId; an admin then picks one and changes another setting.
+      expect((await api.request('PATCH', '/v1/admin/settings', { key: tenant.adminKey, body: { callerId: TEST_CALLER_ID, blockOnFraud: true } })).status).toBe(200);
+      expect(await store.setCallerIds(tenant.tenantId, [OTHER_CALLER_ID], undefined, false)).toBe(false);
+      expect(await store.setCallerIds(tenant.tenantId, [OTHER_CALLER_ID], OTHER_CALLER_ID, true)).toBe(false);
+      expect(await store.setCallerIds('tn000000000000000000000000', [OTHER_CALLER_ID], undefined, false)).toBe(false);
+      expect((await store.getTenant(tenant.tenantId))?.callerIds).toEqual([TEST_CALLER_ID]);
+      expect(await store.setCallerIds(tenant.tenantId, [OTHER_CALLER_ID], TEST_CALLER_ID, true)).toBe(true);
+      const after = await store.getTenant(tenant.tenantId);
+      expect(after?.callerIds).toEqual([OTHER_CALLER_ID]);
+      expect(after?.settings).toMatchObject({ blockOnFraud: true });
+      expect(after?.settings.callerId).toBeUndefined();
+    } finally {
+      db.destroy();
+    }
   });
 
   it('R15: an unknown tenant is 404; bad numbers, duplicates and too many are 400 and change nothing', async () => {
