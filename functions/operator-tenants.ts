@@ -7,7 +7,9 @@ import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 const app = compose();
 const tenants = new TenantService({ tenants: app.tenantStore, clock: app.clock });
 
-const routes: Record<'POST /v1/operator/tenants' | 'PUT /v1/operator/tenants/{tenantId}/limits', (req: Request<{ operator: true }>) => Promise<Reply>> = {
+type OperatorTenantRoute = 'POST /v1/operator/tenants' | 'PUT /v1/operator/tenants/{tenantId}/limits' | 'PUT /v1/operator/tenants/{tenantId}/caller-ids';
+
+const routes: Record<OperatorTenantRoute, (req: Request<{ operator: true }>) => Promise<Reply>> = {
   /** Create a tenant with its first admin and auth keys (shown once). */
   'POST /v1/operator/tenants': async (req) => {
     const { tenant, adminKey, authKey } = await tenants.create(req.json(inputs['POST /v1/operator/tenants'].body));
@@ -19,9 +21,15 @@ const routes: Record<'POST /v1/operator/tenants' | 'PUT /v1/operator/tenants/{te
     const tenantId = req.param('tenantId', route.params.tenantId);
     return { status: 200, body: await tenants.setCaps(tenantId, req.json(route.body)) };
   },
+  /** R15: the caller IDs the tenant may use; a callerId taken away is cleared. */
+  'PUT /v1/operator/tenants/{tenantId}/caller-ids': async (req) => {
+    const route = inputs['PUT /v1/operator/tenants/{tenantId}/caller-ids'];
+    const tenantId = req.param('tenantId', route.params.tenantId);
+    return { status: 200, body: await tenants.setCallerIds(tenantId, req.json(route.body).callerIds) };
+  },
 };
 
-/** POST /v1/operator/tenants, PUT /v1/operator/tenants/{tenantId}/limits — the operator's tenant routes. */
+/** POST /v1/operator/tenants, PUT /v1/operator/tenants/{tenantId}/limits and /caller-ids — the operator's tenant routes. */
 export const handler = httpHandler({ authenticate: operatorKey(app.config.operatorKeySha256), log: app.log }, async (req) => {
   const run = routes[req.route as keyof typeof routes];
   if (!run) throw new NotFoundError('No such route');

@@ -112,6 +112,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/v1/admin/notifications', handler: 'admin-logs', scope: 'admin' },
   { method: 'POST', path: '/v1/operator/tenants', handler: 'operator-tenants', scope: 'operator' },
   { method: 'PUT', path: '/v1/operator/tenants/{tenantId}/limits', handler: 'operator-tenants', scope: 'operator' },
+  { method: 'PUT', path: '/v1/operator/tenants/{tenantId}/caller-ids', handler: 'operator-tenants', scope: 'operator' },
   { method: 'POST', path: '/v1/operator/signing-keys', handler: 'operator-signing-keys', scope: 'operator' },
   { method: 'GET', path: '/openapi.json', handler: 'openapi', scope: 'public' },
   { method: 'GET', path: '/docs', handler: 'openapi', scope: 'public' },

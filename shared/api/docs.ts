@@ -225,6 +225,17 @@ export const ROUTE_DOCS = {
     responses: ok(r.tenantCaps),
     errors: [404],
   },
+  'PUT /v1/operator/tenants/{tenantId}/caller-ids': {
+    operationId: 'setTenantCallerIds',
+    tag: 'Operator',
+    summary: 'Assign a tenant’s caller-ID numbers (R15)',
+    description:
+      'Replaces the list of E.164 numbers (at most 20, each once) the tenant may pick as the `callerId` of its voice calls. ' +
+      'When the tenant’s current `callerId` is not in the new list, it is cleared in the same write (`callerIdCleared: true`): ' +
+      'voice challenges then answer `method-unavailable` with reason `caller_id_missing` until an admin sets an assigned number.',
+    responses: ok(r.tenantCallerIds),
+    errors: [404, 409],
+  },
   'POST /v1/operator/signing-keys': { operationId: 'rotateSigningKey', tag: 'Operator', summary: 'Publish the next assertion signing key; it signs once JWKS caches have expired (R4)', responses: created(r.signingKey) },
   'GET /openapi.json': { operationId: 'getOpenApiDocument', tag: 'Service', summary: 'This document (OpenAPI 3.1)', responses: { 200: { description: 'OK', schema: null, mediaType: 'application/json' } } as RouteDoc['responses'] },
   'GET /docs': { operationId: 'getReference', tag: 'Service', summary: 'This document as an HTML page', responses: { 200: { description: 'OK', schema: null, mediaType: 'text/html' } } as RouteDoc['responses'] },

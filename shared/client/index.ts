@@ -199,6 +199,8 @@ export function createTesseraClient(options: TesseraClientOptions) {
     /** The operator key. */
     operator: {
       createTenant: (body: RequestOf<'POST /v1/operator/tenants'>['body']) => call('POST /v1/operator/tenants', { body }),
+      setCallerIds: (tenantId: string, callerIds: string[]) =>
+        call('PUT /v1/operator/tenants/{tenantId}/caller-ids', { params: { tenantId }, body: { callerIds } }),
     },
   };
 }

@@ -226,7 +226,9 @@ export class ChallengeService {
     if (!codeFactor && !isPush && (!phone || (settings.allowedCountries && !settings.allowedCountries.includes(phone.country)))) {
       throw new CountryNotAllowedError(`This tenant does not send codes to ${primary?.country} numbers`, { country: primary?.country });
     }
-    if (method === 'voice' && !settings.callerId) {
+    // R15: a callerId the operator no longer assigns (left by a settings write that raced the change) is no caller ID.
+    const assigned = principal.tenant.callerIds;
+    if (method === 'voice' && (!settings.callerId || (assigned && !assigned.includes(settings.callerId)))) {
       throw new MethodUnavailableError('Voice calls need a caller ID: an admin sets callerId in the settings first', {
         reason: 'caller_id_missing',
       });

@@ -265,6 +265,12 @@ export interface TenantStore {
   setSettings(tenantId: string, settings: TenantSettings, encryptedWebhookSecret?: string | null): Promise<void>;
   /** R6: the operator's per-second caps of a tenant (absent ones are the defaults); false when there is no such tenant. */
   setCaps(tenantId: string, caps: TenantCaps): Promise<boolean>;
+  /**
+   * R15: replaces the tenant's assigned caller IDs, only if its settings' callerId is still
+   * `expectedCallerId` (undefined: none), and with `clearCallerId` removes that callerId in the
+   * same write, keeping the other settings. False when there is no such tenant or its callerId changed.
+   */
+  setCallerIds(tenantId: string, callerIds: readonly string[], expectedCallerId: string | undefined, clearCallerId: boolean): Promise<boolean>;
   putApiKey(key: ApiKeyRecord): Promise<void>;
   /** Updates a key of this tenant; false when there is no such key for the tenant. */
   updateApiKey(tenantId: string, keyId: string, change: { revokedAt?: string; expiresAt?: string }): Promise<boolean>;

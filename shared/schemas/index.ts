@@ -124,6 +124,21 @@ export const tenantCapsBody = z.strictObject({
   requestsPerSecond: z.number().int().min(1).max(MAX_TENANT_CAP_PER_SECOND).nullable().optional(),
 });
 
+/**
+ * R15: the operator's new list of a tenant's caller-ID numbers; the tenant's callerId must be one of
+ * them. A number twice is refused rather than merged: the list is the operator's whole intent.
+ */
+export const callerIdsBody = z.strictObject({
+  callerIds: z
+    .array(e164Schema)
+    .max(20)
+    .superRefine((ids, ctx) => {
+      ids.forEach((id, i) => {
+        if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', message: 'is already in the list', path: [i] });
+      });
+    }),
+});
+
 export const tenantIdSchema = z.string().regex(/^tn[0-9a-f]{24}$/, 'is not a tenant id');
 export const settingsPatchBody = z.strictObject(settingsFields).partial();
 

@@ -165,6 +165,12 @@ export const tenantCaps = z.looseObject({
   caps: z.looseObject({ challengesPerSecond: z.number().int(), requestsPerSecond: z.number().int() }),
 });
 
+export const tenantCallerIds = z.looseObject({
+  tenantId: z.string(),
+  callerIds: z.array(e164Schema).describe('R15: the caller-ID numbers now assigned to the tenant'),
+  callerIdCleared: z.boolean().describe('Whether the tenant’s `callerId` was taken away and so cleared from its settings'),
+});
+
 /** RFC 9457 problem details, the one error shape (R29). */
 export const problem = z.looseObject({
   type: z.string().describe('urn:tessera:problem:<code>'),

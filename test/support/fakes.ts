@@ -573,6 +573,15 @@ export class InMemoryTenantStore implements TenantStore {
     return true;
   }
 
+  /** Same condition as the adapter: the tenant exists and its callerId is still the one read. */
+  async setCallerIds(tenantId: string, callerIds: readonly string[], expectedCallerId: string | undefined, clearCallerId: boolean): Promise<boolean> {
+    const tenant = this.tenants.get(tenantId);
+    if (!tenant || tenant.settings.callerId !== expectedCallerId) return false;
+    const { callerId: _cleared, ...rest } = tenant.settings;
+    this.tenants.set(tenantId, { ...tenant, callerIds: [...callerIds], settings: clearCallerId ? rest : tenant.settings });
+    return true;
+  }
+
   async putApiKey(key: ApiKeyRecord): Promise<void> {
     if (this.keys.has(keyOf(key.tenantId, key.keyId))) throw new Error(`ConditionalCheckFailed: key ${key.keyId} exists`);
     this.keys.set(keyOf(key.tenantId, key.keyId), copy(key));

@@ -218,3 +218,37 @@ describe('R18 a provider and its directory decide where the users live', () => {
     expect(found).toBeUndefined();
   });
 });
+
+describe('R15 the operator changes the caller IDs a tenant may use', () => {
+  it('R15: a settings write racing the change is kept, and a callerId it picked that is taken away is cleared', async () => {
+    const { service, tenants, tenantId } = await setup();
+    const before = await tenants.getTenant(tenantId);
+    if (!before) throw new Error('tenant gone');
+    await tenants.setSettings(tenantId, { ...before.settings, callerId: '+14155550199' });
+    // Between the operator's read and write, an admin changes the settings (same callerId kept first, then a new one).
+    const write = tenants.setCallerIds.bind(tenants);
+    let raced = 0;
+    jest.spyOn(tenants, 'setCallerIds').mockImplementation(async (...args) => {
+      if (raced++ === 0) await tenants.setSettings(tenantId, { ...before.settings, callerId: '+14155550198', blockOnFraud: true });
+      return write(...args);
+    });
+
+    const result = await service.setCallerIds(tenantId, ['+14155550199']);
+    expect(result).toEqual({ tenantId, callerIds: ['+14155550199'], callerIdCleared: true });
+    const after = await tenants.getTenant(tenantId);
+    expect(after?.callerIds).toEqual(['+14155550199']);
+    expect(after?.settings.callerId).toBeUndefined();
+    expect(after?.settings.blockOnFraud).toBe(true);
+    expect(raced).toBe(2);
+  });
+
+  it('R15: an unknown tenant is not found; duplicates and numbers that do not exist are refused with their pointer', async () => {
+    const { service, tenants, tenantId } = await setup();
+    await expect(service.setCallerIds('tn000000000000000000000000', ['+14155550199'])).rejects.toBeInstanceOf(NotFoundError);
+    await expect(service.setCallerIds(tenantId, ['+14155550199', '+14155550199'])).rejects.toMatchObject({
+      errors: [{ pointer: '/callerIds/1', detail: 'is already in the list' }],
+    });
+    await expect(service.setCallerIds(tenantId, ['+1999555019'])).rejects.toMatchObject({ errors: [{ pointer: '/callerIds/0' }] });
+    expect((await tenants.getTenant(tenantId))?.callerIds).toBeUndefined();
+  });
+});

@@ -189,6 +189,32 @@ export class DynamoTenantStore implements TenantStore, UserStore {
     }
   }
 
+  async setCallerIds(tenantId: string, callerIds: readonly string[], expectedCallerId: string | undefined, clearCallerId: boolean): Promise<boolean> {
+    // Only the callerId inside the settings is touched, and only if it is still the one read: a
+    // settings write racing this one is neither lost nor left with a number just taken away.
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: tenantKeys.tenant(tenantId),
+          ConditionExpression:
+            expectedCallerId === undefined
+              ? 'attribute_exists(pk) AND attribute_not_exists(settings.callerId)'
+              : 'attribute_exists(pk) AND settings.callerId = :expectedCallerId',
+          UpdateExpression: `SET callerIds = :callerIds${clearCallerId ? ' REMOVE settings.callerId' : ''}`,
+          ExpressionAttributeValues: {
+            ':callerIds': [...callerIds],
+            ...(expectedCallerId === undefined ? {} : { ':expectedCallerId': expectedCallerId }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async putApiKey(key: ApiKeyRecord): Promise<void> {
     await this.db.send(
       new PutCommand({ TableName: this.tableName, Item: this.keyItem(key), ConditionExpression: 'attribute_not_exists(pk)' }),
