@@ -268,7 +268,7 @@ export class DynamoOtpStore implements OtpCredentialStore, AppPasswordStore {
     return count;
   }
 
-  /** Removes the user's marker, if the user still exists (and still names this serial). */
+  /** Removes the user's marker, if the user still exists and has it (and still names this serial). */
   private async removeMarker(scope: UserScope, userId: string, marker: 'authenticator' | 'oathToken', serial?: string): Promise<void> {
     try {
       await this.db.send(
@@ -276,7 +276,8 @@ export class DynamoOtpStore implements OtpCredentialStore, AppPasswordStore {
           TableName: this.tableName,
           Key: otpKeys.user(scope, userId),
           UpdateExpression: `SET ${BUMP_USER_VERSION.expression} REMOVE ${marker}`,
-          ConditionExpression: serial ? 'oathToken.serial = :serial' : 'attribute_exists(pk)',
+          // Only when the marker is there: a removal of nothing must not bump the user's version (R29).
+          ConditionExpression: serial ? 'oathToken.serial = :serial' : `attribute_exists(${marker})`,
           ExpressionAttributeValues: { ...BUMP_USER_VERSION.values, ...(serial ? { ':serial': serial } : {}) },
         }),
       );
