@@ -84,16 +84,18 @@ export class AppPasswordService {
       await record('denied', 'app_passwords_disabled');
       allowed(principal);
     }
-    if (user?.blocked) {
-      await record('denied', 'user_blocked');
-      throw new UserBlockedError('The user is blocked; an admin must unblock them');
-    }
     // At most APP_PASSWORDS_PER_USER scrypt checks: the cost of one verify is bounded.
     const listed = user ? await this.deps.store.listAppPasswords(scope, userId, APP_PASSWORDS_PER_USER) : [];
     // R19: one left over from a deleted or reset user (an earlier epoch) is no password at all.
     const stored = listed.filter((r) => sameEpoch(user, r.epoch));
     for (const candidate of stored) {
       if (await verifyAppPassword(password, candidate.hash)) {
+        // R27: only the holder of a right password learns that the user is blocked; anyone else
+        // gets the answer of a wrong password.
+        if (user?.blocked) {
+          await record('denied', 'user_blocked');
+          throw new UserBlockedError('The user is blocked; an admin must unblock them');
+        }
         await record('approved');
         return { valid: true, passwordId: candidate.passwordId, name: candidate.name };
       }

@@ -1,6 +1,6 @@
 import type { ScryptOptions } from 'node:crypto';
 import { AppPasswordService } from '../../shared/domain/app-password-service';
-import { WrongCodeError } from '../../shared/domain/errors';
+import { UserBlockedError, WrongCodeError } from '../../shared/domain/errors';
 import type { AppPasswordRecord } from '../../shared/domain/otp/records';
 import type { AppPasswordStore, UserScope } from '../../shared/ports';
 import { InMemoryUserStore, principalOf, T0, tenantFixture } from '../support/fakes';
@@ -55,5 +55,20 @@ describe('R27 app-password verification is no user oracle', () => {
       costs[userId] = mockScrypt.calls - before;
     }
     expect(costs).toEqual({ with: 1, without: 1, nobody: 1 });
+  });
+
+  it('R27: a wrong password for a blocked user is answered as for anyone; only a right one learns of the block', async () => {
+    const tenant = tenantFixture('t1', { settings: { ...tenantFixture('t1').settings, appPasswordsAllowed: true } });
+    const principal = principalOf(tenant);
+    const users = new InMemoryUserStore();
+    const scope = { tenantId: 't1', space: tenant.provider?.userSpace as string };
+    const at = new Date(T0).toISOString();
+    await users.putUser(scope, { mfaEnabled: true, phones: { backup: [] }, createdAt: at, updatedAt: at, userId: 'held', blocked: { at, reason: 'left' } } as never);
+    const { hashAppPassword } = jest.requireActual<typeof import('../../shared/domain/app-passwords')>('../../shared/domain/app-passwords');
+    const record = { userId: 'held', passwordId: 'ap_1', name: 'mail', createdAt: at, hash: await hashAppPassword('right-one') };
+    const service = new AppPasswordService({ store: new ListOnlyAppPasswordStore([record as AppPasswordRecord]), users, clock: { now: () => T0 } });
+
+    await expect(service.verify(principal, 'held', 'wrong-one')).rejects.toThrow(WrongCodeError);
+    await expect(service.verify(principal, 'held', 'right-one')).rejects.toThrow(UserBlockedError);
   });
 });
