@@ -108,8 +108,8 @@ export interface ThrottleWrites {
   /** R8: a wrong code lengthens the user's streak; an approval ends it. */
   readonly streak?: { readonly tenantId: string; readonly userId: string; readonly change: 'wrong' | 'reset'; readonly now: number };
   /**
-   * R7: the user's fatigue state after this change, compare-and-set on the version read (as
-   * `setFatigue`), so that prompts a finished challenge counts are counted with its final status.
+   * R7: the user's fatigue state after this change, compare-and-set on the version read, so that
+   * prompts a finished challenge counts are counted with its final status.
    */
   readonly fatigue?: {
     readonly tenantId: string;
@@ -280,8 +280,6 @@ export interface TenantStore {
 /** Per-user throttling state (R6–R8); writes that must be atomic with a challenge go through ChallengeStore. */
 export interface ThrottleStore {
   getUserState(tenantId: string, userId: string): Promise<UserThrottleState>;
-  /** R7: compare-and-set of the fatigue part; false when the state changed meanwhile. */
-  setFatigue(tenantId: string, userId: string, fatigue: { denials: readonly number[]; pausedUntil?: number }, expectedVersion: number): Promise<boolean>;
   /** The admin clears a fatigue pause and the wrong-code streak. */
   clear(tenantId: string, userId: string): Promise<void>;
   /**

@@ -175,21 +175,6 @@ export class DynamoThrottleStore implements ThrottleStore {
     };
   }
 
-  async setFatigue(
-    tenantId: string,
-    userId: string,
-    fatigue: { denials: readonly number[]; pausedUntil?: number },
-    expectedVersion: number,
-  ): Promise<boolean> {
-    try {
-      await this.db.send(new UpdateCommand(fatigueUpdate(this.tableName, { tenantId, userId, ...fatigue, expectedVersion })));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
   async take(counter: { name: CounterName; subject: string; limit: number; windowSeconds: number; now: number }): Promise<boolean> {
     const [item] = (await throttleItems(this.tableName, { counters: [counter] }, this.subjectKey)).items;
     try {
