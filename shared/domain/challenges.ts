@@ -55,7 +55,7 @@ import { matchNumber } from './push';
 import { pushTimedOut, type PushService } from './push-devices';
 import { chooseMethod, usableMethods } from './registration';
 import type { CodeKey } from './service-secrets';
-import type { Challenge, ChallengeStatus, Factor, PhoneNumber, Principal, TenantSettings, User } from './types';
+import type { Challenge, ChallengeStatus, ChallengeView, Factor, PhoneNumber, Principal, TenantSettings, User } from './types';
 import { userScope } from './users';
 
 export interface CreateChallengeInput {
@@ -64,26 +64,7 @@ export interface CreateChallengeInput {
   readonly context?: { readonly clientIp?: string; readonly appName?: string; readonly location?: string };
 }
 
-/** What the API answers about a challenge: never the code, its hash or the full number. */
-export interface ChallengeView {
-  readonly challengeId: string;
-  readonly userId: string;
-  readonly method: Factor;
-  readonly status: ChallengeStatus;
-  readonly reason?: string;
-  readonly destination: string;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly attemptsRemaining: number;
-  readonly resendsRemaining: number;
-  /** R9: push challenges: the number the sign-in screen shows, which the user enters on the phone. */
-  readonly number?: number;
-  /** Voice challenges: the number being called now (masked) and the calls that ended (R13). */
-  readonly voice?: {
-    readonly calling?: string;
-    readonly attempts: readonly { readonly number: string; readonly outcome: string; readonly at: string }[];
-  };
-}
+export type { ChallengeView } from './types';
 
 const MAX_SENDS = 1 + MAX_RESENDS_PER_CHALLENGE;
 
