@@ -1,9 +1,9 @@
 /**
  * No import cycle anywhere, type-only imports included.
  *
- * `import-x/no-cycle` catches the cycles that exist at run time, but it skips `import type` by
- * design, and the cycle that mattered (ports importing records back from the domain services
- * that import the ports) was made of types. So `tessera/no-import-cycle` follows every import,
+ * `import-x/no-cycle` (eslint-plugin-import-x) skips `import type` by design, and the cycle that
+ * mattered (ports importing records back from the domain services that import the ports) was
+ * made of types. So `tessera/no-import-cycle` follows every import,
  * export-from, `import()` and `import('…')` type of the project's own files, with TypeScript's
  * own module resolution, and reports an import from which the importing file can be reached
  * again.
@@ -11,7 +11,6 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const ts = require('typescript');
-const importX = require('eslint-plugin-import-x');
 
 const compilerOptions = {
   module: ts.ModuleKind.Preserve,
@@ -98,15 +97,6 @@ const noImportCycle = {
 /** The flat-config entry that forbids cycles in the project's TypeScript and JavaScript files. */
 module.exports = {
   files: ['**/*.ts', '**/*.js', '**/*.mjs'],
-  plugins: { 'import-x': importX, tessera: { rules: { 'no-import-cycle': noImportCycle } } },
-  settings: {
-    'import-x/extensions': ['.ts', '.js', '.mjs', '.cjs'],
-    'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
-    'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
-    'import-x/resolver-next': [importX.createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] })],
-  },
-  rules: {
-    'import-x/no-cycle': ['error', { ignoreExternal: true }],
-    'tessera/no-import-cycle': 'error',
-  },
+  plugins: { tessera: { rules: { 'no-import-cycle': noImportCycle } } },
+  rules: { 'tessera/no-import-cycle': 'error' },
 };
