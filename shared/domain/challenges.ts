@@ -300,7 +300,7 @@ export class ChallengeService {
     await this.refuseUnlessOpen(principal, challenge, now);
 
     const base = { challengeId, tenantId: principal.tenantId, now, maxWrong: MAX_WRONG_CODES };
-    const check = await answer.check({ principal, challenge, code, now });
+    const check = await answer.check({ scope: userScope(principal), challenge, code, now });
     // R5: a code whose time step was already accepted counts as wrong, logged as a replay.
     let wrongReason: 'wrong_code' | 'replayed' = check.kind === 'mismatch' ? check.reason : 'wrong_code';
     if (check.kind === 'match') {

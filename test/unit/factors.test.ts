@@ -4,8 +4,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildFactors, type FactorDeps } from '../../shared/domain/factors';
-import { FACTORS } from '../../shared/domain/types';
+import { buildFactors, FACTOR_DEFINITIONS, type FactorDeps } from '../../shared/domain/factors';
+import { FACTORS, type Factor } from '../../shared/domain/types';
 
 const DOMAIN = join(__dirname, '../../shared/domain');
 const FACTORS_DIR = join(DOMAIN, 'factors');
@@ -45,9 +45,15 @@ describe('factor registry', () => {
     for (const method of FACTORS) expect(registry[method].method).toBe(method);
   });
 
-  it('keeps each factor in a module of its own name, and nothing else there', () => {
+  it('keeps each factor in a module of its own name, which exports its definition under that name, and nothing else there', async () => {
     const modules = readdirSync(FACTORS_DIR).filter((f) => f.endsWith('.ts') && !NOT_A_FACTOR.includes(f));
-    expect(modules.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual([...FACTORS].sort());
+    const names = modules.map((f) => f.replace(/\.ts$/, ''));
+    expect(names.sort()).toEqual([...FACTORS].sort());
+    for (const name of names) {
+      const exported = ((await import(join(FACTORS_DIR, name))) as Record<string, unknown>)[name];
+      expect(exported).toBe(FACTOR_DEFINITIONS[name as Factor]);
+      expect(FACTOR_DEFINITIONS[name as Factor].method).toBe(name);
+    }
   });
 
   it('leaves the challenge lifecycle free of any factor: it imports only the interface and branches on no factor name', () => {

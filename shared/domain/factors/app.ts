@@ -1,8 +1,10 @@
 /** R5: a TOTP code from the user's authenticator app, checked against the app's sealed secret. */
-import type { OtpChecker } from '../otp/checker';
-import type { FactorModule } from './factor';
-import { readCodeFactor } from './otp';
+import type { FactorDefinition } from './factor';
+import { readCodeFactor, type ReadCodeFactorDeps } from './otp';
 
-export function appFactor(deps: { readonly otp: Pick<OtpChecker, 'check'> }): FactorModule<'app'> {
-  return readCodeFactor('app', deps.otp, () => 'authenticator app');
-}
+export const app: FactorDefinition<'app', ReadCodeFactorDeps> = {
+  method: 'app',
+  // R5: a confirmed authenticator app.
+  registered: (user) => !!user.authenticator,
+  build: (deps) => readCodeFactor('app', deps.otp, () => 'authenticator app'),
+};

@@ -5,6 +5,7 @@
  * closed `Factor` union. The lifecycle (create, verify, resend, status, throttling,
  * idempotency, assertion, audit) is written once against this interface and names no factor.
  */
+import type { UserScope } from '../../ports';
 import type { OtpStepUse } from '../otp/records';
 import type { Challenge, ChallengeStatus, Factor, Principal, User } from '../types';
 
@@ -57,7 +58,7 @@ export type CodeCheck =
 /** How a challenge is answered. */
 export type Answer =
   /** A code sent to the user (R1) or read off their app or token (R5, R22), posted to verify. */
-  | { readonly kind: 'code'; check(input: { principal: Principal; challenge: Challenge; code: string; now: number }): Promise<CodeCheck> }
+  | { readonly kind: 'code'; check(input: { scope: UserScope; challenge: Challenge; code: string; now: number }): Promise<CodeCheck> }
   /**
    * Answered elsewhere (on the call, R10; on the phone, R9): verify takes no code (`message` says
    * so), the request's caller is kept for the events that follow it (R23), and polling the status
@@ -102,6 +103,15 @@ export interface FactorModule<M extends Factor = Factor> {
 
 /** One module for every factor: a factor missing here does not compile. */
 export type FactorRegistry = { readonly [M in Factor]: FactorModule<M> };
+
+/** What a factor's file exports: the factor as policy sees it, and how to build its working module. */
+export interface FactorDefinition<M extends Factor, D> {
+  readonly method: M;
+  /** R20, R30: whether the user has registered what this factor needs (a number that takes it, a device, an app, a token). */
+  registered(user: User): boolean;
+  /** The working module, from exactly this factor's own dependencies. */
+  build(deps: D): FactorModule<M>;
+}
 
 /** For factors whose challenges carry no state to read or show. */
 export const unchanged = async (challenge: Challenge): Promise<Challenge> => challenge;

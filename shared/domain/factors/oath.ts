@@ -1,9 +1,11 @@
 /** R22: a code from the OATH hardware token assigned to the user, checked against the token's sealed secret and drift. */
-import type { OtpChecker } from '../otp/checker';
-import type { FactorModule } from './factor';
-import { readCodeFactor } from './otp';
+import type { FactorDefinition } from './factor';
+import { readCodeFactor, type ReadCodeFactorDeps } from './otp';
 
-export function oathFactor(deps: { readonly otp: Pick<OtpChecker, 'check'> }): FactorModule<'oath'> {
+export const oath: FactorDefinition<'oath', ReadCodeFactorDeps> = {
+  method: 'oath',
+  // R22: a hardware token assigned by serial.
+  registered: (user) => !!user.oathToken,
   // The status names the token by its serial.
-  return readCodeFactor('oath', deps.otp, (user) => `token ${user.oathToken?.serial ?? ''}`);
-}
+  build: (deps) => readCodeFactor('oath', deps.otp, (user) => `token ${user.oathToken?.serial ?? ''}`),
+};

@@ -2,7 +2,6 @@
 import { CODE_TTL_SECONDS } from '../../rules';
 import type { OtpChecker } from '../otp/checker';
 import type { User } from '../types';
-import { userScope } from '../users';
 import { noView, unchanged, type FactorModule } from './factor';
 
 /**
@@ -10,6 +9,10 @@ import { noView, unchanged, type FactorModule } from './factor';
  * fields; the code is checked against the user's sealed secret (±1 step, never a step twice).
  * The user has the app or token (chooseMethod saw its marker); nothing else must be registered.
  */
+export interface ReadCodeFactorDeps {
+  readonly otp: Pick<OtpChecker, 'check'>;
+}
+
 export function readCodeFactor<M extends 'app' | 'oath'>(
   method: M,
   otp: Pick<OtpChecker, 'check'>,
@@ -20,8 +23,8 @@ export function readCodeFactor<M extends 'app' | 'oath'>(
     prepare: ({ user }) => ({ destination: destination(user), destinationE164: '', ttlSeconds: CODE_TTL_SECONDS, issue: async () => ({}) }),
     answer: {
       kind: 'code',
-      async check({ principal, challenge, code, now }) {
-        const result = await otp.check(userScope(principal), method, challenge.userId, code, now);
+      async check({ scope, challenge, code, now }) {
+        const result = await otp.check(scope, method, challenge.userId, code, now);
         return result.kind === 'accepted' ? { kind: 'match', proof: { otp: result.use } } : { kind: 'mismatch', reason: result.reason };
       },
     },

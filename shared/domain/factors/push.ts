@@ -1,10 +1,22 @@
 /** R9, R18: a notification to the user's activated phone, approved there by entering the number the sign-in screen shows. */
 import { PUSH_TIMEOUT_SECONDS } from '../../rules';
 import { matchNumber } from '../push';
-import type { PushService } from '../push-devices';
-import type { FactorModule } from './factor';
+import type { Challenge, Principal, PushRegistration, User } from '../types';
+import type { FactorDefinition, FactorModule } from './factor';
 
-export function pushFactor(deps: { readonly push: Pick<PushService, 'deviceFor' | 'notify' | 'settleTimeout'> }): FactorModule<'push'> {
+/** What the push factor uses of the push service (../push-devices.ts). */
+export interface PushFactorDeps {
+  readonly push: {
+    /** R9/R18: the user's device; refused when it was activated under another provider. */
+    deviceFor(principal: Principal, user: User): PushRegistration;
+    /** R9: sends the prompt to the device. */
+    notify(challenge: Challenge, location?: string): Promise<void>;
+    /** R9/R7: a pending push past its deadline is denied as `timeout`, counted once for fatigue. */
+    settleTimeout(challenge: Challenge, now: number): Promise<Challenge>;
+  };
+}
+
+function pushFactor(deps: PushFactorDeps): FactorModule<'push'> {
   const { push } = deps;
   return {
     method: 'push',
@@ -45,3 +57,10 @@ export function pushFactor(deps: { readonly push: Pick<PushService, 'deviceFor' 
     view: (challenge) => (challenge.push ? { number: challenge.push.number } : {}),
   };
 }
+
+export const push: FactorDefinition<'push', PushFactorDeps> = {
+  method: 'push',
+  // R18: an activated device (under which provider is checked when a push is sent).
+  registered: (user) => !!user.push,
+  build: pushFactor,
+};

@@ -5,14 +5,20 @@ import { generateCode, hashCode, safeEqual } from '../crypto';
 import { CountryNotAllowedError, RegistrationRequiredError } from '../errors';
 import { maskPhone, redactPhoneNumbers } from '../mask';
 import type { CodeKey } from '../service-secrets';
+import { canReceiveSms } from '../phone';
 import type { Challenge } from '../types';
-import { noView, unchanged, type Delivery, type FactorModule } from './factor';
+import { noView, unchanged, type Delivery, type FactorDefinition, type FactorModule } from './factor';
 
 export function smsText(code: string): string {
   return `${code} is your verification code. It expires in ${CODE_TTL_SECONDS / 60} minutes. Never share it with anyone.`;
 }
 
-export function smsFactor(deps: { readonly sender: SmsSender; readonly codeKey: Pick<CodeKey, 'get'> }): FactorModule<'sms'> {
+export interface SmsFactorDeps {
+  readonly sender: SmsSender;
+  readonly codeKey: Pick<CodeKey, 'get'>;
+}
+
+function smsFactor(deps: SmsFactorDeps): FactorModule<'sms'> {
   const { sender, codeKey } = deps;
   /** Draws a code, keeps only its HMAC, and texts it (R16: the sender fails over between providers). */
   const newCode = async (challengeId: string) => {
@@ -58,3 +64,10 @@ export function smsFactor(deps: { readonly sender: SmsSender; readonly codeKey: 
     view: noView,
   };
 }
+
+export const sms: FactorDefinition<'sms', SmsFactorDeps> = {
+  method: 'sms',
+  // R30: a primary number that takes texts.
+  registered: (user) => !!user.phones.primary && canReceiveSms(user.phones.primary.type),
+  build: smsFactor,
+};

@@ -6,7 +6,7 @@ import { CountryNotAllowedError, MethodUnavailableError, RegistrationRequiredErr
 import { maskPhone } from '../mask';
 import { canReceiveVoice } from '../phone';
 import type { PhoneNumber, TenantSettings, User } from '../types';
-import { unchanged, type FactorModule } from './factor';
+import { unchanged, type FactorDefinition, type FactorModule } from './factor';
 
 /**
  * R13: the numbers a voice challenge calls, in order: the primary, then each backup. Only
@@ -21,7 +21,11 @@ export function voiceNumbersOf(user: User, settings: TenantSettings): PhoneNumbe
     .slice(0, VOICE_MAX_NUMBERS);
 }
 
-export function voiceFactor(deps: { readonly rollover: VoiceRollover }): FactorModule<'voice'> {
+export interface VoiceFactorDeps {
+  readonly rollover: VoiceRollover;
+}
+
+function voiceFactor(deps: VoiceFactorDeps): FactorModule<'voice'> {
   return {
     method: 'voice',
     prepare({ principal, user, context }) {
@@ -85,3 +89,10 @@ export function voiceFactor(deps: { readonly rollover: VoiceRollover }): FactorM
     },
   };
 }
+
+export const voice: FactorDefinition<'voice', VoiceFactorDeps> = {
+  method: 'voice',
+  // R30: a primary number that takes calls (the backups are called after it, R13).
+  registered: (user) => !!user.phones.primary && canReceiveVoice(user.phones.primary.type),
+  build: voiceFactor,
+};
