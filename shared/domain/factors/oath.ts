@@ -1,6 +1,6 @@
 /** R22: a code from the OATH hardware token assigned to the user, checked against the token's sealed secret and drift. */
 import type { FactorDefinition } from './factor';
-import { readCodeFactor, type ReadCodeFactorDeps } from './otp';
+import { readCodeFactor, type ReadCodeFactorDeps } from './read-code';
 
 export const oath: FactorDefinition<'oath', ReadCodeFactorDeps> = {
   method: 'oath',

@@ -4,18 +4,18 @@ import type { OtpChecker } from '../otp/checker';
 import type { User } from '../types';
 import { noView, unchanged, type FactorModule } from './factor';
 
-/**
- * An app or token factor: no code is drawn or sent, so nothing is stored beyond the common
- * fields; the code is checked against the user's sealed secret (±1 step, never a step twice).
- * The user has the app or token (chooseMethod saw its marker); nothing else must be registered.
- */
 export interface ReadCodeFactorDeps {
   readonly otp: Pick<OtpChecker, 'check'>;
 }
 
+/**
+ * An app or token factor: no code is drawn or sent, so nothing is stored beyond the common
+ * fields; the code is checked against the user's sealed secret (±1 step, never a step twice).
+ * The user has the app or token (its definition's `registered`); nothing else must be registered.
+ */
 export function readCodeFactor<M extends 'app' | 'oath'>(
   method: M,
-  otp: Pick<OtpChecker, 'check'>,
+  otp: ReadCodeFactorDeps['otp'],
   destination: (user: User) => string,
 ): FactorModule<M> {
   return {
