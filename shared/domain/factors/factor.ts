@@ -7,7 +7,7 @@
  */
 import type { UserScope } from '../../ports';
 import type { OtpStepUse } from '../otp/records';
-import type { Challenge, ChallengeStatus, Factor, Principal, User } from '../types';
+import type { Challenge, ChallengeStatus, ChallengeView, Factor, Principal, User } from '../types';
 
 /** What a factor gets to set up a challenge for a user. */
 export interface ChallengeRequest {
@@ -72,13 +72,7 @@ export type Resend =
   | { readonly kind: 'new_code'; readonly ttlSeconds: number; reissue(challenge: Challenge): Promise<{ codeHash: string; delivery: (challenge: Challenge) => Delivery }> };
 
 /** What a status answer shows of the factor's own state (R9's number, R13's calls). */
-export interface FactorView {
-  readonly number?: number;
-  readonly voice?: {
-    readonly calling?: string;
-    readonly attempts: readonly { readonly number: string; readonly outcome: string; readonly at: string }[];
-  };
-}
+export type FactorView = Pick<ChallengeView, 'number' | 'voice'>;
 
 export interface FactorModule<M extends Factor = Factor> {
   readonly method: M;
