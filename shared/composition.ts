@@ -21,6 +21,7 @@ import { ApiKeyAuthenticator } from './domain/api-keys';
 import { AssertionSigner } from './domain/assertions';
 import { ChallengeService } from './domain/challenges';
 import { DeliveryFailedError } from './domain/errors';
+import { buildFactors } from './domain/factors';
 import { NotificationService } from './domain/notifications';
 import { PushService } from './domain/push-devices';
 import { RequestCaps } from './domain/request-caps';
@@ -37,6 +38,13 @@ const noSms: SmsSender = {
   name: 'none',
   send: async () => {
     throw new DeliveryFailedError('This handler does not send text messages');
+  },
+};
+
+/** Stands in for the voice rollover in handlers that never start a call (verify, status, resend). */
+const noVoice: VoiceRollover = {
+  start: async () => {
+    throw new DeliveryFailedError('This handler does not start voice calls');
   },
 };
 
@@ -147,20 +155,25 @@ export function compose(
         clock,
         log,
       }),
-    challengeService: () =>
-      new ChallengeService({
+    challengeService: () => {
+      const otp = new OtpChecker({ store: otpStore, users: tenantStore, box });
+      return new ChallengeService({
         challenges: challengeStore,
         users: tenantStore,
         logs: logStore,
         throttle: throttleStore,
-        sms,
         clock,
-        codeKey: new CodeKey({ secrets: keyMaterial, box }),
         signer,
         log,
-        ...(voice ? { voice } : {}),
-        otp: new OtpChecker({ store: otpStore, users: tenantStore, box }),
-        push: push(),
-      }),
+        // Each factor gets exactly what it uses (shared/domain/factors).
+        factors: buildFactors({
+          sms: { sender: sms, codeKey: new CodeKey({ secrets: keyMaterial, box }) },
+          voice: { rollover: voice ?? noVoice },
+          push: { push: push() },
+          app: { otp },
+          oath: { otp },
+        }),
+      });
+    },
   };
 }
