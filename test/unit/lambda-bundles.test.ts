@@ -76,6 +76,12 @@ describe('Lambda bundles: what each carries', () => {
     expect(withQr.sort()).toEqual(['admin-authenticator', 'admin-push-activations']);
   });
 
+  it("carries the phone-number library (its metadata is ~190 KiB) only in the handlers that parse numbers", () => {
+    const withLibrary = [...built].filter(([, { inputs }]) => inputs.some((input) => /node_modules\/libphonenumber-js\/metadata/.test(input))).map(([name]) => name);
+    // Users' phones (R30), the tenant's callerId setting and the operator's caller IDs (R15).
+    expect(withLibrary.sort()).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'operator-tenants']);
+  });
+
   it('passes CDK the same substitutions as esbuild flags', () => {
     expect(esbuildAliasArgs()).toEqual({
       '--alias:@aws-sdk/credential-provider-node': './infra/lambda/credentials.ts',
