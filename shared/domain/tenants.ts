@@ -1,6 +1,6 @@
 import { issueApiKey, newTenantId } from './api-keys';
 import { randomId } from './crypto';
-import { ConflictError, NotFoundError, ProviderConflictError, ValidationError } from './errors';
+import { NotFoundError, ProviderConflictError } from './errors';
 import type { Clock, TenantStore } from '../ports';
 import { tenantCeilings } from './throttling';
 import { DEFAULT_SETTINGS, type BillingModel, type Principal, type Provider, type Tenant, type TenantCaps } from './types';
