@@ -1,4 +1,5 @@
 import { compose } from '../shared/composition';
+import { qrSvg } from '../shared/domain/otp/otpauth';
 import { httpHandler, tenantKey } from '../shared/http/handler';
 import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
@@ -12,5 +13,6 @@ const push = app.pushService();
 export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'admin'), log: app.log }, async (req) => {
   const route = inputs['POST /v1/admin/users/{userId}/push-activations'];
   req.json(route.body);
-  return { status: 201, body: await push.issueActivation(req.principal, req.param('userId', route.params.userId)) };
+  const { uri, ...activation } = await push.issueActivation(req.principal, req.param('userId', route.params.userId));
+  return { status: 201, body: { ...activation, qr: { uri, svg: await qrSvg(uri) } } };
 });

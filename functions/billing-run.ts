@@ -4,7 +4,7 @@ import { FileExportSink } from '../shared/adapters/export/file-export-sink';
 import { S3ExportSink } from '../shared/adapters/export/s3-export-sink';
 import { compose } from '../shared/composition';
 import { BillingService, previousMonth } from '../shared/domain/billing';
-import { instrumented, traced } from '../shared/observability';
+import { lambdaHandler, traced } from '../shared/observability';
 import type { ExportSink } from '../shared/ports';
 
 const app = compose();
@@ -22,7 +22,7 @@ const billing = new BillingService({ store: app.billingStore, clock: app.clock, 
 const event = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM').optional() });
 
 /** The monthly billing run (R26): writes `billing/<month>.csv` and `.json` for finance. */
-export const handler = instrumented(async (input: unknown): Promise<{ month: string; rows: number; keys: { csv: string; json: string } }> => {
+export const handler = lambdaHandler(async (input: unknown): Promise<{ month: string; rows: number; keys: { csv: string; json: string } }> => {
   const parsed = event.safeParse(input ?? {});
   if (!parsed.success) throw new Error(`Invalid billing event: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   const month = parsed.data.month ?? previousMonth(app.clock.now());

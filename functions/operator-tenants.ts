@@ -1,4 +1,5 @@
 import { compose } from '../shared/composition';
+import { CallerIdService } from '../shared/domain/caller-ids';
 import { TenantService } from '../shared/domain/tenants';
 import { NotFoundError } from '../shared/domain/errors';
 import { httpHandler, operatorKey, type Reply, type Request } from '../shared/http/handler';
@@ -6,6 +7,7 @@ import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
 const app = compose();
 const tenants = new TenantService({ tenants: app.tenantStore, clock: app.clock });
+const callerIds = new CallerIdService({ tenants: app.tenantStore });
 
 type OperatorTenantRoute = 'POST /v1/operator/tenants' | 'PUT /v1/operator/tenants/{tenantId}/limits' | 'PUT /v1/operator/tenants/{tenantId}/caller-ids';
 
@@ -25,7 +27,7 @@ const routes: Record<OperatorTenantRoute, (req: Request<{ operator: true }>) => 
   'PUT /v1/operator/tenants/{tenantId}/caller-ids': async (req) => {
     const route = inputs['PUT /v1/operator/tenants/{tenantId}/caller-ids'];
     const tenantId = req.param('tenantId', route.params.tenantId);
-    return { status: 200, body: await tenants.setCallerIds(tenantId, req.json(route.body).callerIds) };
+    return { status: 200, body: await callerIds.setCallerIds(tenantId, req.json(route.body).callerIds) };
   },
 };
 

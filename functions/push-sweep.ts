@@ -1,5 +1,5 @@
 import { compose } from '../shared/composition';
-import { instrumented } from '../shared/observability';
+import { lambdaHandler } from '../shared/observability';
 
 const app = compose();
 const push = app.pushService();
@@ -9,7 +9,7 @@ const push = app.pushService();
  * clock): every push past its deadline that nobody answered or read is denied as `timeout` and
  * counted towards fatigue, exactly once whoever else observes it.
  */
-export const handler = instrumented(async (): Promise<{ checked: number }> => {
+export const handler = lambdaHandler(async (): Promise<{ checked: number }> => {
   const result = await push.sweepTimeouts();
   if (result.checked > 0) app.log.info('push deadlines swept', { ...result });
   return result;

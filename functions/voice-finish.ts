@@ -1,5 +1,5 @@
 import { compose } from '../shared/composition';
-import { instrumented } from '../shared/observability';
+import { lambdaHandler } from '../shared/observability';
 import { voiceStepSchema } from '../shared/voice/schemas';
 
 const app = compose();
@@ -11,6 +11,6 @@ const recorder = app.voiceRecorder();
  * auth-log line per call, fatigue is counted and a fraud report handled (R7, R10–R14, R23).
  * A payload of another shape fails the task (the state machine retries, then gives up).
  */
-export const handler = instrumented(async (event: unknown): Promise<void> => {
+export const handler = lambdaHandler(async (event: unknown): Promise<void> => {
   await recorder.record(voiceStepSchema.parse(event));
 });

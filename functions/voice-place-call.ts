@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { createDocumentClient } from '../shared/adapters/dynamo/client';
@@ -9,7 +8,7 @@ import { KmsSecretBox } from '../shared/adapters/secrets/kms-secret-box';
 import { ChimeVoiceDialer } from '../shared/adapters/voice/chime-dialer';
 import { ENV, loadConfig } from '../shared/config';
 import { ThrottleKey } from '../shared/domain/service-secrets';
-import { instrumented, SERVICE_NAME, traced } from '../shared/observability';
+import { lambdaHandler, serviceLogger, traced } from '../shared/observability';
 import { placeCall } from '../shared/voice/place-call';
 
 const config = loadConfig();
@@ -23,7 +22,7 @@ const deps = {
   dialer: new ChimeVoiceDialer(traced(new ChimeSDKVoiceClient({})), config.voiceSipMediaApplicationId),
   throttle: new DynamoThrottleStore(db, config.throttleTable, throttleKey),
   clock: systemClock,
-  log: new Logger({ serviceName: SERVICE_NAME }),
+  log: serviceLogger(),
 };
 
 /**
@@ -33,4 +32,4 @@ const deps = {
  * cap fails the task as NumberOverCap (recorded as `over_cap`); any other throw fails the task,
  * which rolls over (R12).
  */
-export const handler = instrumented((event: unknown): Promise<{ callId: string }> => placeCall(event, deps));
+export const handler = lambdaHandler((event: unknown): Promise<{ callId: string }> => placeCall(event, deps));

@@ -1,10 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import { applySipRule, customResourceEvent, respondToCloudFormation } from '../shared/adapters/voice/sip-rules';
-import { instrumented, SERVICE_NAME, traced } from '../shared/observability';
+import { lambdaHandler, serviceLogger, traced } from '../shared/observability';
 
 const chime = traced(new ChimeSDKVoiceClient({}));
-const log = new Logger({ serviceName: SERVICE_NAME });
+const log = serviceLogger();
 
 async function put(url: string, body: string): Promise<void> {
   // The pre-signed S3 URL expects no content type.
@@ -17,7 +16,7 @@ async function put(url: string, body: string): Promise<void> {
  * by CloudFormation. Always answers CloudFormation, so a failure fails the deploy at once
  * instead of leaving the stack waiting an hour.
  */
-export const handler = instrumented(async (raw: unknown): Promise<void> => {
+export const handler = lambdaHandler(async (raw: unknown): Promise<void> => {
   const parsed = customResourceEvent.safeParse(raw);
   if (!parsed.success) {
     // Still answer when the URL can be read, or CloudFormation waits an hour for nothing.

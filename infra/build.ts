@@ -1,12 +1,14 @@
 /**
  * `npm run build`: bundles every Lambda entry point the way it is deployed (esbuild, minified,
  * Node 24, arm64 needs nothing special for pure JS) into dist/<function>/index.js, and reports
- * each bundle's size. The benchmark reuses it to report bundle bytes.
+ * each bundle's size. The benchmark reuses it to report bundle bytes. Every bundle gets the
+ * package substitutions of infra/lambda/aliases.ts, as CDK's bundling does.
  */
 import { build } from 'esbuild';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '../shared/routes';
+import { LAMBDA_ALIASES } from './lambda/aliases';
 
 export interface BundleSize {
   readonly name: FunctionName;
@@ -29,6 +31,7 @@ export async function bundleAll(outDir = 'dist'): Promise<BundleSize[]> {
       sourcemap: false,
       legalComments: 'none',
       logLevel: 'warning',
+      alias: { ...LAMBDA_ALIASES },
     });
     sizes.push({ name, bytes: statSync(outfile).size });
   }

@@ -13,6 +13,7 @@ import type { SecretKind } from '../shared/ports';
 import type { FunctionName } from '../shared/routes';
 import type { TableDefinition } from '../shared/tables';
 import type { TableBinding } from './data-stack';
+import { esbuildAliasArgs } from './lambda/aliases';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -166,6 +167,8 @@ export class TesseraFunction extends Construct {
         bundleAwsSDK: true,
         // Bundle sizes are `npm run build`'s report; synth only needs to hear about problems.
         logLevel: LogLevel.WARNING,
+        // Lambda's environment credentials instead of the SDK's whole default chain, and no semver (infra/lambda/aliases.ts).
+        esbuildArgs: esbuildAliasArgs(),
       },
     });
 

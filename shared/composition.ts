@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { createDocumentClient } from './adapters/dynamo/client';
 import { DynamoBillingStore } from './adapters/dynamo/billing-store';
@@ -30,7 +29,7 @@ import { PageCursors } from './domain/cursors';
 import { CodeKey, CursorKey, ThrottleKey } from './domain/service-secrets';
 import { VoiceRolloverRecorder } from './domain/voice';
 import { metricsOfAudits } from './domain/metrics';
-import { SERVICE_NAME, traced } from './observability';
+import { SERVICE_NAME, serviceLogger, traced } from './observability';
 import type { Audit, Clock, Log, Metrics, PushSender, SecretBox, SmsSender, VoiceRollover } from './ports';
 
 /** Stands in for the SMS route in handlers that never send a text (verify, status). */
@@ -73,7 +72,7 @@ export function compose(
   } = {},
 ) {
   const config = options.config ?? loadConfig();
-  const log = new Logger({ serviceName: SERVICE_NAME });
+  const log = serviceLogger();
   const metrics: Metrics = config.runtime === 'local' ? localMetrics : new EmfMetrics(SERVICE_NAME);
   const db = createDocumentClient(config.runtime === 'local' ? { endpoint: config.dynamoEndpoint } : {});
   const box: SecretBox =

@@ -1,4 +1,6 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context } from 'aws-lambda';
 
 /**
  * The `service` every log line, metric and trace carries: `tessera-<stage>` on AWS (the stack
@@ -13,34 +15,47 @@ export const SERVICE_NAME = process.env.POWERTOOLS_SERVICE_NAME || 'tessera';
  */
 export const tracer = new Tracer({ serviceName: SERVICE_NAME, captureHTTPsRequests: false });
 
+let containerLogger: Logger | undefined;
+
+/**
+ * The container's one Powertools Logger: every handler, service and adapter of a Lambda logs
+ * through it, so the Lambda context that {@link lambdaHandler} adds to it at each invocation
+ * (function_request_id, cold_start, function_name…) is on every line. Built on first use, after
+ * the runtime has set POWERTOOLS_LOG_LEVEL (the local runtime sets it before loading handlers).
+ */
+export function serviceLogger(): Logger {
+  containerLogger ??= new Logger({ serviceName: SERVICE_NAME });
+  return containerLogger;
+}
+
 /** An AWS SDK v3 client whose calls appear as subsegments of the invocation's trace. */
 export function traced<T>(client: T): T {
   return tracer.captureAWSv3Client(client);
 }
 
+/** A Lambda handler with the signature the Lambda runtime calls (and the local runtime imitates). */
+export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
+
+type HandlerDecorator = ReturnType<Tracer['captureLambdaHandler']>;
+
 /**
- * Wraps a Lambda handler in a subsegment of its own, annotated with the cold start and the
- * service, with any error recorded on it; the handler's result is passed through untouched
- * (responses hold assertions and keys, so none is added to the trace as metadata).
+ * A Lambda entry point wrapped by Powertools' own handler wrappers, its two method decorators,
+ * applied the way `@decorator` syntax applies them to a handler class's method (innermost first):
+ * - Logger's `injectLambdaContext` adds the invocation's Lambda context to the container's
+ *   logger, so each line logged while handling it carries its request id;
+ * - Tracer's `captureLambdaHandler` runs the invocation in a subsegment of its own, annotated with
+ *   the cold start and the service, records any error thrown on it, and adds nothing of the
+ *   response (`captureResponse: false`: responses hold assertions and keys).
+ * Not the middy middlewares: `@middy/core` is ESM-only (its package exports only an `import`
+ * condition), and the sources run as CommonJS under tsx (the local runtime) and jest, where
+ * `require('@middy/core')` cannot resolve it.
  */
-export function instrumented<E, R>(handler: (event: E) => Promise<R>): (event: E) => Promise<R> {
-  return async (event) => {
-    if (!tracer.isTracingEnabled()) return handler(event);
-    const parent = tracer.getSegment();
-    const segment = parent?.addNewSubsegment(`## ${process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'handler'}`);
-    if (segment) tracer.setSegment(segment);
-    tracer.annotateColdStart();
-    tracer.addServiceNameAnnotation();
-    try {
-      return await handler(event);
-    } catch (error) {
-      tracer.addErrorAsMetadata(error as Error);
-      throw error;
-    } finally {
-      segment?.close();
-      if (parent) tracer.setSegment(parent);
-    }
-  };
+export function lambdaHandler<E, R>(handler: LambdaHandler<E, R>): LambdaHandler<E, R> {
+  const method = { value: handler };
+  const decorate = (decorator: HandlerDecorator) => decorator({ handler }, 'handler', method as Parameters<HandlerDecorator>[2]);
+  decorate(serviceLogger().injectLambdaContext());
+  decorate(tracer.captureLambdaHandler({ captureResponse: false }));
+  return method.value;
 }
 
 /** Records an unexpected error (a 500) on the invocation's trace, which the HTTP wrapper otherwise answers and swallows. */

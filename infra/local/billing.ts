@@ -1,5 +1,6 @@
 import { localClock } from '../../shared/adapters/local/world';
 import { previousMonth } from '../../shared/domain/billing';
+import { localContext } from './context';
 
 /** How often the local schedule looks at the (movable) local clock. */
 const CHECK_EVERY_MS = 30_000;
@@ -7,7 +8,7 @@ const CHECK_EVERY_MS = 30_000;
 /** The billing run's handler, loaded once the runtime has set the environment (as on a cold start). */
 export async function runBilling(month?: string): Promise<{ month: string; rows: number; keys: { csv: string; json: string } }> {
   const { handler } = await import('../../functions/billing-run');
-  return handler(month ? { month } : {});
+  return handler(month ? { month } : {}, localContext('billing-run', 5 * 60_000));
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { HttpFunctionName } from '../../shared/routes';
 import type { HttpEvent, HttpResult } from '../../shared/http/handler';
+import type { LambdaHandler } from '../../shared/observability';
 
-type Loader = () => Promise<{ handler: (event: HttpEvent) => Promise<HttpResult> }>;
+type Loader = () => Promise<{ handler: LambdaHandler<HttpEvent, HttpResult> }>;
 
 /**
  * Every Lambda entry point, loaded only after the runtime has set the environment (handlers

@@ -1,5 +1,6 @@
 import { localClock } from '../../shared/adapters/local/world';
 import { PUSH_SWEEP_INTERVAL_SECONDS } from '../../shared/rules';
+import { localContext } from './context';
 
 /** How often the local timer looks at the (movable) local clock. */
 const CHECK_EVERY_MS = 250;
@@ -18,7 +19,7 @@ export function startPushSweep(): { stop(): Promise<void> } {
     if (running || now - last < PUSH_SWEEP_INTERVAL_SECONDS * 1000) return;
     last = now;
     running = import('../../functions/push-sweep')
-      .then(({ handler }) => handler(undefined))
+      .then(({ handler }) => handler(undefined, localContext('push-sweep', 50_000)))
       .then(
         () => undefined,
         (error: unknown) => console.error('local push sweep failed', error),

@@ -11,6 +11,7 @@ import { startBillingSchedule } from './billing';
 import { startFaultProxy } from './faults';
 import { startPushSweep } from './push-sweep';
 import { createLocalServer } from './server';
+import { localContext } from './context';
 
 export interface LocalRuntimeOptions {
   /** HTTP port; 0 or absent picks a free one. */
@@ -85,7 +86,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const { compose } = await import('../../shared/composition');
     localVoice.configure({
       runner: localVoiceRollover,
-      finish,
+      finish: (step) => finish(step, localContext('voice-finish')),
       throttle: compose().throttleStore,
       ...(options.voiceCallTimeoutMs ? { callTimeoutMs: options.voiceCallTimeoutMs } : {}),
     });

@@ -9,12 +9,14 @@ import { ROUTES, type RouteDefinition } from '../../shared/routes';
 import { runBilling } from './billing';
 import { rememberActivation, serveDevices } from './devices';
 import { serveFaults } from './faults';
+import { localContext } from './context';
 import { HANDLERS } from './handlers';
 import { serveWeb } from './web';
 
 /** API Gateway HTTP APIs refuse bodies over 10 MB; the local server does the same. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
+/** A handler module's entry point as the server calls it: each call gets a fresh Lambda context (localContext). */
 type Handler = (event: HttpEvent) => Promise<HttpResult>;
 
 interface CompiledRoute {
@@ -232,7 +234,8 @@ export async function createLocalServer(): Promise<Server> {
   const compiled = ROUTES.map(compile);
   const handlers = new Map<string, Handler>();
   for (const name of new Set(ROUTES.map((r) => r.handler))) {
-    handlers.set(name, (await HANDLERS[name]()).handler);
+    const { handler } = await HANDLERS[name]();
+    handlers.set(name, (event) => handler(event, localContext(name)));
   }
 
   return createServer((req, res) => {

@@ -13,7 +13,6 @@ import { randomId } from './crypto';
 import { ChallengeFinishedError, NotFoundError, PushDeviceNotActivatedError, RetryLaterError, UnauthenticatedError } from './errors';
 import { ownerCheckOf } from './credentials';
 import { fatigueAfter } from './fatigue';
-import { qrSvg } from './otp/otpauth';
 import { generateActivationCode, generateDeviceKey, hashActivationCode, verifyDeviceResponse, type PushDecision } from './push';
 import type { PushDeviceRecord } from './push-records';
 import type { Caller, Challenge, DenialReason, Principal, PushPlatform, Tenant, User } from './types';
@@ -70,8 +69,12 @@ export function pushTimedOut(challenge: Challenge, now: number): boolean {
 export class PushService {
   constructor(private readonly deps: PushDeps) {}
 
-  /** R18: a one-time activation code for the user's phone (and its QR code), shown once. */
-  async issueActivation(principal: Principal, userId: string): Promise<{ activationCode: string; expiresAt: string; qr: { uri: string; svg: string } }> {
+  /**
+   * R18: a one-time activation code for the user's phone, shown once, and the `tessera://` URI
+   * its QR code carries (drawn by the enrolment handler, so that the push handlers sharing this
+   * service do not bundle the QR and PNG encoders).
+   */
+  async issueActivation(principal: Principal, userId: string): Promise<{ activationCode: string; expiresAt: string; uri: string }> {
     const scope = userScope(principal);
     const user = await this.deps.users.getUser(scope, userId);
     if (!user) throw new NotFoundError('No such user');
@@ -90,7 +93,7 @@ export class PushService {
     });
     this.deps.log.info('push activation issued', { userId });
     const uri = `tessera://push/activate?code=${encodeURIComponent(code)}`;
-    return { activationCode: code, expiresAt: new Date(expiresAt).toISOString(), qr: { uri, svg: await qrSvg(uri) } };
+    return { activationCode: code, expiresAt: new Date(expiresAt).toISOString(), uri };
   }
 
   /**

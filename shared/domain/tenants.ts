@@ -1,7 +1,6 @@
 import { issueApiKey, newTenantId } from './api-keys';
 import { randomId } from './crypto';
-import { ConflictError, NotFoundError, ProviderConflictError, ValidationError } from './errors';
-import { parsePhone } from './phone';
+import { NotFoundError, ProviderConflictError } from './errors';
 import type { Clock, TenantStore } from '../ports';
 import { tenantCeilings } from './throttling';
 import { DEFAULT_SETTINGS, type BillingModel, type Principal, type Provider, type Tenant, type TenantCaps } from './types';
@@ -17,9 +16,6 @@ export interface CreateTenantInput {
   /** R15: caller-ID numbers (E.164) the operator assigns to the tenant. */
   readonly callerIds?: readonly string[];
 }
-
-/** Reads and conditional writes before the operator's caller-ID change gives up on a busy tenant's settings. */
-const CALLER_ID_WRITE_ATTEMPTS = 3;
 
 /**
  * R18: users live in the directory's space when the provider names one, so a new provider on
@@ -72,36 +68,6 @@ export class TenantService {
     if (!(await this.deps.tenants.setCaps(tenantId, caps))) throw new NotFoundError('No such tenant');
     const { challengesPerSecond, requestsPerSecond } = tenantCeilings({ caps });
     return { tenantId, caps: { challengesPerSecond, requestsPerSecond } };
-  }
-
-  /**
-   * R15: the operator replaces the caller IDs assigned to a tenant. A callerId no longer assigned
-   * is cleared in the same write, so voice answers `caller_id_missing` until an admin picks an
-   * assigned number, rather than showing a number the tenant may no longer use.
-   */
-  async setCallerIds(tenantId: string, callerIds: readonly string[]): Promise<{ tenantId: string; callerIds: string[]; callerIdCleared: boolean }> {
-    const errors: { pointer: string; detail: string }[] = [];
-    callerIds.forEach((id, i) => {
-      try {
-        parsePhone(id, `/callerIds/${i}`);
-      } catch (error) {
-        if (error instanceof ValidationError) errors.push(...error.errors);
-        else throw error;
-      }
-      if (callerIds.indexOf(id) !== i) errors.push({ pointer: `/callerIds/${i}`, detail: 'is already in the list' });
-    });
-    if (errors.length) throw new ValidationError('The caller IDs are not valid', errors);
-    // The write is conditional on the callerId read; a settings write in between means read again.
-    for (let attempt = 0; attempt < CALLER_ID_WRITE_ATTEMPTS; attempt++) {
-      const tenant = await this.deps.tenants.getTenant(tenantId);
-      if (!tenant) throw new NotFoundError('No such tenant');
-      const current = tenant.settings.callerId;
-      const callerIdCleared = current !== undefined && !callerIds.includes(current);
-      if (await this.deps.tenants.setCallerIds(tenantId, callerIds, current, callerIdCleared)) {
-        return { tenantId, callerIds: [...callerIds], callerIdCleared };
-      }
-    }
-    throw new ConflictError('The tenant’s settings changed meanwhile; try again');
   }
 
   getProvider(principal: Principal): Provider {

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { authenticateOperator, type ApiKeyAuthenticator } from '../domain/api-keys';
 import type { RequestCaps } from '../domain/request-caps';
 import type { ApiScope, Principal } from '../domain/types';
-import { annotate, instrumented, traceError } from '../observability';
+import { annotate, lambdaHandler, traceError, type LambdaHandler } from '../observability';
 import type { Log } from '../ports';
 import { toProblem, transientFailure } from './problem';
 import { header, parseJsonBody, readText, validate } from './request';
@@ -69,14 +69,15 @@ export interface HandlerLogger extends Log {
 /**
  * The shape of every HTTP handler: authenticate, run the domain call, answer JSON; any error
  * becomes one RFC 9457 problem (R29). Unknown errors are logged with their cause and answered
- * with a generic 500 that reveals nothing. Each invocation is traced (X-Ray, on AWS).
+ * with a generic 500 that reveals nothing. Each invocation is traced (X-Ray, on AWS) and its
+ * log lines carry its request id ({@link lambdaHandler}).
  */
 export function httpHandler<P>(
   options: { authenticate: Authenticate<P>; log: HandlerLogger },
   run: (request: Request<P>) => Promise<Reply>,
-): (event: HttpEvent) => Promise<HttpResult> {
+): LambdaHandler<HttpEvent, HttpResult> {
   const { log } = options;
-  return instrumented(async (event) => {
+  return lambdaHandler(async (event: HttpEvent) => {
     const instance = event.rawPath;
     try {
       const principal = await options.authenticate(event);

@@ -3,13 +3,15 @@
  * and the time Node takes to load it (module initialisation, a fresh process each time), next to
  * the same two figures for a "floor" bundle that only builds the AWS SDK clients that handler
  * really uses (read from the esbuild metafile). What a handler carries above its floor is ours to
- * cut; the SDK clients themselves are not. `npm run bench:cold` runs this alone (bench-cold.ts).
+ * cut; the SDK clients themselves are not. Handlers are bundled with the package substitutions
+ * they deploy with (infra/lambda/aliases.ts); the floor is the SDK clients as the SDK ships them. `npm run bench:cold` runs this alone (bench-cold.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { LAMBDA_ALIASES } from '../../infra/lambda/aliases';
 import { FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { deployedHandlerEnv } from '../support/aws-env';
 
@@ -93,7 +95,7 @@ export async function measureColdStarts(options: { runs?: number; only?: readonl
     for (const name of options.only ?? FUNCTIONS) {
       mkdirSync(join(dir, name));
       const outfile = join(dir, name, 'index.js');
-      const { metafile } = await build({ ...BUILD, entryPoints: [resolve('functions', `${name}.ts`)], outfile });
+      const { metafile } = await build({ ...BUILD, entryPoints: [resolve('functions', `${name}.ts`)], outfile, alias: { ...LAMBDA_ALIASES } });
       const clients = clientsOf(metafile);
       const floorEntry = join(dir, name, 'floor.ts');
       writeFileSync(

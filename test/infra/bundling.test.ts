@@ -55,6 +55,15 @@ describe('`cdk synth` offline, bundling with the local esbuild', () => {
     }
   });
 
+  it("takes Lambda's environment credentials, not the SDK's default chain, and no semver (infra/lambda/aliases.ts)", () => {
+    for (const { name, dir } of bundles) {
+      const code = readFileSync(path.join(dir, 'index.js'), 'utf8');
+      // The default chain's last word, and semver's own regular expression for a prerelease.
+      const carried = { chain: code.includes('Could not load credentials from any providers'), semver: code.includes('PRERELEASEIDENTIFIER') };
+      expect({ name, ...carried }).toEqual({ name, chain: false, semver: false });
+    }
+  });
+
   it('each bundle loads as CommonJS, passes its cold-start configuration check and exports the handler', () => {
     const env = deployedHandlerEnv();
     const probe = 'const m = require(process.argv[1]); if (typeof m.handler !== "function") process.exit(3);';

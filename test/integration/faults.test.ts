@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { localContext } from '../../infra/local/context';
 import { localClient } from '../../infra/local/dynamo';
 import { PUSH_TIMEOUT_SECONDS } from '../../shared/rules';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
@@ -112,12 +113,12 @@ describe('R7 an ignored push is counted for fatigue even when the throttle table
       { operation: 'UpdateItem', table: 'Throttle', kind: 'internal' },
       { operation: 'TransactWriteItems', table: 'Throttle', kind: 'internal' },
     ]);
-    await expect(sweep(undefined)).rejects.toThrow('3 push timeouts not settled');
+    await expect(sweep(undefined, localContext('push-sweep'))).rejects.toThrow('3 push timeouts not settled');
     await api.clearFaults();
     // Nothing half-done: the three pushes are still open and listed for the next sweep.
     expect(await open()).toBe(3);
 
-    expect(await sweep(undefined)).toEqual({ checked: 3 });
+    expect(await sweep(undefined, localContext('push-sweep'))).toEqual({ checked: 3 });
     expect(await open()).toBe(0);
     const logs = await api.request('GET', `/v1/admin/auth-logs?userId=${userId}&method=push&result=denied`, { key: tenant.adminKey });
     expect((logs.body.items as { reason?: string }[]).filter((l) => l.reason === 'timeout')).toHaveLength(3);

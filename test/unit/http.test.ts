@@ -27,6 +27,7 @@ import {
   WrongCodeError,
 } from '../../shared/domain/errors';
 import { httpHandler, type HandlerLogger } from '../../shared/http/handler';
+import { localContext } from '../../infra/local/context';
 import { toProblem } from '../../shared/http/problem';
 import { parseJsonBody, validate } from '../../shared/http/request';
 import { MAX_JSON_BODY_BYTES } from '../../shared/rules';
@@ -269,7 +270,7 @@ describe('R29 httpHandler', () => {
     const handler = httpHandler({ authenticate: async () => ({ tenantId: 'tn_a' }), log }, async () => {
       throw new ChallengeLockedError('locked');
     });
-    const result = await handler(json('{}'));
+    const result = await handler(json('{}'), localContext('admin-users'));
     expect(result.statusCode).toBe(423);
     expect(JSON.parse(result.body ?? '{}')).toMatchObject({ instance: '/v1/challenges' });
     expect(log.keys).toEqual([{ tenantId: 'tn_a' }]);
@@ -281,7 +282,7 @@ describe('R29 httpHandler', () => {
     const handler = httpHandler({ authenticate: async () => undefined, log }, async () => {
       throw new TypeError('Cannot read properties of undefined (reading "secret")');
     });
-    const result = await handler(json('{}'));
+    const result = await handler(json('{}'), localContext('admin-users'));
     expect(result.statusCode).toBe(500);
     expect(result.body).not.toContain('secret');
     expect(log.entries.filter((e) => e.level === 'error')).toHaveLength(1);
@@ -299,7 +300,7 @@ describe('R29 httpHandler', () => {
       },
       run,
     );
-    const result = await handler(json('{}'));
+    const result = await handler(json('{}'), localContext('admin-users'));
     expect(result.statusCode).toBe(401);
     expect(result.headers).toMatchObject({ 'www-authenticate': 'Bearer' });
     expect(run).not.toHaveBeenCalled();
@@ -310,7 +311,7 @@ describe('R29 httpHandler', () => {
       status: 201,
       body: req.json(createChallengeBody),
     }));
-    const result = await handler(json('{"userId":"alice"}'));
+    const result = await handler(json('{"userId":"alice"}'), localContext('admin-users'));
     expect(result).toEqual({
       statusCode: 201,
       headers: { 'cache-control': 'no-store', 'content-type': 'application/json' },

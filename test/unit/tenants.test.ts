@@ -1,4 +1,5 @@
 import { ApiKeyAuthenticator } from '../../shared/domain/api-keys';
+import { CallerIdService } from '../../shared/domain/caller-ids';
 import { NotFoundError, ProviderConflictError, ProviderRequiredError } from '../../shared/domain/errors';
 import { TenantService, userSpaceOf, type ProviderInput } from '../../shared/domain/tenants';
 import { DEFAULT_SETTINGS, type Principal, type User } from '../../shared/domain/types';
@@ -221,7 +222,8 @@ describe('R18 a provider and its directory decide where the users live', () => {
 
 describe('R15 the operator changes the caller IDs a tenant may use', () => {
   it('R15: a settings write racing the change is kept, and a callerId it picked that is taken away is cleared', async () => {
-    const { service, tenants, tenantId } = await setup();
+    const { tenants, tenantId } = await setup();
+    const service = new CallerIdService({ tenants });
     const before = await tenants.getTenant(tenantId);
     if (!before) throw new Error('tenant gone');
     await tenants.setSettings(tenantId, { ...before.settings, callerId: '+14155550199' });
@@ -243,7 +245,8 @@ describe('R15 the operator changes the caller IDs a tenant may use', () => {
   });
 
   it('R15: an unknown tenant is not found; duplicates and numbers that do not exist are refused with their pointer', async () => {
-    const { service, tenants, tenantId } = await setup();
+    const { tenants, tenantId } = await setup();
+    const service = new CallerIdService({ tenants });
     await expect(service.setCallerIds('tn000000000000000000000000', ['+14155550199'])).rejects.toBeInstanceOf(NotFoundError);
     await expect(service.setCallerIds(tenantId, ['+14155550199', '+14155550199'])).rejects.toMatchObject({
       errors: [{ pointer: '/callerIds/1', detail: 'is already in the list' }],

@@ -3,6 +3,7 @@ import { KMSInternalException } from '@aws-sdk/client-kms';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { NotFoundError } from '../../shared/domain/errors';
 import { httpHandler, type HandlerLogger } from '../../shared/http/handler';
+import { localContext } from '../../infra/local/context';
 import { toProblem, TRANSIENT_RETRY_AFTER_SECONDS } from '../../shared/http/problem';
 import { SilentLog } from '../support/fakes';
 
@@ -59,7 +60,7 @@ describe('httpHandler and a throttled table', () => {
       throw new ProvisionedThroughputExceededException({ message: 'slow down', ...meta });
     });
     const event = { rawPath: '/v1/challenges', headers: {}, requestContext: { http: { method: 'POST', sourceIp: '127.0.0.1' } } } as unknown as APIGatewayProxyEventV2;
-    const result = await handler(event);
+    const result = await handler(event, localContext('get-challenge'));
     expect(result.statusCode).toBe(503);
     expect(log.entries.map((e) => [e.level, e.message])).toEqual([['warn', 'backing service unavailable']]);
   });

@@ -1,0 +1,19 @@
+/**
+ * Package substitutions in every Lambda bundle, explicit and in one place: esbuild's `alias`
+ * in `npm run build` (infra/build.ts) and the same flags in CDK's bundling (infra/function.ts),
+ * so what the benchmark measures is what deploys. Only bundles see them: the local runtime and
+ * the tests run the TypeScript sources, with the packages themselves. Paths are relative to the
+ * repository root, where both builds run. test/unit/lambda-bundles.test.ts checks what each
+ * substitution leaves out and that nothing else relied on it.
+ */
+export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
+  /** The SDK's default credential chain → the environment credentials Lambda provides (./credentials.ts). */
+  '@aws-sdk/credential-provider-node': './infra/lambda/credentials.ts',
+  /** Only the X-Ray SDK's AWS SDK v2 patcher imports semver, and it is never called (./semver.ts). */
+  semver: './infra/lambda/semver.ts',
+};
+
+/** The same substitutions as esbuild command-line flags, for CDK's NodejsFunction `esbuildArgs`. */
+export function esbuildAliasArgs(): Record<string, string> {
+  return Object.fromEntries(Object.entries(LAMBDA_ALIASES).map(([from, to]) => [`--alias:${from}`, to]));
+}
