@@ -3,7 +3,7 @@
  * Node 24, arm64 needs nothing special for pure JS) into dist/<function>/index.js, and reports
  * each bundle's size. The benchmark reuses it to report bundle bytes.
  */
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '../shared/routes';
@@ -11,6 +11,8 @@ import { FUNCTIONS, type FunctionName } from '../shared/routes';
 export interface BundleSize {
   readonly name: FunctionName;
   readonly bytes: number;
+  /** What esbuild put in the bundle, input by input. */
+  readonly metafile: Metafile;
 }
 
 export async function bundleAll(outDir = 'dist'): Promise<BundleSize[]> {
@@ -18,7 +20,7 @@ export async function bundleAll(outDir = 'dist'): Promise<BundleSize[]> {
   for (const name of FUNCTIONS) {
     const outfile = join(outDir, name, 'index.js');
     mkdirSync(join(outDir, name), { recursive: true });
-    await build({
+    const { metafile } = await build({
       entryPoints: [join('functions', `${name}.ts`)],
       outfile,
       bundle: true,
@@ -29,8 +31,9 @@ export async function bundleAll(outDir = 'dist'): Promise<BundleSize[]> {
       sourcemap: false,
       legalComments: 'none',
       logLevel: 'warning',
+      metafile: true,
     });
-    sizes.push({ name, bytes: statSync(outfile).size });
+    sizes.push({ name, bytes: statSync(outfile).size, metafile });
   }
   return sizes;
 }
