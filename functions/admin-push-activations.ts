@@ -1,16 +1,14 @@
-import { compose } from '../shared/composition';
-import { httpHandler, tenantKey } from '../shared/http/handler';
-import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
+import { pushServiceSendingNothing, routeHandler } from '../shared/composition';
 
-const app = compose();
-const push = app.pushService();
+const push = pushServiceSendingNothing();
 
 /**
  * POST /v1/admin/users/{userId}/push-activations — a one-time activation code for the user's
  * phone (R18), and its QR code. Shown once; only its hash is stored.
  */
-export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'admin'), log: app.log }, async (req) => {
-  const route = inputs['POST /v1/admin/users/{userId}/push-activations'];
-  req.json(route.body);
-  return { status: 201, body: await push.issueActivation(req.principal, req.param('userId', route.params.userId)) };
+export const handler = routeHandler('admin-push-activations', {
+  'POST /v1/admin/users/{userId}/push-activations': async (req, inputs) => {
+    req.json(inputs.body);
+    return { status: 201, body: await push.issueActivation(req.principal, req.param('userId', inputs.params.userId)) };
+  },
 });

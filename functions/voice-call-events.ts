@@ -1,8 +1,6 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { log, taskCallbacks } from '../shared/composition';
 import { smaEventHandler } from '../shared/adapters/voice/chime-sip-handler';
-import { SfnTaskCallbacks } from '../shared/adapters/voice/sfn-callbacks';
-import { instrumented, SERVICE_NAME, traced } from '../shared/observability';
+import { instrumented } from '../shared/observability';
 
 /**
  * The SIP media application's Lambda (Chime SDK PSTN audio): answers each call event with
@@ -10,6 +8,4 @@ import { instrumented, SERVICE_NAME, traced } from '../shared/observability';
  * waiting call task with SendTaskSuccess (R10–R12, R14). It must answer Chime within 5 s, so it
  * reads no table: the call's state rides in its transaction attributes.
  */
-export const handler = instrumented(
-  smaEventHandler({ callbacks: new SfnTaskCallbacks(traced(new SFNClient({}))), log: new Logger({ serviceName: SERVICE_NAME }) }),
-);
+export const handler = instrumented(smaEventHandler({ callbacks: taskCallbacks(), log: log() }));

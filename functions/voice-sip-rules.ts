@@ -1,10 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import { applySipRule, customResourceEvent, respondToCloudFormation } from '../shared/adapters/voice/sip-rules';
-import { instrumented, SERVICE_NAME, traced } from '../shared/observability';
+import { chimeVoice, log as logger } from '../shared/composition';
+import { instrumented } from '../shared/observability';
 
-const chime = traced(new ChimeSDKVoiceClient({}));
-const log = new Logger({ serviceName: SERVICE_NAME });
+const chime = chimeVoice();
+const log = logger();
 
 async function put(url: string, body: string): Promise<void> {
   // The pre-signed S3 URL expects no content type.
