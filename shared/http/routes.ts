@@ -11,17 +11,21 @@ type RoutesOf<F extends HttpFunctionName> = Extract<(typeof ROUTES)[number], { r
 /** The route keys (`METHOD path`) the route table gives function F, e.g. `RouteKeyOf<'admin-provider'>`. */
 export type RouteKeyOf<F extends HttpFunctionName> = RoutesOf<F> extends infer R
   ? R extends { readonly method: infer M extends string; readonly path: infer P extends string }
-    ? `${M} ${P}` & RouteKey
+    ? `${M} ${P}`
     : never
   : never;
+
+/** A line of ROUTES without its ROUTE_INPUTS entry does not compile: this names the missing keys. */
+type WithoutInputs = Exclude<RouteKeyOf<HttpFunctionName>, RouteKey>;
+const _everyRouteHasInputs: [WithoutInputs] extends [never] ? true : WithoutInputs = true;
 
 /** Who calls a route of that scope, as its API key (or none) tells. */
 export type PrincipalOf<S extends Scope> = S extends 'auth' | 'admin' ? Principal : S extends 'operator' ? { operator: true } : undefined;
 
 /** What one route does: its request, already authenticated for the route's scope, and its inputs from ROUTE_INPUTS. */
-export type RouteFn<F extends HttpFunctionName, K extends RouteKey> = (
+export type RouteFn<F extends HttpFunctionName, K extends string> = (
   req: Request<PrincipalOf<RoutesOf<F>['scope']>>,
-  inputs: (typeof ROUTE_INPUTS)[K],
+  inputs: K extends RouteKey ? (typeof ROUTE_INPUTS)[K] : never,
 ) => Promise<Reply>;
 
 /**
