@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
+import cycles from './infra/lint/cycles.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'dist/', '.tessera/', 'bench-results/', 'test-output/', 'coverage/'] },
@@ -12,9 +13,11 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  cycles,
   {
     files: ['**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { console: 'readonly', module: 'writable', require: 'readonly' } },
+    languageOptions: { sourceType: 'commonjs', globals: { console: 'readonly', module: 'writable', process: 'readonly', require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['test/**/*.ts'],

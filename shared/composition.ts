@@ -19,6 +19,7 @@ import { BillingService } from './domain/billing';
 import { ChallengeService } from './domain/challenges';
 import { PageCursors } from './domain/cursors';
 import { DeliveryFailedError } from './domain/errors';
+import { buildFactors } from './domain/factors';
 import { metricsOfAudits } from './domain/metrics';
 import { NotificationService } from './domain/notifications';
 import { AuthenticatorService } from './domain/otp/authenticator';
@@ -118,6 +119,13 @@ const noSms: SmsSender = {
   },
 };
 
+/** Stands in for the voice rollover in services that never start a call (verify, status, resend). */
+const noVoice: VoiceRollover = {
+  start: async () => {
+    throw new DeliveryFailedError('This handler does not start voice calls');
+  },
+};
+
 /** Stands in for push notifications in services that never send one. */
 const noPush: PushSender = {
   register: async () => {
@@ -200,23 +208,29 @@ export const voiceRecorder = /* @__PURE__ */ once(
     new VoiceRolloverRecorder({ challenges: challengeStore(), tenants: tenantStore(), users: tenantStore(), throttle: throttleStore(), notifications: notifications(), clock: clock(), log: log() }),
 );
 
-function challengeServiceWith(delivery: { sms: SmsSender; voice?: VoiceRollover; push: PushService }): ChallengeService {
+function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; push: PushService }): ChallengeService {
+  const otp = new OtpChecker({ store: otpStore(), users: tenantStore(), box: secretBox() });
   return new ChallengeService({
     challenges: challengeStore(),
     users: tenantStore(),
     logs: logStore(),
     throttle: throttleStore(),
     clock: clock(),
-    codeKey: new CodeKey({ secrets: keyMaterial(), box: secretBox() }),
     signer: signer(),
     log: log(),
-    otp: new OtpChecker({ store: otpStore(), users: tenantStore(), box: secretBox() }),
-    ...delivery,
+    // Each factor gets exactly what it uses (shared/domain/factors).
+    factors: buildFactors({
+      sms: { sender: delivery.sms, codeKey: new CodeKey({ secrets: keyMaterial(), box: secretBox() }) },
+      voice: { rollover: delivery.voice },
+      push: { push: delivery.push },
+      app: { otp },
+      oath: { otp },
+    }),
   });
 }
 /** Starts challenges: texts, calls and pushes (R1, R9, R10–R16). */
 export const challengeService = /* @__PURE__ */ once(() => challengeServiceWith({ sms: smsSender(), voice: voiceRollover(), push: pushService() }));
 /** Resends codes: only texts are ever resent (R3). */
-export const challengeServiceTextsOnly = /* @__PURE__ */ once(() => challengeServiceWith({ sms: smsSender(), push: pushServiceSendingNothing() }));
+export const challengeServiceTextsOnly = /* @__PURE__ */ once(() => challengeServiceWith({ sms: smsSender(), voice: noVoice, push: pushServiceSendingNothing() }));
 /** Status and verification: sends nothing. */
-export const challengeServiceSendingNothing = /* @__PURE__ */ once(() => challengeServiceWith({ sms: noSms, push: pushServiceSendingNothing() }));
+export const challengeServiceSendingNothing = /* @__PURE__ */ once(() => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }));

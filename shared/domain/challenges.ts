@@ -1,15 +1,11 @@
 import {
-  CODE_TTL_SECONDS,
   IDEMPOTENCY_TTL_SECONDS,
   MAX_RESENDS_PER_CHALLENGE,
   MAX_WRONG_CODES,
   MESSAGES_PER_NUMBER_PER_HOUR,
   RESEND_COOLDOWN_SECONDS,
   ASSERTION_TTL_SECONDS,
-  voiceChallengeTtlSeconds,
-  PUSH_TIMEOUT_SECONDS,
 } from '../rules';
-import { VOICE_APP_NAME_MAX_LENGTH, VOICE_MAX_NUMBERS } from '../voice/rules';
 import type {
   Audit,
   AuthLogStore,
@@ -18,44 +14,35 @@ import type {
   ConditionalOutcome,
   IdempotencyRecord,
   Log,
-  SmsSender,
   ThrottleRefusal,
   ThrottleStore,
   ThrottleWrites,
   UserStore,
-  VoiceRollover,
 } from '../ports';
 import type { AssertionSigner } from './assertions';
 import { attemptAudit, auditOf, failedDeliveryAudit, throttledAudit } from './auth-log';
 import { admit, currentStreak, tenantLimits, type UserThrottleState } from './throttling';
-import { canonicalJson, generateCode, hashCode, randomId, safeEqual, sha256Hex } from './crypto';
+import { canonicalJson, randomId, safeEqual, sha256Hex } from './crypto';
 import {
   ChallengeExpiredError,
   ChallengeFinishedError,
   ChallengeLockedError,
-  CountryNotAllowedError,
   DeliveryFailedError,
   DomainError,
   IdempotencyConflictError,
   MethodUnavailableError,
   MfaNotEnabledError,
   NotFoundError,
-  RegistrationRequiredError,
   ResendRefusedError,
   RetryLaterError,
   UserBlockedError,
   WrongCodeError,
 } from './errors';
 import { ownerCheckOf, ownerOf, sameEpoch } from './credentials';
+import type { Delivery, FactorModule, FactorRegistry } from './factors/factor';
 import { createRefusalReason, NO_SUCH_USER, resendRefusal } from './refusals';
-import { maskPhone, redactPhoneNumbers } from './mask';
-import { canReceiveVoice } from './phone';
-import type { OtpChecker } from './otp/checker';
-import { matchNumber } from './push';
-import { pushTimedOut, type PushService } from './push-devices';
 import { chooseMethod, usableMethods } from './registration';
-import type { CodeKey } from './service-secrets';
-import type { Challenge, ChallengeStatus, Factor, PhoneNumber, Principal, TenantSettings, User } from './types';
+import type { Challenge, ChallengeStatus, ChallengeView, Factor, Principal, User } from './types';
 import { userScope } from './users';
 
 export interface CreateChallengeInput {
@@ -64,85 +51,35 @@ export interface CreateChallengeInput {
   readonly context?: { readonly clientIp?: string; readonly appName?: string; readonly location?: string };
 }
 
-/** What the API answers about a challenge: never the code, its hash or the full number. */
-export interface ChallengeView {
-  readonly challengeId: string;
-  readonly userId: string;
-  readonly method: Factor;
-  readonly status: ChallengeStatus;
-  readonly reason?: string;
-  readonly destination: string;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly attemptsRemaining: number;
-  readonly resendsRemaining: number;
-  /** R9: push challenges: the number the sign-in screen shows, which the user enters on the phone. */
-  readonly number?: number;
-  /** Voice challenges: the number being called now (masked) and the calls that ended (R13). */
-  readonly voice?: {
-    readonly calling?: string;
-    readonly attempts: readonly { readonly number: string; readonly outcome: string; readonly at: string }[];
-  };
-}
+export type { ChallengeView } from './types';
 
 const MAX_SENDS = 1 + MAX_RESENDS_PER_CHALLENGE;
 
 /** Status as a reader must see it (R1: past expiry is gone whatever TTL has done; R3: locked). */
-export function statusOf(challenge: Challenge, now: number): ChallengeStatus {
+function statusOf(factor: FactorModule, challenge: Challenge, now: number): ChallengeStatus {
   if (challenge.status !== 'pending') return challenge.status;
   if (challenge.wrongAttempts >= MAX_WRONG_CODES) return 'locked';
-  // R9: a push unanswered by its deadline is a denial (timeout), not an expired code.
-  if (now >= challenge.expiresAt) return challenge.method === 'push' ? 'denied' : 'expired';
+  // Past its deadline a challenge lapses as its factor says (R9: a push is then denied, as `timeout`).
+  if (now >= challenge.expiresAt) return factor.lapse.status;
   return 'pending';
 }
 
-export function viewOf(challenge: Challenge, now: number): ChallengeView {
+function viewOf(factor: FactorModule, challenge: Challenge, now: number): ChallengeView {
+  const status = statusOf(factor, challenge, now);
+  const lapsed = challenge.status === 'pending' && now >= challenge.expiresAt && 'reason' in factor.lapse ? factor.lapse.reason : undefined;
   return {
     challengeId: challenge.challengeId,
     userId: challenge.userId,
     method: challenge.method,
-    status: statusOf(challenge, now),
-    ...(challenge.denialReason ? { reason: challenge.denialReason } : pushTimedOut(challenge, now) ? { reason: 'timeout' } : {}),
+    status,
+    ...(challenge.denialReason ? { reason: challenge.denialReason } : lapsed ? { reason: lapsed } : {}),
     destination: challenge.destination,
     createdAt: new Date(challenge.createdAt).toISOString(),
     expiresAt: new Date(challenge.expiresAt).toISOString(),
     attemptsRemaining: Math.max(0, MAX_WRONG_CODES - challenge.wrongAttempts),
     resendsRemaining: Math.max(0, MAX_SENDS - challenge.sends),
-    ...(challenge.push ? { number: challenge.push.number } : {}),
-    ...(challenge.voice ? { voice: voiceViewOf(challenge, now) } : {}),
+    ...factor.view(challenge, status === 'pending'),
   };
-}
-
-function voiceViewOf(challenge: Challenge, now: number): NonNullable<ChallengeView['voice']> {
-  const { numbers, attempts } = challenge.voice as NonNullable<Challenge['voice']>;
-  const calling = statusOf(challenge, now) === 'pending' ? numbers[attempts.length] : undefined;
-  return {
-    ...(calling ? { calling } : {}),
-    attempts: attempts.map(({ number, outcome, at }) => ({ number, outcome, at })),
-  };
-}
-
-/**
- * R13: the numbers a voice challenge calls, in order: the primary, then each backup. Only
- * numbers that can take a call (R30) and that the tenant allows (allowed countries).
- */
-export function voiceNumbersOf(user: User, settings: TenantSettings): PhoneNumber[] {
-  const all = [user.phones.primary, ...user.phones.backup].filter((p): p is PhoneNumber => p !== undefined);
-  const seen = new Set<string>();
-  return all
-    .filter((p) => canReceiveVoice(p.type) && (!settings.allowedCountries || settings.allowedCountries.includes(p.country)))
-    .filter((p) => !seen.has(p.e164) && seen.add(p.e164))
-    .slice(0, VOICE_MAX_NUMBERS);
-}
-
-const VOICE_TAKES_NO_CODE =
-  'A voice challenge is approved on the call by pressing # and takes no code; poll GET /v1/challenges/{id} for its result';
-
-const PUSH_TAKES_NO_CODE =
-  'A push challenge is approved on the phone, by entering the number shown on the sign-in screen; poll GET /v1/challenges/{id} for its result';
-
-export function smsText(code: string): string {
-  return `${code} is your verification code. It expires in ${CODE_TTL_SECONDS / 60} minutes. Never share it with anyone.`;
 }
 
 export interface ChallengeDeps {
@@ -150,22 +87,11 @@ export interface ChallengeDeps {
   readonly users: UserStore;
   readonly logs: AuthLogStore;
   readonly throttle: ThrottleStore;
-  readonly sms: SmsSender;
   readonly clock: Clock;
-  readonly codeKey: CodeKey;
   readonly signer: AssertionSigner;
   readonly log: Log;
-  /** Starts voice rollovers; absent in handlers that never start a call (voice is then refused). */
-  readonly voice?: VoiceRollover;
-  /** Checks authenticator-app and hardware-token codes (R5, R22); absent where none is verified. */
-  readonly otp?: OtpChecker;
-  /** Push devices and answers (R9, R18); absent where no push is sent or read. */
-  readonly push?: PushService;
-}
-
-/** R5/R22: the factors whose code the user reads off an app or a token: nothing is sent. */
-function isCodeFactor(method: Factor): method is 'app' | 'oath' {
-  return method === 'app' || method === 'oath';
+  /** How each factor's challenge starts and is answered (./factors): one module per factor. */
+  readonly factors: FactorRegistry;
 }
 
 /** Create, verify, resend and read challenges (R1–R4, R16, R20, R23). */
@@ -216,25 +142,10 @@ export class ChallengeService {
     if (user.blocked) throw new UserBlockedError('The user is blocked from MFA; an admin must unblock them', { reason: user.blocked.reason });
     if (!user.mfaEnabled) throw new MfaNotEnabledError('MFA is not enabled for this user');
     const method = chooseMethod(user, settings, input.method);
-    const primary = user.phones.primary;
-    const codeFactor = isCodeFactor(method);
-    const isPush = method === 'push';
-    const device = isPush ? this.pushDevice(principal, user) : undefined;
-    if (!primary && !codeFactor && !isPush) throw new RegistrationRequiredError('The user must register a phone number first', { reason: 'nothing_registered' });
-    const numbers = codeFactor || isPush || !primary ? [] : method === 'voice' ? voiceNumbersOf(user, settings) : [primary];
-    const phone = numbers[0];
-    if (!codeFactor && !isPush && (!phone || (settings.allowedCountries && !settings.allowedCountries.includes(phone.country)))) {
-      throw new CountryNotAllowedError(`This tenant does not send codes to ${primary?.country} numbers`, { country: primary?.country });
-    }
-    // R15: a callerId the operator no longer assigns (left by a settings write that raced the change) is no caller ID.
-    const assigned = principal.tenant.callerIds;
-    if (method === 'voice' && (!settings.callerId || (assigned && !assigned.includes(settings.callerId)))) {
-      throw new MethodUnavailableError('Voice calls need a caller ID: an admin sets callerId in the settings first', {
-        reason: 'caller_id_missing',
-      });
-    }
-    if (method === 'voice' && !this.deps.voice) throw new MethodUnavailableError('Voice calls cannot be started here');
-    const admission = admit(throttle, now, method, tenantLimits(principal.tenant).challengesPerUserPerWindow);
+    const factor = this.deps.factors[method];
+    // What the user must have registered for this factor, and where its challenge goes.
+    const prepared = factor.prepare({ principal, user, ...(input.context ? { context: input.context } : {}) });
+    const admission = admit(throttle, now, factor.fatigues, tenantLimits(principal.tenant).challengesPerUserPerWindow);
     const requestHash = sha256Hex(canonicalJson({ userId: input.userId, method: input.method, context: input.context }));
     if (admission.kind === 'refuse') {
       // A retry of a request that already went through is answered as before, not throttled.
@@ -245,9 +156,7 @@ export class ChallengeService {
     }
 
     const challengeId = randomId('ch');
-    const isVoice = method === 'voice';
-    // A voice challenge is approved on the call (R10), an app or token code is the user's (R5): no code here.
-    const code = isVoice || codeFactor || isPush ? undefined : generateCode();
+    const issued = await prepared.issue(challengeId);
     const keepPersonal = settings.logOptionalFields;
     const challenge: Challenge = {
       challengeId,
@@ -255,24 +164,24 @@ export class ChallengeService {
       userId: user.userId,
       method,
       status: 'pending',
-      ...(code ? { codeHash: hashCode(await this.deps.codeKey.get(), challengeId, code) } : {}),
+      ...(issued.codeHash ? { codeHash: issued.codeHash } : {}),
       wrongAttempts: 0,
       sends: 1,
       createdAt: now,
       lastSentAt: now,
-      expiresAt: now + (isVoice ? voiceChallengeTtlSeconds(numbers.length) : isPush ? PUSH_TIMEOUT_SECONDS : CODE_TTL_SECONDS) * 1000,
-      destination: phone ? maskPhone(phone.e164) : device ? `${device.platform} device` : method === 'oath' ? `token ${user.oathToken?.serial ?? ''}` : 'authenticator app',
-      destinationE164: phone?.e164 ?? '',
+      expiresAt: now + prepared.ttlSeconds * 1000,
+      destination: prepared.destination,
+      destinationE164: prepared.destinationE164,
       audit: {
         ...(keepPersonal && user.firstName ? { firstName: user.firstName } : {}),
         ...(keepPersonal && user.lastName ? { lastName: user.lastName } : {}),
         ...(keepPersonal && user.email ? { email: user.email } : {}),
         ...(input.context?.clientIp ? { clientIp: input.context.clientIp } : {}),
         ...(input.context?.appName ? { appName: input.context.appName } : {}),
-        ...(isVoice || isPush ? { caller: { keyId: principal.keyId, keyName: principal.keyName, ...(principal.sourceIp ? { sourceIp: principal.sourceIp } : {}) } } : {}),
+        // Answered elsewhere, after this request returned: those events name the caller (R23).
+        ...(factor.answer.kind === 'elsewhere' ? { caller: { keyId: principal.keyId, keyName: principal.keyName, ...(principal.sourceIp ? { sourceIp: principal.sourceIp } : {}) } } : {}),
       },
-      ...(isVoice ? { voice: { numbers: numbers.map((n) => maskPhone(n.e164)), attempts: [] } } : {}),
-      ...(device ? { push: { deviceId: device.deviceId, number: matchNumber() } } : {}),
+      ...issued.state,
       owner: ownerOf(userScope(principal).space, user),
     };
     const idempotency: IdempotencyRecord | undefined = idempotencyKey
@@ -282,13 +191,13 @@ export class ChallengeService {
           requestHash,
           challengeId,
           expiresAt: now + IDEMPOTENCY_TTL_SECONDS * 1000,
-          view: viewOf(challenge, now),
+          view: viewOf(factor, challenge, now),
         }
       : undefined;
 
     const audit: Audit = {
       ...auditOf(principal, challenge, { event: 'challenge', result: 'sent', now }),
-      throttle: sendLimits(challenge, throttle, admission.recent, now),
+      throttle: sendLimits(factor, challenge, throttle, admission.recent, now),
     };
     const outcome = await challenges.create(challenge, audit, idempotency);
     if (outcome.kind === 'throttled') {
@@ -297,21 +206,9 @@ export class ChallengeService {
     }
     if (outcome.kind === 'replayed') return { kind: 'done', result: await this.replay(outcome.record, requestHash, now) };
 
-    if (code) {
-      await this.deliver(principal, challenge, async () => user, code);
-    } else if (isVoice) {
-      await this.startCalls(principal, challenge, user, {
-        challengeId,
-        tenantId: principal.tenantId,
-        numbers: numbers.map((n) => n.e164),
-        callerId: settings.callerId as string,
-        appName: (input.context?.appName ?? '').slice(0, VOICE_APP_NAME_MAX_LENGTH),
-      });
-    } else if (isPush) {
-      await this.sendPush(principal, challenge, user, input.context?.location);
-    }
-    this.deps.log.info('challenge created', { challengeId, method, ...(phone ? { destination: challenge.destination } : {}) });
-    return { kind: 'done', result: { view: viewOf(challenge, now), replayed: false } };
+    if (issued.delivery) await this.deliver(principal, challenge, async () => user, issued.delivery(challenge));
+    this.deps.log.info('challenge created', { challengeId, method, ...(challenge.destinationE164 ? { destination: challenge.destination } : {}) });
+    return { kind: 'done', result: { view: viewOf(factor, challenge, now), replayed: false } };
   }
 
   /** The answer to a repeated Idempotency-Key: the same challenge, or a conflict if the body differs. */
@@ -320,7 +217,7 @@ export class ChallengeService {
       throw new IdempotencyConflictError('This Idempotency-Key was already used with a different request');
     }
     const existing = await this.deps.challenges.get(record.challengeId);
-    const view = existing ? viewOf(existing, now) : { ...record.view, status: 'expired' as const };
+    const view = existing ? viewOf(this.deps.factors[existing.method], existing, now) : { ...record.view, status: 'expired' as const };
     return { view, replayed: true };
   }
 
@@ -359,19 +256,19 @@ export class ChallengeService {
   }
 
   /**
-   * The challenge as it is now. A voice challenge approved on the call (R10) comes with its
-   * signed assertion (R4) for as long as an assertion of that approval would be valid: polling
-   * is how the relying app learns the result.
+   * The challenge as it is now. A challenge approved elsewhere (on the call, R10; on the phone,
+   * R9) comes with its signed assertion (R4) for as long as an assertion of that approval would
+   * be valid: polling is how the relying app learns the result.
    */
   async get(principal: Principal, challengeId: string): Promise<ChallengeView & { assertion?: string }> {
     const stored = await this.deps.challenges.get(challengeId);
     if (!stored || stored.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
     const now = this.deps.clock.now();
-    // R9/R7: the first reader of a push past its deadline writes the timeout and counts it for fatigue.
-    const challenge = stored.method === 'push' && this.deps.push ? await this.deps.push.settleTimeout(stored, now) : stored;
-    const view = viewOf(challenge, now);
+    const factor = this.deps.factors[stored.method];
+    const challenge = await factor.current(stored, now);
+    const view = viewOf(factor, challenge, now);
     const { approvedAt } = challenge;
-    if ((challenge.method !== 'voice' && challenge.method !== 'push') || view.status !== 'approved' || !approvedAt || now >= approvedAt + ASSERTION_TTL_SECONDS * 1000) {
+    if (factor.answer.kind !== 'elsewhere' || view.status !== 'approved' || !approvedAt || now >= approvedAt + ASSERTION_TTL_SECONDS * 1000) {
       return view;
     }
     const assertion = await this.deps.signer.sign({
@@ -393,24 +290,25 @@ export class ChallengeService {
     const now = clock.now();
     const challenge = await challenges.get(challengeId);
     if (!challenge || challenge.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
-    if (challenge.method === 'voice' || challenge.method === 'push') {
+    const factor = this.deps.factors[challenge.method];
+    const answer = factor.answer;
+    if (answer.kind === 'elsewhere') {
       // R23: a code sent to a challenge that takes none is an attempt too.
       await this.deps.logs.append(auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: 'method_unavailable', now }));
-      throw new MethodUnavailableError(challenge.method === 'voice' ? VOICE_TAKES_NO_CODE : PUSH_TAKES_NO_CODE, { method: challenge.method });
+      throw new MethodUnavailableError(answer.message, { method: challenge.method });
     }
     await this.refuseUnlessOpen(principal, challenge, now);
 
     const base = { challengeId, tenantId: principal.tenantId, now, maxWrong: MAX_WRONG_CODES };
-    const otp = isCodeFactor(challenge.method) ? await this.checkOtp(principal, challenge.method, challenge.userId, code, now) : undefined;
-    const codeHash = otp ? undefined : hashCode(await this.deps.codeKey.get(), challengeId, code);
+    const check = await answer.check({ scope: userScope(principal), challenge, code, now });
     // R5: a code whose time step was already accepted counts as wrong, logged as a replay.
-    let wrongReason: 'wrong_code' | 'replayed' = otp?.kind === 'rejected' ? otp.reason : 'wrong_code';
-    if (otp ? otp.kind === 'accepted' : challenge.codeHash && codeHash && safeEqual(challenge.codeHash, codeHash)) {
+    let wrongReason: 'wrong_code' | 'replayed' = check.kind === 'mismatch' ? check.reason : 'wrong_code';
+    if (check.kind === 'match') {
       // Loaded before the code is spent: once the approval commits, nothing may fail (a throttled
       // KMS or key read after it would leave the relying app a spent code and no assertion).
       const signingKey = await signer.signingKey();
       const approval = await challenges.approve(
-        { ...base, ...(codeHash ? { codeHash } : {}), ...(otp?.kind === 'accepted' ? { otp: otp.use } : {}), ...ownerCheckOf(challenge) },
+        { ...base, ...check.proof, ...ownerCheckOf(challenge) },
         { ...auditOf(principal, challenge, { event: 'verify', result: 'approved', now }), throttle: streak(challenge, 'reset', now) },
       );
       if (approval.kind === 'revoked') await this.revoke(principal, challenge, now);
@@ -424,13 +322,13 @@ export class ChallengeService {
         });
         log.info('challenge approved', { challengeId, method: challenge.method });
         const { codeHash: _spent, ...approved } = challenge;
-        return { view: viewOf({ ...approved, status: 'approved', approvedAt: now }, now), assertion };
+        return { view: viewOf(factor, { ...approved, status: 'approved', approvedAt: now }, now), assertion };
       }
       // Still open means the code changed under us (a resend voided it), or another verify took
       // this time step first (R5): count it as wrong below.
       const current = approval.kind === 'refused' ? approval.current : undefined;
       if (approval.kind === 'step_used') wrongReason = 'replayed';
-      else if (!current || statusOf(current, now) !== 'pending') {
+      else if (!current || statusOf(factor, current, now) !== 'pending') {
         await this.refuseAfterRace(principal, approval.kind === 'refused' ? approval : { kind: 'refused' }, challenge, now);
       }
     }
@@ -483,16 +381,10 @@ export class ChallengeService {
     const now = clock.now();
     const challenge = await challenges.get(challengeId);
     if (!challenge || challenge.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
-    if (challenge.method === 'voice') {
-      throw new MethodUnavailableError('A voice challenge cannot be resent; start a new challenge', { method: 'voice' });
-    }
-    if (challenge.method === 'push') {
-      throw new MethodUnavailableError('A push cannot be resent; start a new challenge', { method: 'push' });
-    }
-    if (isCodeFactor(challenge.method)) {
-      throw new MethodUnavailableError('Nothing is sent for this challenge: the user reads the code from their app or token', { method: challenge.method });
-    }
-    const refusal = refusalOf(challenge, now);
+    const factor = this.deps.factors[challenge.method];
+    const resend = factor.resend;
+    if (resend.kind === 'refused') throw new MethodUnavailableError(resend.message, { method: challenge.method });
+    const refusal = refusalOf(factor, challenge, now);
     if (refusal) throw refusal.error;
     // R6: a resend counts like a challenge towards the user's limit and the number's.
     const [throttle, owner] = await Promise.all([
@@ -501,25 +393,25 @@ export class ChallengeService {
     ]);
     // R19: no new code goes to the number of a user deleted, reset or blocked since the challenge started.
     if (challenge.owner && (!sameEpoch(owner, challenge.owner.epoch) || owner?.blocked)) await this.revoke(principal, challenge, now, 'resend');
-    const admission = admit(throttle, now, challenge.method, tenantLimits(principal.tenant).challengesPerUserPerWindow, true);
+    const admission = admit(throttle, now, factor.fatigues, tenantLimits(principal.tenant).challengesPerUserPerWindow, true);
     if (admission.kind === 'refuse') {
       throw new RetryLaterError(THROTTLE_TEXT[admission.reason], admission.retryAfterSeconds, { reason: admission.reason });
     }
-    const code = generateCode();
+    const reissued = await resend.reissue(challenge);
     const outcome = await challenges.replaceCode(
       {
         challengeId,
         tenantId: principal.tenantId,
-        codeHash: hashCode(await this.deps.codeKey.get(), challengeId, code),
+        codeHash: reissued.codeHash,
         now,
-        expiresAt: now + CODE_TTL_SECONDS * 1000,
+        expiresAt: now + resend.ttlSeconds * 1000,
         maxWrong: MAX_WRONG_CODES,
         maxSends: MAX_SENDS,
         sentBefore: now - RESEND_COOLDOWN_SECONDS * 1000,
       },
       {
         ...auditOf(principal, challenge, { event: 'resend', result: 'sent', now, counted: false }),
-        throttle: sendLimits(challenge, throttle, admission.recent, now),
+        throttle: sendLimits(factor, challenge, throttle, admission.recent, now),
       },
     );
     if (outcome.kind === 'throttled') {
@@ -530,7 +422,7 @@ export class ChallengeService {
     if (outcome.kind === 'refused') {
       const current = outcome.current;
       if (!current || current.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
-      const now2 = refusalOf(current, now);
+      const now2 = refusalOf(factor, current, now);
       if (now2) throw now2.error;
       if (current.sends >= MAX_SENDS) {
         throw new ResendRefusedError('No resends left for this challenge; start a new one', { resendsRemaining: 0 });
@@ -538,33 +430,10 @@ export class ChallengeService {
       const wait = Math.max(1, Math.ceil((current.lastSentAt + RESEND_COOLDOWN_SECONDS * 1000 - now) / 1000));
       throw new RetryLaterError('A code was sent moments ago; wait before asking for another', wait, { reason: 'resend_cooldown' });
     }
-    const resent: Challenge = { ...challenge, expiresAt: now + CODE_TTL_SECONDS * 1000, lastSentAt: now, sends: challenge.sends + 1 };
-    await this.deliver(principal, resent, () => this.deps.users.getUser(userScope(principal), challenge.userId), code, 'resend');
+    const resent: Challenge = { ...challenge, expiresAt: now + resend.ttlSeconds * 1000, lastSentAt: now, sends: challenge.sends + 1 };
+    await this.deliver(principal, resent, () => this.deps.users.getUser(userScope(principal), challenge.userId), reissued.delivery(resent), 'resend');
     this.deps.log.info('code resent', { challengeId, sends: resent.sends });
-    return viewOf(resent, now);
-  }
-
-  /** R5/R22: the code against the user's authenticator app or hardware token. */
-  private checkOtp(principal: Principal, method: 'app' | 'oath', userId: string, code: string, now: number) {
-    if (!this.deps.otp) throw new MethodUnavailableError('Authenticator codes cannot be checked here');
-    return this.deps.otp.check(userScope(principal), method, userId, code, now);
-  }
-
-  /** R9/R18: the user's push device, if it was activated under the tenant's current provider. */
-  private pushDevice(principal: Principal, user: User): NonNullable<User['push']> {
-    if (!this.deps.push) throw new MethodUnavailableError('Push notifications cannot be sent here');
-    return this.deps.push.deviceFor(principal, user);
-  }
-
-  /** R9: prompts the phone; if the notification cannot be sent, the challenge is denied like an undeliverable text. */
-  private async sendPush(principal: Principal, challenge: Challenge, user: User, location?: string): Promise<void> {
-    try {
-      await (this.deps.push as PushService).notify(challenge, location);
-      this.deps.log.info('push sent', { challengeId: challenge.challengeId });
-    } catch (error) {
-      this.deps.log.warn('push not sent', { challengeId: challenge.challengeId, error: String(error) });
-      await this.failDelivery(principal, challenge, async () => user, 'The push notification could not be sent; try another method');
-    }
+    return viewOf(factor, resent, now);
   }
 
   /** R19: the challenge's user was deleted or reset after it started: denied for good, whatever the code. */
@@ -579,7 +448,7 @@ export class ChallengeService {
 
   /** A verify on a finished, locked or expired challenge: logged (R23), then refused. */
   private async refuseUnlessOpen(principal: Principal, challenge: Challenge, now: number): Promise<void> {
-    const refusal = refusalOf(challenge, now);
+    const refusal = refusalOf(this.deps.factors[challenge.method], challenge, now);
     if (!refusal) return;
     await this.deps.logs.append(
       auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: refusal.reason, now }),
@@ -599,31 +468,23 @@ export class ChallengeService {
     throw new ChallengeFinishedError('The challenge is no longer open');
   }
 
-  /** R13: starts the rollover; if it cannot start, the challenge is denied like an undeliverable text. */
-  private async startCalls(principal: Principal, challenge: Challenge, user: User, input: Parameters<VoiceRollover['start']>[0]): Promise<void> {
-    try {
-      const executionId = await (this.deps.voice as VoiceRollover).start(input);
-      this.deps.log.info('voice rollover started', { challengeId: challenge.challengeId, executionId, numbers: input.numbers.length });
-    } catch (error) {
-      this.deps.log.warn('voice rollover not started', { challengeId: challenge.challengeId, error: String(error) });
-      await this.failDelivery(principal, challenge, async () => user, 'The call could not be started; try another method');
-    }
-  }
-
-  /** Sends the code; if no provider takes it, the challenge is denied and the caller told what to try next. */
+  /**
+   * Sends the text, places the call or notifies the phone (the factor's delivery); if it cannot
+   * go out, the challenge is denied and the caller told what to try next.
+   */
   private async deliver(
     principal: Principal,
     challenge: Challenge,
     loadUser: () => Promise<User | undefined>,
-    code: string,
+    delivery: Delivery,
     event: 'challenge' | 'resend' = 'challenge',
   ): Promise<void> {
     try {
-      const sent = await this.deps.sms.send({ to: challenge.destinationE164, body: smsText(code) });
-      this.deps.log.info('sms accepted', { challengeId: challenge.challengeId, provider: sent.provider });
+      const fields = await delivery.send();
+      this.deps.log.info(delivery.sent, { challengeId: challenge.challengeId, ...fields });
     } catch (error) {
-      this.deps.log.warn('sms delivery failed', { challengeId: challenge.challengeId, error: redactPhoneNumbers(String(error)) });
-      await this.failDelivery(principal, challenge, loadUser, 'The text message could not be delivered; try another method', event);
+      this.deps.log.warn(delivery.notSent, { challengeId: challenge.challengeId, error: delivery.describe(error) });
+      await this.failDelivery(principal, challenge, loadUser, delivery.problem, event);
     }
   }
 
@@ -660,6 +521,7 @@ const THROTTLE_TEXT: Record<ThrottleReason, string> = {
 
 /** The throttle writes that let one more send go out: the user's sliding log and the number's hour (R6). */
 function sendLimits(
+  factor: FactorModule,
   challenge: Challenge,
   state: UserThrottleState,
   recent: number[],
@@ -673,9 +535,9 @@ function sendLimits(
       expectedVersion: state.version,
       ...(state.wrongStreak > 0 && currentStreak(state, now) === 0 ? { resetStreak: true } : {}),
     },
-    // Nothing is sent for an app or token challenge, so no number's hour is taken. A voice
-    // challenge takes each number's hour in its rollover, right before that number is dialled.
-    counters: challenge.destinationE164 && challenge.method !== 'voice'
+    // Only a challenge sent to a number takes that number's hour here; a factor may count it
+    // elsewhere (a voice rollover, right before each number is dialled).
+    counters: challenge.destinationE164 && factor.countsNumberPerSend
       ? [{ name: 'number_rate', subject: challenge.destinationE164, limit: MESSAGES_PER_NUMBER_PER_HOUR, windowSeconds: 3600, now }]
       : [],
   };
@@ -686,8 +548,8 @@ function streak(challenge: Challenge, change: 'wrong' | 'reset', now: number): T
 }
 
 /** Why a challenge cannot take a code now, if it cannot. */
-function refusalOf(challenge: Challenge, now: number): { reason: string; error: DomainError } | undefined {
-  const status = statusOf(challenge, now);
+function refusalOf(factor: FactorModule, challenge: Challenge, now: number): { reason: string; error: DomainError } | undefined {
+  const status = statusOf(factor, challenge, now);
   switch (status) {
     case 'pending':
       return undefined;

@@ -15,44 +15,14 @@ import { ownerCheckOf } from './credentials';
 import { fatigueAfter } from './fatigue';
 import { qrSvg } from './otp/otpauth';
 import { generateActivationCode, generateDeviceKey, hashActivationCode, verifyDeviceResponse, type PushDecision } from './push';
+import type { PushDeviceRecord } from './push-records';
 import type { Caller, Challenge, DenialReason, Principal, PushPlatform, Tenant, User } from './types';
 import { userScope } from './users';
 
 /** R18: the one answer for a push to a device activated under an earlier provider. */
 export const NOT_ACTIVATED = 'Authentication request is not for an activated account';
 
-/** An activation code waiting to be used, stored by the SHA-256 of the code only (R28). */
-export interface PushActivationRecord {
-  readonly codeHash: string;
-  readonly tenantId: string;
-  readonly userId: string;
-  /** The user space the user lives in (R18). */
-  readonly space: string;
-  /** The provider generation the code was issued under. */
-  readonly generation: number;
-  readonly createdAt: number;
-  /** Epoch milliseconds: the code is void from then on. */
-  readonly expiresAt: number;
-  /** The user's credential epoch when this was issued (see shared/domain/credentials.ts). */
-  readonly epoch?: string;
-}
-
-/** An activated phone. Its HMAC key is sealed by the SecretBox: the server must recompute signatures (R28). */
-export interface PushDeviceRecord {
-  readonly deviceId: string;
-  readonly tenantId: string;
-  readonly userId: string;
-  readonly space: string;
-  /** R18: the tenant's provider generation at activation; another generation means "not activated". */
-  readonly generation: number;
-  readonly platform: PushPlatform;
-  /** Where notifications go: the SNS platform endpoint ARN on AWS, a local address locally. */
-  readonly endpoint: string;
-  readonly encryptedKey: string;
-  readonly activatedAt: string;
-  /** The user's credential epoch from the activation code (see shared/domain/credentials.ts). */
-  readonly epoch?: string;
-}
+export type { PushActivationRecord, PushDeviceRecord } from './push-records';
 
 export interface DeviceAnswer {
   readonly deviceId: string;

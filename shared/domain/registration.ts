@@ -1,17 +1,10 @@
 import { MethodUnavailableError, RegistrationRequiredError } from './errors';
-import { canReceiveSms, canReceiveVoice } from './phone';
+import { registeredFactors } from './factors';
 import { AVAILABLE_FACTORS, type Factor, type RegistrationReason, type TenantSettings, type User } from './types';
 
-/** The methods a user has registered, whether or not the tenant allows them. */
+/** The methods a user has registered, whether or not the tenant allows them (each factor says what it needs). */
 export function registeredMethods(user: User): Factor[] {
-  const primary = user.phones.primary;
-  const methods: Factor[] = [];
-  if (primary && canReceiveSms(primary.type)) methods.push('sms');
-  if (primary && canReceiveVoice(primary.type)) methods.push('voice');
-  if (user.authenticator) methods.push('app');
-  if (user.oathToken) methods.push('oath');
-  if (user.push) methods.push('push');
-  return methods;
+  return registeredFactors(user);
 }
 
 /** Registered, allowed by the tenant, and deliverable by this release. */

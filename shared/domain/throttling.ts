@@ -11,7 +11,7 @@ import {
   WRONG_CODE_STREAK_BEFORE_COOLDOWN,
   WRONG_CODE_STREAK_RESET_SECONDS,
 } from '../rules';
-import type { Factor, Tenant } from './types';
+import type { Tenant } from './types';
 
 /**
  * A user's throttling state, one item per user (R6, R7, R8). `recent` is a sliding log of the
@@ -62,12 +62,13 @@ export function fatiguePausedUntil(state: UserThrottleState, now: number): numbe
 export function admit(
   state: UserThrottleState,
   now: number,
-  method: Factor,
+  /** R7: the factor prompts the user (push, voice), so a fatigue pause holds it back. */
+  fatigues: boolean,
   limit: number = USER_CHALLENGES_PER_WINDOW,
   isResend = false,
 ): Admission {
   const pausedUntil = fatiguePausedUntil(state, now);
-  if (pausedUntil && (method === 'push' || method === 'voice')) {
+  if (pausedUntil && fatigues) {
     return { kind: 'refuse', reason: 'fatigue_pause', retryAfterSeconds: seconds(pausedUntil - now) };
   }
   if (!isResend) {

@@ -244,6 +244,27 @@ export interface ChallengeAudit {
   readonly caller?: Caller;
 }
 
+/** What the API answers about a challenge: never the code, its hash or the full number. */
+export interface ChallengeView {
+  readonly challengeId: string;
+  readonly userId: string;
+  readonly method: Factor;
+  readonly status: ChallengeStatus;
+  readonly reason?: string;
+  readonly destination: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly attemptsRemaining: number;
+  readonly resendsRemaining: number;
+  /** R9: push challenges: the number the sign-in screen shows, which the user enters on the phone. */
+  readonly number?: number;
+  /** Voice challenges: the number being called now (masked) and the calls that ended (R13). */
+  readonly voice?: {
+    readonly calling?: string;
+    readonly attempts: readonly { readonly number: string; readonly outcome: string; readonly at: string }[];
+  };
+}
+
 /** The relying application behind a request, as the auth log names it (R23). */
 export interface Caller {
   readonly keyId: string;

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { AssertionSigner } from '../../shared/domain/assertions';
 import { ChallengeService } from '../../shared/domain/challenges';
+import { buildFactors } from '../../shared/domain/factors';
 import { CodeKey } from '../../shared/domain/service-secrets';
 import type { Principal, User } from '../../shared/domain/types';
 import { userScope } from '../../shared/domain/users';
@@ -56,7 +57,7 @@ export async function world(options: { sms?: SmsSender } = {}) {
   const codeKey = new CodeKey({ secrets: new InMemoryServiceSecretStore(), box });
   const signer = new AssertionSigner({ keys: new InMemorySigningKeyStore(), box, clock, issuer: ISSUER });
   const log = new SilentLog();
-  const service = new ChallengeService({ challenges, users, logs, throttle, sms: options.sms ?? recorder, clock, codeKey, signer, log });
+  const service = new ChallengeService({ challenges, users, logs, throttle, clock, signer, log, factors: textOnlyFactors(options.sms ?? recorder, codeKey) });
   await users.putUser(userScope(tenantA), user(TENANT_A, 'alice'));
   await users.putUser(userScope(tenantA), user(TENANT_A, 'no-mfa', { mfaEnabled: false }));
   await users.putUser(userScope(tenantA), user(TENANT_A, 'no-phone', { phones: { backup: [] } }));
@@ -65,6 +66,32 @@ export async function world(options: { sms?: SmsSender } = {}) {
     user(TENANT_B, 'alice', { phones: { primary: { e164: '+33612345678', country: 'FR', type: 'mobile' }, backup: [] } }),
   );
   return { clock, challenges, logs, throttle, users, sms: recorder, codeKey, signer, log, service };
+}
+
+/**
+ * The factors of this world: its users have a phone and nothing else, so only SMS is wired to
+ * fakes. The others fail loudly if a test ever reaches them (it would need its own world).
+ */
+function textOnlyFactors(sender: SmsSender, codeKey: CodeKey) {
+  const absent = (what: string) => async (): Promise<never> => {
+    throw new Error(`${what} is not part of the challenge world`);
+  };
+  const otp = { check: absent('an authenticator app or token') };
+  return buildFactors({
+    sms: { sender, codeKey },
+    voice: { rollover: { start: absent('a voice rollover') } },
+    push: {
+      push: {
+        deviceFor: () => {
+          throw new Error('a push device is not part of the challenge world');
+        },
+        notify: absent('a push device'),
+        settleTimeout: async (challenge) => challenge,
+      },
+    },
+    app: { otp },
+    oath: { otp },
+  });
 }
 
 /** A six-digit code that is certainly not `code`. */

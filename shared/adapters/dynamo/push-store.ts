@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PushActivationRecord, PushDeviceRecord } from '../../domain/push-devices';
+import type { PushActivationRecord, PushDeviceRecord } from '../../domain/push-records';
 import type { User } from '../../domain/types';
 import type { PushDeviceStore, UserScope } from '../../ports';
 import { maybeRecordOf } from './items';

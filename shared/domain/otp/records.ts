@@ -2,7 +2,7 @@
  * What is stored for the code factors (R5, R22) and app passwords (R21). Secrets are kept only
  * sealed by the SecretBox (R28) and app passwords only as scrypt hashes.
  */
-import type { SecretContext } from '../../ports';
+import type { SecretContext } from '../../ports/secrets';
 import type { OtpAlgorithm } from './totp';
 
 /** A user's confirmed authenticator app (R5). */

@@ -1,0 +1,38 @@
+/** What the two factors whose code the user reads off their own device (R5 app, R22 token) share: nothing is sent. */
+import { CODE_TTL_SECONDS } from '../../rules';
+import type { OtpChecker } from '../otp/checker';
+import type { User } from '../types';
+import { noView, unchanged, type FactorModule } from './factor';
+
+export interface ReadCodeFactorDeps {
+  readonly otp: Pick<OtpChecker, 'check'>;
+}
+
+/**
+ * An app or token factor: no code is drawn or sent, so nothing is stored beyond the common
+ * fields; the code is checked against the user's sealed secret (±1 step, never a step twice).
+ * The user has the app or token (its definition's `registered`); nothing else must be registered.
+ */
+export function readCodeFactor<M extends 'app' | 'oath'>(
+  method: M,
+  otp: ReadCodeFactorDeps['otp'],
+  destination: (user: User) => string,
+): FactorModule<M> {
+  return {
+    method,
+    prepare: ({ user }) => ({ destination: destination(user), destinationE164: '', ttlSeconds: CODE_TTL_SECONDS, issue: async () => ({}) }),
+    answer: {
+      kind: 'code',
+      async check({ scope, challenge, code, now }) {
+        const result = await otp.check(scope, method, challenge.userId, code, now);
+        return result.kind === 'accepted' ? { kind: 'match', proof: { otp: result.use } } : { kind: 'mismatch', reason: result.reason };
+      },
+    },
+    resend: { kind: 'refused', message: 'Nothing is sent for this challenge: the user reads the code from their app or token' },
+    lapse: { status: 'expired' },
+    fatigues: false,
+    countsNumberPerSend: false,
+    current: unchanged,
+    view: noView,
+  };
+}
