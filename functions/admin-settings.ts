@@ -1,19 +1,10 @@
-import { compose } from '../shared/composition';
-import { SettingsService } from '../shared/domain/settings';
-import { httpHandler, tenantKey } from '../shared/http/handler';
-import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
+import { routeHandler, settingsService } from '../shared/composition';
 
-const app = compose();
-const settings = new SettingsService({ tenants: app.tenantStore, box: app.box, allowLoopbackWebhooks: app.config.runtime === 'local' });
+const settings = settingsService();
 
 /** GET, PUT and PATCH /v1/admin/settings — methods policy and tenant settings (R14, R15, R20, R21, R23). */
-export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'admin'), log: app.log }, async (req) => {
-  switch (req.method) {
-    case 'PUT':
-      return { status: 200, body: await settings.put(req.principal, req.json(inputs['PUT /v1/admin/settings'].body)) };
-    case 'PATCH':
-      return { status: 200, body: await settings.patch(req.principal, req.json(inputs['PATCH /v1/admin/settings'].body)) };
-    default:
-      return { status: 200, body: settings.get(req.principal) };
-  }
+export const handler = routeHandler('admin-settings', {
+  'GET /v1/admin/settings': async (req) => ({ status: 200, body: settings.get(req.principal) }),
+  'PUT /v1/admin/settings': async (req, inputs) => ({ status: 200, body: await settings.put(req.principal, req.json(inputs.body)) }),
+  'PATCH /v1/admin/settings': async (req, inputs) => ({ status: 200, body: await settings.patch(req.principal, req.json(inputs.body)) }),
 });

@@ -1,42 +1,43 @@
-import { phoneClassifier } from '../shared/adapters/phone/classifiers';
-import { compose } from '../shared/composition';
+import { clock, routeHandler, throttleStore, userService } from '../shared/composition';
 import { tenantLimits, throttleView } from '../shared/domain/throttling';
-import { UserService } from '../shared/domain/users';
-import { httpHandler, tenantKey } from '../shared/http/handler';
-import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
 
-const app = compose();
-const users = new UserService({ users: app.tenantStore, credentials: app.userCredentials, clock: app.clock, phones: phoneClassifier(app.config), notifications: app.notifications, cursors: app.cursors });
+const users = userService();
+const throttle = throttleStore();
+const time = clock();
 
 /** /v1/admin/users… — a tenant admin manages its users (R19, R20, R27, R30). */
-export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'admin'), log: app.log }, async (req) => {
-  const { principal } = req;
-  if (req.route === 'GET /v1/admin/users') return { status: 200, body: await users.list(principal, req.query(inputs['GET /v1/admin/users'].query)) };
-  const userId = req.param('userId', inputs['GET /v1/admin/users/{userId}'].params.userId);
-  switch (req.route) {
-    case 'PUT /v1/admin/users/{userId}': {
-      const { user, created } = await users.put(principal, userId, req.json(inputs['PUT /v1/admin/users/{userId}'].body));
-      return { status: created ? 201 : 200, body: user };
-    }
-    case 'PATCH /v1/admin/users/{userId}':
-      return { status: 200, body: await users.patch(principal, userId, req.json(inputs['PATCH /v1/admin/users/{userId}'].body)) };
-    case 'DELETE /v1/admin/users/{userId}':
-      await users.delete(principal, userId);
-      return { status: 204 };
-    case 'POST /v1/admin/users/{userId}/reset':
-      return { status: 200, body: await users.reset(principal, userId) };
-    case 'POST /v1/admin/users/{userId}/block':
-      return { status: 200, body: await users.block(principal, userId, req.json(inputs['POST /v1/admin/users/{userId}/block'].body)?.reason ?? 'blocked by an admin') };
-    case 'POST /v1/admin/users/{userId}/unblock':
-      return { status: 200, body: await users.unblock(principal, userId) };
-    case 'DELETE /v1/admin/users/{userId}/throttling':
-      await users.get(principal, userId);
-      await app.throttleStore.clear(principal.tenantId, userId);
-      return { status: 204 };
-    default: {
-      const [user, state] = await Promise.all([users.get(principal, userId), app.throttleStore.getUserState(principal.tenantId, userId)]);
-      const limit = tenantLimits(principal.tenant).challengesPerUserPerWindow;
-      return { status: 200, body: { ...user, throttling: throttleView(state, app.clock.now(), limit) } };
-    }
-  }
+export const handler = routeHandler('admin-users', {
+  'GET /v1/admin/users': async (req, inputs) => ({ status: 200, body: await users.list(req.principal, req.query(inputs.query)) }),
+  'GET /v1/admin/users/{userId}': async (req, inputs) => {
+    const { principal } = req;
+    const userId = req.param('userId', inputs.params.userId);
+    const [user, state] = await Promise.all([users.get(principal, userId), throttle.getUserState(principal.tenantId, userId)]);
+    const limit = tenantLimits(principal.tenant).challengesPerUserPerWindow;
+    return { status: 200, body: { ...user, throttling: throttleView(state, time.now(), limit) } };
+  },
+  'PUT /v1/admin/users/{userId}': async (req, inputs) => {
+    const userId = req.param('userId', inputs.params.userId);
+    const { user, created } = await users.put(req.principal, userId, req.json(inputs.body));
+    return { status: created ? 201 : 200, body: user };
+  },
+  'PATCH /v1/admin/users/{userId}': async (req, inputs) => {
+    const userId = req.param('userId', inputs.params.userId);
+    return { status: 200, body: await users.patch(req.principal, userId, req.json(inputs.body)) };
+  },
+  'DELETE /v1/admin/users/{userId}': async (req, inputs) => {
+    await users.delete(req.principal, req.param('userId', inputs.params.userId));
+    return { status: 204 };
+  },
+  'POST /v1/admin/users/{userId}/reset': async (req, inputs) => ({ status: 200, body: await users.reset(req.principal, req.param('userId', inputs.params.userId)) }),
+  'POST /v1/admin/users/{userId}/block': async (req, inputs) => {
+    const userId = req.param('userId', inputs.params.userId);
+    return { status: 200, body: await users.block(req.principal, userId, req.json(inputs.body)?.reason ?? 'blocked by an admin') };
+  },
+  'POST /v1/admin/users/{userId}/unblock': async (req, inputs) => ({ status: 200, body: await users.unblock(req.principal, req.param('userId', inputs.params.userId)) }),
+  'DELETE /v1/admin/users/{userId}/throttling': async (req, inputs) => {
+    const userId = req.param('userId', inputs.params.userId);
+    await users.get(req.principal, userId);
+    await throttle.clear(req.principal.tenantId, userId);
+    return { status: 204 };
+  },
 });

@@ -1,12 +1,11 @@
-import { compose } from '../shared/composition';
-import { httpHandler, tenantKey } from '../shared/http/handler';
-import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
+import { challengeServiceSendingNothing, routeHandler } from '../shared/composition';
 
-const app = compose();
-const challenges = app.challengeService();
+const challenges = challengeServiceSendingNothing();
 
 /** GET /v1/challenges/{challengeId} — status: pending, approved, denied, expired or locked. */
-export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'auth'), log: app.log }, async (req) => {
-  const view = await challenges.get(req.principal, req.param('challengeId', inputs['GET /v1/challenges/{challengeId}'].params.challengeId));
-  return { status: 200, body: view };
+export const handler = routeHandler('get-challenge', {
+  'GET /v1/challenges/{challengeId}': async (req, inputs) => ({
+    status: 200,
+    body: await challenges.get(req.principal, req.param('challengeId', inputs.params.challengeId)),
+  }),
 });

@@ -1,12 +1,13 @@
-import { compose } from '../shared/composition';
-import { anyone, httpHandler } from '../shared/http/handler';
+import { routeHandler, signer } from '../shared/composition';
 import { JWKS_MAX_AGE_SECONDS } from '../shared/rules';
 
-const app = compose();
+const keys = signer();
 
 /** GET /.well-known/jwks.json — public keys for checking assertions offline (R4). */
-export const handler = httpHandler({ authenticate: anyone, log: app.log }, async () => ({
-  status: 200,
-  body: await app.signer.jwks(),
-  headers: { 'cache-control': `public, max-age=${JWKS_MAX_AGE_SECONDS}` },
-}));
+export const handler = routeHandler('jwks', {
+  'GET /.well-known/jwks.json': async () => ({
+    status: 200,
+    body: await keys.jwks(),
+    headers: { 'cache-control': `public, max-age=${JWKS_MAX_AGE_SECONDS}` },
+  }),
+});

@@ -1,39 +1,23 @@
-import { compose } from '../shared/composition';
-import { CallerIdService } from '../shared/domain/caller-ids';
-import { TenantService } from '../shared/domain/tenants';
-import { NotFoundError } from '../shared/domain/errors';
-import { httpHandler, operatorKey, type Reply, type Request } from '../shared/http/handler';
-import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
+import { callerIdService, routeHandler, tenantService } from '../shared/composition';
 
-const app = compose();
-const tenants = new TenantService({ tenants: app.tenantStore, clock: app.clock });
-const callerIds = new CallerIdService({ tenants: app.tenantStore });
+const tenants = tenantService();
+const callerIds = callerIdService();
 
-type OperatorTenantRoute = 'POST /v1/operator/tenants' | 'PUT /v1/operator/tenants/{tenantId}/limits' | 'PUT /v1/operator/tenants/{tenantId}/caller-ids';
-
-const routes: Record<OperatorTenantRoute, (req: Request<{ operator: true }>) => Promise<Reply>> = {
+/** POST /v1/operator/tenants, PUT /v1/operator/tenants/{tenantId}/limits and /caller-ids — the operator's tenant routes. */
+export const handler = routeHandler('operator-tenants', {
   /** Create a tenant with its first admin and auth keys (shown once). */
-  'POST /v1/operator/tenants': async (req) => {
-    const { tenant, adminKey, authKey } = await tenants.create(req.json(inputs['POST /v1/operator/tenants'].body));
+  'POST /v1/operator/tenants': async (req, inputs) => {
+    const { tenant, adminKey, authKey } = await tenants.create(req.json(inputs.body));
     return { status: 201, body: { ...tenant, adminKey, authKey } };
   },
   /** R6: a tenant's per-second caps; only the operator raises them. */
-  'PUT /v1/operator/tenants/{tenantId}/limits': async (req) => {
-    const route = inputs['PUT /v1/operator/tenants/{tenantId}/limits'];
-    const tenantId = req.param('tenantId', route.params.tenantId);
-    return { status: 200, body: await tenants.setCaps(tenantId, req.json(route.body)) };
+  'PUT /v1/operator/tenants/{tenantId}/limits': async (req, inputs) => {
+    const tenantId = req.param('tenantId', inputs.params.tenantId);
+    return { status: 200, body: await tenants.setCaps(tenantId, req.json(inputs.body)) };
   },
   /** R15: the caller IDs the tenant may use; a callerId taken away is cleared. */
-  'PUT /v1/operator/tenants/{tenantId}/caller-ids': async (req) => {
-    const route = inputs['PUT /v1/operator/tenants/{tenantId}/caller-ids'];
-    const tenantId = req.param('tenantId', route.params.tenantId);
-    return { status: 200, body: await callerIds.setCallerIds(tenantId, req.json(route.body).callerIds) };
+  'PUT /v1/operator/tenants/{tenantId}/caller-ids': async (req, inputs) => {
+    const tenantId = req.param('tenantId', inputs.params.tenantId);
+    return { status: 200, body: await callerIds.setCallerIds(tenantId, req.json(inputs.body).callerIds) };
   },
-};
-
-/** POST /v1/operator/tenants, PUT /v1/operator/tenants/{tenantId}/limits and /caller-ids — the operator's tenant routes. */
-export const handler = httpHandler({ authenticate: operatorKey(app.config.operatorKeySha256), log: app.log }, async (req) => {
-  const run = routes[req.route as keyof typeof routes];
-  if (!run) throw new NotFoundError('No such route');
-  return run(req);
 });

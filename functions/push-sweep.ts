@@ -1,8 +1,8 @@
-import { compose } from '../shared/composition';
+import { log, pushServiceSendingNothing } from '../shared/composition';
 import { lambdaHandler } from '../shared/observability';
 
-const app = compose();
-const push = app.pushService();
+const push = pushServiceSendingNothing();
+const logger = log();
 
 /**
  * The push deadline sweep (R7), run every minute by its schedule (locally by a timer on the local
@@ -11,6 +11,6 @@ const push = app.pushService();
  */
 export const handler = lambdaHandler(async (): Promise<{ checked: number }> => {
   const result = await push.sweepTimeouts();
-  if (result.checked > 0) app.log.info('push deadlines swept', { ...result });
+  if (result.checked > 0) logger.info('push deadlines swept', { ...result });
   return result;
 });

@@ -1,15 +1,12 @@
-import { smsSenders } from '../shared/adapters/sms/senders';
-import { compose } from '../shared/composition';
-import { httpHandler, tenantKey } from '../shared/http/handler';
-import { ROUTE_INPUTS as inputs } from '../shared/schemas/routes';
+import { challengeServiceTextsOnly, routeHandler } from '../shared/composition';
 
-const app = compose({ sms: smsSenders });
-const challenges = app.challengeService();
+const challenges = challengeServiceTextsOnly();
 
 /** POST /v1/challenges/{challengeId}/resend — a new code that voids the old one (R3). */
-export const handler = httpHandler({ authenticate: tenantKey(app.authenticator, 'auth'), log: app.log }, async (req) => {
-  const route = inputs['POST /v1/challenges/{challengeId}/resend'];
-  const challengeId = req.param('challengeId', route.params.challengeId);
-  req.json(route.body);
-  return { status: 200, body: await challenges.resend(req.principal, challengeId) };
+export const handler = routeHandler('resend-challenge', {
+  'POST /v1/challenges/{challengeId}/resend': async (req, inputs) => {
+    const challengeId = req.param('challengeId', inputs.params.challengeId);
+    req.json(inputs.body);
+    return { status: 200, body: await challenges.resend(req.principal, challengeId) };
+  },
 });

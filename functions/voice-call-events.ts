@@ -1,7 +1,6 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { log, taskCallbacks } from '../shared/composition';
 import { smaEventHandler } from '../shared/adapters/voice/chime-sip-handler';
-import { SfnTaskCallbacks } from '../shared/adapters/voice/sfn-callbacks';
-import { lambdaHandler, serviceLogger, traced } from '../shared/observability';
+import { lambdaHandler } from '../shared/observability';
 
 /**
  * The SIP media application's Lambda (Chime SDK PSTN audio): answers each call event with
@@ -9,6 +8,4 @@ import { lambdaHandler, serviceLogger, traced } from '../shared/observability';
  * waiting call task with SendTaskSuccess (R10–R12, R14). It must answer Chime within 5 s, so it
  * reads no table: the call's state rides in its transaction attributes.
  */
-export const handler = lambdaHandler(
-  smaEventHandler({ callbacks: new SfnTaskCallbacks(traced(new SFNClient({}))), log: serviceLogger() }),
-);
+export const handler = lambdaHandler(smaEventHandler({ callbacks: taskCallbacks(), log: log() }));

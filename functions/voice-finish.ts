@@ -1,9 +1,8 @@
-import { compose } from '../shared/composition';
+import { voiceRecorder } from '../shared/composition';
 import { lambdaHandler } from '../shared/observability';
 import { voiceStepSchema } from '../shared/voice/schemas';
 
-const app = compose();
-const recorder = app.voiceRecorder();
+const recorder = voiceRecorder();
 
 /**
  * The voice rollover's record step (invoked by the state machine): after each call, the call

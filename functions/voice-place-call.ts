@@ -1,28 +1,13 @@
-import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { createDocumentClient } from '../shared/adapters/dynamo/client';
-import { DynamoKeyMaterialStore } from '../shared/adapters/dynamo/key-material-store';
-import { DynamoThrottleStore } from '../shared/adapters/dynamo/throttle-store';
-import { systemClock } from '../shared/adapters/local/clock';
-import { KmsSecretBox } from '../shared/adapters/secrets/kms-secret-box';
-import { ChimeVoiceDialer } from '../shared/adapters/voice/chime-dialer';
-import { ENV, loadConfig } from '../shared/config';
-import { ThrottleKey } from '../shared/domain/service-secrets';
-import { lambdaHandler, serviceLogger, traced } from '../shared/observability';
+import { clock, log, throttleStore, voiceDialer } from '../shared/composition';
+import { lambdaHandler } from '../shared/observability';
 import { placeCall } from '../shared/voice/place-call';
 
-const config = loadConfig();
-if (config.runtime !== 'aws' || !config.voiceSipMediaApplicationId) {
-  throw new Error(`Invalid configuration: ${ENV.voiceSipMediaApplicationId} is required to place calls`);
-}
-const db = createDocumentClient({});
-// R6/R28: the same counters as the handlers that send texts, keyed by the same throttle HMAC key.
-const throttleKey = new ThrottleKey({ secrets: new DynamoKeyMaterialStore(db, config.tenantsTable), box: new KmsSecretBox(traced(new KMSClient({})), config.secretsKmsKeyId) });
 const deps = {
-  dialer: new ChimeVoiceDialer(traced(new ChimeSDKVoiceClient({})), config.voiceSipMediaApplicationId),
-  throttle: new DynamoThrottleStore(db, config.throttleTable, throttleKey),
-  clock: systemClock,
-  log: serviceLogger(),
+  dialer: voiceDialer(),
+  // R6/R28: the same counters as the handlers that send texts, keyed by the same throttle HMAC key.
+  throttle: throttleStore(),
+  clock: clock(),
+  log: log(),
 };
 
 /**

@@ -1,9 +1,9 @@
-import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import { applySipRule, customResourceEvent, respondToCloudFormation } from '../shared/adapters/voice/sip-rules';
-import { lambdaHandler, serviceLogger, traced } from '../shared/observability';
+import { chimeVoice, log as logger } from '../shared/composition';
+import { lambdaHandler } from '../shared/observability';
 
-const chime = traced(new ChimeSDKVoiceClient({}));
-const log = serviceLogger();
+const chime = chimeVoice();
+const log = logger();
 
 async function put(url: string, body: string): Promise<void> {
   // The pre-signed S3 URL expects no content type.

@@ -4,7 +4,7 @@
  * each bundle's size. The benchmark reuses it to report bundle bytes. Every bundle gets the
  * package substitutions of infra/lambda/aliases.ts, as CDK's bundling does.
  */
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '../shared/routes';
@@ -13,6 +13,8 @@ import { LAMBDA_ALIASES } from './lambda/aliases';
 export interface BundleSize {
   readonly name: FunctionName;
   readonly bytes: number;
+  /** What esbuild put in the bundle, input by input. */
+  readonly metafile: Metafile;
 }
 
 export async function bundleAll(outDir = 'dist'): Promise<BundleSize[]> {
@@ -20,7 +22,7 @@ export async function bundleAll(outDir = 'dist'): Promise<BundleSize[]> {
   for (const name of FUNCTIONS) {
     const outfile = join(outDir, name, 'index.js');
     mkdirSync(join(outDir, name), { recursive: true });
-    await build({
+    const { metafile } = await build({
       entryPoints: [join('functions', `${name}.ts`)],
       outfile,
       bundle: true,
@@ -32,8 +34,9 @@ export async function bundleAll(outDir = 'dist'): Promise<BundleSize[]> {
       legalComments: 'none',
       logLevel: 'warning',
       alias: { ...LAMBDA_ALIASES },
+      metafile: true,
     });
-    sizes.push({ name, bytes: statSync(outfile).size });
+    sizes.push({ name, bytes: statSync(outfile).size, metafile });
   }
   return sizes;
 }

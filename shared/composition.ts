@@ -1,5 +1,4 @@
-import { KMSClient } from '@aws-sdk/client-kms';
-import { createDocumentClient } from './adapters/dynamo/client';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoBillingStore } from './adapters/dynamo/billing-store';
 import { DynamoChallengeStore } from './adapters/dynamo/challenge-store';
 import { DynamoKeyMaterialStore } from './adapters/dynamo/key-material-store';
@@ -9,30 +8,111 @@ import { DynamoPushDeviceStore } from './adapters/dynamo/push-store';
 import { DynamoTenantStore } from './adapters/dynamo/tenant-store';
 import { DynamoThrottleStore } from './adapters/dynamo/throttle-store';
 import { DynamoUserCredentialStore } from './adapters/dynamo/user-credentials';
-import { systemClock } from './adapters/local/clock';
-import { localClock, localMetrics } from './adapters/local/world';
-import { KmsSecretBox } from './adapters/secrets/kms-secret-box';
-import { LocalSecretBox } from './adapters/secrets/local-secret-box';
 import { pinnedWebhookSender } from './adapters/webhook/fetch-webhook-sender';
-import { EmfMetrics } from './adapters/metrics/emf-metrics';
-import { loadConfig, type Config } from './config';
-import { ApiKeyAuthenticator } from './domain/api-keys';
+import { loadConfig, type AwsConfig, type Config, type LocalConfig } from './config';
+import { ApiKeyAuthenticator, ApiKeyService } from './domain/api-keys';
+import { AppPasswordService } from './domain/app-password-service';
 import { AssertionSigner } from './domain/assertions';
+import { AuthLogService } from './domain/auth-log';
+import { BillingService } from './domain/billing';
+import { CallerIdService } from './domain/caller-ids';
 import { ChallengeService } from './domain/challenges';
+import { PageCursors } from './domain/cursors';
 import { DeliveryFailedError } from './domain/errors';
 import { buildFactors } from './domain/factors';
+import { metricsOfAudits } from './domain/metrics';
 import { NotificationService } from './domain/notifications';
+import { AuthenticatorService } from './domain/otp/authenticator';
+import { OtpChecker } from './domain/otp/checker';
+import { OathTokenService } from './domain/otp/oath-tokens';
 import { PushService } from './domain/push-devices';
 import { RequestCaps } from './domain/request-caps';
-import { OtpChecker } from './domain/otp/checker';
-import { PageCursors } from './domain/cursors';
 import { CodeKey, CursorKey, ThrottleKey } from './domain/service-secrets';
+import { SettingsService } from './domain/settings';
+import { TenantService } from './domain/tenants';
+import { UserService } from './domain/users';
 import { VoiceRolloverRecorder } from './domain/voice';
-import { metricsOfAudits } from './domain/metrics';
-import { SERVICE_NAME, serviceLogger, traced } from './observability';
-import type { Audit, Clock, Log, Metrics, PushSender, SecretBox, SmsSender, VoiceRollover } from './ports';
+import { routeHandlers } from './http/routes';
+import { serviceLogger } from './observability';
+import type { Audit, Clock, ExportSink, Log, Metrics, PhoneClassifier, PushSender, SecretBox, SmsSender, VoiceRollover } from './ports';
+import * as aws from './roots/aws';
 
-/** Stands in for the SMS route in handlers that never send a text (verify, status). */
+/**
+ * The composition root: every adapter and service a handler may take, each built the first time
+ * it is asked for and then kept for the life of the container (one cold start). Handlers take
+ * what they use, e.g. `const users = userService()`, and construct no service themselves.
+ *
+ * What differs between runtimes is only the adapters of a `Runtime`: on AWS those of
+ * `roots/aws.ts` (the one place the SDK clients are built); the local runtime installs its own
+ * (simulators, DynamoDB Local) with `installLocalRuntime` before it loads any handler module, so
+ * no simulator is imported from here and no AWS bundle carries one.
+ *
+ * Each accessor is its own top-level export marked pure, so esbuild leaves out of a bundle every
+ * accessor its handler never reaches, with the clients only that accessor needs.
+ */
+
+/** The adapters that differ between the runtimes; each is called at most once per container. */
+export interface Runtime<C extends Config> {
+  clock(config: C): Clock;
+  metrics(config: C): Metrics;
+  documentClient(config: C): DynamoDBDocumentClient;
+  secretBox(config: C): SecretBox;
+  smsSender(config: C, log: Log, metrics: Metrics): SmsSender;
+  voiceRollover(config: C): VoiceRollover;
+  pushSender(config: C): PushSender;
+  phoneClassifier(config: C): PhoneClassifier;
+  exportSink(config: C): ExportSink;
+}
+
+let localRuntime: Runtime<LocalConfig> | undefined;
+
+/** The local runtime's root: installed once, before any handler module is loaded. */
+export function installLocalRuntime(runtime: Runtime<LocalConfig>): void {
+  localRuntime = runtime;
+}
+
+/** Built on the first call, then the same instance for the life of the container. */
+export function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+/** The checked configuration (fails by name on the first use, which handlers make at cold start). */
+export const config = /* @__PURE__ */ once(loadConfig);
+
+/** One adapter from the runtime the code runs in. */
+function adapter<T>(ofLocal: (runtime: Runtime<LocalConfig>, config: LocalConfig) => T, ofAws: (config: AwsConfig) => T): () => T {
+  return once(() => {
+    const checked = config();
+    if (checked.runtime === 'aws') return ofAws(checked);
+    if (!localRuntime) throw new Error('The local runtime installs its adapters before it loads a handler');
+    return ofLocal(localRuntime, checked);
+  });
+}
+
+/** An adapter only the deployed handlers have (calls placed by Chime, the rollover's callbacks). */
+function awsOnly<T>(ofAws: (config: AwsConfig) => T): () => T {
+  return adapter(() => {
+    throw new Error('AWS only: the local runtime simulates this');
+  }, ofAws);
+}
+
+/** The container's one Logger: every line logged during an invocation carries its request id. */
+export const log = serviceLogger;
+export const clock = /* @__PURE__ */ adapter((local, c) => local.clock(c), aws.clock);
+export const metrics = /* @__PURE__ */ adapter((local, c) => local.metrics(c), aws.metrics);
+export const secretBox = /* @__PURE__ */ adapter((local, c) => local.secretBox(c), aws.secretBox);
+const db = /* @__PURE__ */ adapter((local, c) => local.documentClient(c), aws.documentClient);
+const smsSender = /* @__PURE__ */ adapter((local, c) => local.smsSender(c, log(), metrics()), (c) => aws.smsSender(c, log(), metrics()));
+const voiceRollover = /* @__PURE__ */ adapter((local, c) => local.voiceRollover(c), aws.voiceRollover);
+const pushSender = /* @__PURE__ */ adapter((local, c) => local.pushSender(c), aws.pushSender);
+const phoneClassifier = /* @__PURE__ */ adapter((local, c) => local.phoneClassifier(c), aws.phoneClassifier);
+const exportSink = /* @__PURE__ */ adapter((local, c) => local.exportSink(c), aws.exportSink);
+export const voiceDialer = /* @__PURE__ */ awsOnly(aws.voiceDialer);
+export const taskCallbacks = /* @__PURE__ */ once(aws.taskCallbacks);
+export const chimeVoice = /* @__PURE__ */ once(aws.chimeVoice);
+
+/** Stands in for the SMS route in services that never send a text (verify, status). */
 const noSms: SmsSender = {
   name: 'none',
   send: async () => {
@@ -40,14 +120,14 @@ const noSms: SmsSender = {
   },
 };
 
-/** Stands in for the voice rollover in handlers that never start a call (verify, status, resend). */
+/** Stands in for the voice rollover in services that never start a call (verify, status, resend). */
 const noVoice: VoiceRollover = {
   start: async () => {
     throw new DeliveryFailedError('This handler does not start voice calls');
   },
 };
 
-/** Stands in for push notifications in handlers that never send one. */
+/** Stands in for push notifications in services that never send one. */
 const noPush: PushSender = {
   register: async () => {
     throw new Error('This handler does not register push devices');
@@ -57,122 +137,103 @@ const noPush: PushSender = {
   },
 };
 
-/**
- * Builds the adapters for where the code runs (AWS or the local runtime) from the checked
- * configuration. Handlers call this at module scope, once per cold start, and take only the
- * services they use; adapters with heavy clients (SMS, phone classification) are passed in by
- * the handlers that need them, so the others do not bundle them.
- */
-export function compose(
-  options: {
-    sms?: (config: Config, log: Log, metrics: Metrics) => SmsSender;
-    voice?: (config: Config) => VoiceRollover;
-    push?: (config: Config) => PushSender;
-    config?: Config;
-  } = {},
-) {
-  const config = options.config ?? loadConfig();
-  const log = serviceLogger();
-  const metrics: Metrics = config.runtime === 'local' ? localMetrics : new EmfMetrics(SERVICE_NAME);
-  const db = createDocumentClient(config.runtime === 'local' ? { endpoint: config.dynamoEndpoint } : {});
-  const box: SecretBox =
-    config.runtime === 'local'
-      ? new LocalSecretBox(config.localMasterKey)
-      : new KmsSecretBox(traced(new KMSClient({})), config.secretsKmsKeyId);
-  const keyMaterial = new DynamoKeyMaterialStore(db, config.tenantsTable);
-  // R28: loaded (and on a new deployment created) only by a handler that counts a phone number.
-  const throttleKey = new ThrottleKey({ secrets: keyMaterial, box });
-  const auditTables = {
-    logsTable: config.logsTable,
-    usageTable: config.usageTable,
-    throttleTable: config.throttleTable,
-    throttleKey,
-    // Challenges, verifications, denials by reason, throttles and rollovers, as the auth log records them.
-    onCommitted: (audits: readonly Audit[]) => {
-      for (const point of metricsOfAudits(audits)) metrics.count(point.name, point.value, point.dimensions);
-    },
-  };
-  const clock: Clock = config.runtime === 'local' ? localClock : systemClock;
-  const tenantStore = new DynamoTenantStore(db, config.tenantsTable, clock);
-  const billingStore = new DynamoBillingStore(db, { tenantsTable: config.tenantsTable, usageTable: config.usageTable });
-  const challengeStore = new DynamoChallengeStore(db, config.challengesTable, auditTables, config.tenantsTable);
-  const otpStore = new DynamoOtpStore(db, config.tenantsTable);
-  const logStore = new DynamoLogStore(db, auditTables);
-  const throttleStore = new DynamoThrottleStore(db, config.throttleTable, throttleKey);
-  const signer = new AssertionSigner({ keys: keyMaterial, box, clock, issuer: config.issuer });
-  const sms = options.sms ? options.sms(config, log, metrics) : noSms;
-  const voice = options.voice?.(config);
-  const pushStore = new DynamoPushDeviceStore(db, config.tenantsTable);
-  const pushSenderOf = options.push;
-  /** R9/R18: push activation and answers; a sender only where a handler registers or notifies devices. */
-  const push = (): PushService =>
-    new PushService({
-      devices: pushStore,
-      challenges: challengeStore,
-      tenants: tenantStore,
-      users: tenantStore,
-      throttle: throttleStore,
-      sender: pushSenderOf ? pushSenderOf(config) : noPush,
-      box,
-      clock,
-      log,
-    });
-  const requestCaps = new RequestCaps({ throttle: throttleStore, clock });
-  // SSRF: checked on every delivery; the local runtime may post to loopback so webhooks can be tried on one machine.
-  const webhook = pinnedWebhookSender({ allowLoopback: config.runtime === 'local' });
-  const notifications = new NotificationService({ store: logStore, webhook, box, clock, log });
+const keyMaterial = /* @__PURE__ */ once(() => new DynamoKeyMaterialStore(db(), config().tenantsTable));
+// R28: loaded (and on a new deployment created) only by a handler that counts a phone number.
+const throttleKey = /* @__PURE__ */ once(() => new ThrottleKey({ secrets: keyMaterial(), box: secretBox() }));
+const auditTables = /* @__PURE__ */ once(() => ({
+  logsTable: config().logsTable,
+  usageTable: config().usageTable,
+  throttleTable: config().throttleTable,
+  throttleKey: throttleKey(),
+  // Challenges, verifications, denials by reason, throttles and rollovers, as the auth log records them.
+  onCommitted: (audits: readonly Audit[]) => {
+    for (const point of metricsOfAudits(audits)) metrics().count(point.name, point.value, point.dimensions);
+  },
+}));
 
-  return {
-    config,
-    log,
-    metrics,
-    clock,
-    box,
-    tenantStore,
-    /** R19: deletes and resets users together with their credentials. */
-    userCredentials: new DynamoUserCredentialStore(db, config.tenantsTable, tenantStore, clock),
-    challengeStore,
-    otpStore,
-    logStore,
-    throttleStore,
-    billingStore,
-    signer,
-    authenticator: new ApiKeyAuthenticator(tenantStore, clock, requestCaps),
-    requestCaps,
-    /** R29: signs and checks every list cursor the API hands out. */
-    cursors: new PageCursors(new CursorKey({ secrets: keyMaterial, box })),
-    notifications,
-    pushService: push,
-    /** The voice rollover's record step (R10–R14, R7). */
-    voiceRecorder: () =>
-      new VoiceRolloverRecorder({
-        challenges: challengeStore,
-        tenants: tenantStore,
-        users: tenantStore,
-        throttle: throttleStore,
-        notifications,
-        clock,
-        log,
-      }),
-    challengeService: () => {
-      const otp = new OtpChecker({ store: otpStore, users: tenantStore, box });
-      return new ChallengeService({
-        challenges: challengeStore,
-        users: tenantStore,
-        logs: logStore,
-        throttle: throttleStore,
-        clock,
-        signer,
-        log,
-        // Each factor gets exactly what it uses (shared/domain/factors).
-        factors: buildFactors({
-          sms: { sender: sms, codeKey: new CodeKey({ secrets: keyMaterial, box }) },
-          voice: { rollover: voice ?? noVoice },
-          push: { push: push() },
-          app: { otp },
-          oath: { otp },
-        }),
-      });
-    },
-  };
+export const tenantStore = /* @__PURE__ */ once(() => new DynamoTenantStore(db(), config().tenantsTable, clock()));
+export const billingStore = /* @__PURE__ */ once(() => new DynamoBillingStore(db(), { tenantsTable: config().tenantsTable, usageTable: config().usageTable }));
+export const challengeStore = /* @__PURE__ */ once(() => new DynamoChallengeStore(db(), config().challengesTable, auditTables(), config().tenantsTable));
+export const otpStore = /* @__PURE__ */ once(() => new DynamoOtpStore(db(), config().tenantsTable));
+export const logStore = /* @__PURE__ */ once(() => new DynamoLogStore(db(), auditTables()));
+export const throttleStore = /* @__PURE__ */ once(() => new DynamoThrottleStore(db(), config().throttleTable, throttleKey()));
+/** R19: deletes and resets users together with their credentials. */
+export const userCredentials = /* @__PURE__ */ once(() => new DynamoUserCredentialStore(db(), config().tenantsTable, tenantStore(), clock()));
+const pushStore = /* @__PURE__ */ once(() => new DynamoPushDeviceStore(db(), config().tenantsTable));
+
+export const signer = /* @__PURE__ */ once(() => new AssertionSigner({ keys: keyMaterial(), box: secretBox(), clock: clock(), issuer: config().issuer }));
+export const requestCaps = /* @__PURE__ */ once(() => new RequestCaps({ throttle: throttleStore(), clock: clock() }));
+export const authenticator = /* @__PURE__ */ once(() => new ApiKeyAuthenticator(tenantStore(), clock(), requestCaps()));
+/** An HTTP handler from a map of its function's routes, authenticated by their scope in ROUTES (`shared/http/routes.ts`). */
+export const routeHandler = /* @__PURE__ */ routeHandlers({ authenticator, operatorKeySha256: () => config().operatorKeySha256, requestCaps, log });
+/** R29: signs and checks every list cursor the API hands out. */
+export const cursors = /* @__PURE__ */ once(() => new PageCursors(new CursorKey({ secrets: keyMaterial(), box: secretBox() })));
+export const notifications = /* @__PURE__ */ once(
+  () =>
+    new NotificationService({
+      store: logStore(),
+      // SSRF: checked on every delivery; the local runtime may post to loopback so webhooks can be tried on one machine.
+      webhook: pinnedWebhookSender({ allowLoopback: config().runtime === 'local' }),
+      box: secretBox(),
+      clock: clock(),
+      log: log(),
+    }),
+);
+
+export const tenantService = /* @__PURE__ */ once(() => new TenantService({ tenants: tenantStore(), clock: clock() }));
+/** R15: the caller IDs the operator assigns a tenant. */
+export const callerIdService = /* @__PURE__ */ once(() => new CallerIdService({ tenants: tenantStore() }));
+export const settingsService = /* @__PURE__ */ once(() => new SettingsService({ tenants: tenantStore(), box: secretBox(), allowLoopbackWebhooks: config().runtime === 'local' }));
+export const apiKeyService = /* @__PURE__ */ once(() => new ApiKeyService({ tenants: tenantStore(), clock: clock() }));
+export const userService = /* @__PURE__ */ once(
+  () => new UserService({ users: tenantStore(), credentials: userCredentials(), clock: clock(), phones: phoneClassifier(), notifications: notifications(), cursors: cursors() }),
+);
+/** R21: app passwords; a verification is written to the auth log. */
+export const appPasswordService = /* @__PURE__ */ once(() => new AppPasswordService({ store: otpStore(), users: tenantStore(), clock: clock(), logs: logStore() }));
+export const authenticatorService = /* @__PURE__ */ once(() => new AuthenticatorService({ store: otpStore(), users: tenantStore(), box: secretBox(), clock: clock() }));
+export const oathTokenService = /* @__PURE__ */ once(() => new OathTokenService({ store: otpStore(), users: tenantStore(), box: secretBox(), clock: clock(), cursors: cursors() }));
+export const authLogService = /* @__PURE__ */ once(() => new AuthLogService({ logs: logStore(), usage: logStore(), notifications: logStore(), cursors: cursors() }));
+/** R26: a tenant's bills. */
+export const billingService = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock() }));
+/** R26: the monthly run, which writes the export. */
+export const billingRun = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock(), sink: exportSink() }));
+
+/** R9/R18: push activation and answers, with a sender where devices are registered or notified. */
+function pushServiceWith(sender: PushSender): PushService {
+  return new PushService({ devices: pushStore(), challenges: challengeStore(), tenants: tenantStore(), users: tenantStore(), throttle: throttleStore(), sender, box: secretBox(), clock: clock(), log: log() });
 }
+export const pushService = /* @__PURE__ */ once(() => pushServiceWith(pushSender()));
+export const pushServiceSendingNothing = /* @__PURE__ */ once(() => pushServiceWith(noPush));
+
+/** The voice rollover's record step (R10–R14, R7). */
+export const voiceRecorder = /* @__PURE__ */ once(
+  () =>
+    new VoiceRolloverRecorder({ challenges: challengeStore(), tenants: tenantStore(), users: tenantStore(), throttle: throttleStore(), notifications: notifications(), clock: clock(), log: log() }),
+);
+
+function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; push: PushService }): ChallengeService {
+  const otp = new OtpChecker({ store: otpStore(), users: tenantStore(), box: secretBox() });
+  return new ChallengeService({
+    challenges: challengeStore(),
+    users: tenantStore(),
+    logs: logStore(),
+    throttle: throttleStore(),
+    clock: clock(),
+    signer: signer(),
+    log: log(),
+    // Each factor gets exactly what it uses (shared/domain/factors).
+    factors: buildFactors({
+      sms: { sender: delivery.sms, codeKey: new CodeKey({ secrets: keyMaterial(), box: secretBox() }) },
+      voice: { rollover: delivery.voice },
+      push: { push: delivery.push },
+      app: { otp },
+      oath: { otp },
+    }),
+  });
+}
+/** Starts challenges: texts, calls and pushes (R1, R9, R10–R16). */
+export const challengeService = /* @__PURE__ */ once(() => challengeServiceWith({ sms: smsSender(), voice: voiceRollover(), push: pushService() }));
+/** Resends codes: only texts are ever resent (R3). */
+export const challengeServiceTextsOnly = /* @__PURE__ */ once(() => challengeServiceWith({ sms: smsSender(), voice: noVoice, push: pushServiceSendingNothing() }));
+/** Status and verification: sends nothing. */
+export const challengeServiceSendingNothing = /* @__PURE__ */ once(() => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }));

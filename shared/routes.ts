@@ -64,7 +64,8 @@ export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNC
 
 export type FunctionName = (typeof FUNCTIONS)[number];
 
-export const ROUTES: readonly RouteDefinition[] = [
+/** `as const`: a handler's route keys and scope are read off this table by the type checker (shared/http/routes.ts). */
+export const ROUTES = [
   { method: 'POST', path: '/v1/challenges', handler: 'create-challenge', scope: 'auth' },
   { method: 'GET', path: '/v1/challenges/{challengeId}', handler: 'get-challenge', scope: 'auth' },
   { method: 'POST', path: '/v1/challenges/{challengeId}/verify', handler: 'verify-challenge', scope: 'auth' },
@@ -116,4 +117,4 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'POST', path: '/v1/operator/signing-keys', handler: 'operator-signing-keys', scope: 'operator' },
   { method: 'GET', path: '/openapi.json', handler: 'openapi', scope: 'public' },
   { method: 'GET', path: '/docs', handler: 'openapi', scope: 'public' },
-];
+] as const satisfies readonly RouteDefinition[];

@@ -82,12 +82,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     // The voice rollover's record step is the finish handler module, as CDK binds its Lambda ARN;
     // its place-call step takes each number's hourly cap (R6) from the handlers' throttle store.
+    // The local adapters go into the composition root before any handler module is loaded.
+    const { installLocalRuntime, throttleStore } = await import('../../shared/composition');
+    installLocalRuntime((await import('./root')).localRoot);
     const { handler: finish } = await import('../../functions/voice-finish');
-    const { compose } = await import('../../shared/composition');
     localVoice.configure({
       runner: localVoiceRollover,
       finish: (step) => finish(step, localContext('voice-finish')),
-      throttle: compose().throttleStore,
+      throttle: throttleStore(),
       ...(options.voiceCallTimeoutMs ? { callTimeoutMs: options.voiceCallTimeoutMs } : {}),
     });
     const listening = await createLocalServer();

@@ -58,9 +58,12 @@ function initMs(file: string, runs: number): number {
   return Math.round((times[Math.floor(times.length / 2)] ?? 0) * 10) / 10;
 }
 
+/** The SDK clients whose code is in the bundle (an imported client that tree shaking left out is not). */
 function clientsOf(meta: Metafile): string[] {
   const found = new Set<string>();
-  for (const input of Object.keys(meta.inputs)) {
+  const inOutput = Object.values(meta.outputs).flatMap((output) => Object.entries(output.inputs));
+  for (const [input, { bytesInOutput }] of inOutput) {
+    if (bytesInOutput === 0) continue;
     const pkg = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(input)?.[1];
     if (pkg && SDK_CLIENTS[pkg]) found.add(pkg);
   }

@@ -47,10 +47,9 @@ describe('`cdk synth` offline, bundling with the local esbuild', () => {
       const required = [...code.matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? '');
       const external = required.filter((m) => !builtins.has(m) && !optional.has(m));
       // jose's error codes survive minification: their presence shows it was converted and inlined.
-      // The call-placing and call-event handlers sign nothing and load no composition, so no jose;
-      // nor does the OpenAPI handler, which only turns the schemas into a document, nor the
-      // deploy-time SIP rule handler.
-      const usesJose = !/^(Voice(PlaceCall|CallEvents|SipRules)|Openapi)Function/.test(name);
+      // Only the handlers that sign assertions or publish their keys take the signer from the
+      // composition root, so only their bundles carry jose.
+      const usesJose = /^((Create|Get|Verify|Resend)Challenge|Jwks|OperatorSigningKeys)Function/.test(name);
       expect({ name, external, jose: code.includes('ERR_JOSE_GENERIC') }).toEqual({ name, external: [], jose: usesJose });
     }
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client';
 import { DynamoTenantStore } from '../../shared/adapters/dynamo/tenant-store';
 import { DynamoUserCredentialStore } from '../../shared/adapters/dynamo/user-credentials';
-import { systemClock } from '../../shared/adapters/local/clock';
+import { systemClock } from '../../shared/adapters/system-clock';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { PageCursors } from '../../shared/domain/cursors';
 import { NotificationService } from '../../shared/domain/notifications';

@@ -1,7 +1,5 @@
 import type { Clock } from '../../ports';
 
-export const systemClock: Clock = { now: () => Date.now() };
-
 /**
  * The local runtime's clock: real time plus an offset that tests (and curious users) can move
  * forward through `POST /local/clock`, so expiry and windows are tried without sleeping.

@@ -1,0 +1,28 @@
+import { createDocumentClient } from '../../shared/adapters/dynamo/client';
+import { FileExportSink } from '../../shared/adapters/export/file-export-sink';
+import { LOCAL_SMS_PROVIDERS, localClock, localMetrics, localOutbox, localPush, localVoice } from '../../shared/adapters/local/world';
+import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
+import { FailoverSmsSender } from '../../shared/adapters/sms/failover-sms-sender';
+import type { Runtime } from '../../shared/composition';
+import type { LocalConfig } from '../../shared/config';
+import { libraryPhoneClassifier } from '../../shared/domain/phone';
+
+/**
+ * The local runtime's adapters, installed into the composition root before any handler module
+ * is loaded: the simulated world (clock, SMS providers, telephone, push network, metrics),
+ * DynamoDB Local, a local key instead of KMS and a folder instead of the export bucket. The
+ * services themselves are the ones the AWS handlers get, built by the same root.
+ */
+export const localRoot: Runtime<LocalConfig> = {
+  clock: () => localClock,
+  metrics: () => localMetrics,
+  documentClient: (config) => createDocumentClient({ endpoint: config.dynamoEndpoint }),
+  secretBox: (config) => new LocalSecretBox(config.localMasterKey),
+  // R16: the two local providers, in order.
+  smsSender: (_config, log, metrics) => new FailoverSmsSender(LOCAL_SMS_PROVIDERS.map((name) => localOutbox.provider(name)), log, metrics),
+  voiceRollover: () => localVoice,
+  pushSender: () => localPush,
+  // R30: the phone-number library's metadata instead of Pinpoint.
+  phoneClassifier: () => libraryPhoneClassifier,
+  exportSink: (config) => new FileExportSink(config.localExportDir ?? '.tessera'),
+};

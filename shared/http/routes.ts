@@ -1,0 +1,86 @@
+import type { ApiKeyAuthenticator } from '../domain/api-keys';
+import { NotFoundError } from '../domain/errors';
+import type { RequestCaps } from '../domain/request-caps';
+import type { Principal } from '../domain/types';
+import { ROUTES, type HttpFunctionName, type Scope } from '../routes';
+import { ROUTE_INPUTS, type RouteKey } from '../schemas/routes';
+import type { LambdaHandler } from '../observability';
+import { anyone, capPerSource, httpHandler, operatorKey, tenantKey, type HandlerLogger, type HttpEvent, type HttpResult, type Reply, type Request } from './handler';
+
+type RoutesOf<F extends HttpFunctionName> = Extract<(typeof ROUTES)[number], { readonly handler: F }>;
+
+/** The route keys (`METHOD path`) the route table gives function F, e.g. `RouteKeyOf<'admin-provider'>`. */
+export type RouteKeyOf<F extends HttpFunctionName> = RoutesOf<F> extends infer R
+  ? R extends { readonly method: infer M extends string; readonly path: infer P extends string }
+    ? `${M} ${P}`
+    : never
+  : never;
+
+/** A line of ROUTES without its ROUTE_INPUTS entry does not compile: this names the missing keys. */
+type WithoutInputs = Exclude<RouteKeyOf<HttpFunctionName>, RouteKey>;
+const _everyRouteHasInputs: [WithoutInputs] extends [never] ? true : WithoutInputs = true;
+
+/** Who calls a route of that scope, as its API key (or none) tells. */
+export type PrincipalOf<S extends Scope> = S extends 'auth' | 'admin' ? Principal : S extends 'operator' ? { operator: true } : undefined;
+
+/** What one route does: its request, already authenticated for the route's scope, and its inputs from ROUTE_INPUTS. */
+export type RouteFn<F extends HttpFunctionName, K extends string> = (
+  req: Request<PrincipalOf<RoutesOf<F>['scope']>>,
+  inputs: K extends RouteKey ? (typeof ROUTE_INPUTS)[K] : never,
+) => Promise<Reply>;
+
+/**
+ * One entry per route of function F, no more: the type checker proves that a handler serves
+ * every route the table gives it and names none it does not.
+ */
+export type RouteMap<F extends HttpFunctionName> = { readonly [K in RouteKeyOf<F>]: RouteFn<F, K> };
+
+/** The one scope of a function's routes (its API key, or none). */
+export function scopeOf(name: HttpFunctionName): Scope {
+  const scopes = new Set<Scope>(ROUTES.filter((route) => route.handler === name).map((route) => route.scope));
+  const [scope, ...others] = scopes;
+  if (!scope || others.length > 0) throw new Error(`${name} must serve routes of exactly one scope, not ${scopes.size}`);
+  return scope;
+}
+
+/** The route's entry, or the 404 problem an unknown route key has always had. */
+export function routeOf<T>(routes: Readonly<Record<string, T>>, key: string): T {
+  if (!Object.hasOwn(routes, key)) throw new NotFoundError('No such route');
+  return routes[key] as T;
+}
+
+/** What the composition root hands the route handlers: who checks each scope's keys, and the logger; each taken only when needed. */
+export interface RouteAuthentication {
+  readonly authenticator: () => ApiKeyAuthenticator;
+  readonly operatorKeySha256: () => string;
+  readonly requestCaps: () => RequestCaps;
+  readonly log: () => HandlerLogger;
+}
+
+export type RouteHandler = <F extends HttpFunctionName>(
+  name: F,
+  routes: NoInfer<RouteMap<F>>,
+  options?: { capPerSource?: boolean },
+) => LambdaHandler<HttpEvent, HttpResult>;
+
+/**
+ * Route handlers authenticated from `auth` (taken when a handler is made, at cold start):
+ * a handler for function `name` checks the key of the scope its routes have in ROUTES (R27;
+ * public routes that do costly work are capped per source address instead, R6), then runs the
+ * entry of `routes` for the matched route key with that route's inputs.
+ */
+export function routeHandlers(auth: RouteAuthentication): RouteHandler {
+  return (name, routes, options = {}) => {
+    const scope = scopeOf(name);
+    const authenticate =
+      scope === 'auth' || scope === 'admin'
+        ? tenantKey(auth.authenticator(), scope)
+        : scope === 'operator'
+          ? operatorKey(auth.operatorKeySha256())
+          : options.capPerSource
+            ? capPerSource(auth.requestCaps())
+            : anyone;
+    const table = routes as Readonly<Record<string, (req: Request<unknown>, inputs: unknown) => Promise<Reply>>>;
+    return httpHandler<unknown>({ authenticate, log: auth.log() }, async (req) => routeOf(table, req.route)(req, ROUTE_INPUTS[req.route as RouteKey]));
+  };
+}
