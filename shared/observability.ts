@@ -53,7 +53,8 @@ type HandlerDecorator = ReturnType<Tracer['captureLambdaHandler']>;
 export function lambdaHandler<E, R>(handler: LambdaHandler<E, R>): LambdaHandler<E, R> {
   const method = { value: handler };
   const decorate = (decorator: HandlerDecorator) => decorator({ handler }, 'handler', method as Parameters<HandlerDecorator>[2]);
-  decorate(serviceLogger().injectLambdaContext());
+  // R28: never the event itself (API keys, codes, phone numbers), whatever POWERTOOLS_LOGGER_LOG_EVENT says.
+  decorate(serviceLogger().injectLambdaContext({ logEvent: false }));
   decorate(tracer.captureLambdaHandler({ captureResponse: false }));
   return method.value;
 }

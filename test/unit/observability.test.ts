@@ -38,6 +38,26 @@ async function loggedLines(run: () => Promise<unknown>): Promise<Record<string, 
 }
 
 describe('observability: the Lambda context on every log line', () => {
+  it('R28: never logs the invocation event (keys, codes, phone numbers), even with POWERTOOLS_LOGGER_LOG_EVENT set', async () => {
+    process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
+    try {
+      let fresh: typeof import('../../shared/observability') | undefined;
+      // A container started with the variable set: its Logger reads the environment when it is made.
+      jest.isolateModules(() => {
+        fresh = jest.requireActual<typeof import('../../shared/observability')>('../../shared/observability');
+      });
+      const handler = fresh!.lambdaHandler(async (_event: unknown) => ({ statusCode: 204 }));
+      const invocation = { headers: { authorization: 'Bearer tsr_auth_secret' }, body: '{"code":"492817","phone":"+14155550123"}' };
+      const lines = await loggedLines(() => handler(invocation, localContext('verify-challenge')));
+      const written = JSON.stringify(lines);
+      expect(written).not.toContain('tsr_auth_secret');
+      expect(written).not.toContain('492817');
+      expect(written).not.toContain('+14155550123');
+    } finally {
+      delete process.env.POWERTOOLS_LOGGER_LOG_EVENT;
+    }
+  });
+
   it("puts each invocation's request id on the lines logged while handling it, and a new one on the next", async () => {
     const log = serviceLogger();
     const handler = httpHandler({ authenticate: anyone, log }, async () => {
