@@ -9,5 +9,4 @@ const push = pushService();
 export const handler = routeHandler(
   'push-activate',
   { 'POST /v1/push/activate': async (req, inputs) => ({ status: 201, body: await push.activate(req.json(inputs.body)) }) },
-  { capPerSource: true },
 );

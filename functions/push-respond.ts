@@ -9,5 +9,4 @@ const push = pushServiceSendingNothing();
 export const handler = routeHandler(
   'push-respond',
   { 'POST /v1/push/respond': async (req, inputs) => ({ status: 200, body: await push.respond(req.json(inputs.body)) }) },
-  { capPerSource: true },
 );

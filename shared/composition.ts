@@ -233,7 +233,10 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
 }
 /** Starts challenges: texts, calls and pushes (R1, R9, R10–R16). */
 export const challengeService = /* @__PURE__ */ once(() => challengeServiceWith({ sms: smsSender(), voice: voiceRollover(), push: pushService() }));
-/** Resends codes: only texts are ever resent (R3). */
-export const challengeServiceTextsOnly = /* @__PURE__ */ once(() => challengeServiceWith({ sms: smsSender(), voice: noVoice, push: pushServiceSendingNothing() }));
-/** Status and verification: sends nothing. */
-export const challengeServiceSendingNothing = /* @__PURE__ */ once(() => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }));
+/**
+ * Resends codes: only texts are ever resent (R3). Typed down to `resend`, so a handler holding it
+ * cannot start a challenge whose call or push would reach a stand-in.
+ */
+export const challengeServiceTextsOnly = /* @__PURE__ */ once((): Pick<ChallengeService, 'resend'> => challengeServiceWith({ sms: smsSender(), voice: noVoice, push: pushServiceSendingNothing() }));
+/** Status and verification: sends nothing, and can do nothing else. */
+export const challengeServiceSendingNothing = /* @__PURE__ */ once((): Pick<ChallengeService, 'get' | 'verify'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }));

@@ -13,6 +13,8 @@ export interface RouteDefinition {
   readonly handler: HttpFunctionName;
   /** Who may call it: the scope of the API key it needs. */
   readonly scope: Scope;
+  /** R6: a public route that does costly work carries no key, so each source address has a request cap instead. */
+  readonly cap?: 'source';
 }
 
 /** Handlers behind the HTTP API. */
@@ -82,8 +84,8 @@ export const ROUTES = [
   { method: 'POST', path: '/v1/admin/users/{userId}/unblock', handler: 'admin-users', scope: 'admin' },
   { method: 'DELETE', path: '/v1/admin/users/{userId}/throttling', handler: 'admin-users', scope: 'admin' },
   { method: 'POST', path: '/v1/admin/users/{userId}/push-activations', handler: 'admin-push-activations', scope: 'admin' },
-  { method: 'POST', path: '/v1/push/activate', handler: 'push-activate', scope: 'public' },
-  { method: 'POST', path: '/v1/push/respond', handler: 'push-respond', scope: 'public' },
+  { method: 'POST', path: '/v1/push/activate', handler: 'push-activate', scope: 'public', cap: 'source' },
+  { method: 'POST', path: '/v1/push/respond', handler: 'push-respond', scope: 'public', cap: 'source' },
   { method: 'POST', path: '/v1/admin/users/{userId}/authenticator', handler: 'admin-authenticator', scope: 'admin' },
   { method: 'POST', path: '/v1/admin/users/{userId}/authenticator/confirm', handler: 'admin-authenticator', scope: 'admin' },
   { method: 'DELETE', path: '/v1/admin/users/{userId}/authenticator', handler: 'admin-authenticator', scope: 'admin' },

@@ -2,7 +2,7 @@ import type { ApiKeyAuthenticator } from '../domain/api-keys';
 import { NotFoundError } from '../domain/errors';
 import type { RequestCaps } from '../domain/request-caps';
 import type { Principal } from '../domain/types';
-import { ROUTES, type HttpFunctionName, type Scope } from '../routes';
+import { ROUTES, type HttpFunctionName, type RouteDefinition, type Scope } from '../routes';
 import { ROUTE_INPUTS, type RouteKey } from '../schemas/routes';
 import type { LambdaHandler } from '../observability';
 import { anyone, capPerSource, httpHandler, operatorKey, tenantKey, type HandlerLogger, type HttpEvent, type HttpResult, type Reply, type Request } from './handler';
@@ -43,6 +43,11 @@ export function scopeOf(name: HttpFunctionName): Scope {
   return scope;
 }
 
+/** R6: whether the function's routes are capped per source address (read off ROUTES, as the scope is). */
+export function cappedPerSource(name: HttpFunctionName): boolean {
+  return ROUTES.some((route: RouteDefinition) => route.handler === name && route.cap === 'source');
+}
+
 /** The route's entry, or the 404 problem an unknown route key has always had. */
 export function routeOf<T>(routes: Readonly<Record<string, T>>, key: string): T {
   if (!Object.hasOwn(routes, key)) throw new NotFoundError('No such route');
@@ -60,7 +65,6 @@ export interface RouteAuthentication {
 export type RouteHandler = <F extends HttpFunctionName>(
   name: F,
   routes: NoInfer<RouteMap<F>>,
-  options?: { capPerSource?: boolean },
 ) => LambdaHandler<HttpEvent, HttpResult>;
 
 /**
@@ -70,14 +74,14 @@ export type RouteHandler = <F extends HttpFunctionName>(
  * entry of `routes` for the matched route key with that route's inputs.
  */
 export function routeHandlers(auth: RouteAuthentication): RouteHandler {
-  return (name, routes, options = {}) => {
+  return (name, routes) => {
     const scope = scopeOf(name);
     const authenticate =
       scope === 'auth' || scope === 'admin'
         ? tenantKey(auth.authenticator(), scope)
         : scope === 'operator'
           ? operatorKey(auth.operatorKeySha256())
-          : options.capPerSource
+          : cappedPerSource(name)
             ? capPerSource(auth.requestCaps())
             : anyone;
     const table = routes as Readonly<Record<string, (req: Request<unknown>, inputs: unknown) => Promise<Reply>>>;

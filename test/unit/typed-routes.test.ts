@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sha256Hex } from '../../shared/domain/crypto';
 import { NotFoundError } from '../../shared/domain/errors';
 import type { Reply } from '../../shared/http/handler';
-import { routeHandlers, routeOf, scopeOf, type RouteKeyOf, type RouteMap } from '../../shared/http/routes';
+import { cappedPerSource, routeHandlers, routeOf, scopeOf, type RouteKeyOf, type RouteMap } from '../../shared/http/routes';
 import { HTTP_FUNCTIONS, ROUTES } from '../../shared/routes';
 import { localContext } from '../../infra/local/context';
 import { SilentLog } from '../support/fakes';
@@ -95,5 +95,14 @@ describe('typed route maps', () => {
     expect((await handler(event('POST /v1/operator/signing-keys'), localContext('operator-signing-keys'))).statusCode).toBe(401);
     expect((await handler(event('POST /v1/operator/signing-keys', 'Bearer tsr_operator_other'), localContext('operator-signing-keys'))).statusCode).toBe(401);
     expect(await handler(event('POST /v1/operator/signing-keys', 'Bearer tsr_operator_test'), localContext('operator-signing-keys'))).toMatchObject({ statusCode: 201, body: '{"operator":true}' });
+  });
+});
+
+describe('R6: the per-source cap is declared in the route table', () => {
+  it('caps exactly the public routes that do costly work, and only public ones', () => {
+    const capped = HTTP_FUNCTIONS.filter((name) => cappedPerSource(name));
+    expect(capped.sort()).toEqual(['push-activate', 'push-respond']);
+    for (const route of ROUTES.filter((line) => 'cap' in line)) expect(route.scope).toBe('public');
+    expect(cappedPerSource('jwks')).toBe(false);
   });
 });

@@ -11,7 +11,8 @@ export interface ReadCodeFactorDeps {
 /**
  * An app or token factor: no code is drawn or sent, so nothing is stored beyond the common
  * fields; the code is checked against the user's sealed secret (±1 step, never a step twice).
- * The user has the app or token (its definition's `registered`); nothing else must be registered.
+ * `prepare` checks nothing: the lifecycle only picks a factor the user has registered (its
+ * definition's `registered`, asked when the method is chosen), and nothing else is needed.
  */
 export function readCodeFactor<M extends 'app' | 'oath'>(
   method: M,
