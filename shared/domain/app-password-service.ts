@@ -23,8 +23,8 @@ export class AppPasswordService {
       store: AppPasswordStore;
       users: UserStore;
       clock: Clock;
-      /** Where a verification is logged (R23); only the verifying handler needs it. */
-      logs?: AuthLogStore;
+      /** Where every verification is logged (R23). */
+      logs: AuthLogStore;
     },
   ) {}
 
@@ -79,7 +79,7 @@ export class AppPasswordService {
     const scope = userScope(principal);
     const user = await this.deps.users.getUser(scope, userId);
     const record = async (result: 'approved' | 'denied', reason?: string) =>
-      logs?.append(attemptAudit(principal, { userId, ...(user ? { user } : {}), method: 'app_password', event: 'verify', result, ...(reason ? { reason } : {}), now }));
+      logs.append(attemptAudit(principal, { userId, ...(user ? { user } : {}), method: 'app_password', event: 'verify', result, ...(reason ? { reason } : {}), now }));
     if (!principal.tenant.settings.appPasswordsAllowed) {
       await record('denied', 'app_passwords_disabled');
       allowed(principal);

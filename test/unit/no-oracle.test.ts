@@ -3,7 +3,7 @@ import { AppPasswordService } from '../../shared/domain/app-password-service';
 import { UserBlockedError, WrongCodeError } from '../../shared/domain/errors';
 import type { AppPasswordRecord } from '../../shared/domain/otp/records';
 import type { AppPasswordStore, UserScope } from '../../shared/ports';
-import { InMemoryUserStore, principalOf, T0, tenantFixture } from '../support/fakes';
+import { InMemoryLogStore, InMemoryUserStore, principalOf, T0, tenantFixture } from '../support/fakes';
 
 /** Every scrypt computation the code under test starts: the cost an observer could time. */
 const mockScrypt = { calls: 0 };
@@ -46,7 +46,7 @@ describe('R27 app-password verification is no user oracle', () => {
     await users.putUser(scope, { ...base, userId: 'without' } as never);
     const { hashAppPassword } = jest.requireActual<typeof import('../../shared/domain/app-passwords')>('../../shared/domain/app-passwords');
     const record = { userId: 'with', passwordId: 'ap_1', name: 'mail', createdAt: new Date(T0).toISOString(), hash: await hashAppPassword('right-one') };
-    const service = new AppPasswordService({ store: new ListOnlyAppPasswordStore([record as AppPasswordRecord]), users, clock: { now: () => T0 } });
+    const service = new AppPasswordService({ store: new ListOnlyAppPasswordStore([record as AppPasswordRecord]), users, clock: { now: () => T0 }, logs: new InMemoryLogStore() });
 
     const costs: Record<string, number> = {};
     for (const userId of ['with', 'without', 'nobody']) {
@@ -66,7 +66,7 @@ describe('R27 app-password verification is no user oracle', () => {
     await users.putUser(scope, { mfaEnabled: true, phones: { backup: [] }, createdAt: at, updatedAt: at, userId: 'held', blocked: { at, reason: 'left' } } as never);
     const { hashAppPassword } = jest.requireActual<typeof import('../../shared/domain/app-passwords')>('../../shared/domain/app-passwords');
     const record = { userId: 'held', passwordId: 'ap_1', name: 'mail', createdAt: at, hash: await hashAppPassword('right-one') };
-    const service = new AppPasswordService({ store: new ListOnlyAppPasswordStore([record as AppPasswordRecord]), users, clock: { now: () => T0 } });
+    const service = new AppPasswordService({ store: new ListOnlyAppPasswordStore([record as AppPasswordRecord]), users, clock: { now: () => T0 }, logs: new InMemoryLogStore() });
 
     await expect(service.verify(principal, 'held', 'wrong-one')).rejects.toThrow(WrongCodeError);
     await expect(service.verify(principal, 'held', 'right-one')).rejects.toThrow(UserBlockedError);
