@@ -2,10 +2,8 @@
  * R15: a tenant's voice calls show a caller ID the operator assigned to it. The operator changes
  * the assigned numbers; a number taken away is cleared from the tenant's settings in the same write.
  */
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { localClient } from '../../infra/local/dynamo';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client';
-import { DynamoTenantStore, tenantKeys } from '../../shared/adapters/dynamo/tenant-store';
+import { DynamoTenantStore } from '../../shared/adapters/dynamo/tenant-store';
 import { TENANTS_TABLE } from '../../shared/tables';
 import { expectProblem, TEST_CALLER_ID, TestApi, type Tenant } from '../support/runtime';
 
@@ -70,20 +68,7 @@ describe('R15: the operator assigns the caller IDs a tenant may use', () => {
     expect((await patchCallerId(tenant, TEST_CALLER_ID)).status).toBe(200);
     const { userId } = await api.newUser(tenant);
     // The stored state such a race leaves: the admin's write of the old number landed after the operator's change.
-    const db = localClient(api.runtime.dynamoEndpoint);
-    try {
-      const key = tenantKeys.tenant(tenant.tenantId);
-      await db.send(
-        new UpdateItemCommand({
-          TableName: process.env[TENANTS_TABLE.envVar] as string,
-          Key: { pk: { S: key.pk }, sk: { S: key.sk } },
-          UpdateExpression: 'SET callerIds = :callerIds',
-          ExpressionAttributeValues: { ':callerIds': { L: [{ S: OTHER_CALLER_ID }] } },
-        }),
-      );
-    } finally {
-      db.destroy();
-    }
+    await api.writeTenantItem(tenant.tenantId, 'SET callerIds = :callerIds', { ':callerIds': { L: [{ S: OTHER_CALLER_ID }] } });
     const voice = await api.request('POST', '/v1/challenges', { key: tenant.authKey, body: { userId, method: 'voice' } });
     expectProblem(voice, 422, 'method-unavailable');
     expect(voice.body.reason).toBe('caller_id_missing');

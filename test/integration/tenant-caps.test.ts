@@ -4,12 +4,8 @@
  * before any costly work; the public push routes are capped per source address; counters keyed
  * by a phone number never store a plain hash of it.
  */
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { localClient } from '../../infra/local/dynamo';
-import { tenantKeys } from '../../shared/adapters/dynamo/tenant-store';
 import { sha256Hex } from '../../shared/domain/crypto';
 import { PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, RESEND_COOLDOWN_SECONDS, USER_CHALLENGES_PER_WINDOW } from '../../shared/rules';
-import { TENANTS_TABLE } from '../../shared/tables';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
 
 let api: TestApi;
@@ -66,20 +62,9 @@ describe('R6: limits are ceilings a tenant may only lower', () => {
 
   it('R6: a per-user limit stored above 5 (written before the ceiling existed) still lets only 5 through', async () => {
     const tenant = await api.createTenant('Stored above the ceiling');
-    const db = localClient(api.runtime.dynamoEndpoint);
-    try {
-      const key = tenantKeys.tenant(tenant.tenantId);
-      await db.send(
-        new UpdateItemCommand({
-          TableName: process.env[TENANTS_TABLE.envVar] as string,
-          Key: { pk: { S: key.pk }, sk: { S: key.sk } },
-          UpdateExpression: 'SET settings.limits = :limits',
-          ExpressionAttributeValues: { ':limits': { M: { challengesPerUserPerWindow: { N: '20' }, challengesPerSecond: { N: '500' } } } },
-        }),
-      );
-    } finally {
-      db.destroy();
-    }
+    await api.writeTenantItem(tenant.tenantId, 'SET settings.limits = :limits', {
+      ':limits': { M: { challengesPerUserPerWindow: { N: '20' }, challengesPerSecond: { N: '500' } } },
+    });
     expect(await sixChallenges(tenant)).toEqual([201, 201, 201, 201, 201, 429]);
   });
 

@@ -1,4 +1,4 @@
-import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,8 +7,9 @@ import { localClient } from '../../infra/local/dynamo';
 import type { FaultRuleInput } from '../../infra/local/faults';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 import { base32Decode, totpAt } from '../../shared/domain/otp/totp';
+import { tenantKeys } from '../../shared/adapters/dynamo/tenant-store';
 import { MAX_TENANT_CAP_PER_SECOND } from '../../shared/rules';
-import { TABLES } from '../../shared/tables';
+import { TABLES, TENANTS_TABLE } from '../../shared/tables';
 
 /** The secret of an otpauth:// key URI, as an authenticator app reads it from the QR code. */
 export function secretOf(otpauthUri: string): Uint8Array {
@@ -234,6 +235,27 @@ export class TestApi {
 
   async clearFaults(): Promise<void> {
     await this.request('DELETE', '/local/faults');
+  }
+
+  /**
+   * Writes the tenant item directly, behind the API: the stored state a race or an older version
+   * left (`update` is a DynamoDB SET expression over `values`).
+   */
+  async writeTenantItem(tenantId: string, update: string, values: Record<string, AttributeValue>): Promise<void> {
+    const client = localClient(this.runtime.dynamoEndpoint);
+    try {
+      const key = tenantKeys.tenant(tenantId);
+      await client.send(
+        new UpdateItemCommand({
+          TableName: process.env[TENANTS_TABLE.envVar] as string,
+          Key: { pk: { S: key.pk }, sk: { S: key.sk } },
+          UpdateExpression: update,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } finally {
+      client.destroy();
+    }
   }
 
   /** Every item of every table, raw, for checks that nothing was written or nothing secret is stored. */
