@@ -4,11 +4,27 @@
  * each bundle's size. The benchmark reuses it to report bundle bytes. Every bundle gets the
  * package substitutions of infra/lambda/aliases.ts, as CDK's bundling does.
  */
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '../shared/routes';
 import { LAMBDA_ALIASES } from './lambda/aliases';
+
+/** How every Lambda entry point is bundled, and the benchmark's floors with it. */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+} as const satisfies BuildOptions;
+
+/** The same, with the package substitutions a deployed bundle gets (CDK's bundling passes them as flags). */
+export const LAMBDA_BUILD_OPTIONS = { ...BUNDLE_OPTIONS, alias: LAMBDA_ALIASES } as const satisfies BuildOptions;
 
 export interface BundleSize {
   readonly name: FunctionName;
@@ -23,18 +39,9 @@ export async function bundleAll(outDir = 'dist'): Promise<BundleSize[]> {
     const outfile = join(outDir, name, 'index.js');
     mkdirSync(join(outDir, name), { recursive: true });
     const { metafile } = await build({
+      ...LAMBDA_BUILD_OPTIONS,
       entryPoints: [join('functions', `${name}.ts`)],
       outfile,
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'cjs',
-      sourcemap: false,
-      legalComments: 'none',
-      logLevel: 'warning',
-      alias: { ...LAMBDA_ALIASES },
-      metafile: true,
     });
     sizes.push({ name, bytes: statSync(outfile).size, metafile });
   }

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { LAMBDA_ALIASES } from '../../infra/lambda/aliases';
+import { BUNDLE_OPTIONS, LAMBDA_BUILD_OPTIONS } from '../../infra/build';
 import { FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { deployedHandlerEnv } from '../support/aws-env';
 
@@ -40,8 +40,6 @@ export interface ColdStart {
   /** The largest inputs above the floor: where the extra bytes go. */
   readonly heaviest: readonly { readonly path: string; readonly kib: number }[];
 }
-
-const BUILD = { bundle: true, minify: true, platform: 'node', target: 'node24', format: 'cjs', legalComments: 'none', logLevel: 'warning', metafile: true } as const;
 
 const kib = (bytes: number) => Math.round(bytes / 102.4) / 10;
 
@@ -98,7 +96,7 @@ export async function measureColdStarts(options: { runs?: number; only?: readonl
     for (const name of options.only ?? FUNCTIONS) {
       mkdirSync(join(dir, name));
       const outfile = join(dir, name, 'index.js');
-      const { metafile } = await build({ ...BUILD, entryPoints: [resolve('functions', `${name}.ts`)], outfile, alias: { ...LAMBDA_ALIASES } });
+      const { metafile } = await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: [resolve('functions', `${name}.ts`)], outfile });
       const clients = clientsOf(metafile);
       const floorEntry = join(dir, name, 'floor.ts');
       writeFileSync(
@@ -110,7 +108,7 @@ export async function measureColdStarts(options: { runs?: number; only?: readonl
         ].join('\n'),
       );
       const floorFile = join(dir, name, 'floor.js');
-      const floor = await build({ ...BUILD, entryPoints: [floorEntry], outfile: floorFile, nodePaths: [resolve('node_modules')] });
+      const floor = await build({ ...BUNDLE_OPTIONS, entryPoints: [floorEntry], outfile: floorFile, nodePaths: [resolve('node_modules')] });
       const output = Object.keys(metafile.outputs)[0] ?? '';
       const floorOutput = Object.keys(floor.metafile.outputs)[0] ?? '';
       results.push({

@@ -1,23 +1,18 @@
 import { build, type Metafile } from 'esbuild';
 import { join, resolve } from 'node:path';
+import { LAMBDA_BUILD_OPTIONS } from '../../infra/build';
 import { defaultProvider } from '../../infra/lambda/credentials';
-import { esbuildAliasArgs, LAMBDA_ALIASES } from '../../infra/lambda/aliases';
+import { esbuildAliasArgs } from '../../infra/lambda/aliases';
 import { FUNCTIONS, type FunctionName } from '../../shared/routes';
 
 /** Every handler bundled as `npm run build` and CDK bundle it: with the substitutions of infra/lambda/aliases.ts. */
 async function bundles(): Promise<Map<FunctionName, { inputs: string[]; meta: Metafile }>> {
   const { metafile } = await build({
     entryPoints: Object.fromEntries(FUNCTIONS.map((name) => [name, join('functions', `${name}.ts`)])),
+    ...LAMBDA_BUILD_OPTIONS,
     outdir: 'dist-test-bundles',
     write: false,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
     logLevel: 'error',
-    alias: { ...LAMBDA_ALIASES },
-    metafile: true,
   });
   const byName = new Map<FunctionName, { inputs: string[]; meta: Metafile }>();
   for (const [file, output] of Object.entries(metafile.outputs)) {
