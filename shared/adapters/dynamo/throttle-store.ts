@@ -45,36 +45,48 @@ export const throttleKeys = {
   counter: (name: string, subject: string, windowSeconds: number, now: number) => `C#${name}#${subject}#${Math.floor(now / (windowSeconds * 1000))}`,
 };
 
-/** Compare-and-set on the user item's version; a missing item counts as version 0. */
-function versionIs(expected: number): { ConditionExpression: string } {
-  return { ConditionExpression: expected === 0 ? 'attribute_not_exists(version) OR version = :expected' : 'version = :expected' };
-}
-
 /** The user item lives as long as anything in it can still matter. */
 const USER_TTL_SECONDS = Math.max(USER_CHALLENGE_WINDOW_SECONDS, WRONG_CODE_STREAK_RESET_SECONDS, FATIGUE_PAUSE_SECONDS) + 3600;
 const ttlAfter = (now: number, seconds: number) => Math.ceil(now / 1000) + seconds;
 
-/** R7: the update of a user's fatigue part, compare-and-set on the version read. */
+/**
+ * An update of a user's throttle item, compare-and-set on the version read (a missing item counts
+ * as version 0): sets `set`, removes `remove`, bumps the version and keeps the item as long as
+ * anything in it can still matter, counted from `now`.
+ */
+function userItemUpdate(
+  tableName: string,
+  user: { tenantId: string; userId: string; expectedVersion: number; now: number },
+  set: Readonly<Record<string, unknown>>,
+  remove: readonly string[] = [],
+) {
+  const { tenantId, userId, expectedVersion, now } = user;
+  const names = Object.keys(set);
+  return {
+    TableName: tableName,
+    Key: { pk: throttleKeys.user(tenantId, userId) },
+    UpdateExpression: `SET ${names.map((name) => `${name} = :${name}`).join(', ')}, version = :next, #ttl = :ttl${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+    ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(version) OR version = :expected' : 'version = :expected',
+    ExpressionAttributeNames: { '#ttl': 'ttl' },
+    ExpressionAttributeValues: {
+      ...Object.fromEntries(names.map((name) => [`:${name}`, set[name]])),
+      ':next': expectedVersion + 1,
+      ':ttl': ttlAfter(now, USER_TTL_SECONDS),
+      ':expected': expectedVersion,
+    },
+  };
+}
+
+/** R7: the update of a user's fatigue part. */
 function fatigueUpdate(
   tableName: string,
   fatigue: { tenantId: string; userId: string; denials: readonly number[]; pausedUntil?: number; expectedVersion: number },
 ) {
-  const { tenantId, userId, denials, pausedUntil, expectedVersion } = fatigue;
+  const { denials, pausedUntil } = fatigue;
   const now = denials.at(-1) ?? pausedUntil ?? 0;
-  return {
-    TableName: tableName,
-    Key: { pk: throttleKeys.user(tenantId, userId) },
-    UpdateExpression: `SET denials = :denials, version = :next, #ttl = :ttl${pausedUntil ? ', pausedUntil = :paused' : ' REMOVE pausedUntil'}`,
-    ...versionIs(expectedVersion),
-    ExpressionAttributeNames: { '#ttl': 'ttl' },
-    ExpressionAttributeValues: {
-      ':denials': denials,
-      ':next': expectedVersion + 1,
-      ':ttl': ttlAfter(now, USER_TTL_SECONDS),
-      ...(pausedUntil ? { ':paused': pausedUntil } : {}),
-      ':expected': expectedVersion,
-    },
-  };
+  return pausedUntil
+    ? userItemUpdate(tableName, { ...fatigue, now }, { denials, pausedUntil })
+    : userItemUpdate(tableName, { ...fatigue, now }, { denials }, ['pausedUntil']);
 }
 
 /**
@@ -91,24 +103,9 @@ export async function throttleItems(
   const refusals: (CounterName | 'user_log_changed' | undefined)[] = [];
   if (!writes) return { items, refusals };
   if (writes.userLog) {
-    const { tenantId, userId, recent, expectedVersion, resetStreak } = writes.userLog;
-    const now = recent.at(-1) ?? 0;
-    items.push({
-      Update: {
-        TableName: tableName,
-        Key: { pk: throttleKeys.user(tenantId, userId) },
-        // A streak found stale (an hour without wrong codes) is forgotten here, before any new wrong code.
-        UpdateExpression: `SET recent = :recent, version = :next, #ttl = :ttl${resetStreak ? ' REMOVE wrongStreak, lastWrongAt' : ''}`,
-        ...versionIs(expectedVersion),
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':recent': recent,
-          ':next': expectedVersion + 1,
-          ':ttl': ttlAfter(now, USER_TTL_SECONDS),
-          ':expected': expectedVersion,
-        },
-      },
-    });
+    const { recent, resetStreak } = writes.userLog;
+    // A streak found stale (an hour without wrong codes) is forgotten here, before any new wrong code.
+    items.push({ Update: userItemUpdate(tableName, { ...writes.userLog, now: recent.at(-1) ?? 0 }, { recent }, resetStreak ? ['wrongStreak', 'lastWrongAt'] : []) });
     refusals.push('user_log_changed');
   }
   for (const counter of writes.counters ?? []) {
