@@ -5,7 +5,7 @@ import { parseConfig, type RadiusConfig } from '../../infra/radius/config';
 import { startRadiusServer, type RadiusServer } from '../../infra/radius/server';
 import { totpAt } from '../../shared/domain/otp/totp';
 import { MAX_TENANT_CAP_PER_SECOND } from '../../shared/rules';
-import { TestApi, type Reply, type Tenant } from '../support/runtime';
+import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
 import { FreeRadius, quoted, radclient, radclientFile, type RadReply } from './support';
 
 /**
@@ -391,6 +391,21 @@ describe('retransmissions', () => {
     expect(auto.counters.retransmissions).toBe(before + 1);
     expect(await api.outbox(phone)).toHaveLength(1);
     expect((await logsOf(userId)).filter((l) => l.event === 'challenge')).toHaveLength(1);
+  });
+});
+
+describe('R23, R29: context.gateway of POST /v1/challenges, which the front end sends', () => {
+  it('is checked at the edge: a bad address, an empty name or an unknown field is a 400 that sends and logs nothing', async () => {
+    const { userId, phone } = await user();
+    for (const gateway of [{ name: 'vpn', ip: 'not-an-address' }, { name: '' }, { name: 'vpn', port: 1812 }]) {
+      const reply = await api.request('POST', '/v1/challenges', { key: tenant.authKey, body: { userId, context: { gateway } } });
+      expectProblem(reply, 400, 'validation-failed');
+    }
+    expect(await api.outbox(phone)).toEqual([]);
+    expect(await logsOf(userId)).toEqual([]);
+    const ok = await api.request('POST', '/v1/challenges', { key: tenant.authKey, body: { userId, context: { gateway: { name: 'vpn', ip: '2001:db8::1' } } } });
+    expect(ok.status).toBe(201);
+    expect(await logsOf(userId)).toEqual([expect.objectContaining({ gatewayName: 'vpn', gatewayIp: '2001:db8::1' })]);
   });
 });
 
