@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,6 +40,17 @@ describe('configuration', () => {
     expect(config.listen).toEqual({ host: '0.0.0.0', port: 1812 });
     expect(config.tessera.apiKey).toBe('tsr_auth_t_k_0123456789abcdef');
     expect(config.clients[0]).toMatchObject({ secret: SECRET, waitSeconds: 25 });
+  });
+
+  it('the example configuration of the docs holds', () => {
+    const names = ['RADIUS_TESSERA_AUTH_KEY', 'RADIUS_VPN_HQ_SECRET', 'RADIUS_UPSTREAM_SECRET', 'RADIUS_WIFI_SECRET', 'RADIUS_RDG_SECRET'];
+    for (const name of names) process.env[name] = `${name.toLowerCase()}-0123456789`;
+    try {
+      const config = parseConfig(JSON.parse(readFileSync('infra/radius/radius.example.json', 'utf8')));
+      expect(config.clients.map((c) => `${c.name} ${c.primary.kind}/${c.secondFactor}`)).toEqual(['vpn-hq upstream/auto', 'wifi-controllers none/challenge', 'rd-gateway upstream/append']);
+    } finally {
+      for (const name of names) delete process.env[name];
+    }
   });
 
   it('names every problem by its path, and never prints a secret', () => {
