@@ -182,10 +182,20 @@ export class RadiusFlow {
   private async await(challengeId: string, waitSeconds: number): Promise<Answer> {
     const deadline = this.deps.now() + waitSeconds * 1000;
     for (;;) {
-      const outcome = await this.deps.tessera.status(challengeId);
+      const outcome = await this.poll(challengeId);
       if (outcome.kind !== 'pending') return this.finished(outcome);
       if (this.deps.now() + this.deps.pollMs > deadline) return reject('wait_timeout', MESSAGES.timeout);
       await this.deps.sleep(this.deps.pollMs);
+    }
+  }
+
+  /** A poll that is throttled or does not get through changes nothing: the next one may (until the deadline). */
+  private async poll(challengeId: string): Promise<Outcome> {
+    try {
+      return await this.deps.tessera.status(challengeId);
+    } catch (error) {
+      if (error instanceof Refused && (error.code === 'retry-later' || error.code === 'unavailable')) return { kind: 'pending' };
+      throw error;
     }
   }
 

@@ -72,7 +72,7 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     sessions,
     primary: (client, userName, password) =>
       client.primary.kind === 'upstream' ? checkUpstream(client.primary, { userName, password, nasIdentifier: client.name }) : Promise.resolve({ kind: 'accept' }),
-    pollMs: options.pollMs ?? 500,
+    pollMs: options.pollMs ?? 1000,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now,
   });

@@ -56,9 +56,15 @@ async function refusing<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How long one call to Tessera may take: a hung connection must not hold a gateway's request forever. */
+const CALL_TIMEOUT_MS = 10_000;
+
 /** The port over Tessera's typed HTTP client. */
 export function tesseraOverHttp(options: { baseUrl: string; apiKey: string }): TesseraPort {
-  const client = createTesseraClient(options);
+  const client = createTesseraClient({
+    ...options,
+    fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) }),
+  });
   const outcomeOf = (view: { status: string; reason?: string | undefined }): Outcome =>
     view.status === 'approved' ? { kind: 'approved' } : view.status === 'pending' ? { kind: 'pending' } : { kind: 'denied', reason: view.reason ?? view.status };
   return {

@@ -236,6 +236,17 @@ describe('R9 push with number matching over RADIUS', () => {
     expect(rejected.attributes['Reply-Message']).toBe('No answer in time; sign in again.');
   });
 
+  it('the gateway retransmits while the proxy waits: one answer for all copies, counted as retransmissions', async () => {
+    const { userId, deviceId, challenge, number, challengeId } = await pushChallenge();
+    const before = auto.counters.retransmissions;
+    // radclient resends the same packet (identifier and authenticator) every 0.5 s until answered.
+    const waiting = answer(auto, userId, challenge, '', { timeoutSeconds: 0.5, retries: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 1800));
+    expect((await respond(deviceId, challengeId, 'approve', number)).status).toBe(200);
+    expect((await waiting).code).toBe('Access-Accept');
+    expect(auto.counters.retransmissions).toBeGreaterThanOrEqual(before + 2);
+  });
+
   it("no answer within the client's wait time (below the gateway's timeout): Access-Reject before the gateway gives up", async () => {
     const { userId, challenge } = await pushChallenge();
     const started = Date.now();

@@ -29,12 +29,12 @@ function problemsOf(input: unknown): string[] {
   return [];
 }
 
-describe('configuration', () => {
-  beforeEach(() => {
-    process.env.RADIUS_UNIT_KEY = 'tsr_auth_t_k_0123456789abcdef';
-    process.env.RADIUS_UNIT_SECRET = SECRET;
-  });
+beforeEach(() => {
+  process.env.RADIUS_UNIT_KEY = 'tsr_auth_t_k_0123456789abcdef';
+  process.env.RADIUS_UNIT_SECRET = SECRET;
+});
 
+describe('configuration', () => {
   it('takes secrets from env:NAME and fills the defaults (UDP 1812, 25 s wait)', () => {
     const config = parseConfig(valid());
     expect(config.listen).toEqual({ host: '0.0.0.0', port: 1812 });
@@ -193,6 +193,34 @@ describe('the flow', () => {
   it('Tessera unreachable: rejected (fail closed), never accepted', async () => {
     expect(await flow().handle(attempt({ password: 'pw,123456' }))).toMatchObject({ kind: 'reject', reason: 'unavailable' });
     expect(await flow().handle(attempt({ password: 'pw' }))).toMatchObject({ kind: 'reject', reason: 'unavailable' });
+  });
+
+  it('a push being waited for: a throttled or failed poll keeps waiting; the wait ends at the deadline', async () => {
+    let now = 0;
+    const polls: string[] = [];
+    const answers = [new Refused('retry-later'), new Refused('unavailable'), { kind: 'approved' } as const];
+    const tessera: TesseraPort = {
+      start: () => Promise.resolve({ challengeId: 'ch_1', method: 'push', destination: 'iPhone', number: 42 }),
+      verify: () => Promise.reject(new Error('not asked')),
+      status: () => {
+        const next = answers.shift() ?? { kind: 'pending' as const };
+        polls.push(next instanceof Refused ? next.code : next.kind);
+        return next instanceof Refused ? Promise.reject(next) : Promise.resolve(next);
+      },
+    };
+    const waiting = new RadiusFlow({ tessera, sessions: new SessionStore(60_000, () => now), primary: () => Promise.resolve({ kind: 'accept' }), pollMs: 1000, sleep: async (ms) => void (now += ms), now: () => now });
+    const pushClient = { ...client(), secondFactor: 'auto' as const, waitSeconds: 5 };
+    const challenge = await waiting.handle(attempt({ client: pushClient, password: 'pw' }));
+    expect(challenge).toMatchObject({ kind: 'challenge', message: expect.stringContaining('enter 42') });
+    const state = (challenge as { state: Buffer }).state;
+    expect(await waiting.handle(attempt({ client: pushClient, password: '', state }))).toEqual({ kind: 'accept' });
+    expect(polls).toEqual(['retry-later', 'unavailable', 'approved']);
+
+    const again = (await waiting.handle(attempt({ client: pushClient, password: 'pw' }))) as { state: Buffer };
+    const started = now;
+    expect(await waiting.handle(attempt({ client: pushClient, password: '', state: again.state }))).toMatchObject({ kind: 'reject', reason: 'wait_timeout' });
+    expect(now - started).toBeLessThanOrEqual(5000);
+    expect(now - started).toBeGreaterThanOrEqual(4000);
   });
 
   it('an appended code goes to the app, else to the hardware token the user has', async () => {
