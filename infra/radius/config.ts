@@ -81,6 +81,11 @@ export const configSchema = z.strictObject({
     /** An `auth`-scope API key. */
     apiKey: secret(20),
   }),
+  /**
+   * A TCP port answering `GET /health` with 200 and the counters, for load balancers (a UDP
+   * target group is health-checked over TCP or HTTP). Off when absent.
+   */
+  health: z.strictObject({ host: z.string().min(1).default('0.0.0.0'), port: port }).optional(),
   /** How long a challenge (State) stays open for the user's next answer, seconds. */
   stateTtlSeconds: z.number().int().min(30).max(600).default(180),
   clients: z

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,14 @@ const valid = () => ({
   tessera: { baseUrl: 'https://mfa.example.com', apiKey: 'env:RADIUS_UNIT_KEY' },
   clients: [{ name: 'vpn-1', secret: 'env:RADIUS_UNIT_SECRET', addresses: ['10.0.0.0/24', '2001:db8::7'], primary: { kind: 'none' }, secondFactor: 'auto' }],
 });
+
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 function problemsOf(input: unknown): string[] {
   try {
@@ -110,6 +119,33 @@ describe('--check-config', () => {
       code: 1,
       stderr: expect.stringContaining('clients: Too small'),
     });
+  }, 30_000);
+});
+
+describe('npm run radius', () => {
+  it('reads the configuration from env:NAME, listens, answers GET /health with the counters, and stops on SIGTERM', async () => {
+    const healthPort = await freeTcpPort();
+    const config = { ...valid(), listen: { host: '127.0.0.1', port: 0 }, health: { host: '127.0.0.1', port: healthPort } };
+    const child = spawn('node_modules/.bin/tsx', ['infra/radius/main.ts', '--config', 'env:RADIUS_UNIT_CONFIG'], {
+      env: { ...process.env, RADIUS_UNIT_CONFIG: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 200 && !output.includes('"event":"listening"'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(output).toContain('"event":"listening"');
+      const health = await fetch(`http://127.0.0.1:${healthPort}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', counters: { received: 0, dropped: { unknown_client: 0 } } });
+      expect((await fetch(`http://127.0.0.1:${healthPort}/other`)).status).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(output).not.toContain(SECRET);
   }, 30_000);
 });
 
