@@ -456,8 +456,19 @@ describe('load', () => {
     expect(load.counters.received - load.counters.retransmissions).toBe(1000);
     expect((await api.outbox()).filter((m) => m.to.startsWith('+1415557')).length).toBe(1000);
 
-    // The rate goes to docs/results.md by hand; the machine is shared, so nothing is asserted of it.
+    // The front end alone: the same 1,000 in `challenge` mode, whose first answer (the menu) asks nothing of Tessera.
+    const menuServer = await server({ name: 'vpn-menu', primary: { kind: 'none' }, secondFactor: 'challenge' });
+    const menuStarted = performance.now();
+    const menus = await radclientFile(menuServer.port, GATEWAY_SECRET, requests, 20);
+    const menuSeconds = (performance.now() - menuStarted) / 1000;
+    expect(/Lost\s*:\s*(\d+)/.exec(menus.stdout)?.[1]).toBe('0');
+    expect(menuServer.counters).toMatchObject({ challenged: 1000, errors: 0 });
+
+    // The rates go to docs/results.md by hand; the machine is shared, so nothing is asserted of them.
     mkdirSync('test-output', { recursive: true });
-    writeFileSync('test-output/radius-load.json', JSON.stringify({ requests: 1000, concurrency: 20, seconds, perSecond: 1000 / seconds }, null, 2));
+    writeFileSync(
+      'test-output/radius-load.json',
+      JSON.stringify({ requests: 1000, concurrency: 20, withTessera: { seconds, perSecond: 1000 / seconds }, frontEndOnly: { seconds: menuSeconds, perSecond: 1000 / menuSeconds } }, null, 2),
+    );
   }, 180_000);
 });
