@@ -121,13 +121,16 @@ export class RadiusStack extends Stack {
       reason: 'NLB access logs cover TLS listeners only; this one is UDP. Each answer and dropped packet is logged by the tasks, with the flow logs of the VPC besides.',
     });
     const listener = this.loadBalancer.addListener('Radius', { port: RADIUS_PORT, protocol: elbv2.Protocol.UDP });
-    listener.addTargets('Tasks', {
+    const targets = listener.addTargets('Tasks', {
       port: RADIUS_PORT,
       protocol: elbv2.Protocol.UDP,
       targets: [service.loadBalancerTarget({ containerName: 'radius', containerPort: RADIUS_PORT, protocol: ecs.Protocol.UDP })],
       healthCheck: { protocol: elbv2.Protocol.HTTP, port: String(HEALTH_PORT), path: '/health', interval: Duration.seconds(10) },
       deregistrationDelay: Duration.seconds(30),
     });
+    // An Access-Challenge's State lives in the task that sent it: a gateway's answer must reach the same task.
+    targets.setAttribute('stickiness.enabled', 'true');
+    targets.setAttribute('stickiness.type', 'source_ip');
 
     new CfnOutput(this, 'RadiusAddress', { value: this.loadBalancer.loadBalancerDnsName, description: 'Give the gateways this name (UDP 1812) as their RADIUS server' });
     new CfnOutput(this, 'SecretArn', { value: this.secret.secretArn, description: `Set its fields: ${names.join(', ')}` });

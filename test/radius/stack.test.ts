@@ -46,7 +46,13 @@ describe('the RADIUS stack (ECS Fargate behind an NLB on UDP 1812)', () => {
   it('UDP 1812 only from the gateways; the secrets come from Secrets Manager, never as plain environment', () => {
     const template = Template.fromStack(build().stack);
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 1812, Protocol: 'UDP' });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Protocol: 'UDP', HealthCheckProtocol: 'HTTP', HealthCheckPath: '/health' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Protocol: 'UDP',
+      HealthCheckProtocol: 'HTTP',
+      HealthCheckPath: '/health',
+      // The State of an Access-Challenge is in one task's memory: a gateway sticks to it.
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'stickiness.enabled', Value: 'true' }, { Key: 'stickiness.type', Value: 'source_ip' }]),
+    });
     const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroup')).flatMap(
       (sg) => ((sg as { Properties: { SecurityGroupIngress?: { CidrIp?: string; IpProtocol: string; FromPort: number }[] } }).Properties.SecurityGroupIngress ?? []),
     );
