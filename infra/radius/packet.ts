@@ -11,6 +11,7 @@ export const CODE = {
   accessAccept: 2,
   accessReject: 3,
   accessChallenge: 11,
+  statusServer: 12,
 } as const;
 
 export const ATTR = {

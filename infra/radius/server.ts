@@ -13,6 +13,8 @@ export interface Counters {
   accepted: number;
   rejected: number;
   challenged: number;
+  /** Status-Server probes answered (RFC 5997), the gateways' way to see the server is alive. */
+  statusServer: number;
   /** Retransmissions answered from the cache (or dropped while the first copy is still being worked on). */
   retransmissions: number;
   dropped: {
@@ -61,6 +63,7 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     accepted: 0,
     rejected: 0,
     challenged: 0,
+    statusServer: 0,
     retransmissions: 0,
     dropped: { unknown_client: 0, malformed: 0, not_access_request: 0, missing_message_authenticator: 0, bad_message_authenticator: 0 },
     errors: 0,
@@ -143,9 +146,14 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     if (!client) return drop('unknown_client', from);
     const packet = parsePacket(data);
     if (!packet) return drop('malformed', from, client);
-    if (packet.code !== CODE.accessRequest) return drop('not_access_request', from, client);
+    if (packet.code !== CODE.accessRequest && packet.code !== CODE.statusServer) return drop('not_access_request', from, client);
     const refusal = checkRequest(packet, client.secret);
     if (refusal) return drop(refusal, from, client);
+    if (packet.code === CODE.statusServer) {
+      // RFC 5997: signed like an Access-Request, answered with a signed Access-Accept; it starts nothing.
+      counters.statusServer++;
+      return void socket.send(encodeReply(packet, CODE.accessAccept, [], client.secret), from.port, from.address);
+    }
 
     const at = now();
     sweepCache(at);

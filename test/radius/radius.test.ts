@@ -6,7 +6,7 @@ import { startRadiusServer, type RadiusServer } from '../../infra/radius/server'
 import { totpAt } from '../../shared/domain/otp/totp';
 import { MAX_TENANT_CAP_PER_SECOND } from '../../shared/rules';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
-import { FreeRadius, quoted, radclient, radclientFile, type RadReply } from './support';
+import { FreeRadius, quoted, radclient, radclientFile, radclientStatus, type RadReply } from './support';
 
 /**
  * The RADIUS front end, driven by FreeRADIUS's radclient as the gateway, with a real FreeRADIUS
@@ -349,6 +349,14 @@ describe('BlastRADIUS and bad packets: dropped and counted, never answered', () 
     expect(reply.code).toBe('none');
     expect(strangers.counters.dropped.unknown_client).toBe(1);
     expect(strangers.counters.accepted + strangers.counters.rejected + strangers.counters.challenged).toBe(0);
+  });
+
+  it('Status-Server (RFC 5997, signed) is answered with a signed Access-Accept and starts nothing', async () => {
+    const before = { ...auto.counters };
+    const { stdout } = await radclientStatus(auto.port, GATEWAY_SECRET);
+    expect(stdout).toMatch(/Received Access-Accept Id \d+/);
+    expect(stdout).toMatch(/Message-Authenticator = 0x[0-9a-f]{32}/);
+    expect(auto.counters).toMatchObject({ statusServer: before.statusServer + 1, accepted: before.accepted, challenged: before.challenged });
   });
 
   it('CHAP is refused clearly: Access-Reject with a Reply-Message (PAP only)', async () => {

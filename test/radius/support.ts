@@ -63,6 +63,12 @@ export async function radclient(
   return { code: received[1] as RadReply['code'], attributes: found, output };
 }
 
+/** A Status-Server probe (RFC 5997), as gateways send to see a server is alive; radclient signs it. */
+export async function radclientStatus(port: number, secret: string): Promise<{ stdout: string }> {
+  const { stdout } = await run('radclient', ['-x', '-r', '1', '-t', '2', `127.0.0.1:${port}`, 'status', secret], 'Message-Authenticator = 0x00\n');
+  return { stdout };
+}
+
 /** Many Access-Requests from one file, `parallel` at a time (radclient -p), with radclient's summary. */
 export async function radclientFile(port: number, secret: string, requests: string[][], parallel: number): Promise<{ output: string; stdout: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'radclient-'));
