@@ -29,6 +29,17 @@ export interface FlowDeps {
 }
 
 const CODE_PATTERN = /^(\d{6}|\d{8})$/;
+/** The challenge menu's choices, and the words `append` takes instead of a code (Maps: a typed "constructor" is no choice). */
+const MENU = new Map([
+  ['1', 'push'],
+  ['2', 'phone'],
+  ['3', 'sms'],
+]);
+const FACTOR_WORDS = new Map<string, Method>([
+  ['push', 'push'],
+  ['phone', 'voice'],
+  ['sms', 'sms'],
+]);
 const APPENDED = /^(.*),(\d{6}|\d{8}|push|phone|sms)$/s;
 
 const MESSAGES = {
@@ -60,6 +71,8 @@ const REFUSALS: Record<string, string> = {
   'phone-not-allowed': 'That phone number cannot be used; ask your administrator.',
   'country-not-allowed': 'That phone number cannot be used; ask your administrator.',
   'delivery-failed': 'The code could not be delivered; try another method.',
+  // A RADIUS user name Tessera would never take as a user id (DOMAIN\\user, spaces): no such account.
+  'validation-failed': 'This account is not set up for multi-factor sign-in.',
 };
 
 const reject = (reason: string, message: string): Answer => ({ kind: 'reject', reason, message });
@@ -122,7 +135,7 @@ export class RadiusFlow {
       case 'push':
         return this.await(step.challengeId, attempt.client.waitSeconds);
       case 'choice': {
-        const chosen = { '1': 'push', '2': 'phone', '3': 'sms' }[answer] ?? (CODE_PATTERN.test(answer) ? answer : undefined);
+        const chosen = MENU.get(answer) ?? (CODE_PATTERN.test(answer) ? answer : undefined);
         return chosen ? this.chosen(attempt, chosen) : reject('unknown_choice', MESSAGES.unknownChoice);
       }
     }
@@ -130,7 +143,7 @@ export class RadiusFlow {
 
   /** `push`, `phone`, `sms`, or a code the user typed from their app or token. */
   private async chosen(attempt: Attempt, factor: string): Promise<Answer> {
-    const method: Method | undefined = ({ push: 'push', phone: 'voice', sms: 'sms' } as const)[factor as 'push' | 'phone' | 'sms'];
+    const method = FACTOR_WORDS.get(factor);
     if (method) return this.started(attempt, await this.deps.tessera.start(attempt.userName, method, attempt.origin));
     const started = await this.startCodeMethod(attempt);
     return this.verify(started.challengeId, factor);

@@ -226,6 +226,18 @@ describe('the flow', () => {
     expect(await flow().handle(attempt({}))).toMatchObject({ kind: 'reject', reason: 'no_password' });
   });
 
+  it('a menu answer that is no choice starts nothing, whatever it is ("constructor", "toString", "4")', async () => {
+    const started: string[] = [];
+    const tessera: TesseraPort = { ...unreachable, start: (_user, method) => (started.push(String(method)), Promise.reject(new Refused('unavailable'))) };
+    const menuClient = { ...client(), secondFactor: 'challenge' as const };
+    const menuFlow = flow(tessera);
+    for (const typed of ['constructor', 'toString', '__proto__', '4', '12345']) {
+      const menu = (await menuFlow.handle(attempt({ client: menuClient, password: 'pw' }))) as { state: Buffer };
+      expect(await menuFlow.handle(attempt({ client: menuClient, password: typed, state: menu.state }))).toMatchObject({ kind: 'reject', reason: 'unknown_choice' });
+    }
+    expect(started).toEqual([]);
+  });
+
   it('Tessera unreachable: rejected (fail closed), never accepted', async () => {
     expect(await flow().handle(attempt({ password: 'pw,123456' }))).toMatchObject({ kind: 'reject', reason: 'unavailable' });
     expect(await flow().handle(attempt({ password: 'pw' }))).toMatchObject({ kind: 'reject', reason: 'unavailable' });
