@@ -43,8 +43,12 @@ export interface ServerOptions {
   readonly pollMs?: number;
 }
 
-/** How long an answer is kept for retransmissions: longer than any gateway keeps retrying. */
-const RETRANSMIT_WINDOW_MS = 60_000;
+/**
+ * How long an answer is kept for retransmissions: longer than any gateway keeps retrying, and
+ * longer than the slowest answer (a wait of `waitSeconds`, plus Tessera's calls), so a copy that
+ * arrives while its original is still being answered is never taken for a new request.
+ */
+const RETRANSMIT_MARGIN_MS = 60_000;
 
 interface Cached {
   readonly expiresAt: number;
@@ -81,6 +85,7 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
   });
   const clientOf = clientMatcher(config.clients);
   const cache = new Map<string, Cached>();
+  const retransmitWindowMs = Math.max(...config.clients.map((c) => c.waitSeconds)) * 1000 + RETRANSMIT_MARGIN_MS;
 
   const drop = (reason: keyof Counters['dropped'], from: RemoteInfo, client?: ClientConfig) => {
     counters.dropped[reason]++;
@@ -164,7 +169,7 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
       if (seen.reply) socket.send(seen.reply, from.port, from.address);
       return;
     }
-    const entry: Cached = { expiresAt: at + RETRANSMIT_WINDOW_MS };
+    const entry: Cached = { expiresAt: at + retransmitWindowMs };
     cache.delete(key);
     cache.set(key, entry);
     answer(client, packet, from).then(
