@@ -95,6 +95,12 @@ describe('Lambda bundles: what each carries', () => {
     expect(withLibrary.sort()).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'operator-tenants']);
   });
 
+  it('serves the OpenAPI document generated at build time: the openapi bundle carries no zod', () => {
+    const { inputs } = built.get('openapi') ?? { inputs: [] };
+    expect(inputs).toContain('shared/api/openapi.json');
+    expect(inputs.filter((input) => /node_modules\/zod\//.test(input))).toEqual([]);
+  });
+
   it('passes CDK the same substitutions as esbuild flags', () => {
     expect(esbuildAliasArgs()).toEqual({
       '--alias:@aws-sdk/credential-provider-node': './infra/lambda/credentials.ts',
