@@ -13,6 +13,8 @@ export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   'aws-xray-sdk-core': './infra/lambda/xray.ts',
   /** The browser's user-agent parser, imported only by the SDK's browser user-agent provider (./bowser.ts). */
   bowser: './infra/lambda/bowser.ts',
+  /** otplib's pure-JavaScript HMAC plugin (@noble/hashes) → the same plugin over node:crypto (./otp-crypto.ts). */
+  '@otplib/plugin-crypto-noble': './infra/lambda/otp-crypto.ts',
 };
 
 /** The same substitutions as esbuild command-line flags, for CDK's NodejsFunction `esbuildArgs`. */

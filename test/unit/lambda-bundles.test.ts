@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { build, type Metafile } from 'esbuild';
 import { join, resolve } from 'node:path';
 import { LAMBDA_BUILD_OPTIONS } from '../../infra/build';
+import { NobleCryptoPlugin } from '@otplib/plugin-crypto-noble';
+import { generateSync } from 'otplib';
 import { defaultProvider } from '../../infra/lambda/credentials';
+import { NodeCryptoPlugin } from '../../infra/lambda/otp-crypto';
 import { esbuildAliasArgs, LAMBDA_ALIASES } from '../../infra/lambda/aliases';
 import { FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { deployedHandlerEnv } from '../support/aws-env';
@@ -95,6 +98,15 @@ describe('Lambda bundles: what each carries', () => {
     expect(withLibrary.sort()).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'operator-tenants']);
   });
 
+  it("computes OTP codes with node:crypto: no bundle carries @noble/hashes, and only otplib imports the substitute", () => {
+    const withOtp = [...built].filter(([, { inputs }]) => inputs.includes('infra/lambda/otp-crypto.ts'));
+    expect(withOtp.map(([name]) => name)).toContain('verify-challenge');
+    for (const [name, { inputs, meta }] of built) {
+      expect({ name, noble: inputs.filter((input) => /node_modules\/@noble\/hashes\//.test(input)) }).toEqual({ name, noble: [] });
+      for (const importer of importersOf(meta, inputs, 'infra/lambda/otp-crypto.ts')) expect(importer).toMatch(/node_modules\/otplib\//);
+    }
+  });
+
   it('serves the OpenAPI document generated at build time: the openapi bundle carries no zod', () => {
     const { inputs } = built.get('openapi') ?? { inputs: [] };
     expect(inputs).toContain('shared/api/openapi.json');
@@ -106,7 +118,49 @@ describe('Lambda bundles: what each carries', () => {
       '--alias:@aws-sdk/credential-provider-node': './infra/lambda/credentials.ts',
       '--alias:aws-xray-sdk-core': './infra/lambda/xray.ts',
       '--alias:bowser': './infra/lambda/bowser.ts',
+      '--alias:@otplib/plugin-crypto-noble': './infra/lambda/otp-crypto.ts',
     });
+  });
+});
+
+describe("Lambda bundles' OTP crypto plugin (node:crypto in place of @noble/hashes)", () => {
+  const node = new NodeCryptoPlugin();
+  const ascii = (text: string) => new TextEncoder().encode(text);
+
+  it('gives the RFC 4226 Appendix D HOTP values', () => {
+    const secret = ascii('12345678901234567890');
+    const codes = Array.from({ length: 10 }, (_, counter) => generateSync({ strategy: 'hotp', secret, counter, crypto: node }));
+    expect(codes).toEqual(['755224', '287082', '359152', '969429', '338314', '254676', '287922', '162583', '399871', '520489']);
+  });
+
+  it('gives the RFC 6238 Appendix B TOTP values for SHA-1, SHA-256 and SHA-512', () => {
+    const secrets = { sha1: '12345678901234567890', sha256: '12345678901234567890123456789012', sha512: '1234567890123456789012345678901234567890123456789012345678901234' };
+    const expected: Record<number, [string, string, string]> = {
+      59: ['94287082', '46119246', '90693936'],
+      1111111109: ['07081804', '68084774', '25091201'],
+      1111111111: ['14050471', '67062674', '99943326'],
+      1234567890: ['89005924', '91819424', '93441116'],
+      2000000000: ['69279037', '90698825', '38618901'],
+      20000000000: ['65353130', '77737706', '47863826'],
+    };
+    for (const [epoch, codes] of Object.entries(expected)) {
+      const got = (['sha1', 'sha256', 'sha512'] as const).map((algorithm) =>
+        generateSync({ strategy: 'totp', secret: ascii(secrets[algorithm]), epoch: Number(epoch), digits: 8, algorithm, crypto: node }),
+      );
+      expect({ epoch, got }).toEqual({ epoch, got: codes });
+    }
+  });
+
+  it("answers as the noble plugin does: the same HMACs, the same algorithm names, the same refusal", () => {
+    const noble = new NobleCryptoPlugin();
+    const key = new Uint8Array(64).map((_, i) => (i * 37) % 256);
+    const data = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 42]);
+    for (const algorithm of ['sha1', 'sha256', 'sha512', 'SHA-1', 'SHA256', 'Sha_512'] as const) {
+      expect(Buffer.from(node.hmac(algorithm as 'sha1', key, data)).toString('hex')).toBe(Buffer.from(noble.hmac(algorithm as 'sha1', key, data)).toString('hex'));
+    }
+    expect(() => node.hmac('md5' as 'sha1', key, data)).toThrow(/^Unsupported hash algorithm\. Expected one of: sha1, sha256, sha512 \[plugin: node\]$/);
+    expect(() => noble.hmac('md5' as 'sha1', key, data)).toThrow(/^Unsupported hash algorithm\. Expected one of: sha1, sha256, sha512 \[plugin: noble\]$/);
+    expect([node.randomBytes(20).length, node.constantTimeEqual('123456', '123456'), node.constantTimeEqual('123456', '123457')]).toEqual([20, true, false]);
   });
 });
 
