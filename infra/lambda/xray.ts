@@ -4,12 +4,14 @@
  * the SDK's own files, without what its entry point loads besides. Tracer
  * (`@aws-lambda-powertools/tracer`, its Tracer and ProviderService) takes from the SDK: the segment
  * context (getNamespace, getSegment, setSegment, setContextMissingStrategy), `Segment` and
- * `Subsegment`, captureFunc/captureAsyncFunc, the AWS SDK v3 patcher, the HTTP patcher (used when
- * `captureHTTPsRequests` is on), setDaemonAddress and setLogger. The SDK's entry point also loads
- * the centralized sampling rule and target pollers, the EC2/ECS/Elastic Beanstalk plugins, the SQL
- * data class, the promise patcher and the AWS SDK v2 patcher: none of it runs in a Lambda
+ * `Subsegment`, captureFunc/captureAsyncFunc, the AWS SDK v3 patcher, setDaemonAddress and
+ * setLogger, and the HTTP patcher when `captureHTTPsRequests` is on, which Tessera turns off on
+ * purpose (shared/observability.ts: a webhook URL may carry its secret). The SDK's entry point also
+ * loads the centralized sampling rule and target pollers, the EC2/ECS/Elastic Beanstalk plugins,
+ * the SQL data class, the promise patcher and the AWS SDK v2 patcher: none of it runs in a Lambda
  * function (the SDK itself switches centralized sampling off there; sampling is Lambda's decision,
- * read from the trace header).
+ * read from the trace header). The HTTP patcher and the SDK v2 one are left out too, and answer
+ * with an error that says so.
  *
  * What the entry point does when it loads is done here the same way: the SDK and service data
  * every segment carries, and in Lambda (LAMBDA_TASK_ROOT set) its `env/aws_lambda` set-up, written
@@ -27,7 +29,6 @@ import Subsegment from '../../node_modules/aws-xray-sdk-core/dist/lib/segments/a
 import TraceID from '../../node_modules/aws-xray-sdk-core/dist/lib/segments/attributes/trace_id';
 import { captureAsyncFunc, captureFunc } from '../../node_modules/aws-xray-sdk-core/dist/lib/capture';
 import { captureAWSClient as captureAWSv3Client } from '../../node_modules/aws-xray-sdk-core/dist/lib/patchers/aws3_p';
-import { captureHTTPsGlobal } from '../../node_modules/aws-xray-sdk-core/dist/lib/patchers/http_p';
 import { name as sdkPackage, version as sdkVersion } from '../../node_modules/aws-xray-sdk-core/package.json';
 // Modules whose functions read and write their own module object (`this.…`, `contextUtils.…`):
 // taken whole, as CommonJS, so that calls keep it as their receiver.
@@ -41,6 +42,14 @@ import utils = require('../../node_modules/aws-xray-sdk-core/dist/lib/utils');
 /** The AWS SDK v2 patcher is left out: Tessera's clients are SDK v3 ones, traced by captureAWSv3Client. */
 function sdkV2NotBundled(): never {
   throw new Error('The X-Ray SDK v2 patcher (captureAWS, captureAWSClient) is not bundled in Tessera handlers: their AWS clients are SDK v3 ones');
+}
+
+/**
+ * Outgoing HTTP calls are not traced (shared/observability.ts sets `captureHTTPsRequests: false`):
+ * a trace would store a tenant's webhook URL, which may carry its secret in the path.
+ */
+function httpCaptureNotBundled(): never {
+  throw new Error('X-Ray capture of outgoing HTTP calls is not bundled in Tessera handlers: a traced webhook URL could store its secret (captureHTTPsRequests: false)');
 }
 
 /** What the context utilities hold besides the functions their typings name. */
@@ -124,7 +133,7 @@ export default {
   captureAWSv3Client,
   captureAsyncFunc,
   captureFunc,
-  captureHTTPsGlobal,
+  captureHTTPsGlobal: httpCaptureNotBundled,
   getNamespace: contextUtils.getNamespace,
   getSegment: contextUtils.getSegment,
   setSegment: contextUtils.setSegment,

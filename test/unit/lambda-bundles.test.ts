@@ -66,8 +66,8 @@ describe('Lambda bundles: what each carries', () => {
     for (const [, { inputs }] of withClients) expect(inputs).toContain('infra/lambda/credentials.ts');
   });
 
-  it('carries of the X-Ray SDK only what Powertools Tracer calls: no sampling pollers, plugins, SDK v2 patcher or semver', () => {
-    const unused = /node_modules\/(aws-xray-sdk-core\/dist\/lib\/(middleware|segments\/plugins|database|env|patchers\/(aws_p|promise_p))\/?|semver\/)/;
+  it('carries of the X-Ray SDK only what Powertools Tracer calls: no sampling pollers, plugins, SDK v2 or HTTP patcher, no semver', () => {
+    const unused = /node_modules\/(aws-xray-sdk-core\/dist\/lib\/(middleware|segments\/plugins|database|env|patchers\/(aws_p|promise_p|http_p))\/?|semver\/)/;
     for (const [name, { inputs, meta }] of built) {
       expect({ name, unused: inputs.filter((input) => unused.test(input)) }).toEqual({ name, unused: [] });
       // Every handler is traced, so every bundle holds the substitute, and only Tracer imports it.
