@@ -167,7 +167,7 @@ export class TesseraFunction extends Construct {
         bundleAwsSDK: true,
         // Bundle sizes are `npm run build`'s report; synth only needs to hear about problems.
         logLevel: LogLevel.WARNING,
-        // Lambda's environment credentials instead of the SDK's whole default chain, and no semver (infra/lambda/aliases.ts).
+        // Lambda's environment credentials instead of the SDK's whole default chain, the X-Ray parts Tracer uses, node:crypto for OTPs, no bowser (infra/lambda/aliases.ts).
         esbuildArgs: esbuildAliasArgs(),
       },
     });

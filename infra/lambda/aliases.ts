@@ -9,8 +9,12 @@
 export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   /** The SDK's default credential chain → the environment credentials Lambda provides (./credentials.ts). */
   '@aws-sdk/credential-provider-node': './infra/lambda/credentials.ts',
-  /** Only the X-Ray SDK's AWS SDK v2 patcher imports semver, and it is never called (./semver.ts). */
-  semver: './infra/lambda/semver.ts',
+  /** The X-Ray SDK → the parts of it Powertools Tracer uses, without sampling pollers, plugins and the SDK v2 patcher (./xray.ts). */
+  'aws-xray-sdk-core': './infra/lambda/xray.ts',
+  /** The browser's user-agent parser, imported only by the SDK's browser user-agent provider (./bowser.ts). */
+  bowser: './infra/lambda/bowser.ts',
+  /** otplib's pure-JavaScript HMAC plugin (@noble/hashes) → the same plugin over node:crypto (./otp-crypto.ts). */
+  '@otplib/plugin-crypto-noble': './infra/lambda/otp-crypto.ts',
 };
 
 /** The same substitutions as esbuild command-line flags, for CDK's NodejsFunction `esbuildArgs`. */

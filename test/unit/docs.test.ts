@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { openApiJson } from '../../shared/api/openapi';
 import { referenceMarkdown } from '../../shared/api/reference-markdown';
 import { problemTypes } from '../../shared/http/problem';
 import { ROUTES } from '../../shared/routes';
@@ -33,6 +34,10 @@ function matches(pattern: RegExp, file: string): RegExpMatchArray[] {
 describe('the documentation names only what exists', () => {
   it('docs/reference.md is the reference generated from the code (npm run docs)', () => {
     expect(text('docs/reference.md')).toBe(referenceMarkdown());
+  });
+
+  it('shared/api/openapi.json, which the openapi handler serves, is the document generated from the code (npm run docs)', () => {
+    expect(text('shared/api/openapi.json')).toBe(openApiJson());
   });
 
   it('the README stays a front door: at most 250 lines', () => {

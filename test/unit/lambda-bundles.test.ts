@@ -1,9 +1,18 @@
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { build, type Metafile } from 'esbuild';
 import { join, resolve } from 'node:path';
 import { LAMBDA_BUILD_OPTIONS } from '../../infra/build';
+import { NobleCryptoPlugin } from '@otplib/plugin-crypto-noble';
+import { generateSync } from 'otplib';
 import { defaultProvider } from '../../infra/lambda/credentials';
-import { esbuildAliasArgs } from '../../infra/lambda/aliases';
+import { NodeCryptoPlugin } from '../../infra/lambda/otp-crypto';
+import { esbuildAliasArgs, LAMBDA_ALIASES } from '../../infra/lambda/aliases';
 import { FUNCTIONS, type FunctionName } from '../../shared/routes';
+import { deployedHandlerEnv } from '../support/aws-env';
 
 /** Every handler bundled as `npm run build` and CDK bundle it: with the substitutions of infra/lambda/aliases.ts. */
 async function bundles(): Promise<Map<FunctionName, { inputs: string[]; meta: Metafile }>> {
@@ -57,12 +66,24 @@ describe('Lambda bundles: what each carries', () => {
     for (const [, { inputs }] of withClients) expect(inputs).toContain('infra/lambda/credentials.ts');
   });
 
-  it('carries no semver: its one importer is the X-Ray SDK v2 patcher, which Tessera never calls', () => {
+  it('carries of the X-Ray SDK only what Powertools Tracer calls: no sampling pollers, plugins, SDK v2 or HTTP patcher, no semver', () => {
+    const unused = /node_modules\/(aws-xray-sdk-core\/dist\/lib\/(middleware|segments\/plugins|database|env|patchers\/(aws_p|promise_p|http_p))\/?|semver\/)/;
     for (const [name, { inputs, meta }] of built) {
-      expect({ name, semver: inputs.filter((input) => /node_modules\/semver\//.test(input)) }).toEqual({ name, semver: [] });
-      // Every handler is traced, so every bundle holds the X-Ray SDK and the substitute.
-      expect(inputs).toContain('infra/lambda/semver.ts');
-      for (const importer of importersOf(meta, inputs, 'infra/lambda/semver.ts')) expect(importer).toMatch(/node_modules\/aws-xray-sdk-core\/dist\/lib\/patchers\/aws_p\.js$/);
+      expect({ name, unused: inputs.filter((input) => unused.test(input)) }).toEqual({ name, unused: [] });
+      // Every handler is traced, so every bundle holds the substitute, and only Tracer imports it.
+      expect(inputs).toContain('infra/lambda/xray.ts');
+      const importers = importersOf(meta, inputs, 'infra/lambda/xray.ts');
+      expect(importers.length).toBeGreaterThan(0);
+      for (const importer of importers) expect(importer).toMatch(/node_modules\/@aws-lambda-powertools\/tracer\//);
+    }
+  });
+
+  it("carries no bowser: its one importer is the SDK's browser user-agent provider, which a Node client never runs", () => {
+    for (const [name, { inputs, meta }] of built) {
+      expect({ name, bowser: inputs.filter((input) => /node_modules\/bowser\//.test(input)) }).toEqual({ name, bowser: [] });
+      for (const importer of importersOf(meta, inputs, 'infra/lambda/bowser.ts')) {
+        expect(importer).toMatch(/node_modules\/@aws-sdk\/core\/.*\/util-user-agent-browser\/createUserAgentStringParsingProvider\.js$/);
+      }
     }
   });
 
@@ -77,11 +98,69 @@ describe('Lambda bundles: what each carries', () => {
     expect(withLibrary.sort()).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'operator-tenants']);
   });
 
+  it("computes OTP codes with node:crypto: no bundle carries @noble/hashes, and only otplib imports the substitute", () => {
+    const withOtp = [...built].filter(([, { inputs }]) => inputs.includes('infra/lambda/otp-crypto.ts'));
+    expect(withOtp.map(([name]) => name)).toContain('verify-challenge');
+    for (const [name, { inputs, meta }] of built) {
+      expect({ name, noble: inputs.filter((input) => /node_modules\/@noble\/hashes\//.test(input)) }).toEqual({ name, noble: [] });
+      for (const importer of importersOf(meta, inputs, 'infra/lambda/otp-crypto.ts')) expect(importer).toMatch(/node_modules\/otplib\//);
+    }
+  });
+
+  it('serves the OpenAPI document generated at build time: the openapi bundle carries no zod', () => {
+    const { inputs } = built.get('openapi') ?? { inputs: [] };
+    expect(inputs).toContain('shared/api/openapi.json');
+    expect(inputs.filter((input) => /node_modules\/zod\//.test(input))).toEqual([]);
+  });
+
   it('passes CDK the same substitutions as esbuild flags', () => {
     expect(esbuildAliasArgs()).toEqual({
       '--alias:@aws-sdk/credential-provider-node': './infra/lambda/credentials.ts',
-      '--alias:semver': './infra/lambda/semver.ts',
+      '--alias:aws-xray-sdk-core': './infra/lambda/xray.ts',
+      '--alias:bowser': './infra/lambda/bowser.ts',
+      '--alias:@otplib/plugin-crypto-noble': './infra/lambda/otp-crypto.ts',
     });
+  });
+});
+
+describe("Lambda bundles' OTP crypto plugin (node:crypto in place of @noble/hashes)", () => {
+  const node = new NodeCryptoPlugin();
+  const ascii = (text: string) => new TextEncoder().encode(text);
+
+  it('gives the RFC 4226 Appendix D HOTP values', () => {
+    const secret = ascii('12345678901234567890');
+    const codes = Array.from({ length: 10 }, (_, counter) => generateSync({ strategy: 'hotp', secret, counter, crypto: node }));
+    expect(codes).toEqual(['755224', '287082', '359152', '969429', '338314', '254676', '287922', '162583', '399871', '520489']);
+  });
+
+  it('gives the RFC 6238 Appendix B TOTP values for SHA-1, SHA-256 and SHA-512', () => {
+    const secrets = { sha1: '12345678901234567890', sha256: '12345678901234567890123456789012', sha512: '1234567890123456789012345678901234567890123456789012345678901234' };
+    const expected: Record<number, [string, string, string]> = {
+      59: ['94287082', '46119246', '90693936'],
+      1111111109: ['07081804', '68084774', '25091201'],
+      1111111111: ['14050471', '67062674', '99943326'],
+      1234567890: ['89005924', '91819424', '93441116'],
+      2000000000: ['69279037', '90698825', '38618901'],
+      20000000000: ['65353130', '77737706', '47863826'],
+    };
+    for (const [epoch, codes] of Object.entries(expected)) {
+      const got = (['sha1', 'sha256', 'sha512'] as const).map((algorithm) =>
+        generateSync({ strategy: 'totp', secret: ascii(secrets[algorithm]), epoch: Number(epoch), digits: 8, algorithm, crypto: node }),
+      );
+      expect({ epoch, got }).toEqual({ epoch, got: codes });
+    }
+  });
+
+  it("answers as the noble plugin does: the same HMACs, the same algorithm names, the same refusal", () => {
+    const noble = new NobleCryptoPlugin();
+    const key = new Uint8Array(64).map((_, i) => (i * 37) % 256);
+    const data = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 42]);
+    for (const algorithm of ['sha1', 'sha256', 'sha512', 'SHA-1', 'SHA256', 'Sha_512'] as const) {
+      expect(Buffer.from(node.hmac(algorithm as 'sha1', key, data)).toString('hex')).toBe(Buffer.from(noble.hmac(algorithm as 'sha1', key, data)).toString('hex'));
+    }
+    expect(() => node.hmac('md5' as 'sha1', key, data)).toThrow(/^Unsupported hash algorithm\. Expected one of: sha1, sha256, sha512 \[plugin: node\]$/);
+    expect(() => noble.hmac('md5' as 'sha1', key, data)).toThrow(/^Unsupported hash algorithm\. Expected one of: sha1, sha256, sha512 \[plugin: noble\]$/);
+    expect([node.randomBytes(20).length, node.constantTimeEqual('123456', '123456'), node.constantTimeEqual('123456', '123457')]).toEqual([20, true, false]);
   });
 });
 
@@ -104,4 +183,99 @@ describe("Lambda bundles' credentials: the environment Lambda provides", () => {
     for (const key of KEYS) delete process.env[key];
     await expect(defaultProvider()()).rejects.toThrow(/environment variable credentials/);
   });
+});
+
+/** A segment document as the X-Ray daemon receives it. */
+interface TraceDocument {
+  readonly id: string;
+  readonly name: string;
+  readonly parent_id: string;
+  readonly trace_id: string;
+  readonly [field: string]: unknown;
+}
+
+describe("a bundled handler's X-Ray trace, with the substitute of infra/lambda/xray.ts", () => {
+  const TRACE_ID = '1-5759e988-bd862e3fe1be46a994272793';
+  const LAMBDA_PARENT = '53995c3f42cd8ad8';
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-xray-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** jwks bundled with the given substitutions, invoked once in a Lambda-like process: what the daemon address receives. */
+  async function traceOf(alias: Record<string, string>, folder: string, deadPort: number): Promise<TraceDocument[]> {
+    const outfile = join(dir, folder, 'index.js');
+    await build({ ...LAMBDA_BUILD_OPTIONS, alias, entryPoints: [join('functions', 'jwks.ts')], outfile, logLevel: 'error' });
+    const daemon = createSocket('udp4');
+    await new Promise<void>((done) => daemon.bind(0, '127.0.0.1', done));
+    const received: TraceDocument[] = [];
+    daemon.on('message', (message) => {
+      const [header, body] = message.toString('utf8').split('\n');
+      expect(JSON.parse(header ?? '')).toEqual({ format: 'json', version: 1 });
+      received.push(JSON.parse(body ?? '') as TraceDocument);
+    });
+    const event = {
+      version: '2.0',
+      routeKey: 'GET /.well-known/jwks.json',
+      rawPath: '/.well-known/jwks.json',
+      rawQueryString: '',
+      headers: {},
+      requestContext: { http: { method: 'GET', path: '/.well-known/jwks.json', sourceIp: '203.0.113.9' }, requestId: 'api-request-1' },
+      isBase64Encoded: false,
+    };
+    const invoke = `require(process.argv[1]).handler(${JSON.stringify(event)}, { awsRequestId: 'request-1', functionName: 'tessera-jwks' }).then((r) => process.stdout.write(String(r.statusCode)));`;
+    const child = spawn(process.execPath, ['-e', invoke, outfile], {
+      env: {
+        ...deployedHandlerEnv(),
+        LAMBDA_TASK_ROOT: dir,
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+        AWS_LAMBDA_FUNCTION_NAME: 'tessera-jwks',
+        _HANDLER: 'index.handler',
+        _X_AMZN_TRACE_ID: `Root=${TRACE_ID};Parent=${LAMBDA_PARENT};Sampled=1`,
+        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
+        AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'example-secret',
+        AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${deadPort}`,
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+      },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const status = await new Promise<number | null>((done) => child.on('close', done));
+    // The two documents are sent before the process ends; give the datagrams a moment to be read.
+    for (let wait = 0; received.length < 2 && wait < 50; wait++) await new Promise((done) => setTimeout(done, 20));
+    daemon.close();
+    // The handler answered: a backing service that is down is a 503 (not a crash).
+    expect({ status, stdout }).toEqual({ status: 0, stdout: '503' });
+    return received;
+  }
+
+  /** A document without what differs from one run to the next (ids, times, the working directory). */
+  function comparable({ id: _id, parent_id: _parent, start_time: _start, end_time: _end, cause, ...rest }: TraceDocument): Record<string, unknown> {
+    const exceptions = (cause as { exceptions?: { id?: string }[] } | undefined)?.exceptions?.map(({ id: _exception, ...exception }) => exception);
+    return { ...rest, ...(exceptions ? { exceptions } : {}) };
+  }
+
+  it("sends the handler's subsegment and the SDK call's under it, as the whole X-Ray SDK does", async () => {
+    // DynamoDB at a port nothing listens on: the call fails, and its subsegment records the fault.
+    const closed = createServer();
+    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+    const { port: deadPort } = closed.address() as { port: number };
+    await new Promise((done) => closed.close(done));
+    const substitute = await traceOf({ ...LAMBDA_ALIASES }, 'substitute', deadPort);
+    const { 'aws-xray-sdk-core': _xray, ...withoutSubstitute } = LAMBDA_ALIASES;
+    const whole = await traceOf(withoutSubstitute, 'whole', deadPort);
+
+    const byName = (docs: TraceDocument[], name: string) => docs.find((doc) => doc.name === name);
+    const handler = byName(substitute, '## index.handler');
+    const call = byName(substitute, 'DynamoDB');
+    expect(substitute).toHaveLength(2);
+    // The invocation's subsegment hangs under the segment Lambda opened (the trace header's parent)…
+    expect(handler).toMatchObject({ type: 'subsegment', trace_id: TRACE_ID, parent_id: LAMBDA_PARENT, annotations: { Service: 'tessera' } });
+    // …and the AWS SDK v3 call under it, with the operation, the table and the fault.
+    expect(call).toMatchObject({ type: 'subsegment', trace_id: TRACE_ID, parent_id: handler?.id, namespace: 'aws', fault: true });
+    expect(call?.aws).toMatchObject({ operation: 'Query', region: 'us-east-1', table_name: expect.stringMatching(/^tessera-/) });
+    // Field for field what the whole SDK sends, ids and times aside.
+    const sorted = (docs: TraceDocument[]) => docs.map(comparable).sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    expect(sorted(substitute)).toEqual(sorted(whole));
+    expect(byName(whole, '## index.handler')?.parent_id).toBe(LAMBDA_PARENT);
+  }, 60_000);
 });
