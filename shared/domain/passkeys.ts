@@ -6,7 +6,7 @@
  * rename and delete a user's passkeys. Sign-in is the passkey factor (factors/passkey.ts).
  */
 import { createHmac } from 'node:crypto';
-import { generateRegistrationOptions, verifyRegistrationResponse, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { PASSKEY_REGISTRATION_TTL_SECONDS, PASSKEY_STEP_UP_SECONDS, PASSKEYS_PER_USER } from '../rules';
 import type { ChallengeStore, Clock, Log, PasskeyRecord, PasskeyStore, UserScope, UserStore } from '../ports';
 import { randomId } from './crypto';
@@ -17,6 +17,7 @@ import { usableMethods } from './registration';
 import type { PasskeyRegistrationRecord } from './passkey-records';
 import type { Principal, User } from './types';
 import { userScope } from './users';
+import { webauthn } from './webauthn';
 
 /** COSE algorithms a new passkey may use: ES256 and RS256. */
 const ALGORITHMS = [-7, -257];
@@ -89,6 +90,7 @@ export class PasskeyService {
     const stepUp = via === 'auth' && usableMethods(user, principal.tenant.settings).length > 0 ? await this.stepUp(principal, user, now, stepUpChallengeId) : undefined;
     const existing = (await this.deps.store.listPasskeys(scope, userId)).filter((p) => (p.epoch ?? '') === (user.credentialEpoch ?? ''));
     const displayName = [user.firstName, user.lastName].filter(Boolean).join(' ') || userId;
+    const { generateRegistrationOptions } = await webauthn();
     const options = await generateRegistrationOptions({
       rpName: policy.rpName,
       rpID: policy.rpId,
@@ -171,6 +173,7 @@ export class PasskeyService {
 
     let info;
     try {
+      const { verifyRegistrationResponse } = await webauthn();
       const verified = await verifyRegistrationResponse({
         response: input.response as RegistrationResponseJSON,
         expectedChallenge: registration.challenge,

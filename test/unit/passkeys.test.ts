@@ -3,7 +3,9 @@
  * WebAuthn check: registration (PasskeyService) and sign-in (the passkey factor in the challenge
  * lifecycle), answered by a software authenticator, with each check shown to refuse.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { AssertionSigner } from '../../shared/domain/assertions';
@@ -481,5 +483,20 @@ describe('phishing-resistant only', () => {
     const other = await w.challengeService.create(w.a, { userId: 'alice', method: 'sms' }).catch((e: unknown) => e);
     // alice has no phone: refused for that, not for the policy.
     expect((other as DomainError).code).not.toBe('phishing-resistant-only');
+  });
+});
+
+describe('cold start', () => {
+  it('loads @simplewebauthn/server only when a passkey is used, not with the factor registry every challenge and user handler builds', () => {
+    const root = join(__dirname, '../..');
+    const script = `
+      require('./shared/domain/factors');
+      const loaded = () => Object.keys(require.cache).some((path) => path.includes('@simplewebauthn'));
+      const before = loaded();
+      // The probe sees the library once it is loaded (the passkey tests above show webauthn() loads it).
+      require('@simplewebauthn/server');
+      console.log(JSON.stringify({ before, after: loaded() }));`;
+    const run = spawnSync(join(root, 'node_modules/.bin/tsx'), ['-e', script], { cwd: root, encoding: 'utf8' });
+    expect(JSON.parse(run.stdout)).toEqual({ before: false, after: true });
   });
 });

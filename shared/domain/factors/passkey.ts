@@ -6,11 +6,12 @@
  * the approval; one that does not increase is denied as a possible clone and the admin is told),
  * and what the assertion says about how the user signed in (RFC 8176 `amr`, `acr`).
  */
-import { generateAuthenticationOptions, verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { PASSKEY_CHALLENGE_TTL_SECONDS } from '../../rules';
 import type { PasskeyRecord, PasskeyStore, UserScope } from '../../ports';
 import { PasskeysNotConfiguredError, RegistrationRequiredError } from '../errors';
 import type { PasskeyPolicy, PasskeyRequestOptions, Principal, Tenant, User } from '../types';
+import { webauthn } from '../webauthn';
 import { unchanged, type CodeCheck, type FactorDefinition } from './factor';
 
 export interface PasskeyFactorDeps {
@@ -65,6 +66,7 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
           if (usable.length === 0) {
             throw new RegistrationRequiredError('The user has no passkey this tenant accepts', { reason: 'passkey_required' });
           }
+          const { generateAuthenticationOptions } = await webauthn();
           const options = await generateAuthenticationOptions({
             rpID: policy.rpId,
             allowCredentials: usable.map((p) => ({ id: p.passkeyId, transports: [...p.transports] })),
@@ -96,6 +98,7 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
         if (!state.allowSynced && stored.backupEligible) return rejected('Synced passkeys are not accepted', device);
         let info;
         try {
+          const { verifyAuthenticationResponse } = await webauthn();
           const verified = await verifyAuthenticationResponse({
             response,
             expectedChallenge: state.options.challenge,
