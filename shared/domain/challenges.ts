@@ -316,6 +316,8 @@ export class ChallengeService {
       // The answer itself shows the factor cannot be trusted (a cloned passkey): denied for good.
       await challenges.deny({ challengeId, reason: check.reason }, auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: check.reason, now, ...device }));
       log.warn('challenge denied', { challengeId, method: challenge.method, reason: check.reason });
+      // Owed once the denial is recorded; a failure to report it does not undo the denial.
+      await check.report?.().catch((error: unknown) => log.warn('denial not reported', { challengeId, error: error instanceof Error ? error.name : 'unknown' }));
       throw new ChallengeFinishedError(check.message, { status: 'denied', reason: check.reason });
     }
     // R5: a code whose time step was already accepted counts as wrong, logged as a replay.

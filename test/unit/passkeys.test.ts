@@ -63,6 +63,7 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
   const signer = new AssertionSigner({ keys: new InMemorySigningKeyStore(), box, clock, issuer: ISSUER });
   const sms = new RecordingSmsSender();
   const alerts: { tenantId: string; userId: string; message: string }[] = [];
+  const alerting = { fails: false };
   const never = async (): Promise<never> => {
     throw new Error('not part of this world');
   };
@@ -88,7 +89,13 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
       },
       app: { otp: { check: never } },
       oath: { otp: { check: never } },
-      passkey: { passkeys: store, alert: async (tenant, userId, message) => alerts.push({ tenantId: tenant.tenantId, userId, message }) },
+      passkey: {
+        passkeys: store,
+        alert: async (tenant, userId, message) => {
+          if (alerting.fails) throw new Error('the notification store is down');
+          alerts.push({ tenantId: tenant.tenantId, userId, message });
+        },
+      },
     }),
   });
   const passkeys = new PasskeyService({ store, users, challenges, clock, log: new SilentLog() });
@@ -100,7 +107,7 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
   await users.putUser(userScope(a), user(TENANT_A, 'bob', { credentialEpoch: 'ep_bob' }));
   await users.putUser(userScope(a), user(TENANT_A, 'dan', { credentialEpoch: 'ep_dan' }));
   await users.putUser(userScope(b), user(TENANT_B, 'carol', { credentialEpoch: 'ep_carol' }));
-  return { clock, challenges, users, store, signer, sms, alerts, logs, challengeService, passkeys, a, admin, b };
+  return { clock, challenges, users, store, signer, sms, alerts, alerting, logs, challengeService, passkeys, a, admin, b };
 }
 
 type World = Awaited<ReturnType<typeof world>>;
@@ -406,6 +413,17 @@ describe('passkey sign-in', () => {
     expect(w.alerts).toEqual([expect.objectContaining({ tenantId: TENANT_A, userId: 'alice', message: expect.stringContaining('cloned') })]);
     const line = w.logs.audits.map((a) => a.log).find((l) => l.challengeId === three.challengeId && l.event === 'verify');
     expect(line).toMatchObject({ result: 'denied', reason: 'counter_regressed' });
+  });
+
+  it('denies the clone even when the admins cannot be told', async () => {
+    const w = await signedUp();
+    const clone = w.authenticator.clone();
+    const one = await w.start();
+    await w.challengeService.verify(w.a, one.challengeId, { credential: w.authenticator.get(one.options, ORIGIN) });
+    w.alerting.fails = true;
+    const two = await w.start();
+    expect((await refusal(w.challengeService.verify(w.a, two.challengeId, { credential: clone.get(two.options, ORIGIN) }))).details.reason).toBe('counter_regressed');
+    expect((await w.challengeService.get(w.a, two.challengeId)).status).toBe('denied');
   });
 
   it('refuses a passkey of another user, and of another tenant', async () => {

@@ -65,8 +65,17 @@ export type CodeCheck =
     }
   /** Counted as a wrong attempt (R3); `message` is the problem's detail when it is not a wrong code. */
   | { readonly kind: 'mismatch'; readonly reason: 'wrong_code' | 'replayed' | 'credential_rejected'; readonly message?: string; readonly device?: string }
-  /** Denied at once, whatever attempts are left: the answer shows the factor cannot be trusted (a cloned passkey). */
-  | { readonly kind: 'deny'; readonly reason: Extract<DenialReason, 'counter_regressed'>; readonly message: string; readonly device?: string };
+  /**
+   * Denied at once, whatever attempts are left: the answer shows the factor cannot be trusted (a
+   * cloned passkey). `report` is what the denial owes once it is recorded (telling the admins).
+   */
+  | {
+      readonly kind: 'deny';
+      readonly reason: Extract<DenialReason, 'counter_regressed'>;
+      readonly message: string;
+      readonly device?: string;
+      readonly report?: () => Promise<unknown>;
+    };
 
 /** What a verify request posts: a code, or a credential's response (a passkey's assertion). */
 export type Submission = { readonly code: string } | { readonly credential: unknown };

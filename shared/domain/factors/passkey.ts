@@ -115,12 +115,14 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
         }
         // A counter that does not increase, when either side counts: possibly a cloned authenticator.
         if ((info.newCounter > 0 || stored.counter > 0) && info.newCounter <= stored.counter) {
-          await alert(
-            principal.tenant,
-            challenge.userId,
-            `Passkey ${stored.name} (${stored.passkeyId}) of user ${challenge.userId} sent sign counter ${info.newCounter}, not above ${stored.counter}: it may have been cloned. The sign-in was denied.`,
-          );
-          return { kind: 'deny', reason: 'counter_regressed', message: 'The passkey’s sign counter did not increase: it may have been cloned', device };
+          const message = `Passkey ${stored.name} (${stored.passkeyId}) of user ${challenge.userId} sent sign counter ${info.newCounter}, not above ${stored.counter}: it may have been cloned. The sign-in was denied.`;
+          return {
+            kind: 'deny',
+            reason: 'counter_regressed',
+            message: 'The passkey’s sign counter did not increase: it may have been cloned',
+            device,
+            report: () => alert(principal.tenant, challenge.userId, message),
+          };
         }
         return {
           kind: 'match',
