@@ -2,12 +2,11 @@ import { challengeServiceSendingNothing, routeHandler } from '../shared/composit
 
 const challenges = challengeServiceSendingNothing();
 
-/** POST /v1/challenges/{challengeId}/verify — check a code; approval carries a signed assertion (R2–R4). */
+/** POST /v1/challenges/{challengeId}/verify — check a code or a passkey's assertion; approval carries a signed assertion (R2–R4). */
 export const handler = routeHandler('verify-challenge', {
   'POST /v1/challenges/{challengeId}/verify': async (req, inputs) => {
     const challengeId = req.param('challengeId', inputs.params.challengeId);
-    const { code } = req.json(inputs.body);
-    const { view, assertion } = await challenges.verify(req.principal, challengeId, code);
+    const { view, assertion } = await challenges.verify(req.principal, challengeId, req.json(inputs.body));
     return { status: 200, body: { ...view, assertion } };
   },
 });

@@ -43,11 +43,13 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   },
   // Approves or counts a wrong code with its log line; signs the assertion, creating the first
   // signing key (and the code HMAC key) when none exists yet; unseals authenticator and token secrets (R5).
+  // A passkey whose sign counter went back is reported: a notification (logs table) and the
+  // webhook, whose secret is sealed.
   'verify-challenge': {
     readWrite: [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE],
     secrets: {
       encrypt: ['code-hmac-key', 'assertion-signing-key'],
-      decrypt: ['code-hmac-key', 'assertion-signing-key', 'totp-secret', 'oath-secret'],
+      decrypt: ['code-hmac-key', 'assertion-signing-key', 'totp-secret', 'oath-secret', 'webhook-secret'],
     },
   },
   // A voice challenge approved on the call is answered with its assertion (R4), signed here;
@@ -99,6 +101,10 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   'verify-app-password': { read: [TENANTS_TABLE], readWrite: [LOGS_TABLE, THROTTLE_TABLE] },
   // R18: stores the activation code's hash; reads the user.
   'admin-push-activations': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
+  // Passkeys: ceremonies, passkeys and the user's count in the tenants table; a relying app's
+  // step-up challenge is marked used in the challenges table. Public keys are not secrets: no KMS.
+  'passkey-registrations': { readWrite: [TENANTS_TABLE, CHALLENGES_TABLE, THROTTLE_TABLE] },
+  'admin-passkeys': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // R18: takes the code, seals the device key, registers the phone as an SNS platform endpoint.
   'push-activate': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: { encrypt: ['push-device-key'] }, push: ['register'] },
   // R9: unseals the device key to check the answer; approves or denies with the log line and

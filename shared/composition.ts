@@ -4,6 +4,7 @@ import { DynamoChallengeStore } from './adapters/dynamo/challenge-store';
 import { DynamoKeyMaterialStore } from './adapters/dynamo/key-material-store';
 import { DynamoLogStore } from './adapters/dynamo/log-store';
 import { DynamoOtpStore } from './adapters/dynamo/otp-store';
+import { DynamoPasskeyStore } from './adapters/dynamo/passkey-store';
 import { DynamoPushDeviceStore } from './adapters/dynamo/push-store';
 import { DynamoTenantStore } from './adapters/dynamo/tenant-store';
 import { DynamoThrottleStore } from './adapters/dynamo/throttle-store';
@@ -25,6 +26,7 @@ import { NotificationService } from './domain/notifications';
 import { AuthenticatorService } from './domain/otp/authenticator';
 import { OtpChecker } from './domain/otp/checker';
 import { OathTokenService } from './domain/otp/oath-tokens';
+import { PasskeyService } from './domain/passkeys';
 import { PushService } from './domain/push-devices';
 import { RequestCaps } from './domain/request-caps';
 import { CodeKey, CursorKey, ThrottleKey } from './domain/service-secrets';
@@ -160,6 +162,7 @@ export const throttleStore = /* @__PURE__ */ once(() => new DynamoThrottleStore(
 /** R19: deletes and resets users together with their credentials. */
 export const userCredentials = /* @__PURE__ */ once(() => new DynamoUserCredentialStore(db(), config().tenantsTable, tenantStore(), clock()));
 const pushStore = /* @__PURE__ */ once(() => new DynamoPushDeviceStore(db(), config().tenantsTable));
+const passkeyStore = /* @__PURE__ */ once(() => new DynamoPasskeyStore(db(), config().tenantsTable, config().challengesTable));
 
 export const signer = /* @__PURE__ */ once(() => new AssertionSigner({ keys: keyMaterial(), box: secretBox(), clock: clock(), issuer: config().issuer }));
 export const requestCaps = /* @__PURE__ */ once(() => new RequestCaps({ throttle: throttleStore(), clock: clock() }));
@@ -192,6 +195,8 @@ export const userService = /* @__PURE__ */ once(
 export const appPasswordService = /* @__PURE__ */ once(() => new AppPasswordService({ store: otpStore(), users: tenantStore(), clock: clock(), logs: logStore() }));
 export const authenticatorService = /* @__PURE__ */ once(() => new AuthenticatorService({ store: otpStore(), users: tenantStore(), box: secretBox(), clock: clock() }));
 export const oathTokenService = /* @__PURE__ */ once(() => new OathTokenService({ store: otpStore(), users: tenantStore(), box: secretBox(), clock: clock(), cursors: cursors() }));
+/** Passkeys: registration (relying app after a step-up, or the console) and management. */
+export const passkeyService = /* @__PURE__ */ once(() => new PasskeyService({ store: passkeyStore(), users: tenantStore(), challenges: challengeStore(), clock: clock(), log: log() }));
 export const authLogService = /* @__PURE__ */ once(() => new AuthLogService({ logs: logStore(), usage: logStore(), notifications: logStore(), cursors: cursors() }));
 /** R26: a tenant's bills. */
 export const billingService = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock() }));
@@ -228,6 +233,11 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
       push: { push: delivery.push },
       app: { otp },
       oath: { otp },
+      passkey: {
+        passkeys: passkeyStore(),
+        // A possibly cloned passkey is reported like a fraud report: a notification and the webhook.
+        alert: (tenant, userId, message) => notifications().notify(tenant, { type: 'passkey_counter_regressed', userId, message }),
+      },
     }),
   });
 }

@@ -124,3 +124,18 @@ export const PUSH_ACTIVATION_TTL_SECONDS = 10 * 60;
  * published until every assertion it may have signed has expired, plus this long.
  */
 export const JWKS_MAX_AGE_SECONDS = 300;
+
+/** Passkeys: a user has at most this many (issue 15). */
+export const PASSKEYS_PER_USER = 10;
+
+/** Passkeys: a registration ceremony's challenge is single use and valid this long (R1's rule: expiry checked on every read). */
+export const PASSKEY_REGISTRATION_TTL_SECONDS = 5 * 60;
+
+/** Passkeys: a sign-in challenge is valid this long; the browser's timeout is the same. */
+export const PASSKEY_CHALLENGE_TTL_SECONDS = 5 * 60;
+
+/** Passkeys: how recently a relying app's step-up challenge must have been approved to authorise a new passkey. */
+export const PASSKEY_STEP_UP_SECONDS = 10 * 60;
+
+/** Passkeys: origins one policy may list. */
+export const MAX_PASSKEY_ORIGINS = 10;

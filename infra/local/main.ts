@@ -81,6 +81,23 @@ async function seedDemo(url: string, operatorKey: string): Promise<Demo> {
   return keep;
 }
 
+/**
+ * Passkeys on the demo tenant: the relying party is `localhost` and the pages of this runtime
+ * (http://localhost:<port>, WebAuthn's one exception to https) its origin. An origin already in
+ * the policy stays; one of a new port is added, so the demo works on whatever port it runs.
+ */
+async function demoPasskeys(url: string, demo: Demo): Promise<void> {
+  const origin = `http://localhost:${new URL(url).port}`;
+  const settings = (await (await call(`${url}/v1/admin/settings`, 'GET', demo.adminKey)).json()) as { passkeys?: { rpId: string; origins: string[] } | null };
+  const current = settings.passkeys;
+  if (current && (current.rpId !== 'localhost' || current.origins.includes(origin))) return;
+  const passkeys = current
+    ? { ...current, origins: [...current.origins.slice(-9), origin] }
+    : { rpId: 'localhost', rpName: 'Demo Company', origins: [origin] };
+  const set = await call(`${url}/v1/admin/settings`, 'PATCH', demo.adminKey, { passkeys });
+  if (set.status >= 300) throw new Error(`Could not set the demo passkey policy: ${await set.text()}`);
+}
+
 async function main(): Promise<void> {
   const runtime = await startLocalRuntime({
     port,
@@ -100,6 +117,7 @@ async function main(): Promise<void> {
     ),
   );
   const demo = await seedDemo(runtime.url, runtime.operatorKey);
+  await demoPasskeys(runtime.url, demo);
   const u = runtime.url;
   console.log(`
 Tessera is running at ${u}  (DynamoDB Local: ${runtime.dynamoEndpoint}, data: ${inMemory ? 'in memory' : dataDir})
@@ -109,6 +127,7 @@ Tessera is running at ${u}  (DynamoDB Local: ${runtime.dynamoEndpoint}, data: ${
   Demo admin key    ${demo.adminKey}
   Demo auth key     ${demo.authKey}
   Demo user         alice (+1 415 555 0100, backup +1 415 555 0101)
+  Passkeys          relying party localhost: open the pages at http://localhost:${new URL(u).port}/ to use them
 
 In a browser:
   Admin console     ${u}/console/         (sign in with the demo admin key)

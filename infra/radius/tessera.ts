@@ -52,6 +52,7 @@ async function refusing<T>(call: () => Promise<T>): Promise<T> {
       const available = Array.isArray(error.problem.available) ? (error.problem.available as string[]) : [];
       throw new Refused(error.code, available);
     }
+    if (error instanceof Refused) throw error;
     throw new Refused('unavailable');
   }
 }
@@ -76,6 +77,9 @@ export function tesseraOverHttp(options: { baseUrl: string; apiKey: string }): T
           gateway: { name: origin.gatewayName, ...(origin.gatewayIp ? { ip: origin.gatewayIp } : {}) },
         };
         const view = await client.challenges.create({ userId, ...(method ? { method } : {}), context });
+        // A passkey (the user's default, or the only method a phishing-resistant-only user has)
+        // needs a browser: a RADIUS gateway cannot answer it.
+        if (view.method === 'passkey') throw new Refused('method-unavailable');
         return { challengeId: view.challengeId, method: view.method, destination: view.destination, ...(view.number !== undefined ? { number: view.number } : {}) };
       }),
     verify: (challengeId, code) =>

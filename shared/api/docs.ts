@@ -5,7 +5,7 @@ import * as r from '../schemas/responses';
 /** What a route answers: its success statuses (a schema, or null for no content) and its errors. */
 export interface RouteDoc {
   readonly operationId: string;
-  readonly tag: 'Challenges' | 'Push' | 'Users' | 'Authenticators' | 'App passwords' | 'OATH tokens' | 'Tenant' | 'Logs and billing' | 'Operator' | 'Service';
+  readonly tag: 'Challenges' | 'Push' | 'Users' | 'Authenticators' | 'Passkeys' | 'App passwords' | 'OATH tokens' | 'Tenant' | 'Logs and billing' | 'Operator' | 'Service';
   readonly summary: string;
   readonly description?: string;
   readonly responses: Readonly<Record<number, { readonly description: string; readonly schema: z.ZodType | null; readonly mediaType?: string }>>;
@@ -45,8 +45,10 @@ export const ROUTE_DOCS = {
   'POST /v1/challenges/{challengeId}/verify': {
     operationId: 'verifyChallenge',
     tag: 'Challenges',
-    summary: 'Check a code',
-    description: 'A code is accepted once (R2); five wrong codes lock the challenge (R3). Approval returns a signed ES256 assertion (R4).',
+    summary: 'Check a code, or a passkey’s assertion',
+    description:
+      'A code is accepted once (R2); five wrong codes lock the challenge (R3). A passkey challenge takes `credential`, the browser’s AuthenticationResponseJSON, instead of `code`. ' +
+      'Approval returns a signed ES256 assertion (R4); a passkey’s carries `amr` (RFC 8176) and `acr` (phishing-resistant).',
     responses: ok(r.verifiedChallenge, 'Approved, with the assertion'),
     errors: [404, 409, 410, 422, 423, 429],
   },
@@ -170,6 +172,41 @@ export const ROUTE_DOCS = {
     responses: ok(r.appPasswordVerified),
     errors: [403, 404, 409, 422],
   },
+  'POST /v1/passkeys/registrations': {
+    operationId: 'startPasskeyRegistration',
+    tag: 'Passkeys',
+    summary: 'Creation options for a new passkey of a user (single use, 5 minutes)',
+    description:
+      'For `navigator.credentials.create()`. Once the user has any method registered, `challengeId` must name a challenge of that user approved in the last ' +
+      '10 minutes that has not authorised a registration before (problem `step-up-required`). Problem `passkeys-not-configured` without a passkey policy, `passkey-limit` at 10 passkeys.',
+    responses: created(r.passkeyRegistrationStarted),
+    errors: [403, 404, 409],
+  },
+  'POST /v1/passkeys/registrations/{registrationId}': {
+    operationId: 'finishPasskeyRegistration',
+    tag: 'Passkeys',
+    summary: 'Check the browser’s new passkey and store it',
+    description: 'Checks origin, RP id, challenge, user presence and verification, attestation and AAGUID per the policy. The registration is used up, whatever the outcome.',
+    responses: created(r.passkeyRegistered),
+    errors: [404, 409, 422],
+  },
+  'POST /v1/admin/users/{userId}/passkeys/registrations': {
+    operationId: 'startAdminPasskeyRegistration',
+    tag: 'Passkeys',
+    summary: 'Creation options for a new passkey of a user, from the console',
+    responses: created(r.passkeyRegistrationStarted),
+    errors: userErrors,
+  },
+  'POST /v1/admin/users/{userId}/passkeys/registrations/{registrationId}': {
+    operationId: 'finishAdminPasskeyRegistration',
+    tag: 'Passkeys',
+    summary: 'Check the browser’s new passkey and store it, from the console',
+    responses: created(r.passkeyRegistered),
+    errors: [404, 409, 422],
+  },
+  'GET /v1/admin/users/{userId}/passkeys': { operationId: 'listPasskeys', tag: 'Passkeys', summary: 'A user’s passkeys', responses: ok(r.passkeyList), errors: userErrors },
+  'PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}': { operationId: 'renamePasskey', tag: 'Passkeys', summary: 'Rename a passkey', responses: ok(r.passkeyView), errors: userErrors },
+  'DELETE /v1/admin/users/{userId}/passkeys/{passkeyId}': { operationId: 'deletePasskey', tag: 'Passkeys', summary: 'Delete a passkey', responses: noContent, errors: userErrors },
   'POST /v1/admin/oath-tokens:import': {
     operationId: 'importOathTokens',
     tag: 'OATH tokens',

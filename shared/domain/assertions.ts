@@ -14,6 +14,11 @@ export interface AssertionClaims {
   readonly challengeId: string;
   /** Epoch milliseconds of the approval. */
   readonly approvedAt: number;
+  /**
+   * How the user authenticated, when the factor says more than its name: RFC 8176 `amr` values
+   * and an `acr` (a passkey: phishing-resistant). Without it `amr` is the method alone.
+   */
+  readonly authentication?: { readonly amr: readonly string[]; readonly acr: string };
 }
 
 type CryptoKeyLike = Awaited<ReturnType<typeof importJWK>>;
@@ -63,7 +68,8 @@ export class AssertionSigner {
     const iat = Math.floor(claims.approvedAt / 1000);
     return new SignJWT({
       tid: claims.tenantId,
-      amr: [claims.method],
+      amr: claims.authentication ? [...claims.authentication.amr] : [claims.method],
+      ...(claims.authentication ? { acr: claims.authentication.acr } : {}),
       mth: claims.method,
       cid: claims.challengeId,
     })

@@ -17,7 +17,7 @@ function gatewayFields(gateway: Gateway | undefined): Pick<AuthLogEntry, 'gatewa
 export function auditOf(
   principal: Caller,
   challenge: Challenge,
-  entry: { event: AuthLogEntry['event']; result: LogResult; now: number; reason?: string; counted?: boolean; phone?: string },
+  entry: { event: AuthLogEntry['event']; result: LogResult; now: number; reason?: string; counted?: boolean; phone?: string; device?: string },
 ): Audit {
   const { event, result, now, reason } = entry;
   const time = new Date(now).toISOString();
@@ -31,8 +31,9 @@ export function auditOf(
     ...(lastName ? { lastName } : {}),
     ...(email ? { email } : {}),
     phone: entry.phone ?? challenge.destination,
-    // R23: a push line names the device token (our device id), not only the platform.
-    ...(challenge.push ? { deviceToken: challenge.push.deviceId } : {}),
+    // R23: a push line names the device token (our device id), not only the platform; an answer
+    // made on a device the factor names (a passkey: its credential id and model) names that.
+    ...(entry.device ? { deviceToken: entry.device } : challenge.push ? { deviceToken: challenge.push.deviceId } : {}),
     method: challenge.method,
     event,
     result,

@@ -39,7 +39,7 @@ import {
   WrongCodeError,
 } from './errors';
 import { ownerCheckOf, ownerOf, sameEpoch } from './credentials';
-import type { Delivery, FactorModule, FactorRegistry } from './factors/factor';
+import type { Delivery, FactorModule, FactorRegistry, Submission } from './factors/factor';
 import { createRefusalReason, NO_SUCH_USER, resendRefusal } from './refusals';
 import { chooseMethod, usableMethods } from './registration';
 import type { Challenge, ChallengeStatus, ChallengeView, Factor, Gateway, Principal, User } from './types';
@@ -284,10 +284,14 @@ export class ChallengeService {
     return { ...view, assertion };
   }
 
+  /**
+   * Checks the answer a verify posts: a code, or a credential's response (a passkey's
+   * assertion), whichever the challenge's factor takes; a string is a code.
+   */
   async verify(
     principal: Principal,
     challengeId: string,
-    code: string,
+    submitted: string | Submission,
   ): Promise<{ view: ChallengeView; assertion: string }> {
     const { challenges, clock, signer, log } = this.deps;
     const now = clock.now();
@@ -295,24 +299,39 @@ export class ChallengeService {
     if (!challenge || challenge.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
     const factor = this.deps.factors[challenge.method];
     const answer = factor.answer;
-    if (answer.kind === 'elsewhere') {
-      // R23: a code sent to a challenge that takes none is an attempt too.
+    const submission: Submission = typeof submitted === 'string' ? { code: submitted } : submitted;
+    if (answer.kind === 'elsewhere' || answer.kind !== ('code' in submission ? 'code' : 'credential')) {
+      // R23: a code sent to a challenge that takes none (or a credential to one that takes a code) is an attempt too.
       await this.deps.logs.append(auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: 'method_unavailable', now }));
-      throw new MethodUnavailableError(answer.message, { method: challenge.method });
+      const message = answer.kind === 'elsewhere' ? answer.message : answer.kind === 'code' ? 'This challenge takes a code, not a credential' : 'This challenge takes a credential (the passkey’s assertion), not a code';
+      throw new MethodUnavailableError(message, { method: challenge.method });
     }
     await this.refuseUnlessOpen(principal, challenge, now);
 
     const base = { challengeId, tenantId: principal.tenantId, now, maxWrong: MAX_WRONG_CODES };
-    const check = await answer.check({ scope: userScope(principal), challenge, code, now });
+    const scope = userScope(principal);
+    const check =
+      answer.kind === 'code'
+        ? await answer.check({ scope, challenge, code: 'code' in submission ? submission.code : '', now })
+        : await answer.check({ principal, scope, challenge, credential: 'credential' in submission ? submission.credential : undefined, now });
+    const device = check.device ? { device: check.device } : {};
+    if (check.kind === 'deny') {
+      // The answer itself shows the factor cannot be trusted (a cloned passkey): denied for good.
+      await challenges.deny({ challengeId, reason: check.reason }, auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: check.reason, now, ...device }));
+      log.warn('challenge denied', { challengeId, method: challenge.method, reason: check.reason });
+      // Owed once the denial is recorded; a failure to report it does not undo the denial.
+      await check.report?.().catch((error: unknown) => log.warn('denial not reported', { challengeId, error: error instanceof Error ? error.name : 'unknown' }));
+      throw new ChallengeFinishedError(check.message, { status: 'denied', reason: check.reason });
+    }
     // R5: a code whose time step was already accepted counts as wrong, logged as a replay.
-    let wrongReason: 'wrong_code' | 'replayed' = check.kind === 'mismatch' ? check.reason : 'wrong_code';
+    let wrongReason: 'wrong_code' | 'replayed' | 'credential_rejected' = check.kind === 'mismatch' ? check.reason : 'wrong_code';
     if (check.kind === 'match') {
       // Loaded before the code is spent: once the approval commits, nothing may fail (a throttled
       // KMS or key read after it would leave the relying app a spent code and no assertion).
       const signingKey = await signer.signingKey();
       const approval = await challenges.approve(
         { ...base, ...check.proof, ...ownerCheckOf(challenge) },
-        { ...auditOf(principal, challenge, { event: 'verify', result: 'approved', now }), throttle: streak(challenge, 'reset', now) },
+        { ...auditOf(principal, challenge, { event: 'verify', result: 'approved', now, ...device }), throttle: streak(challenge, 'reset', now) },
       );
       if (approval.kind === 'revoked') await this.revoke(principal, challenge, now);
       if (approval.kind === 'done') {
@@ -322,13 +341,14 @@ export class ChallengeService {
           method: challenge.method,
           challengeId,
           approvedAt: now,
+          ...(check.authentication ? { authentication: check.authentication } : {}),
         });
         log.info('challenge approved', { challengeId, method: challenge.method });
         const { codeHash: _spent, ...approved } = challenge;
         return { view: viewOf(factor, { ...approved, status: 'approved', approvedAt: now }, now), assertion };
       }
       // Still open means the code changed under us (a resend voided it), or another verify took
-      // this time step first (R5): count it as wrong below.
+      // this time step (R5) or this passkey's counter first: count it as wrong below.
       const current = approval.kind === 'refused' ? approval.current : undefined;
       if (approval.kind === 'step_used') wrongReason = 'replayed';
       else if (!current || statusOf(factor, current, now) !== 'pending') {
@@ -342,7 +362,7 @@ export class ChallengeService {
     for (;;) {
       const wrong = await challenges.recordWrongCode(
         { ...base, seenWrongAttempts: seen.wrongAttempts },
-        { ...auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: wrongReason, now }), throttle: streak(challenge, 'wrong', now) },
+        { ...auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: wrongReason, now, ...device }), throttle: streak(challenge, 'wrong', now) },
       );
       if (wrong.kind === 'done') break;
       if (wrong.kind === 'throttled' || !wrong.current || wrong.current.wrongAttempts === seen.wrongAttempts) {
@@ -357,8 +377,9 @@ export class ChallengeService {
       throw new ChallengeLockedError('Too many wrong codes: the challenge is locked', { attemptsRemaining: 0 });
     }
     if (wrongReason === 'replayed') {
-      throw new WrongCodeError('This code was already used; wait for the next one', { reason: 'replayed', attemptsRemaining: remaining });
+      throw new WrongCodeError(answer.kind === 'code' ? 'This code was already used; wait for the next one' : 'This answer was already used', { reason: 'replayed', attemptsRemaining: remaining });
     }
+    if (check.kind === 'mismatch' && check.message) throw new WrongCodeError(check.message, { reason: wrongReason, attemptsRemaining: remaining });
     throw new WrongCodeError('The code is not correct', { attemptsRemaining: remaining });
   }
 

@@ -149,3 +149,28 @@ export class PhoneNotAllowedError extends DomainError {
 export class PushDeviceNotActivatedError extends DomainError {
   readonly code = 'device-not-activated';
 }
+
+/** Passkeys: the tenant has set no passkey policy (relying party, origins), so none can be registered or used. */
+export class PasskeysNotConfiguredError extends DomainError {
+  readonly code = 'passkeys-not-configured';
+}
+
+/** Passkeys: a relying app adds a passkey to a user who has a method only after a fresh approved challenge of that user. */
+export class StepUpRequiredError extends DomainError {
+  readonly code = 'step-up-required';
+}
+
+/** Passkeys: the user already has the most passkeys allowed. */
+export class PasskeyLimitError extends DomainError {
+  readonly code = 'passkey-limit';
+}
+
+/** Passkeys: only passkeys are offered and accepted for this user (tenant or user policy). */
+export class PhishingResistantOnlyError extends DomainError {
+  readonly code = 'phishing-resistant-only';
+}
+
+/** Passkeys: the browser's new credential failed a check (origin, RP id, challenge, flags, attestation, AAGUID, synced). */
+export class PasskeyRejectedError extends DomainError {
+  readonly code = 'passkey-rejected';
+}

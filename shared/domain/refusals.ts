@@ -7,6 +7,8 @@ import {
   MethodUnavailableError,
   MfaNotEnabledError,
   NotFoundError,
+  PasskeysNotConfiguredError,
+  PhishingResistantOnlyError,
   ProviderRequiredError,
   PushDeviceNotActivatedError,
   RegistrationRequiredError,
@@ -35,6 +37,8 @@ export function createRefusalReason(error: unknown): string | undefined {
   if (error instanceof PushDeviceNotActivatedError) return 'push_not_activated';
   if (error instanceof MethodUnavailableError) return detailReason(error) ?? 'method_unavailable';
   if (error instanceof ProviderRequiredError) return 'provider_required';
+  if (error instanceof PhishingResistantOnlyError) return 'phishing_resistant_only';
+  if (error instanceof PasskeysNotConfiguredError) return 'passkeys_not_configured';
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import { MethodUnavailableError, RegistrationRequiredError } from './errors';
+import { MethodUnavailableError, PhishingResistantOnlyError, RegistrationRequiredError } from './errors';
 import { registeredFactors } from './factors';
 import { AVAILABLE_FACTORS, type Factor, type RegistrationReason, type TenantSettings, type User } from './types';
 
@@ -7,9 +7,20 @@ export function registeredMethods(user: User): Factor[] {
   return registeredFactors(user);
 }
 
-/** Registered, allowed by the tenant, and deliverable by this release. */
+/** Only passkeys are offered and accepted for this user: the tenant's passkey policy says so for everyone, or the user's own flag. */
+export function phishingResistantOnly(user: User, settings: TenantSettings): boolean {
+  return Boolean(settings.passkeys?.phishingResistantOnly || user.phishingResistantOnly);
+}
+
+/** What the user has registered that counts under the tenant's policy: only passkeys when only they are accepted. */
+function countedMethods(user: User, settings: TenantSettings): Factor[] {
+  const registered = registeredMethods(user);
+  return phishingResistantOnly(user, settings) ? registered.filter((m) => m === 'passkey') : registered;
+}
+
+/** Registered, allowed by the tenant, and deliverable by this release (only passkeys when only they are accepted). */
 export function usableMethods(user: User, settings: TenantSettings): Factor[] {
-  return registeredMethods(user).filter((m) => settings.enabledMethods.includes(m) && AVAILABLE_FACTORS.includes(m));
+  return countedMethods(user, settings).filter((m) => settings.enabledMethods.includes(m) && AVAILABLE_FACTORS.includes(m));
 }
 
 /**
@@ -17,7 +28,9 @@ export function usableMethods(user: User, settings: TenantSettings): Factor[] {
  * registered (or everything cleared by an admin reset), or the default method disabled.
  */
 export function registrationRequired(user: User, settings: TenantSettings): RegistrationReason | undefined {
-  const registered = registeredMethods(user);
+  const registered = countedMethods(user, settings);
+  // Only passkeys count, and the user has none: they must register one.
+  if (registered.length === 0 && phishingResistantOnly(user, settings)) return 'passkey_required';
   if (registered.length === 0) return user.resetAt ? 'reset_by_admin' : 'nothing_registered';
   if (user.defaultMethod && !settings.enabledMethods.includes(user.defaultMethod)) return 'default_method_disabled';
   if (!registered.some((m) => settings.enabledMethods.includes(m))) return 'nothing_registered';
@@ -28,10 +41,14 @@ const REASON_TEXT: Record<RegistrationReason, string> = {
   nothing_registered: 'The user has no usable method registered',
   default_method_disabled: "The user's default method was disabled by the admin; the user must choose another",
   reset_by_admin: 'An admin reset the user; the user must register again',
+  passkey_required: 'Only passkeys are accepted for this user, and the user has none; the user must register a passkey',
 };
 
 /** The method to challenge with: the one asked for, else the user's default, else the first usable. */
 export function chooseMethod(user: User, settings: TenantSettings, requested?: Factor): Factor {
+  if (requested && requested !== 'passkey' && phishingResistantOnly(user, settings)) {
+    throw new PhishingResistantOnlyError('Only passkeys are accepted for this user', { method: requested, available: ['passkey'] });
+  }
   const reason = registrationRequired(user, settings);
   if (reason) throw new RegistrationRequiredError(REASON_TEXT[reason], { reason });
   const usable = usableMethods(user, settings);

@@ -4,7 +4,13 @@ import { newWebhookSecret, webhookSecretContext } from './notifications';
 import { parsePhone } from './phone';
 import { tenantCeilings } from './throttling';
 import type { SecretBox, TenantStore } from '../ports';
-import type { Factor, Principal, TenantSettings } from './types';
+import type { Factor, PasskeyPolicy, Principal, TenantSettings } from './types';
+
+/** The policy as stored: an AAGUID list without repeats, absent when none is given. */
+function normalisedPolicy(policy: PasskeyPolicy): PasskeyPolicy {
+  const { aaguids, ...rest } = policy;
+  return { ...rest, ...(aaguids && aaguids.length ? { aaguids: [...new Set(aaguids)] } : {}) };
+}
 import { ipLiteralOf, isLoopbackAddress, isPublicAddress } from './webhook-address';
 
 /** Settings as the console sends them: `null` clears an optional setting. */
@@ -18,6 +24,8 @@ export interface SettingsInput {
   readonly webhookUrl: string | null;
   /** R6 limits of this tenant; null means the defaults. */
   readonly limits: TenantSettings['limits'] | null;
+  /** The passkey policy (checked at the edge); null or absent: passkeys are not configured. */
+  readonly passkeys?: PasskeyPolicy | null;
 }
 
 export type SettingsView = SettingsInput & { readonly webhookConfigured: boolean };
@@ -32,6 +40,7 @@ export function settingsView(settings: TenantSettings, webhookConfigured: boolea
     logOptionalFields: settings.logOptionalFields,
     webhookUrl: settings.webhookUrl ?? null,
     limits: settings.limits ?? null,
+    passkeys: settings.passkeys ?? null,
     webhookConfigured,
   };
 }
@@ -90,6 +99,7 @@ export class SettingsService {
       logOptionalFields: input.logOptionalFields,
       ...(input.webhookUrl !== null ? { webhookUrl: input.webhookUrl } : {}),
       ...(input.limits ? { limits: input.limits } : {}),
+      ...(input.passkeys ? { passkeys: normalisedPolicy(input.passkeys) } : {}),
     };
     const current = principal.tenant;
     const urlChanged = (current.settings.webhookUrl ?? null) !== input.webhookUrl;

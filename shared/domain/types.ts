@@ -1,9 +1,9 @@
 /** Second factors Tessera knows. A closed union: every switch over it is checked for exhaustiveness. */
-export const FACTORS = ['sms', 'voice', 'push', 'app', 'oath'] as const;
+export const FACTORS = ['sms', 'voice', 'push', 'app', 'oath', 'passkey'] as const;
 export type Factor = (typeof FACTORS)[number];
 
 /** Factors this release can deliver; the others are refused with a clear problem. */
-export const AVAILABLE_FACTORS: readonly Factor[] = ['sms', 'voice', 'app', 'oath', 'push'];
+export const AVAILABLE_FACTORS: readonly Factor[] = ['sms', 'voice', 'app', 'oath', 'push', 'passkey'];
 
 export type ApiScope = 'auth' | 'admin';
 
@@ -38,10 +38,30 @@ export interface TenantSettings {
   readonly webhookUrl?: string;
   /** R6 limits this tenant sets for itself, where it differs from the defaults. */
   readonly limits?: { readonly challengesPerUserPerWindow?: number; readonly challengesPerSecond?: number };
+  /** Passkeys (WebAuthn): absent until an admin sets the relying party; until then passkeys are refused. */
+  readonly passkeys?: PasskeyPolicy;
+}
+
+/** The tenant's passkey policy: who the relying party is and what a passkey must be to be accepted. */
+export interface PasskeyPolicy {
+  /** The WebAuthn relying-party id: a registrable domain every origin's host is, or ends with. */
+  readonly rpId: string;
+  readonly rpName: string;
+  /** The pages that may register and use passkeys: https, or http on localhost. */
+  readonly origins: readonly string[];
+  readonly userVerification: 'required' | 'preferred';
+  readonly attestation: 'none' | 'direct';
+  /** Lower-case AAGUIDs a new passkey's authenticator must have; absent: any. */
+  readonly aaguids?: readonly string[];
+  /** Whether synced (backup-eligible) passkeys are accepted; false: only device-bound ones. */
+  readonly allowSynced: boolean;
+  /** Only passkeys are offered and accepted for every user of the tenant. */
+  readonly phishingResistantOnly: boolean;
 }
 
 export const DEFAULT_SETTINGS: TenantSettings = {
-  enabledMethods: ['sms', 'voice', 'push', 'app', 'oath'],
+  // Passkeys are enabled too: they stay refused until the tenant sets its passkey policy.
+  enabledMethods: ['sms', 'voice', 'push', 'app', 'oath', 'passkey'],
   appPasswordsAllowed: false,
   blockOnFraud: false,
   logOptionalFields: true,
@@ -122,7 +142,7 @@ export interface PhoneNumber {
   readonly type: PhoneType;
 }
 
-export type RegistrationReason = 'nothing_registered' | 'default_method_disabled' | 'reset_by_admin';
+export type RegistrationReason = 'nothing_registered' | 'default_method_disabled' | 'reset_by_admin' | 'passkey_required';
 
 export interface User {
   readonly tenantId: string;
@@ -147,6 +167,10 @@ export interface User {
   readonly oathToken?: { readonly serial: string };
   /** R9/R18: the user's activated push device; set only by activation. */
   readonly push?: PushRegistration;
+  /** How many passkeys the user has; changed in the same transaction as the passkeys themselves. */
+  readonly passkeyCount?: number;
+  /** Only passkeys are offered and accepted for this user, whatever the tenant's policy says. */
+  readonly phishingResistantOnly?: boolean;
   /** R20: set by an admin reset, cleared when the user registers again. */
   readonly resetAt?: string;
   /**
@@ -174,7 +198,16 @@ export type StoredStatus = 'pending' | 'approved' | 'denied';
 export type ChallengeStatus = StoredStatus | 'expired' | 'locked';
 
 /** Why a challenge was denied: no provider took the text (R16), or how a voice rollover ended (R11, R13, R14). */
-export type DenialReason = 'delivery_failed' | 'denied' | 'fraud_reported' | 'unreachable' | 'wrong_number' | 'timeout' | 'revoked';
+export type DenialReason =
+  | 'delivery_failed'
+  | 'denied'
+  | 'fraud_reported'
+  | 'unreachable'
+  | 'wrong_number'
+  | 'timeout'
+  | 'revoked'
+  /** A passkey's sign counter did not increase: possibly a cloned authenticator. */
+  | 'counter_regressed';
 
 /** One call of a voice rollover, as stored and shown: the number masked (R28). */
 export interface VoiceAttemptRecord {
@@ -221,6 +254,11 @@ export interface Challenge {
   readonly voice?: VoiceChallengeState;
   /** Push challenges only: the device prompted and the number the sign-in screen shows (R9). */
   readonly push?: { readonly deviceId: string; readonly number: number };
+  /**
+   * Passkey challenges only: the WebAuthn request options the browser gets (with this challenge's
+   * own random challenge), and the policy the assertion is checked against, as it was at creation.
+   */
+  readonly passkey?: { readonly options: PasskeyRequestOptions; readonly origins: readonly string[]; readonly allowSynced: boolean };
   /** The user as it was when the challenge started: an approval needs it unchanged (not deleted or reset). */
   readonly owner?: ChallengeOwner;
   /**
@@ -265,6 +303,17 @@ export interface ChallengeView {
     readonly calling?: string;
     readonly attempts: readonly { readonly number: string; readonly outcome: string; readonly at: string }[];
   };
+  /** Passkey challenges, while pending: the options for the browser's `navigator.credentials.get()`. */
+  readonly publicKey?: PasskeyRequestOptions;
+}
+
+/** WebAuthn's PublicKeyCredentialRequestOptionsJSON, as Tessera fills it in. */
+export interface PasskeyRequestOptions {
+  readonly challenge: string;
+  readonly rpId: string;
+  readonly timeout: number;
+  readonly userVerification: 'required' | 'preferred';
+  readonly allowCredentials: readonly { readonly id: string; readonly type: 'public-key'; readonly transports?: readonly string[] }[];
 }
 
 /** The relying application behind a request, as the auth log names it (R23). */
@@ -316,7 +365,7 @@ export interface Notification {
   readonly notificationId: string;
   readonly tenantId: string;
   readonly time: string;
-  readonly type: 'user_blocked' | 'user_unblocked' | 'fraud_reported';
+  readonly type: 'user_blocked' | 'user_unblocked' | 'fraud_reported' | 'passkey_counter_regressed';
   readonly userId?: string;
   readonly message: string;
 }

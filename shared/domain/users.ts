@@ -15,6 +15,8 @@ export interface UserInput {
   readonly mfaEnabled: boolean;
   readonly licensed?: boolean;
   readonly defaultMethod?: Factor | null;
+  /** Only passkeys are offered and accepted for this user; absent keeps what is stored. */
+  readonly phishingResistantOnly?: boolean;
 }
 
 /** What the console sees of a user: the stored record plus what follows from it. */
@@ -98,7 +100,7 @@ export class UserService {
   /**
    * R19: the user and everything that can authenticate as them, in one transaction: app
    * passwords, authenticator app, OATH token assignment (the token returns to the pool), push
-   * device. Pending challenges and activation codes die with the user's credential epoch: a user
+   * device, passkeys. Pending challenges and activation codes die with the user's credential epoch: a user
    * created later with the same id draws a new one, so nothing old comes back.
    */
   async delete(principal: Principal, userId: string): Promise<void> {
@@ -109,7 +111,7 @@ export class UserService {
 
   /**
    * R19/R20: every registered method is cleared and the user must register again: phones, the
-   * authenticator app, the OATH token (back to the pool), the push device, and app passwords
+   * authenticator app, the OATH token (back to the pool), the push device, passkeys, and app passwords
    * too (they skip the second factor altogether, and a reset is what follows a lost or stolen
    * phone). A new credential epoch voids pending challenges and activation codes.
    */
@@ -120,7 +122,7 @@ export class UserService {
       async (existing) => {
         if (!existing) throw new NotFoundError('No such user');
         const now = new Date(this.deps.clock.now()).toISOString();
-        const { defaultMethod: _default, authenticator: _app, oathToken: _token, push: _push, ...rest } = existing;
+        const { defaultMethod: _default, authenticator: _app, oathToken: _token, push: _push, passkeyCount: _passkeys, ...rest } = existing;
         return { ...rest, phones: { backup: [] }, resetAt: now, updatedAt: now, credentialEpoch: newCredentialEpoch() };
       },
       (scope, before, after) => (before ? this.deps.credentials.resetUser(scope, before, after) : missing()),
@@ -172,6 +174,9 @@ export class UserService {
       ...(existing?.oathToken ? { oathToken: existing.oathToken } : {}),
       // R18: set only by push activation.
       ...(existing?.push ? { push: existing.push } : {}),
+      // Set only with the passkeys themselves (registration, deletion).
+      ...(existing?.passkeyCount ? { passkeyCount: existing.passkeyCount } : {}),
+      ...((input.phishingResistantOnly ?? existing?.phishingResistantOnly) ? { phishingResistantOnly: true } : {}),
       // Kept for the user's life (a user from before epochs keeps none); a new user draws one.
       ...(existing ? (existing.credentialEpoch ? { credentialEpoch: existing.credentialEpoch } : {}) : { credentialEpoch: newCredentialEpoch() }),
       createdAt: existing?.createdAt ?? now,

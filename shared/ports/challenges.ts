@@ -1,6 +1,7 @@
 // Challenges and their Idempotency-Key records (R1–R3, R5, R19).
 
 import type { OtpStepUse } from '../domain/otp/records';
+import type { PasskeyUse } from '../domain/passkey-records';
 import type { Challenge, ChallengeOwner, ChallengeView, DenialReason } from '../domain/types';
 import type { Audit } from './auth-log';
 import type { ThrottleRefusal } from './throttle';
@@ -56,9 +57,20 @@ export interface ChallengeStore {
    * than the allowed wrong codes, and its code hash equals `codeHash`. Clears the hash (R2).
    * A code-factor challenge (app, oath) has no hash: `otp` is the time step to record instead,
    * in the same transaction, compare-and-set (R5); `step_used` when it was already recorded.
+   * A passkey challenge has no hash either: `passkey` is its sign counter, compare-and-set the
+   * same way; `step_used` when the counter moved meanwhile or the passkey is gone.
    */
   approve(
-    input: { challengeId: string; tenantId: string; codeHash?: string; now: number; maxWrong: number; otp?: OtpStepUse; owner?: OwnerCheck },
+    input: {
+      challengeId: string;
+      tenantId: string;
+      codeHash?: string;
+      now: number;
+      maxWrong: number;
+      otp?: OtpStepUse;
+      passkey?: PasskeyUse;
+      owner?: OwnerCheck;
+    },
     audit: Audit,
   ): Promise<ApproveOutcome>;
   /**

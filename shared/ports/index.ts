@@ -12,6 +12,7 @@ export * from './metrics';
 export * from './notifications';
 export * from './otp';
 export * from './page';
+export * from './passkeys';
 export * from './phone';
 export * from './push';
 export * from './secrets';

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { BILLING_MODELS, FACTORS, LOG_METHODS, LOG_RESULTS } from '../domain/types';
 import { OTP_MAX_DIGITS } from '../domain/otp/rules';
 import { CODE_DIGITS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_TENANT_CAP_PER_SECOND, USER_CHALLENGES_PER_WINDOW } from '../rules';
+import { authenticationResponseSchema, passkeyPolicySchema } from './passkeys';
 import { countryCodeSchema, e164Schema } from './phone';
 
 /** Every request shape, checked at the edge (R29). Objects are strict: unknown fields are refused. */
@@ -34,10 +35,14 @@ export const createChallengeBody = z.strictObject({
     .optional(),
 });
 
-export const verifyChallengeBody = z.strictObject({
-  // Text codes have CODE_DIGITS digits; hardware tokens may show OTP_MAX_DIGITS (R22).
-  code: z.string().regex(new RegExp(`^(\\d{${CODE_DIGITS}}|\\d{${OTP_MAX_DIGITS}})$`), `must be ${CODE_DIGITS} or ${OTP_MAX_DIGITS} digits`),
-});
+/** A code (text, call, app, token), or a passkey's assertion (the browser's AuthenticationResponseJSON). */
+export const verifyChallengeBody = z.union([
+  z.strictObject({
+    // Text codes have CODE_DIGITS digits; hardware tokens may show OTP_MAX_DIGITS (R22).
+    code: z.string().regex(new RegExp(`^(\\d{${CODE_DIGITS}}|\\d{${OTP_MAX_DIGITS}})$`), `must be ${CODE_DIGITS} or ${OTP_MAX_DIGITS} digits`),
+  }),
+  z.strictObject({ credential: authenticationResponseSchema }),
+]);
 
 /** Resend takes no fields; an empty body or {} are both fine. */
 export const emptyBody = z.strictObject({}).optional();
@@ -54,6 +59,8 @@ const userFields = {
   mfaEnabled: z.boolean(),
   licensed: z.boolean().optional(),
   defaultMethod: z.enum(FACTORS).nullable().optional(),
+  /** Only passkeys are offered and accepted for this user; absent keeps what is stored. */
+  phishingResistantOnly: z.boolean().optional(),
 };
 
 const phonesBody = z.strictObject({
@@ -116,6 +123,8 @@ const settingsFields = {
       challengesPerSecond: z.number().int().min(1).max(MAX_TENANT_CAP_PER_SECOND).optional(),
     })
     .nullable(),
+  /** Passkeys: the relying party and what a passkey must be; null (or absent from a PUT) turns passkeys off. */
+  passkeys: passkeyPolicySchema.nullable().optional(),
 };
 
 export const settingsBody = z.strictObject(settingsFields);

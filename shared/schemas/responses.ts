@@ -31,6 +31,16 @@ export const challengeView = z.looseObject({
     })
     .optional()
     .describe('R13: voice only: the number being called now (masked) and the calls that ended'),
+  publicKey: z
+    .looseObject({
+      challenge: z.string(),
+      rpId: z.string(),
+      timeout: z.number().int(),
+      userVerification: z.enum(['required', 'preferred']),
+      allowCredentials: z.array(z.looseObject({ id: z.string(), type: z.literal('public-key'), transports: z.array(z.string()).optional() })),
+    })
+    .optional()
+    .describe('Passkey only, while pending: PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get() (startAuthentication of @simplewebauthn/browser)'),
   assertion: z.string().optional().describe('R4: once approved, an ES256 JWT checkable against /.well-known/jwks.json'),
 });
 
@@ -53,6 +63,8 @@ export const userView = z.looseObject({
   authenticator: z.looseObject({ enrolledAt: time }).optional(),
   oathToken: z.looseObject({ serial: z.string() }).optional(),
   push: z.looseObject({ deviceId: z.string(), platform: z.enum(PUSH_PLATFORMS), activatedAt: time }).optional(),
+  passkeyCount: z.number().int().optional().describe('How many passkeys the user has'),
+  phishingResistantOnly: z.boolean().optional().describe('Only passkeys are offered and accepted for this user'),
   createdAt: time,
   updatedAt: time,
 });
@@ -82,6 +94,20 @@ export const settingsView = z.looseObject({
   logOptionalFields: z.boolean(),
   webhookUrl: z.string().nullable().optional(),
   limits: z.looseObject({ challengesPerUserPerWindow: z.number().optional(), challengesPerSecond: z.number().optional() }).nullable().optional(),
+  passkeys: z
+    .looseObject({
+      rpId: z.string(),
+      rpName: z.string(),
+      origins: z.array(z.string()),
+      userVerification: z.enum(['required', 'preferred']),
+      attestation: z.enum(['none', 'direct']),
+      aaguids: z.array(z.string()).optional(),
+      allowSynced: z.boolean(),
+      phishingResistantOnly: z.boolean(),
+    })
+    .nullable()
+    .optional()
+    .describe('The passkey policy; null when passkeys are not configured'),
 });
 
 export const apiKeyView = z.looseObject({ keyId: z.string(), name: z.string(), scope: z.enum(['auth', 'admin']), createdAt: time, expiresAt: time.optional() });
@@ -133,7 +159,7 @@ export const billView = z.looseObject({
 });
 
 export const notificationPage = page(
-  z.looseObject({ notificationId: z.string(), time, type: z.enum(['user_blocked', 'user_unblocked', 'fraud_reported']), userId: z.string().optional(), message: z.string() }),
+  z.looseObject({ notificationId: z.string(), time, type: z.enum(['user_blocked', 'user_unblocked', 'fraud_reported', 'passkey_counter_regressed']), userId: z.string().optional(), message: z.string() }),
 );
 
 export const authenticatorEnrollment = z.looseObject({ enrollmentId: z.string(), otpauthUri: z.string(), qrCode: z.string().optional() });
@@ -151,6 +177,34 @@ export const appPasswordVerified = z.looseObject({});
 export const pushActivation = z.looseObject({ activationCode: z.string(), expiresAt: time, qr: z.looseObject({ uri: z.string(), svg: z.string() }) });
 export const pushActivated = z.looseObject({ deviceId: z.string(), deviceKey: z.string() });
 export const pushResponded = z.looseObject({});
+export const passkeyView = z.looseObject({
+  passkeyId: z.string().describe('The credential id, base64url'),
+  name: z.string(),
+  aaguid: z.string().describe('The authenticator model (all zeros when not disclosed)'),
+  transports: z.array(z.string()),
+  deviceType: z.enum(['singleDevice', 'multiDevice']).describe('multiDevice: a synced (backup-eligible) passkey'),
+  backedUp: z.boolean(),
+  createdAt: time,
+  lastUsedAt: time.optional(),
+});
+export const passkeyList = z.looseObject({ items: z.array(passkeyView) });
+export const passkeyRegistrationStarted = z.looseObject({
+  registrationId: z.string(),
+  expiresAt: time,
+  options: z
+    .looseObject({
+      rp: z.looseObject({ id: z.string().optional(), name: z.string() }),
+      user: z.looseObject({ id: z.string(), name: z.string(), displayName: z.string() }),
+      challenge: z.string(),
+      pubKeyCredParams: z.array(z.looseObject({ type: z.literal('public-key'), alg: z.number().int() })),
+      timeout: z.number().int().optional(),
+      excludeCredentials: z.array(z.looseObject({ id: z.string(), type: z.literal('public-key'), transports: z.array(z.string()).optional() })).optional(),
+      authenticatorSelection: z.looseObject({}).optional(),
+      attestation: z.enum(['none', 'direct']).optional(),
+    })
+    .describe('PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create() (startRegistration of @simplewebauthn/browser)'),
+});
+export const passkeyRegistered = z.looseObject({ passkey: passkeyView });
 export const createdTenant = z.looseObject({
   tenantId: z.string(),
   name: z.string(),

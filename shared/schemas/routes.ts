@@ -34,6 +34,13 @@ import {
   verifyAppPasswordBody,
   verifyChallengeBody,
 } from './index';
+import {
+  finishPasskeyRegistrationBody,
+  passkeyIdSchema,
+  passkeyRegistrationIdSchema,
+  renamePasskeyBody,
+  startPasskeyRegistrationBody,
+} from './passkeys';
 import { activatePushBody, pushRespondBody } from './push';
 
 /** A text upload (CSV, PSKC) instead of a JSON body. */
@@ -58,6 +65,7 @@ export interface RouteInputs {
 const user = { userId: userIdSchema };
 const challenge = { challengeId: challengeIdSchema };
 const serial = { serial: oathSerialSchema };
+const registration = { registrationId: passkeyRegistrationIdSchema };
 
 /** The media types of an OATH token import (R22): CSV or PSKC (RFC 6030). */
 export const OATH_IMPORT_TYPES = { csv: 'text/csv', pskc: ['application/pskc+xml', 'application/xml', 'text/xml'] } as const;
@@ -90,6 +98,13 @@ export const ROUTE_INPUTS = {
   'DELETE /v1/admin/users/{userId}/app-passwords': { params: user },
   'DELETE /v1/admin/users/{userId}/app-passwords/{passwordId}': { params: { ...user, passwordId: appPasswordIdSchema } },
   'POST /v1/app-passwords/verify': { body: verifyAppPasswordBody },
+  'POST /v1/passkeys/registrations': { body: startPasskeyRegistrationBody },
+  'POST /v1/passkeys/registrations/{registrationId}': { params: registration, body: finishPasskeyRegistrationBody },
+  'POST /v1/admin/users/{userId}/passkeys/registrations': { params: user, body: emptyBody },
+  'POST /v1/admin/users/{userId}/passkeys/registrations/{registrationId}': { params: { ...user, ...registration }, body: finishPasskeyRegistrationBody },
+  'GET /v1/admin/users/{userId}/passkeys': { params: user },
+  'PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}': { params: { ...user, passkeyId: passkeyIdSchema }, body: renamePasskeyBody },
+  'DELETE /v1/admin/users/{userId}/passkeys/{passkeyId}': { params: { ...user, passkeyId: passkeyIdSchema } },
   'POST /v1/admin/oath-tokens:import': {
     text: { contentTypes: [OATH_IMPORT_TYPES.csv, ...OATH_IMPORT_TYPES.pskc], maxBytes: OATH_IMPORT_MAX_BYTES },
     headers: { 'Tessera-PSKC-Key': pskcKeySchema },

@@ -260,6 +260,9 @@ describe('ApiStack', () => {
         'admin-app-passwords': [],
         'verify-app-password': [],
         'admin-push-activations': [],
+        // Passkeys: public keys are not secrets.
+        'passkey-registrations': [],
+        'admin-passkeys': [],
         'push-activate': ['kms:Encrypt'],
         'push-respond': ['kms:Decrypt'],
         'operator-tenants': [],
@@ -297,9 +300,10 @@ describe('ApiStack', () => {
       const cursor = ['kms:Decrypt StringEquals cursor-hmac-key', 'kms:Encrypt StringEquals cursor-hmac-key'];
       expect(granted).toEqual({
         'create-challenge': code,
+        // A passkey whose counter went back is reported to the webhook, whose secret is sealed.
         'verify-challenge': [
-          'kms:Decrypt StringEquals code-hmac-key|assertion-signing-key|totp-secret|oath-secret',
-          'kms:Decrypt StringLike code-hmac-key|assertion-signing-key|otp:app:*|otp:oath:*',
+          'kms:Decrypt StringEquals code-hmac-key|assertion-signing-key|totp-secret|oath-secret|webhook-secret',
+          'kms:Decrypt StringLike code-hmac-key|assertion-signing-key|otp:app:*|otp:oath:*|webhook-signing-secret',
           'kms:Encrypt StringEquals code-hmac-key|assertion-signing-key',
         ],
         'get-challenge': [
@@ -360,6 +364,9 @@ describe('ApiStack', () => {
         // R23: logs every verification.
         'verify-app-password': 'Challenges:none Tenants:read Logs:readWrite Usage:none Throttle:readWrite',
         'admin-push-activations': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        // Passkeys: a relying app's step-up challenge is marked used once.
+        'passkey-registrations': 'Challenges:readWrite Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'admin-passkeys': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'push-activate': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'push-respond': 'Challenges:readWrite Tenants:readWrite Logs:readWrite Usage:readWrite Throttle:readWrite',
         'operator-tenants': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',

@@ -91,6 +91,7 @@ function textOnlyFactors(sender: SmsSender, codeKey: CodeKey) {
     },
     app: { otp },
     oath: { otp },
+    passkey: { passkeys: { listPasskeys: absent('a passkey'), getPasskey: absent('a passkey') }, alert: absent('an admin alert') },
   });
 }
 

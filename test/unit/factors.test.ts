@@ -30,6 +30,7 @@ const deps: FactorDeps = {
   },
   app: { otp },
   oath: { otp },
+  passkey: { passkeys: { listPasskeys: never, getPasskey: never }, alert: never },
 };
 
 /** The source without comments, so that prose may name a factor while code may not. */

@@ -4,7 +4,8 @@ import { sha256Hex } from '../../domain/crypto';
 import { GSI1 } from '../../tables';
 import type { Challenge, DenialReason, VoiceAttemptRecord } from '../../domain/types';
 import type { OtpStepUse } from '../../domain/otp/records';
-import { ASSERTION_TTL_SECONDS } from '../../rules';
+import type { PasskeyUse } from '../../domain/passkey-records';
+import { ASSERTION_TTL_SECONDS, PASSKEY_STEP_UP_SECONDS } from '../../rules';
 import type {
   ApproveOutcome,
   Audit,
@@ -19,6 +20,7 @@ import type {
 } from '../../ports';
 import { auditItems, type AuditTables } from './audit';
 import { stepUseItem } from './otp-store';
+import { passkeyUseItem } from './passkey-store';
 import { tenantKeys, userEpochCondition } from './tenant-store';
 import { transact } from './transact';
 
@@ -26,10 +28,11 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 
 const ttlOf = (epochMs: number): number => Math.ceil(epochMs / 1000);
 /**
- * An approved challenge is read with its assertion (R4) until the assertion expires: its item
- * lives that long after the approval, whatever the challenge's own expiry was.
+ * An approved challenge is read with its assertion (R4) until the assertion expires, and may
+ * authorise a new passkey (a relying app's step-up) for PASSKEY_STEP_UP_SECONDS: its item lives
+ * that long after the approval, whatever the challenge's own expiry was.
  */
-const approvedTtlOf = (approvedAt: number): number => ttlOf(approvedAt + ASSERTION_TTL_SECONDS * 1000);
+const approvedTtlOf = (approvedAt: number): number => ttlOf(approvedAt + Math.max(ASSERTION_TTL_SECONDS, PASSKEY_STEP_UP_SECONDS) * 1000);
 const idempotencyPk = (tenantId: string, key: string): string => `idem#${tenantId}#${sha256Hex(key)}`;
 
 /**
@@ -139,12 +142,26 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
   }
 
   async approve(
-    input: { challengeId: string; tenantId: string; codeHash?: string; now: number; maxWrong: number; otp?: OtpStepUse; owner?: OwnerCheck },
+    input: {
+      challengeId: string;
+      tenantId: string;
+      codeHash?: string;
+      now: number;
+      maxWrong: number;
+      otp?: OtpStepUse;
+      passkey?: PasskeyUse;
+      owner?: OwnerCheck;
+    },
     audit: Audit,
   ): Promise<ApproveOutcome> {
-    if (input.otp && !this.tenantsTable) throw new Error('A code-factor approval needs the tenants table');
-    // A code factor's challenge has no hash; its time step is compare-and-set in the same transaction (R5).
-    const stepUse = input.otp ? stepUseItem(this.tenantsTable as string, input.otp) : undefined;
+    if ((input.otp || input.passkey) && !this.tenantsTable) throw new Error('A code-factor or passkey approval needs the tenants table');
+    // A code factor's challenge has no hash; its time step is compare-and-set in the same
+    // transaction (R5), as is a passkey's sign counter.
+    const stepUse = input.otp
+      ? stepUseItem(this.tenantsTable as string, input.otp)
+      : input.passkey
+        ? passkeyUseItem(this.tenantsTable as string, input.passkey)
+        : undefined;
     const outcome = await this.run(
       input.challengeId,
       {

@@ -3,6 +3,7 @@ import type { OathTokenRecord } from '../../domain/otp/records';
 import type { User } from '../../domain/types';
 import type { Clock, UserCredentialStore, UserScope, UserWrite } from '../../ports';
 import { otpKeys } from './otp-store';
+import { MAX_PASSKEYS_RETIRED, passkeyKeys } from './passkey-store';
 import { pushKeys } from './push-store';
 import { userVersionCondition, type DynamoTenantStore } from './tenant-store';
 import { transact } from './transact';
@@ -11,16 +12,18 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 
 /**
  * App passwords deleted in the transaction, at most: with the user item, the authenticator, its
- * enrolment, the token and the device it stays under DynamoDB's 100 items. A user has at most
- * APP_PASSWORDS_PER_USER (a race may add one); any beyond are dead by the credential epoch.
+ * enrolment, the token, the device and the passkeys with their claims it stays under DynamoDB's
+ * 100 items. A user has at most APP_PASSWORDS_PER_USER (a race may add one); any beyond are dead
+ * by the credential epoch.
  */
-const MAX_APP_PASSWORDS_RETIRED = 90;
+const MAX_APP_PASSWORDS_RETIRED = 70;
 
 /**
  * R19/R21/R22: deletes or resets a user together with everything it authenticates with, in one
  * TransactWriteItems with the user item's conditional write (optimistic locking): app
  * passwords, the authenticator app and its enrolment, the OATH token's assignment (the token
- * goes back to the pool) and the push device. Either all of it happens or none of it, and a
+ * goes back to the pool), the push device and the passkeys (with their claims on their credential
+ * ids, so the same authenticator can be registered again). Either all of it happens or none of it, and a
  * user changed meanwhile (a token assigned, a device activated) refuses it, so the caller reads
  * again and nothing added in between is left behind.
  */
@@ -65,6 +68,16 @@ export class DynamoUserCredentialStore implements UserCredentialStore {
         ConsistentRead: true,
       }),
     );
+    const passkeys = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': passkeyKeys.passkeys(scope, userId) },
+        ProjectionExpression: 'pk, sk, passkeyId',
+        Limit: MAX_PASSKEYS_RETIRED,
+        ConsistentRead: true,
+      }),
+    );
     const token = user.oathToken ? await this.assignedToken(scope, userId, user.oathToken.serial) : undefined;
     const del = (key: Record<string, unknown>): TransactItem => ({ Delete: { TableName: this.tableName, Key: key } });
     const outcome = await transact(this.db, [
@@ -88,6 +101,7 @@ export class DynamoUserCredentialStore implements UserCredentialStore {
         : []),
       ...(user.push ? [del(pushKeys.device(user.push.deviceId))] : []),
       ...(passwords.Items ?? []).map((item) => del({ pk: item.pk, sk: item.sk })),
+      ...(passkeys.Items ?? []).flatMap((item) => [del({ pk: item.pk, sk: item.sk }), del(passkeyKeys.claim(scope.tenantId, String(item.passkeyId)))]),
     ]);
     return outcome.kind === 'done' ? { kind: 'written', version } : { kind: 'changed' };
   }

@@ -1,13 +1,14 @@
 /**
  * A second factor, as the challenge lifecycle (../challenges.ts) sees it. One module per factor
- * (sms.ts, voice.ts, push.ts, app.ts, oath.ts) implements it, built from exactly the
+ * (sms.ts, voice.ts, push.ts, app.ts, oath.ts, passkey.ts) implements it, built from exactly the
  * dependencies that factor uses; the registry (index.ts) holds one for every member of the
  * closed `Factor` union. The lifecycle (create, verify, resend, status, throttling,
  * idempotency, assertion, audit) is written once against this interface and names no factor.
  */
 import type { UserScope } from '../../ports';
 import type { OtpStepUse } from '../otp/records';
-import type { Challenge, ChallengeStatus, ChallengeView, Factor, Principal, User } from '../types';
+import type { PasskeyUse } from '../passkey-records';
+import type { Challenge, ChallengeStatus, ChallengeView, DenialReason, Factor, Principal, User } from '../types';
 
 /** What a factor gets to set up a challenge for a user. */
 export interface ChallengeRequest {
@@ -31,7 +32,7 @@ export interface Issued {
   /** HMAC of a code the factor sends (R1). */
   readonly codeHash?: string;
   /** State only this factor's challenges carry. */
-  readonly state?: Pick<Challenge, 'voice' | 'push'>;
+  readonly state?: Pick<Challenge, 'voice' | 'push' | 'passkey'>;
   /** How the stored challenge reaches the user; absent when nothing is sent (the user reads the code off their own app or token). */
   readonly delivery?: (challenge: Challenge) => Delivery;
 }
@@ -50,15 +51,44 @@ export interface Delivery {
   readonly problem: string;
 }
 
-/** A code's check: a match carries what the approval's write must prove (R1 the code's hash, R5 the time step). */
+/**
+ * An answer's check: a match carries what the approval's write must prove (R1 the code's hash,
+ * R5 the time step, a passkey's sign counter), and may say what the auth log names as the device
+ * (R23) and what the assertion claims about how the user authenticated (`amr`, `acr`).
+ */
 export type CodeCheck =
-  | { readonly kind: 'match'; readonly proof: { readonly codeHash: string } | { readonly otp: OtpStepUse } }
-  | { readonly kind: 'mismatch'; readonly reason: 'wrong_code' | 'replayed' };
+  | {
+      readonly kind: 'match';
+      readonly proof: { readonly codeHash: string } | { readonly otp: OtpStepUse } | { readonly passkey: PasskeyUse };
+      readonly device?: string;
+      readonly authentication?: { readonly amr: readonly string[]; readonly acr: string };
+    }
+  /** Counted as a wrong attempt (R3); `message` is the problem's detail when it is not a wrong code. */
+  | { readonly kind: 'mismatch'; readonly reason: 'wrong_code' | 'replayed' | 'credential_rejected'; readonly message?: string; readonly device?: string }
+  /**
+   * Denied at once, whatever attempts are left: the answer shows the factor cannot be trusted (a
+   * cloned passkey). `report` is what the denial owes once it is recorded (telling the admins).
+   */
+  | {
+      readonly kind: 'deny';
+      readonly reason: Extract<DenialReason, 'counter_regressed'>;
+      readonly message: string;
+      readonly device?: string;
+      readonly report?: () => Promise<unknown>;
+    };
+
+/** What a verify request posts: a code, or a credential's response (a passkey's assertion). */
+export type Submission = { readonly code: string } | { readonly credential: unknown };
 
 /** How a challenge is answered. */
 export type Answer =
   /** A code sent to the user (R1) or read off their app or token (R5, R22), posted to verify. */
   | { readonly kind: 'code'; check(input: { scope: UserScope; challenge: Challenge; code: string; now: number }): Promise<CodeCheck> }
+  /**
+   * A credential's response signed on the user's device over the challenge (a passkey's
+   * assertion), posted to verify instead of a code; the body's shape was checked at the edge.
+   */
+  | { readonly kind: 'credential'; check(input: { principal: Principal; scope: UserScope; challenge: Challenge; credential: unknown; now: number }): Promise<CodeCheck> }
   /**
    * Answered elsewhere (on the call, R10; on the phone, R9): verify takes no code (`message` says
    * so), the request's caller is kept for the events that follow it (R23), and polling the status
@@ -72,7 +102,7 @@ export type Resend =
   | { readonly kind: 'new_code'; readonly ttlSeconds: number; reissue(challenge: Challenge): Promise<{ codeHash: string; delivery: (challenge: Challenge) => Delivery }> };
 
 /** What a status answer shows of the factor's own state (R9's number, R13's calls). */
-export type FactorView = Pick<ChallengeView, 'number' | 'voice'>;
+export type FactorView = Pick<ChallengeView, 'number' | 'voice' | 'publicKey'>;
 
 export interface FactorModule<M extends Factor = Factor> {
   readonly method: M;

@@ -7,6 +7,7 @@ import type { Factor, User } from '../types';
 import { app } from './app';
 import type { FactorDefinition, FactorRegistry } from './factor';
 import { oath } from './oath';
+import { passkey } from './passkey';
 import { push } from './push';
 import { sms } from './sms';
 import { voice } from './voice';
@@ -15,7 +16,7 @@ import { voice } from './voice';
  * Every factor, in the order a challenge picks one when neither the request nor the user's
  * default names it (R20: the first usable one).
  */
-export const FACTOR_DEFINITIONS = { sms, voice, app, oath, push } as const satisfies {
+export const FACTOR_DEFINITIONS = { sms, voice, app, oath, push, passkey } as const satisfies {
   readonly [M in Factor]: FactorDefinition<M, never>;
 };
 
@@ -29,6 +30,7 @@ export function buildFactors(deps: FactorDeps): FactorRegistry {
     push: push.build(deps.push),
     app: app.build(deps.app),
     oath: oath.build(deps.oath),
+    passkey: passkey.build(deps.passkey),
   };
 }
 
