@@ -81,6 +81,20 @@ async function seedDemo(url: string, operatorKey: string): Promise<Demo> {
   return keep;
 }
 
+/**
+ * The demo tenant's passkey policy, when it has none yet: the relying party is localhost, the one
+ * host name a browser treats as a secure context over plain http, on the port this run serves.
+ */
+async function seedPasskeyPolicy(url: string, demo: Demo): Promise<string> {
+  const origin = url.replace('//127.0.0.1:', '//localhost:');
+  const settings = await call(`${url}/v1/admin/settings`, 'GET', demo.adminKey);
+  if (settings.ok && ((await settings.json()) as { passkeys?: unknown }).passkeys) return origin;
+  const policy = { rpId: 'localhost', rpName: 'Demo Company', origins: [origin], userVerification: 'required', attestation: 'none', allowSynced: true, phishingResistantOnly: false };
+  const saved = await call(`${url}/v1/admin/settings`, 'PATCH', demo.adminKey, { passkeys: policy });
+  if (saved.status >= 300) throw new Error(`Could not set the demo passkey policy: ${await saved.text()}`);
+  return origin;
+}
+
 async function main(): Promise<void> {
   const runtime = await startLocalRuntime({
     port,
@@ -100,6 +114,7 @@ async function main(): Promise<void> {
     ),
   );
   const demo = await seedDemo(runtime.url, runtime.operatorKey);
+  const passkeyOrigin = await seedPasskeyPolicy(runtime.url, demo);
   const u = runtime.url;
   console.log(`
 Tessera is running at ${u}  (DynamoDB Local: ${runtime.dynamoEndpoint}, data: ${inMemory ? 'in memory' : dataDir})
@@ -113,6 +128,7 @@ Tessera is running at ${u}  (DynamoDB Local: ${runtime.dynamoEndpoint}, data: ${
 In a browser:
   Admin console     ${u}/console/         (sign in with the demo admin key)
   Demo sign-in app  ${u}/local/demo/      (the demo auth key, user alice)
+                    ${passkeyOrigin}/local/demo/ for passkeys (WebAuthn needs localhost, a secure context)
   Device simulator  ${u}/local/simulator/ (texts, ringing phones, push prompts)
   API reference     ${u}/docs             (OpenAPI document: ${u}/openapi.json)
 
