@@ -55,6 +55,8 @@ export const passkeyPolicySchema = z
     if (!policy.rpId.includes('.') && policy.rpId !== 'localhost') {
       ctx.addIssue({ code: 'custom', path: ['rpId'], message: 'must be a registrable domain (example.com), not a top-level domain' });
     }
+    // A top-level domain is never all digits: an IPv4 address is no relying-party id.
+    if (/^\d+$/.test(policy.rpId.split('.').at(-1) ?? '')) ctx.addIssue({ code: 'custom', path: ['rpId'], message: 'must be a domain name, not an IP address' });
     policy.origins.forEach((origin, i) => {
       const problem = originProblem(origin);
       if (problem) {

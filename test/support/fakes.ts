@@ -28,6 +28,7 @@ import {
   type VoiceChallengeState,
 } from '../../shared/domain/types';
 import type {
+  ApproveOutcome,
   Audit,
   AuthLogQuery,
   AuthLogStore,
@@ -40,6 +41,7 @@ import type {
   Log,
   NotificationStore,
   Page,
+  PasskeyUse,
   PhoneClassifier,
   PushChallengeStore,
   ServiceSecretStore,
@@ -323,6 +325,8 @@ type Open = { challengeId: string; tenantId: string; now: number; maxWrong: numb
  */
 export class InMemoryChallengeStore implements ChallengeStore, VoiceChallengeStore, PushChallengeStore {
   readonly audits: Audit[] = [];
+  /** Passkeys whose sign counters approvals move (set by tests of the passkey factor). */
+  passkeys?: { counterIs(use: PasskeyUse): boolean; useCounter(use: PasskeyUse): void };
   private readonly challenges = new Map<string, Challenge>();
   private readonly idempotency = new Map<string, Omit<IdempotencyRecord, 'key'>>();
 
@@ -359,8 +363,16 @@ export class InMemoryChallengeStore implements ChallengeStore, VoiceChallengeSto
     return found && copy(found);
   }
 
-  async approve(input: Open & { codeHash: string }, audit: Audit): Promise<ConditionalOutcome> {
-    return this.update(
+  /**
+   * Like the adapter: a passkey's sign counter is compare-and-set with the approval (`step_used`
+   * when it moved meanwhile), checked after the challenge's own condition, as the transaction
+   * orders them; the passkeys live in `passkeys` when a test gives them.
+   */
+  async approve(input: Open & { codeHash?: string; passkey?: PasskeyUse }, audit: Audit): Promise<ApproveOutcome> {
+    const { passkey } = input;
+    const before = this.challenges.get(input.challengeId);
+    if (passkey && before && isOpen(before, input) && before.codeHash === input.codeHash && !this.passkeys?.counterIs(passkey)) return { kind: 'step_used' };
+    const outcome = this.update(
       input.challengeId,
       (c) => isOpen(c, input) && c.codeHash === input.codeHash,
       (c) => {
@@ -369,6 +381,8 @@ export class InMemoryChallengeStore implements ChallengeStore, VoiceChallengeSto
       },
       audit,
     );
+    if (outcome.kind === 'done' && passkey) this.passkeys?.useCounter(passkey);
+    return outcome;
   }
 
   async recordWrongCode(input: Open & { seenWrongAttempts: number }, audit: Audit): Promise<ConditionalOutcome> {
