@@ -143,8 +143,11 @@ async function editUser(root: HTMLElement, userId?: string): Promise<void> {
       phones: { primary: primary || null, backup: list(value('u-backup')) },
     };
     // An existing user is patched, so fields this form does not show (licence, office phone) stay.
-    const saved = await attempt(() => (userId ? client.admin.users.patch(id, { ...fields, phishingResistantOnly: checked('u-pr') }) : client.admin.users.put(id, fields)), `Saved ${id}.`);
-    if (saved) await editUser(root, id);
+    const saved = await attempt(() => (userId ? client.admin.users.patch(id, { ...fields, phishingResistantOnly: checked('u-pr') }) : client.admin.users.put(id, fields)));
+    if (!saved) return;
+    // Said once the page shows the saved user, so nothing is clicked on the page being replaced.
+    await editUser(root, id);
+    say(`Saved ${id}.`);
   };
   const action = (label: string, run: () => Promise<unknown>, kind?: string) =>
     h('button', { type: 'button', class: kind, onclick: () => void attempt(run, `${label}: done.`).then((r) => { if (r !== undefined && userId) void editUser(root, userId); }) }, label);
