@@ -60,12 +60,21 @@ interface VirtualAuthenticator {
  * authenticator (internal transport, like Touch ID or Windows Hello) or a USB security key.
  * Each tab has its own, so a ceremony never picks another test's authenticator.
  */
-async function tabWithAuthenticator(transport: 'internal' | 'usb'): Promise<VirtualAuthenticator> {
+async function tabWithAuthenticator(transport: 'internal' | 'usb', { synced = false } = {}): Promise<VirtualAuthenticator> {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport, hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: 'ctap2',
+      transport,
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+      // A synced passkey (a password manager's): backup eligible and backed up.
+      ...(synced ? { defaultBackupEligibility: true, defaultBackupState: true } : {}),
+    },
   });
   return { page, cdp, authenticatorId };
 }
@@ -270,6 +279,33 @@ describe('passkeys in headless Chromium, with the DevTools protocol’s virtual 
     await key.page.close();
     await setPolicy({});
   }, 90_000);
+
+  it('a synced passkey is refused while only device-bound ones are allowed; once allowed it signs in as swk/phr', async () => {
+    const manager = await tabWithAuthenticator('internal', { synced: true });
+    const userId = 'dave';
+    await newUserWithoutMethods(userId);
+    await setPolicy({ allowSynced: false });
+    await openDemo(manager.page, userId);
+    let finish = manager.page.waitForResponse(isRegistrationFinish);
+    await manager.page.getByRole('button', { name: 'Set up a passkey' }).click();
+    expect((await finish).status()).toBe(422);
+    await manager.page.locator('#passkey-error').waitFor();
+    expect(await passkeysOf(userId)).toEqual([]);
+
+    await setPolicy({ allowSynced: true });
+    await openDemo(manager.page, userId);
+    finish = manager.page.waitForResponse(isRegistrationFinish);
+    await manager.page.getByRole('button', { name: 'Set up a passkey' }).click();
+    expect((await finish).status()).toBe(201);
+    expect(await passkeysOf(userId)).toEqual([expect.objectContaining({ deviceType: 'multiDevice', backedUp: true })]);
+
+    const { status, body } = await passkeySignIn(manager.page, userId);
+    expect(status).toBe(200);
+    const { payload } = await jwtVerify(body.assertion as string, createRemoteJWKSet(new URL(`${api.url}/.well-known/jwks.json`)), { issuer: api.url });
+    // RFC 8176 swk: a software-protected (synced) key; phr: phishing-resistant, not hardware-bound.
+    expect({ amr: [...(payload.amr as string[])].sort(), acr: payload.acr }).toEqual({ amr: ['mfa', 'swk', 'user'], acr: 'phr' });
+    await manager.page.close();
+  }, 60_000);
 
   it('the console lists alice’s passkey, renames it, sets her phishing-resistant only and deletes the passkey', async () => {
     const page = await context.newPage();
