@@ -307,8 +307,10 @@ describe('passkeys in headless Chromium, with the DevTools protocol’s virtual 
     await manager.page.close();
   }, 60_000);
 
-  it('the console lists alice’s passkey, renames it, sets her phishing-resistant only and deletes the passkey', async () => {
-    const page = await context.newPage();
+  it('the console lists alice’s passkey, renames it, sets her phishing-resistant only, deletes the passkey and registers a security key for her', async () => {
+    // The admin's browser has a security key plugged in, for the last step.
+    const adminKey = await tabWithAuthenticator('usb');
+    const { page } = adminKey;
     await page.goto(`${origin}/console/`);
     await page.getByLabel('Admin key').fill(tenant.adminKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -342,7 +344,6 @@ describe('passkeys in headless Chromium, with the DevTools protocol’s virtual 
     await page.locator('#toast', { hasText: 'Passkey deleted.' }).waitFor();
     await page.locator('#passkeys', { hasText: 'None.' }).waitFor();
     expect(await passkeysOf(ALICE)).toEqual([]);
-    await page.close();
 
     // The browser still holds the credential, but alice has no passkey left to sign in with.
     expect(await credentialsOf(laptop)).toHaveLength(1);
@@ -350,5 +351,17 @@ describe('passkeys in headless Chromium, with the DevTools protocol’s virtual 
     await laptop.page.getByRole('button', { name: 'Continue' }).click();
     await laptop.page.locator('#error').waitFor();
     expect(await laptop.page.locator('#result').count()).toBe(0);
+
+    // An admin registers a security key for alice from the console (the admin ceremony, no step-up).
+    await page.getByLabel('Name of a security key to register here').fill('Spare key');
+    await page.getByRole('button', { name: 'Register a security key' }).click();
+    await page.locator('#toast', { hasText: 'Passkey registered.' }).waitFor();
+    const [spare] = await credentialsOf(adminKey);
+    const spareRow = page.locator(`#passkeys tr[data-passkey-id="${base64url(spare?.credentialId ?? '')}"]`);
+    await spareRow.waitFor();
+    expect(await spareRow.locator('td').first().textContent()).toBe('Spare key');
+    expect(await passkeysOf(ALICE)).toEqual([expect.objectContaining({ name: 'Spare key', transports: ['usb'], deviceType: 'singleDevice' })]);
+    await shot(page, 'console-security-key');
+    await page.close();
   }, 60_000);
 });
