@@ -4,10 +4,10 @@ const passkeys = passkeyService();
 
 /** /v1/admin/users/{userId}/passkeys… — register a passkey from the console, list, rename and delete a user's passkeys. */
 export const handler = routeHandler('admin-passkeys', {
-  'POST /v1/admin/users/{userId}/passkeys/registrations': async (req, inputs) => ({
-    status: 201,
-    body: await passkeys.startRegistration(req.principal, req.param('userId', inputs.params.userId), 'admin'),
-  }),
+  'POST /v1/admin/users/{userId}/passkeys/registrations': async (req, inputs) => {
+    req.json(inputs.body);
+    return { status: 201, body: await passkeys.startRegistration(req.principal, req.param('userId', inputs.params.userId), 'admin') };
+  },
   'POST /v1/admin/users/{userId}/passkeys/registrations/{registrationId}': async (req, inputs) => {
     const userId = req.param('userId', inputs.params.userId);
     const registrationId = req.param('registrationId', inputs.params.registrationId);

@@ -82,17 +82,20 @@ async function seedDemo(url: string, operatorKey: string): Promise<Demo> {
 }
 
 /**
- * The demo tenant's passkey policy, when it has none yet: the relying party is localhost, the one
- * host name a browser treats as a secure context over plain http, on the port this run serves.
+ * Passkeys on the demo tenant: the relying party is `localhost` and the pages of this runtime
+ * (http://localhost:<port>, WebAuthn's one exception to https) its origin. An origin already in
+ * the policy stays; one of a new port is added, so the demo works on whatever port it runs.
  */
-async function seedPasskeyPolicy(url: string, demo: Demo): Promise<string> {
-  const origin = url.replace('//127.0.0.1:', '//localhost:');
-  const settings = await call(`${url}/v1/admin/settings`, 'GET', demo.adminKey);
-  if (settings.ok && ((await settings.json()) as { passkeys?: unknown }).passkeys) return origin;
-  const policy = { rpId: 'localhost', rpName: 'Demo Company', origins: [origin], userVerification: 'required', attestation: 'none', allowSynced: true, phishingResistantOnly: false };
-  const saved = await call(`${url}/v1/admin/settings`, 'PATCH', demo.adminKey, { passkeys: policy });
-  if (saved.status >= 300) throw new Error(`Could not set the demo passkey policy: ${await saved.text()}`);
-  return origin;
+async function demoPasskeys(url: string, demo: Demo): Promise<void> {
+  const origin = `http://localhost:${new URL(url).port}`;
+  const settings = (await (await call(`${url}/v1/admin/settings`, 'GET', demo.adminKey)).json()) as { passkeys?: { rpId: string; origins: string[] } | null };
+  const current = settings.passkeys;
+  if (current && (current.rpId !== 'localhost' || current.origins.includes(origin))) return;
+  const passkeys = current
+    ? { ...current, origins: [...current.origins.slice(-9), origin] }
+    : { rpId: 'localhost', rpName: 'Demo Company', origins: [origin] };
+  const set = await call(`${url}/v1/admin/settings`, 'PATCH', demo.adminKey, { passkeys });
+  if (set.status >= 300) throw new Error(`Could not set the demo passkey policy: ${await set.text()}`);
 }
 
 async function main(): Promise<void> {
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
     ),
   );
   const demo = await seedDemo(runtime.url, runtime.operatorKey);
-  const passkeyOrigin = await seedPasskeyPolicy(runtime.url, demo);
+  await demoPasskeys(runtime.url, demo);
   const u = runtime.url;
   console.log(`
 Tessera is running at ${u}  (DynamoDB Local: ${runtime.dynamoEndpoint}, data: ${inMemory ? 'in memory' : dataDir})
@@ -124,11 +127,11 @@ Tessera is running at ${u}  (DynamoDB Local: ${runtime.dynamoEndpoint}, data: ${
   Demo admin key    ${demo.adminKey}
   Demo auth key     ${demo.authKey}
   Demo user         alice (+1 415 555 0100, backup +1 415 555 0101)
+  Passkeys          relying party localhost: open the pages at http://localhost:${new URL(u).port}/ to use them
 
 In a browser:
   Admin console     ${u}/console/         (sign in with the demo admin key)
   Demo sign-in app  ${u}/local/demo/      (the demo auth key, user alice)
-                    ${passkeyOrigin}/local/demo/ for passkeys (WebAuthn needs localhost, a secure context)
   Device simulator  ${u}/local/simulator/ (texts, ringing phones, push prompts)
   API reference     ${u}/docs             (OpenAPI document: ${u}/openapi.json)
 

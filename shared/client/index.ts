@@ -73,6 +73,11 @@ type Args<K extends RouteKey> = Empty extends RequestOf<K> ? [request?: RequestO
 
 type Challenge = ResponseOf<'GET /v1/challenges/{challengeId}'>;
 
+/** The browser's RegistrationResponseJSON (`startRegistration` of @simplewebauthn/browser), as the API takes it. */
+export type PasskeyRegistration = NonNullable<RequestOf<'POST /v1/passkeys/registrations/{registrationId}'>['body']>['response'];
+/** The browser's AuthenticationResponseJSON (`startAuthentication` of @simplewebauthn/browser), as the API takes it. */
+export type PasskeyAssertion = Extract<RequestOf<'POST /v1/challenges/{challengeId}/verify'>['body'], { credential: unknown }>['credential'];
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Creates a client. `call` reaches any route by its key; the named methods cover the common ones. */
@@ -126,6 +131,8 @@ export function createTesseraClient(options: TesseraClientOptions) {
         call('POST /v1/challenges', { body, ...(idempotencyKey ? { headers: { 'Idempotency-Key': idempotencyKey } } : {}) }),
       get: (challengeId: string) => call('GET /v1/challenges/{challengeId}', { params: { challengeId } }),
       verify: (challengeId: string, code: string) => call('POST /v1/challenges/{challengeId}/verify', { params: { challengeId }, body: { code } }),
+      /** A passkey challenge: the browser's AuthenticationResponseJSON (`startAuthentication` of @simplewebauthn/browser) instead of a code. */
+      verifyPasskey: (challengeId: string, credential: PasskeyAssertion) => call('POST /v1/challenges/{challengeId}/verify', { params: { challengeId }, body: { credential } }),
       resend: (challengeId: string) => call('POST /v1/challenges/{challengeId}/resend', { params: { challengeId } }),
       /** Polls a voice or push challenge until it is no longer pending (or `timeoutMs` passes). */
       async waitUntilDone(challengeId: string, { intervalMs = 1000, timeoutMs = 120_000, onUpdate }: { intervalMs?: number; timeoutMs?: number; onUpdate?: (c: Challenge) => void } = {}): Promise<Challenge> {
@@ -140,6 +147,12 @@ export function createTesseraClient(options: TesseraClientOptions) {
     },
     appPasswords: {
       verify: (userId: string, password: string) => call('POST /v1/app-passwords/verify', { body: { userId, password } }),
+    },
+    /** Relying apps: add a passkey to a user (`challengeId`: a fresh approved challenge, once the user has a method). */
+    passkeys: {
+      startRegistration: (userId: string, challengeId?: string) => call('POST /v1/passkeys/registrations', { body: { userId, ...(challengeId ? { challengeId } : {}) } }),
+      finishRegistration: (registrationId: string, response: PasskeyRegistration, name?: string) =>
+        call('POST /v1/passkeys/registrations/{registrationId}', { params: { registrationId }, body: { response, ...(name ? { name } : {}) } }),
     },
     jwks: () => call('GET /.well-known/jwks.json'),
     /** Tenant admins (admin key): the console API. */
@@ -159,6 +172,14 @@ export function createTesseraClient(options: TesseraClientOptions) {
         enrollAuthenticator: (userId: string) => call('POST /v1/admin/users/{userId}/authenticator', user(userId)),
         confirmAuthenticator: (userId: string, code: string) => call('POST /v1/admin/users/{userId}/authenticator/confirm', { ...user(userId), body: { code } }),
         removeAuthenticator: (userId: string) => call('DELETE /v1/admin/users/{userId}/authenticator', user(userId)),
+      },
+      passkeys: {
+        startRegistration: (userId: string) => call('POST /v1/admin/users/{userId}/passkeys/registrations', user(userId)),
+        finishRegistration: (userId: string, registrationId: string, response: PasskeyRegistration, name?: string) =>
+          call('POST /v1/admin/users/{userId}/passkeys/registrations/{registrationId}', { params: { userId, registrationId }, body: { response, ...(name ? { name } : {}) } }),
+        list: (userId: string) => call('GET /v1/admin/users/{userId}/passkeys', user(userId)),
+        rename: (userId: string, passkeyId: string, name: string) => call('PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}', { params: { userId, passkeyId }, body: { name } }),
+        delete: (userId: string, passkeyId: string) => call('DELETE /v1/admin/users/{userId}/passkeys/{passkeyId}', { params: { userId, passkeyId } }),
       },
       appPasswords: {
         create: (userId: string, name: string) => call('POST /v1/admin/users/{userId}/app-passwords', { ...user(userId), body: { name } }),

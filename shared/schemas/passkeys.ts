@@ -119,9 +119,6 @@ export const startPasskeyRegistrationBody = z.strictObject({
   challengeId: z.string().regex(/^ch_[A-Za-z0-9_-]{22}$/, 'is not a challenge id').optional(),
 });
 
-/** POST /v1/admin/users/{userId}/passkeys/registrations: no fields. */
-export const startAdminPasskeyRegistrationBody = z.strictObject({}).optional();
-
 /** POST …/passkeys/registrations/{registrationId}: the browser's answer and an optional name. */
 export const finishPasskeyRegistrationBody = z.strictObject({ response: registrationResponseSchema, name: passkeyName.optional() });
 

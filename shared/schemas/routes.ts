@@ -39,7 +39,6 @@ import {
   passkeyIdSchema,
   passkeyRegistrationIdSchema,
   renamePasskeyBody,
-  startAdminPasskeyRegistrationBody,
   startPasskeyRegistrationBody,
 } from './passkeys';
 import { activatePushBody, pushRespondBody } from './push';
@@ -101,7 +100,7 @@ export const ROUTE_INPUTS = {
   'POST /v1/app-passwords/verify': { body: verifyAppPasswordBody },
   'POST /v1/passkeys/registrations': { body: startPasskeyRegistrationBody },
   'POST /v1/passkeys/registrations/{registrationId}': { params: registration, body: finishPasskeyRegistrationBody },
-  'POST /v1/admin/users/{userId}/passkeys/registrations': { params: user, body: startAdminPasskeyRegistrationBody },
+  'POST /v1/admin/users/{userId}/passkeys/registrations': { params: user, body: emptyBody },
   'POST /v1/admin/users/{userId}/passkeys/registrations/{registrationId}': { params: { ...user, ...registration }, body: finishPasskeyRegistrationBody },
   'GET /v1/admin/users/{userId}/passkeys': { params: user },
   'PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}': { params: { ...user, passkeyId: passkeyIdSchema }, body: renamePasskeyBody },

@@ -2,6 +2,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type * as z from 'zod';
 import { ROUTE_DOCS } from '../../shared/api/docs';
 import { createTesseraClient, TesseraError, type RouteKey, type TesseraClient } from '../../shared/client';
+import { SoftwareAuthenticator } from '../support/authenticator';
 import { TestApi } from '../support/runtime';
 
 let api: TestApi;
@@ -97,5 +98,42 @@ describe('the typed client', () => {
     expect(badInput.status).toBe(400);
     expect(await rejection(app.admin.users.list())).toMatchObject({ status: 403 });
     expect(await rejection(createTesseraClient({ baseUrl: api.url }).admin.users.list())).toMatchObject({ status: 401 });
+  });
+
+  it('passkeys: the policy, registration by the console and by the relying app, sign-in, rename, list and delete', async () => {
+    const origin = 'https://login.client.example';
+    const tenant = await operator.operator.createTenant({ name: 'Passkey Co', provider: { billingModel: 'per_authentication' } });
+    const admin = createTesseraClient({ baseUrl: api.url, apiKey: tenant.adminKey });
+    const app = createTesseraClient({ baseUrl: api.url, apiKey: tenant.authKey });
+    const settings = documented('PATCH /v1/admin/settings', await admin.admin.settings.patch({ passkeys: { rpId: 'client.example', rpName: 'Client', origins: [origin] } }));
+    expect(settings.passkeys).toMatchObject({ rpId: 'client.example', userVerification: 'required' });
+    await admin.admin.users.put('ada', { mfaEnabled: true, phones: {} });
+
+    const authenticator = new SoftwareAuthenticator();
+    const first = documented('POST /v1/passkeys/registrations', await app.passkeys.startRegistration('ada'));
+    const laptop = documented(
+      'POST /v1/passkeys/registrations/{registrationId}',
+      await app.passkeys.finishRegistration(first.registrationId, authenticator.create(first.options, origin), 'Laptop'),
+    );
+    expect(laptop.passkey.name).toBe('Laptop');
+    expect(await rejection(app.passkeys.startRegistration('ada'))).toMatchObject({ status: 403, code: 'step-up-required' });
+
+    const second = documented('POST /v1/admin/users/{userId}/passkeys/registrations', await admin.admin.passkeys.startRegistration('ada'));
+    const key = new SoftwareAuthenticator({ attestation: 'packed', alg: 'RS256' });
+    documented(
+      'POST /v1/admin/users/{userId}/passkeys/registrations/{registrationId}',
+      await admin.admin.passkeys.finishRegistration('ada', second.registrationId, key.create(second.options, origin)),
+    );
+
+    const challenge = documented('POST /v1/challenges', await app.challenges.create({ userId: 'ada', method: 'passkey' }));
+    if (!challenge.publicKey) throw new Error('no request options');
+    const approved = documented('POST /v1/challenges/{challengeId}/verify', await app.challenges.verifyPasskey(challenge.challengeId, authenticator.get(challenge.publicKey, origin)));
+    expect(approved.status).toBe('approved');
+
+    const renamed = documented('PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}', await admin.admin.passkeys.rename('ada', laptop.passkey.passkeyId, 'Old laptop'));
+    expect(renamed.name).toBe('Old laptop');
+    expect(documented('GET /v1/admin/users/{userId}/passkeys', await admin.admin.passkeys.list('ada')).items).toHaveLength(2);
+    expect(documented('DELETE /v1/admin/users/{userId}/passkeys/{passkeyId}', await admin.admin.passkeys.delete('ada', laptop.passkey.passkeyId))).toBeUndefined();
+    expect((await admin.admin.passkeys.list('ada')).items).toHaveLength(1);
   });
 });

@@ -46,6 +46,24 @@ export interface Tampering {
   readonly credentialId?: string;
 }
 
+/** RegistrationResponseJSON, as `startRegistration()` of @simplewebauthn/browser returns it. */
+export interface RegistrationJSON {
+  readonly id: string;
+  readonly rawId: string;
+  readonly response: { readonly clientDataJSON: string; readonly attestationObject: string; readonly transports: string[] };
+  readonly clientExtensionResults: Record<string, never>;
+  readonly type: 'public-key';
+}
+
+/** AuthenticationResponseJSON, as `startAuthentication()` of @simplewebauthn/browser returns it. */
+export interface AuthenticationJSON {
+  readonly id: string;
+  readonly rawId: string;
+  readonly response: { readonly clientDataJSON: string; readonly authenticatorData: string; readonly signature: string; readonly userHandle?: string };
+  readonly clientExtensionResults: Record<string, never>;
+  readonly type: 'public-key';
+}
+
 const FLAG = { UP: 0x01, UV: 0x04, BE: 0x08, BS: 0x10, AT: 0x40 } as const;
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
@@ -92,7 +110,7 @@ export class SoftwareAuthenticator {
     options: { challenge: string; rp: { id?: string }; user: { id: string } },
     origin: string,
     tamper: Tampering = {},
-  ): { id: string; rawId: string; response: Record<string, unknown>; clientExtensionResults: Record<string, never>; type: 'public-key' } {
+  ): RegistrationJSON {
     // `credentialId` makes it again a credential it already holds (the same id and key).
     const reused = tamper.credentialId ? this.credentials.get(tamper.credentialId) : undefined;
     const alg = reused?.alg ?? this.model.alg ?? 'ES256';
@@ -148,7 +166,7 @@ export class SoftwareAuthenticator {
     options: { challenge: string; rpId?: string; allowCredentials?: readonly { id: string }[] },
     origin: string,
     tamper: Tampering = {},
-  ): { id: string; rawId: string; response: Record<string, string>; clientExtensionResults: Record<string, never>; type: 'public-key' } {
+  ): AuthenticationJSON {
     const id = tamper.credentialId ?? options.allowCredentials?.map((c) => c.id).find((c) => this.credentials.has(c)) ?? [...this.credentials.keys()][0];
     const credential = id ? this.credentials.get(id) : undefined;
     if (!id || !credential) throw new Error('this authenticator holds no credential for these options');

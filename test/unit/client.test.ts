@@ -33,6 +33,22 @@ describe('the typed client, against a fake fetch', () => {
     expect(sent[1]?.body).toBeUndefined();
   });
 
+  it('passkeys: sends the credential instead of a code, the step-up challenge, and encodes credential ids in paths', async () => {
+    const { sent, fetch } = fakeFetch(200, '{}');
+    const client = createTesseraClient({ baseUrl: 'https://mfa.example.com', apiKey: 'k', fetch });
+    const credential = { id: 'AAEC', rawId: 'AAEC', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' }, clientExtensionResults: {}, type: 'public-key' as const };
+    await client.challenges.verifyPasskey('ch_1', credential);
+    await client.passkeys.startRegistration('ada', 'ch_2');
+    await client.passkeys.startRegistration('ada');
+    await client.admin.passkeys.rename('a b', 'Ab-_9', 'Laptop');
+    expect(sent.map((r) => [r.method, r.url, r.body])).toEqual([
+      ['POST', 'https://mfa.example.com/v1/challenges/ch_1/verify', JSON.stringify({ credential })],
+      ['POST', 'https://mfa.example.com/v1/passkeys/registrations', '{"userId":"ada","challengeId":"ch_2"}'],
+      ['POST', 'https://mfa.example.com/v1/passkeys/registrations', '{"userId":"ada"}'],
+      ['PATCH', 'https://mfa.example.com/v1/admin/users/a%20b/passkeys/Ab-_9', '{"name":"Laptop"}'],
+    ]);
+  });
+
   it('puts the query in the URL, leaving out what is not given', async () => {
     const { sent, fetch } = fakeFetch(200, '{"items":[]}');
     const client = createTesseraClient({ baseUrl: 'http://x', fetch });

@@ -64,6 +64,11 @@ const CASES: Record<string, Case> = {
   ConflictError: [new errors.ConflictError('exists'), 409],
   PushDeviceNotActivatedError: [new errors.PushDeviceNotActivatedError('Authentication request is not for an activated account'), 403],
   ServiceUnavailableError: [new errors.ServiceUnavailableError('busy', 1), 503, { 'retry-after': '1' }],
+  PasskeysNotConfiguredError: [new errors.PasskeysNotConfiguredError('no policy'), 409],
+  StepUpRequiredError: [new errors.StepUpRequiredError('step up', { reason: 'step_up_required' }), 403],
+  PasskeyLimitError: [new errors.PasskeyLimitError('ten', { max: 10 }), 409],
+  PhishingResistantOnlyError: [new errors.PhishingResistantOnlyError('passkeys only', { method: 'sms' }), 403],
+  PasskeyRejectedError: [new errors.PasskeyRejectedError('wrong origin'), 422],
 };
 
 const body = (result: { body?: string }): Record<string, unknown> => JSON.parse(result.body ?? 'null') as Record<string, unknown>;

@@ -18,6 +18,7 @@ const valid: SettingsInput = {
   logOptionalFields: false,
   webhookUrl: null,
   limits: null,
+  passkeys: null,
 };
 
 async function setup(options: { allowLoopbackWebhooks?: boolean } = {}) {
@@ -79,6 +80,22 @@ describe('R15 R19 tenant settings', () => {
       allowedCountries: ['US', 'FR'],
       logOptionalFields: false,
     });
+  });
+});
+
+describe('passkey policy in the settings', () => {
+  const policy = { rpId: 'example.com', rpName: 'Example', origins: ['https://login.example.com'], userVerification: 'required', attestation: 'direct', allowSynced: false, phishingResistantOnly: false } as const;
+
+  it('stores the policy (each AAGUID once), keeps it through a patch of other fields, and a PUT without it clears it', async () => {
+    const { service, admin, stored } = await setup();
+    const aaguid = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
+    const view = await service.put(await admin(), { ...valid, passkeys: { ...policy, aaguids: [aaguid, aaguid] } });
+    expect(view.passkeys).toEqual({ ...policy, aaguids: [aaguid] });
+    await service.patch(await admin(), { blockOnFraud: false });
+    expect((await stored())?.settings.passkeys).toEqual({ ...policy, aaguids: [aaguid] });
+    const { passkeys: _absent, ...withoutPasskeys } = valid;
+    expect((await service.put(await admin(), withoutPasskeys)).passkeys).toBeNull();
+    expect((await stored())?.settings).not.toHaveProperty('passkeys');
   });
 });
 

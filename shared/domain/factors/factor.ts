@@ -1,6 +1,6 @@
 /**
  * A second factor, as the challenge lifecycle (../challenges.ts) sees it. One module per factor
- * (sms.ts, voice.ts, push.ts, app.ts, oath.ts) implements it, built from exactly the
+ * (sms.ts, voice.ts, push.ts, app.ts, oath.ts, passkey.ts) implements it, built from exactly the
  * dependencies that factor uses; the registry (index.ts) holds one for every member of the
  * closed `Factor` union. The lifecycle (create, verify, resend, status, throttling,
  * idempotency, assertion, audit) is written once against this interface and names no factor.
