@@ -1,12 +1,10 @@
 import { startRegistration, type PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
-import { createTesseraClient, TesseraError, type RequestOf, type ResponseOf, type TesseraClient } from '../../../shared/client';
+import { createTesseraClient, TesseraError, type PasskeyRegistration, type ResponseOf, type TesseraClient } from '../../../shared/client';
 import type { CountryCode } from '../../../shared/schemas/phone';
 import { $, h, show } from '../dom';
 
 type User = ResponseOf<'GET /v1/admin/users/{userId}'>;
 type Settings = ResponseOf<'GET /v1/admin/settings'>;
-/** The library's RegistrationResponseJSON as the API's schema types it (open records where the library declares interfaces). */
-type RegistrationResponse = RequestOf<'POST /v1/admin/users/{userId}/passkeys/registrations/{registrationId}'>['body']['response'];
 type Factor = 'sms' | 'voice' | 'push' | 'app' | 'oath' | 'passkey';
 const FACTORS: Factor[] = ['sms', 'voice', 'push', 'app', 'oath', 'passkey'];
 const FACTOR_NAMES: Record<Factor, string> = { sms: 'SMS', voice: 'Voice', push: 'Push', app: 'Authenticator app', oath: 'Hardware token', passkey: 'Passkey' };
@@ -198,14 +196,15 @@ async function editUser(root: HTMLElement, userId?: string): Promise<void> {
 /** A user's passkeys (R19-style management): listed, renamed, deleted; a security key registered from this browser. */
 async function passkeys(userId: string): Promise<HTMLElement> {
   const box = h('div', { id: 'passkeys' }, h('h3', {}, 'Passkeys'));
-  const page = await attempt(() => client.call('GET /v1/admin/users/{userId}/passkeys', { params: { userId } }));
+  const page = await attempt(() => client.admin.passkeys.list(userId));
   const reload = async () => box.replaceWith(await passkeys(userId));
   const when = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : 'never');
   const register = async () => {
-    const registration = await client.call('POST /v1/admin/users/{userId}/passkeys/registrations', { params: { userId } });
+    const registration = await client.admin.passkeys.startRegistration(userId);
     const response = await startRegistration({ optionsJSON: registration.options as PublicKeyCredentialCreationOptionsJSON });
     const name = value('pk-name');
-    await client.call('POST /v1/admin/users/{userId}/passkeys/registrations/{registrationId}', { params: { userId, registrationId: registration.registrationId }, body: { response: response as RegistrationResponse, ...(name ? { name } : {}) } });
+    // The same JSON; the API's schema types it with open records where the library declares interfaces.
+    await client.admin.passkeys.finishRegistration(userId, registration.registrationId, response as PasskeyRegistration, name || undefined);
   };
   box.append(
     page?.items.length
@@ -220,11 +219,11 @@ async function passkeys(userId: string): Promise<HTMLElement> {
               h('td', {}, when(p.createdAt)),
               h('td', {}, when(p.lastUsedAt)),
               h('td', {},
-                h('form', { class: 'row', style: 'margin:0', onsubmit: (e: Event) => { e.preventDefault(); void attempt(() => client.call('PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}', { params: { userId, passkeyId: p.passkeyId }, body: { name: rename.value.trim() } }), 'Renamed.').then((r) => r && reload()); } },
+                h('form', { class: 'row', style: 'margin:0', onsubmit: (e: Event) => { e.preventDefault(); void attempt(() => client.admin.passkeys.rename(userId, p.passkeyId, rename.value.trim()), 'Renamed.').then((r) => r && reload()); } },
                   rename, h('button', { type: 'submit' }, 'Rename'),
                   h('button', { type: 'button', class: 'danger', 'aria-label': `Delete passkey ${p.name}`, onclick: () => {
                     if (!confirm(`Delete the passkey “${p.name}”? It no longer signs ${userId} in.`)) return;
-                    void attempt(() => client.call('DELETE /v1/admin/users/{userId}/passkeys/{passkeyId}', { params: { userId, passkeyId: p.passkeyId } }), 'Passkey deleted.').then(reload);
+                    void attempt(() => client.admin.passkeys.delete(userId, p.passkeyId), 'Passkey deleted.').then(reload);
                   } }, 'Delete'))));
           }))))
       : h('p', { class: 'muted' }, 'None.'),

@@ -1,15 +1,9 @@
 import { startAuthentication, startRegistration, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
-import { createTesseraClient, TesseraError, type RequestOf, type ResponseOf, type TesseraClient } from '../../../shared/client';
+import { createTesseraClient, TesseraError, type PasskeyAssertion, type PasskeyRegistration, type ResponseOf, type TesseraClient } from '../../../shared/client';
 import { $, h, show } from '../dom';
 
 type Challenge = ResponseOf<'GET /v1/challenges/{challengeId}'>;
 type PasskeyChallenge = ResponseOf<'POST /v1/challenges'> & { method: 'passkey' };
-/**
- * The library's AuthenticationResponseJSON and RegistrationResponseJSON as the API's schemas type
- * them: the same JSON, but the schemas' objects are open records where the library declares interfaces.
- */
-type AuthenticationResponse = Extract<RequestOf<'POST /v1/challenges/{challengeId}/verify'>['body'], { credential: unknown }>['credential'];
-type RegistrationResponse = RequestOf<'POST /v1/passkeys/registrations/{registrationId}'>['body']['response'];
 
 const form = $('#start') as HTMLFormElement;
 const flow = $('#flow');
@@ -124,7 +118,8 @@ async function passkeyStep(client: TesseraClient, challenge: PasskeyChallenge, m
   show(flow, h('h2', { style: 'font-size:1.1em;margin:0' }, 'Use your passkey'), h('p', { id: 'passkey-wait' }, 'Follow your browser’s prompt…'));
   try {
     const credential = await startAuthentication({ optionsJSON: challenge.publicKey as PublicKeyCredentialRequestOptionsJSON });
-    const verified = await client.call('POST /v1/challenges/{challengeId}/verify', { params: { challengeId: challenge.challengeId }, body: { credential: credential as AuthenticationResponse } });
+    // The same JSON; the API's schema types it with open records where the library declares interfaces.
+    const verified = await client.challenges.verifyPasskey(challenge.challengeId, credential as PasskeyAssertion);
     if (mine === generation) done(verified, client);
   } catch (error) {
     if (mine !== generation) return;
@@ -144,9 +139,9 @@ async function passkeyStep(client: TesseraClient, challenge: PasskeyChallenge, m
 async function addPasskey(client: TesseraClient, userId: string, target: HTMLElement, challengeId?: string): Promise<void> {
   show(target, h('p', { id: 'passkey-wait' }, 'Follow your browser’s prompt to create a passkey…'));
   try {
-    const registration = await client.call('POST /v1/passkeys/registrations', { body: { userId, ...(challengeId ? { challengeId } : {}) } });
+    const registration = await client.passkeys.startRegistration(userId, challengeId);
     const response = await startRegistration({ optionsJSON: registration.options as PublicKeyCredentialCreationOptionsJSON });
-    const { passkey } = await client.call('POST /v1/passkeys/registrations/{registrationId}', { params: { registrationId: registration.registrationId }, body: { response: response as RegistrationResponse } });
+    const { passkey } = await client.passkeys.finishRegistration(registration.registrationId, response as PasskeyRegistration);
     show(target, h('p', { class: 'ok', id: 'passkey-added', 'data-passkey-id': passkey.passkeyId }, `Passkey “${passkey.name}” added for ${userId}. Choose “Passkey” to sign in with it.`));
   } catch (error) {
     const stepUp = error instanceof TesseraError && error.code === 'step-up-required';
