@@ -1,12 +1,14 @@
-import { createTesseraClient, TesseraError, type ResponseOf, type TesseraClient } from '../../../shared/client';
+import { startRegistration, type PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
+import { createTesseraClient, TesseraError, type PasskeyRegistration, type ResponseOf, type TesseraClient } from '../../../shared/client';
 import type { CountryCode } from '../../../shared/schemas/phone';
 import { $, h, show } from '../dom';
 
 type User = ResponseOf<'GET /v1/admin/users/{userId}'>;
+type Settings = ResponseOf<'GET /v1/admin/settings'>;
 type Factor = 'sms' | 'voice' | 'push' | 'app' | 'oath' | 'passkey';
 const FACTORS: Factor[] = ['sms', 'voice', 'push', 'app', 'oath', 'passkey'];
 const FACTOR_NAMES: Record<Factor, string> = { sms: 'SMS', voice: 'Voice', push: 'Push', app: 'Authenticator app', oath: 'Hardware token', passkey: 'Passkey' };
-const COLORS: Record<Factor, string> = { sms: '#0969da', voice: '#1a7f37', push: '#8250df', app: '#bf8700', oath: '#cf222e', passkey: '#57606a' };
+const COLORS: Record<Factor, string> = { sms: '#0969da', voice: '#1a7f37', push: '#8250df', app: '#bf8700', oath: '#cf222e', passkey: '#1b7c83' };
 const TABS = ['Users', 'Settings', 'OATH tokens', 'Auth logs', 'Usage', 'Billing'] as const;
 type Tab = (typeof TABS)[number];
 
@@ -139,8 +141,11 @@ async function editUser(root: HTMLElement, userId?: string): Promise<void> {
       phones: { primary: primary || null, backup: list(value('u-backup')) },
     };
     // An existing user is patched, so fields this form does not show (licence, office phone) stay.
-    const saved = await attempt(() => (userId ? client.admin.users.patch(id, fields) : client.admin.users.put(id, fields)), `Saved ${id}.`);
-    if (saved) await editUser(root, id);
+    const saved = await attempt(() => (userId ? client.admin.users.patch(id, { ...fields, phishingResistantOnly: checked('u-pr') }) : client.admin.users.put(id, fields)));
+    if (!saved) return;
+    // Said once the page shows the saved user, so nothing is clicked on the page being replaced.
+    await editUser(root, id);
+    say(`Saved ${id}.`);
   };
   const action = (label: string, run: () => Promise<unknown>, kind?: string) =>
     h('button', { type: 'button', class: kind, onclick: () => void attempt(run, `${label}: done.`).then((r) => { if (r !== undefined && userId) void editUser(root, userId); }) }, label);
@@ -159,12 +164,13 @@ async function editUser(root: HTMLElement, userId?: string): Promise<void> {
           field('u-primary', 'Primary phone (E.164)', h('input', { id: 'u-primary', inputmode: 'tel', value: user?.phones.primary?.e164 ?? '' })),
           field('u-backup', 'Backup phones, in order', h('input', { id: 'u-backup', inputmode: 'tel', value: (user?.phones.backup ?? []).map((p) => p.e164).join(', ') })),
           field('u-default', 'Default method', h('select', { id: 'u-default' }, h('option', { value: '' }, 'None'), FACTORS.map((f) => h('option', { value: f, selected: user?.defaultMethod === f }, FACTOR_NAMES[f])))),
-          h('label', { class: 'check' }, h('input', { id: 'u-mfa', type: 'checkbox', checked: user ? user.mfaEnabled : true }), 'MFA enabled')),
+          h('label', { class: 'check' }, h('input', { id: 'u-mfa', type: 'checkbox', checked: user ? user.mfaEnabled : true }), 'MFA enabled'),
+          user ? h('label', { class: 'check' }, h('input', { id: 'u-pr', type: 'checkbox', checked: user.phishingResistantOnly ?? false }), 'Phishing-resistant only (passkeys)') : null),
         h('button', { type: 'submit', class: 'primary' }, userId ? 'Save' : 'Create user')),
       user
         ? [
             h('p', { class: 'muted' },
-              `Registered: ${[user.phones.primary ? 'phone' : '', user.authenticator ? 'authenticator app' : '', user.oathToken ? `token ${user.oathToken.serial}` : '', user.push ? 'push' : ''].filter(Boolean).join(', ') || 'nothing'}`,
+              `Registered: ${[user.phones.primary ? 'phone' : '', user.authenticator ? 'authenticator app' : '', user.oathToken ? `token ${user.oathToken.serial}` : '', user.push ? 'push' : '', user.passkeyCount ? `${user.passkeyCount} passkey(s)` : ''].filter(Boolean).join(', ') || 'nothing'}`,
               user.blocked ? ` · Blocked: ${user.blocked.reason}` : ''),
             h('div', { class: 'row' },
               user.blocked ? action('Unblock', () => client.admin.users.unblock(user.userId)) : action('Block', () => client.admin.users.block(user.userId, 'blocked in the console'), 'danger'),
@@ -181,9 +187,51 @@ async function editUser(root: HTMLElement, userId?: string): Promise<void> {
                 return undefined;
               }, 'danger')),
             secrets,
+            await passkeys(user.userId),
             await appPasswords(user.userId, secrets),
           ]
         : null));
+}
+
+/** A user's passkeys (R19-style management): listed, renamed, deleted; a security key registered from this browser. */
+async function passkeys(userId: string): Promise<HTMLElement> {
+  const box = h('div', { id: 'passkeys' }, h('h3', {}, 'Passkeys'));
+  const page = await attempt(() => client.admin.passkeys.list(userId));
+  const reload = async () => box.replaceWith(await passkeys(userId));
+  const when = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : 'never');
+  const register = async () => {
+    const registration = await client.admin.passkeys.startRegistration(userId);
+    const response = await startRegistration({ optionsJSON: registration.options as PublicKeyCredentialCreationOptionsJSON });
+    const name = value('pk-name');
+    // The same JSON; the API's schema types it with open records where the library declares interfaces.
+    await client.admin.passkeys.finishRegistration(userId, registration.registrationId, response as PasskeyRegistration, name || undefined);
+  };
+  box.append(
+    page?.items.length
+      ? h('div', { class: 'scroll' }, h('table', {},
+          h('thead', {}, h('tr', {}, ['Name', 'Type', 'AAGUID', 'Created', 'Last used', ''].map((c) => h('th', { scope: 'col' }, c)))),
+          h('tbody', {}, page.items.map((p) => {
+            const rename = h('input', { 'aria-label': 'New name', required: true, maxlength: 64, size: 14, value: p.name });
+            return h('tr', { 'data-passkey-id': p.passkeyId },
+              h('td', {}, p.name),
+              h('td', { title: p.transports.join(', ') }, p.deviceType === 'multiDevice' ? 'synced' : 'device-bound'),
+              h('td', {}, h('code', {}, p.aaguid)),
+              h('td', {}, when(p.createdAt)),
+              h('td', {}, when(p.lastUsedAt)),
+              h('td', {},
+                h('form', { class: 'row', style: 'margin:0', onsubmit: (e: Event) => { e.preventDefault(); void attempt(() => client.admin.passkeys.rename(userId, p.passkeyId, rename.value.trim()), 'Renamed.').then((r) => r && reload()); } },
+                  rename, h('button', { type: 'submit' }, 'Rename'),
+                  h('button', { type: 'button', class: 'danger', 'aria-label': `Delete passkey ${p.name}`, onclick: () => {
+                    if (!confirm(`Delete the passkey “${p.name}”? It no longer signs ${userId} in.`)) return;
+                    void attempt(() => client.admin.passkeys.delete(userId, p.passkeyId), 'Passkey deleted.').then(reload);
+                  } }, 'Delete'))));
+          }))))
+      : h('p', { class: 'muted' }, 'None.'),
+    h('form', { class: 'row', onsubmit: (e: Event) => { e.preventDefault(); void attempt(register, 'Passkey registered.').then(reload); } },
+      field('pk-name', 'Name of a security key to register here', h('input', { id: 'pk-name', maxlength: 64, placeholder: 'optional' })),
+      h('button', { type: 'submit' }, 'Register a security key')),
+  );
+  return box;
 }
 
 async function appPasswords(userId: string, secrets: HTMLElement): Promise<HTMLElement> {
@@ -224,6 +272,7 @@ async function settingsPage(root: HTMLElement): Promise<void> {
           // As typed: the server checks each code and its 400 names a wrong one.
           allowedCountries: value('s-countries') ? (list(value('s-countries').toUpperCase()) as CountryCode[]) : null,
           webhookUrl: value('s-webhook') || null,
+          ...passkeyPolicy(),
         }),
       'Settings saved.',
     );
@@ -240,7 +289,44 @@ async function settingsPage(root: HTMLElement): Promise<void> {
         h('label', { class: 'check' }, h('input', { id: 's-ap', type: 'checkbox', checked: s.appPasswordsAllowed }), 'App passwords allowed'),
         h('label', { class: 'check' }, h('input', { id: 's-fraud', type: 'checkbox', checked: s.blockOnFraud }), 'Block users who report fraud'),
         h('label', { class: 'check' }, h('input', { id: 's-log', type: 'checkbox', checked: s.logOptionalFields }), 'Log names and emails')),
+      passkeyFields(s),
       h('button', { type: 'submit', class: 'primary' }, 'Save settings')));
+}
+
+/** The tenant passkey policy; an empty relying party id turns passkeys off. */
+function passkeyFields(s: Settings): HTMLElement {
+  const p = s.passkeys;
+  const option = (v: string, label: string, current: string | undefined) => h('option', { value: v, selected: v === current }, label);
+  return h('fieldset', { style: 'border:0;padding:0;margin:0 0 10px' }, h('legend', { style: 'font-weight:600' }, 'Passkeys'),
+    h('div', { class: 'row' },
+      field('p-rpid', 'Relying party id', h('input', { id: 'p-rpid', value: p?.rpId ?? '', placeholder: 'example.com' })),
+      field('p-rpname', 'Relying party name', h('input', { id: 'p-rpname', value: p?.rpName ?? '' })),
+      field('p-origins', 'Allowed origins', h('input', { id: 'p-origins', size: 36, value: (p?.origins ?? []).join(', '), placeholder: 'https://login.example.com' }))),
+    h('div', { class: 'row' },
+      field('p-uv', 'User verification', h('select', { id: 'p-uv' }, option('required', 'Required', p?.userVerification), option('preferred', 'Preferred', p?.userVerification))),
+      field('p-att', 'Attestation', h('select', { id: 'p-att' }, option('none', 'None', p?.attestation), option('direct', 'Direct', p?.attestation))),
+      field('p-aaguids', 'AAGUID allow-list (with direct attestation; empty: any)', h('input', { id: 'p-aaguids', size: 36, value: (p?.aaguids ?? []).join(', ') }))),
+    h('div', { class: 'row' },
+      h('label', { class: 'check' }, h('input', { id: 'p-synced', type: 'checkbox', checked: p ? p.allowSynced : true }), 'Synced passkeys allowed'),
+      h('label', { class: 'check' }, h('input', { id: 'p-pr', type: 'checkbox', checked: p?.phishingResistantOnly ?? false }), 'Phishing-resistant only (every user)')));
+}
+
+function passkeyPolicy(): Pick<Settings, 'passkeys'> {
+  if (!value('p-rpid')) return { passkeys: null };
+  const aaguids = list(value('p-aaguids').toLowerCase());
+  return {
+    passkeys: {
+      rpId: value('p-rpid'),
+      rpName: value('p-rpname') || value('p-rpid'),
+      // As typed: the server checks each origin and its 400 names a wrong one.
+      origins: list(value('p-origins')),
+      userVerification: value('p-uv') as 'required' | 'preferred',
+      attestation: value('p-att') as 'none' | 'direct',
+      ...(aaguids.length ? { aaguids } : {}),
+      allowSynced: checked('p-synced'),
+      phishingResistantOnly: checked('p-pr'),
+    },
+  };
 }
 
 // OATH tokens --------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-import { createTesseraClient, TesseraError, type ResponseOf, type TesseraClient } from '../../../shared/client';
+import { startAuthentication, startRegistration, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
+import { createTesseraClient, TesseraError, type PasskeyAssertion, type PasskeyRegistration, type ResponseOf, type TesseraClient } from '../../../shared/client';
 import { $, h, show } from '../dom';
 
 type Challenge = ResponseOf<'GET /v1/challenges/{challengeId}'>;
+type PasskeyChallenge = ResponseOf<'POST /v1/challenges'> & { method: 'passkey' };
 
 const form = $('#start') as HTMLFormElement;
 const flow = $('#flow');
@@ -17,13 +19,17 @@ function claims(assertion: string): unknown {
   return JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/')));
 }
 
-function done(challenge: Challenge): void {
+function done(challenge: Challenge, client: TesseraClient): void {
   flow.hidden = false;
   if (challenge.status === 'approved') {
+    const added = h('div', { 'aria-live': 'polite' });
     show(flow,
       h('h2', { class: 'ok', id: 'result', 'data-status': 'approved' }, `Signed in as ${challenge.userId}`),
       h('p', {}, `Second factor: ${challenge.method}. The assertion, an ES256 JWT the app checks against /.well-known/jwks.json:`),
       challenge.assertion ? h('pre', { 'aria-label': 'Assertion claims' }, JSON.stringify(claims(challenge.assertion), null, 2)) : null,
+      // The sign-in just approved is the step-up that lets this user add a passkey.
+      h('button', { type: 'button', class: 'secondary', onclick: () => void addPasskey(client, challenge.userId, added, challenge.challengeId) }, 'Add a passkey'),
+      added,
       h('button', { type: 'button', class: 'secondary', onclick: reset }, 'Sign in again'));
   } else {
     show(flow,
@@ -53,7 +59,7 @@ function codeStep(client: TesseraClient, challenge: Challenge): void {
     event.preventDefault();
     try {
       const verified = await client.challenges.verify(challenge.challengeId, input.value.trim());
-      done(verified);
+      done(verified, client);
     } catch (e) {
       const attempts = e instanceof TesseraError && typeof e.problem.attemptsRemaining === 'number' ? ` ${e.problem.attemptsRemaining} tries left.` : '';
       error.textContent = `${message(e)}${attempts}`;
@@ -100,16 +106,70 @@ async function waitStep(client: TesseraClient, challenge: Challenge, mine: numbe
   };
   render(challenge);
   const finished = await client.challenges.waitUntilDone(challenge.challengeId, { intervalMs: 700, timeoutMs: 180_000, onUpdate: render });
-  if (mine === generation) done(finished);
+  if (mine === generation) done(finished, client);
 }
+
+/**
+ * Passkey: the browser asks the authenticator for an assertion over Tessera's request options and
+ * the app posts it back. A refusal by the browser (cancelled, no user verification) posts nothing;
+ * a refusal by Tessera is a wrong attempt. Either way the user may try again on the same challenge.
+ */
+async function passkeyStep(client: TesseraClient, challenge: PasskeyChallenge, mine: number): Promise<void> {
+  show(flow, h('h2', { style: 'font-size:1.1em;margin:0' }, 'Use your passkey'), h('p', { id: 'passkey-wait' }, 'Follow your browser’s prompt…'));
+  try {
+    const credential = await startAuthentication({ optionsJSON: challenge.publicKey as PublicKeyCredentialRequestOptionsJSON });
+    // The same JSON; the API's schema types it with open records where the library declares interfaces.
+    const verified = await client.challenges.verifyPasskey(challenge.challengeId, credential as PasskeyAssertion);
+    if (mine === generation) done(verified, client);
+  } catch (error) {
+    if (mine !== generation) return;
+    show(flow,
+      h('h2', { style: 'font-size:1.1em;margin:0' }, 'Use your passkey'),
+      h('p', { role: 'alert', class: 'no', id: 'error' }, message(error)),
+      h('button', { type: 'button', onclick: () => void passkeyStep(client, challenge, mine) }, 'Try again'),
+      h('button', { type: 'button', class: 'secondary', onclick: reset }, 'Start over'));
+  }
+}
+
+/**
+ * Registers a passkey for the user: creation options from Tessera, `navigator.credentials.create()`
+ * in the browser, the response back to Tessera. A user who already has a method needs the id of a
+ * sign-in they just completed (`challengeId`); a first enrolment needs none.
+ */
+async function addPasskey(client: TesseraClient, userId: string, target: HTMLElement, challengeId?: string): Promise<void> {
+  show(target, h('p', { id: 'passkey-wait' }, 'Follow your browser’s prompt to create a passkey…'));
+  try {
+    const registration = await client.passkeys.startRegistration(userId, challengeId);
+    const response = await startRegistration({ optionsJSON: registration.options as PublicKeyCredentialCreationOptionsJSON });
+    const { passkey } = await client.passkeys.finishRegistration(registration.registrationId, response as PasskeyRegistration);
+    show(target, h('p', { class: 'ok', id: 'passkey-added', 'data-passkey-id': passkey.passkeyId }, `Passkey “${passkey.name}” added for ${userId}. Choose “Passkey” to sign in with it.`));
+  } catch (error) {
+    const stepUp = error instanceof TesseraError && error.code === 'step-up-required';
+    show(target, h('p', { role: 'alert', class: 'no', id: 'passkey-error' }, stepUp ? `${message(error)}. Sign in with another method first, then choose “Add a passkey”.` : message(error)));
+  }
+}
+
+/** The relying app's client, with the auth key typed in the form. */
+function relyingApp(): TesseraClient {
+  const key = keyInput.value.trim();
+  sessionStorage.setItem('tessera.demo.key', key);
+  return createTesseraClient({ baseUrl: location.origin, apiKey: key });
+}
+
+$('#setup').addEventListener('click', () => {
+  if (!form.reportValidity()) return;
+  generation++;
+  flow.hidden = false;
+  const target = h('div', { 'aria-live': 'polite' });
+  show(flow, h('h2', { style: 'font-size:1.1em;margin:0' }, 'Set up a passkey'), target, h('button', { type: 'button', class: 'secondary', onclick: reset }, 'Back'));
+  void addPasskey(relyingApp(), (form.elements.namedItem('user') as HTMLInputElement).value.trim(), target);
+});
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  const key = keyInput.value.trim();
   const userId = (form.elements.namedItem('user') as HTMLInputElement).value.trim();
-  const method = (form.elements.namedItem('method') as HTMLSelectElement).value as 'sms' | 'voice' | 'push' | 'app' | 'oath' | '';
-  sessionStorage.setItem('tessera.demo.key', key);
-  const client = createTesseraClient({ baseUrl: location.origin, apiKey: key });
+  const method = (form.elements.namedItem('method') as HTMLSelectElement).value as 'sms' | 'voice' | 'push' | 'app' | 'oath' | 'passkey' | '';
+  const client = relyingApp();
   const mine = ++generation;
   const button = $('#go') as HTMLButtonElement;
   button.disabled = true;
@@ -117,7 +177,8 @@ form.addEventListener('submit', (event) => {
     try {
       const challenge = await client.challenges.create({ userId, ...(method ? { method } : {}), context: { appName: 'Acme Portal' } });
       flow.hidden = false;
-      if (challenge.method === 'voice' || challenge.method === 'push') await waitStep(client, challenge, mine);
+      if (challenge.method === 'passkey') await passkeyStep(client, challenge as PasskeyChallenge, mine);
+      else if (challenge.method === 'voice' || challenge.method === 'push') await waitStep(client, challenge, mine);
       else codeStep(client, challenge);
     } catch (error) {
       if (mine === generation) failed(error);
