@@ -5,6 +5,7 @@ import { newWebhookSecret, webhookSecretContext } from './notifications';
 import { parsePhone } from './phone';
 import { rememberedPolicyOf } from './remembered-devices';
 import { tenantCeilings } from './throttling';
+import { REMEMBERED_DEVICE_DAYS } from '../rules';
 import type { SecretBox, TenantStore } from '../ports';
 import type { Factor, PasskeyPolicy, Principal, TenantSettings } from './types';
 
@@ -101,7 +102,8 @@ export class SettingsService {
     const wanted = input.rememberedDevices ?? { enabled: false, days: remembered.days };
     const revokeAll = (remembered.enabled && !wanted.enabled) || (!principal.tenant.settings.passkeys?.phishingResistantOnly && Boolean(input.passkeys?.phishingResistantOnly));
     const rememberedEpoch = revokeAll ? newRememberedEpoch() : remembered.epoch;
-    const keepRemembered = input.rememberedDevices !== undefined || rememberedEpoch !== undefined || principal.tenant.settings.rememberedDevices !== undefined;
+    // Stored once set away from the default (or revoked); a tenant that never touched it keeps none.
+    const keepRemembered = wanted.enabled || wanted.days !== REMEMBERED_DEVICE_DAYS.default || rememberedEpoch !== undefined || principal.tenant.settings.rememberedDevices !== undefined;
 
     const settings: TenantSettings = {
       enabledMethods: [...new Set(input.enabledMethods)],
