@@ -105,6 +105,11 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // step-up challenge is marked used in the challenges table. Public keys are not secrets: no KMS.
   'passkey-registrations': { readWrite: [TENANTS_TABLE, CHALLENGES_TABLE, THROTTLE_TABLE] },
   'admin-passkeys': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
+  // Remembered devices: token hashes in the tenants table; the approving challenge is marked used
+  // once in the challenges table; every check is an auth-log line. Hashes, not sealed: no KMS.
+  'remembered-devices': { readWrite: [TENANTS_TABLE, CHALLENGES_TABLE, LOGS_TABLE, THROTTLE_TABLE] },
+  // Revoking draws a new epoch on the user item.
+  'admin-remembered-devices': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // R18: takes the code, seals the device key, registers the phone as an SNS platform endpoint.
   'push-activate': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: { encrypt: ['push-device-key'] }, push: ['register'] },
   // R9: unseals the device key to check the answer; approves or denies with the log line and

@@ -5,6 +5,7 @@ import { DynamoKeyMaterialStore } from './adapters/dynamo/key-material-store';
 import { DynamoLogStore } from './adapters/dynamo/log-store';
 import { DynamoOtpStore } from './adapters/dynamo/otp-store';
 import { DynamoPasskeyStore } from './adapters/dynamo/passkey-store';
+import { DynamoRememberedDeviceStore } from './adapters/dynamo/remembered-device-store';
 import { DynamoPushDeviceStore } from './adapters/dynamo/push-store';
 import { DynamoTenantStore } from './adapters/dynamo/tenant-store';
 import { DynamoThrottleStore } from './adapters/dynamo/throttle-store';
@@ -26,6 +27,7 @@ import { NotificationService } from './domain/notifications';
 import { AuthenticatorService } from './domain/otp/authenticator';
 import { OtpChecker } from './domain/otp/checker';
 import { OathTokenService } from './domain/otp/oath-tokens';
+import { RememberedDeviceService } from './domain/remembered-devices';
 import { PasskeyService } from './domain/passkeys';
 import { PushService } from './domain/push-devices';
 import { RequestCaps } from './domain/request-caps';
@@ -163,6 +165,7 @@ export const throttleStore = /* @__PURE__ */ once(() => new DynamoThrottleStore(
 export const userCredentials = /* @__PURE__ */ once(() => new DynamoUserCredentialStore(db(), config().tenantsTable, tenantStore(), clock()));
 const pushStore = /* @__PURE__ */ once(() => new DynamoPushDeviceStore(db(), config().tenantsTable));
 const passkeyStore = /* @__PURE__ */ once(() => new DynamoPasskeyStore(db(), config().tenantsTable, config().challengesTable));
+const rememberedDeviceStore = /* @__PURE__ */ once(() => new DynamoRememberedDeviceStore(db(), config().tenantsTable, config().challengesTable));
 
 export const signer = /* @__PURE__ */ once(() => new AssertionSigner({ keys: keyMaterial(), box: secretBox(), clock: clock(), issuer: config().issuer }));
 export const requestCaps = /* @__PURE__ */ once(() => new RequestCaps({ throttle: throttleStore(), clock: clock() }));
@@ -197,6 +200,10 @@ export const authenticatorService = /* @__PURE__ */ once(() => new Authenticator
 export const oathTokenService = /* @__PURE__ */ once(() => new OathTokenService({ store: otpStore(), users: tenantStore(), box: secretBox(), clock: clock(), cursors: cursors() }));
 /** Passkeys: registration (relying app after a step-up, or the console) and management. */
 export const passkeyService = /* @__PURE__ */ once(() => new PasskeyService({ store: passkeyStore(), users: tenantStore(), challenges: challengeStore(), clock: clock(), log: log() }));
+/** Remembered devices (issue 16): tokens after an approved challenge, checks, an admin's revocation. */
+export const rememberedDeviceService = /* @__PURE__ */ once(
+  () => new RememberedDeviceService({ store: rememberedDeviceStore(), users: tenantStore(), challenges: challengeStore(), clock: clock(), logs: logStore(), log: log() }),
+);
 export const authLogService = /* @__PURE__ */ once(() => new AuthLogService({ logs: logStore(), usage: logStore(), notifications: logStore(), cursors: cursors() }));
 /** R26: a tenant's bills. */
 export const billingService = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock() }));

@@ -139,3 +139,18 @@ export const PASSKEY_STEP_UP_SECONDS = 10 * 60;
 
 /** Passkeys: origins one policy may list. */
 export const MAX_PASSKEY_ORIGINS = 10;
+
+/** Remembered devices (issue 16): the tenant's window, in days, is one of 1..365 (Entra's range); 30 until set. */
+export const REMEMBERED_DEVICE_DAYS = { min: 1, max: 365, default: 30 } as const;
+
+/** Remembered devices: how recently the challenge a token is asked with must have been approved. */
+export const REMEMBERED_DEVICE_STEP_UP_SECONDS = 10 * 60;
+
+/**
+ * Remembered devices: how long an expired token's item is kept before DynamoDB's TTL may delete
+ * it, so a check still answers `expired` (not `unknown`) for a while after the expiry.
+ */
+export const REMEMBERED_DEVICE_KEPT_AFTER_EXPIRY_SECONDS = 30 * 24 * 3600;
+
+/** Remembered devices: the most of a user's tokens one listing (and a revocation's count) reads. */
+export const REMEMBERED_DEVICES_LISTED = 200;

@@ -5,7 +5,7 @@ import * as r from '../schemas/responses';
 /** What a route answers: its success statuses (a schema, or null for no content) and its errors. */
 export interface RouteDoc {
   readonly operationId: string;
-  readonly tag: 'Challenges' | 'Push' | 'Users' | 'Authenticators' | 'Passkeys' | 'App passwords' | 'OATH tokens' | 'Tenant' | 'Logs and billing' | 'Operator' | 'Service';
+  readonly tag: 'Challenges' | 'Push' | 'Users' | 'Authenticators' | 'Passkeys' | 'Remembered devices' | 'App passwords' | 'OATH tokens' | 'Tenant' | 'Logs and billing' | 'Operator' | 'Service';
   readonly summary: string;
   readonly description?: string;
   readonly responses: Readonly<Record<number, { readonly description: string; readonly schema: z.ZodType | null; readonly mediaType?: string }>>;
@@ -207,6 +207,41 @@ export const ROUTE_DOCS = {
   'GET /v1/admin/users/{userId}/passkeys': { operationId: 'listPasskeys', tag: 'Passkeys', summary: 'A user’s passkeys', responses: ok(r.passkeyList), errors: userErrors },
   'PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}': { operationId: 'renamePasskey', tag: 'Passkeys', summary: 'Rename a passkey', responses: ok(r.passkeyView), errors: userErrors },
   'DELETE /v1/admin/users/{userId}/passkeys/{passkeyId}': { operationId: 'deletePasskey', tag: 'Passkeys', summary: 'Delete a passkey', responses: noContent, errors: userErrors },
+  'POST /v1/remembered-devices': {
+    operationId: 'rememberDevice',
+    tag: 'Remembered devices',
+    summary: 'Remember the device a user was just challenged on',
+    description:
+      'Needs `settings.rememberedDevices.enabled` (problem `remembered-devices-disabled`). `challengeId` must name a challenge of this tenant approved in the last 10 minutes ' +
+      'that has not remembered a device before, for the user as they are now (problem `device-not-remembered`, with `reason`). The token is bound to the user and to `binding`, ' +
+      'a value of the relying app (a hash of its device cookie, say), and is shown once.',
+    responses: created(r.rememberedDeviceIssued),
+    errors: [403, 404, 409],
+  },
+  'POST /v1/remembered-devices/check': {
+    operationId: 'checkRememberedDevice',
+    tag: 'Remembered devices',
+    summary: 'Whether a remembered device’s token is still good',
+    description:
+      '`remembered` with its expiry, or `expired`, `revoked` (an admin revoked it, or the user was reset, deleted, blocked, reported fraud, or is phishing-resistant only) or `unknown` ' +
+      '(never issued, another user or tenant, another binding). Every check is an auth-log line; it is not billed.',
+    responses: ok(r.rememberedDeviceChecked),
+    errors: [409],
+  },
+  'GET /v1/admin/users/{userId}/remembered-devices': {
+    operationId: 'listRememberedDevices',
+    tag: 'Remembered devices',
+    summary: 'A user’s live remembered devices, without tokens',
+    responses: ok(r.rememberedDeviceList),
+    errors: userErrors,
+  },
+  'DELETE /v1/admin/users/{userId}/remembered-devices': {
+    operationId: 'revokeRememberedDevices',
+    tag: 'Remembered devices',
+    summary: 'Revoke all of a user’s remembered devices',
+    responses: ok(r.rememberedDevicesRevoked),
+    errors: userErrors,
+  },
   'POST /v1/admin/oath-tokens:import': {
     operationId: 'importOathTokens',
     tag: 'OATH tokens',

@@ -36,6 +36,8 @@ const TAG_TEXT: Record<RouteDoc['tag'], string> = {
   Authenticators: 'Authenticator apps (TOTP): enrol one with an otpauth URI and QR code shown once, confirm it with a current code, remove it.',
   Passkeys:
     'Passkeys (WebAuthn): a relying app or an admin gets creation options for a user, the browser makes the passkey, Tessera checks and stores it; admins list, rename and delete a user’s passkeys. Sign-in is a challenge with method "passkey".',
+  'Remembered devices':
+    'Remembered devices: after an approved challenge a relying app may get a token for the device, bound to the user and a value of its own, and later ask whether it is still good instead of challenging the user again; admins see and revoke a user’s remembered devices.',
   'App passwords': 'Passwords for legacy clients that cannot show a second-factor prompt: created per user and shown once, listed without secrets, deleted, verified by relying apps.',
   'OATH tokens': 'Hardware OATH tokens: import them from CSV or PSKC, list, assign to a user, take back, and resynchronise a drifted token.',
   Tenant: 'A tenant’s own configuration: its MFA provider and billing model, its settings (methods, caller ID, countries, webhook, limits) and its API keys.',

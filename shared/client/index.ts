@@ -154,6 +154,11 @@ export function createTesseraClient(options: TesseraClientOptions) {
       finishRegistration: (registrationId: string, response: PasskeyRegistration, name?: string) =>
         call('POST /v1/passkeys/registrations/{registrationId}', { params: { registrationId }, body: { response, ...(name ? { name } : {}) } }),
     },
+    /** Relying apps: remember a device after an approved challenge, and ask later whether it still is. */
+    rememberedDevices: {
+      remember: (challengeId: string, binding: string) => call('POST /v1/remembered-devices', { body: { challengeId, binding } }),
+      check: (userId: string, token: string, binding: string) => call('POST /v1/remembered-devices/check', { body: { userId, token, binding } }),
+    },
     jwks: () => call('GET /.well-known/jwks.json'),
     /** Tenant admins (admin key): the console API. */
     admin: {
@@ -180,6 +185,10 @@ export function createTesseraClient(options: TesseraClientOptions) {
         list: (userId: string) => call('GET /v1/admin/users/{userId}/passkeys', user(userId)),
         rename: (userId: string, passkeyId: string, name: string) => call('PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}', { params: { userId, passkeyId }, body: { name } }),
         delete: (userId: string, passkeyId: string) => call('DELETE /v1/admin/users/{userId}/passkeys/{passkeyId}', { params: { userId, passkeyId } }),
+      },
+      rememberedDevices: {
+        list: (userId: string) => call('GET /v1/admin/users/{userId}/remembered-devices', user(userId)),
+        revokeAll: (userId: string) => call('DELETE /v1/admin/users/{userId}/remembered-devices', user(userId)),
       },
       appPasswords: {
         create: (userId: string, name: string) => call('POST /v1/admin/users/{userId}/app-passwords', { ...user(userId), body: { name } }),

@@ -15,6 +15,11 @@ export function newCredentialEpoch(): string {
   return randomId('ep');
 }
 
+/** A fresh remembered-devices epoch, of a user or a tenant (see shared/domain/remembered-devices.ts). */
+export function newRememberedEpoch(): string {
+  return randomId('re');
+}
+
 /** Whether something stamped with `stamped` still belongs to `user` (both absent: stored before epochs existed). */
 export function sameEpoch(user: Pick<User, 'credentialEpoch'> | undefined, stamped: string | undefined): boolean {
   return user !== undefined && (user.credentialEpoch ?? '') === (stamped ?? '');

@@ -174,3 +174,13 @@ export class PhishingResistantOnlyError extends DomainError {
 export class PasskeyRejectedError extends DomainError {
   readonly code = 'passkey-rejected';
 }
+
+/** Remembered devices: the tenant has not turned them on (settings.rememberedDevices.enabled). */
+export class RememberedDevicesDisabledError extends DomainError {
+  readonly code = 'remembered-devices-disabled';
+}
+
+/** Remembered devices: the challenge named cannot remember a device (not approved, too old, already used, or its user changed). */
+export class DeviceNotRememberedError extends DomainError {
+  readonly code = 'device-not-remembered';
+}

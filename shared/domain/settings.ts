@@ -1,8 +1,11 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
+import { newRememberedEpoch } from './credentials';
 import { ValidationError } from './errors';
 import { newWebhookSecret, webhookSecretContext } from './notifications';
 import { parsePhone } from './phone';
+import { rememberedPolicyOf } from './remembered-devices';
 import { tenantCeilings } from './throttling';
+import { REMEMBERED_DEVICE_DAYS } from '../rules';
 import type { SecretBox, TenantStore } from '../ports';
 import type { Factor, PasskeyPolicy, Principal, TenantSettings } from './types';
 
@@ -26,6 +29,8 @@ export interface SettingsInput {
   readonly limits: TenantSettings['limits'] | null;
   /** The passkey policy (checked at the edge); null or absent: passkeys are not configured. */
   readonly passkeys?: PasskeyPolicy | null;
+  /** Remembered devices (issue 16); absent from a PUT: off. */
+  readonly rememberedDevices?: { readonly enabled: boolean; readonly days: number };
 }
 
 export type SettingsView = SettingsInput & { readonly webhookConfigured: boolean };
@@ -41,6 +46,7 @@ export function settingsView(settings: TenantSettings, webhookConfigured: boolea
     webhookUrl: settings.webhookUrl ?? null,
     limits: settings.limits ?? null,
     passkeys: settings.passkeys ?? null,
+    rememberedDevices: { enabled: rememberedPolicyOf(settings).enabled, days: rememberedPolicyOf(settings).days },
     webhookConfigured,
   };
 }
@@ -90,6 +96,15 @@ export class SettingsService {
     if (webhookProblem) errors.push({ pointer: '/webhookUrl', detail: webhookProblem });
     if (errors.length) throw new ValidationError('The settings are not valid', errors);
 
+    // Issue 16: turning remembered devices off, or phishing-resistant only on, revokes every
+    // remembered device of the tenant at once (a new tenant epoch); turning them on again does not revive them.
+    const remembered = rememberedPolicyOf(principal.tenant.settings);
+    const wanted = input.rememberedDevices ?? { enabled: false, days: remembered.days };
+    const revokeAll = (remembered.enabled && !wanted.enabled) || (!principal.tenant.settings.passkeys?.phishingResistantOnly && Boolean(input.passkeys?.phishingResistantOnly));
+    const rememberedEpoch = revokeAll ? newRememberedEpoch() : remembered.epoch;
+    // Stored once set away from the default (or revoked); a tenant that never touched it keeps none.
+    const keepRemembered = wanted.enabled || wanted.days !== REMEMBERED_DEVICE_DAYS.default || rememberedEpoch !== undefined || principal.tenant.settings.rememberedDevices !== undefined;
+
     const settings: TenantSettings = {
       enabledMethods: [...new Set(input.enabledMethods)],
       ...(input.callerId !== null ? { callerId: input.callerId } : {}),
@@ -100,6 +115,7 @@ export class SettingsService {
       ...(input.webhookUrl !== null ? { webhookUrl: input.webhookUrl } : {}),
       ...(input.limits ? { limits: input.limits } : {}),
       ...(input.passkeys ? { passkeys: normalisedPolicy(input.passkeys) } : {}),
+      ...(keepRemembered ? { rememberedDevices: { enabled: wanted.enabled, days: wanted.days, ...(rememberedEpoch ? { epoch: rememberedEpoch } : {}) } } : {}),
     };
     const current = principal.tenant;
     const urlChanged = (current.settings.webhookUrl ?? null) !== input.webhookUrl;

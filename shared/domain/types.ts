@@ -40,6 +40,21 @@ export interface TenantSettings {
   readonly limits?: { readonly challengesPerUserPerWindow?: number; readonly challengesPerSecond?: number };
   /** Passkeys (WebAuthn): absent until an admin sets the relying party; until then passkeys are refused. */
   readonly passkeys?: PasskeyPolicy;
+  /** Remembered devices (issue 16): absent means off. */
+  readonly rememberedDevices?: RememberedDevicesPolicy;
+}
+
+/** Whether relying apps may remember a device after an approved challenge, and for how long. */
+export interface RememberedDevicesPolicy {
+  readonly enabled: boolean;
+  /** 1..365: a token is good this long after it was issued (a lower window shortens tokens already issued). */
+  readonly days: number;
+  /**
+   * The tenant's remembered-devices epoch: drawn anew when the tenant turns remembered devices
+   * off or turns on phishing-resistant only, which revokes every token stamped with the old one.
+   * Never shown or set through the API.
+   */
+  readonly epoch?: string;
 }
 
 /** The tenant's passkey policy: who the relying party is and what a passkey must be to be accepted. */
@@ -180,6 +195,12 @@ export interface User {
    * never reached it. Absent on users stored before epochs existed.
    */
   readonly credentialEpoch?: string;
+  /**
+   * Remembered devices (issue 16): drawn anew when an admin revokes the user's remembered
+   * devices, blocks the user, turns on phishing-resistant only for them, or the user reports
+   * fraud. Every token is stamped with it and is revoked once it differs: no token is touched.
+   */
+  readonly rememberedEpoch?: string;
   /** Optimistic locking: bumped by every write of the user item; a write names the version it read. */
   readonly version?: number;
   readonly createdAt: string;
@@ -326,8 +347,8 @@ export interface Caller {
 export const LOG_RESULTS = ['sent', 'approved', 'denied', 'failed', 'throttled'] as const;
 export type LogResult = (typeof LOG_RESULTS)[number];
 
-/** What an auth-log line is about: a factor, or a legacy client's app password (R21). */
-export const LOG_METHODS = [...FACTORS, 'app_password'] as const;
+/** What an auth-log line is about: a factor, a legacy client's app password (R21), or a remembered-device check (issue 16). */
+export const LOG_METHODS = [...FACTORS, 'app_password', 'remembered_device'] as const;
 export type LogMethod = (typeof LOG_METHODS)[number];
 
 /** One auth-log line (R23). Phone numbers are masked before they get here. */

@@ -1,5 +1,5 @@
 import type { PageCursors } from './cursors';
-import { newCredentialEpoch } from './credentials';
+import { newCredentialEpoch, newRememberedEpoch } from './credentials';
 import { ConflictError, NotFoundError, ProviderRequiredError, ValidationError } from './errors';
 import type { NotificationService } from './notifications';
 import { registerPhone } from './phone';
@@ -20,7 +20,7 @@ export interface UserInput {
 }
 
 /** What the console sees of a user: the stored record plus what follows from it. */
-export type UserView = Omit<User, 'tenantId' | 'credentialEpoch'> & {
+export type UserView = Omit<User, 'tenantId' | 'credentialEpoch' | 'rememberedEpoch'> & {
   readonly methods: Factor[];
   readonly registration: { readonly required: boolean; readonly reason?: RegistrationReason };
 };
@@ -54,7 +54,7 @@ export class UserService {
   ) {}
 
   view(principal: Principal, user: User): UserView {
-    const { tenantId: _tenantId, credentialEpoch: _epoch, ...rest } = user;
+    const { tenantId: _tenantId, credentialEpoch: _epoch, rememberedEpoch: _remembered, ...rest } = user;
     const reason = registrationRequired(user, principal.tenant.settings);
     return {
       ...rest,
@@ -134,7 +134,8 @@ export class UserService {
     const { user } = await this.write(userScope(principal), userId, async (existing) => {
       if (!existing) throw new NotFoundError('No such user');
       const now = new Date(this.deps.clock.now()).toISOString();
-      return { ...existing, blocked: { at: now, reason }, updatedAt: now };
+      // Issue 16: a block revokes the user's remembered devices at once (and for good: not undone by an unblock).
+      return { ...existing, blocked: { at: now, reason }, rememberedEpoch: newRememberedEpoch(), updatedAt: now };
     });
     await this.deps.notifications.notify(principal.tenant, { type: 'user_blocked', userId, message: `User ${userId} was blocked: ${reason}` });
     return this.view(principal, user);
@@ -177,6 +178,12 @@ export class UserService {
       // Set only with the passkeys themselves (registration, deletion).
       ...(existing?.passkeyCount ? { passkeyCount: existing.passkeyCount } : {}),
       ...((input.phishingResistantOnly ?? existing?.phishingResistantOnly) ? { phishingResistantOnly: true } : {}),
+      // Issue 16: kept, except that turning on phishing-resistant only revokes the user's remembered devices.
+      ...(input.phishingResistantOnly && existing && !existing.phishingResistantOnly
+        ? { rememberedEpoch: newRememberedEpoch() }
+        : existing?.rememberedEpoch
+          ? { rememberedEpoch: existing.rememberedEpoch }
+          : {}),
       // Kept for the user's life (a user from before epochs keeps none); a new user draws one.
       ...(existing ? (existing.credentialEpoch ? { credentialEpoch: existing.credentialEpoch } : {}) : { credentialEpoch: newCredentialEpoch() }),
       createdAt: existing?.createdAt ?? now,

@@ -8,6 +8,7 @@ import type { NotificationService } from './notifications';
 import { fatigueAfter } from './fatigue';
 import type { Caller, Challenge, LogResult, VoiceAttemptRecord } from './types';
 import { USER_WRITE_ATTEMPTS } from './users';
+import { revokeRememberedDevices } from './remembered-devices';
 
 export interface VoiceRecorderDeps {
   readonly challenges: VoiceChallengeStore;
@@ -140,6 +141,8 @@ export class VoiceRolloverRecorder {
         { type: 'fraud_reported', userId, message: `User ${userId} reported fraud on voice challenge ${challengeId}: they did not try to sign in` },
         { notificationId: `nt_${challengeId}_fraud_reported`, at },
       );
+      // Issue 16: a fraud report revokes the user's remembered devices, whether or not it blocks them.
+      if (tenant.provider) await revokeRememberedDevices(this.deps.users, { tenantId: tenant.tenantId, space: tenant.provider.userSpace }, userId, at);
       if (tenant.settings.blockOnFraud && tenant.provider) {
         const scope = { tenantId: tenant.tenantId, space: tenant.provider.userSpace };
         const blockedAt = new Date(at).toISOString();

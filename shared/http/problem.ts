@@ -32,6 +32,8 @@ import {
   PasskeyLimitError,
   PhishingResistantOnlyError,
   PasskeyRejectedError,
+  RememberedDevicesDisabledError,
+  DeviceNotRememberedError,
 } from '../domain/errors';
 
 type ErrorClass = abstract new (...args: never[]) => DomainError;
@@ -58,6 +60,8 @@ const STATUS: ReadonlyArray<readonly [ErrorClass, number, string]> = [
   [ProviderConflictError, 409, 'Provider cannot be changed'],
   [PasskeysNotConfiguredError, 409, 'Passkeys not configured'],
   [PasskeyLimitError, 409, 'Too many passkeys'],
+  [RememberedDevicesDisabledError, 409, 'Remembered devices are turned off'],
+  [DeviceNotRememberedError, 409, 'Device not remembered'],
   [ChallengeExpiredError, 410, 'Challenge expired'],
   [PayloadTooLargeError, 413, 'Request body too large'],
   [UnsupportedMediaTypeError, 415, 'Unsupported media type'],

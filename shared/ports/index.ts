@@ -14,6 +14,7 @@ export * from './otp';
 export * from './page';
 export * from './passkeys';
 export * from './phone';
+export * from './remembered-devices';
 export * from './push';
 export * from './secrets';
 export * from './signing-keys';

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { BILLING_MODELS, FACTORS, LOG_METHODS, LOG_RESULTS } from '../domain/types';
 import { OTP_MAX_DIGITS } from '../domain/otp/rules';
-import { CODE_DIGITS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_TENANT_CAP_PER_SECOND, USER_CHALLENGES_PER_WINDOW } from '../rules';
+import { CODE_DIGITS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_TENANT_CAP_PER_SECOND, REMEMBERED_DEVICE_DAYS, USER_CHALLENGES_PER_WINDOW } from '../rules';
 import { authenticationResponseSchema, passkeyPolicySchema } from './passkeys';
 import { countryCodeSchema, e164Schema } from './phone';
 
@@ -125,6 +125,10 @@ const settingsFields = {
     .nullable(),
   /** Passkeys: the relying party and what a passkey must be; null (or absent from a PUT) turns passkeys off. */
   passkeys: passkeyPolicySchema.nullable().optional(),
+  /** Remembered devices (issue 16): off by default; a token is good `days` (1..365) after it was issued. Absent from a PUT: off. */
+  rememberedDevices: z
+    .strictObject({ enabled: z.boolean(), days: z.number().int().min(REMEMBERED_DEVICE_DAYS.min).max(REMEMBERED_DEVICE_DAYS.max) })
+    .optional(),
 };
 
 export const settingsBody = z.strictObject(settingsFields);
@@ -208,3 +212,18 @@ export const createAppPasswordBody = z.strictObject({ name: z.string().trim().mi
 export const appPasswordIdSchema = z.string().regex(/^ap_[A-Za-z0-9_-]{16}$/, 'is not an app password id');
 
 export const verifyAppPasswordBody = z.strictObject({ userId: userIdSchema, password: z.string().min(1).max(128) });
+
+// Remembered devices (issue 16)
+
+/** The relying app's own value a token is bound to (a hash of its long-lived device cookie, say). */
+export const rememberedBindingSchema = z
+  .string()
+  .min(16)
+  .max(256)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+export const rememberDeviceBody = z.strictObject({ challengeId: challengeIdSchema, binding: rememberedBindingSchema });
+
+export const rememberedTokenSchema = z.string().regex(/^rdt_[A-Za-z0-9_-]{43}$/, 'is not a remembered-device token');
+
+export const checkRememberedDeviceBody = z.strictObject({ userId: userIdSchema, token: rememberedTokenSchema, binding: rememberedBindingSchema });

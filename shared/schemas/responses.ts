@@ -108,6 +108,10 @@ export const settingsView = z.looseObject({
     .nullable()
     .optional()
     .describe('The passkey policy; null when passkeys are not configured'),
+  rememberedDevices: z
+    .looseObject({ enabled: z.boolean(), days: z.number().int() })
+    .optional()
+    .describe('Remembered devices: off by default; a token is good `days` after it was issued'),
 });
 
 export const apiKeyView = z.looseObject({ keyId: z.string(), name: z.string(), scope: z.enum(['auth', 'admin']), createdAt: time, expiresAt: time.optional() });
@@ -236,3 +240,19 @@ export const problem = z.looseObject({
   instance: z.string().optional(),
   errors: z.array(z.looseObject({ pointer: z.string().optional(), detail: z.string() })).optional(),
 });
+
+// Remembered devices (issue 16)
+export const rememberedDeviceIssued = z.looseObject({
+  token: z.string().describe('Shown once: the relying app keeps it with the device (never stored by Tessera, only its hash)'),
+  deviceId: z.string().describe('Names the device in the console and the logs; not a secret'),
+  expiresAt: time,
+});
+export const rememberedDeviceChecked = z.looseObject({
+  status: z.enum(['remembered', 'expired', 'revoked', 'unknown']).describe('unknown: never issued, another user or tenant, or another binding'),
+  expiresAt: time.optional().describe('When remembered: until when'),
+});
+export const rememberedDeviceList = z.looseObject({
+  count: z.number().int().describe('Live remembered devices: not expired, not revoked'),
+  items: z.array(z.looseObject({ deviceId: z.string(), createdAt: time, expiresAt: time })),
+});
+export const rememberedDevicesRevoked = z.looseObject({ revoked: z.number().int().describe('How many were live') });

@@ -74,8 +74,11 @@ describe('the web pages in headless Chromium', () => {
 
     await consolePage.getByRole('button', { name: 'Settings' }).click();
     await consolePage.getByLabel('Caller ID for voice calls (E.164)').fill('+14155550199');
+    await consolePage.getByLabel('Relying apps may remember devices').check();
+    await consolePage.getByLabel('Remember for (days, 1–365)').fill('60');
     await consolePage.getByRole('button', { name: 'Save settings' }).click();
     await consolePage.locator('#toast', { hasText: 'Settings saved.' }).waitFor();
+    expect((await api.request('GET', '/v1/admin/settings', { key: tenant.adminKey })).body.rememberedDevices).toEqual({ enabled: true, days: 60 });
 
     await consolePage.getByRole('button', { name: 'Users' }).click();
     await consolePage.getByRole('button', { name: 'New user' }).click();
@@ -86,6 +89,7 @@ describe('the web pages in headless Chromium', () => {
     await consolePage.getByRole('button', { name: 'Create user' }).click();
     await consolePage.locator('#toast', { hasText: `Saved ${USER}.` }).waitFor();
     await consolePage.getByRole('heading', { name: `User ${USER}` }).waitFor();
+    await consolePage.locator('#remembered-count', { hasText: '0 remembered devices' }).waitFor();
 
     await consolePage.getByLabel('Last name').fill('Example');
     await consolePage.getByRole('button', { name: 'Save', exact: true }).click();

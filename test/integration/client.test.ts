@@ -100,6 +100,24 @@ describe('the typed client', () => {
     expect(await rejection(createTesseraClient({ baseUrl: api.url }).admin.users.list())).toMatchObject({ status: 401 });
   });
 
+  it('remembered devices: the setting, remember and check by the relying app, list and revoke all by the console', async () => {
+    const tenant = await operator.operator.createTenant({ name: 'Remember Co', provider: { billingModel: 'per_authentication' } });
+    const admin = createTesseraClient({ baseUrl: api.url, apiKey: tenant.adminKey });
+    const app = createTesseraClient({ baseUrl: api.url, apiKey: tenant.authKey });
+    await admin.admin.users.put('mo', { mfaEnabled: true, phones: { primary: '+14155557003' } });
+    const off = await rejection(app.rememberedDevices.check('mo', `rdt_${'A'.repeat(43)}`, 'cookie-hash-0123456789'));
+    expect(off).toMatchObject({ status: 409, code: 'remembered-devices-disabled' });
+    expect(documented('PATCH /v1/admin/settings', await admin.admin.settings.patch({ rememberedDevices: { enabled: true, days: 14 } })).rememberedDevices).toEqual({ enabled: true, days: 14 });
+    const challenge = await app.challenges.create({ userId: 'mo', method: 'sms' });
+    await app.challenges.verify(challenge.challengeId, await api.latestCode('+14155557003'));
+    const issued = documented('POST /v1/remembered-devices', await app.rememberedDevices.remember(challenge.challengeId, 'cookie-hash-0123456789'));
+    const checked = documented('POST /v1/remembered-devices/check', await app.rememberedDevices.check('mo', issued.token, 'cookie-hash-0123456789'));
+    expect(checked).toEqual({ status: 'remembered', expiresAt: issued.expiresAt });
+    expect(documented('GET /v1/admin/users/{userId}/remembered-devices', await admin.admin.rememberedDevices.list('mo')).count).toBe(1);
+    expect(documented('DELETE /v1/admin/users/{userId}/remembered-devices', await admin.admin.rememberedDevices.revokeAll('mo'))).toEqual({ revoked: 1 });
+    expect((await app.rememberedDevices.check('mo', issued.token, 'cookie-hash-0123456789')).status).toBe('revoked');
+  });
+
   it('passkeys: the policy, registration by the console and by the relying app, sign-in, rename, list and delete', async () => {
     const origin = 'https://login.client.example';
     const tenant = await operator.operator.createTenant({ name: 'Passkey Co', provider: { billingModel: 'per_authentication' } });

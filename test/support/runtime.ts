@@ -61,9 +61,11 @@ export class TestApi {
   /**
    * `voiceCallTimeoutMs`: how long an unanswered local call rings before the rollover moves on.
    * `faultInjection`: put the DynamoDB fault proxy in front of the tables (see `setFaults`).
+   * `dynamoEndpoint`: a DynamoDB Local of the test's own instead of the run's; `logLevel`: the
+   * service log's level (silent unless given), for tests that read what is logged.
    */
-  static async start(options: { voiceCallTimeoutMs?: number; faultInjection?: boolean } = {}): Promise<TestApi> {
-    const endpoint = process.env.TESSERA_TEST_DYNAMODB_ENDPOINT;
+  static async start(options: { voiceCallTimeoutMs?: number; faultInjection?: boolean; dynamoEndpoint?: string; logLevel?: string } = {}): Promise<TestApi> {
+    const endpoint = options.dynamoEndpoint ?? process.env.TESSERA_TEST_DYNAMODB_ENDPOINT;
     if (!endpoint) throw new Error('TESSERA_TEST_DYNAMODB_ENDPOINT is not set: run through jest (global setup)');
     const exportDir = mkdtempSync(join(tmpdir(), 'tessera-export-'));
     return new TestApi(
@@ -71,7 +73,7 @@ export class TestApi {
         exportDir,
         dynamoEndpoint: endpoint,
         tablePrefix: `t${randomBytes(4).toString('hex')}-`,
-        logLevel: 'SILENT',
+        logLevel: options.logLevel ?? 'SILENT',
         ...(options.voiceCallTimeoutMs ? { voiceCallTimeoutMs: options.voiceCallTimeoutMs } : {}),
         ...(options.faultInjection ? { faultInjection: true } : {}),
       }),

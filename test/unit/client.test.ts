@@ -49,6 +49,21 @@ describe('the typed client, against a fake fetch', () => {
     ]);
   });
 
+  it('remembered devices: remembers and checks with the relying app, lists and revokes all from the console', async () => {
+    const { sent, fetch } = fakeFetch(200, '{}');
+    const client = createTesseraClient({ baseUrl: 'https://mfa.example.com', apiKey: 'k', fetch });
+    await client.rememberedDevices.remember('ch_1', 'cookie-hash-0123456789');
+    await client.rememberedDevices.check('ada', 'rdt_x', 'cookie-hash-0123456789');
+    await client.admin.rememberedDevices.list('a b');
+    await client.admin.rememberedDevices.revokeAll('ada');
+    expect(sent.map((r) => [r.method, r.url, r.body])).toEqual([
+      ['POST', 'https://mfa.example.com/v1/remembered-devices', '{"challengeId":"ch_1","binding":"cookie-hash-0123456789"}'],
+      ['POST', 'https://mfa.example.com/v1/remembered-devices/check', '{"userId":"ada","token":"rdt_x","binding":"cookie-hash-0123456789"}'],
+      ['GET', 'https://mfa.example.com/v1/admin/users/a%20b/remembered-devices', undefined],
+      ['DELETE', 'https://mfa.example.com/v1/admin/users/ada/remembered-devices', undefined],
+    ]);
+  });
+
   it('puts the query in the URL, leaving out what is not given', async () => {
     const { sent, fetch } = fakeFetch(200, '{"items":[]}');
     const client = createTesseraClient({ baseUrl: 'http://x', fetch });

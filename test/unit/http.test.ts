@@ -69,6 +69,8 @@ const CASES: Record<string, Case> = {
   PasskeyLimitError: [new errors.PasskeyLimitError('ten', { max: 10 }), 409],
   PhishingResistantOnlyError: [new errors.PhishingResistantOnlyError('passkeys only', { method: 'sms' }), 403],
   PasskeyRejectedError: [new errors.PasskeyRejectedError('wrong origin'), 422],
+  RememberedDevicesDisabledError: [new errors.RememberedDevicesDisabledError('off'), 409],
+  DeviceNotRememberedError: [new errors.DeviceNotRememberedError('used', { reason: 'already_used' }), 409],
 };
 
 const body = (result: { body?: string }): Record<string, unknown> => JSON.parse(result.body ?? 'null') as Record<string, unknown>;

@@ -42,7 +42,7 @@ describe('R15 R19 tenant settings', () => {
   it('stores valid settings and answers them; null leaves an optional setting out', async () => {
     const { service, admin, stored } = await setup();
     const view = await service.put(await admin(), { ...valid, allowedCountries: null });
-    expect(view).toEqual({ ...valid, allowedCountries: null, webhookConfigured: false });
+    expect(view).toEqual({ ...valid, allowedCountries: null, rememberedDevices: { enabled: false, days: 30 }, webhookConfigured: false });
     const { settings } = (await stored()) ?? {};
     expect(settings).toEqual({
       enabledMethods: ['sms', 'voice'],
@@ -236,5 +236,46 @@ describe('R14 webhook signing secret', () => {
     expect(cleared).not.toHaveProperty('webhookSecret');
     expect(await stored()).not.toHaveProperty('encryptedWebhookSecret');
     expect((await stored())?.settings).not.toHaveProperty('webhookUrl');
+  });
+});
+
+describe('issue 16: remembered devices in the settings', () => {
+  const epochOf = async (stored: () => Promise<{ settings: { rememberedDevices?: { epoch?: string } } } | undefined>) => (await stored())?.settings.rememberedDevices?.epoch;
+  const policy = { rpId: 'example.com', rpName: 'Example', origins: ['https://example.com'], userVerification: 'required' as const, attestation: 'none' as const, allowSynced: true };
+
+  it('are off with a 30-day window until set, and a tenant that never sets them stores nothing', async () => {
+    const { service, admin, stored } = await setup();
+    expect(service.get(await admin()).rememberedDevices).toEqual({ enabled: false, days: 30 });
+    await service.patch(await admin(), { blockOnFraud: false });
+    expect((await stored())?.settings.rememberedDevices).toBeUndefined();
+  });
+
+  it('store the window; other changes keep the tenant epoch; the view never shows it', async () => {
+    const { service, admin, stored } = await setup();
+    await service.patch(await admin(), { rememberedDevices: { enabled: true, days: 90 } });
+    expect((await stored())?.settings.rememberedDevices).toEqual({ enabled: true, days: 90 });
+    await service.patch(await admin(), { rememberedDevices: { enabled: false, days: 90 } });
+    const epoch = await epochOf(stored);
+    expect(epoch).toMatch(/^re_/);
+    await service.patch(await admin(), { rememberedDevices: { enabled: true, days: 7 }, blockOnFraud: true });
+    expect(await epochOf(stored)).toBe(epoch);
+    expect(service.get(await admin()).rememberedDevices).toEqual({ enabled: true, days: 7 });
+  });
+
+  it('turning them off, or phishing-resistant only on, draws a new tenant epoch (revokes every token); keeping them so does not', async () => {
+    const { service, admin, stored } = await setup();
+    await service.patch(await admin(), { rememberedDevices: { enabled: true, days: 30 } });
+    expect(await epochOf(stored)).toBeUndefined();
+    await service.patch(await admin(), { passkeys: { ...policy, phishingResistantOnly: true } });
+    const first = await epochOf(stored);
+    expect(first).toMatch(/^re_/);
+    await service.patch(await admin(), { passkeys: { ...policy, phishingResistantOnly: true }, blockOnFraud: false });
+    expect(await epochOf(stored)).toBe(first);
+    // A PUT without the setting turns it off.
+    await service.put(await admin(), { ...valid });
+    const second = await epochOf(stored);
+    expect(second).toMatch(/^re_/);
+    expect(second).not.toBe(first);
+    expect((await stored())?.settings.rememberedDevices?.enabled).toBe(false);
   });
 });

@@ -189,6 +189,7 @@ async function editUser(root: HTMLElement, userId?: string): Promise<void> {
             secrets,
             await passkeys(user.userId),
             await appPasswords(user.userId, secrets),
+            await rememberedDevices(user.userId),
           ]
         : null));
 }
@@ -255,6 +256,19 @@ async function appPasswords(userId: string, secrets: HTMLElement): Promise<HTMLE
   return box;
 }
 
+async function rememberedDevices(userId: string): Promise<HTMLElement> {
+  const box = h('div', {}, h('h3', {}, 'Remembered devices'));
+  const page = await attempt(() => client.admin.rememberedDevices.list(userId));
+  const reload = async () => box.replaceWith(await rememberedDevices(userId));
+  box.append(
+    h('p', { id: 'remembered-count' }, page ? `${page.count} remembered device${page.count === 1 ? '' : 's'}` : ''),
+    ...(page?.count
+      ? [h('button', { type: 'button', class: 'danger', onclick: () => void attempt(() => client.admin.rememberedDevices.revokeAll(userId), 'All remembered devices revoked.').then(reload) }, 'Revoke all')]
+      : []),
+  );
+  return box;
+}
+
 // Settings -----------------------------------------------------------------------------------------
 
 async function settingsPage(root: HTMLElement): Promise<void> {
@@ -273,6 +287,7 @@ async function settingsPage(root: HTMLElement): Promise<void> {
           allowedCountries: value('s-countries') ? (list(value('s-countries').toUpperCase()) as CountryCode[]) : null,
           webhookUrl: value('s-webhook') || null,
           ...passkeyPolicy(),
+          rememberedDevices: { enabled: checked('s-remember'), days: Number(value('s-remember-days')) },
         }),
       'Settings saved.',
     );
@@ -290,6 +305,9 @@ async function settingsPage(root: HTMLElement): Promise<void> {
         h('label', { class: 'check' }, h('input', { id: 's-fraud', type: 'checkbox', checked: s.blockOnFraud }), 'Block users who report fraud'),
         h('label', { class: 'check' }, h('input', { id: 's-log', type: 'checkbox', checked: s.logOptionalFields }), 'Log names and emails')),
       passkeyFields(s),
+      h('div', { class: 'row' },
+        h('label', { class: 'check' }, h('input', { id: 's-remember', type: 'checkbox', checked: s.rememberedDevices?.enabled ?? false }), 'Relying apps may remember devices'),
+        field('s-remember-days', 'Remember for (days, 1–365)', h('input', { id: 's-remember-days', type: 'number', min: '1', max: '365', required: true, value: String(s.rememberedDevices?.days ?? 30) }))),
       h('button', { type: 'submit', class: 'primary' }, 'Save settings')));
 }
 

@@ -1,0 +1,23 @@
+// Remembered devices (issue 16): tokens stored hashed, one partition per user.
+
+import type { RememberedDeviceRecord, RememberUse } from '../domain/remembered-device-records';
+import type { UserScope } from './users';
+
+export type { RememberedDeviceRecord, RememberUse } from '../domain/remembered-device-records';
+
+/**
+ * Remembered devices. Revocation never touches a token: it draws a new epoch on the user (or the
+ * tenant), and a token stamped with an old one is revoked (shared/domain/remembered-devices.ts).
+ */
+export interface RememberedDeviceStore {
+  /**
+   * Stores a token and marks its challenge used, in one transaction; false (nothing stored) when
+   * the challenge is not an approved challenge of that tenant and user, approved after
+   * `approvedAfter`, that has not remembered a device before.
+   */
+  remember(record: RememberedDeviceRecord, use: RememberUse): Promise<boolean>;
+  /** The token with this hash, stored for this user, whatever its expiry (the caller checks it). */
+  get(scope: UserScope, userId: string, tokenHash: string): Promise<RememberedDeviceRecord | undefined>;
+  /** At most `max` of the user's tokens, live or not, newest first. */
+  list(scope: UserScope, userId: string, max: number): Promise<RememberedDeviceRecord[]>;
+}
