@@ -154,6 +154,10 @@ export function createTesseraClient(options: TesseraClientOptions) {
       finishRegistration: (registrationId: string, response: PasskeyRegistration, name?: string) =>
         call('POST /v1/passkeys/registrations/{registrationId}', { params: { registrationId }, body: { response, ...(name ? { name } : {}) } }),
     },
+    /** Relying apps: ten new recovery codes for a user, shown once (`challengeId`: a fresh approved challenge, once the user has a method). */
+    recoveryCodes: {
+      generate: (userId: string, challengeId?: string) => call('POST /v1/recovery-codes', { body: { userId, ...(challengeId ? { challengeId } : {}) } }),
+    },
     jwks: () => call('GET /.well-known/jwks.json'),
     /** Tenant admins (admin key): the console API. */
     admin: {
@@ -180,6 +184,16 @@ export function createTesseraClient(options: TesseraClientOptions) {
         list: (userId: string) => call('GET /v1/admin/users/{userId}/passkeys', user(userId)),
         rename: (userId: string, passkeyId: string, name: string) => call('PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}', { params: { userId, passkeyId }, body: { name } }),
         delete: (userId: string, passkeyId: string) => call('DELETE /v1/admin/users/{userId}/passkeys/{passkeyId}', { params: { userId, passkeyId } }),
+      },
+      recoveryCodes: {
+        regenerate: (userId: string) => call('POST /v1/admin/users/{userId}/recovery-codes', user(userId)),
+        status: (userId: string) => call('GET /v1/admin/users/{userId}/recovery-codes', user(userId)),
+      },
+      accessPasses: {
+        issue: (userId: string, pass: { lifetimeMinutes: number; oneTime: boolean; startsAt?: string }) =>
+          call('POST /v1/admin/users/{userId}/access-passes', { ...user(userId), body: pass }),
+        list: (userId: string) => call('GET /v1/admin/users/{userId}/access-passes', user(userId)),
+        revoke: (userId: string, passId: string) => call('DELETE /v1/admin/users/{userId}/access-passes/{passId}', { params: { userId, passId } }),
       },
       appPasswords: {
         create: (userId: string, name: string) => call('POST /v1/admin/users/{userId}/app-passwords', { ...user(userId), body: { name } }),

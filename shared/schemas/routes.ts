@@ -33,7 +33,9 @@ import {
   usageQuery,
   verifyAppPasswordBody,
   verifyChallengeBody,
+  generateRecoveryCodesBody,
 } from './index';
+import { accessPassIdSchema, issueAccessPassBody } from './recovery';
 import {
   finishPasskeyRegistrationBody,
   passkeyIdSchema,
@@ -105,6 +107,12 @@ export const ROUTE_INPUTS = {
   'GET /v1/admin/users/{userId}/passkeys': { params: user },
   'PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}': { params: { ...user, passkeyId: passkeyIdSchema }, body: renamePasskeyBody },
   'DELETE /v1/admin/users/{userId}/passkeys/{passkeyId}': { params: { ...user, passkeyId: passkeyIdSchema } },
+  'POST /v1/recovery-codes': { body: generateRecoveryCodesBody },
+  'POST /v1/admin/users/{userId}/recovery-codes': { params: user, body: emptyBody },
+  'GET /v1/admin/users/{userId}/recovery-codes': { params: user },
+  'POST /v1/admin/users/{userId}/access-passes': { params: user, body: issueAccessPassBody },
+  'GET /v1/admin/users/{userId}/access-passes': { params: user },
+  'DELETE /v1/admin/users/{userId}/access-passes/{passId}': { params: { ...user, passId: accessPassIdSchema } },
   'POST /v1/admin/oath-tokens:import': {
     text: { contentTypes: [OATH_IMPORT_TYPES.csv, ...OATH_IMPORT_TYPES.pskc], maxBytes: OATH_IMPORT_MAX_BYTES },
     headers: { 'Tessera-PSKC-Key': pskcKeySchema },
