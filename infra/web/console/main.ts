@@ -182,6 +182,7 @@ async function editUser(root: HTMLElement, userId?: string): Promise<void> {
               }, 'danger')),
             secrets,
             await appPasswords(user.userId, secrets),
+            await waysBack(user.userId, secrets),
           ]
         : null));
 }
@@ -203,6 +204,41 @@ async function appPasswords(userId: string, secrets: HTMLElement): Promise<HTMLE
       field('ap-name', 'New app password name', h('input', { id: 'ap-name', required: true })),
       h('button', { type: 'submit' }, 'Create'),
       page?.items.length ? h('button', { type: 'button', class: 'danger', onclick: () => void attempt(() => client.admin.appPasswords.deleteAll(userId), 'All app passwords deleted.').then(reload) }, 'Delete all (lost phone)') : null),
+  );
+  return box;
+}
+
+/** Recovery codes (status, regenerate: shown once) and Temporary Access Passes (issue, list, revoke). */
+async function waysBack(userId: string, secrets: HTMLElement): Promise<HTMLElement> {
+  const box = h('div', {}, h('h3', {}, 'Recovery codes and access passes'));
+  const [status, passes] = await Promise.all([attempt(() => client.admin.recoveryCodes.status(userId)), attempt(() => client.admin.accessPasses.list(userId))]);
+  const reload = async () => box.replaceWith(await waysBack(userId, secrets));
+  box.append(
+    h('div', { class: 'row' },
+      h('p', { id: 'recovery-status' }, status ? `Recovery codes left: ${status.remaining}${status.createdAt ? ` (made ${new Date(status.createdAt).toLocaleString()})` : ''}` : ''),
+      h('button', { type: 'button', onclick: () => void attempt(async () => {
+        const made = await client.admin.recoveryCodes.regenerate(userId);
+        show(secrets, h('p', {}, 'Recovery codes (shown once; the previous set is void): ', h('span', { class: 'secret', id: 'recovery-codes' }, made.codes.join(' '))));
+        await reload();
+      }) }, status?.remaining ? 'Regenerate recovery codes' : 'Generate recovery codes')),
+    passes?.items.length
+      ? h('ul', {}, passes.items.map((p) => h('li', {}, `Access pass ${p.passId}: ${p.state}, ${p.oneTime ? 'one-time' : `used ${p.uses}×`}, ${new Date(p.startsAt).toLocaleString()} – ${new Date(p.expiresAt).toLocaleString()} `,
+          h('button', { type: 'button', 'aria-label': `Revoke access pass ${p.passId}`, onclick: () => void attempt(() => client.admin.accessPasses.revoke(userId, p.passId), 'Revoked.').then(reload) }, 'Revoke'))))
+      : h('p', { class: 'muted' }, 'No access passes.'),
+    h('form', { class: 'row', onsubmit: (e: Event) => { e.preventDefault(); void attempt(async () => {
+        const startsAt = value('tap-start');
+        const issued = await client.admin.accessPasses.issue(userId, {
+          lifetimeMinutes: Number(value('tap-minutes')),
+          oneTime: ($('#tap-once') as HTMLInputElement).checked,
+          ...(startsAt ? { startsAt: new Date(startsAt).toISOString() } : {}),
+        });
+        show(secrets, h('p', {}, `Access pass (shown once, until ${new Date(issued.expiresAt).toLocaleString()}): `, h('span', { class: 'secret', id: 'access-pass' }, issued.pass)));
+        await reload();
+      }); } },
+      field('tap-minutes', 'Lifetime (minutes, 10–43200)', h('input', { id: 'tap-minutes', type: 'number', min: 10, max: 43200, value: 60, required: true })),
+      field('tap-start', 'Starts (empty: now)', h('input', { id: 'tap-start', type: 'datetime-local' })),
+      h('label', { class: 'check' }, h('input', { id: 'tap-once', type: 'checkbox', checked: true }), 'One-time'),
+      h('button', { type: 'submit' }, 'Issue access pass')),
   );
   return box;
 }
