@@ -3,7 +3,12 @@ import type { PageCursors } from './cursors';
 import { ValidationError } from './errors';
 import type { Audit, AuthLogQuery, AuthLogStore, NotificationStore, Page, UsageRow, UsageStore } from '../ports';
 import { maskPhone } from './mask';
-import type { AuthLogEntry, Caller, Challenge, Factor, LogMethod, LogResult, Notification, Principal, User } from './types';
+import type { AuthLogEntry, Caller, Challenge, Factor, Gateway, LogMethod, LogResult, Notification, Principal, User } from './types';
+
+/** R23: the gateway a relay named, as the log line's fields. */
+function gatewayFields(gateway: Gateway | undefined): Pick<AuthLogEntry, 'gatewayName' | 'gatewayIp'> {
+  return gateway ? { gatewayName: gateway.name, ...(gateway.ip ? { gatewayIp: gateway.ip } : {}) } : {};
+}
 
 /**
  * The auth-log line (R23) and the usage count for one event of a challenge. Names and email
@@ -16,7 +21,7 @@ export function auditOf(
 ): Audit {
   const { event, result, now, reason } = entry;
   const time = new Date(now).toISOString();
-  const { firstName, lastName, email, clientIp } = challenge.audit;
+  const { firstName, lastName, email, clientIp, gateway } = challenge.audit;
   const log: AuthLogEntry = {
     logId: randomId('lg', 12),
     tenantId: challenge.tenantId,
@@ -38,6 +43,7 @@ export function auditOf(
     apiKeyName: principal.keyName,
     ...(principal.sourceIp ? { serverIp: principal.sourceIp } : {}),
     ...(clientIp ? { clientIp } : {}),
+    ...gatewayFields(gateway),
   };
   const count = (r: LogResult, delta: number) => ({ tenantId: challenge.tenantId, day: time.slice(0, 10), method: challenge.method, result: r, delta });
   // Usage counts challenges sent and verification results; resends are logged but not counted.
@@ -48,7 +54,7 @@ export function auditOf(
 }
 
 /** A challenge refused by throttling (R6–R8): logged and counted, but nothing is created or sent. */
-export function throttledAudit(principal: Principal, user: User, method: Factor, reason: string, now: number, clientIp?: string): Audit {
+export function throttledAudit(principal: Principal, user: User, method: Factor, reason: string, now: number, clientIp?: string, gateway?: Gateway): Audit {
   const time = new Date(now).toISOString();
   const keep = principal.tenant.settings.logOptionalFields;
   return {
@@ -70,6 +76,7 @@ export function throttledAudit(principal: Principal, user: User, method: Factor,
       apiKeyName: principal.keyName,
       ...(principal.sourceIp ? { serverIp: principal.sourceIp } : {}),
       ...(clientIp ? { clientIp } : {}),
+      ...gatewayFields(gateway),
     },
     usage: [{ tenantId: principal.tenantId, day: time.slice(0, 10), method, result: 'throttled', delta: 1 }],
   };
@@ -91,6 +98,7 @@ export function attemptAudit(
     reason?: string;
     now: number;
     clientIp?: string;
+    gateway?: Gateway;
   },
 ): Audit {
   const { user } = entry;
@@ -112,6 +120,7 @@ export function attemptAudit(
       apiKeyName: principal.keyName,
       ...(principal.sourceIp ? { serverIp: principal.sourceIp } : {}),
       ...(entry.clientIp ? { clientIp: entry.clientIp } : {}),
+      ...gatewayFields(entry.gateway),
     },
     usage: [],
   };

@@ -42,13 +42,13 @@ import { ownerCheckOf, ownerOf, sameEpoch } from './credentials';
 import type { Delivery, FactorModule, FactorRegistry, Submission } from './factors/factor';
 import { createRefusalReason, NO_SUCH_USER, resendRefusal } from './refusals';
 import { chooseMethod, usableMethods } from './registration';
-import type { Challenge, ChallengeStatus, ChallengeView, Factor, Principal, User } from './types';
+import type { Challenge, ChallengeStatus, ChallengeView, Factor, Gateway, Principal, User } from './types';
 import { userScope } from './users';
 
 export interface CreateChallengeInput {
   readonly userId: string;
   readonly method?: Factor;
-  readonly context?: { readonly clientIp?: string; readonly appName?: string; readonly location?: string };
+  readonly context?: { readonly clientIp?: string; readonly appName?: string; readonly location?: string; readonly gateway?: Gateway };
 }
 
 export type { ChallengeView } from './types';
@@ -151,7 +151,7 @@ export class ChallengeService {
       // A retry of a request that already went through is answered as before, not throttled.
       const earlier = idempotencyKey ? await challenges.getIdempotency(principal.tenantId, idempotencyKey) : undefined;
       if (earlier && earlier.expiresAt > now) return { kind: 'done', result: await this.replay(earlier, requestHash, now) };
-      await this.deps.logs.append(throttledAudit(principal, user, method, admission.reason, now, input.context?.clientIp));
+      await this.deps.logs.append(throttledAudit(principal, user, method, admission.reason, now, input.context?.clientIp, input.context?.gateway));
       throw new RetryLaterError(THROTTLE_TEXT[admission.reason], admission.retryAfterSeconds, { reason: admission.reason });
     }
 
@@ -178,6 +178,7 @@ export class ChallengeService {
         ...(keepPersonal && user.email ? { email: user.email } : {}),
         ...(input.context?.clientIp ? { clientIp: input.context.clientIp } : {}),
         ...(input.context?.appName ? { appName: input.context.appName } : {}),
+        ...(input.context?.gateway ? { gateway: input.context.gateway } : {}),
         // Answered elsewhere, after this request returned: those events name the caller (R23).
         ...(factor.answer.kind === 'elsewhere' ? { caller: { keyId: principal.keyId, keyName: principal.keyName, ...(principal.sourceIp ? { sourceIp: principal.sourceIp } : {}) } } : {}),
       },
@@ -202,7 +203,7 @@ export class ChallengeService {
     const outcome = await challenges.create(challenge, audit, idempotency);
     if (outcome.kind === 'throttled') {
       if (outcome.by === 'user_log_changed') return { kind: 'retry' };
-      await this.refuseThrottled(principal, user, method, outcome, now, input.context?.clientIp);
+      await this.refuseThrottled(principal, user, method, outcome, now, input.context?.clientIp, input.context?.gateway);
     }
     if (outcome.kind === 'replayed') return { kind: 'done', result: await this.replay(outcome.record, requestHash, now) };
 
@@ -234,6 +235,7 @@ export class ChallengeService {
           reason,
           now,
           ...(input.context?.clientIp ? { clientIp: input.context.clientIp } : {}),
+          ...(input.context?.gateway ? { gateway: input.context.gateway } : {}),
         }),
       );
     }
@@ -248,9 +250,10 @@ export class ChallengeService {
     outcome: ThrottleRefusal,
     now: number,
     clientIp?: string,
+    gateway?: Gateway,
   ): Promise<never> {
     const reason: ThrottleReason = outcome.by === 'number_rate' ? 'number_rate' : outcome.by === 'tenant_rate' ? 'tenant_rate' : 'user_rate';
-    await this.deps.logs.append(throttledAudit(principal, user, method, reason, now, clientIp));
+    await this.deps.logs.append(throttledAudit(principal, user, method, reason, now, clientIp, gateway));
     const retryAfter = reason === 'number_rate' ? Math.ceil((3_600_000 - (now % 3_600_000)) / 1000) : 1;
     throw new RetryLaterError(THROTTLE_TEXT[reason], retryAfter, { reason });
   }

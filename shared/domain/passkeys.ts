@@ -81,11 +81,12 @@ export class PasskeyService {
     via: 'auth' | 'admin',
     stepUpChallengeId?: string,
   ): Promise<{ registrationId: string; expiresAt: string; options: PublicKeyCredentialCreationOptionsJSON }> {
-    const policy = passkeyPolicyOf(principal);
     const scope = userScope(principal);
     const now = this.deps.clock.now();
     const user = await this.deps.users.getUser(scope, userId);
+    // No such user first: another tenant's user id gets the answer of an id nobody has (R27).
     if (!user) throw new NotFoundError('No such user');
+    const policy = passkeyPolicyOf(principal);
     if (via === 'auth' && user.blocked) throw new UserBlockedError('The user is blocked from MFA; an admin must unblock them', { reason: user.blocked.reason });
     if ((user.passkeyCount ?? 0) >= PASSKEYS_PER_USER) throw new PasskeyLimitError(`The user already has ${PASSKEYS_PER_USER} passkeys; delete one first`, { max: PASSKEYS_PER_USER });
     const stepUp = via === 'auth' && usableMethods(user, principal.tenant.settings).length > 0 ? await this.stepUp(principal, user, now, stepUpChallengeId) : undefined;
@@ -134,7 +135,6 @@ export class PasskeyService {
     via: 'auth' | 'admin',
     userId?: string,
   ): Promise<{ passkey: PasskeyView }> {
-    const policy = passkeyPolicyOf(principal);
     const scope = userScope(principal);
     const now = this.deps.clock.now();
     const registration = await this.deps.store.getRegistration(principal.tenantId, registrationId);
@@ -149,6 +149,7 @@ export class PasskeyService {
     ) {
       throw new NotFoundError(NO_SUCH_REGISTRATION);
     }
+    const policy = passkeyPolicyOf(principal);
     const user = await this.deps.users.getUser(scope, registration.userId);
     const used = async (error: Error): Promise<never> => {
       // Single use: a failed check ends the ceremony too.

@@ -278,6 +278,8 @@ export interface ChallengeAudit {
   readonly email?: string;
   readonly clientIp?: string;
   readonly appName?: string;
+  /** The gateway a relay named (the RADIUS front end's client), for the auth log (R23). */
+  readonly gateway?: Gateway;
   /**
    * The calling application (R23), for events that happen after the request that created the
    * challenge returned: the voice rollover's calls and its result.
@@ -352,6 +354,14 @@ export interface AuthLogEntry {
   readonly apiKeyName: string;
   readonly serverIp?: string;
   readonly clientIp?: string;
+  readonly gatewayName?: string;
+  readonly gatewayIp?: string;
+}
+
+/** A gateway behind a relay (a VPN gateway behind the RADIUS front end): its name and address. */
+export interface Gateway {
+  readonly name: string;
+  readonly ip?: string;
 }
 
 export interface Notification {

@@ -129,6 +129,8 @@ export const authLogEntry = z.looseObject({
   apiKeyName: z.string(),
   serverIp: z.string().optional(),
   clientIp: z.string().optional(),
+  gatewayName: z.string().optional().describe('The gateway a relay (the RADIUS front end) named: its configured client name'),
+  gatewayIp: z.string().optional().describe("That gateway's address (its NAS-IP-Address)"),
 });
 export const authLogPage = page(authLogEntry);
 

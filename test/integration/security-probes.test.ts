@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { totpAt } from '../../shared/domain/otp/totp';
 import { ROUTES, type RouteDefinition } from '../../shared/routes';
 import { ASSERTION_TTL_SECONDS, MAX_WRONG_CODES } from '../../shared/rules';
+import { SoftwareAuthenticator } from '../support/authenticator';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
 
 /*
@@ -23,7 +24,8 @@ let b: Tenant;
 const VICTIM = 'victim-user-5e7c';
 const VICTIM_PHONE = '+14155550142';
 const SERIAL = 'SN-VICTIM-77';
-const ids = { challengeId: '', passwordId: '', keyId: '', password: '' };
+const ids = { challengeId: '', passwordId: '', keyId: '', password: '', registrationId: '', passkeyId: '' };
+const PASSKEY_ORIGIN = 'https://login.victim.example';
 
 /** The same kinds of ids, well-formed, that no tenant has. */
 const UNKNOWN: Record<string, string> = {
@@ -32,7 +34,12 @@ const UNKNOWN: Record<string, string> = {
   passwordId: 'ap_AAAAAAAAAAAAAAAA',
   serial: 'SN-NOBODY-00',
   keyId: '0000000000000000',
+  registrationId: 'pr_AAAAAAAAAAAAAAAAAAAAAA',
+  passkeyId: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
 };
+
+/** A well-formed (and meaningless) browser answer to a passkey registration. */
+const PASSKEY_RESPONSE = { id: 'AAAA', rawId: 'AAAA', response: { clientDataJSON: 'AAAA', attestationObject: 'AAAA' }, clientExtensionResults: {}, type: 'public-key' };
 
 beforeAll(async () => {
   api = await TestApi.start();
@@ -54,6 +61,19 @@ beforeAll(async () => {
   must(await api.request('POST', `/v1/admin/oath-tokens/${SERIAL}/assign`, { key: a.adminKey, body: { userId: VICTIM } }), 'token assignment');
   const key = must(await api.request('POST', '/v1/admin/api-keys', { key: a.adminKey, body: { name: 'victim portal', scope: 'auth' } }), 'api key');
   ids.keyId = key.body.keyId as string;
+  // A passkey of the victim's, and a registration of theirs still open.
+  must(await api.request('PATCH', '/v1/admin/settings', { key: a.adminKey, body: { passkeys: { rpId: 'victim.example', rpName: 'Victim', origins: [PASSKEY_ORIGIN] } } }), 'passkey policy');
+  const started = must(await api.request('POST', `/v1/admin/users/${VICTIM}/passkeys/registrations`, { key: a.adminKey }), 'passkey registration');
+  const options = started.body.options as { challenge: string; rp: { id?: string }; user: { id: string } };
+  const passkey = must(
+    await api.request('POST', `/v1/admin/users/${VICTIM}/passkeys/registrations/${started.body.registrationId as string}`, {
+      key: a.adminKey,
+      body: { response: new SoftwareAuthenticator().create(options, PASSKEY_ORIGIN) },
+    }),
+    'passkey',
+  );
+  ids.passkeyId = (passkey.body.passkey as { passkeyId: string }).passkeyId;
+  ids.registrationId = must(await api.request('POST', `/v1/admin/users/${VICTIM}/passkeys/registrations`, { key: a.adminKey }), 'open registration').body.registrationId as string;
 });
 
 afterAll(() => api.stop());
@@ -80,12 +100,27 @@ function bodyFor(route: RouteDefinition, userId: string): unknown {
       return { firstCode: '123456', secondCode: '654321' };
     case 'POST /v1/admin/api-keys/{keyId}/rotate':
       return { graceSeconds: 0 };
+    case 'POST /v1/passkeys/registrations':
+      return { userId };
+    case 'POST /v1/passkeys/registrations/{registrationId}':
+    case 'POST /v1/admin/users/{userId}/passkeys/registrations/{registrationId}':
+      return { response: PASSKEY_RESPONSE };
+    case 'PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}':
+      return { name: 'probe' };
     default:
       return undefined;
   }
 }
 
-const victimIds = (): Record<string, string> => ({ userId: VICTIM, challengeId: ids.challengeId, passwordId: ids.passwordId, serial: SERIAL, keyId: ids.keyId });
+const victimIds = (): Record<string, string> => ({
+  userId: VICTIM,
+  challengeId: ids.challengeId,
+  passwordId: ids.passwordId,
+  serial: SERIAL,
+  keyId: ids.keyId,
+  registrationId: ids.registrationId,
+  passkeyId: ids.passkeyId,
+});
 
 function probe(route: RouteDefinition, values: Record<string, string>, userId: string): Promise<Reply> {
   const path = route.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? ''));
@@ -136,6 +171,8 @@ describe("R27 cross-tenant access on every route: tenant B's keys against tenant
     expect(tokens.body.items).toEqual([expect.objectContaining({ serial: SERIAL, assignee: expect.objectContaining({ userId: VICTIM }) })]);
     const keys = await api.request<{ items: { keyId: string; status: string }[] }>('GET', '/v1/admin/api-keys', { key: a.adminKey });
     expect(keys.body.items.find((k) => k.keyId === ids.keyId)).toMatchObject({ status: 'active' });
+    const passkeys = await api.request<{ items: { passkeyId: string }[] }>('GET', `/v1/admin/users/${VICTIM}/passkeys`, { key: a.adminKey });
+    expect(passkeys.body.items.map((p) => p.passkeyId)).toEqual([ids.passkeyId]);
   });
 });
 

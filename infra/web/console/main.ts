@@ -3,10 +3,10 @@ import type { CountryCode } from '../../../shared/schemas/phone';
 import { $, h, show } from '../dom';
 
 type User = ResponseOf<'GET /v1/admin/users/{userId}'>;
-type Factor = 'sms' | 'voice' | 'push' | 'app' | 'oath';
-const FACTORS: Factor[] = ['sms', 'voice', 'push', 'app', 'oath'];
-const FACTOR_NAMES: Record<Factor, string> = { sms: 'SMS', voice: 'Voice', push: 'Push', app: 'Authenticator app', oath: 'Hardware token' };
-const COLORS: Record<Factor, string> = { sms: '#0969da', voice: '#1a7f37', push: '#8250df', app: '#bf8700', oath: '#cf222e' };
+type Factor = 'sms' | 'voice' | 'push' | 'app' | 'oath' | 'passkey';
+const FACTORS: Factor[] = ['sms', 'voice', 'push', 'app', 'oath', 'passkey'];
+const FACTOR_NAMES: Record<Factor, string> = { sms: 'SMS', voice: 'Voice', push: 'Push', app: 'Authenticator app', oath: 'Hardware token', passkey: 'Passkey' };
+const COLORS: Record<Factor, string> = { sms: '#0969da', voice: '#1a7f37', push: '#8250df', app: '#bf8700', oath: '#cf222e', passkey: '#57606a' };
 const TABS = ['Users', 'Settings', 'OATH tokens', 'Auth logs', 'Usage', 'Billing'] as const;
 type Tab = (typeof TABS)[number];
 
@@ -408,7 +408,7 @@ async function usagePage(root: HTMLElement): Promise<void> {
     const counts = new Map<string, Record<Factor, number>>();
     for (const row of report.days) {
       if (wanted === 'completed' ? row.result === 'sent' || row.result === 'throttled' : wanted && row.result !== wanted) continue;
-      const day = counts.get(row.day) ?? { sms: 0, voice: 0, push: 0, app: 0, oath: 0 };
+      const day = counts.get(row.day) ?? { sms: 0, voice: 0, push: 0, app: 0, oath: 0, passkey: 0 };
       day[row.method] += row.count;
       counts.set(row.day, day);
     }

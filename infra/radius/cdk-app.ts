@@ -1,0 +1,21 @@
+/**
+ * The optional AWS deployment of the RADIUS front end, its own CDK app (the product's stacks do
+ * not need it): `npx cdk synth --app "npx tsx infra/radius/cdk-app.ts" -c radiusConfig=radius.json
+ * -c gatewayCidrs=198.51.100.0/24,203.0.113.8/32`. Checked by cdk-nag's AwsSolutions pack.
+ */
+import { readFileSync } from 'node:fs';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { RadiusStack } from './stack';
+
+const app = new App();
+const file = app.node.tryGetContext('radiusConfig') as string | undefined;
+const cidrs = app.node.tryGetContext('gatewayCidrs') as string | undefined;
+if (!file || !cidrs) throw new Error('Context "radiusConfig" (a configuration file) and "gatewayCidrs" (comma-separated) are required');
+new RadiusStack(app, 'Tessera-Radius', {
+  config: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>,
+  gatewayCidrs: cidrs.split(',').map((c) => c.trim()),
+  description: 'Tessera RADIUS front end: Fargate behind a Network Load Balancer on UDP 1812',
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();

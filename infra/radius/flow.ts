@@ -1,0 +1,222 @@
+import type { ClientConfig } from './config';
+import type { SessionStore, Step } from './sessions';
+import { Refused, type Method, type Origin, type Outcome, type Started, type TesseraPort } from './tessera';
+import type { PrimaryResult } from './upstream';
+
+/** What the gateway sent, once the packet is trusted. */
+export interface Attempt {
+  readonly client: ClientConfig;
+  readonly userName: string;
+  /** The PAP password (RFC 2865 User-Password), decrypted. */
+  readonly password?: string;
+  readonly state?: Buffer;
+  /** CHAP, MS-CHAP or EAP instead of PAP. */
+  readonly otherAuthentication?: 'chap' | 'mschap' | 'eap';
+  readonly origin: Origin;
+}
+
+/** The answer to the gateway: Access-Accept, Access-Reject or Access-Challenge (with a State). */
+export type Answer = { kind: 'accept'; message?: string } | { kind: 'reject'; message: string; reason: string } | { kind: 'challenge'; message: string; state: Buffer };
+
+export interface FlowDeps {
+  readonly tessera: TesseraPort;
+  readonly sessions: SessionStore;
+  readonly primary: (client: ClientConfig, userName: string, password: string) => Promise<PrimaryResult>;
+  /** How often a push or call is polled while the gateway waits. */
+  readonly pollMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => number;
+}
+
+const CODE_PATTERN = /^(\d{6}|\d{8})$/;
+/** The challenge menu's choices, and the words `append` takes instead of a code (Maps: a typed "constructor" is no choice). */
+const MENU = new Map([
+  ['1', 'push'],
+  ['2', 'phone'],
+  ['3', 'sms'],
+]);
+const FACTOR_WORDS = new Map<string, Method>([
+  ['push', 'push'],
+  ['phone', 'voice'],
+  ['sms', 'sms'],
+]);
+const APPENDED = /^(.*),(\d{6}|\d{8}|push|phone|sms)$/s;
+
+const MESSAGES = {
+  papOnly: 'This server accepts PAP only: set the gateway to send the password with PAP.',
+  noPassword: 'No password was sent (PAP is required).',
+  wrongPassword: 'Wrong user name or password.',
+  primaryUnavailable: 'The password could not be checked right now; try again later.',
+  expired: 'This sign-in has expired or is unknown; sign in again.',
+  wrongCode: 'Wrong code.',
+  badCode: 'A code has 6 or 8 digits.',
+  denied: 'The sign-in was denied.',
+  timeout: 'No answer in time; sign in again.',
+  choice: 'Second factor: 1 push, 2 call, 3 text message, or type a code from your app.',
+  unknownChoice: 'Unknown choice; sign in again.',
+} as const;
+
+/** Tessera's refusals as the user reads them on the gateway (no detail that helps an attacker). */
+const REFUSALS: Record<string, string> = {
+  'not-found': 'This account is not set up for multi-factor sign-in.',
+  'mfa-not-enabled': 'Multi-factor sign-in is not enabled for this account; ask your administrator.',
+  'registration-required': 'You must register a second factor first.',
+  'method-unavailable': 'That method is not available for this account.',
+  'user-blocked': 'This account is blocked from multi-factor sign-in; ask your administrator.',
+  'retry-later': 'Too many attempts; try again in a few minutes.',
+  'challenge-locked': 'Too many wrong codes; sign in again.',
+  'challenge-expired': 'The code has expired; sign in again.',
+  'challenge-finished': MESSAGES.expired,
+  'device-not-activated': 'Authentication request is not for an activated account.',
+  'phone-not-allowed': 'That phone number cannot be used; ask your administrator.',
+  'country-not-allowed': 'That phone number cannot be used; ask your administrator.',
+  'delivery-failed': 'The code could not be delivered; try another method.',
+  // A RADIUS user name Tessera would never take as a user id (DOMAIN\\user, spaces): no such account.
+  'validation-failed': 'This account is not set up for multi-factor sign-in.',
+};
+
+const reject = (reason: string, message: string): Answer => ({ kind: 'reject', reason, message });
+const refusal = (error: Refused): Answer => reject(error.code, REFUSALS[error.code] ?? 'The second factor is unavailable right now; try again later.');
+
+/**
+ * One RADIUS sign-in, from the gateway's Access-Request to its answer: the password (upstream
+ * or nothing), then the second factor by the client's mode, each through Tessera's
+ * challenge/verify API so throttling, fatigue, the auth log and metering all apply.
+ */
+export class RadiusFlow {
+  constructor(private readonly deps: FlowDeps) {}
+
+  async handle(attempt: Attempt): Promise<Answer> {
+    try {
+      return await this.run(attempt);
+    } catch (error) {
+      if (error instanceof Refused) return refusal(error);
+      throw error;
+    }
+  }
+
+  private async run(attempt: Attempt): Promise<Answer> {
+    if (attempt.otherAuthentication) return reject(`${attempt.otherAuthentication}_refused`, MESSAGES.papOnly);
+    if (attempt.state) return this.next(attempt, attempt.state);
+    if (attempt.password === undefined) return reject('no_password', MESSAGES.noPassword);
+
+    const { client } = attempt;
+    let password = attempt.password;
+    let factor: string | undefined;
+    if (client.secondFactor === 'append') {
+      const split = APPENDED.exec(password);
+      if (split) [, password = '', factor] = split;
+    }
+
+    if (client.primary.kind !== 'none') {
+      const primary = await this.deps.primary(client, attempt.userName, password);
+      if (primary.kind === 'reject') return reject('wrong_password', MESSAGES.wrongPassword);
+      if (primary.kind === 'unavailable') return reject(`primary_${primary.reason}`, MESSAGES.primaryUnavailable);
+    }
+
+    switch (client.secondFactor) {
+      case 'challenge':
+        return this.challenge(attempt, { kind: 'choice' }, MESSAGES.choice);
+      case 'auto':
+        return this.started(attempt, await this.deps.tessera.start(attempt.userName, undefined, attempt.origin));
+      case 'append':
+        return factor ? this.chosen(attempt, factor) : this.started(attempt, await this.deps.tessera.start(attempt.userName, undefined, attempt.origin));
+    }
+  }
+
+  /** An answer to an Access-Challenge: the State must be ours, open, and for this client and user. */
+  private async next(attempt: Attempt, state: Buffer): Promise<Answer> {
+    const step = this.deps.sessions.take(state, attempt.client.name, attempt.userName);
+    if (!step) return reject('unknown_state', MESSAGES.expired);
+    const answer = (attempt.password ?? '').trim();
+    switch (step.kind) {
+      case 'code':
+        return this.verify(step.challengeId, answer);
+      case 'push':
+        return this.await(step.challengeId, attempt.client.waitSeconds);
+      case 'choice': {
+        const chosen = MENU.get(answer) ?? (CODE_PATTERN.test(answer) ? answer : undefined);
+        return chosen ? this.chosen(attempt, chosen) : reject('unknown_choice', MESSAGES.unknownChoice);
+      }
+    }
+  }
+
+  /** `push`, `phone`, `sms`, or a code the user typed from their app or token. */
+  private async chosen(attempt: Attempt, factor: string): Promise<Answer> {
+    const method = FACTOR_WORDS.get(factor);
+    if (method) return this.started(attempt, await this.deps.tessera.start(attempt.userName, method, attempt.origin));
+    const started = await this.startCodeMethod(attempt);
+    return this.verify(started.challengeId, factor);
+  }
+
+  /** A code typed without a challenge first comes from the app, or else from a hardware token. */
+  private async startCodeMethod(attempt: Attempt): Promise<Started> {
+    try {
+      return await this.deps.tessera.start(attempt.userName, 'app', attempt.origin);
+    } catch (error) {
+      if (error instanceof Refused && error.code === 'method-unavailable' && error.available.includes('oath')) {
+        return this.deps.tessera.start(attempt.userName, 'oath', attempt.origin);
+      }
+      throw error;
+    }
+  }
+
+  /** A challenge just started: ask for its code, show the push's number, or wait for the call. */
+  private async started(attempt: Attempt, started: Started): Promise<Answer> {
+    switch (started.method) {
+      case 'push':
+        // R9 over RADIUS: the number goes to the gateway's screen; the app asks for it.
+        return this.challenge(
+          attempt,
+          { kind: 'push', challengeId: started.challengeId },
+          `Open the app on ${started.destination} and enter ${started.number ?? '?'} to approve, then continue.`,
+        );
+      case 'voice':
+        return this.await(started.challengeId, attempt.client.waitSeconds);
+      case 'sms':
+        return this.challenge(attempt, { kind: 'code', challengeId: started.challengeId }, `Enter the code sent to ${started.destination}.`);
+      case 'app':
+        return this.challenge(attempt, { kind: 'code', challengeId: started.challengeId }, 'Enter the code from your authenticator app.');
+      case 'oath':
+        return this.challenge(attempt, { kind: 'code', challengeId: started.challengeId }, 'Enter the code from your hardware token.');
+    }
+  }
+
+  private challenge(attempt: Attempt, step: Step, message: string): Answer {
+    return { kind: 'challenge', message, state: this.deps.sessions.openStep(step, attempt.client.name, attempt.userName) };
+  }
+
+  private async verify(challengeId: string, code: string): Promise<Answer> {
+    if (!CODE_PATTERN.test(code)) return reject('bad_code', MESSAGES.badCode);
+    return this.finished(await this.deps.tessera.verify(challengeId, code));
+  }
+
+  /** A push or call: poll until it is answered or the gateway's patience (waitSeconds) runs out. */
+  private async await(challengeId: string, waitSeconds: number): Promise<Answer> {
+    const deadline = this.deps.now() + waitSeconds * 1000;
+    for (;;) {
+      const outcome = await this.poll(challengeId);
+      if (outcome.kind !== 'pending') return this.finished(outcome);
+      if (this.deps.now() + this.deps.pollMs > deadline) return reject('wait_timeout', MESSAGES.timeout);
+      await this.deps.sleep(this.deps.pollMs);
+    }
+  }
+
+  /** A poll that is throttled or does not get through changes nothing: the next one may (until the deadline). */
+  private async poll(challengeId: string): Promise<Outcome> {
+    try {
+      return await this.deps.tessera.status(challengeId);
+    } catch (error) {
+      if (error instanceof Refused && (error.code === 'retry-later' || error.code === 'unavailable')) return { kind: 'pending' };
+      throw error;
+    }
+  }
+
+  private finished(outcome: Outcome): Answer {
+    if (outcome.kind === 'approved') return { kind: 'accept' };
+    if (outcome.kind === 'pending') return reject('wait_timeout', MESSAGES.timeout);
+    if (outcome.reason === 'wrong_code') return reject('wrong_code', MESSAGES.wrongCode);
+    if (outcome.reason === 'timeout') return reject('timeout', MESSAGES.timeout);
+    return reject(outcome.reason, MESSAGES.denied);
+  }
+}

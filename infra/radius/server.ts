@@ -1,0 +1,205 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import { clientMatcher, type ClientConfig, type RadiusConfig } from './config';
+import { RadiusFlow, type Answer, type Attempt } from './flow';
+import { ATTR, checkRequest, CODE, decryptPassword, encodeReply, nasIp, octets, otherAuthentication, parsePacket, text, textAttribute, type Packet } from './packet';
+import { SessionStore } from './sessions';
+import { tesseraOverHttp, type TesseraPort } from './tessera';
+import { checkUpstream } from './upstream';
+
+/** Why packets were dropped without an answer, and what was answered. */
+export interface Counters {
+  received: number;
+  accepted: number;
+  rejected: number;
+  challenged: number;
+  /** Status-Server probes answered (RFC 5997), the gateways' way to see the server is alive. */
+  statusServer: number;
+  /** Retransmissions answered from the cache (or dropped while the first copy is still being worked on). */
+  retransmissions: number;
+  dropped: {
+    unknown_client: number;
+    malformed: number;
+    not_access_request: number;
+    missing_message_authenticator: number;
+    bad_message_authenticator: number;
+  };
+  /** Bugs: a request whose handling threw; answered with a reject. */
+  errors: number;
+}
+
+export interface RadiusServer {
+  readonly address: string;
+  readonly port: number;
+  readonly counters: Counters;
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Tessera's API; by default the typed HTTP client with the configured auth key. */
+  readonly tessera?: TesseraPort;
+  /** One line per answer and per dropped packet: never a password, code or secret. */
+  readonly log?: (line: Record<string, unknown>) => void;
+  readonly pollMs?: number;
+}
+
+/**
+ * How long an answer is kept for retransmissions: longer than any gateway keeps retrying, and
+ * longer than the slowest answer (a wait of `waitSeconds`, plus Tessera's calls), so a copy that
+ * arrives while its original is still being answered is never taken for a new request.
+ */
+const RETRANSMIT_MARGIN_MS = 60_000;
+
+interface Cached {
+  readonly expiresAt: number;
+  reply?: Buffer;
+}
+
+/**
+ * The RADIUS front end: Access-Requests on UDP from the configured clients, each checked for
+ * its Message-Authenticator (RFC 3579, required), answered once per client, identifier and
+ * authenticator (retransmissions get the same bytes back, never a second challenge).
+ */
+export async function startRadiusServer(config: RadiusConfig, options: ServerOptions = {}): Promise<RadiusServer> {
+  const log = options.log ?? ((line) => console.log(JSON.stringify({ time: new Date().toISOString(), ...line })));
+  const counters: Counters = {
+    received: 0,
+    accepted: 0,
+    rejected: 0,
+    challenged: 0,
+    statusServer: 0,
+    retransmissions: 0,
+    dropped: { unknown_client: 0, malformed: 0, not_access_request: 0, missing_message_authenticator: 0, bad_message_authenticator: 0 },
+    errors: 0,
+  };
+  const now = () => Date.now();
+  const sessions = new SessionStore(config.stateTtlSeconds * 1000, now);
+  const flow = new RadiusFlow({
+    tessera: options.tessera ?? tesseraOverHttp(config.tessera),
+    sessions,
+    primary: (client, userName, password) =>
+      client.primary.kind === 'upstream' ? checkUpstream(client.primary, { userName, password, nasIdentifier: client.name }) : Promise.resolve({ kind: 'accept' }),
+    pollMs: options.pollMs ?? 1000,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now,
+  });
+  const clientOf = clientMatcher(config.clients);
+  const cache = new Map<string, Cached>();
+  const retransmitWindowMs = Math.max(...config.clients.map((c) => c.waitSeconds)) * 1000 + RETRANSMIT_MARGIN_MS;
+
+  const drop = (reason: keyof Counters['dropped'], from: RemoteInfo, client?: ClientConfig) => {
+    counters.dropped[reason]++;
+    log({ event: 'dropped', reason, from: from.address, ...(client ? { client: client.name } : {}) });
+  };
+
+  const socket: Socket = createSocket({ type: isIP(config.listen.host) === 6 ? 'udp6' : 'udp4', reuseAddr: false });
+
+  async function answer(client: ClientConfig, packet: Packet, from: RemoteInfo): Promise<Buffer | undefined> {
+    const userName = text(packet, ATTR.userName);
+    const hidden = octets(packet, ATTR.userPassword);
+    const password = hidden ? decryptPassword(hidden, client.secret, packet.authenticator) : undefined;
+    if (!userName || (hidden && password === undefined)) {
+      drop('malformed', from, client);
+      return undefined;
+    }
+    const other = otherAuthentication(packet);
+    const gatewayIp = nasIp(packet);
+    const callingStation = text(packet, ATTR.callingStationId);
+    const attempt: Attempt = {
+      client,
+      userName,
+      ...(password !== undefined ? { password } : {}),
+      ...(octets(packet, ATTR.state) ? { state: octets(packet, ATTR.state) } : {}),
+      ...(other ? { otherAuthentication: other } : {}),
+      origin: {
+        gatewayName: client.name,
+        ...(gatewayIp ? { gatewayIp } : {}),
+        ...(callingStation && isIP(callingStation) ? { clientIp: callingStation } : {}),
+      },
+    };
+    let result: Answer;
+    try {
+      result = await flow.handle(attempt);
+    } catch (error) {
+      counters.errors++;
+      log({ event: 'error', client: client.name, error: error instanceof Error ? error.name : 'unknown' });
+      result = { kind: 'reject', reason: 'internal_error', message: 'The second factor is unavailable right now; try again later.' };
+    }
+    log({ event: result.kind, client: client.name, user: userName, ...(result.kind === 'reject' ? { reason: result.reason } : {}) });
+    if (result.kind === 'accept') {
+      counters.accepted++;
+      return encodeReply(packet, CODE.accessAccept, result.message ? [textAttribute(ATTR.replyMessage, result.message)] : [], client.secret);
+    }
+    if (result.kind === 'reject') {
+      counters.rejected++;
+      return encodeReply(packet, CODE.accessReject, [textAttribute(ATTR.replyMessage, result.message)], client.secret);
+    }
+    counters.challenged++;
+    return encodeReply(packet, CODE.accessChallenge, [textAttribute(ATTR.replyMessage, result.message), { type: ATTR.state, value: result.state }], client.secret);
+  }
+
+  function sweepCache(at: number) {
+    for (const [key, entry] of cache) {
+      if (entry.expiresAt > at) break;
+      cache.delete(key);
+    }
+  }
+
+  socket.on('message', (data, from) => {
+    counters.received++;
+    const client = clientOf(from.address);
+    if (!client) return drop('unknown_client', from);
+    const packet = parsePacket(data);
+    if (!packet) return drop('malformed', from, client);
+    if (packet.code !== CODE.accessRequest && packet.code !== CODE.statusServer) return drop('not_access_request', from, client);
+    const refusal = checkRequest(packet, client.secret);
+    if (refusal) return drop(refusal, from, client);
+    if (packet.code === CODE.statusServer) {
+      // RFC 5997: signed like an Access-Request, answered with a signed Access-Accept; it starts nothing.
+      counters.statusServer++;
+      return void socket.send(encodeReply(packet, CODE.accessAccept, [], client.secret), from.port, from.address);
+    }
+
+    const at = now();
+    sweepCache(at);
+    const key = `${client.name}\n${packet.identifier}\n${packet.authenticator.toString('hex')}`;
+    const seen = cache.get(key);
+    if (seen && seen.expiresAt > at) {
+      counters.retransmissions++;
+      if (seen.reply) socket.send(seen.reply, from.port, from.address);
+      return;
+    }
+    const entry: Cached = { expiresAt: at + retransmitWindowMs };
+    cache.delete(key);
+    cache.set(key, entry);
+    answer(client, packet, from).then(
+      (reply) => {
+        if (!reply) return void cache.delete(key);
+        entry.reply = reply;
+        socket.send(reply, from.port, from.address);
+      },
+      (error: unknown) => {
+        counters.errors++;
+        cache.delete(key);
+        log({ event: 'error', client: client.name, error: error instanceof Error ? error.name : 'unknown' });
+      },
+    );
+  });
+  // A send to a vanished gateway, say: logged, never fatal.
+  socket.on('error', (error) => log({ event: 'socket_error', error: error.message }));
+
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(config.listen.port, config.listen.host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = socket.address();
+  return {
+    address: bound.address,
+    port: bound.port,
+    counters,
+    stop: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}

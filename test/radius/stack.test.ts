@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { RadiusStack, secretNamesOf } from '../../infra/radius/stack';
+
+/** The optional AWS deployment of the RADIUS front end: synthesized offline, cdk-nag clean with written reasons. */
+
+const CONFIG = {
+  tessera: { baseUrl: 'https://mfa.example.com', apiKey: 'env:RADIUS_TESSERA_AUTH_KEY' },
+  clients: [
+    { name: 'vpn-hq', secret: 'env:RADIUS_VPN_HQ_SECRET', addresses: ['198.51.100.0/24'], primary: { kind: 'none' }, secondFactor: 'auto' },
+    { name: 'vpn-branch', secret: 'env:RADIUS_VPN_BRANCH_SECRET', addresses: ['203.0.113.8'], primary: { kind: 'upstream', host: '10.0.5.10', secret: 'env:RADIUS_UPSTREAM_SECRET' }, secondFactor: 'append' },
+  ],
+};
+
+let outdir: string;
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'radius-cdk-'));
+});
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+function build(config: Record<string, unknown> = CONFIG): { app: App; stack: RadiusStack } {
+  const app = new App({ outdir });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const stack = new RadiusStack(app, 'Radius', { config, gatewayCidrs: ['198.51.100.0/24', '203.0.113.8/32'] });
+  return { app, stack };
+}
+
+describe('the RADIUS stack (ECS Fargate behind an NLB on UDP 1812)', () => {
+  it('synthesizes offline with no open AwsSolutions finding; each acknowledgement has a reason', () => {
+    const { app, stack } = build();
+    app.synth();
+    const violations = new AwsSolutionsChecks().validateScope(app).violations;
+    expect(violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    const acks = stack.node.findAll().flatMap((c) =>
+      c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => Object.entries(m.data as Record<string, string>)),
+    );
+    const ours = acks.filter(([id]) => id.includes('AwsSolutions-'));
+    expect(ours.map(([id]) => id.replace(/^Annotation::/, '')).sort()).toEqual(['AwsSolutions-ECS2', 'AwsSolutions-ELB2', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-SMG4']);
+    for (const [, reason] of ours) expect(reason.length).toBeGreaterThanOrEqual(80);
+  });
+
+  it('UDP 1812 only from the gateways; the secrets come from Secrets Manager, never as plain environment', () => {
+    const template = Template.fromStack(build().stack);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 1812, Protocol: 'UDP' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Protocol: 'UDP',
+      HealthCheckProtocol: 'HTTP',
+      HealthCheckPath: '/health',
+      // The State of an Access-Challenge is in one task's memory: a gateway sticks to it.
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'stickiness.enabled', Value: 'true' }, { Key: 'stickiness.type', Value: 'source_ip' }]),
+    });
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroup')).flatMap(
+      (sg) => ((sg as { Properties: { SecurityGroupIngress?: { CidrIp?: string; IpProtocol: string; FromPort: number }[] } }).Properties.SecurityGroupIngress ?? []),
+    );
+    const udp = ingress.filter((rule) => rule.IpProtocol === 'udp');
+    expect(new Set(udp.map((rule) => rule.CidrIp))).toEqual(new Set(['198.51.100.0/24', '203.0.113.8/32']));
+    expect(ingress.some((rule) => rule.CidrIp === '0.0.0.0/0')).toBe(false);
+    const names = ['RADIUS_TESSERA_AUTH_KEY', 'RADIUS_VPN_HQ_SECRET', 'RADIUS_VPN_BRANCH_SECRET', 'RADIUS_UPSTREAM_SECRET'];
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Command: ['--config', 'env:RADIUS_CONFIG'],
+          Environment: [{ Name: 'RADIUS_CONFIG', Value: Match.stringLikeRegexp('"listen":\\{"host":"0.0.0.0","port":1812\\}') }],
+          Secrets: names.map((name) => Match.objectLike({ Name: name })),
+          ReadonlyRootFilesystem: true,
+        }),
+      ],
+    });
+  });
+
+  it('a bad configuration fails the synth, naming the problem', () => {
+    expect(secretNamesOf(CONFIG)).toEqual(['RADIUS_TESSERA_AUTH_KEY', 'RADIUS_VPN_HQ_SECRET', 'RADIUS_VPN_BRANCH_SECRET', 'RADIUS_UPSTREAM_SECRET']);
+    expect(() => build({ ...CONFIG, clients: [{ ...CONFIG.clients[0], secondFactor: 'sometimes' }] })).toThrow(/clients\.0\.secondFactor/);
+  });
+});

@@ -1,0 +1,290 @@
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as radius from 'radius';
+import { clientMatcher, ConfigError, parseConfig } from '../../infra/radius/config';
+import { RadiusFlow, type Attempt } from '../../infra/radius/flow';
+import { ATTR, checkReply, checkRequest, CODE, decryptPassword, encodeReply, octets, parsePacket, textAttribute } from '../../infra/radius/packet';
+import { SessionStore } from '../../infra/radius/sessions';
+import { Refused, type TesseraPort } from '../../infra/radius/tessera';
+
+/** The RADIUS front end's parts without a network: configuration, packets, States and the flow's refusals. */
+
+const SECRET = 'a-shared-secret-of-24-chars';
+
+const valid = () => ({
+  tessera: { baseUrl: 'https://mfa.example.com', apiKey: 'env:RADIUS_UNIT_KEY' },
+  clients: [{ name: 'vpn-1', secret: 'env:RADIUS_UNIT_SECRET', addresses: ['10.0.0.0/24', '2001:db8::7'], primary: { kind: 'none' }, secondFactor: 'auto' }],
+});
+
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function problemsOf(input: unknown): string[] {
+  try {
+    parseConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+beforeEach(() => {
+  process.env.RADIUS_UNIT_KEY = 'tsr_auth_t_k_0123456789abcdef';
+  process.env.RADIUS_UNIT_SECRET = SECRET;
+});
+
+describe('configuration', () => {
+  it('takes secrets from env:NAME and fills the defaults (UDP 1812, 25 s wait)', () => {
+    const config = parseConfig(valid());
+    expect(config.listen).toEqual({ host: '0.0.0.0', port: 1812 });
+    expect(config.tessera.apiKey).toBe('tsr_auth_t_k_0123456789abcdef');
+    expect(config.clients[0]).toMatchObject({ secret: SECRET, waitSeconds: 25 });
+  });
+
+  it('the example configuration of the docs holds', () => {
+    const names = ['RADIUS_TESSERA_AUTH_KEY', 'RADIUS_VPN_HQ_SECRET', 'RADIUS_UPSTREAM_SECRET', 'RADIUS_WIFI_SECRET', 'RADIUS_RDG_SECRET'];
+    for (const name of names) process.env[name] = `${name.toLowerCase()}-0123456789`;
+    try {
+      const config = parseConfig(JSON.parse(readFileSync('infra/radius/radius.example.json', 'utf8')));
+      expect(config.clients.map((c) => `${c.name} ${c.primary.kind}/${c.secondFactor}`)).toEqual(['vpn-hq upstream/auto', 'wifi-controllers none/challenge', 'rd-gateway upstream/append']);
+    } finally {
+      for (const name of names) delete process.env[name];
+    }
+  });
+
+  it('names every problem by its path, and never prints a secret', () => {
+    delete process.env.RADIUS_UNIT_SECRET;
+    const input = valid();
+    const problems = problemsOf({
+      ...input,
+      clients: [
+        { ...input.clients[0], addresses: ['10.0.0.0/33', 'gateway.example'] },
+        { ...input.clients[0], secret: 'short', secondFactor: 'sometimes', primary: { kind: 'upstream', host: 'radius.example', secret: 'also-short' } },
+      ],
+      extra: true,
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'clients.0.secret: environment variable RADIUS_UNIT_SECRET is not set',
+        'clients.0.addresses.0: must be an IPv4 or IPv6 address, or a network in CIDR form',
+        'clients.0.addresses.1: must be an IPv4 or IPv6 address, or a network in CIDR form',
+        'clients.1.secret: must be at least 16 characters',
+        'clients.1.primary.secret: must be at least 16 characters',
+        expect.stringMatching(/^clients\.1\.secondFactor: /),
+        expect.stringMatching(/^\(file\): .*extra/),
+      ]),
+    );
+    expect(problems.join('\n')).not.toMatch(/short/);
+    process.env.RADIUS_UNIT_SECRET = SECRET;
+    expect(problemsOf({ ...input, clients: [input.clients[0], { ...input.clients[0], addresses: ['10.9.0.1'] }] })).toEqual(['clients.1.name: duplicate client name "vpn-1"']);
+  });
+
+  it('finds the client by source address: networks, single addresses, IPv4 seen through a dual-stack socket', () => {
+    const match = clientMatcher(parseConfig(valid()).clients);
+    expect(match('10.0.0.200')?.name).toBe('vpn-1');
+    expect(match('::ffff:10.0.0.9')?.name).toBe('vpn-1');
+    expect(match('2001:db8::7')?.name).toBe('vpn-1');
+    expect(match('10.0.1.1')).toBeUndefined();
+    expect(match('2001:db8::8')).toBeUndefined();
+  });
+});
+
+describe('--check-config', () => {
+  const run = promisify(execFile);
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'radius-config-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 0 for a good file and 1 with the problems for a bad one; nothing starts', async () => {
+    const good = join(dir, 'good.json');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(good, JSON.stringify(valid()));
+    writeFileSync(bad, JSON.stringify({ ...valid(), clients: [] }));
+    const env = { ...process.env, RADIUS_UNIT_KEY: 'tsr_auth_t_k_0123456789abcdef', RADIUS_UNIT_SECRET: SECRET };
+    const ok = await run('npx', ['tsx', 'infra/radius/main.ts', '--config', good, '--check-config'], { env });
+    expect(ok.stdout).toContain('configuration is valid (1 client: vpn-1 none/auto)');
+    await expect(run('npx', ['tsx', 'infra/radius/main.ts', '--config', bad, '--check-config'], { env })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('clients: Too small'),
+    });
+  }, 30_000);
+});
+
+describe('npm run radius', () => {
+  it('reads the configuration from env:NAME, listens, answers GET /health with the counters, and stops on SIGTERM', async () => {
+    const healthPort = await freeTcpPort();
+    const config = { ...valid(), listen: { host: '127.0.0.1', port: 0 }, health: { host: '127.0.0.1', port: healthPort } };
+    const child = spawn('node_modules/.bin/tsx', ['infra/radius/main.ts', '--config', 'env:RADIUS_UNIT_CONFIG'], {
+      env: { ...process.env, RADIUS_UNIT_CONFIG: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 200 && !output.includes('"event":"listening"'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(output).toContain('"event":"listening"');
+      const health = await fetch(`http://127.0.0.1:${healthPort}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', counters: { received: 0, dropped: { unknown_client: 0 } } });
+      expect((await fetch(`http://127.0.0.1:${healthPort}/other`)).status).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(output).not.toContain(SECRET);
+  }, 30_000);
+});
+
+describe('packets (RFC 2865, RFC 3579)', () => {
+  const request = (attributes: unknown[], secret = SECRET) =>
+    parsePacket(radius.encode({ code: 'Access-Request', secret, identifier: 7, attributes, add_message_authenticator: true }))!;
+
+  it('a signed request is taken; a missing, wrong or doubled Message-Authenticator is refused', () => {
+    expect(checkRequest(request([['User-Name', 'ann']]), SECRET)).toBeUndefined();
+    expect(checkRequest(request([['User-Name', 'ann']], 'another-secret-of-24-chars'), SECRET)).toBe('bad_message_authenticator');
+    const unsigned = parsePacket(radius.encode({ code: 'Access-Request', secret: SECRET, attributes: [['User-Name', 'ann']], add_message_authenticator: false }))!;
+    expect(checkRequest(unsigned, SECRET)).toBe('missing_message_authenticator');
+    const doubled = request([['User-Name', 'ann'], ['Message-Authenticator', Buffer.alloc(16)]]);
+    expect(checkRequest(doubled, SECRET)).not.toBeUndefined();
+  });
+
+  it('framing that does not add up is malformed', () => {
+    const good = request([['User-Name', 'ann']]).raw;
+    expect(parsePacket(good.subarray(0, 19))).toBeUndefined();
+    const zeroLength = Buffer.from(good);
+    zeroLength[21] = 0;
+    expect(parsePacket(zeroLength)).toBeUndefined();
+    const longer = Buffer.from(good);
+    longer.writeUInt16BE(good.length + 1, 2);
+    expect(parsePacket(longer)).toBeUndefined();
+  });
+
+  it('the password is recovered as encrypted by another implementation (the radius package)', () => {
+    const packet = request([['User-Name', 'ann'], ['User-Password', 'a password longer than sixteen octets']]);
+    expect(decryptPassword(octets(packet, ATTR.userPassword)!, SECRET, packet.authenticator)).toBe('a password longer than sixteen octets');
+  });
+
+  it('a reply has the Message-Authenticator first, signed over the request authenticator, and checks with the radius package', () => {
+    const packet = request([['User-Name', 'ann'], ['Proxy-State', Buffer.from('hop-1')]]);
+    const reply = encodeReply(packet, CODE.accessChallenge, [textAttribute(ATTR.replyMessage, 'Enter 42'), { type: ATTR.state, value: Buffer.alloc(32, 1) }], SECRET);
+    const parsed = parsePacket(reply)!;
+    expect(parsed.attributes.map((a) => a.type)).toEqual([ATTR.messageAuthenticator, ATTR.replyMessage, ATTR.state, ATTR.proxyState]);
+    expect(radius.verify_response({ request: Buffer.from(packet.raw), response: Buffer.from(reply), secret: SECRET })).toBe(true);
+    expect(checkReply(parsed, packet, SECRET)).toBe(true);
+    const forged = Buffer.from(reply);
+    forged[forged.length - 1] = (forged[forged.length - 1] as number) ^ 1;
+    expect(checkReply(parsePacket(forged)!, packet, SECRET)).toBe(false);
+    expect(checkReply(parsed, packet, 'another-secret-of-24-chars')).toBe(false);
+  });
+});
+
+describe('States', () => {
+  it('unguessable, bound to client and user, taken once, short-lived', () => {
+    let now = 0;
+    const store = new SessionStore(60_000, () => now);
+    const state = store.openStep({ kind: 'choice' }, 'vpn-1', 'ann');
+    expect(state).toHaveLength(32);
+    expect(store.take(state, 'vpn-2', 'ann')).toBeUndefined();
+    expect(store.take(state, 'vpn-1', 'bob')).toBeUndefined();
+    expect(store.take(Buffer.alloc(32), 'vpn-1', 'ann')).toBeUndefined();
+    expect(store.take(state, 'vpn-1', 'ann')).toEqual({ kind: 'choice' });
+    expect(store.take(state, 'vpn-1', 'ann')).toBeUndefined();
+    const later = store.openStep({ kind: 'choice' }, 'vpn-1', 'ann');
+    now = 60_000;
+    expect(store.take(later, 'vpn-1', 'ann')).toBeUndefined();
+  });
+});
+
+describe('the flow', () => {
+  const client = () => parseConfig({ ...valid(), clients: [{ ...valid().clients[0], secret: SECRET, secondFactor: 'append' }] }).clients[0]!;
+  const unreachable: TesseraPort = {
+    start: () => Promise.reject(new Refused('unavailable')),
+    verify: () => Promise.reject(new Refused('unavailable')),
+    status: () => Promise.reject(new Refused('unavailable')),
+  };
+  const flow = (tessera: TesseraPort = unreachable) =>
+    new RadiusFlow({ tessera, sessions: new SessionStore(60_000, Date.now), primary: () => Promise.resolve({ kind: 'accept' }), pollMs: 1, sleep: () => Promise.resolve(), now: Date.now });
+  const attempt = (extra: Partial<Attempt>): Attempt => ({ client: client(), userName: 'ann', origin: { gatewayName: 'vpn-1' }, ...extra });
+
+  it('MS-CHAP and EAP are refused with a message; no password at all too', async () => {
+    expect(await flow().handle(attempt({ otherAuthentication: 'mschap' }))).toMatchObject({ kind: 'reject', reason: 'mschap_refused', message: expect.stringMatching(/PAP only/) });
+    expect(await flow().handle(attempt({ otherAuthentication: 'eap' }))).toMatchObject({ kind: 'reject', reason: 'eap_refused' });
+    expect(await flow().handle(attempt({}))).toMatchObject({ kind: 'reject', reason: 'no_password' });
+  });
+
+  it('a menu answer that is no choice starts nothing, whatever it is ("constructor", "toString", "4")', async () => {
+    const started: string[] = [];
+    const tessera: TesseraPort = { ...unreachable, start: (_user, method) => (started.push(String(method)), Promise.reject(new Refused('unavailable'))) };
+    const menuClient = { ...client(), secondFactor: 'challenge' as const };
+    const menuFlow = flow(tessera);
+    for (const typed of ['constructor', 'toString', '__proto__', '4', '12345']) {
+      const menu = (await menuFlow.handle(attempt({ client: menuClient, password: 'pw' }))) as { state: Buffer };
+      expect(await menuFlow.handle(attempt({ client: menuClient, password: typed, state: menu.state }))).toMatchObject({ kind: 'reject', reason: 'unknown_choice' });
+    }
+    expect(started).toEqual([]);
+  });
+
+  it('Tessera unreachable: rejected (fail closed), never accepted', async () => {
+    expect(await flow().handle(attempt({ password: 'pw,123456' }))).toMatchObject({ kind: 'reject', reason: 'unavailable' });
+    expect(await flow().handle(attempt({ password: 'pw' }))).toMatchObject({ kind: 'reject', reason: 'unavailable' });
+  });
+
+  it('a push being waited for: a throttled or failed poll keeps waiting; the wait ends at the deadline', async () => {
+    let now = 0;
+    const polls: string[] = [];
+    const answers = [new Refused('retry-later'), new Refused('unavailable'), { kind: 'approved' } as const];
+    const tessera: TesseraPort = {
+      start: () => Promise.resolve({ challengeId: 'ch_1', method: 'push', destination: 'iPhone', number: 42 }),
+      verify: () => Promise.reject(new Error('not asked')),
+      status: () => {
+        const next = answers.shift() ?? { kind: 'pending' as const };
+        polls.push(next instanceof Refused ? next.code : next.kind);
+        return next instanceof Refused ? Promise.reject(next) : Promise.resolve(next);
+      },
+    };
+    const waiting = new RadiusFlow({ tessera, sessions: new SessionStore(60_000, () => now), primary: () => Promise.resolve({ kind: 'accept' }), pollMs: 1000, sleep: async (ms) => void (now += ms), now: () => now });
+    const pushClient = { ...client(), secondFactor: 'auto' as const, waitSeconds: 5 };
+    const challenge = await waiting.handle(attempt({ client: pushClient, password: 'pw' }));
+    expect(challenge).toMatchObject({ kind: 'challenge', message: expect.stringContaining('enter 42') });
+    const state = (challenge as { state: Buffer }).state;
+    expect(await waiting.handle(attempt({ client: pushClient, password: '', state }))).toEqual({ kind: 'accept' });
+    expect(polls).toEqual(['retry-later', 'unavailable', 'approved']);
+
+    const again = (await waiting.handle(attempt({ client: pushClient, password: 'pw' }))) as { state: Buffer };
+    const started = now;
+    expect(await waiting.handle(attempt({ client: pushClient, password: '', state: again.state }))).toMatchObject({ kind: 'reject', reason: 'wait_timeout' });
+    expect(now - started).toBeLessThanOrEqual(5000);
+    expect(now - started).toBeGreaterThanOrEqual(4000);
+  });
+
+  it('an appended code goes to the app, else to the hardware token the user has', async () => {
+    const asked: (string | undefined)[] = [];
+    const tessera: TesseraPort = {
+      start: (_user, method) => {
+        asked.push(method);
+        return method === 'app'
+          ? Promise.reject(new Refused('method-unavailable', ['sms', 'oath']))
+          : Promise.resolve({ challengeId: 'ch_1', method: 'oath', destination: 'token' });
+      },
+      verify: (_id, code) => Promise.resolve(code === '12345678' ? { kind: 'approved' } : { kind: 'denied', reason: 'wrong_code' }),
+      status: () => Promise.resolve({ kind: 'pending' }),
+    };
+    expect(await flow(tessera).handle(attempt({ password: 'pw,12345678' }))).toEqual({ kind: 'accept' });
+    expect(asked).toEqual(['app', 'oath']);
+    expect(await flow(tessera).handle(attempt({ password: 'pw,87654321' }))).toMatchObject({ kind: 'reject', reason: 'wrong_code' });
+  });
+});
