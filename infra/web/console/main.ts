@@ -3,10 +3,21 @@ import type { CountryCode } from '../../../shared/schemas/phone';
 import { $, h, show } from '../dom';
 
 type User = ResponseOf<'GET /v1/admin/users/{userId}'>;
-type Factor = 'sms' | 'voice' | 'push' | 'app' | 'oath' | 'passkey';
-const FACTORS: Factor[] = ['sms', 'voice', 'push', 'app', 'oath', 'passkey'];
-const FACTOR_NAMES: Record<Factor, string> = { sms: 'SMS', voice: 'Voice', push: 'Push', app: 'Authenticator app', oath: 'Hardware token', passkey: 'Passkey' };
-const COLORS: Record<Factor, string> = { sms: '#0969da', voice: '#1a7f37', push: '#8250df', app: '#bf8700', oath: '#cf222e', passkey: '#57606a' };
+type Factor = 'sms' | 'voice' | 'push' | 'app' | 'oath' | 'passkey' | 'recovery' | 'tap';
+const FACTORS: Factor[] = ['sms', 'voice', 'push', 'app', 'oath', 'passkey', 'recovery', 'tap'];
+/** The ways back (recovery codes, access passes) are asked for by name only: never a default method. */
+const DEFAULTABLE = FACTORS.filter((f) => f !== 'recovery' && f !== 'tap');
+const FACTOR_NAMES: Record<Factor, string> = {
+  sms: 'SMS',
+  voice: 'Voice',
+  push: 'Push',
+  app: 'Authenticator app',
+  oath: 'Hardware token',
+  passkey: 'Passkey',
+  recovery: 'Recovery code',
+  tap: 'Access pass',
+};
+const COLORS: Record<Factor, string> = { sms: '#0969da', voice: '#1a7f37', push: '#8250df', app: '#bf8700', oath: '#cf222e', passkey: '#57606a', recovery: '#953800', tap: '#1b7c83' };
 const TABS = ['Users', 'Settings', 'OATH tokens', 'Auth logs', 'Usage', 'Billing'] as const;
 type Tab = (typeof TABS)[number];
 
@@ -158,7 +169,7 @@ async function editUser(root: HTMLElement, userId?: string): Promise<void> {
         h('div', { class: 'row' },
           field('u-primary', 'Primary phone (E.164)', h('input', { id: 'u-primary', inputmode: 'tel', value: user?.phones.primary?.e164 ?? '' })),
           field('u-backup', 'Backup phones, in order', h('input', { id: 'u-backup', inputmode: 'tel', value: (user?.phones.backup ?? []).map((p) => p.e164).join(', ') })),
-          field('u-default', 'Default method', h('select', { id: 'u-default' }, h('option', { value: '' }, 'None'), FACTORS.map((f) => h('option', { value: f, selected: user?.defaultMethod === f }, FACTOR_NAMES[f])))),
+          field('u-default', 'Default method', h('select', { id: 'u-default' }, h('option', { value: '' }, 'None'), DEFAULTABLE.map((f) => h('option', { value: f, selected: user?.defaultMethod === f }, FACTOR_NAMES[f])))),
           h('label', { class: 'check' }, h('input', { id: 'u-mfa', type: 'checkbox', checked: user ? user.mfaEnabled : true }), 'MFA enabled')),
         h('button', { type: 'submit', class: 'primary' }, userId ? 'Save' : 'Create user')),
       user
@@ -408,7 +419,7 @@ async function usagePage(root: HTMLElement): Promise<void> {
     const counts = new Map<string, Record<Factor, number>>();
     for (const row of report.days) {
       if (wanted === 'completed' ? row.result === 'sent' || row.result === 'throttled' : wanted && row.result !== wanted) continue;
-      const day = counts.get(row.day) ?? { sms: 0, voice: 0, push: 0, app: 0, oath: 0, passkey: 0 };
+      const day = counts.get(row.day) ?? { sms: 0, voice: 0, push: 0, app: 0, oath: 0, passkey: 0, recovery: 0, tap: 0 };
       day[row.method] += row.count;
       counts.set(row.day, day);
     }
