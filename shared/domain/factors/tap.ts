@@ -7,6 +7,7 @@
 import type { AccessPassStore, Clock } from '../../ports';
 import { RECOVERY_CHALLENGE_TTL_SECONDS } from '../../rules';
 import { hashAccessPass, passState } from '../access-passes';
+import { safeEqual } from '../crypto';
 import { MethodUnavailableError } from '../errors';
 import { stillIssuedTo } from '../recovery-codes';
 import { noView, unchanged, type CodeCheck, type FactorDefinition } from './factor';
@@ -40,7 +41,7 @@ export const tap: FactorDefinition<'tap', TapFactorDeps> = {
       kind: 'code',
       async check({ scope, challenge, code, now }): Promise<CodeCheck> {
         const hash = hashAccessPass(code);
-        const pass = (await passes.listPasses(scope, challenge.userId)).find((p) => p.passHash === hash && (p.epoch ?? '') === (challenge.owner?.epoch ?? ''));
+        const pass = (await passes.listPasses(scope, challenge.userId)).find((p) => safeEqual(p.passHash, hash) && (p.epoch ?? '') === (challenge.owner?.epoch ?? ''));
         if (!pass) return { kind: 'mismatch', reason: 'wrong_code' };
         const device = `access pass ${pass.passId} issued by ${pass.createdBy}`;
         switch (passState(pass, now)) {
