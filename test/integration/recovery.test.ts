@@ -254,6 +254,21 @@ describe('both', () => {
     expectProblem(await auth(acme, 'POST', '/v1/challenges', { userId, method: 'recovery' }), 429);
   });
 
+  it('R24: are metered like any challenge (one billed `sent` each under per-authentication billing)', async () => {
+    const month = new Date(await api.clockNow()).toISOString().slice(0, 7);
+    const sent = async (method: string) => {
+      const usage = await admin(acme, 'GET', `/v1/admin/usage?month=${month}`);
+      return (usage.body.days as { method: string; result: string; count: number }[]).filter((d) => d.method === method && d.result === 'sent').reduce((n, d) => n + d.count, 0);
+    };
+    const before = { recovery: await sent('recovery'), tap: await sent('tap') };
+    const { userId } = await api.newUser(acme, 'meter');
+    await regenerate(acme, userId);
+    await issue(acme, userId);
+    await open(acme, userId, 'recovery');
+    await open(acme, userId, 'tap');
+    expect({ recovery: await sent('recovery'), tap: await sent('tap') }).toEqual({ recovery: before.recovery + 1, tap: before.tap + 1 });
+  });
+
   it('R27: another tenant reaches none of it, on every new route', async () => {
     const { userId } = await api.newUser(acme, 'iso');
     expect((await api.putUser(globex, userId, '+14155559876')).status).toBe(201);
