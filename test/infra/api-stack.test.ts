@@ -263,6 +263,9 @@ describe('ApiStack', () => {
         // Passkeys: public keys are not secrets.
         'passkey-registrations': [],
         'admin-passkeys': [],
+        // Recovery codes and access passes: hashes only, nothing sealed.
+        'recovery-codes': [],
+        'admin-recovery': [],
         'push-activate': ['kms:Encrypt'],
         'push-respond': ['kms:Decrypt'],
         'operator-tenants': [],
@@ -367,6 +370,9 @@ describe('ApiStack', () => {
         // Passkeys: a relying app's step-up challenge is marked used once.
         'passkey-registrations': 'Challenges:readWrite Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'admin-passkeys': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        // Recovery codes: a relying app's step-up challenge is marked used once (shared with passkeys).
+        'recovery-codes': 'Challenges:readWrite Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'admin-recovery': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'push-activate': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'push-respond': 'Challenges:readWrite Tenants:readWrite Logs:readWrite Usage:readWrite Throttle:readWrite',
         'operator-tenants': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
