@@ -52,6 +52,7 @@ async function refusing<T>(call: () => Promise<T>): Promise<T> {
       const available = Array.isArray(error.problem.available) ? (error.problem.available as string[]) : [];
       throw new Refused(error.code, available);
     }
+    if (error instanceof Refused) throw error;
     throw new Refused('unavailable');
   }
 }

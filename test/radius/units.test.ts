@@ -9,7 +9,8 @@ import { clientMatcher, ConfigError, parseConfig } from '../../infra/radius/conf
 import { RadiusFlow, type Attempt } from '../../infra/radius/flow';
 import { ATTR, checkReply, checkRequest, CODE, decryptPassword, encodeReply, octets, parsePacket, textAttribute } from '../../infra/radius/packet';
 import { SessionStore } from '../../infra/radius/sessions';
-import { Refused, type TesseraPort } from '../../infra/radius/tessera';
+import { createServer as createHttpServer } from 'node:http';
+import { Refused, tesseraOverHttp, type TesseraPort } from '../../infra/radius/tessera';
 
 /** The RADIUS front end's parts without a network: configuration, packets, States and the flow's refusals. */
 
@@ -286,5 +287,22 @@ describe('the flow', () => {
     expect(await flow(tessera).handle(attempt({ password: 'pw,12345678' }))).toEqual({ kind: 'accept' });
     expect(asked).toEqual(['app', 'oath']);
     expect(await flow(tessera).handle(attempt({ password: 'pw,87654321' }))).toMatchObject({ kind: 'reject', reason: 'wrong_code' });
+  });
+});
+
+describe('the port over the HTTP API', () => {
+  it('refuses a passkey challenge as method-unavailable: a gateway cannot answer it', async () => {
+    const server = createHttpServer((_req, res) => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ challengeId: 'ch_AAAAAAAAAAAAAAAAAAAAAA', method: 'passkey', status: 'pending', destination: 'passkey' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const tessera = tesseraOverHttp({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'k' });
+      await expect(tessera.start('alice', undefined, { gatewayName: 'vpn-1' })).rejects.toMatchObject({ name: 'Refused', code: 'method-unavailable' });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
