@@ -110,6 +110,10 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   'remembered-devices': { readWrite: [TENANTS_TABLE, CHALLENGES_TABLE, LOGS_TABLE, THROTTLE_TABLE] },
   // Revoking draws a new epoch on the user item.
   'admin-remembered-devices': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
+  // Recovery codes (scrypt hashes) in the tenants table; a relying app's step-up challenge is
+  // marked used in the challenges table. Access passes (SHA-256) are the admin's. No KMS: nothing sealed.
+  'recovery-codes': { readWrite: [TENANTS_TABLE, CHALLENGES_TABLE, THROTTLE_TABLE] },
+  'admin-recovery': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // R18: takes the code, seals the device key, registers the phone as an SNS platform endpoint.
   'push-activate': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: { encrypt: ['push-device-key'] }, push: ['register'] },
   // R9: unseals the device key to check the answer; approves or denies with the log line and

@@ -154,3 +154,15 @@ export const REMEMBERED_DEVICE_KEPT_AFTER_EXPIRY_SECONDS = 30 * 24 * 3600;
 
 /** Remembered devices: the most of a user's tokens one listing (and a revocation's count) reads. */
 export const REMEMBERED_DEVICES_LISTED = 200;
+/** Recovery codes and access passes: a challenge answered with one is open this long (issue 16). */
+export const RECOVERY_CHALLENGE_TTL_SECONDS = 5 * 60;
+
+/** Temporary Access Pass: its lifetime, in minutes (10 minutes to 30 days). */
+export const ACCESS_PASS_MIN_MINUTES = 10;
+export const ACCESS_PASS_MAX_MINUTES = 30 * 24 * 60;
+
+/** Temporary Access Pass: how far ahead its start may be set. */
+export const ACCESS_PASS_MAX_START_DAYS = 30;
+
+/** Temporary Access Pass: passes a user may hold at once (expired ones count until they are revoked or gone). */
+export const ACCESS_PASSES_PER_USER = 5;

@@ -78,8 +78,9 @@ export function tesseraOverHttp(options: { baseUrl: string; apiKey: string }): T
         };
         const view = await client.challenges.create({ userId, ...(method ? { method } : {}), context });
         // A passkey (the user's default, or the only method a phishing-resistant-only user has)
-        // needs a browser: a RADIUS gateway cannot answer it.
-        if (view.method === 'passkey') throw new Refused('method-unavailable');
+        // needs a browser: a RADIUS gateway cannot answer it. Recovery codes and access passes are
+        // only ever started when asked for by name, which a gateway does not do.
+        if (view.method === 'passkey' || view.method === 'recovery' || view.method === 'tap') throw new Refused('method-unavailable');
         return { challengeId: view.challengeId, method: view.method, destination: view.destination, ...(view.number !== undefined ? { number: view.number } : {}) };
       }),
     verify: (challengeId, code) =>

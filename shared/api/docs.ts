@@ -5,7 +5,7 @@ import * as r from '../schemas/responses';
 /** What a route answers: its success statuses (a schema, or null for no content) and its errors. */
 export interface RouteDoc {
   readonly operationId: string;
-  readonly tag: 'Challenges' | 'Push' | 'Users' | 'Authenticators' | 'Passkeys' | 'Remembered devices' | 'App passwords' | 'OATH tokens' | 'Tenant' | 'Logs and billing' | 'Operator' | 'Service';
+  readonly tag: 'Challenges' | 'Push' | 'Users' | 'Authenticators' | 'Passkeys' | 'Recovery' | 'Remembered devices' | 'App passwords' | 'OATH tokens' | 'Tenant' | 'Logs and billing' | 'Operator' | 'Service';
   readonly summary: string;
   readonly description?: string;
   readonly responses: Readonly<Record<number, { readonly description: string; readonly schema: z.ZodType | null; readonly mediaType?: string }>>;
@@ -240,6 +240,54 @@ export const ROUTE_DOCS = {
     tag: 'Remembered devices',
     summary: 'Revoke all of a user’s remembered devices',
     responses: ok(r.rememberedDevicesRevoked),
+    errors: userErrors,
+  },
+  'POST /v1/recovery-codes': {
+    operationId: 'generateRecoveryCodes',
+    tag: 'Recovery',
+    summary: 'Ten new recovery codes for a user, shown once; the previous set is void',
+    description:
+      'Once the user has any method registered, `challengeId` must name a challenge of that user approved in the last 10 minutes that has not authorised a change before ' +
+      '(problem `step-up-required`; an approved access-pass or recovery-code challenge counts). Codes are stored as scrypt hashes; each is accepted once.',
+    responses: created(r.recoveryCodes),
+    errors: [403, 404, 409],
+  },
+  'POST /v1/admin/users/{userId}/recovery-codes': {
+    operationId: 'regenerateRecoveryCodes',
+    tag: 'Recovery',
+    summary: 'Ten new recovery codes for a user, shown once, from the console; the previous set is void',
+    responses: created(r.recoveryCodes),
+    errors: [403, 404, 409],
+  },
+  'GET /v1/admin/users/{userId}/recovery-codes': {
+    operationId: 'getRecoveryCodeStatus',
+    tag: 'Recovery',
+    summary: 'How many of a user’s recovery codes are left (never the codes)',
+    responses: ok(r.recoveryCodeStatus),
+    errors: userErrors,
+  },
+  'POST /v1/admin/users/{userId}/access-passes': {
+    operationId: 'issueAccessPass',
+    tag: 'Recovery',
+    summary: 'Issue a Temporary Access Pass for a user, shown once',
+    description:
+      'Lifetime 10 minutes to 30 days from its start (`startsAt`, at most 30 days ahead; absent: now); one-time or multi-use; at most 5 live passes per user. ' +
+      'The user signs in with a challenge of method "tap", posting the pass as `code`; an approved one is the step-up to register a passkey or recovery codes.',
+    responses: created(r.accessPassIssued),
+    errors: [403, 404, 409],
+  },
+  'GET /v1/admin/users/{userId}/access-passes': {
+    operationId: 'listAccessPasses',
+    tag: 'Recovery',
+    summary: 'A user’s access passes, without the secret',
+    responses: ok(r.accessPassList),
+    errors: userErrors,
+  },
+  'DELETE /v1/admin/users/{userId}/access-passes/{passId}': {
+    operationId: 'revokeAccessPass',
+    tag: 'Recovery',
+    summary: 'Revoke an access pass',
+    responses: noContent,
     errors: userErrors,
   },
   'POST /v1/admin/oath-tokens:import': {

@@ -159,6 +159,10 @@ export function createTesseraClient(options: TesseraClientOptions) {
       remember: (challengeId: string, binding: string) => call('POST /v1/remembered-devices', { body: { challengeId, binding } }),
       check: (userId: string, token: string, binding: string) => call('POST /v1/remembered-devices/check', { body: { userId, token, binding } }),
     },
+    /** Relying apps: ten new recovery codes for a user, shown once (`challengeId`: a fresh approved challenge, once the user has a method). */
+    recoveryCodes: {
+      generate: (userId: string, challengeId?: string) => call('POST /v1/recovery-codes', { body: { userId, ...(challengeId ? { challengeId } : {}) } }),
+    },
     jwks: () => call('GET /.well-known/jwks.json'),
     /** Tenant admins (admin key): the console API. */
     admin: {
@@ -189,6 +193,16 @@ export function createTesseraClient(options: TesseraClientOptions) {
       rememberedDevices: {
         list: (userId: string) => call('GET /v1/admin/users/{userId}/remembered-devices', user(userId)),
         revokeAll: (userId: string) => call('DELETE /v1/admin/users/{userId}/remembered-devices', user(userId)),
+      },
+      recoveryCodes: {
+        regenerate: (userId: string) => call('POST /v1/admin/users/{userId}/recovery-codes', user(userId)),
+        status: (userId: string) => call('GET /v1/admin/users/{userId}/recovery-codes', user(userId)),
+      },
+      accessPasses: {
+        issue: (userId: string, pass: { lifetimeMinutes: number; oneTime: boolean; startsAt?: string }) =>
+          call('POST /v1/admin/users/{userId}/access-passes', { ...user(userId), body: pass }),
+        list: (userId: string) => call('GET /v1/admin/users/{userId}/access-passes', user(userId)),
+        revoke: (userId: string, passId: string) => call('DELETE /v1/admin/users/{userId}/access-passes/{passId}', { params: { userId, passId } }),
       },
       appPasswords: {
         create: (userId: string, name: string) => call('POST /v1/admin/users/{userId}/app-passwords', { ...user(userId), body: { name } }),

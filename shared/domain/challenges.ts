@@ -344,6 +344,11 @@ export class ChallengeService {
           ...(check.authentication ? { authentication: check.authentication } : {}),
         });
         log.info('challenge approved', { challengeId, method: challenge.method });
+        if (check.approved) {
+          await check.approved(principal).catch((error: unknown) =>
+            log.warn('approval follow-up failed', { challengeId, method: challenge.method, error: error instanceof Error ? error.name : 'unknown' }),
+          );
+        }
         const { codeHash: _spent, ...approved } = challenge;
         return { view: viewOf(factor, { ...approved, status: 'approved', approvedAt: now }, now), assertion };
       }
@@ -377,7 +382,8 @@ export class ChallengeService {
       throw new ChallengeLockedError('Too many wrong codes: the challenge is locked', { attemptsRemaining: 0 });
     }
     if (wrongReason === 'replayed') {
-      throw new WrongCodeError(answer.kind === 'code' ? 'This code was already used; wait for the next one' : 'This answer was already used', { reason: 'replayed', attemptsRemaining: remaining });
+      const message = check.kind === 'mismatch' ? check.message : check.kind === 'match' ? check.spent : undefined;
+      throw new WrongCodeError(message ?? (answer.kind === 'code' ? 'This code was already used; wait for the next one' : 'This answer was already used'), { reason: 'replayed', attemptsRemaining: remaining });
     }
     if (check.kind === 'mismatch' && check.message) throw new WrongCodeError(check.message, { reason: wrongReason, attemptsRemaining: remaining });
     throw new WrongCodeError('The code is not correct', { attemptsRemaining: remaining });

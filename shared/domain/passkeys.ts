@@ -7,7 +7,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { PASSKEY_REGISTRATION_TTL_SECONDS, PASSKEY_STEP_UP_SECONDS, PASSKEYS_PER_USER } from '../rules';
+import { PASSKEY_REGISTRATION_TTL_SECONDS, PASSKEYS_PER_USER } from '../rules';
 import type { ChallengeStore, Clock, Log, PasskeyRecord, PasskeyStore, UserScope, UserStore } from '../ports';
 import { randomId } from './crypto';
 import { sameEpoch } from './credentials';
@@ -16,6 +16,7 @@ import { passkeyPolicyOf } from './factors/passkey';
 import { usableMethods } from './registration';
 import type { PasskeyRegistrationRecord } from './passkey-records';
 import type { Principal, User } from './types';
+import { stepUpOf } from './step-up';
 import { userScope } from './users';
 import { webauthn } from './webauthn';
 
@@ -122,22 +123,8 @@ export class PasskeyService {
   }
 
   /** The step-up a relying app shows: an approved challenge of this user (as they are now), recent enough. */
-  private async stepUp(principal: Principal, user: User, now: number, challengeId?: string) {
-    const required = (detail: string) =>
-      new StepUpRequiredError(`The user already has a method: ${detail}`, { reason: 'step_up_required' });
-    if (!challengeId) throw required(`name a challenge of this user approved in the last ${PASSKEY_STEP_UP_SECONDS / 60} minutes (challengeId)`);
-    const challenge = await this.deps.challenges.get(challengeId);
-    const approvedAfter = now - PASSKEY_STEP_UP_SECONDS * 1000;
-    const fresh =
-      challenge &&
-      challenge.tenantId === principal.tenantId &&
-      challenge.userId === user.userId &&
-      challenge.status === 'approved' &&
-      (challenge.approvedAt ?? 0) > approvedAfter &&
-      // Approved for the user as they are now, not before a reset or a recreation.
-      sameEpoch(user, challenge.owner?.epoch);
-    if (!fresh) throw required(`the challenge is not an approved challenge of this user from the last ${PASSKEY_STEP_UP_SECONDS / 60} minutes`);
-    return { tenantId: principal.tenantId, challengeId, userId: user.userId, approvedAfter, now };
+  private stepUp(principal: Principal, user: User, now: number, challengeId?: string) {
+    return stepUpOf(this.deps.challenges, principal, user, now, challengeId);
   }
 
   /** Checks the browser's new credential against the ceremony and the policy, and stores it. */

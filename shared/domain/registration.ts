@@ -1,5 +1,5 @@
 import { MethodUnavailableError, PhishingResistantOnlyError, RegistrationRequiredError } from './errors';
-import { registeredFactors } from './factors';
+import { isFallback, registeredFactors } from './factors';
 import { AVAILABLE_FACTORS, type Factor, type RegistrationReason, type TenantSettings, type User } from './types';
 
 /** The methods a user has registered, whether or not the tenant allows them (each factor says what it needs). */
@@ -48,6 +48,11 @@ const REASON_TEXT: Record<RegistrationReason, string> = {
 export function chooseMethod(user: User, settings: TenantSettings, requested?: Factor): Factor {
   if (requested && requested !== 'passkey' && phishingResistantOnly(user, settings)) {
     throw new PhishingResistantOnlyError('Only passkeys are accepted for this user', { method: requested, available: ['passkey'] });
+  }
+  if (requested && isFallback(requested)) {
+    // A way back: usable whatever the user has registered (the factor checks the user has one).
+    if (!settings.enabledMethods.includes(requested)) throw new MethodUnavailableError(`The "${requested}" method is turned off for this tenant`, { available: usableMethods(user, settings) });
+    return requested;
   }
   const reason = registrationRequired(user, settings);
   if (reason) throw new RegistrationRequiredError(REASON_TEXT[reason], { reason });

@@ -1,9 +1,9 @@
 /** Second factors Tessera knows. A closed union: every switch over it is checked for exhaustiveness. */
-export const FACTORS = ['sms', 'voice', 'push', 'app', 'oath', 'passkey'] as const;
+export const FACTORS = ['sms', 'voice', 'push', 'app', 'oath', 'passkey', 'recovery', 'tap'] as const;
 export type Factor = (typeof FACTORS)[number];
 
 /** Factors this release can deliver; the others are refused with a clear problem. */
-export const AVAILABLE_FACTORS: readonly Factor[] = ['sms', 'voice', 'app', 'oath', 'push', 'passkey'];
+export const AVAILABLE_FACTORS: readonly Factor[] = ['sms', 'voice', 'app', 'oath', 'push', 'passkey', 'recovery', 'tap'];
 
 export type ApiScope = 'auth' | 'admin';
 
@@ -76,7 +76,8 @@ export interface PasskeyPolicy {
 
 export const DEFAULT_SETTINGS: TenantSettings = {
   // Passkeys are enabled too: they stay refused until the tenant sets its passkey policy.
-  enabledMethods: ['sms', 'voice', 'push', 'app', 'oath', 'passkey'],
+  // Recovery codes and access passes too: they work only once generated or issued for a user.
+  enabledMethods: ['sms', 'voice', 'push', 'app', 'oath', 'passkey', 'recovery', 'tap'],
   appPasswordsAllowed: false,
   blockOnFraud: false,
   logOptionalFields: true,
@@ -186,6 +187,8 @@ export interface User {
   readonly passkeyCount?: number;
   /** Only passkeys are offered and accepted for this user, whatever the tenant's policy says. */
   readonly phishingResistantOnly?: boolean;
+  /** When an admin last unblocked the user: recovery codes and access passes from before it died with the block. */
+  readonly unblockedAt?: string;
   /** R20: set by an admin reset, cleared when the user registers again. */
   readonly resetAt?: string;
   /**
@@ -386,7 +389,7 @@ export interface Notification {
   readonly notificationId: string;
   readonly tenantId: string;
   readonly time: string;
-  readonly type: 'user_blocked' | 'user_unblocked' | 'fraud_reported' | 'passkey_counter_regressed';
+  readonly type: 'user_blocked' | 'user_unblocked' | 'fraud_reported' | 'passkey_counter_regressed' | 'recovery_code_used';
   readonly userId?: string;
   readonly message: string;
 }

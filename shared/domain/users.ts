@@ -145,7 +145,9 @@ export class UserService {
     const { user } = await this.write(userScope(principal), userId, async (existing) => {
       if (!existing) throw new NotFoundError('No such user');
       const { blocked: _blocked, ...rest } = existing;
-      return { ...rest, updatedAt: new Date(this.deps.clock.now()).toISOString() };
+      const now = new Date(this.deps.clock.now()).toISOString();
+      // Recovery codes and access passes from before the unblock stay dead (a block kills them).
+      return { ...rest, ...(existing.blocked ? { unblockedAt: now } : {}), updatedAt: now };
     });
     await this.deps.notifications.notify(principal.tenant, { type: 'user_unblocked', userId, message: `User ${userId} was unblocked` });
     return this.view(principal, user);
@@ -170,6 +172,7 @@ export class UserService {
       licensed: input.licensed ?? existing?.licensed ?? false,
       ...optional('defaultMethod', input.defaultMethod),
       ...(existing?.blocked ? { blocked: existing.blocked } : {}),
+      ...(existing?.unblockedAt ? { unblockedAt: existing.unblockedAt } : {}),
       // Set only by enrolment and assignment (R5, R22), never by a user PUT.
       ...(existing?.authenticator ? { authenticator: existing.authenticator } : {}),
       ...(existing?.oathToken ? { oathToken: existing.oathToken } : {}),

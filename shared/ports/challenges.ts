@@ -2,6 +2,7 @@
 
 import type { OtpStepUse } from '../domain/otp/records';
 import type { PasskeyUse } from '../domain/passkey-records';
+import type { AccessPassUse, RecoveryCodeUse } from '../domain/recovery-records';
 import type { Challenge, ChallengeOwner, ChallengeView, DenialReason } from '../domain/types';
 import type { Audit } from './auth-log';
 import type { ThrottleRefusal } from './throttle';
@@ -58,7 +59,9 @@ export interface ChallengeStore {
    * A code-factor challenge (app, oath) has no hash: `otp` is the time step to record instead,
    * in the same transaction, compare-and-set (R5); `step_used` when it was already recorded.
    * A passkey challenge has no hash either: `passkey` is its sign counter, compare-and-set the
-   * same way; `step_used` when the counter moved meanwhile or the passkey is gone.
+   * same way; `step_used` when the counter moved meanwhile or the passkey is gone. A recovery
+   * code (`recovery`) is spent, and an access pass (`pass`) used, the same way; `step_used` when
+   * the code was spent or its set replaced, or the pass is revoked, out of its window or used up.
    */
   approve(
     input: {
@@ -69,6 +72,8 @@ export interface ChallengeStore {
       maxWrong: number;
       otp?: OtpStepUse;
       passkey?: PasskeyUse;
+      recovery?: RecoveryCodeUse;
+      pass?: AccessPassUse;
       owner?: OwnerCheck;
     },
     audit: Audit,

@@ -2,6 +2,7 @@
  * Every port, one file per concern (each next to the records it carries); import from here.
  * Port files import records from the domain's leaf modules only, never a domain service.
  */
+export * from './access-passes';
 export * from './app-passwords';
 export * from './auth-log';
 export * from './billing';
@@ -16,6 +17,7 @@ export * from './passkeys';
 export * from './phone';
 export * from './remembered-devices';
 export * from './push';
+export * from './recovery-codes';
 export * from './secrets';
 export * from './signing-keys';
 export * from './sms';

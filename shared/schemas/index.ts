@@ -4,6 +4,7 @@ import { OTP_MAX_DIGITS } from '../domain/otp/rules';
 import { CODE_DIGITS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_TENANT_CAP_PER_SECOND, REMEMBERED_DEVICE_DAYS, USER_CHALLENGES_PER_WINDOW } from '../rules';
 import { authenticationResponseSchema, passkeyPolicySchema } from './passkeys';
 import { countryCodeSchema, e164Schema } from './phone';
+import { accessPassSchema, recoveryCodeSchema } from './recovery';
 
 /** Every request shape, checked at the edge (R29). Objects are strict: unknown fields are refused. */
 
@@ -35,14 +36,20 @@ export const createChallengeBody = z.strictObject({
     .optional(),
 });
 
-/** A code (text, call, app, token), or a passkey's assertion (the browser's AuthenticationResponseJSON). */
+/** A code (text, call, app, token, a recovery code, an access pass), or a passkey's assertion (the browser's AuthenticationResponseJSON). */
 export const verifyChallengeBody = z.union([
   z.strictObject({
     // Text codes have CODE_DIGITS digits; hardware tokens may show OTP_MAX_DIGITS (R22).
     code: z.string().regex(new RegExp(`^(\\d{${CODE_DIGITS}}|\\d{${OTP_MAX_DIGITS}})$`), `must be ${CODE_DIGITS} or ${OTP_MAX_DIGITS} digits`),
   }),
   z.strictObject({ credential: authenticationResponseSchema }),
+  // A recovery code or a Temporary Access Pass (issue 16).
+  z.strictObject({ code: recoveryCodeSchema }),
+  z.strictObject({ code: accessPassSchema }),
 ]);
+
+/** A relying app generates a user's recovery codes; `challengeId` is the step-up once the user has a method. */
+export const generateRecoveryCodesBody = z.strictObject({ userId: userIdSchema, challengeId: challengeIdSchema.optional() });
 
 /** Resend takes no fields; an empty body or {} are both fine. */
 export const emptyBody = z.strictObject({}).optional();

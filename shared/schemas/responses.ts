@@ -163,7 +163,7 @@ export const billView = z.looseObject({
 });
 
 export const notificationPage = page(
-  z.looseObject({ notificationId: z.string(), time, type: z.enum(['user_blocked', 'user_unblocked', 'fraud_reported', 'passkey_counter_regressed']), userId: z.string().optional(), message: z.string() }),
+  z.looseObject({ notificationId: z.string(), time, type: z.enum(['user_blocked', 'user_unblocked', 'fraud_reported', 'passkey_counter_regressed', 'recovery_code_used']), userId: z.string().optional(), message: z.string() }),
 );
 
 export const authenticatorEnrollment = z.looseObject({ enrollmentId: z.string(), otpauthUri: z.string(), qrCode: z.string().optional() });
@@ -256,3 +256,25 @@ export const rememberedDeviceList = z.looseObject({
   items: z.array(z.looseObject({ deviceId: z.string(), createdAt: time, expiresAt: time })),
 });
 export const rememberedDevicesRevoked = z.looseObject({ revoked: z.number().int().describe('How many were live') });
+/** Recovery codes, shown once. */
+export const recoveryCodes = z.looseObject({ codes: z.array(z.string()).length(10).describe('Shown once; each is accepted once'), createdAt: time });
+export const recoveryCodeStatus = z.looseObject({ remaining: z.number().int().min(0).max(10), createdAt: time.optional() });
+export const accessPassIssued = z.looseObject({
+  passId: z.string(),
+  pass: z.string().describe('Shown once; the user posts it as `code` to a challenge of method "tap"'),
+  startsAt: time,
+  expiresAt: time,
+  oneTime: z.boolean(),
+});
+export const accessPassView = z.looseObject({
+  passId: z.string(),
+  startsAt: time,
+  expiresAt: time,
+  oneTime: z.boolean(),
+  state: z.enum(['not_started', 'active', 'used', 'expired']),
+  uses: z.number().int(),
+  lastUsedAt: time.optional(),
+  createdAt: time,
+  createdBy: z.string().describe('The admin API key id that issued it'),
+});
+export const accessPassList = z.looseObject({ items: z.array(accessPassView) });

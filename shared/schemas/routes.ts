@@ -35,7 +35,9 @@ import {
   usageQuery,
   verifyAppPasswordBody,
   verifyChallengeBody,
+  generateRecoveryCodesBody,
 } from './index';
+import { accessPassIdSchema, issueAccessPassBody } from './recovery';
 import {
   finishPasskeyRegistrationBody,
   passkeyIdSchema,
@@ -111,6 +113,12 @@ export const ROUTE_INPUTS = {
   'POST /v1/remembered-devices/check': { body: checkRememberedDeviceBody },
   'GET /v1/admin/users/{userId}/remembered-devices': { params: user },
   'DELETE /v1/admin/users/{userId}/remembered-devices': { params: user },
+  'POST /v1/recovery-codes': { body: generateRecoveryCodesBody },
+  'POST /v1/admin/users/{userId}/recovery-codes': { params: user, body: emptyBody },
+  'GET /v1/admin/users/{userId}/recovery-codes': { params: user },
+  'POST /v1/admin/users/{userId}/access-passes': { params: user, body: issueAccessPassBody },
+  'GET /v1/admin/users/{userId}/access-passes': { params: user },
+  'DELETE /v1/admin/users/{userId}/access-passes/{passId}': { params: { ...user, passId: accessPassIdSchema } },
   'POST /v1/admin/oath-tokens:import': {
     text: { contentTypes: [OATH_IMPORT_TYPES.csv, ...OATH_IMPORT_TYPES.pskc], maxBytes: OATH_IMPORT_MAX_BYTES },
     headers: { 'Tessera-PSKC-Key': pskcKeySchema },

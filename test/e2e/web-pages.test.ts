@@ -99,6 +99,22 @@ describe('the web pages in headless Chromium', () => {
     const user = await api.request('GET', `/v1/admin/users/${USER}`, { key: tenant.adminKey });
     expect(user.body).toMatchObject({ firstName: 'Erin', lastName: 'Example', mfaEnabled: true, phones: { primary: { e164: PRIMARY }, backup: [{ e164: BACKUP }] } });
     await shot(consolePage, 'console-user');
+
+    // Recovery codes (shown once) and an access pass (issued, shown once, revoked).
+    await consolePage.getByRole('button', { name: 'Generate recovery codes' }).click();
+    const codes = ((await consolePage.locator('#recovery-codes').textContent()) ?? '').split(' ');
+    expect(codes).toHaveLength(10);
+    await consolePage.locator('#recovery-status', { hasText: 'Recovery codes left: 10' }).waitFor();
+    await consolePage.getByLabel('Lifetime (minutes, 10–43200)').fill('30');
+    await consolePage.getByRole('button', { name: 'Issue access pass' }).click();
+    const pass = (await consolePage.locator('#access-pass').textContent()) ?? '';
+    expect(pass).toMatch(/^([0-9a-z]{4}-){4}[0-9a-z]{4}$/);
+    const passes = await api.request('GET', `/v1/admin/users/${USER}/access-passes`, { key: tenant.adminKey });
+    const [issued] = passes.body.items as { passId: string; oneTime: boolean }[];
+    expect(issued).toMatchObject({ oneTime: true });
+    await consolePage.getByRole('button', { name: `Revoke access pass ${issued?.passId}` }).click();
+    await consolePage.locator('#toast', { hasText: 'Revoked.' }).waitFor();
+    expect((await api.request('GET', `/v1/admin/users/${USER}/access-passes`, { key: tenant.adminKey })).body.items).toEqual([]);
   }, 60_000);
 
   it('the demo page signs the user in by SMS, with the code read from the simulator page', async () => {

@@ -266,6 +266,9 @@ describe('ApiStack', () => {
         // Remembered devices: token hashes, not sealed.
         'remembered-devices': [],
         'admin-remembered-devices': [],
+        // Recovery codes and access passes: hashes only, nothing sealed.
+        'recovery-codes': [],
+        'admin-recovery': [],
         'push-activate': ['kms:Encrypt'],
         'push-respond': ['kms:Decrypt'],
         'operator-tenants': [],
@@ -373,6 +376,9 @@ describe('ApiStack', () => {
         // Remembered devices: the approving challenge is marked used once; every check is logged (not counted in usage).
         'remembered-devices': 'Challenges:readWrite Tenants:readWrite Logs:readWrite Usage:none Throttle:readWrite',
         'admin-remembered-devices': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        // Recovery codes: a relying app's step-up challenge is marked used once (shared with passkeys).
+        'recovery-codes': 'Challenges:readWrite Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'admin-recovery': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'push-activate': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'push-respond': 'Challenges:readWrite Tenants:readWrite Logs:readWrite Usage:readWrite Throttle:readWrite',
         'operator-tenants': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',

@@ -154,4 +154,26 @@ describe('the typed client', () => {
     expect(documented('DELETE /v1/admin/users/{userId}/passkeys/{passkeyId}', await admin.admin.passkeys.delete('ada', laptop.passkey.passkeyId))).toBeUndefined();
     expect((await admin.admin.passkeys.list('ada')).items).toHaveLength(1);
   });
+
+  it('recovery codes and access passes: generate, status, issue, list, revoke, sign in, and the relying app’s codes after a step-up', async () => {
+    const tenant = await operator.operator.createTenant({ name: 'Recovery Co', provider: { billingModel: 'per_authentication' } });
+    const admin = createTesseraClient({ baseUrl: api.url, apiKey: tenant.adminKey });
+    const app = createTesseraClient({ baseUrl: api.url, apiKey: tenant.authKey });
+    await admin.admin.users.put('ida', { mfaEnabled: true, phones: { primary: '+14155550177' } });
+
+    const made = documented('POST /v1/admin/users/{userId}/recovery-codes', await admin.admin.recoveryCodes.regenerate('ida'));
+    expect(made.codes).toHaveLength(10);
+    const recovery = documented('POST /v1/challenges', await app.challenges.create({ userId: 'ida', method: 'recovery' }));
+    expect(documented('POST /v1/challenges/{challengeId}/verify', await app.challenges.verify(recovery.challengeId, made.codes[0] as string)).status).toBe('approved');
+    expect(documented('GET /v1/admin/users/{userId}/recovery-codes', await admin.admin.recoveryCodes.status('ida'))).toMatchObject({ remaining: 9 });
+
+    const issued = documented('POST /v1/admin/users/{userId}/access-passes', await admin.admin.accessPasses.issue('ida', { lifetimeMinutes: 10, oneTime: true }));
+    expect(documented('GET /v1/admin/users/{userId}/access-passes', await admin.admin.accessPasses.list('ida')).items).toEqual([expect.objectContaining({ passId: issued.passId, state: 'active' })]);
+    const tap = await app.challenges.create({ userId: 'ida', method: 'tap' });
+    expect((await app.challenges.verify(tap.challengeId, issued.pass)).status).toBe('approved');
+    expect(await rejection(app.recoveryCodes.generate('ida'))).toMatchObject({ status: 403, code: 'step-up-required' });
+    expect(documented('POST /v1/recovery-codes', await app.recoveryCodes.generate('ida', tap.challengeId)).codes).toHaveLength(10);
+    expect(documented('DELETE /v1/admin/users/{userId}/access-passes/{passId}', await admin.admin.accessPasses.revoke('ida', issued.passId))).toBeUndefined();
+    expect((await admin.admin.accessPasses.list('ida')).items).toEqual([]);
+  });
 });

@@ -24,7 +24,7 @@ let b: Tenant;
 const VICTIM = 'victim-user-5e7c';
 const VICTIM_PHONE = '+14155550142';
 const SERIAL = 'SN-VICTIM-77';
-const ids = { challengeId: '', passwordId: '', keyId: '', password: '', registrationId: '', passkeyId: '' };
+const ids = { challengeId: '', passwordId: '', keyId: '', password: '', registrationId: '', passkeyId: '', passId: '' };
 const PASSKEY_ORIGIN = 'https://login.victim.example';
 
 /** The same kinds of ids, well-formed, that no tenant has. */
@@ -36,6 +36,7 @@ const UNKNOWN: Record<string, string> = {
   keyId: '0000000000000000',
   registrationId: 'pr_AAAAAAAAAAAAAAAAAAAAAA',
   passkeyId: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  passId: 'tap_AAAAAAAAAAAAAAAA',
 };
 
 /** A well-formed (and meaningless) browser answer to a passkey registration. */
@@ -74,6 +75,9 @@ beforeAll(async () => {
   );
   ids.passkeyId = (passkey.body.passkey as { passkeyId: string }).passkeyId;
   ids.registrationId = must(await api.request('POST', `/v1/admin/users/${VICTIM}/passkeys/registrations`, { key: a.adminKey }), 'open registration').body.registrationId as string;
+  // The victim's recovery codes and an access pass of theirs.
+  must(await api.request('POST', `/v1/admin/users/${VICTIM}/recovery-codes`, { key: a.adminKey }), 'recovery codes');
+  ids.passId = must(await api.request('POST', `/v1/admin/users/${VICTIM}/access-passes`, { key: a.adminKey, body: { lifetimeMinutes: 600, oneTime: false } }), 'access pass').body.passId as string;
 });
 
 afterAll(() => api.stop());
@@ -107,6 +111,10 @@ function bodyFor(route: RouteDefinition, userId: string): unknown {
       return { response: PASSKEY_RESPONSE };
     case 'PATCH /v1/admin/users/{userId}/passkeys/{passkeyId}':
       return { name: 'probe' };
+    case 'POST /v1/recovery-codes':
+      return { userId };
+    case 'POST /v1/admin/users/{userId}/access-passes':
+      return { lifetimeMinutes: 60, oneTime: true };
     default:
       return undefined;
   }
@@ -120,6 +128,7 @@ const victimIds = (): Record<string, string> => ({
   keyId: ids.keyId,
   registrationId: ids.registrationId,
   passkeyId: ids.passkeyId,
+  passId: ids.passId,
 });
 
 function probe(route: RouteDefinition, values: Record<string, string>, userId: string): Promise<Reply> {
@@ -173,6 +182,9 @@ describe("R27 cross-tenant access on every route: tenant B's keys against tenant
     expect(keys.body.items.find((k) => k.keyId === ids.keyId)).toMatchObject({ status: 'active' });
     const passkeys = await api.request<{ items: { passkeyId: string }[] }>('GET', `/v1/admin/users/${VICTIM}/passkeys`, { key: a.adminKey });
     expect(passkeys.body.items.map((p) => p.passkeyId)).toEqual([ids.passkeyId]);
+    expect((await api.request('GET', `/v1/admin/users/${VICTIM}/recovery-codes`, { key: a.adminKey })).body).toMatchObject({ remaining: 10 });
+    const passes = await api.request<{ items: { passId: string }[] }>('GET', `/v1/admin/users/${VICTIM}/access-passes`, { key: a.adminKey });
+    expect(passes.body.items.map((p) => p.passId)).toEqual([ids.passId]);
   });
 });
 

@@ -42,6 +42,8 @@ import type {
   NotificationStore,
   Page,
   PasskeyUse,
+  RecoveryCodeUse,
+  AccessPassUse,
   PhoneClassifier,
   PushChallengeStore,
   ServiceSecretStore,
@@ -327,6 +329,8 @@ export class InMemoryChallengeStore implements ChallengeStore, VoiceChallengeSto
   readonly audits: Audit[] = [];
   /** Passkeys whose sign counters approvals move (set by tests of the passkey factor). */
   passkeys?: { counterIs(use: PasskeyUse): boolean; useCounter(use: PasskeyUse): void };
+  /** Recovery codes and access passes that approvals spend (set by tests of those factors). */
+  recovery?: { usable(input: { recovery?: RecoveryCodeUse; pass?: AccessPassUse }): boolean; use(input: { recovery?: RecoveryCodeUse; pass?: AccessPassUse }): void };
   private readonly challenges = new Map<string, Challenge>();
   private readonly idempotency = new Map<string, Omit<IdempotencyRecord, 'key'>>();
 
@@ -368,10 +372,12 @@ export class InMemoryChallengeStore implements ChallengeStore, VoiceChallengeSto
    * when it moved meanwhile), checked after the challenge's own condition, as the transaction
    * orders them; the passkeys live in `passkeys` when a test gives them.
    */
-  async approve(input: Open & { codeHash?: string; passkey?: PasskeyUse }, audit: Audit): Promise<ApproveOutcome> {
+  async approve(input: Open & { codeHash?: string; passkey?: PasskeyUse; recovery?: RecoveryCodeUse; pass?: AccessPassUse }, audit: Audit): Promise<ApproveOutcome> {
     const { passkey } = input;
     const before = this.challenges.get(input.challengeId);
     if (passkey && before && isOpen(before, input) && before.codeHash === input.codeHash && !this.passkeys?.counterIs(passkey)) return { kind: 'step_used' };
+    const spends = input.recovery || input.pass ? input : undefined;
+    if (spends && before && isOpen(before, input) && before.codeHash === input.codeHash && !this.recovery?.usable(spends)) return { kind: 'step_used' };
     const outcome = this.update(
       input.challengeId,
       (c) => isOpen(c, input) && c.codeHash === input.codeHash,
@@ -382,6 +388,7 @@ export class InMemoryChallengeStore implements ChallengeStore, VoiceChallengeSto
       audit,
     );
     if (outcome.kind === 'done' && passkey) this.passkeys?.useCounter(passkey);
+    if (outcome.kind === 'done' && spends) this.recovery?.use(spends);
     return outcome;
   }
 

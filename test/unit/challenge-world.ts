@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { AssertionSigner } from '../../shared/domain/assertions';
 import { ChallengeService } from '../../shared/domain/challenges';
-import { buildFactors } from '../../shared/domain/factors';
+import { buildFactors, type FactorDeps } from '../../shared/domain/factors';
 import { CodeKey } from '../../shared/domain/service-secrets';
 import type { Principal, User } from '../../shared/domain/types';
 import { userScope } from '../../shared/domain/users';
@@ -25,6 +25,7 @@ import {
   principalOf,
   tenantFixture,
 } from '../support/fakes';
+import { InMemoryRecoveryStore } from '../support/in-memory-recovery';
 
 export const ISSUER = 'https://tessera.test';
 export const PHONE = '+14155550100';
@@ -57,7 +58,14 @@ export async function world(options: { sms?: SmsSender } = {}) {
   const codeKey = new CodeKey({ secrets: new InMemoryServiceSecretStore(), box });
   const signer = new AssertionSigner({ keys: new InMemorySigningKeyStore(), box, clock, issuer: ISSUER });
   const log = new SilentLog();
-  const service = new ChallengeService({ challenges, users, logs, throttle, clock, signer, log, factors: textOnlyFactors(options.sms ?? recorder, codeKey) });
+  // The ways back (recovery codes, access passes) need no phone: they are wired to fakes here too.
+  const recovery = new InMemoryRecoveryStore(challenges);
+  const alerts: { tenantId: string; userId: string; message: string }[] = [];
+  const ways = {
+    recovery: { codes: recovery, alert: async (tenant: Principal['tenant'], userId: string, message: string) => alerts.push({ tenantId: tenant.tenantId, userId, message }) },
+    tap: { passes: recovery, clock },
+  };
+  const service = new ChallengeService({ challenges, users, logs, throttle, clock, signer, log, factors: textOnlyFactors(options.sms ?? recorder, codeKey, ways) });
   await users.putUser(userScope(tenantA), user(TENANT_A, 'alice'));
   await users.putUser(userScope(tenantA), user(TENANT_A, 'no-mfa', { mfaEnabled: false }));
   await users.putUser(userScope(tenantA), user(TENANT_A, 'no-phone', { phones: { backup: [] } }));
@@ -65,14 +73,14 @@ export async function world(options: { sms?: SmsSender } = {}) {
     userScope(tenantB),
     user(TENANT_B, 'alice', { phones: { primary: { e164: '+33612345678', country: 'FR', type: 'mobile' }, backup: [] } }),
   );
-  return { clock, challenges, logs, throttle, users, sms: recorder, codeKey, signer, log, service };
+  return { clock, challenges, logs, throttle, users, sms: recorder, codeKey, signer, log, service, recovery, alerts };
 }
 
 /**
  * The factors of this world: its users have a phone and nothing else, so only SMS is wired to
  * fakes. The others fail loudly if a test ever reaches them (it would need its own world).
  */
-function textOnlyFactors(sender: SmsSender, codeKey: CodeKey) {
+function textOnlyFactors(sender: SmsSender, codeKey: CodeKey, ways: Pick<FactorDeps, 'recovery' | 'tap'>) {
   const absent = (what: string) => async (): Promise<never> => {
     throw new Error(`${what} is not part of the challenge world`);
   };
@@ -92,6 +100,7 @@ function textOnlyFactors(sender: SmsSender, codeKey: CodeKey) {
     app: { otp },
     oath: { otp },
     passkey: { passkeys: { listPasskeys: absent('a passkey'), getPasskey: absent('a passkey') }, alert: absent('an admin alert') },
+    ...ways,
   });
 }
 

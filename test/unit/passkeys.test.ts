@@ -96,6 +96,8 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
           alerts.push({ tenantId: tenant.tenantId, userId, message });
         },
       },
+      recovery: { codes: { getSet: never }, alert: never },
+      tap: { passes: { listPasses: never }, clock },
     }),
   });
   const passkeys = new PasskeyService({ store, users, challenges, clock, log: new SilentLog() });

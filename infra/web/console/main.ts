@@ -5,10 +5,21 @@ import { $, h, show } from '../dom';
 
 type User = ResponseOf<'GET /v1/admin/users/{userId}'>;
 type Settings = ResponseOf<'GET /v1/admin/settings'>;
-type Factor = 'sms' | 'voice' | 'push' | 'app' | 'oath' | 'passkey';
-const FACTORS: Factor[] = ['sms', 'voice', 'push', 'app', 'oath', 'passkey'];
-const FACTOR_NAMES: Record<Factor, string> = { sms: 'SMS', voice: 'Voice', push: 'Push', app: 'Authenticator app', oath: 'Hardware token', passkey: 'Passkey' };
-const COLORS: Record<Factor, string> = { sms: '#0969da', voice: '#1a7f37', push: '#8250df', app: '#bf8700', oath: '#cf222e', passkey: '#1b7c83' };
+type Factor = 'sms' | 'voice' | 'push' | 'app' | 'oath' | 'passkey' | 'recovery' | 'tap';
+const FACTORS: Factor[] = ['sms', 'voice', 'push', 'app', 'oath', 'passkey', 'recovery', 'tap'];
+/** The ways back (recovery codes, access passes) are asked for by name only: never a default method. */
+const DEFAULTABLE = FACTORS.filter((f) => f !== 'recovery' && f !== 'tap');
+const FACTOR_NAMES: Record<Factor, string> = {
+  sms: 'SMS',
+  voice: 'Voice',
+  push: 'Push',
+  app: 'Authenticator app',
+  oath: 'Hardware token',
+  passkey: 'Passkey',
+  recovery: 'Recovery code',
+  tap: 'Access pass',
+};
+const COLORS: Record<Factor, string> = { sms: '#0969da', voice: '#1a7f37', push: '#8250df', app: '#bf8700', oath: '#cf222e', passkey: '#1b7c83', recovery: '#953800', tap: '#57606a' };
 const TABS = ['Users', 'Settings', 'OATH tokens', 'Auth logs', 'Usage', 'Billing'] as const;
 type Tab = (typeof TABS)[number];
 
@@ -163,7 +174,7 @@ async function editUser(root: HTMLElement, userId?: string): Promise<void> {
         h('div', { class: 'row' },
           field('u-primary', 'Primary phone (E.164)', h('input', { id: 'u-primary', inputmode: 'tel', value: user?.phones.primary?.e164 ?? '' })),
           field('u-backup', 'Backup phones, in order', h('input', { id: 'u-backup', inputmode: 'tel', value: (user?.phones.backup ?? []).map((p) => p.e164).join(', ') })),
-          field('u-default', 'Default method', h('select', { id: 'u-default' }, h('option', { value: '' }, 'None'), FACTORS.map((f) => h('option', { value: f, selected: user?.defaultMethod === f }, FACTOR_NAMES[f])))),
+          field('u-default', 'Default method', h('select', { id: 'u-default' }, h('option', { value: '' }, 'None'), DEFAULTABLE.map((f) => h('option', { value: f, selected: user?.defaultMethod === f }, FACTOR_NAMES[f])))),
           h('label', { class: 'check' }, h('input', { id: 'u-mfa', type: 'checkbox', checked: user ? user.mfaEnabled : true }), 'MFA enabled'),
           user ? h('label', { class: 'check' }, h('input', { id: 'u-pr', type: 'checkbox', checked: user.phishingResistantOnly ?? false }), 'Phishing-resistant only (passkeys)') : null),
         h('button', { type: 'submit', class: 'primary' }, userId ? 'Save' : 'Create user')),
@@ -190,6 +201,7 @@ async function editUser(root: HTMLElement, userId?: string): Promise<void> {
             await passkeys(user.userId),
             await appPasswords(user.userId, secrets),
             await rememberedDevices(user.userId),
+            await waysBack(user.userId, secrets),
           ]
         : null));
 }
@@ -265,6 +277,41 @@ async function rememberedDevices(userId: string): Promise<HTMLElement> {
     ...(page?.count
       ? [h('button', { type: 'button', class: 'danger', onclick: () => void attempt(() => client.admin.rememberedDevices.revokeAll(userId), 'All remembered devices revoked.').then(reload) }, 'Revoke all')]
       : []),
+  );
+  return box;
+}
+
+/** Recovery codes (status, regenerate: shown once) and Temporary Access Passes (issue, list, revoke). */
+async function waysBack(userId: string, secrets: HTMLElement): Promise<HTMLElement> {
+  const box = h('div', {}, h('h3', {}, 'Recovery codes and access passes'));
+  const [status, passes] = await Promise.all([attempt(() => client.admin.recoveryCodes.status(userId)), attempt(() => client.admin.accessPasses.list(userId))]);
+  const reload = async () => box.replaceWith(await waysBack(userId, secrets));
+  box.append(
+    h('div', { class: 'row' },
+      h('p', { id: 'recovery-status' }, status ? `Recovery codes left: ${status.remaining}${status.createdAt ? ` (made ${new Date(status.createdAt).toLocaleString()})` : ''}` : ''),
+      h('button', { type: 'button', onclick: () => void attempt(async () => {
+        const made = await client.admin.recoveryCodes.regenerate(userId);
+        show(secrets, h('p', {}, 'Recovery codes (shown once; the previous set is void): ', h('span', { class: 'secret', id: 'recovery-codes' }, made.codes.join(' '))));
+        await reload();
+      }) }, status?.remaining ? 'Regenerate recovery codes' : 'Generate recovery codes')),
+    passes?.items.length
+      ? h('ul', {}, passes.items.map((p) => h('li', {}, `Access pass ${p.passId}: ${p.state}, ${p.oneTime ? 'one-time' : `used ${p.uses}×`}, ${new Date(p.startsAt).toLocaleString()} – ${new Date(p.expiresAt).toLocaleString()} `,
+          h('button', { type: 'button', 'aria-label': `Revoke access pass ${p.passId}`, onclick: () => void attempt(() => client.admin.accessPasses.revoke(userId, p.passId), 'Revoked.').then(reload) }, 'Revoke'))))
+      : h('p', { class: 'muted' }, 'No access passes.'),
+    h('form', { class: 'row', onsubmit: (e: Event) => { e.preventDefault(); void attempt(async () => {
+        const startsAt = value('tap-start');
+        const issued = await client.admin.accessPasses.issue(userId, {
+          lifetimeMinutes: Number(value('tap-minutes')),
+          oneTime: ($('#tap-once') as HTMLInputElement).checked,
+          ...(startsAt ? { startsAt: new Date(startsAt).toISOString() } : {}),
+        });
+        show(secrets, h('p', {}, `Access pass (shown once, until ${new Date(issued.expiresAt).toLocaleString()}): `, h('span', { class: 'secret', id: 'access-pass' }, issued.pass)));
+        await reload();
+      }); } },
+      field('tap-minutes', 'Lifetime (minutes, 10–43200)', h('input', { id: 'tap-minutes', type: 'number', min: 10, max: 43200, value: 60, required: true })),
+      field('tap-start', 'Starts (empty: now)', h('input', { id: 'tap-start', type: 'datetime-local' })),
+      h('label', { class: 'check' }, h('input', { id: 'tap-once', type: 'checkbox', checked: true }), 'One-time'),
+      h('button', { type: 'submit' }, 'Issue access pass')),
   );
   return box;
 }
@@ -476,7 +523,7 @@ async function usagePage(root: HTMLElement): Promise<void> {
     const counts = new Map<string, Record<Factor, number>>();
     for (const row of report.days) {
       if (wanted === 'completed' ? row.result === 'sent' || row.result === 'throttled' : wanted && row.result !== wanted) continue;
-      const day = counts.get(row.day) ?? { sms: 0, voice: 0, push: 0, app: 0, oath: 0, passkey: 0 };
+      const day = counts.get(row.day) ?? { sms: 0, voice: 0, push: 0, app: 0, oath: 0, passkey: 0, recovery: 0, tap: 0 };
       day[row.method] += row.count;
       counts.set(row.day, day);
     }

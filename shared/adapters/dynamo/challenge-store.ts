@@ -5,6 +5,7 @@ import { GSI1 } from '../../tables';
 import type { Challenge, DenialReason, VoiceAttemptRecord } from '../../domain/types';
 import type { OtpStepUse } from '../../domain/otp/records';
 import type { PasskeyUse } from '../../domain/passkey-records';
+import type { AccessPassUse, RecoveryCodeUse } from '../../domain/recovery-records';
 import { ASSERTION_TTL_SECONDS, PASSKEY_STEP_UP_SECONDS } from '../../rules';
 import type {
   ApproveOutcome,
@@ -21,6 +22,7 @@ import type {
 import { auditItems, type AuditTables } from './audit';
 import { stepUseItem } from './otp-store';
 import { passkeyUseItem } from './passkey-store';
+import { accessPassUseItem, recoveryCodeUseItem } from './recovery-store';
 import { tenantKeys, userEpochCondition } from './tenant-store';
 import { transact } from './transact';
 
@@ -150,18 +152,26 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
       maxWrong: number;
       otp?: OtpStepUse;
       passkey?: PasskeyUse;
+      recovery?: RecoveryCodeUse;
+      pass?: AccessPassUse;
       owner?: OwnerCheck;
     },
     audit: Audit,
   ): Promise<ApproveOutcome> {
-    if ((input.otp || input.passkey) && !this.tenantsTable) throw new Error('A code-factor or passkey approval needs the tenants table');
+    if ((input.otp || input.passkey || input.recovery || input.pass) && !this.tenantsTable) {
+      throw new Error('A code-factor, passkey, recovery-code or access-pass approval needs the tenants table');
+    }
     // A code factor's challenge has no hash; its time step is compare-and-set in the same
     // transaction (R5), as is a passkey's sign counter.
     const stepUse = input.otp
       ? stepUseItem(this.tenantsTable as string, input.otp)
       : input.passkey
         ? passkeyUseItem(this.tenantsTable as string, input.passkey)
-        : undefined;
+        : input.recovery
+          ? recoveryCodeUseItem(this.tenantsTable as string, input.recovery)
+          : input.pass
+            ? accessPassUseItem(this.tenantsTable as string, input.pass)
+            : undefined;
     const outcome = await this.run(
       input.challengeId,
       {

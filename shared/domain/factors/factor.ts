@@ -1,6 +1,6 @@
 /**
  * A second factor, as the challenge lifecycle (../challenges.ts) sees it. One module per factor
- * (sms.ts, voice.ts, push.ts, app.ts, oath.ts, passkey.ts) implements it, built from exactly the
+ * (sms.ts, voice.ts, push.ts, app.ts, oath.ts, passkey.ts, recovery.ts, tap.ts) implements it, built from exactly the
  * dependencies that factor uses; the registry (index.ts) holds one for every member of the
  * closed `Factor` union. The lifecycle (create, verify, resend, status, throttling,
  * idempotency, assertion, audit) is written once against this interface and names no factor.
@@ -8,6 +8,7 @@
 import type { UserScope } from '../../ports';
 import type { OtpStepUse } from '../otp/records';
 import type { PasskeyUse } from '../passkey-records';
+import type { AccessPassUse, RecoveryCodeUse } from '../recovery-records';
 import type { Challenge, ChallengeStatus, ChallengeView, DenialReason, Factor, Principal, User } from '../types';
 
 /** What a factor gets to set up a challenge for a user. */
@@ -59,9 +60,18 @@ export interface Delivery {
 export type CodeCheck =
   | {
       readonly kind: 'match';
-      readonly proof: { readonly codeHash: string } | { readonly otp: OtpStepUse } | { readonly passkey: PasskeyUse };
+      readonly proof:
+        | { readonly codeHash: string }
+        | { readonly otp: OtpStepUse }
+        | { readonly passkey: PasskeyUse }
+        | { readonly recovery: RecoveryCodeUse }
+        | { readonly pass: AccessPassUse };
       readonly device?: string;
       readonly authentication?: { readonly amr: readonly string[]; readonly acr: string };
+      /** The problem's detail when another approval spent the proof first (a recovery code used twice at once). */
+      readonly spent?: string;
+      /** What the approval owes once it is committed (telling the admins a recovery code was used); its failure undoes nothing. */
+      readonly approved?: (principal: Principal) => Promise<unknown>;
     }
   /** Counted as a wrong attempt (R3); `message` is the problem's detail when it is not a wrong code. */
   | { readonly kind: 'mismatch'; readonly reason: 'wrong_code' | 'replayed' | 'credential_rejected'; readonly message?: string; readonly device?: string }
@@ -133,6 +143,12 @@ export interface FactorDefinition<M extends Factor, D> {
   readonly method: M;
   /** R20, R30: whether the user has registered what this factor needs (a number that takes it, a device, an app, a token). */
   registered(user: User): boolean;
+  /**
+   * A way back rather than a registered method (recovery codes, access passes): never chosen by
+   * default, asked for by name only, and usable whatever the user has registered (R20 does not
+   * stop it: it is how a user with nothing left gets in to register again).
+   */
+  readonly fallback?: boolean;
   /** The working module, from exactly this factor's own dependencies. */
   build(deps: D): FactorModule<M>;
 }

@@ -9,14 +9,16 @@ import type { FactorDefinition, FactorRegistry } from './factor';
 import { oath } from './oath';
 import { passkey } from './passkey';
 import { push } from './push';
+import { recovery } from './recovery';
 import { sms } from './sms';
+import { tap } from './tap';
 import { voice } from './voice';
 
 /**
  * Every factor, in the order a challenge picks one when neither the request nor the user's
  * default names it (R20: the first usable one).
  */
-export const FACTOR_DEFINITIONS = { sms, voice, app, oath, push, passkey } as const satisfies {
+export const FACTOR_DEFINITIONS = { sms, voice, app, oath, push, passkey, recovery, tap } as const satisfies {
   readonly [M in Factor]: FactorDefinition<M, never>;
 };
 
@@ -31,6 +33,8 @@ export function buildFactors(deps: FactorDeps): FactorRegistry {
     app: app.build(deps.app),
     oath: oath.build(deps.oath),
     passkey: passkey.build(deps.passkey),
+    recovery: recovery.build(deps.recovery),
+    tap: tap.build(deps.tap),
   };
 }
 
@@ -39,6 +43,11 @@ export function registeredFactors(user: User): Factor[] {
   return Object.values(FACTOR_DEFINITIONS)
     .filter((factor) => factor.registered(user))
     .map((factor) => factor.method);
+}
+
+/** The ways back (recovery codes, access passes): asked for by name only, whatever the user has registered. */
+export function isFallback(method: Factor): boolean {
+  return FACTOR_DEFINITIONS[method].fallback === true;
 }
 
 export type { FactorModule, FactorRegistry } from './factor';

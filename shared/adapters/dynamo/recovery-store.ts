@@ -1,0 +1,119 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { AccessPassRecord, AccessPassStore, AccessPassUse, RecoveryCodeSet, RecoveryCodeStore, RecoveryCodeUse, StepUpUse, UserScope } from '../../ports';
+import { maybeRecordOf, recordOf } from './items';
+import { transact } from './transact';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * Item layout in the tenants table for the ways back (issue 16); no code or pass is stored, only hashes:
+ * - recovery codes  RECOVERY#<tenantId>#<space>#<userId> / SET       (one set per user, replaced whole)
+ * - access pass     TAP#<tenantId>#<space>#<userId>      / <passId>  (ttl: the pass's expiry; checked on read)
+ */
+export const recoveryKeys = {
+  set: (scope: UserScope, userId: string) => ({ pk: `RECOVERY#${scope.tenantId}#${scope.space}#${userId}`, sk: 'SET' }),
+  passes: (scope: UserScope, userId: string) => `TAP#${scope.tenantId}#${scope.space}#${userId}`,
+  pass: (scope: UserScope, userId: string, passId: string) => ({ pk: recoveryKeys.passes(scope, userId), sk: passId }),
+};
+
+const ttlOf = (epochMs: number): number => Math.ceil(epochMs / 1000);
+
+/**
+ * A recovery code spent with a challenge's approval, as a transaction item: its slot is removed
+ * only if that very set still holds it, so two approvals with one code cannot both commit and a
+ * regenerated set voids the code.
+ */
+export function recoveryCodeUseItem(tableName: string, use: RecoveryCodeUse): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: recoveryKeys.set({ tenantId: use.tenantId, space: use.space }, use.userId),
+      UpdateExpression: 'REMOVE hashes.#slot',
+      ConditionExpression: 'setId = :setId AND attribute_exists(hashes.#slot)',
+      ExpressionAttributeNames: { '#slot': use.slot },
+      ExpressionAttributeValues: { ':setId': use.setId },
+    },
+  };
+}
+
+/**
+ * An access pass used with a challenge's approval, as a transaction item: only if it still exists
+ * (not revoked), is inside its window, and, when one-time, has not been used.
+ */
+export function accessPassUseItem(tableName: string, use: AccessPassUse): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: recoveryKeys.pass({ tenantId: use.tenantId, space: use.space }, use.userId, use.passId),
+      UpdateExpression: 'SET uses = uses + :one, lastUsedAt = :usedAt',
+      ConditionExpression: `attribute_exists(pk) AND startsAt <= :now AND expiresAt > :now${use.oneTime ? ' AND uses = :zero' : ''}`,
+      ExpressionAttributeValues: { ':one': 1, ':now': use.now, ':usedAt': new Date(use.now).toISOString(), ...(use.oneTime ? { ':zero': 0 } : {}) },
+    },
+  };
+}
+
+/** Recovery code sets and access passes in the tenants table. */
+export class DynamoRecoveryStore implements RecoveryCodeStore, AccessPassStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    /** Where a relying app's step-up challenge is marked used (once). */
+    private readonly challengesTable: string,
+  ) {}
+
+  async putSet(set: RecoveryCodeSet, stepUp?: StepUpUse): Promise<boolean> {
+    const item = { ...recoveryKeys.set(set, set.userId), ...set };
+    if (!stepUp) {
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item }));
+      return true;
+    }
+    const outcome = await transact(this.db, [
+      { Put: { TableName: this.tableName, Item: item } },
+      {
+        Update: {
+          TableName: this.challengesTable,
+          Key: { pk: stepUp.challengeId },
+          UpdateExpression: 'SET stepUpUsedAt = :now',
+          ConditionExpression: 'tenantId = :tenantId AND userId = :userId AND #status = :approved AND approvedAt > :after AND attribute_not_exists(stepUpUsedAt)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':now': stepUp.now, ':tenantId': stepUp.tenantId, ':userId': stepUp.userId, ':approved': 'approved', ':after': stepUp.approvedAfter },
+        },
+      },
+    ]);
+    return outcome.kind === 'done';
+  }
+
+  async getSet(scope: UserScope, userId: string): Promise<RecoveryCodeSet | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: recoveryKeys.set(scope, userId), ConsistentRead: true }));
+    return maybeRecordOf<RecoveryCodeSet>(out.Item);
+  }
+
+  async putPass(pass: AccessPassRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...recoveryKeys.pass(pass, pass.userId, pass.passId), ...pass, ttl: ttlOf(pass.expiresAt) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async listPasses(scope: UserScope, userId: string): Promise<AccessPassRecord[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': recoveryKeys.passes(scope, userId) },
+        ConsistentRead: true,
+        // At most ACCESS_PASSES_PER_USER live ones; expired ones stay until TTL or revocation.
+        Limit: 100,
+      }),
+    );
+    return (out.Items ?? []).map((item) => recordOf<AccessPassRecord>(item));
+  }
+
+  async deletePass(scope: UserScope, userId: string, passId: string): Promise<boolean> {
+    const out = await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: recoveryKeys.pass(scope, userId, passId), ReturnValues: 'ALL_OLD' }));
+    return out.Attributes !== undefined;
+  }
+}

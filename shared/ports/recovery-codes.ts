@@ -1,0 +1,21 @@
+// Recovery codes: a user's set of ten single-use codes (issue 16).
+
+import type { RecoveryCodeSet } from '../domain/recovery-records';
+import type { StepUpUse } from '../domain/passkey-records';
+import type { UserScope } from './users';
+
+export type { RecoveryCodeSet, RecoveryCodeUse } from '../domain/recovery-records';
+
+/**
+ * A user's recovery codes: one item per user, replaced whole by a new set. A code is spent by the
+ * challenge store, in the transaction that approves the challenge (see ChallengeStore.approve).
+ */
+export interface RecoveryCodeStore {
+  /**
+   * Stores `set` in place of any previous one. With a step-up, the approving challenge is marked
+   * used in the same transaction; false (nothing stored) when it is not an approved challenge of
+   * that user, approved after `approvedAfter`, and unused.
+   */
+  putSet(set: RecoveryCodeSet, stepUp?: StepUpUse): Promise<boolean>;
+  getSet(scope: UserScope, userId: string): Promise<RecoveryCodeSet | undefined>;
+}

@@ -1,0 +1,88 @@
+/**
+ * Recovery code sets and access passes in maps, for unit tests of the two ways back. Like the
+ * DynamoDB adapter: a set is replaced whole, a code's slot is spent only with a challenge's
+ * approval (and only once), a pass is used only inside its window and, when one-time, once, and a
+ * step-up challenge authorises one change.
+ */
+import type { AccessPassRecord, AccessPassStore, AccessPassUse, RecoveryCodeSet, RecoveryCodeStore, RecoveryCodeUse, StepUpUse, UserScope } from '../../shared/ports';
+import type { InMemoryChallengeStore } from './fakes';
+
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const userKey = (scope: UserScope, userId: string): string => [scope.tenantId, scope.space, userId].join('\u0000');
+
+export class InMemoryRecoveryStore implements RecoveryCodeStore, AccessPassStore {
+  readonly sets = new Map<string, RecoveryCodeSet>();
+  readonly passes = new Map<string, AccessPassRecord[]>();
+  private readonly usedStepUps = new Set<string>();
+
+  constructor(private readonly challenges: InMemoryChallengeStore) {
+    challenges.recovery = {
+      usable: (input) => (input.recovery ? this.codeUsable(input.recovery) : input.pass ? this.passUsable(input.pass) : true),
+      use: (input) => {
+        if (input.recovery) this.spendCode(input.recovery);
+        if (input.pass) this.usePass(input.pass);
+      },
+    };
+  }
+
+  async putSet(set: RecoveryCodeSet, stepUp?: StepUpUse): Promise<boolean> {
+    if (stepUp) {
+      const c = await this.challenges.get(stepUp.challengeId);
+      const fresh = c && c.tenantId === stepUp.tenantId && c.userId === stepUp.userId && c.status === 'approved' && (c.approvedAt ?? 0) > stepUp.approvedAfter;
+      if (!fresh || this.usedStepUps.has(stepUp.challengeId)) return false;
+      this.usedStepUps.add(stepUp.challengeId);
+    }
+    this.sets.set(userKey(set, set.userId), copy(set));
+    return true;
+  }
+
+  async getSet(scope: UserScope, userId: string): Promise<RecoveryCodeSet | undefined> {
+    const found = this.sets.get(userKey(scope, userId));
+    return found && copy(found);
+  }
+
+  async putPass(pass: AccessPassRecord): Promise<void> {
+    const key = userKey(pass, pass.userId);
+    this.passes.set(key, [...(this.passes.get(key) ?? []), copy(pass)]);
+  }
+
+  async listPasses(scope: UserScope, userId: string): Promise<AccessPassRecord[]> {
+    return copy(this.passes.get(userKey(scope, userId)) ?? []);
+  }
+
+  async deletePass(scope: UserScope, userId: string, passId: string): Promise<boolean> {
+    const key = userKey(scope, userId);
+    const all = this.passes.get(key) ?? [];
+    this.passes.set(key, all.filter((p) => p.passId !== passId));
+    return all.some((p) => p.passId === passId);
+  }
+
+  private codeUsable(use: RecoveryCodeUse): boolean {
+    const set = this.sets.get(userKey(use, use.userId));
+    return !!set && set.setId === use.setId && use.slot in set.hashes;
+  }
+
+  private spendCode(use: RecoveryCodeUse): void {
+    const key = userKey(use, use.userId);
+    const set = this.sets.get(key) as RecoveryCodeSet;
+    const { [use.slot]: _spent, ...hashes } = set.hashes;
+    this.sets.set(key, { ...set, hashes });
+  }
+
+  private findPass(use: AccessPassUse): AccessPassRecord | undefined {
+    return (this.passes.get(userKey(use, use.userId)) ?? []).find((p) => p.passId === use.passId);
+  }
+
+  private passUsable(use: AccessPassUse): boolean {
+    const pass = this.findPass(use);
+    return !!pass && pass.startsAt <= use.now && pass.expiresAt > use.now && (!use.oneTime || pass.uses === 0);
+  }
+
+  private usePass(use: AccessPassUse): void {
+    const key = userKey(use, use.userId);
+    this.passes.set(
+      key,
+      (this.passes.get(key) ?? []).map((p) => (p.passId === use.passId ? { ...p, uses: p.uses + 1, lastUsedAt: new Date(use.now).toISOString() } : p)),
+    );
+  }
+}
