@@ -85,4 +85,8 @@ async function serve(config: RadiusConfig): Promise<void> {
   }
 }
 
+// The server catches what it can; this is the net under it: a stray rejection is logged, not fatal.
+process.on('unhandledRejection', (reason) => {
+  console.log(JSON.stringify({ time: new Date().toISOString(), event: 'unhandled_rejection', error: reason instanceof Error ? reason.name : typeof reason }));
+});
 serve(config).catch((error: unknown) => fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`));

@@ -23,6 +23,8 @@ export interface Counters {
     not_access_request: number;
     missing_message_authenticator: number;
     bad_message_authenticator: number;
+    /** Source port 0: no answer can be sent there (a spoofed or broken sender). */
+    bad_source_port: number;
   };
   /** Bugs: a request whose handling threw; answered with a reject. */
   errors: number;
@@ -41,6 +43,8 @@ export interface ServerOptions {
   /** One line per answer and per dropped packet: never a password, code or secret. */
   readonly log?: (line: Record<string, unknown>) => void;
   readonly pollMs?: number;
+  /** The UDP socket, unbound (tests hand in their own to feed it datagrams). */
+  readonly socket?: Socket;
 }
 
 /**
@@ -69,7 +73,7 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     challenged: 0,
     statusServer: 0,
     retransmissions: 0,
-    dropped: { unknown_client: 0, malformed: 0, not_access_request: 0, missing_message_authenticator: 0, bad_message_authenticator: 0 },
+    dropped: { unknown_client: 0, malformed: 0, not_access_request: 0, missing_message_authenticator: 0, bad_message_authenticator: 0, bad_source_port: 0 },
     errors: 0,
   };
   const now = () => Date.now();
@@ -92,7 +96,9 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     log({ event: 'dropped', reason, from: from.address, ...(client ? { client: client.name } : {}) });
   };
 
-  const socket: Socket = createSocket({ type: isIP(config.listen.host) === 6 ? 'udp6' : 'udp4', reuseAddr: false });
+  const socket: Socket = options.socket ?? createSocket({ type: isIP(config.listen.host) === 6 ? 'udp6' : 'udp4', reuseAddr: false });
+  /** Every answer leaves through here: a send that throws (a closed socket, a bad port) is logged, never fatal. */
+  const send = (reply: Buffer, to: RemoteInfo) => sendSafely(socket, reply, to, log);
 
   async function answer(client: ClientConfig, packet: Packet, from: RemoteInfo): Promise<Buffer | undefined> {
     const userName = text(packet, ATTR.userName);
@@ -145,10 +151,12 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     }
   }
 
-  socket.on('message', (data, from) => {
+  function receive(data: Buffer, from: RemoteInfo): void {
     counters.received++;
     const client = clientOf(from.address);
     if (!client) return drop('unknown_client', from);
+    // Nothing can be sent to port 0 (the send would throw): not a gateway, whatever the packet says.
+    if (from.port === 0) return drop('bad_source_port', from, client);
     const packet = parsePacket(data);
     if (!packet) return drop('malformed', from, client);
     if (packet.code !== CODE.accessRequest && packet.code !== CODE.statusServer) return drop('not_access_request', from, client);
@@ -157,7 +165,7 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     if (packet.code === CODE.statusServer) {
       // RFC 5997: signed like an Access-Request, answered with a signed Access-Accept; it starts nothing.
       counters.statusServer++;
-      return void socket.send(encodeReply(packet, CODE.accessAccept, [], client.secret), from.port, from.address);
+      return send(encodeReply(packet, CODE.accessAccept, [], client.secret), from);
     }
 
     const at = now();
@@ -166,7 +174,7 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     const seen = cache.get(key);
     if (seen && seen.expiresAt > at) {
       counters.retransmissions++;
-      if (seen.reply) socket.send(seen.reply, from.port, from.address);
+      if (seen.reply) send(seen.reply, from);
       return;
     }
     const entry: Cached = { expiresAt: at + retransmitWindowMs };
@@ -176,14 +184,31 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
       (reply) => {
         if (!reply) return void cache.delete(key);
         entry.reply = reply;
-        socket.send(reply, from.port, from.address);
+        send(reply, from);
       },
       (error: unknown) => {
         counters.errors++;
         cache.delete(key);
         log({ event: 'error', client: client.name, error: error instanceof Error ? error.name : 'unknown' });
       },
-    );
+    )
+      // Nothing above may end the process: whatever still throws is a counted, logged bug.
+      .catch(bug);
+  }
+  function bug(error: unknown): void {
+    counters.errors++;
+    try {
+      log({ event: 'error', error: error instanceof Error ? error.name : 'unknown' });
+    } catch {
+      // A log that throws has nowhere left to report to.
+    }
+  }
+  socket.on('message', (data, from) => {
+    try {
+      receive(data, from);
+    } catch (error) {
+      bug(error);
+    }
   });
   // A send to a vanished gateway, say: logged, never fatal.
   socket.on('error', (error) => log({ event: 'socket_error', error: error.message }));
@@ -200,6 +225,25 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     address: bound.address,
     port: bound.port,
     counters,
-    stop: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve(); // closed already
+        }
+      }),
   };
+}
+
+/** Sends one datagram; a send that cannot happen (port 0, a closed socket) is a log line, not an exception. */
+export function sendSafely(socket: Socket, data: Buffer, to: { address: string; port: number }, log: (line: Record<string, unknown>) => void): void {
+  if (to.port <= 0 || to.port > 65535) return log({ event: 'send_failed', to: to.address, error: 'bad_port' });
+  try {
+    socket.send(data, to.port, to.address, (error) => {
+      if (error) log({ event: 'send_failed', to: to.address, error: (error as NodeJS.ErrnoException).code ?? error.name });
+    });
+  } catch (error) {
+    log({ event: 'send_failed', to: to.address, error: (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.name : 'unknown') });
+  }
 }

@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { createSocket, type RemoteInfo } from 'node:dgram';
 import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import * as radius from 'radius';
 import { clientMatcher, ConfigError, parseConfig } from '../../infra/radius/config';
 import { RadiusFlow, type Attempt } from '../../infra/radius/flow';
 import { ATTR, checkReply, checkRequest, CODE, decryptPassword, encodeReply, octets, parsePacket, textAttribute } from '../../infra/radius/packet';
+import { sendSafely, startRadiusServer } from '../../infra/radius/server';
 import { SessionStore } from '../../infra/radius/sessions';
 import { Refused, type TesseraPort } from '../../infra/radius/tessera';
 
@@ -286,5 +288,55 @@ describe('the flow', () => {
     expect(await flow(tessera).handle(attempt({ password: 'pw,12345678' }))).toEqual({ kind: 'accept' });
     expect(asked).toEqual(['app', 'oath']);
     expect(await flow(tessera).handle(attempt({ password: 'pw,87654321' }))).toMatchObject({ kind: 'reject', reason: 'wrong_code' });
+  });
+});
+
+describe('the server socket', () => {
+  const config = () => parseConfig({ ...valid(), listen: { host: '127.0.0.1', port: 0 }, clients: [{ ...valid().clients[0], addresses: ['127.0.0.1'] }] });
+  const from = (port: number): RemoteInfo => ({ address: '127.0.0.1', port, family: 'IPv4', size: 0 });
+  const accessRequest = (identifier = 9) =>
+    radius.encode({ code: 'Access-Request', secret: SECRET, identifier, attributes: [['User-Name', 'ann'], ['User-Password', 'pw']], add_message_authenticator: true });
+  const never: TesseraPort = { start: () => new Promise(() => {}), verify: () => new Promise(() => {}), status: () => new Promise(() => {}) };
+
+  it('a packet from source port 0 is dropped and counted, Status-Server or Access-Request; nothing is sent and nothing throws', async () => {
+    const socket = createSocket('udp4');
+    const lines: Record<string, unknown>[] = [];
+    const server = await startRadiusServer(config(), { socket, tessera: never, log: (line) => lines.push(line) });
+    try {
+      const status = radius.encode({ code: 'Status-Server', secret: SECRET, identifier: 1, attributes: [], add_message_authenticator: true });
+      socket.emit('message', status, from(0));
+      socket.emit('message', accessRequest(), from(0));
+      expect(server.counters.dropped.bad_source_port).toBe(2);
+      expect(server.counters).toMatchObject({ statusServer: 0, received: 2, errors: 0 });
+      expect(lines.filter((l) => l.event === 'send_failed')).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('an answer ready after stop() is logged as not sent; the process goes on', async () => {
+    const socket = createSocket('udp4');
+    const lines: Record<string, unknown>[] = [];
+    let release: (value: Awaited<ReturnType<TesseraPort['start']>>) => void = () => {};
+    const tessera: TesseraPort = { ...never, start: () => new Promise((resolve) => (release = resolve)) };
+    const server = await startRadiusServer(config(), { socket, tessera, log: (line) => lines.push(line) });
+    socket.emit('message', accessRequest(), from(40_000));
+    await server.stop();
+    await server.stop();
+    release({ challengeId: 'ch_1', method: 'sms', destination: '••••0100' });
+    for (let i = 0; i < 50 && !lines.some((l) => l.event === 'send_failed'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(lines).toContainEqual({ event: 'send_failed', to: '127.0.0.1', error: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
+    expect(server.counters.errors).toBe(0);
+  });
+
+  it('sendSafely refuses port 0 with a log line instead of throwing', () => {
+    const socket = createSocket('udp4');
+    const lines: Record<string, unknown>[] = [];
+    try {
+      sendSafely(socket, Buffer.from('x'), { address: '127.0.0.1', port: 0 }, (line) => lines.push(line));
+      expect(lines).toEqual([{ event: 'send_failed', to: '127.0.0.1', error: 'bad_port' }]);
+    } finally {
+      socket.close();
+    }
   });
 });
