@@ -12,6 +12,7 @@ import { ATTR, checkReply, checkRequest, CODE, decryptPassword, encodeReply, oct
 import { sendSafely, startRadiusServer } from '../../infra/radius/server';
 import { SessionStore } from '../../infra/radius/sessions';
 import { Refused, type TesseraPort } from '../../infra/radius/tessera';
+import { checkUpstream } from '../../infra/radius/upstream';
 
 /** The RADIUS front end's parts without a network: configuration, packets, States and the flow's refusals. */
 
@@ -338,5 +339,24 @@ describe('the server socket', () => {
     } finally {
       socket.close();
     }
+  });
+});
+
+describe('the upstream server', () => {
+  const upstream = (host: string) => ({ kind: 'upstream' as const, host, port: 9, secret: 'upstream-secret-0123456', timeoutMs: 100, tries: 3 });
+  const user = { userName: 'ann', password: 'pw', nasIdentifier: 'vpn-1' };
+
+  it("a name that does not resolve: unavailable ('unresolved'), asked once, nothing sent", async () => {
+    const asked: string[] = [];
+    const failing = (host: string) => (asked.push(host), Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' })));
+    expect(await checkUpstream(upstream('radius.example.invalid'), user, failing)).toEqual({ kind: 'unavailable', reason: 'unresolved' });
+    expect(asked).toEqual(['radius.example.invalid']);
+  });
+
+  it('a slow name resolved once for all tries; silence then ends in one timeout', async () => {
+    const asked: string[] = [];
+    const slow = (host: string) => (asked.push(host), new Promise<{ address: string; family: number }>((resolve) => setTimeout(() => resolve({ address: '127.0.0.1', family: 4 }), 150)));
+    expect(await checkUpstream(upstream('radius.example.test'), user, slow)).toEqual({ kind: 'unavailable', reason: 'timeout' });
+    expect(asked).toEqual(['radius.example.test']);
   });
 });
