@@ -40,7 +40,8 @@ const FACTOR_WORDS = new Map<string, Method>([
   ['phone', 'voice'],
   ['sms', 'sms'],
 ]);
-const APPENDED = /^(.*),(\d{6}|\d{8}|push|phone|sms)$/s;
+/** `password,123456`, `password,push`, …: the factor words in any case (`,PUSH`, `,Sms`). */
+const APPENDED = /^(.*),(\d{6}|\d{8}|push|phone|sms)$/is;
 
 const MESSAGES = {
   papOnly: 'This server accepts PAP only: set the gateway to send the password with PAP.',
@@ -105,7 +106,10 @@ export class RadiusFlow {
     let factor: string | undefined;
     if (client.secondFactor === 'append') {
       const split = APPENDED.exec(password);
-      if (split) [, password = '', factor] = split;
+      if (split) {
+        password = split[1] ?? '';
+        factor = split[2]?.toLowerCase();
+      }
     }
 
     if (client.primary.kind !== 'none') {
@@ -169,7 +173,9 @@ export class RadiusFlow {
         return this.challenge(
           attempt,
           { kind: 'push', challengeId: started.challengeId },
-          `Open the app on ${started.destination} and enter ${started.number ?? '?'} to approve, then continue.`,
+          started.number === undefined
+            ? `Open the app on ${started.destination} and approve the sign-in, then continue.`
+            : `Open the app on ${started.destination} and enter ${started.number} to approve, then continue.`,
         );
       case 'voice':
         return this.await(started.challengeId, attempt.client.waitSeconds);

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import * as radius from 'radius';
 import { clientMatcher, ConfigError, parseConfig } from '../../infra/radius/config';
 import { RadiusFlow, type Attempt } from '../../infra/radius/flow';
-import { ATTR, checkReply, checkRequest, CODE, decryptPassword, encodeReply, octets, parsePacket, textAttribute } from '../../infra/radius/packet';
+import { ATTR, checkReply, checkRequest, CODE, decryptPassword, encodeReply, octets, otherAuthentication, parsePacket, textAttribute, type Attribute } from '../../infra/radius/packet';
 import { sendSafely, startRadiusServer } from '../../infra/radius/server';
 import { SessionStore } from '../../infra/radius/sessions';
 import { Refused, type TesseraPort } from '../../infra/radius/tessera';
@@ -156,13 +156,24 @@ describe('packets (RFC 2865, RFC 3579)', () => {
   const request = (attributes: unknown[], secret = SECRET) =>
     parsePacket(radius.encode({ code: 'Access-Request', secret, identifier: 7, attributes, add_message_authenticator: true }))!;
 
+  it('only MS-CHAP\'s own Microsoft attributes make a request MS-CHAP, and a User-Password makes it PAP', () => {
+    const microsoft = (vendorType: number): Attribute => ({ type: ATTR.vendorSpecific, value: Buffer.concat([Buffer.from([0, 0, 1, 55, vendorType, 6]), Buffer.alloc(4)]) });
+    const packetOf = (attributes: Attribute[]) => ({ code: CODE.accessRequest, identifier: 1, authenticator: Buffer.alloc(16), attributes, raw: Buffer.alloc(20) });
+    const password: Attribute = { type: ATTR.userPassword, value: Buffer.alloc(16) };
+    for (const vendorType of [1, 11, 25]) expect(otherAuthentication(packetOf([microsoft(vendorType)]))).toBe('mschap');
+    // MS-MPPE-Encryption-Policy (7), MS-RAS-Vendor (9): sent by gateways alongside PAP.
+    expect(otherAuthentication(packetOf([microsoft(7), microsoft(9)]))).toBeUndefined();
+    expect(otherAuthentication(packetOf([password, microsoft(11)]))).toBeUndefined();
+    expect(otherAuthentication(packetOf([{ type: ATTR.vendorSpecific, value: Buffer.from([0, 0, 0, 9, 1, 6, 0, 0, 0, 0]) }]))).toBeUndefined();
+  });
+
   it('a signed request is taken; a missing, wrong or doubled Message-Authenticator is refused', () => {
     expect(checkRequest(request([['User-Name', 'ann']]), SECRET)).toBeUndefined();
     expect(checkRequest(request([['User-Name', 'ann']], 'another-secret-of-24-chars'), SECRET)).toBe('bad_message_authenticator');
     const unsigned = parsePacket(radius.encode({ code: 'Access-Request', secret: SECRET, attributes: [['User-Name', 'ann']], add_message_authenticator: false }))!;
     expect(checkRequest(unsigned, SECRET)).toBe('missing_message_authenticator');
     const doubled = request([['User-Name', 'ann'], ['Message-Authenticator', Buffer.alloc(16)]]);
-    expect(checkRequest(doubled, SECRET)).not.toBeUndefined();
+    expect(checkRequest(doubled, SECRET)).toBe('malformed');
   });
 
   it('framing that does not add up is malformed', () => {
@@ -174,6 +185,18 @@ describe('packets (RFC 2865, RFC 3579)', () => {
     const longer = Buffer.from(good);
     longer.writeUInt16BE(good.length + 1, 2);
     expect(parsePacket(longer)).toBeUndefined();
+    const lengthOne = Buffer.from(good);
+    lengthOne[21] = 1;
+    expect(parsePacket(lengthOne)).toBeUndefined();
+  });
+
+  it('a hidden password of 0 octets, of a length not a multiple of 16, or over 128 octets is refused', () => {
+    const authenticator = Buffer.alloc(16, 7);
+    expect(decryptPassword(Buffer.alloc(0), SECRET, authenticator)).toBeUndefined();
+    expect(decryptPassword(Buffer.alloc(17), SECRET, authenticator)).toBeUndefined();
+    expect(decryptPassword(Buffer.alloc(15), SECRET, authenticator)).toBeUndefined();
+    expect(decryptPassword(Buffer.alloc(144), SECRET, authenticator)).toBeUndefined();
+    expect(decryptPassword(Buffer.alloc(128), SECRET, authenticator)).toEqual(expect.any(String));
   });
 
   it('the password is recovered as encrypted by another implementation (the radius package)', () => {
@@ -272,6 +295,18 @@ describe('the flow', () => {
     expect(await waiting.handle(attempt({ client: pushClient, password: '', state: again.state }))).toMatchObject({ kind: 'reject', reason: 'wait_timeout' });
     expect(now - started).toBeLessThanOrEqual(5000);
     expect(now - started).toBeGreaterThanOrEqual(4000);
+  });
+
+  it('appended factor words are taken in any case; a push with no number asks for approval, never "enter ?"', async () => {
+    const asked: (string | undefined)[] = [];
+    const tessera: TesseraPort = {
+      ...unreachable,
+      start: (_user, method) => (asked.push(method), Promise.resolve({ challengeId: 'ch_1', method: method ?? 'push', destination: 'iPhone' })),
+    };
+    const push = await flow(tessera).handle(attempt({ password: 'pw,PUSH' }));
+    expect(push).toMatchObject({ kind: 'challenge', message: 'Open the app on iPhone and approve the sign-in, then continue.' });
+    expect(await flow(tessera).handle(attempt({ password: 'pw,Sms' }))).toMatchObject({ kind: 'challenge' });
+    expect(asked).toEqual(['push', 'sms']);
   });
 
   it('an appended code goes to the app, else to the hardware token the user has', async () => {
