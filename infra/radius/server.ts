@@ -5,7 +5,7 @@ import { RadiusFlow, type Answer, type Attempt } from './flow';
 import { ATTR, checkRequest, CODE, decryptPassword, encodeReply, nasIp, octets, otherAuthentication, parsePacket, text, textAttribute, type Packet } from './packet';
 import { SessionStore } from './sessions';
 import { tesseraOverHttp, type TesseraPort } from './tessera';
-import { checkUpstream } from './upstream';
+import { checkUpstream, LOOKUP_TIMEOUT_MS } from './upstream';
 
 /** Why packets were dropped without an answer, and what was answered. */
 export interface Counters {
@@ -49,10 +49,20 @@ export interface ServerOptions {
 
 /**
  * How long an answer is kept for retransmissions: longer than any gateway keeps retrying, and
- * longer than the slowest answer (a wait of `waitSeconds`, plus Tessera's calls), so a copy that
- * arrives while its original is still being answered is never taken for a new request.
+ * longer than the slowest answer, so a copy that arrives while its original is still being
+ * answered is never taken for a new request (a second push, text or call).
  */
 const RETRANSMIT_MARGIN_MS = 60_000;
+
+/**
+ * The slowest answer: the upstream check (its name lookup, then `timeoutMs` × `tries`), and
+ * Tessera's calls and the wait, which together end `waitSeconds` after the request arrived; plus
+ * the margin.
+ */
+export function retransmitWindowOf(config: RadiusConfig): number {
+  const slowest = config.clients.map((c) => c.waitSeconds * 1000 + (c.primary.kind === 'upstream' ? LOOKUP_TIMEOUT_MS + c.primary.timeoutMs * c.primary.tries : 0));
+  return Math.max(...slowest) + RETRANSMIT_MARGIN_MS;
+}
 
 interface Cached {
   readonly expiresAt: number;
@@ -89,7 +99,7 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
   });
   const clientOf = clientMatcher(config.clients);
   const cache = new Map<string, Cached>();
-  const retransmitWindowMs = Math.max(...config.clients.map((c) => c.waitSeconds)) * 1000 + RETRANSMIT_MARGIN_MS;
+  const retransmitWindowMs = retransmitWindowOf(config);
 
   const drop = (reason: keyof Counters['dropped'], from: RemoteInfo, client?: ClientConfig) => {
     counters.dropped[reason]++;

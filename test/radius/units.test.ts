@@ -9,7 +9,7 @@ import * as radius from 'radius';
 import { clientMatcher, ConfigError, parseConfig } from '../../infra/radius/config';
 import { RadiusFlow, type Attempt } from '../../infra/radius/flow';
 import { ATTR, checkReply, checkRequest, CODE, decryptPassword, encodeReply, octets, otherAuthentication, parsePacket, textAttribute, type Attribute } from '../../infra/radius/packet';
-import { sendSafely, startRadiusServer } from '../../infra/radius/server';
+import { retransmitWindowOf, sendSafely, startRadiusServer } from '../../infra/radius/server';
 import { SessionStore } from '../../infra/radius/sessions';
 import { Refused, type TesseraPort } from '../../infra/radius/tessera';
 import { checkUpstream } from '../../infra/radius/upstream';
@@ -307,6 +307,35 @@ describe('the flow', () => {
     expect(push).toMatchObject({ kind: 'challenge', message: 'Open the app on iPhone and approve the sign-in, then continue.' });
     expect(await flow(tessera).handle(attempt({ password: 'pw,Sms' }))).toMatchObject({ kind: 'challenge' });
     expect(asked).toEqual(['push', 'sms']);
+  });
+
+  it('waitSeconds is a deadline from the request\'s arrival: the start call counts, and each call gets what is left, 10 s at most', async () => {
+    let now = 0;
+    const calls: string[] = [];
+    const tessera: TesseraPort = {
+      start: async (_user, _method, _origin, timeoutMs) => {
+        calls.push(`start ${timeoutMs}`);
+        now += 4000; // a slow start of a call
+        return { challengeId: 'ch_1', method: 'voice', destination: '••••0100' };
+      },
+      verify: () => Promise.reject(new Error('not asked')),
+      status: async (_id, timeoutMs) => (calls.push(`status ${timeoutMs}`), { kind: 'pending' }),
+    };
+    const timed = new RadiusFlow({ tessera, sessions: new SessionStore(60_000, () => now), primary: () => Promise.resolve({ kind: 'accept' }), pollMs: 400, sleep: async (ms) => void (now += ms), now: () => now });
+    expect(await timed.handle(attempt({ client: { ...client(), secondFactor: 'auto', waitSeconds: 5 }, password: 'pw' }))).toMatchObject({ kind: 'reject', reason: 'wait_timeout' });
+    expect(now).toBeLessThanOrEqual(5000);
+    expect(calls).toEqual(['start 5000', 'status 1000', 'status 600', 'status 200']);
+
+    now = 0;
+    calls.length = 0;
+    await timed.handle(attempt({ client: { ...client(), secondFactor: 'auto', waitSeconds: 60 }, password: 'pw' }));
+    expect(calls[0]).toBe('start 10000');
+  });
+
+  it('the retransmission window outlasts the slowest answer, upstream tries included', () => {
+    const slowUpstream = { kind: 'upstream', host: '10.0.5.10', secret: 'upstream-secret-0123456', timeoutMs: 30_000, tries: 5 };
+    const config = parseConfig({ ...valid(), clients: [{ ...valid().clients[0], primary: slowUpstream, waitSeconds: 25 }] });
+    expect(retransmitWindowOf(config)).toBeGreaterThan(25_000 + 150_000);
   });
 
   it('an appended code goes to the app, else to the hardware token the user has', async () => {
