@@ -49,7 +49,8 @@ async function refusing<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof TesseraError) {
+    // A 5xx says nothing about the user: as good as not reaching Tessera (a poll waits on).
+    if (error instanceof TesseraError && error.status < 500) {
       const available = Array.isArray(error.problem.available) ? (error.problem.available as string[]) : [];
       throw new Refused(error.code, available);
     }

@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { createSocket, type RemoteInfo } from 'node:dgram';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { RadiusFlow, type Attempt } from '../../infra/radius/flow';
 import { ATTR, checkReply, checkRequest, CODE, decryptPassword, encodeReply, octets, otherAuthentication, parsePacket, textAttribute, type Attribute } from '../../infra/radius/packet';
 import { retransmitWindowOf, sendSafely, startRadiusServer } from '../../infra/radius/server';
 import { SessionStore } from '../../infra/radius/sessions';
-import { Refused, type TesseraPort } from '../../infra/radius/tessera';
+import { Refused, tesseraOverHttp, type TesseraPort } from '../../infra/radius/tessera';
 import { checkUpstream } from '../../infra/radius/upstream';
 
 /** The RADIUS front end's parts without a network: configuration, packets, States and the flow's refusals. */
@@ -422,5 +423,32 @@ describe('the upstream server', () => {
     const slow = (host: string) => (asked.push(host), new Promise<{ address: string; family: number }>((resolve) => setTimeout(() => resolve({ address: '127.0.0.1', family: 4 }), 150)));
     expect(await checkUpstream(upstream('radius.example.test'), user, slow)).toEqual({ kind: 'unavailable', reason: 'timeout' });
     expect(asked).toEqual(['radius.example.test']);
+  });
+});
+
+describe("Tessera's HTTP port", () => {
+  it('a 5xx while a push is polled is "unavailable", so the wait goes on; the next poll\'s approval accepts', async () => {
+    const answers = [
+      { status: 503, type: 'urn:tessera:problem:internal-error' },
+      { status: 200, body: { challengeId: 'ch_1', status: 'approved' } },
+    ];
+    const http = createHttpServer((_request, response) => {
+      const next = answers.shift() ?? { status: 500, type: 'urn:tessera:problem:internal-error' };
+      if ('body' in next) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(next.body));
+      } else {
+        response.writeHead(next.status, { 'content-type': 'application/problem+json' });
+        response.end(JSON.stringify({ type: next.type, title: 'Internal error', status: next.status }));
+      }
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = tesseraOverHttp({ baseUrl: `http://127.0.0.1:${(http.address() as { port: number }).port}`, apiKey: 'tsr_auth_t_k_0123456789abcdef' });
+      await expect(port.status('ch_1', 1000)).rejects.toMatchObject({ code: 'unavailable' });
+      expect(await port.status('ch_1', 1000)).toEqual({ kind: 'approved' });
+    } finally {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
   });
 });
