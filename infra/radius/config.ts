@@ -37,6 +37,30 @@ const addressOrNetwork = z.string().refine((value) => {
 
 const port = z.number().int().min(1).max(65535);
 
+/** The authorization attributes an upstream Access-Accept may carry into ours, by name (or by number, 1–255). */
+export const REPLY_ATTRIBUTES = new Map([
+  ['Framed-IP-Address', 8],
+  ['Filter-Id', 11],
+  ['Class', 25],
+  ['Vendor-Specific', 26],
+  ['Session-Timeout', 27],
+  ['Idle-Timeout', 28],
+]);
+/** Never copied: the request's own (User-Name, passwords), the reply's framing (Reply-Message, State, Proxy-State, EAP, Message-Authenticator). */
+const NEVER_COPIED = new Set([1, 2, 3, 18, 24, 33, 79, 80]);
+const replyAttribute = z.union([z.string(), z.number().int().min(1).max(255)]).transform((value, ctx) => {
+  const type = typeof value === 'number' ? value : REPLY_ATTRIBUTES.get(value);
+  if (type === undefined) {
+    ctx.addIssue({ code: 'custom', message: `unknown attribute "${String(value)}": use ${[...REPLY_ATTRIBUTES.keys()].join(', ')} or a number` });
+    return z.NEVER;
+  }
+  if (NEVER_COPIED.has(type)) {
+    ctx.addIssue({ code: 'custom', message: `attribute ${type} is never copied from the upstream reply` });
+    return z.NEVER;
+  }
+  return type;
+});
+
 const upstream = z.strictObject({
   kind: z.literal('upstream'),
   host: z.string().min(1),
@@ -45,6 +69,8 @@ const upstream = z.strictObject({
   /** How long to wait for each try, and how many tries in all. */
   timeoutMs: z.number().int().min(100).max(30_000).default(3000),
   tries: z.number().int().min(1).max(5).default(2),
+  /** The attributes of the upstream Access-Accept carried into the final Access-Accept (group and session authorization). */
+  replyAttributes: z.array(replyAttribute).max(32).default(() => [...REPLY_ATTRIBUTES.values()]),
 });
 
 const none = z.strictObject({ kind: z.literal('none') });

@@ -1,4 +1,5 @@
 import type { ClientConfig } from './config';
+import type { Attribute } from './packet';
 import type { SessionStore, Step } from './sessions';
 import { Refused, type Method, type Origin, type Outcome, type Started, type TesseraPort } from './tessera';
 import type { PrimaryResult } from './upstream';
@@ -16,7 +17,7 @@ export interface Attempt {
 }
 
 /** The answer to the gateway: Access-Accept, Access-Reject or Access-Challenge (with a State). */
-export type Answer = { kind: 'accept'; message?: string } | { kind: 'reject'; message: string; reason: string } | { kind: 'challenge'; message: string; state: Buffer };
+export type Answer = { kind: 'accept'; message?: string; attributes?: readonly Attribute[] } | { kind: 'reject'; message: string; reason: string } | { kind: 'challenge'; message: string; state: Buffer };
 
 export interface FlowDeps {
   readonly tessera: TesseraPort;
@@ -50,6 +51,7 @@ const MESSAGES = {
   noPassword: 'No password was sent (PAP is required).',
   wrongPassword: 'Wrong user name or password.',
   primaryUnavailable: 'The password could not be checked right now; try again later.',
+  primaryChallenge: 'The password server asked a further question, which this server cannot pass on; ask your administrator.',
   expired: 'This sign-in has expired or is unknown; sign in again.',
   wrongCode: 'Wrong code.',
   badCode: 'A code has 6 or 8 digits.',
@@ -84,6 +86,8 @@ const reject = (reason: string, message: string): Answer => ({ kind: 'reject', r
 interface Run {
   readonly attempt: Attempt;
   readonly deadline: number;
+  /** The upstream Access-Accept's authorization attributes, for our Access-Accept (kept in the State across challenges). */
+  grant: readonly Attribute[];
 }
 
 /** The request's budget ran out before a call to Tessera could be made. */
@@ -103,7 +107,7 @@ export class RadiusFlow {
    * call) fits in the client's `waitSeconds` from now: each call gets what is left, 10 s at most.
    */
   async handle(attempt: Attempt): Promise<Answer> {
-    const run: Run = { attempt, deadline: this.deps.now() + attempt.client.waitSeconds * 1000 };
+    const run: Run = { attempt, deadline: this.deps.now() + attempt.client.waitSeconds * 1000, grant: [] };
     try {
       return await this.run(run);
     } catch (error) {
@@ -144,7 +148,9 @@ export class RadiusFlow {
     if (client.primary.kind !== 'none') {
       const primary = await this.deps.primary(client, attempt.userName, password);
       if (primary.kind === 'reject') return reject('wrong_password', MESSAGES.wrongPassword);
+      if (primary.kind === 'challenge') return reject('primary_challenge', MESSAGES.primaryChallenge);
       if (primary.kind === 'unavailable') return reject(`primary_${primary.reason}`, MESSAGES.primaryUnavailable);
+      run.grant = primary.attributes ?? [];
     }
 
     switch (client.secondFactor) {
@@ -162,6 +168,7 @@ export class RadiusFlow {
     const { attempt } = run;
     const step = this.deps.sessions.take(state, attempt.client.name, attempt.userName);
     if (!step) return reject('unknown_state', MESSAGES.expired);
+    run.grant = step.grant ?? [];
     const answer = (attempt.password ?? '').trim();
     switch (step.kind) {
       case 'code':
@@ -219,19 +226,20 @@ export class RadiusFlow {
   }
 
   private challenge(run: Run, step: Step, message: string): Answer {
-    return { kind: 'challenge', message, state: this.deps.sessions.openStep(step, run.attempt.client.name, run.attempt.userName) };
+    const kept: Step = run.grant.length ? { ...step, grant: run.grant } : step;
+    return { kind: 'challenge', message, state: this.deps.sessions.openStep(kept, run.attempt.client.name, run.attempt.userName) };
   }
 
   private async verify(run: Run, challengeId: string, code: string): Promise<Answer> {
     if (!CODE_PATTERN.test(code)) return reject('bad_code', MESSAGES.badCode);
-    return this.finished(await this.deps.tessera.verify(challengeId, code, this.within(run)));
+    return this.finished(run, await this.deps.tessera.verify(challengeId, code, this.within(run)));
   }
 
   /** A push or call: poll until it is answered or the request's deadline (waitSeconds after it arrived) comes. */
   private async await(run: Run, challengeId: string): Promise<Answer> {
     for (;;) {
       const outcome = await this.poll(run, challengeId);
-      if (outcome.kind !== 'pending') return this.finished(outcome);
+      if (outcome.kind !== 'pending') return this.finished(run, outcome);
       if (this.deps.now() + this.deps.pollMs >= run.deadline) return reject('wait_timeout', MESSAGES.timeout);
       await this.deps.sleep(this.deps.pollMs);
     }
@@ -247,8 +255,8 @@ export class RadiusFlow {
     }
   }
 
-  private finished(outcome: Outcome): Answer {
-    if (outcome.kind === 'approved') return { kind: 'accept' };
+  private finished(run: Run, outcome: Outcome): Answer {
+    if (outcome.kind === 'approved') return run.grant.length ? { kind: 'accept', attributes: run.grant } : { kind: 'accept' };
     if (outcome.kind === 'pending') return reject('wait_timeout', MESSAGES.timeout);
     if (outcome.reason === 'wrong_code') return reject('wrong_code', MESSAGES.wrongCode);
     if (outcome.reason === 'timeout') return reject('timeout', MESSAGES.timeout);

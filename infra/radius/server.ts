@@ -144,7 +144,8 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     log({ event: result.kind, client: client.name, user: userName, ...(result.kind === 'reject' ? { reason: result.reason } : {}) });
     if (result.kind === 'accept') {
       counters.accepted++;
-      return encodeReply(packet, CODE.accessAccept, result.message ? [textAttribute(ATTR.replyMessage, result.message)] : [], client.secret);
+      const granted = [...(result.message ? [textAttribute(ATTR.replyMessage, result.message)] : []), ...(result.attributes ?? [])];
+      return encodeReply(packet, CODE.accessAccept, granted, client.secret);
     }
     if (result.kind === 'reject') {
       counters.rejected++;

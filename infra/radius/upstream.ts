@@ -3,10 +3,16 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import * as radius from 'radius';
 import type { UpstreamConfig } from './config';
-import { checkReply, CODE, parsePacket } from './packet';
+import { checkReply, CODE, parsePacket, type Attribute } from './packet';
 
 /** What the customer's own RADIUS server said about the user's password. */
-export type PrimaryResult = { kind: 'accept' } | { kind: 'reject' } | { kind: 'unavailable'; reason: 'timeout' | 'bad_reply' | 'unexpected_reply' | 'unresolved' };
+export type PrimaryResult =
+  /** `attributes`: those of the upstream's Access-Accept that `replyAttributes` lets through, in order. */
+  | { kind: 'accept'; attributes?: readonly Attribute[] }
+  | { kind: 'reject' }
+  /** The upstream asked a further question (an Access-Challenge): this front end cannot relay it. */
+  | { kind: 'challenge' }
+  | { kind: 'unavailable'; reason: 'timeout' | 'bad_reply' | 'unexpected_reply' | 'unresolved' };
 
 /** Resolves a host name to one address (the system resolver, as `dns.lookup`). */
 export type Lookup = (host: string) => Promise<{ address: string; family: number }>;
@@ -91,8 +97,12 @@ export async function checkUpstream(
         sawBadReply = true;
         return;
       }
-      if (reply.code === CODE.accessAccept) finish({ kind: 'accept' });
-      else if (reply.code === CODE.accessReject) finish({ kind: 'reject' });
+      if (reply.code === CODE.accessAccept) {
+        const allowed = new Set(config.replyAttributes);
+        // Copied: the packet's buffer is reused by nothing, but a reply outlives this socket.
+        finish({ kind: 'accept', attributes: reply.attributes.filter((a) => allowed.has(a.type)).map((a) => ({ type: a.type, value: Buffer.from(a.value) })) });
+      } else if (reply.code === CODE.accessReject) finish({ kind: 'reject' });
+      else if (reply.code === CODE.accessChallenge) finish({ kind: 'challenge' });
       else finish({ kind: 'unavailable', reason: 'unexpected_reply' });
     });
     socket.on('error', () => finish({ kind: 'unavailable', reason: 'timeout' }));

@@ -13,7 +13,7 @@ import { ATTR, checkReply, checkRequest, CODE, decryptPassword, encodeReply, oct
 import { retransmitWindowOf, sendSafely, startRadiusServer } from '../../infra/radius/server';
 import { SessionStore } from '../../infra/radius/sessions';
 import { Refused, tesseraOverHttp, type TesseraPort } from '../../infra/radius/tessera';
-import { checkUpstream } from '../../infra/radius/upstream';
+import { checkUpstream, type PrimaryResult } from '../../infra/radius/upstream';
 
 /** The RADIUS front end's parts without a network: configuration, packets, States and the flow's refusals. */
 
@@ -339,6 +339,25 @@ describe('the flow', () => {
     expect(retransmitWindowOf(config)).toBeGreaterThan(25_000 + 150_000);
   });
 
+  it("the upstream's authorization attributes reach the final Access-Accept through the menu and the code's State; an upstream challenge is a clear reject", async () => {
+    const grant: Attribute[] = [textAttribute(25, 'vpn-admins'), textAttribute(11, 'full-tunnel')];
+    const tessera: TesseraPort = {
+      ...unreachable,
+      start: () => Promise.resolve({ challengeId: 'ch_1', method: 'sms', destination: '••••0100' }),
+      verify: () => Promise.resolve({ kind: 'approved' }),
+    };
+    const sessions = new SessionStore(60_000, Date.now);
+    let primary: PrimaryResult = { kind: 'accept', attributes: grant };
+    const granting = new RadiusFlow({ tessera, sessions, primary: () => Promise.resolve(primary), pollMs: 1, sleep: () => Promise.resolve(), now: Date.now });
+    const menuClient = { ...client(), secondFactor: 'challenge' as const, primary: { kind: 'upstream' as const, host: '10.0.5.10', port: 1812, secret: 'upstream-secret-0123456', timeoutMs: 100, tries: 1, replyAttributes: [25, 11] } };
+    const menu = (await granting.handle(attempt({ client: menuClient, password: 'pw' }))) as { state: Buffer };
+    const code = (await granting.handle(attempt({ client: menuClient, password: '3', state: menu.state }))) as { state: Buffer };
+    expect(code).toMatchObject({ kind: 'challenge' });
+    expect(await granting.handle(attempt({ client: menuClient, password: '123456', state: code.state }))).toEqual({ kind: 'accept', attributes: grant });
+    primary = { kind: 'challenge' };
+    expect(await granting.handle(attempt({ client: menuClient, password: 'pw' }))).toMatchObject({ kind: 'reject', reason: 'primary_challenge', message: expect.stringMatching(/asked a further question/) });
+  });
+
   it('an appended code goes to the app, else to the hardware token the user has', async () => {
     const asked: (string | undefined)[] = [];
     const tessera: TesseraPort = {
@@ -408,7 +427,7 @@ describe('the server socket', () => {
 });
 
 describe('the upstream server', () => {
-  const upstream = (host: string) => ({ kind: 'upstream' as const, host, port: 9, secret: 'upstream-secret-0123456', timeoutMs: 100, tries: 3 });
+  const upstream = (host: string) => ({ kind: 'upstream' as const, host, port: 9, secret: 'upstream-secret-0123456', timeoutMs: 100, tries: 3, replyAttributes: [25] });
   const user = { userName: 'ann', password: 'pw', nasIdentifier: 'vpn-1' };
 
   it("a name that does not resolve: unavailable ('unresolved'), asked once, nothing sent", async () => {
@@ -416,6 +435,51 @@ describe('the upstream server', () => {
     const failing = (host: string) => (asked.push(host), Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' })));
     expect(await checkUpstream(upstream('radius.example.invalid'), user, failing)).toEqual({ kind: 'unavailable', reason: 'unresolved' });
     expect(asked).toEqual(['radius.example.invalid']);
+  });
+
+  it("an Access-Accept's allowed attributes come back (Class, Filter-Id, Vendor-Specific; never State or Reply-Message); an Access-Challenge is its own result", async () => {
+    const secret = 'upstream-secret-0123456';
+    const replies = [CODE.accessAccept, CODE.accessChallenge];
+    const fake = createSocket('udp4');
+    fake.on('message', (data, from) => {
+      const request = parsePacket(data)!;
+      const attributes: Attribute[] = [
+        textAttribute(ATTR.replyMessage, 'welcome'),
+        textAttribute(25, 'vpn-admins'),
+        { type: ATTR.state, value: Buffer.alloc(8, 1) },
+        textAttribute(11, 'full-tunnel'),
+        { type: ATTR.vendorSpecific, value: Buffer.from([0, 0, 0x0c, 0x2d, 1, 8, 0x67, 0x72, 0x6f, 0x75]) },
+      ];
+      fake.send(encodeReply(request, replies.shift() ?? CODE.accessReject, attributes, secret), from.port, from.address);
+    });
+    await new Promise<void>((resolve) => fake.bind(0, '127.0.0.1', resolve));
+    try {
+      const config = parseConfig({
+        ...valid(),
+        clients: [{ ...valid().clients[0], primary: { kind: 'upstream', host: '127.0.0.1', port: fake.address().port, secret, timeoutMs: 1000 } }],
+      }).clients[0]!.primary as Parameters<typeof checkUpstream>[0];
+      const accepted = await checkUpstream(config, user);
+      expect(accepted).toEqual({
+        kind: 'accept',
+        attributes: [
+          { type: 25, value: Buffer.from('vpn-admins') },
+          { type: 11, value: Buffer.from('full-tunnel') },
+          { type: ATTR.vendorSpecific, value: Buffer.from([0, 0, 0x0c, 0x2d, 1, 8, 0x67, 0x72, 0x6f, 0x75]) },
+        ],
+      });
+      expect(await checkUpstream(config, user)).toEqual({ kind: 'challenge' });
+      expect(await checkUpstream({ ...config, replyAttributes: [27] }, user)).toEqual({ kind: 'reject' });
+    } finally {
+      fake.close();
+    }
+  });
+
+  it('replyAttributes names known attributes or numbers, never the framing ones', () => {
+    const withReply = (replyAttributes: unknown[]) =>
+      problemsOf({ ...valid(), clients: [{ ...valid().clients[0], primary: { kind: 'upstream', host: '10.0.5.10', secret: 'upstream-secret-0123456', replyAttributes } }] });
+    expect(withReply(['Class', 'Session-Timeout', 230])).toEqual([]);
+    expect(withReply(['Bogus'])).toEqual([expect.stringMatching(/^clients\.0\.primary\.replyAttributes\.0: unknown attribute "Bogus"/)]);
+    expect(withReply([80])).toEqual(['clients.0.primary.replyAttributes.0: attribute 80 is never copied from the upstream reply']);
   });
 
   it('a slow name resolved once for all tries; silence then ends in one timeout', async () => {
