@@ -45,6 +45,8 @@ export interface ServerOptions {
   readonly pollMs?: number;
   /** The UDP socket, unbound (tests hand in their own to feed it datagrams). */
   readonly socket?: Socket;
+  /** How many answers the retransmission cache keeps at most (the oldest go first); default 100,000. */
+  readonly maxCached?: number;
 }
 
 /**
@@ -63,6 +65,10 @@ export function retransmitWindowOf(config: RadiusConfig): number {
   const slowest = config.clients.map((c) => c.waitSeconds * 1000 + (c.primary.kind === 'upstream' ? LOOKUP_TIMEOUT_MS + c.primary.timeoutMs * c.primary.tries : 0));
   return Math.max(...slowest) + RETRANSMIT_MARGIN_MS;
 }
+
+const MAX_CACHED = 100_000;
+/** A dropped packet is one log line per reason per this many milliseconds at most (the counters count them all). */
+const DROP_LOG_INTERVAL_MS = 10_000;
 
 interface Cached {
   readonly expiresAt: number;
@@ -101,9 +107,19 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
   const cache = new Map<string, Cached>();
   const retransmitWindowMs = retransmitWindowOf(config);
 
+  const maxCached = options.maxCached ?? MAX_CACHED;
+  // A flood of bad packets must not become a flood of log lines: one line per reason per interval, with how many it stands for.
+  const dropLogged = new Map<string, { at: number; suppressed: number }>();
   const drop = (reason: keyof Counters['dropped'], from: RemoteInfo, client?: ClientConfig) => {
     counters.dropped[reason]++;
-    log({ event: 'dropped', reason, from: from.address, ...(client ? { client: client.name } : {}) });
+    const at = now();
+    const last = dropLogged.get(reason);
+    if (last && at - last.at < DROP_LOG_INTERVAL_MS) {
+      last.suppressed++;
+      return;
+    }
+    dropLogged.set(reason, { at, suppressed: 0 });
+    log({ event: 'dropped', reason, from: from.address, ...(client ? { client: client.name } : {}), ...(last?.suppressed ? { alsoDropped: last.suppressed } : {}) });
   };
 
   const socket: Socket = options.socket ?? createSocket({ type: isIP(config.listen.host) === 6 ? 'udp6' : 'udp4', reuseAddr: false });
@@ -181,7 +197,8 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
 
     const at = now();
     sweepCache(at);
-    const key = `${client.name}\n${packet.identifier}\n${packet.authenticator.toString('hex')}`;
+    // RFC 5080 §2.2.2: a duplicate has the same source address and port, identifier and authenticator.
+    const key = `${client.name}\n${from.address}\n${from.port}\n${packet.identifier}\n${packet.authenticator.toString('hex')}`;
     const seen = cache.get(key);
     if (seen && seen.expiresAt > at) {
       counters.retransmissions++;
@@ -190,6 +207,12 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     }
     const entry: Cached = { expiresAt: at + retransmitWindowMs };
     cache.delete(key);
+    // Bounded like the States: past the cap the oldest answer goes (Map keeps insertion order).
+    while (cache.size >= maxCached) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      cache.delete(oldest);
+    }
     cache.set(key, entry);
     answer(client, packet, from).then(
       (reply) => {

@@ -414,6 +414,44 @@ describe('the server socket', () => {
     expect(server.counters.errors).toBe(0);
   });
 
+  it('a copy is the same source address and port, identifier and authenticator (RFC 5080); the cache keeps at most maxCached answers', async () => {
+    const socket = createSocket('udp4');
+    let starts = 0;
+    const tessera: TesseraPort = { ...never, start: () => (starts++, new Promise(() => {})) };
+    const server = await startRadiusServer(config(), { socket, tessera, log: () => {}, maxCached: 2 });
+    try {
+      const same = accessRequest(5);
+      socket.emit('message', same, from(40_001));
+      socket.emit('message', same, from(40_001));
+      socket.emit('message', same, from(40_002));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(server.counters.retransmissions).toBe(1);
+      expect(starts).toBe(2);
+      // A third request pushes the oldest out of a cache of two: its copy is then taken as new.
+      socket.emit('message', accessRequest(6), from(40_001));
+      socket.emit('message', same, from(40_001));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(starts).toBe(4);
+      expect(server.counters.retransmissions).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a flood of dropped packets: every one counted, one log line per reason per interval', async () => {
+    const socket = createSocket('udp4');
+    const lines: Record<string, unknown>[] = [];
+    const server = await startRadiusServer(config(), { socket, tessera: never, log: (line) => lines.push(line) });
+    try {
+      for (let i = 0; i < 100; i++) socket.emit('message', accessRequest(i), { ...from(40_000), address: '198.51.100.9' });
+      for (let i = 0; i < 100; i++) socket.emit('message', Buffer.alloc(10), from(40_000));
+      expect(server.counters.dropped).toMatchObject({ unknown_client: 100, malformed: 100 });
+      expect(lines.filter((l) => l.event === 'dropped').map((l) => l.reason)).toEqual(['unknown_client', 'malformed']);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('sendSafely refuses port 0 with a log line instead of throwing', () => {
     const socket = createSocket('udp4');
     const lines: Record<string, unknown>[] = [];
