@@ -25,6 +25,12 @@ const secret = (min: number) =>
     })
     .pipe(z.string().min(min, `must be at least ${min} characters`).max(128, 'must be at most 128 characters'));
 
+/** `localhost`, 127.0.0.0/8 or ::1: the API key may go there over plain HTTP (the local runtime). */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[(.*)\]$/, '$1');
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
 /** An address (`192.0.2.7`, `2001:db8::1`) or a network (`10.0.0.0/24`, `2001:db8::/64`). */
 const addressOrNetwork = z.string().refine((value) => {
   const [address, bits, extra] = value.split('/');
@@ -90,8 +96,16 @@ const client = z.strictObject({
   addresses: z.array(addressOrNetwork).min(1),
   primary: z.discriminatedUnion('kind', [upstream, none]),
   secondFactor: z.enum(SECOND_FACTOR_MODES),
+  /** Must be true for `0.0.0.0/0` or `::/0` in `addresses`: every address on the internet would be this client. */
+  allowAnySource: z.boolean().default(false),
   /** How long a push or call may take before the gateway's own timeout (seconds; gateways often wait 30 to 60). */
   waitSeconds: z.number().int().min(5).max(120).default(25),
+}).superRefine((c, ctx) => {
+  c.addresses.forEach((entry, i) => {
+    if (!c.allowAnySource && entry.includes('/') && Number(entry.split('/')[1]) === 0) {
+      ctx.addIssue({ code: 'custom', path: ['addresses', i], message: 'a network of every address: set allowAnySource to true if you mean it' });
+    }
+  });
 });
 
 export const configSchema = z.strictObject({
@@ -103,7 +117,7 @@ export const configSchema = z.strictObject({
     .default({ host: '0.0.0.0', port: 1812 }),
   tessera: z.strictObject({
     /** Tessera's API, e.g. `https://mfa.example.com`. */
-    baseUrl: z.url({ protocol: /^https?$/ }),
+    baseUrl: z.url({ protocol: /^https?$/ }).refine((value) => new URL(value).protocol === 'https:' || isLoopback(new URL(value).hostname), 'must be https:// (http:// only to this host: localhost, 127.0.0.0/8, ::1)'),
     /** An `auth`-scope API key. */
     apiKey: secret(20),
   }),
@@ -145,6 +159,27 @@ export function parseConfig(input: unknown): RadiusConfig {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(file)'}: ${issue.message}`));
   }
   return result.data;
+}
+
+/**
+ * Things that hold but may not be meant, for `--check-config`: a client's address or network
+ * inside another client's (the first client in the file takes the packet), and clients open to
+ * every address.
+ */
+export function warningsOf(config: RadiusConfig): string[] {
+  const warnings: string[] = [];
+  const matchers = config.clients.map((c) => ({ client: c, match: clientMatcher([c]) }));
+  config.clients.forEach((c, i) => {
+    if (c.allowAnySource) warnings.push(`clients.${i} (${c.name}): takes packets from any address (allowAnySource)`);
+    // Two CIDR networks overlap exactly when one holds the other's first address.
+    const firstOf = (entry: string) => entry.split('/')[0] ?? '';
+    for (const entry of c.addresses) {
+      const inEntry = clientMatcher([{ ...c, addresses: [entry] }]);
+      const earlier = matchers.slice(0, i).find((m) => m.match(firstOf(entry)) || m.client.addresses.some((other) => inEntry(firstOf(other))));
+      if (earlier) warnings.push(`clients.${i} (${c.name}): ${entry} overlaps ${earlier.client.name}, which comes first and takes those packets`);
+    }
+  });
+  return warnings;
 }
 
 /** The client a packet from `address` belongs to: the first whose addresses contain it. */

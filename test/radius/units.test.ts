@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as radius from 'radius';
-import { clientMatcher, ConfigError, parseConfig } from '../../infra/radius/config';
+import { clientMatcher, ConfigError, parseConfig, warningsOf } from '../../infra/radius/config';
 import { RadiusFlow, type Attempt } from '../../infra/radius/flow';
 import { ATTR, checkReply, checkRequest, CODE, decryptPassword, encodeReply, octets, otherAuthentication, parsePacket, textAttribute, type Attribute } from '../../infra/radius/packet';
 import { retransmitWindowOf, sendSafely, startRadiusServer } from '../../infra/radius/server';
@@ -91,6 +91,36 @@ describe('configuration', () => {
     expect(problems.join('\n')).not.toMatch(/short/);
     process.env.RADIUS_UNIT_SECRET = SECRET;
     expect(problemsOf({ ...input, clients: [input.clients[0], { ...input.clients[0], addresses: ['10.9.0.1'] }] })).toEqual(['clients.1.name: duplicate client name "vpn-1"']);
+  });
+
+  it('http:// only to this host; a network of every address only with allowAnySource; overlaps are warned about, the first client wins', () => {
+    const withUrl = (baseUrl: string) => problemsOf({ ...valid(), tessera: { ...valid().tessera, baseUrl } });
+    expect(withUrl('http://mfa.example.com')).toEqual([expect.stringMatching(/^tessera\.baseUrl: must be https:\/\//)]);
+    expect(withUrl('http://10.0.0.5:3000')).toHaveLength(1);
+    for (const ok of ['https://mfa.example.com', 'http://127.0.0.1:3000', 'http://localhost:3000', 'http://[::1]:3000']) expect(withUrl(ok)).toEqual([]);
+
+    const anywhere = { ...valid().clients[0], addresses: ['0.0.0.0/0', '::/0'] };
+    expect(problemsOf({ ...valid(), clients: [anywhere] })).toEqual([
+      'clients.0.addresses.0: a network of every address: set allowAnySource to true if you mean it',
+      'clients.0.addresses.1: a network of every address: set allowAnySource to true if you mean it',
+    ]);
+    const open = parseConfig({ ...valid(), clients: [{ ...anywhere, allowAnySource: true }] });
+    expect(warningsOf(open)).toEqual(['clients.0 (vpn-1): takes packets from any address (allowAnySource)']);
+
+    const overlapping = parseConfig({
+      ...valid(),
+      clients: [
+        { ...valid().clients[0], addresses: ['10.0.0.5'] },
+        { ...valid().clients[0], name: 'vpn-2', addresses: ['10.0.0.0/24', '10.1.0.0/24'] },
+        { ...valid().clients[0], name: 'vpn-3', addresses: ['10.1.0.128/25'] },
+      ],
+    });
+    expect(warningsOf(overlapping)).toEqual([
+      'clients.1 (vpn-2): 10.0.0.0/24 overlaps vpn-1, which comes first and takes those packets',
+      'clients.2 (vpn-3): 10.1.0.128/25 overlaps vpn-2, which comes first and takes those packets',
+    ]);
+    expect(clientMatcher(overlapping.clients)('10.0.0.5')?.name).toBe('vpn-1');
+    expect(warningsOf(parseConfig(valid()))).toEqual([]);
   });
 
   it('finds the client by source address: networks, single addresses, IPv4 seen through a dual-stack socket', () => {
