@@ -1,4 +1,5 @@
 import type { ClientConfig } from './config';
+import type { Attribute } from './packet';
 import type { SessionStore, Step } from './sessions';
 import { Refused, type Method, type Origin, type Outcome, type Started, type TesseraPort } from './tessera';
 import type { PrimaryResult } from './upstream';
@@ -16,7 +17,7 @@ export interface Attempt {
 }
 
 /** The answer to the gateway: Access-Accept, Access-Reject or Access-Challenge (with a State). */
-export type Answer = { kind: 'accept'; message?: string } | { kind: 'reject'; message: string; reason: string } | { kind: 'challenge'; message: string; state: Buffer };
+export type Answer = { kind: 'accept'; message?: string; attributes?: readonly Attribute[] } | { kind: 'reject'; message: string; reason: string } | { kind: 'challenge'; message: string; state: Buffer };
 
 export interface FlowDeps {
   readonly tessera: TesseraPort;
@@ -29,6 +30,8 @@ export interface FlowDeps {
 }
 
 const CODE_PATTERN = /^(\d{6}|\d{8})$/;
+/** How long one call to Tessera may take at most: a hung connection must not hold a gateway's request forever. */
+export const CALL_TIMEOUT_MS = 10_000;
 /** The challenge menu's choices, and the words `append` takes instead of a code (Maps: a typed "constructor" is no choice). */
 const MENU = new Map([
   ['1', 'push'],
@@ -40,13 +43,15 @@ const FACTOR_WORDS = new Map<string, Method>([
   ['phone', 'voice'],
   ['sms', 'sms'],
 ]);
-const APPENDED = /^(.*),(\d{6}|\d{8}|push|phone|sms)$/s;
+/** `password,123456`, `password,push`, …: the factor words in any case (`,PUSH`, `,Sms`). */
+const APPENDED = /^(.*),(\d{6}|\d{8}|push|phone|sms)$/is;
 
 const MESSAGES = {
   papOnly: 'This server accepts PAP only: set the gateway to send the password with PAP.',
   noPassword: 'No password was sent (PAP is required).',
   wrongPassword: 'Wrong user name or password.',
   primaryUnavailable: 'The password could not be checked right now; try again later.',
+  primaryChallenge: 'The password server asked a further question, which this server cannot pass on; ask your administrator.',
   expired: 'This sign-in has expired or is unknown; sign in again.',
   wrongCode: 'Wrong code.',
   badCode: 'A code has 6 or 8 digits.',
@@ -76,6 +81,17 @@ const REFUSALS: Record<string, string> = {
 };
 
 const reject = (reason: string, message: string): Answer => ({ kind: 'reject', reason, message });
+
+/** One request being answered: what the gateway sent, and when its answer is due (`waitSeconds` after it arrived). */
+interface Run {
+  readonly attempt: Attempt;
+  readonly deadline: number;
+  /** The upstream Access-Accept's authorization attributes, for our Access-Accept (kept in the State across challenges). */
+  grant: readonly Attribute[];
+}
+
+/** The request's budget ran out before a call to Tessera could be made. */
+class OutOfTime extends Error {}
 const refusal = (error: Refused): Answer => reject(error.code, REFUSALS[error.code] ?? 'The second factor is unavailable right now; try again later.');
 
 /**
@@ -86,18 +102,36 @@ const refusal = (error: Refused): Answer => reject(error.code, REFUSALS[error.co
 export class RadiusFlow {
   constructor(private readonly deps: FlowDeps) {}
 
+  /**
+   * Everything a request takes (the upstream check, each call to Tessera, the wait for a push or
+   * call) fits in the client's `waitSeconds` from now: each call gets what is left, 10 s at most.
+   */
   async handle(attempt: Attempt): Promise<Answer> {
+    const run: Run = { attempt, deadline: this.deps.now() + attempt.client.waitSeconds * 1000, grant: [] };
     try {
-      return await this.run(attempt);
+      return await this.run(run);
     } catch (error) {
       if (error instanceof Refused) return refusal(error);
+      if (error instanceof OutOfTime) return reject('wait_timeout', MESSAGES.timeout);
       throw error;
     }
   }
 
-  private async run(attempt: Attempt): Promise<Answer> {
+  /** What is left of the request's budget for one call to Tessera; none left is a timeout. */
+  private within(run: Run): number {
+    const left = run.deadline - this.deps.now();
+    if (left <= 0) throw new OutOfTime();
+    return Math.min(CALL_TIMEOUT_MS, left);
+  }
+
+  private start(run: Run, method: Method | undefined): Promise<Started> {
+    return this.deps.tessera.start(run.attempt.userName, method, run.attempt.origin, this.within(run));
+  }
+
+  private async run(run: Run): Promise<Answer> {
+    const { attempt } = run;
     if (attempt.otherAuthentication) return reject(`${attempt.otherAuthentication}_refused`, MESSAGES.papOnly);
-    if (attempt.state) return this.next(attempt, attempt.state);
+    if (attempt.state) return this.next(run, attempt.state);
     if (attempt.password === undefined) return reject('no_password', MESSAGES.noPassword);
 
     const { client } = attempt;
@@ -105,115 +139,124 @@ export class RadiusFlow {
     let factor: string | undefined;
     if (client.secondFactor === 'append') {
       const split = APPENDED.exec(password);
-      if (split) [, password = '', factor] = split;
+      if (split) {
+        password = split[1] ?? '';
+        factor = split[2]?.toLowerCase();
+      }
     }
 
     if (client.primary.kind !== 'none') {
       const primary = await this.deps.primary(client, attempt.userName, password);
       if (primary.kind === 'reject') return reject('wrong_password', MESSAGES.wrongPassword);
+      if (primary.kind === 'challenge') return reject('primary_challenge', MESSAGES.primaryChallenge);
       if (primary.kind === 'unavailable') return reject(`primary_${primary.reason}`, MESSAGES.primaryUnavailable);
+      run.grant = primary.attributes ?? [];
     }
 
     switch (client.secondFactor) {
       case 'challenge':
-        return this.challenge(attempt, { kind: 'choice' }, MESSAGES.choice);
+        return this.challenge(run, { kind: 'choice' }, MESSAGES.choice);
       case 'auto':
-        return this.started(attempt, await this.deps.tessera.start(attempt.userName, undefined, attempt.origin));
+        return this.started(run, await this.start(run, undefined));
       case 'append':
-        return factor ? this.chosen(attempt, factor) : this.started(attempt, await this.deps.tessera.start(attempt.userName, undefined, attempt.origin));
+        return factor ? this.chosen(run, factor) : this.started(run, await this.start(run, undefined));
     }
   }
 
   /** An answer to an Access-Challenge: the State must be ours, open, and for this client and user. */
-  private async next(attempt: Attempt, state: Buffer): Promise<Answer> {
+  private async next(run: Run, state: Buffer): Promise<Answer> {
+    const { attempt } = run;
     const step = this.deps.sessions.take(state, attempt.client.name, attempt.userName);
     if (!step) return reject('unknown_state', MESSAGES.expired);
+    run.grant = step.grant ?? [];
     const answer = (attempt.password ?? '').trim();
     switch (step.kind) {
       case 'code':
-        return this.verify(step.challengeId, answer);
+        return this.verify(run, step.challengeId, answer);
       case 'push':
-        return this.await(step.challengeId, attempt.client.waitSeconds);
+        return this.await(run, step.challengeId);
       case 'choice': {
         const chosen = MENU.get(answer) ?? (CODE_PATTERN.test(answer) ? answer : undefined);
-        return chosen ? this.chosen(attempt, chosen) : reject('unknown_choice', MESSAGES.unknownChoice);
+        return chosen ? this.chosen(run, chosen) : reject('unknown_choice', MESSAGES.unknownChoice);
       }
     }
   }
 
   /** `push`, `phone`, `sms`, or a code the user typed from their app or token. */
-  private async chosen(attempt: Attempt, factor: string): Promise<Answer> {
+  private async chosen(run: Run, factor: string): Promise<Answer> {
     const method = FACTOR_WORDS.get(factor);
-    if (method) return this.started(attempt, await this.deps.tessera.start(attempt.userName, method, attempt.origin));
-    const started = await this.startCodeMethod(attempt);
-    return this.verify(started.challengeId, factor);
+    if (method) return this.started(run, await this.start(run, method));
+    const started = await this.startCodeMethod(run);
+    return this.verify(run, started.challengeId, factor);
   }
 
   /** A code typed without a challenge first comes from the app, or else from a hardware token. */
-  private async startCodeMethod(attempt: Attempt): Promise<Started> {
+  private async startCodeMethod(run: Run): Promise<Started> {
     try {
-      return await this.deps.tessera.start(attempt.userName, 'app', attempt.origin);
+      return await this.start(run, 'app');
     } catch (error) {
       if (error instanceof Refused && error.code === 'method-unavailable' && error.available.includes('oath')) {
-        return this.deps.tessera.start(attempt.userName, 'oath', attempt.origin);
+        return this.start(run, 'oath');
       }
       throw error;
     }
   }
 
   /** A challenge just started: ask for its code, show the push's number, or wait for the call. */
-  private async started(attempt: Attempt, started: Started): Promise<Answer> {
+  private async started(run: Run, started: Started): Promise<Answer> {
     switch (started.method) {
       case 'push':
         // R9 over RADIUS: the number goes to the gateway's screen; the app asks for it.
         return this.challenge(
-          attempt,
+          run,
           { kind: 'push', challengeId: started.challengeId },
-          `Open the app on ${started.destination} and enter ${started.number ?? '?'} to approve, then continue.`,
+          started.number === undefined
+            ? `Open the app on ${started.destination} and approve the sign-in, then continue.`
+            : `Open the app on ${started.destination} and enter ${started.number} to approve, then continue.`,
         );
       case 'voice':
-        return this.await(started.challengeId, attempt.client.waitSeconds);
+        return this.await(run, started.challengeId);
       case 'sms':
-        return this.challenge(attempt, { kind: 'code', challengeId: started.challengeId }, `Enter the code sent to ${started.destination}.`);
+        return this.challenge(run, { kind: 'code', challengeId: started.challengeId }, `Enter the code sent to ${started.destination}.`);
       case 'app':
-        return this.challenge(attempt, { kind: 'code', challengeId: started.challengeId }, 'Enter the code from your authenticator app.');
+        return this.challenge(run, { kind: 'code', challengeId: started.challengeId }, 'Enter the code from your authenticator app.');
       case 'oath':
-        return this.challenge(attempt, { kind: 'code', challengeId: started.challengeId }, 'Enter the code from your hardware token.');
+        return this.challenge(run, { kind: 'code', challengeId: started.challengeId }, 'Enter the code from your hardware token.');
     }
   }
 
-  private challenge(attempt: Attempt, step: Step, message: string): Answer {
-    return { kind: 'challenge', message, state: this.deps.sessions.openStep(step, attempt.client.name, attempt.userName) };
+  private challenge(run: Run, step: Step, message: string): Answer {
+    const kept: Step = run.grant.length ? { ...step, grant: run.grant } : step;
+    return { kind: 'challenge', message, state: this.deps.sessions.openStep(kept, run.attempt.client.name, run.attempt.userName) };
   }
 
-  private async verify(challengeId: string, code: string): Promise<Answer> {
+  private async verify(run: Run, challengeId: string, code: string): Promise<Answer> {
     if (!CODE_PATTERN.test(code)) return reject('bad_code', MESSAGES.badCode);
-    return this.finished(await this.deps.tessera.verify(challengeId, code));
+    return this.finished(run, await this.deps.tessera.verify(challengeId, code, this.within(run)));
   }
 
-  /** A push or call: poll until it is answered or the gateway's patience (waitSeconds) runs out. */
-  private async await(challengeId: string, waitSeconds: number): Promise<Answer> {
-    const deadline = this.deps.now() + waitSeconds * 1000;
+  /** A push or call: poll until it is answered or the request's deadline (waitSeconds after it arrived) comes. */
+  private async await(run: Run, challengeId: string): Promise<Answer> {
     for (;;) {
-      const outcome = await this.poll(challengeId);
-      if (outcome.kind !== 'pending') return this.finished(outcome);
-      if (this.deps.now() + this.deps.pollMs > deadline) return reject('wait_timeout', MESSAGES.timeout);
+      const outcome = await this.poll(run, challengeId);
+      if (outcome.kind !== 'pending') return this.finished(run, outcome);
+      if (this.deps.now() + this.deps.pollMs >= run.deadline) return reject('wait_timeout', MESSAGES.timeout);
       await this.deps.sleep(this.deps.pollMs);
     }
   }
 
   /** A poll that is throttled or does not get through changes nothing: the next one may (until the deadline). */
-  private async poll(challengeId: string): Promise<Outcome> {
+  private async poll(run: Run, challengeId: string): Promise<Outcome> {
     try {
-      return await this.deps.tessera.status(challengeId);
+      return await this.deps.tessera.status(challengeId, this.within(run));
     } catch (error) {
       if (error instanceof Refused && (error.code === 'retry-later' || error.code === 'unavailable')) return { kind: 'pending' };
       throw error;
     }
   }
 
-  private finished(outcome: Outcome): Answer {
-    if (outcome.kind === 'approved') return { kind: 'accept' };
+  private finished(run: Run, outcome: Outcome): Answer {
+    if (outcome.kind === 'approved') return run.grant.length ? { kind: 'accept', attributes: run.grant } : { kind: 'accept' };
     if (outcome.kind === 'pending') return reject('wait_timeout', MESSAGES.timeout);
     if (outcome.reason === 'wrong_code') return reject('wrong_code', MESSAGES.wrongCode);
     if (outcome.reason === 'timeout') return reject('timeout', MESSAGES.timeout);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { ConfigError, parseConfig, type RadiusConfig } from './config';
+import { ConfigError, parseConfig, warningsOf, type RadiusConfig } from './config';
 import { startRadiusServer, type RadiusServer } from './server';
 
 function fail(message: string): never {
@@ -47,6 +47,7 @@ try {
 if (!args.config) fail('usage: npm run radius -- --config <file> [--check-config]');
 const config = load(args.config);
 if (args['check-config']) {
+  for (const warning of warningsOf(config)) console.log(`warning: ${warning}`);
   console.log(`${args.config}: configuration is valid (${config.clients.length} client${config.clients.length === 1 ? '' : 's'}: ${config.clients.map((c) => `${c.name} ${c.primary.kind}/${c.secondFactor}`).join(', ')})`);
   process.exit(0);
 }
@@ -85,4 +86,8 @@ async function serve(config: RadiusConfig): Promise<void> {
   }
 }
 
+// The server catches what it can; this is the net under it: a stray rejection is logged, not fatal.
+process.on('unhandledRejection', (reason) => {
+  console.log(JSON.stringify({ time: new Date().toISOString(), event: 'unhandled_rejection', error: reason instanceof Error ? reason.name : typeof reason }));
+});
 serve(config).catch((error: unknown) => fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`));

@@ -35,6 +35,21 @@ const MAX_PACKET = 4096;
 const MA_LENGTH = 16;
 /** Microsoft's vendor id, whose attributes carry MS-CHAP and MS-CHAPv2 (RFC 2548). */
 const MICROSOFT = 311;
+/** RFC 2548: MS-CHAP-Response (1), MS-CHAP-Challenge (11), MS-CHAP2-Response (25); other Microsoft attributes are no authentication. */
+const MS_CHAP_TYPES = new Set([1, 11, 25]);
+
+/** The vendor types inside a Vendor-Specific attribute of `vendor` (RFC 2865 §5.26's suggested format). */
+function vendorTypes(value: Buffer, vendor: number): number[] {
+  if (value.length < 6 || value.readUInt32BE(0) !== vendor) return [];
+  const types: number[] = [];
+  for (let offset = 4; offset + 2 <= value.length; ) {
+    const size = value[offset + 1] as number;
+    if (size < 2) break;
+    types.push(value[offset] as number);
+    offset += size;
+  }
+  return types;
+}
 
 export interface Attribute {
   readonly type: number;
@@ -134,12 +149,17 @@ export function decryptPassword(hidden: Buffer, secret: string, authenticator: B
   return out.subarray(0, end === -1 ? out.length : end).toString('utf8');
 }
 
-/** The CHAP, MS-CHAP and EAP attributes a PAP-only server cannot check. */
+/**
+ * The CHAP, MS-CHAP and EAP attributes a PAP-only server cannot check. Only MS-CHAP's own
+ * Microsoft attributes count, and a request with a User-Password is PAP whatever Microsoft
+ * attributes ride along.
+ */
 export function otherAuthentication(packet: Packet): 'chap' | 'mschap' | 'eap' | undefined {
+  const pap = packet.attributes.some((a) => a.type === ATTR.userPassword);
   for (const a of packet.attributes) {
     if (a.type === ATTR.chapPassword || a.type === ATTR.chapChallenge) return 'chap';
     if (a.type === ATTR.eapMessage) return 'eap';
-    if (a.type === ATTR.vendorSpecific && a.value.length >= 4 && a.value.readUInt32BE(0) === MICROSOFT) return 'mschap';
+    if (!pap && a.type === ATTR.vendorSpecific && vendorTypes(a.value, MICROSOFT).some((t) => MS_CHAP_TYPES.has(t))) return 'mschap';
   }
   return undefined;
 }

@@ -5,7 +5,7 @@ import { RadiusFlow, type Answer, type Attempt } from './flow';
 import { ATTR, checkRequest, CODE, decryptPassword, encodeReply, nasIp, octets, otherAuthentication, parsePacket, text, textAttribute, type Packet } from './packet';
 import { SessionStore } from './sessions';
 import { tesseraOverHttp, type TesseraPort } from './tessera';
-import { checkUpstream } from './upstream';
+import { checkUpstream, LOOKUP_TIMEOUT_MS } from './upstream';
 
 /** Why packets were dropped without an answer, and what was answered. */
 export interface Counters {
@@ -23,6 +23,8 @@ export interface Counters {
     not_access_request: number;
     missing_message_authenticator: number;
     bad_message_authenticator: number;
+    /** Source port 0: no answer can be sent there (a spoofed or broken sender). */
+    bad_source_port: number;
   };
   /** Bugs: a request whose handling threw; answered with a reject. */
   errors: number;
@@ -41,14 +43,32 @@ export interface ServerOptions {
   /** One line per answer and per dropped packet: never a password, code or secret. */
   readonly log?: (line: Record<string, unknown>) => void;
   readonly pollMs?: number;
+  /** The UDP socket, unbound (tests hand in their own to feed it datagrams). */
+  readonly socket?: Socket;
+  /** How many answers the retransmission cache keeps at most (the oldest go first); default 100,000. */
+  readonly maxCached?: number;
 }
 
 /**
  * How long an answer is kept for retransmissions: longer than any gateway keeps retrying, and
- * longer than the slowest answer (a wait of `waitSeconds`, plus Tessera's calls), so a copy that
- * arrives while its original is still being answered is never taken for a new request.
+ * longer than the slowest answer, so a copy that arrives while its original is still being
+ * answered is never taken for a new request (a second push, text or call).
  */
 const RETRANSMIT_MARGIN_MS = 60_000;
+
+/**
+ * The slowest answer: the upstream check (its name lookup, then `timeoutMs` × `tries`), and
+ * Tessera's calls and the wait, which together end `waitSeconds` after the request arrived; plus
+ * the margin.
+ */
+export function retransmitWindowOf(config: RadiusConfig): number {
+  const slowest = config.clients.map((c) => c.waitSeconds * 1000 + (c.primary.kind === 'upstream' ? LOOKUP_TIMEOUT_MS + c.primary.timeoutMs * c.primary.tries : 0));
+  return Math.max(...slowest) + RETRANSMIT_MARGIN_MS;
+}
+
+const MAX_CACHED = 100_000;
+/** A dropped packet is one log line per reason per this many milliseconds at most (the counters count them all). */
+const DROP_LOG_INTERVAL_MS = 10_000;
 
 interface Cached {
   readonly expiresAt: number;
@@ -69,7 +89,7 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     challenged: 0,
     statusServer: 0,
     retransmissions: 0,
-    dropped: { unknown_client: 0, malformed: 0, not_access_request: 0, missing_message_authenticator: 0, bad_message_authenticator: 0 },
+    dropped: { unknown_client: 0, malformed: 0, not_access_request: 0, missing_message_authenticator: 0, bad_message_authenticator: 0, bad_source_port: 0 },
     errors: 0,
   };
   const now = () => Date.now();
@@ -85,14 +105,26 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
   });
   const clientOf = clientMatcher(config.clients);
   const cache = new Map<string, Cached>();
-  const retransmitWindowMs = Math.max(...config.clients.map((c) => c.waitSeconds)) * 1000 + RETRANSMIT_MARGIN_MS;
+  const retransmitWindowMs = retransmitWindowOf(config);
 
+  const maxCached = options.maxCached ?? MAX_CACHED;
+  // A flood of bad packets must not become a flood of log lines: one line per reason per interval, with how many it stands for.
+  const dropLogged = new Map<string, { at: number; suppressed: number }>();
   const drop = (reason: keyof Counters['dropped'], from: RemoteInfo, client?: ClientConfig) => {
     counters.dropped[reason]++;
-    log({ event: 'dropped', reason, from: from.address, ...(client ? { client: client.name } : {}) });
+    const at = now();
+    const last = dropLogged.get(reason);
+    if (last && at - last.at < DROP_LOG_INTERVAL_MS) {
+      last.suppressed++;
+      return;
+    }
+    dropLogged.set(reason, { at, suppressed: 0 });
+    log({ event: 'dropped', reason, from: from.address, ...(client ? { client: client.name } : {}), ...(last?.suppressed ? { alsoDropped: last.suppressed } : {}) });
   };
 
-  const socket: Socket = createSocket({ type: isIP(config.listen.host) === 6 ? 'udp6' : 'udp4', reuseAddr: false });
+  const socket: Socket = options.socket ?? createSocket({ type: isIP(config.listen.host) === 6 ? 'udp6' : 'udp4', reuseAddr: false });
+  /** Every answer leaves through here: a send that throws (a closed socket, a bad port) is logged, never fatal. */
+  const send = (reply: Buffer, to: RemoteInfo) => sendSafely(socket, reply, to, log);
 
   async function answer(client: ClientConfig, packet: Packet, from: RemoteInfo): Promise<Buffer | undefined> {
     const userName = text(packet, ATTR.userName);
@@ -128,7 +160,8 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     log({ event: result.kind, client: client.name, user: userName, ...(result.kind === 'reject' ? { reason: result.reason } : {}) });
     if (result.kind === 'accept') {
       counters.accepted++;
-      return encodeReply(packet, CODE.accessAccept, result.message ? [textAttribute(ATTR.replyMessage, result.message)] : [], client.secret);
+      const granted = [...(result.message ? [textAttribute(ATTR.replyMessage, result.message)] : []), ...(result.attributes ?? [])];
+      return encodeReply(packet, CODE.accessAccept, granted, client.secret);
     }
     if (result.kind === 'reject') {
       counters.rejected++;
@@ -145,10 +178,12 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     }
   }
 
-  socket.on('message', (data, from) => {
+  function receive(data: Buffer, from: RemoteInfo): void {
     counters.received++;
     const client = clientOf(from.address);
     if (!client) return drop('unknown_client', from);
+    // Nothing can be sent to port 0 (the send would throw): not a gateway, whatever the packet says.
+    if (from.port === 0) return drop('bad_source_port', from, client);
     const packet = parsePacket(data);
     if (!packet) return drop('malformed', from, client);
     if (packet.code !== CODE.accessRequest && packet.code !== CODE.statusServer) return drop('not_access_request', from, client);
@@ -157,33 +192,57 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     if (packet.code === CODE.statusServer) {
       // RFC 5997: signed like an Access-Request, answered with a signed Access-Accept; it starts nothing.
       counters.statusServer++;
-      return void socket.send(encodeReply(packet, CODE.accessAccept, [], client.secret), from.port, from.address);
+      return send(encodeReply(packet, CODE.accessAccept, [], client.secret), from);
     }
 
     const at = now();
     sweepCache(at);
-    const key = `${client.name}\n${packet.identifier}\n${packet.authenticator.toString('hex')}`;
+    // RFC 5080 §2.2.2: a duplicate has the same source address and port, identifier and authenticator.
+    const key = `${client.name}\n${from.address}\n${from.port}\n${packet.identifier}\n${packet.authenticator.toString('hex')}`;
     const seen = cache.get(key);
     if (seen && seen.expiresAt > at) {
       counters.retransmissions++;
-      if (seen.reply) socket.send(seen.reply, from.port, from.address);
+      if (seen.reply) send(seen.reply, from);
       return;
     }
     const entry: Cached = { expiresAt: at + retransmitWindowMs };
     cache.delete(key);
+    // Bounded like the States: past the cap the oldest answer goes (Map keeps insertion order).
+    while (cache.size >= maxCached) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      cache.delete(oldest);
+    }
     cache.set(key, entry);
     answer(client, packet, from).then(
       (reply) => {
         if (!reply) return void cache.delete(key);
         entry.reply = reply;
-        socket.send(reply, from.port, from.address);
+        send(reply, from);
       },
       (error: unknown) => {
         counters.errors++;
         cache.delete(key);
         log({ event: 'error', client: client.name, error: error instanceof Error ? error.name : 'unknown' });
       },
-    );
+    )
+      // Nothing above may end the process: whatever still throws is a counted, logged bug.
+      .catch(bug);
+  }
+  function bug(error: unknown): void {
+    counters.errors++;
+    try {
+      log({ event: 'error', error: error instanceof Error ? error.name : 'unknown' });
+    } catch {
+      // A log that throws has nowhere left to report to.
+    }
+  }
+  socket.on('message', (data, from) => {
+    try {
+      receive(data, from);
+    } catch (error) {
+      bug(error);
+    }
   });
   // A send to a vanished gateway, say: logged, never fatal.
   socket.on('error', (error) => log({ event: 'socket_error', error: error.message }));
@@ -200,6 +259,25 @@ export async function startRadiusServer(config: RadiusConfig, options: ServerOpt
     address: bound.address,
     port: bound.port,
     counters,
-    stop: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve(); // closed already
+        }
+      }),
   };
+}
+
+/** Sends one datagram; a send that cannot happen (port 0, a closed socket) is a log line, not an exception. */
+export function sendSafely(socket: Socket, data: Buffer, to: { address: string; port: number }, log: (line: Record<string, unknown>) => void): void {
+  if (to.port <= 0 || to.port > 65535) return log({ event: 'send_failed', to: to.address, error: 'bad_port' });
+  try {
+    socket.send(data, to.port, to.address, (error) => {
+      if (error) log({ event: 'send_failed', to: to.address, error: (error as NodeJS.ErrnoException).code ?? error.name });
+    });
+  } catch (error) {
+    log({ event: 'send_failed', to: to.address, error: (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.name : 'unknown') });
+  }
 }

@@ -1,7 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Attribute } from './packet';
 
-/** What an Access-Challenge waits for. */
-export type Step = { kind: 'code'; challengeId: string } | { kind: 'push'; challengeId: string } | { kind: 'choice' };
+/**
+ * What an Access-Challenge waits for; `grant`: the upstream Access-Accept's authorization
+ * attributes, for the Access-Accept that ends the sign-in.
+ */
+export type Step = ({ kind: 'code'; challengeId: string } | { kind: 'push'; challengeId: string } | { kind: 'choice' }) & { grant?: readonly Attribute[] };
 
 /** Bounds the memory a flood of half-finished sign-ins can take. */
 const MAX_OPEN = 100_000;

@@ -21,8 +21,35 @@ export interface RadiusStackProps extends StackProps {
   readonly config: Record<string, unknown>;
   /** Where the gateways are (CIDR): only they may reach UDP 1812 (UDP keeps the client's address through the NLB). */
   readonly gatewayCidrs: readonly string[];
-  /** Tasks, one per Availability Zone up to two; default 2. */
+  /**
+   * An existing Secrets Manager secret (its complete ARN) whose JSON fields are the `env:` names,
+   * filled before the deploy: the tasks start at once. Without it the stack creates the secret,
+   * empty, and starts no task until you fill it and deploy again with a `desiredCount`.
+   */
+  readonly secretArn?: string;
+  /** Tasks, one per Availability Zone up to two; default 2 with `secretArn`, else 0 (the secret is empty yet). */
   readonly desiredCount?: number;
+  /**
+   * An internet-facing load balancer instead of an internal one (default: internal, reached over
+   * the customer's VPN, Direct Connect or peering). RADIUS over the internet protects only the
+   * password, with MD5 (see BlastRADIUS in docs/radius.md).
+   */
+  readonly internetFacing?: boolean;
+}
+
+/** The configuration's secrets, which must all be `env:NAME` here: a literal would land in the task definition in plain text. */
+export function literalSecretsOf(config: Record<string, unknown>): string[] {
+  const isEnv = (value: unknown) => typeof value === 'string' && value.startsWith(ENV_PREFIX);
+  const found: string[] = [];
+  const tessera = config.tessera as Record<string, unknown> | undefined;
+  if (tessera && 'apiKey' in tessera && !isEnv(tessera.apiKey)) found.push('tessera.apiKey');
+  const clients = Array.isArray(config.clients) ? (config.clients as Record<string, unknown>[]) : [];
+  clients.forEach((client, i) => {
+    if (client && 'secret' in client && !isEnv(client.secret)) found.push(`clients.${i}.secret`);
+    const primary = client?.primary as Record<string, unknown> | undefined;
+    if (primary && 'secret' in primary && !isEnv(primary.secret)) found.push(`clients.${i}.primary.secret`);
+  });
+  return found;
 }
 
 /** Every `env:NAME` in the configuration, in order, once. */
@@ -39,16 +66,18 @@ export function secretNamesOf(config: unknown): string[] {
 
 /**
  * The RADIUS front end on AWS: Fargate tasks in private subnets behind a Network Load Balancer
- * on UDP 1812, health-checked over HTTP, their secrets (`env:` names) from one Secrets Manager
+ * (internal unless asked) on UDP 1812, health-checked over HTTP, their secrets (`env:` names) from one Secrets Manager
  * secret, logs in CloudWatch. Optional: most customers run the front end next to their gateways
  * (docs/radius.md). The configuration is checked at synth, as the server checks it at start.
  */
 export class RadiusStack extends Stack {
-  readonly secret: secretsmanager.Secret;
+  readonly secret: secretsmanager.ISecret;
   readonly loadBalancer: elbv2.NetworkLoadBalancer;
 
   constructor(scope: Construct, id: string, props: RadiusStackProps) {
     super(scope, id, props);
+    const literal = literalSecretsOf(props.config);
+    if (literal.length) throw new Error(`${literal.join(', ')}: write each secret as env:NAME (a literal would be stored in plain text in the task definition)`);
     const names = secretNamesOf(props.config);
     const config = { ...props.config, listen: { host: '0.0.0.0', port: RADIUS_PORT }, health: { host: '0.0.0.0', port: HEALTH_PORT } };
     // Checked now with stand-ins for the secrets: a bad file fails the synth, not the deploy.
@@ -61,13 +90,18 @@ export class RadiusStack extends Stack {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY })),
     });
 
-    this.secret = new secretsmanager.Secret(this, 'Secrets', {
-      description: `Tessera RADIUS front end: ${names.join(', ')} (set each field after the first deploy)`,
-      generateSecretString: { secretStringTemplate: JSON.stringify(Object.fromEntries(names.map((n) => [n, '']))), generateStringKey: 'unused' },
-    });
-    const reason =
-      'The fields are the Tessera auth key and the RADIUS shared secrets, which are changed together with the gateways and in the Tessera console, not by a Lambda rotation.';
-    Validations.of(this.secret).acknowledge({ id: 'AwsSolutions-SMG4', reason });
+    if (props.secretArn) {
+      this.secret = secretsmanager.Secret.fromSecretCompleteArn(this, 'Secrets', props.secretArn);
+    } else {
+      const created = new secretsmanager.Secret(this, 'Secrets', {
+        description: `Tessera RADIUS front end: ${names.join(', ')} (set each field, then deploy again with a desiredCount)`,
+        generateSecretString: { secretStringTemplate: JSON.stringify(Object.fromEntries(names.map((n) => [n, '']))), generateStringKey: 'unused' },
+      });
+      const reason =
+        'No rotation Lambda can change these alone: a RADIUS shared secret must change on the gateway and here at the same moment (a mismatch drops every request as a bad Message-Authenticator), and the auth key is issued and revoked in the Tessera console. Rotation is an operator step, documented in docs/radius.md: new value in both places, then a new deployment of the service.';
+      Validations.of(created).acknowledge({ id: 'AwsSolutions-SMG4', reason });
+      this.secret = created;
+    }
 
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
     const task = new ecs.FargateTaskDefinition(this, 'Task', { cpu: 256, memoryLimitMiB: 512, runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64 } });
@@ -109,13 +143,19 @@ export class RadiusStack extends Stack {
     const service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition: task,
-      desiredCount: props.desiredCount ?? 2,
+      // A secret made by this stack is empty: tasks started now would exit and roll the deploy back.
+      desiredCount: props.desiredCount ?? (props.secretArn ? 2 : 0),
       securityGroups: [tasks],
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       circuitBreaker: { rollback: true },
     });
 
-    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', { vpc, internetFacing: true, securityGroups: [nlbSecurityGroup], crossZoneEnabled: true });
+    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: props.internetFacing ?? false,
+      securityGroups: [nlbSecurityGroup],
+      crossZoneEnabled: true,
+    });
     Validations.of(this.loadBalancer).acknowledge({
       id: 'AwsSolutions-ELB2',
       reason: 'NLB access logs cover TLS listeners only; this one is UDP. Each answer and dropped packet is logged by the tasks, with the flow logs of the VPC besides.',

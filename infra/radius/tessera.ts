@@ -39,16 +39,18 @@ export class Refused extends Error {
 
 /** What the RADIUS front end needs of Tessera's API (an `auth` key): start, verify and poll challenges. */
 export interface TesseraPort {
-  start(userId: string, method: Method | undefined, origin: Origin): Promise<Started>;
-  verify(challengeId: string, code: string): Promise<Outcome>;
-  status(challengeId: string): Promise<Outcome>;
+  /** Each call gives up after `timeoutMs` (the flow passes what is left of the request's budget, 10 s at most). */
+  start(userId: string, method: Method | undefined, origin: Origin, timeoutMs: number): Promise<Started>;
+  verify(challengeId: string, code: string, timeoutMs: number): Promise<Outcome>;
+  status(challengeId: string, timeoutMs: number): Promise<Outcome>;
 }
 
 async function refusing<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof TesseraError) {
+    // A 5xx says nothing about the user: as good as not reaching Tessera (a poll waits on).
+    if (error instanceof TesseraError && error.status < 500) {
       const available = Array.isArray(error.problem.available) ? (error.problem.available as string[]) : [];
       throw new Refused(error.code, available);
     }
@@ -57,20 +59,19 @@ async function refusing<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** How long one call to Tessera may take: a hung connection must not hold a gateway's request forever. */
-const CALL_TIMEOUT_MS = 10_000;
-
-/** The port over Tessera's typed HTTP client. */
+/** The port over Tessera's typed HTTP client; each call is aborted after its `timeoutMs`. */
 export function tesseraOverHttp(options: { baseUrl: string; apiKey: string }): TesseraPort {
-  const client = createTesseraClient({
-    ...options,
-    fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) }),
-  });
+  const clientWithin = (timeoutMs: number) =>
+    createTesseraClient({
+      ...options,
+      fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(Math.max(1, timeoutMs)) }),
+    });
   const outcomeOf = (view: { status: string; reason?: string | undefined }): Outcome =>
     view.status === 'approved' ? { kind: 'approved' } : view.status === 'pending' ? { kind: 'pending' } : { kind: 'denied', reason: view.reason ?? view.status };
   return {
-    start: (userId, method, origin) =>
+    start: (userId, method, origin, timeoutMs) =>
       refusing(async () => {
+        const client = clientWithin(timeoutMs);
         const context: NonNullable<RequestOf<'POST /v1/challenges'>['body']['context']> = {
           appName: origin.gatewayName,
           ...(origin.clientIp && isIP(origin.clientIp) ? { clientIp: origin.clientIp } : {}),
@@ -83,16 +84,16 @@ export function tesseraOverHttp(options: { baseUrl: string; apiKey: string }): T
         if (view.method === 'passkey' || view.method === 'recovery' || view.method === 'tap') throw new Refused('method-unavailable');
         return { challengeId: view.challengeId, method: view.method, destination: view.destination, ...(view.number !== undefined ? { number: view.number } : {}) };
       }),
-    verify: (challengeId, code) =>
+    verify: (challengeId, code, timeoutMs) =>
       refusing(async () => {
         try {
-          return outcomeOf(await client.challenges.verify(challengeId, code));
+          return outcomeOf(await clientWithin(timeoutMs).challenges.verify(challengeId, code));
         } catch (error) {
           // A wrong code is an answer, not a failure to reach Tessera.
           if (error instanceof TesseraError && error.status === 422 && error.code === 'wrong-code') return { kind: 'denied', reason: 'wrong_code' };
           throw error;
         }
       }),
-    status: (challengeId) => refusing(async () => outcomeOf(await client.challenges.get(challengeId))),
+    status: (challengeId, timeoutMs) => refusing(async () => outcomeOf(await clientWithin(timeoutMs).challenges.get(challengeId))),
   };
 }

@@ -1,4 +1,4 @@
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as radius from 'radius';
 import { parseConfig, type RadiusConfig } from '../../infra/radius/config';
@@ -24,6 +24,11 @@ const GATEWAY_SECRET = 'gateway-shared-secret-0123';
 const NAS_IP = '192.0.2.10';
 /** The users the customer's FreeRADIUS knows, all with PASSWORD. */
 const DIRECTORY = Array.from({ length: 40 }, (_, i) => `rad${i}`);
+/** A user whose Access-Accept upstream carries authorization attributes (group, filter, session length). */
+const GRANTED = 'radgrant';
+/** Every phone number given to a user and every code typed: none may appear in a log line. */
+const phones: string[] = [];
+const typedCodes: string[] = [];
 
 let auto: RadiusServer;
 let choice: RadiusServer;
@@ -50,7 +55,9 @@ beforeAll(async () => {
   });
   if (caps.status !== 200) throw new Error(`tenant caps not set: ${JSON.stringify(caps.body)}`);
   await api.freezeClock(true);
-  upstream = await FreeRadius.start(Object.fromEntries(DIRECTORY.map((name) => [name, PASSWORD])));
+  upstream = await FreeRadius.start(Object.fromEntries([...DIRECTORY, GRANTED].map((name) => [name, PASSWORD])), {
+    [GRANTED]: 'Class = "vpn-admins", Filter-Id = "full-tunnel", Session-Timeout = 3600, Reply-Message = "from upstream"',
+  });
   process.env.RADIUS_TEST_TESSERA_KEY = tenant.authKey;
   process.env.RADIUS_TEST_GATEWAY_SECRET = GATEWAY_SECRET;
   const primary = { kind: 'upstream', host: '127.0.0.1', port: upstream.port, secret: upstream.secret, timeoutMs: 1000 };
@@ -71,6 +78,7 @@ let directoryNext = 0;
 async function user(options: { defaultMethod?: string } = {}): Promise<{ userId: string; phone: string }> {
   const userId = DIRECTORY[directoryNext++] as string;
   const phone = `+1415556${String(1000 + directoryNext).padStart(4, '0')}`;
+  phones.push(phone);
   const created = await api.putUser(tenant, userId, phone);
   expect(created.status).toBe(201);
   if (options.defaultMethod) {
@@ -107,6 +115,7 @@ function request(server: RadiusServer, userName: string, password: string, extra
 function answer(server: RadiusServer, userName: string, challenge: RadReply, typed: string, options = {}): Promise<RadReply> {
   expect(challenge.code).toBe('Access-Challenge');
   expect(challenge.attributes.State).toMatch(/^0x[0-9a-f]{64}$/);
+  if (/^\d{6,8}$/.test(typed)) typedCodes.push(typed);
   return request(server, userName, typed, [`State = ${challenge.attributes.State}`], GATEWAY_SECRET, options);
 }
 
@@ -133,6 +142,19 @@ describe('primary authentication upstream (a real FreeRADIUS) and the auto mode'
     const logs = await logsOf(userId);
     expect(logs.map((l) => `${l.event}:${l.result}`).sort()).toEqual(['challenge:sent', 'verify:approved']);
     for (const line of logs) expect(line).toMatchObject({ gatewayName: 'vpn-auto', gatewayIp: NAS_IP, apiKeyId: expect.any(String) });
+  });
+
+  it("the upstream Access-Accept's Class, Filter-Id and Session-Timeout reach the final Access-Accept across the State; its Reply-Message does not", async () => {
+    const phone = '+14155580001';
+    phones.push(phone);
+    expect((await api.putUser(tenant, GRANTED, phone)).status).toBe(201);
+    const challenge = await request(auto, GRANTED, PASSWORD);
+    expect(challenge.code).toBe('Access-Challenge');
+    expect(challenge.attributes.Class).toBeUndefined();
+    const accepted = await answer(auto, GRANTED, challenge, await api.latestCode(phone));
+    expect(accepted.code).toBe('Access-Accept');
+    expect(accepted.attributes).toMatchObject({ Class: `0x${Buffer.from('vpn-admins').toString('hex')}`, 'Filter-Id': 'full-tunnel', 'Session-Timeout': '3600' });
+    expect(accepted.attributes['Reply-Message']).toBeUndefined();
   });
 
   it('a wrong password is rejected by the upstream server: Access-Reject, and no challenge is started', async () => {
@@ -369,28 +391,32 @@ describe('BlastRADIUS and bad packets: dropped and counted, never answered', () 
     expect(logLines.length).toBeGreaterThan(20);
     const all = logLines.join('\n');
     for (const secret of [PASSWORD, GATEWAY_SECRET, upstream.secret, tenant.authKey]) expect(all).not.toContain(secret);
+    // The docs promise no code and no full phone number: the codes typed so far, every number given out.
+    expect(typedCodes.length).toBeGreaterThan(3);
+    for (const code of typedCodes) expect(all).not.toContain(code);
+    for (const phone of phones) expect(all).not.toContain(phone.slice(2));
   });
 });
 
-/** Sends one datagram and waits 1 s for an answer. */
-async function sendRaw(port: number, packet: Buffer): Promise<Buffer | undefined> {
-  const socket = createSocket('udp4');
+/** Sends one datagram and waits 1 s for an answer; from `from` when given (the same source port each time), else from a socket of its own. */
+async function sendRaw(port: number, packet: Buffer, from?: Socket): Promise<Buffer | undefined> {
+  const socket = from ?? createSocket('udp4');
   try {
     return await new Promise<Buffer | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), 1000);
-      socket.on('message', (data) => {
+      socket.once('message', (data) => {
         clearTimeout(timer);
         resolve(data);
       });
       socket.send(packet, port, '127.0.0.1');
     });
   } finally {
-    socket.close();
+    if (!from) socket.close();
   }
 }
 
 describe('retransmissions', () => {
-  it('the same client, identifier and authenticator get the same bytes back, and only one challenge is started', async () => {
+  it('the same source address and port, identifier and authenticator get the same bytes back, and only one challenge is started', async () => {
     const { userId, phone } = await user();
     const packet = radius.encode({
       code: 'Access-Request',
@@ -402,8 +428,16 @@ describe('retransmissions', () => {
       add_message_authenticator: true,
     });
     const before = auto.counters.retransmissions;
-    const first = await sendRaw(auto.port, packet);
-    const second = await sendRaw(auto.port, packet);
+    // A retransmission comes from the same source port (RFC 5080 §2.2.2): one socket sends both copies.
+    const gateway = createSocket('udp4');
+    let first: Buffer | undefined;
+    let second: Buffer | undefined;
+    try {
+      first = await sendRaw(auto.port, packet, gateway);
+      second = await sendRaw(auto.port, packet, gateway);
+    } finally {
+      gateway.close();
+    }
     expect(first).toBeDefined();
     expect(radius.decode({ packet: first as Buffer, secret: GATEWAY_SECRET }).code).toBe('Access-Challenge');
     expect(second?.equals(first as Buffer)).toBe(true);
@@ -430,7 +464,8 @@ describe('R23, R29: context.gateway of POST /v1/challenges, which the front end 
 
 describe('load', () => {
   it('1,000 Access-Requests at concurrency 20 (radclient -p 20): every one answered, each with its own user\'s challenge', async () => {
-    const load = await server({ name: 'vpn-load', primary: { kind: 'none' }, secondFactor: 'auto' });
+    // radclient waits 10 s for each answer: the front end answers within 9 (its waitSeconds), as the docs advise.
+    const load = await server({ name: 'vpn-load', primary: { kind: 'none' }, secondFactor: 'auto', waitSeconds: 9 });
     // R6 allows 5 challenges per user in 5 minutes and 10 texts per number an hour: 200 users, 5 sign-ins each.
     const users = Array.from({ length: 200 }, (_, i) => ({ userId: `load${i}`, phone: `+1415557${String(1000 + i).padStart(4, '0')}` }));
     for (let i = 0; i < users.length; i += 20) {
@@ -465,7 +500,7 @@ describe('load', () => {
     expect((await api.outbox()).filter((m) => m.to.startsWith('+1415557')).length).toBe(1000);
 
     // The front end alone: the same 1,000 in `challenge` mode, whose first answer (the menu) asks nothing of Tessera.
-    const menuServer = await server({ name: 'vpn-menu', primary: { kind: 'none' }, secondFactor: 'challenge' });
+    const menuServer = await server({ name: 'vpn-menu', primary: { kind: 'none' }, secondFactor: 'challenge', waitSeconds: 9 });
     const menuStarted = performance.now();
     const menus = await radclientFile(menuServer.port, GATEWAY_SECRET, requests, 20);
     const menuSeconds = (performance.now() - menuStarted) / 1000;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { RadiusStack, secretNamesOf } from '../../infra/radius/stack';
+import { RadiusStack, secretNamesOf, type RadiusStackProps } from '../../infra/radius/stack';
 
 /** The optional AWS deployment of the RADIUS front end: synthesized offline, cdk-nag clean with written reasons. */
 
@@ -22,10 +22,12 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-function build(config: Record<string, unknown> = CONFIG): { app: App; stack: RadiusStack } {
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:tessera-radius-AbCdEf';
+
+function build(config: Record<string, unknown> = CONFIG, extra: Partial<RadiusStackProps> = {}): { app: App; stack: RadiusStack } {
   const app = new App({ outdir });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const stack = new RadiusStack(app, 'Radius', { config, gatewayCidrs: ['198.51.100.0/24', '203.0.113.8/32'] });
+  const stack = new RadiusStack(app, 'Radius', { config, gatewayCidrs: ['198.51.100.0/24', '203.0.113.8/32'], ...extra });
   return { app, stack };
 }
 
@@ -75,5 +77,44 @@ describe('the RADIUS stack (ECS Fargate behind an NLB on UDP 1812)', () => {
   it('a bad configuration fails the synth, naming the problem', () => {
     expect(secretNamesOf(CONFIG)).toEqual(['RADIUS_TESSERA_AUTH_KEY', 'RADIUS_VPN_HQ_SECRET', 'RADIUS_VPN_BRANCH_SECRET', 'RADIUS_UPSTREAM_SECRET']);
     expect(() => build({ ...CONFIG, clients: [{ ...CONFIG.clients[0], secondFactor: 'sometimes' }] })).toThrow(/clients\.0\.secondFactor/);
+  });
+
+  it('a secret written in the configuration itself fails the synth, naming where (never the value): it would be plain text in the task definition', () => {
+    const literalKey = 'tsr_auth_literal_0123456789abcdef';
+    const attempts: [Record<string, unknown>, RegExp][] = [
+      [{ ...CONFIG, tessera: { ...CONFIG.tessera, apiKey: literalKey } }, /tessera\.apiKey: write each secret as env:NAME/],
+      [{ ...CONFIG, clients: [{ ...CONFIG.clients[0], secret: literalKey }, CONFIG.clients[1]] }, /clients\.0\.secret: write each secret as env:NAME/],
+      [{ ...CONFIG, clients: [CONFIG.clients[0], { ...CONFIG.clients[1], primary: { ...CONFIG.clients[1]!.primary, secret: literalKey } }] }, /clients\.1\.primary\.secret: write each secret as env:NAME/],
+    ];
+    for (const [config, problem] of attempts) {
+      let message = '';
+      try {
+        build(config);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(problem);
+      expect(message).not.toContain(literalKey);
+    }
+  });
+
+  it('first deploy: the stack makes an empty secret and starts no task (nothing to roll back); with an existing secret the tasks start', () => {
+    const fresh = Template.fromStack(build().stack);
+    fresh.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    fresh.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 0 });
+    const again = Template.fromStack(build(CONFIG, { desiredCount: 2 }).stack);
+    again.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+
+    const existing = Template.fromStack(build(CONFIG, { secretArn: SECRET_ARN }).stack);
+    existing.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    existing.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+    existing.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Secrets: Match.arrayWith([{ Name: 'RADIUS_TESSERA_AUTH_KEY', ValueFrom: `${SECRET_ARN}:RADIUS_TESSERA_AUTH_KEY::` }]) })],
+    });
+  });
+
+  it('the load balancer is internal unless asked to face the internet', () => {
+    Template.fromStack(build().stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Type: 'network', Scheme: 'internal' });
+    Template.fromStack(build(CONFIG, { internetFacing: true }).stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
   });
 });

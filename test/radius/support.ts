@@ -91,12 +91,14 @@ export class FreeRadius {
     readonly secret: string,
   ) {}
 
-  /** `users`: user name → password. */
-  static async start(users: Record<string, string>): Promise<FreeRadius> {
+  /** `users`: user name → password; `replies`: user name → the reply items of its Access-Accept (users-file syntax). */
+  static async start(users: Record<string, string>, replies: Record<string, string> = {}): Promise<FreeRadius> {
     const dir = mkdtempSync(join(tmpdir(), 'freeradius-'));
     const port = await freeUdpPort();
     const secret = 'upstream-shared-secret-0123';
-    writeFileSync(join(dir, 'users'), Object.entries(users).map(([name, password]) => `${name} Cleartext-Password := ${quoted(password)}\n`).join(''));
+    writeFileSync(join(dir, 'users'), Object.entries(users)
+        .map(([name, password]) => `${name} Cleartext-Password := ${quoted(password)}\n${replies[name] ? `\t${replies[name]}\n` : ''}`)
+        .join(''));
     writeFileSync(
       join(dir, 'radiusd.conf'),
       `prefix = /usr
