@@ -12,7 +12,6 @@ import { RadiusFlow, type Attempt } from '../../infra/radius/flow';
 import { ATTR, checkReply, checkRequest, CODE, decryptPassword, encodeReply, octets, otherAuthentication, parsePacket, textAttribute, type Attribute } from '../../infra/radius/packet';
 import { retransmitWindowOf, sendSafely, startRadiusServer } from '../../infra/radius/server';
 import { SessionStore } from '../../infra/radius/sessions';
-import { createServer as createHttpServer } from 'node:http';
 import { Refused, tesseraOverHttp, type TesseraPort } from '../../infra/radius/tessera';
 import { checkUpstream, type PrimaryResult } from '../../infra/radius/upstream';
 
@@ -417,7 +416,7 @@ describe('the port over the HTTP API', () => {
     try {
       const { port } = server.address() as { port: number };
       const tessera = tesseraOverHttp({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'k' });
-      await expect(tessera.start('alice', undefined, { gatewayName: 'vpn-1' })).rejects.toMatchObject({ name: 'Refused', code: 'method-unavailable' });
+      await expect(tessera.start('alice', undefined, { gatewayName: 'vpn-1' }, 5_000)).rejects.toMatchObject({ name: 'Refused', code: 'method-unavailable' });
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
