@@ -2,11 +2,11 @@
  * The optional AWS deployment of the RADIUS front end, its own CDK app (the product's stacks do
  * not need it): `npx cdk synth --app "npx tsx infra/radius/cdk-app.ts" -c radiusConfig=radius.json
  * -c gatewayCidrs=198.51.100.0/24,203.0.113.8/32`, optionally `-c secretArn=…`, `-c desiredCount=2`,
- * `-c internetFacing=true`. Checked by cdk-nag's AwsSolutions pack.
+ * `-c internetFacing=true`. Checked by cdk-nag's AwsSolutions and Serverless packs, as the product's stacks are.
  */
 import { readFileSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { RadiusStack } from './stack';
 
 const app = new App();
@@ -23,5 +23,5 @@ new RadiusStack(app, 'Tessera-Radius', {
   internetFacing: String(app.node.tryGetContext('internetFacing')) === 'true',
   description: 'Tessera RADIUS front end: Fargate behind a Network Load Balancer on UDP 1812',
 });
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 app.synth();

@@ -5,7 +5,9 @@
  * middleware in the handlers' own client) and each handler's minified bundle size; then, per
  * method (SMS, voice, push, authenticator app, hardware token), what one authentication uses on
  * AWS and its infrastructure cost per million at the list prices of aws-prices-2026-11.json
- * (cost-flows.ts, cost.ts). Writes the figures to bench-results/bench.json. Nothing here is
+ * (cost-flows.ts, cost.ts); then the RADIUS front end's rate under 1,000 Access-Requests at
+ * concurrency 20 (radius-load.ts; skipped without radclient; alone: `npm run bench:radius`).
+ * Writes the figures to bench-results/bench.json. Nothing here is
  * asserted: the machines are shared.
  *
  *   npm run bench -- --auths 1000 --concurrency 8 --cost-auths 40
@@ -21,6 +23,7 @@ import { TENANTS_TABLE } from '../../shared/tables';
 import { localOutbox } from '../../shared/adapters/local/world';
 import { costPerMillion, gbSeconds, LAMBDA_MEMORY_MB, PRICES } from './cost';
 import { measureMethods, SMA_ASSUMED_MS, SMA_INVOCATIONS_PER_ANSWERED_CALL } from './cost-flows';
+import { measureRadiusLoad, printRadiusLoad } from './radius-load';
 
 const { values } = parseArgs({
   options: {
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
     const costs = methods.map((m) => ({ ...m, lambdaGbSeconds: Math.round(gbSeconds(m.perAuth.lambdaBilledMs) * 10_000) / 10_000, costPerMillionUsd: costPerMillion(m.perAuth) }));
     const bundles = await bundleAll();
     const coldStarts = await measureColdStarts({ runs: 5 });
+    const radiusLoad = await measureRadiusLoad();
 
     // Baseline: one bare strongly-consistent GetItem against the same DynamoDB Local, same
     // concurrency. Locally the emulator dominates latency; this says how much is ours.
@@ -167,6 +171,7 @@ async function main(): Promise<void> {
       throttlingRequestsPerChallenge: throttleReads,
       bundleKiB: Object.fromEntries(bundles.map((b) => [b.name, Math.round(b.bytes / 102.4) / 10])),
       coldStarts,
+      radiusLoad,
       targets: TARGETS,
       costPerAuthentication: {
         prices: { file: 'test/bench/aws-prices-2026-11.json', asOf: PRICES.asOf, region: PRICES.region },
@@ -194,6 +199,7 @@ async function main(): Promise<void> {
     console.log(`  bundles (minified, KiB; target ≤ ${TARGETS.bundleKiB}):`);
     for (const b of bundles) console.log(`    ${b.name.padEnd(24)} ${(b.bytes / 1024).toFixed(1)}`);
     printColdStarts(coldStarts);
+    printRadiusLoad(radiusLoad);
     console.log(`\n  per authentication, by method (${COST_AUTHS} each, warm; prices of ${PRICES.asOf}, ${PRICES.region}, test/bench/aws-prices-2026-11.json):`);
     const header = ['method', 'API GW', 'Lambda', 'GB-s', 'DDB req', 'RRU', 'WRU', 'SFN', 'KMS', 'push', 'SMS', 'calls', 'infra $/M', 'phone $/M'];
     console.log(`    ${header.map((h, i) => (i === 0 ? h.padEnd(6) : h.padStart(9))).join(' ')}`);

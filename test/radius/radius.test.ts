@@ -6,7 +6,7 @@ import { startRadiusServer, type RadiusServer } from '../../infra/radius/server'
 import { totpAt } from '../../shared/domain/otp/totp';
 import { MAX_TENANT_CAP_PER_SECOND } from '../../shared/rules';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
-import { FreeRadius, quoted, radclient, radclientFile, radclientStatus, type RadReply } from './support';
+import { fileReplies, FreeRadius, lostOf, quoted, radclient, radclientFile, radclientStatus, type RadReply } from './support';
 
 /**
  * The RADIUS front end, driven by FreeRADIUS's radclient as the gateway, with a real FreeRADIUS
@@ -480,18 +480,9 @@ describe('load', () => {
     const { stdout } = await radclientFile(load.port, GATEWAY_SECRET, requests, 20);
     const seconds = (performance.now() - started) / 1000;
 
-    // radclient -x prints each request sent and each reply with its Id; an Id is not reused while
-    // its request is in flight, so each reply belongs to the latest request sent with its Id.
-    const sentBy = new Map<string, string>();
-    const replies: { user: string; code: string; message: string }[] = [];
-    for (const block of stdout.split(/\n(?=Sent|Received|\S)/)) {
-      const sent = /^Sent Access-Request Id (\d+)[^\n]*\n[\s\S]*?User-Name = "([^"]+)"/.exec(block);
-      if (sent) sentBy.set(sent[1] as string, sent[2] as string);
-      const received = /^Received (Access-\w+) Id (\d+)[^\n]*\n[\s\S]*?Reply-Message = "([^"]*)"/.exec(block);
-      if (received) replies.push({ code: received[1] as string, user: sentBy.get(received[2] as string) ?? '?', message: received[3] as string });
-    }
+    const replies = fileReplies(stdout);
     expect(replies).toHaveLength(1000);
-    expect(/Lost\s*:\s*(\d+)/.exec(stdout)?.[1]).toBe('0');
+    expect(lostOf(stdout)).toBe(0);
     const phoneOf = new Map(users.map((u) => [u.userId, u.phone]));
     const wrong = replies.filter((r) => r.code !== 'Access-Challenge' || !r.message.endsWith(`${phoneOf.get(r.user)?.slice(-4)}.`));
     expect(wrong).toEqual([]);
@@ -504,7 +495,7 @@ describe('load', () => {
     const menuStarted = performance.now();
     const menus = await radclientFile(menuServer.port, GATEWAY_SECRET, requests, 20);
     const menuSeconds = (performance.now() - menuStarted) / 1000;
-    expect(/Lost\s*:\s*(\d+)/.exec(menus.stdout)?.[1]).toBe('0');
+    expect(lostOf(menus.stdout)).toBe(0);
     expect(menuServer.counters).toMatchObject({ challenged: 1000, errors: 0 });
 
     // The rates go to docs/results.md by hand; the machine is shared, so nothing is asserted of them.

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { RadiusStack, secretNamesOf, type RadiusStackProps } from '../../infra/radius/stack';
 
 /** The optional AWS deployment of the RADIUS front end: synthesized offline, cdk-nag clean with written reasons. */
@@ -24,25 +26,37 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:tessera-radius-AbCdEf';
 
+/** The open findings of both packs the product's standard names (AwsSolutions, Serverless), one line each. */
+function openFindings(scope: IConstruct): string[] {
+  return [new AwsSolutionsChecks(), new ServerlessChecks()]
+    .flatMap((pack) => pack.validateScope(scope).violations)
+    .map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+}
+
 function build(config: Record<string, unknown> = CONFIG, extra: Partial<RadiusStackProps> = {}): { app: App; stack: RadiusStack } {
   const app = new App({ outdir });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   const stack = new RadiusStack(app, 'Radius', { config, gatewayCidrs: ['198.51.100.0/24', '203.0.113.8/32'], ...extra });
   return { app, stack };
 }
 
 describe('the RADIUS stack (ECS Fargate behind an NLB on UDP 1812)', () => {
-  it('synthesizes offline with no open AwsSolutions finding; each acknowledgement has a reason', () => {
+  it('synthesizes offline with no open AwsSolutions or Serverless finding; each acknowledgement has a reason', () => {
     const { app, stack } = build();
     app.synth();
-    const violations = new AwsSolutionsChecks().validateScope(app).violations;
-    expect(violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(openFindings(app)).toEqual([]);
     const acks = stack.node.findAll().flatMap((c) =>
       c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => Object.entries(m.data as Record<string, string>)),
     );
-    const ours = acks.filter(([id]) => id.includes('AwsSolutions-'));
+    const ours = acks.filter(([id]) => id.includes('AwsSolutions-') || id.includes('Serverless-'));
     expect(ours.map(([id]) => id.replace(/^Annotation::/, '')).sort()).toEqual(['AwsSolutions-ECS2', 'AwsSolutions-ELB2', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-SMG4']);
     for (const [, reason] of ours) expect(reason.length).toBeGreaterThanOrEqual(80);
+  });
+
+  it('the Serverless pack does check this stack: a Lambda function without its dead-letter queue or tracing is a finding', () => {
+    const { stack } = build();
+    new lambda.Function(stack, 'Stray', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}') });
+    expect(openFindings(stack).filter((f) => f.startsWith('Serverless-'))).toEqual(expect.arrayContaining([expect.stringMatching(/^Serverless-LambdaDLQ at Radius\/Stray/)]));
   });
 
   it('UDP 1812 only from the gateways; the secrets come from Secrets Manager, never as plain environment', () => {
@@ -98,14 +112,16 @@ describe('the RADIUS stack (ECS Fargate behind an NLB on UDP 1812)', () => {
     }
   });
 
-  it('first deploy: the stack makes an empty secret and starts no task (nothing to roll back); with an existing secret the tasks start', () => {
+  it('first deploy: the stack makes an empty secret and starts no task (nothing to roll back); with an existing secret the tasks start (no open cdk-nag finding either way)', () => {
     const fresh = Template.fromStack(build().stack);
     fresh.resourceCountIs('AWS::SecretsManager::Secret', 1);
     fresh.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 0 });
     const again = Template.fromStack(build(CONFIG, { desiredCount: 2 }).stack);
     again.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
 
-    const existing = Template.fromStack(build(CONFIG, { secretArn: SECRET_ARN }).stack);
+    const withSecret = build(CONFIG, { secretArn: SECRET_ARN });
+    const existing = Template.fromStack(withSecret.stack);
+    expect(openFindings(withSecret.app)).toEqual([]);
     existing.resourceCountIs('AWS::SecretsManager::Secret', 0);
     existing.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
     existing.hasResourceProperties('AWS::ECS::TaskDefinition', {
@@ -113,8 +129,10 @@ describe('the RADIUS stack (ECS Fargate behind an NLB on UDP 1812)', () => {
     });
   });
 
-  it('the load balancer is internal unless asked to face the internet', () => {
+  it('the load balancer is internal unless asked to face the internet (no open cdk-nag finding either way)', () => {
     Template.fromStack(build().stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Type: 'network', Scheme: 'internal' });
-    Template.fromStack(build(CONFIG, { internetFacing: true }).stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
+    const facing = build(CONFIG, { internetFacing: true });
+    Template.fromStack(facing.stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
+    expect(openFindings(facing.app)).toEqual([]);
   });
 });

@@ -82,6 +82,36 @@ export async function radclientFile(port: number, secret: string, requests: stri
   }
 }
 
+/** One reply of a radclientFile run: its packet type, the User-Name of the request it answers, its Reply-Message. */
+export interface FileReply {
+  readonly code: string;
+  readonly user: string;
+  readonly message: string;
+}
+
+/**
+ * The replies in radclientFile's output, each matched to its request: radclient -x prints each
+ * request sent and each reply with its Id; an Id is not reused while its request is in flight, so
+ * each reply belongs to the latest request sent with its Id.
+ */
+export function fileReplies(stdout: string): FileReply[] {
+  const sentBy = new Map<string, string>();
+  const replies: FileReply[] = [];
+  for (const block of stdout.split(/\n(?=Sent|Received|\S)/)) {
+    const sent = /^Sent Access-Request Id (\d+)[^\n]*\n[\s\S]*?User-Name = "([^"]+)"/.exec(block);
+    if (sent) sentBy.set(sent[1] as string, sent[2] as string);
+    const received = /^Received (Access-\w+) Id (\d+)[^\n]*\n[\s\S]*?Reply-Message = "([^"]*)"/.exec(block);
+    if (received) replies.push({ code: received[1] as string, user: sentBy.get(received[2] as string) ?? '?', message: received[3] as string });
+  }
+  return replies;
+}
+
+/** The requests radclient's summary (-s) counts as lost (no answer after its retries), or undefined without a summary. */
+export const lostOf = (stdout: string): number | undefined => {
+  const lost = /Lost\s*:\s*(\d+)/.exec(stdout)?.[1];
+  return lost === undefined ? undefined : Number(lost);
+};
+
 /** A real FreeRADIUS, the customer's existing server: PAP against a users file, replies signed with a Message-Authenticator. */
 export class FreeRadius {
   private constructor(
