@@ -13,7 +13,7 @@ import { randomId } from './crypto';
 import { sameEpoch } from './credentials';
 import { ConflictError, NotFoundError, PasskeyLimitError, PasskeyRejectedError, StepUpRequiredError, UserBlockedError } from './errors';
 import { passkeyPolicyOf } from './factors/passkey';
-import { usableMethods } from './registration';
+import { registeredMethods } from './registration';
 import type { PasskeyRegistrationRecord } from './passkey-records';
 import type { Principal, User } from './types';
 import { userScope } from './users';
@@ -71,8 +71,11 @@ export class PasskeyService {
 
   /**
    * Creation options for a new passkey, with a ceremony valid five minutes and used once. A
-   * relying app (`via: 'auth'`) adding one to a user who already has a usable method names a
-   * challenge of that user approved in the last ten minutes, which authorises this one ceremony.
+   * relying app (`via: 'auth'`) adding one to a user who has registered any method (whether or
+   * not the tenant's policy lets it sign in) names a challenge of that user approved in the last
+   * ten minutes, which authorises this one ceremony: otherwise whoever holds the password could
+   * add their own passkey. A phishing-resistant-only user without a passkey can't be challenged
+   * for it, so only an admin enrols their first passkey.
    */
   async startRegistration(
     principal: Principal,
@@ -88,7 +91,7 @@ export class PasskeyService {
     const policy = passkeyPolicyOf(principal);
     if (via === 'auth' && user.blocked) throw new UserBlockedError('The user is blocked from MFA; an admin must unblock them', { reason: user.blocked.reason });
     if ((user.passkeyCount ?? 0) >= PASSKEYS_PER_USER) throw new PasskeyLimitError(`The user already has ${PASSKEYS_PER_USER} passkeys; delete one first`, { max: PASSKEYS_PER_USER });
-    const stepUp = via === 'auth' && usableMethods(user, principal.tenant.settings).length > 0 ? await this.stepUp(principal, user, now, stepUpChallengeId) : undefined;
+    const stepUp = via === 'auth' && registeredMethods(user).length > 0 ? await this.stepUp(principal, user, now, stepUpChallengeId) : undefined;
     const existing = (await this.deps.store.listPasskeys(scope, userId)).filter((p) => (p.epoch ?? '') === (user.credentialEpoch ?? ''));
     const displayName = [user.firstName, user.lastName].filter(Boolean).join(' ') || userId;
     const { generateRegistrationOptions } = await webauthn();

@@ -278,14 +278,28 @@ describe('phishing-resistant only', () => {
     const none = await auth(acme, 'POST', '/v1/challenges', { userId });
     expectProblem(none, 403, 'registration-required');
     expect(none.body.reason).toBe('passkey_required');
-    // With only passkeys counting, the user has nothing registered: the relying app enrols the first.
-    const started = await auth(acme, 'POST', '/v1/passkeys/registrations', { userId });
-    expect(started.status).toBe(201);
+    // The user has SMS, which no longer counts but is registered: a relying app must show a step-up
+    // it can't get (whoever knows the password must not add their passkey); an admin enrols the first.
+    expectProblem(await auth(acme, 'POST', '/v1/passkeys/registrations', { userId }), 403, 'step-up-required');
     const authenticator = new SoftwareAuthenticator();
-    await auth(acme, 'POST', `/v1/passkeys/registrations/${started.body.registrationId as string}`, { response: authenticator.create(started.body.options as Options, ORIGIN) });
+    expect((await enrol(acme, userId, authenticator)).status).toBe(201);
     expect((await admin(acme, 'GET', `/v1/admin/users/${userId}`)).body.methods).toEqual(['passkey']);
     const { challengeId, options } = await passkeyChallenge(acme, userId);
     expect((await verify(acme, challengeId, authenticator.get(options, ORIGIN))).status).toBe(200);
+    // With the passkey as the step-up, the relying app adds a second one.
+    const second = await auth(acme, 'POST', '/v1/passkeys/registrations', { userId, challengeId });
+    expect(second.status).toBe(201);
+  });
+
+  it('lets a relying app enrol the first passkey of a user with nothing registered, without a step-up', async () => {
+    await bareUser(acme, 'pro-bare');
+    expect((await admin(acme, 'PATCH', '/v1/admin/users/pro-bare', { phishingResistantOnly: true })).status).toBe(200);
+    const started = await auth(acme, 'POST', '/v1/passkeys/registrations', { userId: 'pro-bare' });
+    expect(started.status).toBe(201);
+    const done = await auth(acme, 'POST', `/v1/passkeys/registrations/${started.body.registrationId as string}`, {
+      response: new SoftwareAuthenticator().create(started.body.options as Options, ORIGIN),
+    });
+    expect(done.status).toBe(201);
   });
 
   it('applies to every user when the tenant policy says so', async () => {
