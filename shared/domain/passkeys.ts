@@ -17,7 +17,26 @@ import { registeredMethods } from './registration';
 import type { PasskeyRegistrationRecord } from './passkey-records';
 import type { Principal, User } from './types';
 import { userScope } from './users';
-import { webauthn } from './webauthn';
+import { webauthn, webauthnHelpers } from './webauthn';
+
+/**
+ * Whether the attestation proves the authenticator's model: a certificate chain (x5c) that
+ * `@simplewebauthn/server` checked the statement against, verified here to one of the tenant's
+ * roots. The library itself checks a chain only against roots set process-wide (SettingsService,
+ * shared by every tenant) or FIDO metadata (MetadataService, not reachable offline), and without
+ * either it skips the path check; self attestation (no x5c) proves nothing about the model.
+ */
+async function attestedByRoots(fmt: string, attestationObject: Uint8Array<ArrayBuffer>, roots: readonly string[] | undefined): Promise<boolean> {
+  if (fmt === 'none' || !roots?.length) return false;
+  const { convertCertBufferToPEM, decodeAttestationObject, validateCertificatePath } = await webauthnHelpers();
+  const x5c = decodeAttestationObject(attestationObject).get('attStmt').get('x5c');
+  if (!x5c?.length) return false;
+  try {
+    return await validateCertificatePath(x5c.map((cert) => convertCertBufferToPEM(cert)), [...roots]);
+  } catch {
+    return false;
+  }
+}
 
 /** COSE algorithms a new passkey may use: ES256 and RS256. */
 const ALGORITHMS = [-7, -257];
@@ -191,9 +210,12 @@ export class PasskeyService {
     } catch (error) {
       return used(new PasskeyRejectedError(`The new passkey did not verify: ${error instanceof Error ? error.message : 'malformed'}`));
     }
+    const attested = await attestedByRoots(info.fmt, info.attestationObject, policy.attestationRoots);
     if (policy.aaguids) {
-      // An allow-list needs an attested model: with no attestation statement the AAGUID is only a claim.
-      if (info.fmt === 'none') return used(new PasskeyRejectedError('The authenticator sent no attestation; this tenant accepts only attested authenticators of its list'));
+      // An allow-list needs a proven model: without a chain to a trusted root the AAGUID is only a claim.
+      if (!attested) {
+        return used(new PasskeyRejectedError('The authenticator’s attestation does not chain to an attestation root of this tenant; it accepts only attested authenticators of its list', { reason: 'not_attested' }));
+      }
       if (!policy.aaguids.includes(info.aaguid)) return used(new PasskeyRejectedError(`Authenticators of model ${info.aaguid} are not accepted here`, { aaguid: info.aaguid }));
     }
     if (!policy.allowSynced && info.credentialDeviceType === 'multiDevice') {
@@ -211,6 +233,8 @@ export class PasskeyService {
       aaguid: info.aaguid,
       backupEligible: info.credentialDeviceType === 'multiDevice',
       backedUp: info.credentialBackedUp,
+      fmt: info.fmt,
+      attested,
       name: input.name ?? `Passkey ${(user.passkeyCount ?? 0) + 1}`,
       createdAt: new Date(now).toISOString(),
       ...(user.credentialEpoch ? { epoch: user.credentialEpoch } : {}),

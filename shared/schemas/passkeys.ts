@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import * as z from 'zod';
 import { MAX_PASSKEY_ORIGINS } from '../rules';
 
@@ -17,6 +18,19 @@ export const passkeyRegistrationIdSchema = z.string().regex(/^pr_[A-Za-z0-9_-]{2
 const aaguidSchema = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lower-case UUID');
+
+/** A trusted attestation root: one X.509 certificate, PEM. */
+const attestationRootSchema = z
+  .string()
+  .max(8192)
+  .refine((pem) => {
+    if (!/^-----BEGIN CERTIFICATE-----\r?\n[\s\S]+\n-----END CERTIFICATE-----\s*$/.test(pem)) return false;
+    try {
+      return new X509Certificate(pem).ca;
+    } catch {
+      return false;
+    }
+  }, 'must be one PEM X.509 CA certificate (-----BEGIN CERTIFICATE----- …)');
 
 /** A host name label by label (no IP address): what an rpId may be. */
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -48,6 +62,7 @@ export const passkeyPolicySchema = z
     userVerification: z.enum(['required', 'preferred']).default('required'),
     attestation: z.enum(['none', 'direct']).default('none'),
     aaguids: z.array(aaguidSchema).min(1).max(100).optional(),
+    attestationRoots: z.array(attestationRootSchema).min(1).max(10).optional(),
     allowSynced: z.boolean().default(true),
     phishingResistantOnly: z.boolean().default(false),
   })
@@ -71,6 +86,9 @@ export const passkeyPolicySchema = z
     });
     if (policy.aaguids && policy.attestation !== 'direct') {
       ctx.addIssue({ code: 'custom', path: ['aaguids'], message: 'needs attestation "direct": without it the AAGUID is not attested' });
+    }
+    if (policy.attestationRoots && policy.attestation !== 'direct') {
+      ctx.addIssue({ code: 'custom', path: ['attestationRoots'], message: 'needs attestation "direct": without it no attestation is asked for' });
     }
   });
 

@@ -14,8 +14,10 @@ export interface AuthenticatorModel {
   /** The model's AAGUID, a lower-case UUID; all zeros by default (not disclosed). */
   readonly aaguid?: string;
   readonly alg?: Alg;
-  /** `none`, or `packed` self-attestation (signed with the credential's own key). */
+  /** `none`, or `packed`: self attestation (signed with the credential's own key), or with `certificate` full attestation. */
   readonly attestation?: 'none' | 'packed';
+  /** A batch attestation certificate (DER, ES256 key) for `packed` full attestation: x5c is [der]. */
+  readonly certificate?: { readonly der: Buffer; readonly key: KeyObject };
   /** A synced passkey: backup eligible (and backed up). */
   readonly synced?: boolean;
   /** Whether it verifies the user (PIN, biometric): the UV flag. */
@@ -134,14 +136,20 @@ export class SoftwareAuthenticator {
       Buffer.from(coseKey(pair.publicKey, alg)),
     ]);
     const packed = this.model.attestation === 'packed';
-    const attStmt = new Map<string, number | Uint8Array>();
-    if (packed) {
+    const attStmt = new Map<string, number | Uint8Array | Uint8Array[]>();
+    const certificate = this.model.certificate;
+    if (packed && certificate) {
+      // Full attestation: the batch certificate's key signs, and the certificate goes along.
+      attStmt.set('alg', cose.COSEALG.ES256);
+      attStmt.set('sig', signWith(certificate.key, Buffer.concat([authData, sha256(clientDataJSON)])));
+      attStmt.set('x5c', [certificate.der]);
+    } else if (packed) {
       // Self attestation: the new credential's own key signs authData || hash(clientDataJSON).
       attStmt.set('alg', alg === 'ES256' ? cose.COSEALG.ES256 : cose.COSEALG.RS256);
       attStmt.set('sig', signWith(pair.privateKey, Buffer.concat([authData, sha256(clientDataJSON)])));
     }
     const attestationObject = isoCBOR.encode(
-      new Map<string, string | Uint8Array | Map<string, number | Uint8Array>>([
+      new Map<string, string | Uint8Array | Map<string, number | Uint8Array | Uint8Array[]>>([
         ['fmt', packed ? 'packed' : 'none'],
         ['attStmt', attStmt],
         ['authData', authData],

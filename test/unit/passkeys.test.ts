@@ -4,7 +4,7 @@
  * lifecycle), answered by a software authenticator, with each check shown to refuse.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
@@ -19,6 +19,7 @@ import { DEFAULT_SETTINGS, type PasskeyPolicy, type Principal, type Tenant } fro
 import { userScope } from '../../shared/domain/users';
 import { PASSKEYS_PER_USER } from '../../shared/rules';
 import { passkeyPolicySchema } from '../../shared/schemas/passkeys';
+import { attestationCA } from '../support/attestation-certs';
 import { SoftwareAuthenticator, type AuthenticatorModel } from '../support/authenticator';
 import {
   FakeClock,
@@ -47,6 +48,11 @@ const POLICY: PasskeyPolicy = {
   phishingResistantOnly: false,
 };
 const YUBIKEY = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
+/** A vendor whose root the allow-list policies trust, and another whose root they don't. */
+const VENDOR = attestationCA('Trusted Vendor');
+const STRANGER = attestationCA('Other Vendor');
+const ATTESTED = { attestation: 'packed', certificate: { der: VENDOR.leafDer, key: VENDOR.leafKey } } as const;
+const ALLOW_LIST: PasskeyPolicy = { ...POLICY, attestation: 'direct', aaguids: [YUBIKEY], attestationRoots: [VENDOR.rootPem] };
 
 function tenantWith(tenantId: string, policy: PasskeyPolicy | null): Tenant {
   return tenantFixture(tenantId, { settings: { ...DEFAULT_SETTINGS, ...(policy ? { passkeys: policy } : {}) } });
@@ -144,6 +150,7 @@ describe('passkey policy (settings)', () => {
     const ok = parse({ origins: ['https://example.com', 'https://login.example.com:8443'] });
     expect(ok.success && ok.data).toMatchObject({ userVerification: 'required', attestation: 'none', allowSynced: true, phishingResistantOnly: false });
     expect(parse({ rpId: 'localhost', origins: ['http://localhost:3000'] }).success).toBe(true);
+    expect(parse({ attestation: 'direct', aaguids: [YUBIKEY], attestationRoots: [VENDOR.rootPem] }).success).toBe(true);
   });
 
   it.each([
@@ -156,6 +163,9 @@ describe('passkey policy (settings)', () => {
     ['no origins', { origins: [] }],
     ['an AAGUID allow-list without attestation', { aaguids: [YUBIKEY] }],
     ['an upper-case AAGUID', { attestation: 'direct', aaguids: [YUBIKEY.toUpperCase()] }],
+    ['attestation roots without attestation', { attestationRoots: [VENDOR.rootPem] }],
+    ['an attestation root that is not PEM', { attestation: 'direct', attestationRoots: ['MIIB+TCCAZ'] }],
+    ['an attestation root that is no CA', { attestation: 'direct', attestationRoots: [new X509Certificate(VENDOR.leafDer).toString()] }],
   ])('refuses %s', (_name, policy) => {
     expect(parse(policy).success).toBe(false);
   });
@@ -199,8 +209,11 @@ describe('passkey registration', () => {
     ['a wrong RP id', {}, POLICY, { rpId: 'evil.test' }],
     ['another challenge', {}, POLICY, { challenge: Buffer.from('not the ceremony').toString('base64url') }],
     ['user verification missing when required', { verifiesUser: false }, POLICY, {}],
-    ['an AAGUID outside the allow-list', { attestation: 'packed', aaguid: '11111111-2222-3333-4444-555555555555' }, { ...POLICY, attestation: 'direct', aaguids: [YUBIKEY] }, {}],
-    ['no attestation when an allow-list needs one', { aaguid: YUBIKEY }, { ...POLICY, attestation: 'direct', aaguids: [YUBIKEY] }, {}],
+    ['an AAGUID outside the allow-list', { ...ATTESTED, aaguid: '11111111-2222-3333-4444-555555555555' }, ALLOW_LIST, {}],
+    ['no attestation when an allow-list needs one', { aaguid: YUBIKEY }, ALLOW_LIST, {}],
+    ['a self-attested claim of a listed AAGUID', { attestation: 'packed', aaguid: YUBIKEY }, ALLOW_LIST, {}],
+    ['a chain not under a root of the tenant', { attestation: 'packed', certificate: { der: STRANGER.leafDer, key: STRANGER.leafKey }, aaguid: YUBIKEY }, ALLOW_LIST, {}],
+    ['a listed AAGUID while the tenant trusts no root', { ...ATTESTED, aaguid: YUBIKEY }, { ...ALLOW_LIST, attestationRoots: undefined }, {}],
     ['a synced passkey when only device-bound ones are allowed', { synced: true }, { ...POLICY, allowSynced: false }, {}],
   ];
   it.each(negatives)('refuses %s, and the ceremony is used up', async (_name, model, policy, tamper) => {
@@ -213,9 +226,10 @@ describe('passkey registration', () => {
   });
 
   it('accepts what the policy allows: no user verification when preferred, an allowed model, a device-bound key', async () => {
-    const w = await world({ ...POLICY, userVerification: 'preferred', attestation: 'direct', aaguids: [YUBIKEY], allowSynced: false });
-    const { passkey } = await register(w, w.admin, 'alice', new SoftwareAuthenticator({ verifiesUser: false, attestation: 'packed', aaguid: YUBIKEY }));
+    const w = await world({ ...ALLOW_LIST, userVerification: 'preferred', allowSynced: false });
+    const { passkey } = await register(w, w.admin, 'alice', new SoftwareAuthenticator({ ...ATTESTED, verifiesUser: false, aaguid: YUBIKEY }));
     expect(passkey.aaguid).toBe(YUBIKEY);
+    expect(await w.store.getPasskey(userScope(w.a), 'alice', passkey.passkeyId)).toMatchObject({ fmt: 'packed', attested: true });
   });
 
   it('uses a ceremony once, and not after five minutes (R1’s rule)', async () => {
@@ -330,8 +344,8 @@ describe('passkey sign-in', () => {
     return { ...w, authenticator, passkey, start };
   }
 
-  it('answers with request options, approves the assertion and signs amr/acr that say how (device-bound, verified)', async () => {
-    const w = await signedUp();
+  it('answers with request options, approves the assertion and signs amr/acr that say how (device-bound, attested, verified)', async () => {
+    const w = await signedUp({ ...ATTESTED, aaguid: YUBIKEY }, { ...POLICY, attestation: 'direct', attestationRoots: [VENDOR.rootPem] });
     const { challengeId, options, view } = await w.start();
     expect(view).toMatchObject({ method: 'passkey', status: 'pending', destination: 'passkey' });
     expect(options).toMatchObject({ rpId: 'example.com', userVerification: 'required', timeout: 300_000, allowCredentials: [{ id: w.passkey.passkeyId, type: 'public-key' }] });
@@ -343,6 +357,23 @@ describe('passkey sign-in', () => {
     const line = w.logs.audits.map((a) => a.log).find((l) => l.event === 'verify');
     expect(line).toMatchObject({ method: 'passkey', result: 'approved', deviceToken: `${w.passkey.passkeyId} aaguid:${w.passkey.aaguid}` });
     expect((await w.passkeys.list(w.admin, 'alice'))[0]?.lastUsedAt).toBeDefined();
+  });
+
+  it('says phr, not phrh, for a device-bound passkey whose hardware is not proven by attestation', async () => {
+    for (const model of [{}, { attestation: 'packed', aaguid: YUBIKEY }] as const) {
+      const w = await signedUp(model, { ...POLICY, attestation: 'direct', attestationRoots: [VENDOR.rootPem] });
+      const { challengeId, options } = await w.start();
+      const { assertion } = await w.challengeService.verify(w.a, challengeId, { credential: w.authenticator.get(options, ORIGIN) });
+      expect(await claimsOf(w, assertion)).toMatchObject({ amr: ['hwk', 'user', 'mfa'], acr: 'phr' });
+    }
+  });
+
+  it('offers under an allow-list only passkeys attested then, not those registered before it (none, or self attestation)', async () => {
+    const w = await signedUp({ aaguid: YUBIKEY });
+    const self = new SoftwareAuthenticator({ attestation: 'packed', aaguid: YUBIKEY });
+    await register(w, w.admin, 'alice', self);
+    const listed = principalOf(tenantWith(TENANT_A, ALLOW_LIST));
+    expect((await refusal(w.challengeService.create(listed, { userId: 'alice', method: 'passkey' }))).details).toMatchObject({ reason: 'passkey_required' });
   });
 
   it('says swk/phr for a synced passkey that does not count, and no mfa without user verification', async () => {

@@ -20,13 +20,16 @@ export interface PasskeyFactorDeps {
   readonly alert: (tenant: Tenant, userId: string, message: string) => Promise<unknown>;
 }
 
-/** The passkeys of `user` that `policy` lets sign in: registered under the user's current epoch, synced only if allowed, of an allowed model. */
+/**
+ * The passkeys of `user` that `policy` lets sign in: registered under the user's current epoch,
+ * synced only if allowed, and under an allow-list only of a listed model proven by attestation.
+ */
 export function usablePasskeys(records: readonly PasskeyRecord[], user: User, policy: PasskeyPolicy): PasskeyRecord[] {
   return records.filter(
     (p) =>
       (p.epoch ?? '') === (user.credentialEpoch ?? '') &&
       (policy.allowSynced || !p.backupEligible) &&
-      (!policy.aaguids || policy.aaguids.includes(p.aaguid)),
+      (!policy.aaguids || (p.attested === true && policy.aaguids.includes(p.aaguid))),
   );
 }
 
@@ -36,11 +39,11 @@ const deviceOf = (p: Pick<PasskeyRecord, 'passkeyId' | 'aaguid'>): string => `${
 /**
  * What the assertion says (RFC 8176 `amr`; the OpenID EAP `acr` values): `hwk` for a device-bound
  * key, `swk` for a synced one; `user` for the presence test; `mfa` when the authenticator also
- * verified the user (PIN or biometric). Either way it is phishing-resistant: `phrh` when the key
- * is hardware-protected (device-bound), `phr` when it is synced.
+ * verified the user (PIN or biometric). Either way it is phishing-resistant: `phrh` only when the
+ * hardware protection is proven (device-bound and attested to a root of the tenant), else `phr`.
  */
-export function passkeyAuthentication(backupEligible: boolean, userVerified: boolean): { amr: string[]; acr: string } {
-  return { amr: [backupEligible ? 'swk' : 'hwk', 'user', ...(userVerified ? ['mfa'] : [])], acr: backupEligible ? 'phr' : 'phrh' };
+export function passkeyAuthentication(backupEligible: boolean, userVerified: boolean, attested: boolean): { amr: string[]; acr: string } {
+  return { amr: [backupEligible ? 'swk' : 'hwk', 'user', ...(userVerified ? ['mfa'] : [])], acr: !backupEligible && attested ? 'phrh' : 'phr' };
 }
 
 export function passkeyPolicyOf(principal: Principal): PasskeyPolicy {
@@ -139,7 +142,7 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
             },
           },
           device,
-          authentication: passkeyAuthentication(stored.backupEligible, info.userVerified),
+          authentication: passkeyAuthentication(stored.backupEligible, info.userVerified, stored.attested === true),
         };
       },
     },
