@@ -46,6 +46,8 @@ export interface Tampering {
   readonly counter?: number;
   readonly type?: string;
   readonly credentialId?: string;
+  /** Say the credential is synced (backup eligible and backed up), or not, whatever the model is. */
+  readonly synced?: boolean;
 }
 
 /** RegistrationResponseJSON, as `startRegistration()` of @simplewebauthn/browser returns it. */
@@ -102,9 +104,9 @@ export class SoftwareAuthenticator {
 
   constructor(readonly model: AuthenticatorModel = {}) {}
 
-  private flags(userVerified: boolean | undefined, attested: boolean): number {
+  private flags(userVerified: boolean | undefined, attested: boolean, synced?: boolean): number {
     const uv = userVerified ?? this.model.verifiesUser ?? true;
-    return FLAG.UP | (uv ? FLAG.UV : 0) | (this.model.synced ? FLAG.BE | FLAG.BS : 0) | (attested ? FLAG.AT : 0);
+    return FLAG.UP | (uv ? FLAG.UV : 0) | ((synced ?? this.model.synced) ? FLAG.BE | FLAG.BS : 0) | (attested ? FLAG.AT : 0);
   }
 
   /** `navigator.credentials.create()` for these creation options on a page of `origin`. */
@@ -185,7 +187,7 @@ export class SoftwareAuthenticator {
     );
     const authenticatorData = Buffer.concat([
       sha256(tamper.rpId ?? options.rpId ?? credential.rpId),
-      Buffer.from([this.flags(tamper.userVerified, false)]),
+      Buffer.from([this.flags(tamper.userVerified, false, tamper.synced)]),
       uint32(credential.counter),
     ]);
     const signature = signWith(credential.privateKey, Buffer.concat([authenticatorData, sha256(clientDataJSON)]));

@@ -405,6 +405,33 @@ describe('passkey sign-in', () => {
     expect((await w.challengeService.get(w.a, challengeId)).status).toBe('pending');
   });
 
+  it('checks the synced flag of the assertion, not only of the registration', async () => {
+    const strict = await signedUp({}, { ...POLICY, allowSynced: false });
+    const first = await strict.start();
+    const outcome = await refusal(strict.challengeService.verify(strict.a, first.challengeId, { credential: strict.authenticator.get(first.options, ORIGIN, { synced: true }) }));
+    expect(outcome).toMatchObject({ code: 'wrong-code', details: { reason: 'credential_rejected' } });
+    // Where synced passkeys are allowed, the assertion's flag decides amr/acr.
+    const lax = await signedUp({ ...ATTESTED, aaguid: YUBIKEY }, { ...POLICY, attestation: 'direct', attestationRoots: [VENDOR.rootPem] });
+    const second = await lax.start();
+    const { assertion } = await lax.challengeService.verify(lax.a, second.challengeId, { credential: lax.authenticator.get(second.options, ORIGIN, { synced: true }) });
+    expect(await claimsOf(lax, assertion)).toMatchObject({ amr: ['swk', 'user', 'mfa'], acr: 'phr' });
+  });
+
+  it('applies the tenant policy as it is at verify, not as it was when the challenge was issued', async () => {
+    const synced = await signedUp({ synced: true });
+    const { challengeId, options } = await synced.start();
+    const strict = principalOf(tenantWith(TENANT_A, { ...POLICY, allowSynced: false }));
+    const outcome = await refusal(synced.challengeService.verify(strict, challengeId, { credential: synced.authenticator.get(options, ORIGIN) }));
+    expect(outcome).toMatchObject({ code: 'wrong-code', details: { reason: 'credential_rejected' } });
+    const listed = principalOf(tenantWith(TENANT_A, ALLOW_LIST));
+    const again = await synced.start();
+    expect((await refusal(synced.challengeService.verify(listed, again.challengeId, { credential: synced.authenticator.get(again.options, ORIGIN) }))).code).toBe('wrong-code');
+    const uv = principalOf(tenantWith(TENANT_A, { ...POLICY, userVerification: 'required' }));
+    const lax = await signedUp({ verifiesUser: false }, { ...POLICY, userVerification: 'preferred' });
+    const third = await lax.start();
+    expect((await refusal(lax.challengeService.verify(uv, third.challengeId, { credential: lax.authenticator.get(third.options, ORIGIN) }))).code).toBe('wrong-code');
+  });
+
   it('locks the challenge after five rejected assertions', async () => {
     const w = await signedUp();
     const { challengeId, options } = await w.start();

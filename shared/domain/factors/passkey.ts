@@ -98,24 +98,31 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
         const stored = await passkeys.getPasskey(scope, challenge.userId, response.id);
         if (!stored || (stored.epoch ?? '') !== (challenge.owner?.epoch ?? '')) return rejected('This passkey is not one this challenge accepts');
         const device = deviceOf(stored);
-        if (!state.allowSynced && stored.backupEligible) return rejected('Synced passkeys are not accepted', device);
+        // The tenant's policy as it is now, not as it was when the challenge was issued.
+        const policy = principal.tenant.settings.passkeys;
+        if (!policy) return rejected('The tenant has no passkey policy', device);
+        if (!policy.allowSynced && stored.backupEligible) return rejected('Synced passkeys are not accepted', device);
+        if (policy.aaguids && !(stored.attested === true && policy.aaguids.includes(stored.aaguid))) return rejected('Authenticators of this model are not accepted here', device);
         let info;
         try {
           const { verifyAuthenticationResponse } = await webauthn();
           const verified = await verifyAuthenticationResponse({
             response,
             expectedChallenge: state.options.challenge,
-            expectedOrigin: [...state.origins],
+            expectedOrigin: [...policy.origins],
             expectedRPID: state.options.rpId,
             // The counter is compared below, after the signature: a regression is denied and reported, not merely refused.
             credential: { id: stored.passkeyId, publicKey: Buffer.from(stored.publicKey, 'base64url'), counter: 0, transports: [...stored.transports] },
-            requireUserVerification: state.options.userVerification === 'required',
+            requireUserVerification: state.options.userVerification === 'required' || policy.userVerification === 'required',
           });
           if (!verified.verified) return rejected('The passkey’s assertion did not verify', device);
           info = verified.authenticationInfo;
         } catch (error) {
           return rejected(`The passkey’s assertion did not verify: ${error instanceof Error ? error.message : 'malformed'}`, device);
         }
+        // What the authenticator says now: a passkey registered device-bound that turns up synced is synced.
+        const synced = stored.backupEligible || info.credentialDeviceType === 'multiDevice';
+        if (!policy.allowSynced && synced) return rejected('Synced passkeys are not accepted', device);
         // A counter that does not increase, when either side counts: possibly a cloned authenticator.
         if ((info.newCounter > 0 || stored.counter > 0) && info.newCounter <= stored.counter) {
           const message = `Passkey ${stored.name} (${stored.passkeyId}) of user ${challenge.userId} sent sign counter ${info.newCounter}, not above ${stored.counter}: it may have been cloned. The sign-in was denied.`;
@@ -142,7 +149,7 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
             },
           },
           device,
-          authentication: passkeyAuthentication(stored.backupEligible, info.userVerified, stored.attested === true),
+          authentication: passkeyAuthentication(synced, info.userVerified, stored.attested === true),
         };
       },
     },
