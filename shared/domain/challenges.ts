@@ -33,6 +33,7 @@ import {
   MethodUnavailableError,
   MfaNotEnabledError,
   NotFoundError,
+  PhishingResistantOnlyError,
   ResendRefusedError,
   RetryLaterError,
   UserBlockedError,
@@ -41,7 +42,7 @@ import {
 import { ownerCheckOf, ownerOf, sameEpoch } from './credentials';
 import type { Delivery, FactorModule, FactorRegistry, Submission } from './factors/factor';
 import { createRefusalReason, NO_SUCH_USER, resendRefusal } from './refusals';
-import { chooseMethod, usableMethods } from './registration';
+import { chooseMethod, phishingResistantOnly, usableMethods } from './registration';
 import type { Challenge, ChallengeStatus, ChallengeView, Factor, Gateway, Principal, User } from './types';
 import { userScope } from './users';
 
@@ -307,6 +308,10 @@ export class ChallengeService {
       throw new MethodUnavailableError(message, { method: challenge.method });
     }
     await this.refuseUnlessOpen(principal, challenge, now);
+    if (await this.passkeysOnlyNow(principal, challenge)) {
+      await this.deps.logs.append(auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: 'phishing_resistant_only', now }));
+      throw passkeysOnly(challenge);
+    }
 
     const base = { challengeId, tenantId: principal.tenantId, now, maxWrong: MAX_WRONG_CODES };
     const scope = userScope(principal);
@@ -417,6 +422,7 @@ export class ChallengeService {
     ]);
     // R19: no new code goes to the number of a user deleted, reset or blocked since the challenge started.
     if (challenge.owner && (!sameEpoch(owner, challenge.owner.epoch) || owner?.blocked)) await this.revoke(principal, challenge, now, 'resend');
+    if (owner && phishingResistantOnly(owner, principal.tenant.settings)) throw passkeysOnly(challenge);
     const admission = admit(throttle, now, factor.fatigues, tenantLimits(principal.tenant).challengesPerUserPerWindow, true);
     if (admission.kind === 'refuse') {
       throw new RetryLaterError(THROTTLE_TEXT[admission.reason], admission.retryAfterSeconds, { reason: admission.reason });
@@ -471,6 +477,14 @@ export class ChallengeService {
   }
 
   /** A verify on a finished, locked or expired challenge: logged (R23), then refused. */
+  /** A challenge of another factor made before only passkeys were accepted for its user (tenant or user flag). */
+  private async passkeysOnlyNow(principal: Principal, challenge: Challenge): Promise<boolean> {
+    if (challenge.method === 'passkey') return false;
+    if (principal.tenant.settings.passkeys?.phishingResistantOnly) return true;
+    const owner = challenge.owner ? await this.deps.users.getUser({ tenantId: principal.tenantId, space: challenge.owner.space }, challenge.userId) : undefined;
+    return Boolean(owner && phishingResistantOnly(owner, principal.tenant.settings));
+  }
+
   private async refuseUnlessOpen(principal: Principal, challenge: Challenge, now: number): Promise<void> {
     const refusal = refusalOf(this.deps.factors[challenge.method], challenge, now);
     if (!refusal) return;
@@ -586,4 +600,8 @@ function refusalOf(factor: FactorModule, challenge: Challenge, now: number): { r
     case 'expired':
       return { reason: 'expired', error: new ChallengeExpiredError('The challenge has expired; start a new one') };
   }
+}
+
+function passkeysOnly(challenge: Challenge): PhishingResistantOnlyError {
+  return new PhishingResistantOnlyError('Only passkeys are accepted for this user', { method: challenge.method, available: ['passkey'] });
 }

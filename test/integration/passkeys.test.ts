@@ -303,6 +303,23 @@ describe('phishing-resistant only', () => {
     expect(done.status).toBe(201);
   });
 
+  it('refuses what was made before the flag: a pending SMS challenge (verify, resend) and app passwords (create, verify)', async () => {
+    const { userId, phone } = await api.newUser(acme, 'pro-late');
+    expect((await admin(acme, 'PATCH', '/v1/admin/settings', { appPasswordsAllowed: true })).status).toBe(200);
+    const password = await admin(acme, 'POST', `/v1/admin/users/${userId}/app-passwords`, { name: 'mail' });
+    expect(password.status).toBe(201);
+    const sms = await api.createChallenge(acme, userId);
+    const challengeId = sms.body.challengeId as string;
+    const code = await api.latestCode(phone);
+    expect((await admin(acme, 'PATCH', `/v1/admin/users/${userId}`, { phishingResistantOnly: true })).status).toBe(200);
+    expectProblem(await auth(acme, 'POST', `/v1/challenges/${challengeId}/verify`, { code }), 403, 'phishing-resistant-only');
+    expectProblem(await auth(acme, 'POST', `/v1/challenges/${challengeId}/resend`), 403, 'phishing-resistant-only');
+    expect((await auth(acme, 'GET', `/v1/challenges/${challengeId}`)).body.status).toBe('pending');
+    expectProblem(await auth(acme, 'POST', '/v1/app-passwords/verify', { userId, password: password.body.password as string }), 403, 'phishing-resistant-only');
+    expectProblem(await admin(acme, 'POST', `/v1/admin/users/${userId}/app-passwords`, { name: 'more' }), 403, 'phishing-resistant-only');
+    expect((await admin(acme, 'PATCH', '/v1/admin/settings', { appPasswordsAllowed: false })).status).toBe(200);
+  });
+
   it('applies to every user when the tenant policy says so', async () => {
     const hooli = await api.createTenant('Hooli');
     expect((await admin(hooli, 'PATCH', '/v1/admin/settings', { passkeys: { ...POLICY, phishingResistantOnly: true } })).status).toBe(200);
