@@ -11,7 +11,7 @@ import { PASSKEY_REGISTRATION_TTL_SECONDS, PASSKEY_STEP_UP_SECONDS, PASSKEYS_PER
 import type { ChallengeStore, Clock, Log, PasskeyRecord, PasskeyStore, UserScope, UserStore } from '../ports';
 import { randomId } from './crypto';
 import { sameEpoch } from './credentials';
-import { ConflictError, NotFoundError, PasskeyLimitError, PasskeyRejectedError, StepUpRequiredError, UserBlockedError } from './errors';
+import { ConflictError, DomainError, NotFoundError, PasskeyLimitError, PasskeyRejectedError, StepUpRequiredError, UserBlockedError } from './errors';
 import { passkeyPolicyOf } from './factors/passkey';
 import { registeredMethods } from './registration';
 import type { PasskeyRegistrationRecord } from './passkey-records';
@@ -186,10 +186,11 @@ export class PasskeyService {
     }
     const policy = passkeyPolicyOf(principal);
     const user = await this.deps.users.getUser(scope, registration.userId);
-    const used = async (error: Error): Promise<never> => {
-      // Single use: a failed check ends the ceremony too.
+    const used = async (error: DomainError, reason = typeof error.details.reason === 'string' ? error.details.reason : error.code): Promise<never> => {
+      // Single use: a failed check ends the ceremony too. The log gets a fixed reason, never the
+      // library's message (it quotes the expected challenge and what the browser sent).
       await this.deps.store.deleteRegistration(principal.tenantId, registrationId);
-      this.deps.log.info('passkey registration refused', { userId: registration.userId, registrationId, reason: error.message });
+      this.deps.log.info('passkey registration refused', { userId: registration.userId, registrationId, reason });
       throw error;
     };
     if (!user || !sameEpoch(user, registration.epoch)) return used(new NotFoundError(NO_SUCH_REGISTRATION));
@@ -205,10 +206,10 @@ export class PasskeyService {
         requireUserVerification: policy.userVerification === 'required',
         supportedAlgorithmIDs: ALGORITHMS,
       });
-      if (!verified.verified) return used(new PasskeyRejectedError('The new passkey did not verify'));
+      if (!verified.verified) return used(new PasskeyRejectedError('The new passkey did not verify'), 'not_verified');
       info = verified.registrationInfo;
     } catch (error) {
-      return used(new PasskeyRejectedError(`The new passkey did not verify: ${error instanceof Error ? error.message : 'malformed'}`));
+      return used(new PasskeyRejectedError(`The new passkey did not verify: ${error instanceof Error ? error.message : 'malformed'}`), 'not_verified');
     }
     const attested = await attestedByRoots(info.fmt, info.attestationObject, policy.attestationRoots);
     if (policy.aaguids) {

@@ -104,7 +104,8 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
       },
     }),
   });
-  const passkeys = new PasskeyService({ store, users, challenges, clock, log: new SilentLog() });
+  const passkeyLog = new SilentLog();
+  const passkeys = new PasskeyService({ store, users, challenges, clock, log: passkeyLog });
   const a = principalOf(tenantWith(TENANT_A, policy));
   const admin = principalOf(tenantWith(TENANT_A, policy), 'admin');
   const b = principalOf(tenantWith(TENANT_B, policy));
@@ -113,7 +114,7 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
   await users.putUser(userScope(a), user(TENANT_A, 'bob', { credentialEpoch: 'ep_bob' }));
   await users.putUser(userScope(a), user(TENANT_A, 'dan', { credentialEpoch: 'ep_dan' }));
   await users.putUser(userScope(b), user(TENANT_B, 'carol', { credentialEpoch: 'ep_carol' }));
-  return { clock, challenges, users, store, signer, sms, alerts, alerting, logs, challengeService, passkeys, a, admin, b };
+  return { clock, challenges, users, store, signer, sms, alerts, alerting, logs, challengeService, passkeys, passkeyLog, a, admin, b };
 }
 
 type World = Awaited<ReturnType<typeof world>>;
@@ -223,6 +224,12 @@ describe('passkey registration', () => {
     expect((await refusal(w.passkeys.finishRegistration(w.admin, started.registrationId, { response }, 'admin', 'alice'))).code).toBe('passkey-rejected');
     expect((await refusal(w.passkeys.finishRegistration(w.admin, started.registrationId, { response }, 'admin', 'alice'))).code).toBe('not-found');
     expect(await w.passkeys.list(w.admin, 'alice')).toEqual([]);
+    // The log says why with a fixed reason, never the library's text (expected challenge, what was sent).
+    const refused = w.passkeyLog.entries.find((e) => e.message === 'passkey registration refused');
+    expect(refused?.extra[0]?.reason).toMatch(/^[a-z_-]+$/);
+    const logged = JSON.stringify(w.passkeyLog.entries);
+    expect(logged).not.toContain(started.options.challenge);
+    if (tamper.origin) expect(logged).not.toContain(tamper.origin);
   });
 
   it('accepts what the policy allows: no user verification when preferred, an allowed model, a device-bound key', async () => {
