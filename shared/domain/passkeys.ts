@@ -211,6 +211,10 @@ export class PasskeyService {
     } catch (error) {
       return used(new PasskeyRejectedError(`The new passkey did not verify: ${error instanceof Error ? error.message : 'malformed'}`), 'not_verified');
     }
+    // The id the browser names must be the one the authenticator data holds, within WebAuthn's 1023 bytes.
+    if ((input.response as { id?: unknown }).id !== info.credential.id || Buffer.from(info.credential.id, 'base64url').length > 1023) {
+      return used(new PasskeyRejectedError('The credential id does not match the authenticator data, or is too long'), 'credential_id');
+    }
     const attested = await attestedByRoots(info.fmt, info.attestationObject, policy.attestationRoots);
     if (policy.aaguids) {
       // An allow-list needs a proven model: without a chain to a trusted root the AAGUID is only a claim.

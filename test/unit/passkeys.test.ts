@@ -232,6 +232,15 @@ describe('passkey registration', () => {
     if (tamper.origin) expect(logged).not.toContain(tamper.origin);
   });
 
+  it('refuses a response whose id is not the credential id in the authenticator data', async () => {
+    const w = await world();
+    const started = await w.passkeys.startRegistration(w.admin, 'alice', 'admin');
+    const other = Buffer.from(randomBytes(32)).toString('base64url');
+    const response = { ...new SoftwareAuthenticator().create(started.options, ORIGIN), id: other, rawId: other };
+    expect((await refusal(w.passkeys.finishRegistration(w.admin, started.registrationId, { response }, 'admin', 'alice'))).code).toBe('passkey-rejected');
+    expect(await w.passkeys.list(w.admin, 'alice')).toEqual([]);
+  });
+
   it('accepts what the policy allows: no user verification when preferred, an allowed model, a device-bound key', async () => {
     const w = await world({ ...ALLOW_LIST, userVerification: 'preferred', allowSynced: false });
     const { passkey } = await register(w, w.admin, 'alice', new SoftwareAuthenticator({ ...ATTESTED, verifiesUser: false, aaguid: YUBIKEY }));
