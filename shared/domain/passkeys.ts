@@ -282,8 +282,11 @@ export class PasskeyService {
 
   async delete(principal: Principal, userId: string, passkeyId: string): Promise<void> {
     const scope = userScope(principal);
-    await this.requireUser(scope, userId);
-    if (!(await this.deps.store.deletePasskey(scope, userId, passkeyId))) throw new NotFoundError('No such passkey');
+    const user = await this.requireUser(scope, userId);
+    const existing = await this.deps.store.getPasskey(scope, userId, passkeyId);
+    if (!existing || !(await this.deps.store.deletePasskey(scope, userId, passkeyId, existing.epoch))) throw new NotFoundError('No such passkey');
+    // One of an earlier epoch was not the user's any more: removed, but no passkey of theirs was deleted.
+    if ((existing.epoch ?? '') !== (user.credentialEpoch ?? '')) throw new NotFoundError('No such passkey');
     this.deps.log.info('passkey deleted', { userId, passkeyId });
   }
 

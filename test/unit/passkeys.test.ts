@@ -312,6 +312,19 @@ describe('passkey registration', () => {
     expect((await refusal(w.passkeys.delete(w.admin, 'alice', passkey.passkeyId))).code).toBe('not-found');
     expect((await w.users.getUser(userScope(w.a), 'alice'))?.passkeyCount).toBe(0);
   });
+
+  it('removes a passkey of an earlier epoch without lowering the count of the user as they are now', async () => {
+    const w = await world();
+    const { passkey: old } = await register(w, w.admin, 'alice', new SoftwareAuthenticator());
+    // A reset draws a new epoch; the old passkey's record lingers (its deletion raced).
+    const before = await w.users.getUser(userScope(w.a), 'alice');
+    if (!before) throw new Error('no alice');
+    await w.users.putUser(userScope(w.a), { ...before, credentialEpoch: 'ep_alice_2', passkeyCount: 0 }, before.version ?? 0);
+    await register(w, w.admin, 'alice', new SoftwareAuthenticator());
+    expect((await refusal(w.passkeys.delete(w.admin, 'alice', old.passkeyId))).code).toBe('not-found');
+    expect((await w.users.getUser(userScope(w.a), 'alice'))?.passkeyCount).toBe(1);
+    expect(await w.store.getPasskey(userScope(w.a), 'alice', old.passkeyId)).toBeUndefined();
+  });
 });
 
 describe('step-up for a relying app', () => {
