@@ -153,6 +153,8 @@ export class PasskeyService {
     const fresh =
       challenge &&
       challenge.tenantId === principal.tenantId &&
+      // The same user space too: a user id may exist in two spaces of one tenant.
+      challenge.owner?.space === userScope(principal).space &&
       challenge.userId === user.userId &&
       challenge.status === 'approved' &&
       (challenge.approvedAt ?? 0) > approvedAfter &&

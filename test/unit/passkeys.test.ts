@@ -351,6 +351,18 @@ describe('step-up for a relying app', () => {
     expect((await refusal(w.passkeys.startRegistration(w.a, 'bob', 'auth', view.challengeId))).code).toBe('step-up-required');
   });
 
+  it('refuses a step-up of the same user id in another user space of the tenant', async () => {
+    const w = await world();
+    const { view } = await w.challengeService.create(w.a, { userId: 'bob', method: 'sms' });
+    await w.challengeService.verify(w.a, view.challengeId, lastCode(w));
+    const base = tenantWith(TENANT_A, POLICY);
+    if (!base.provider) throw new Error('no provider');
+    const otherSpace = principalOf({ ...base, provider: { ...base.provider, userSpace: 'prov:another' } });
+    await w.users.putUser(userScope(otherSpace), user(TENANT_A, 'bob', { credentialEpoch: 'ep_bob' }));
+    expect((await refusal(w.passkeys.startRegistration(otherSpace, 'bob', 'auth', view.challengeId))).code).toBe('step-up-required');
+    await w.passkeys.startRegistration(w.a, 'bob', 'auth', view.challengeId);
+  });
+
   it('refuses a step-up approved more than ten minutes ago', async () => {
     const w = await world();
     const { view } = await w.challengeService.create(w.a, { userId: 'bob', method: 'sms' });
