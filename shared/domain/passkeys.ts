@@ -12,7 +12,7 @@ import type { ChallengeStore, Clock, Log, PasskeyRecord, PasskeyStore, UserScope
 import { randomId } from './crypto';
 import { sameEpoch } from './credentials';
 import { ConflictError, DomainError, NotFoundError, PasskeyLimitError, PasskeyRejectedError, StepUpRequiredError, UserBlockedError } from './errors';
-import { passkeyPolicyOf } from './factors/passkey';
+import { crossOrigin, passkeyPolicyOf } from './factors/passkey';
 import { registeredMethods } from './registration';
 import type { PasskeyRegistrationRecord } from './passkey-records';
 import type { Principal, User } from './types';
@@ -197,6 +197,7 @@ export class PasskeyService {
     };
     if (!user || !sameEpoch(user, registration.epoch)) return used(new NotFoundError(NO_SUCH_REGISTRATION));
 
+    if (crossOrigin(input.response)) return used(new PasskeyRejectedError('A passkey made in a cross-origin frame is not accepted'), 'cross_origin');
     let info;
     try {
       const { verifyRegistrationResponse } = await webauthn();

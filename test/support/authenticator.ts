@@ -46,6 +46,8 @@ export interface Tampering {
   readonly counter?: number;
   readonly type?: string;
   readonly credentialId?: string;
+  /** Say the ceremony ran in a cross-origin iframe (clientData `crossOrigin`). */
+  readonly crossOrigin?: boolean;
   /** Say the credential is synced (backup eligible and backed up), or not, whatever the model is. */
   readonly synced?: boolean;
 }
@@ -123,7 +125,7 @@ export class SoftwareAuthenticator {
     const rpId = tamper.rpId ?? options.rp.id ?? new URL(origin).hostname;
     const credential: Credential = { id, privateKey: pair.privateKey, publicKey: pair.publicKey, alg, rpId, userHandle: options.user.id, counter: tamper.counter ?? 0 };
     const clientDataJSON = Buffer.from(
-      JSON.stringify({ type: tamper.type ?? 'webauthn.create', challenge: tamper.challenge ?? options.challenge, origin: tamper.origin ?? origin, crossOrigin: false }),
+      JSON.stringify({ type: tamper.type ?? 'webauthn.create', challenge: tamper.challenge ?? options.challenge, origin: tamper.origin ?? origin, crossOrigin: tamper.crossOrigin ?? false }),
     );
     const aaguid = Buffer.from((this.model.aaguid ?? '00000000-0000-0000-0000-000000000000').replace(/-/g, ''), 'hex');
     const idLength = Buffer.alloc(2);
@@ -183,7 +185,7 @@ export class SoftwareAuthenticator {
     if (tamper.counter !== undefined) credential.counter = tamper.counter;
     else credential.counter += this.model.counterStep ?? 1;
     const clientDataJSON = Buffer.from(
-      JSON.stringify({ type: tamper.type ?? 'webauthn.get', challenge: tamper.challenge ?? options.challenge, origin: tamper.origin ?? origin, crossOrigin: false }),
+      JSON.stringify({ type: tamper.type ?? 'webauthn.get', challenge: tamper.challenge ?? options.challenge, origin: tamper.origin ?? origin, crossOrigin: tamper.crossOrigin ?? false }),
     );
     const authenticatorData = Buffer.concat([
       sha256(tamper.rpId ?? options.rpId ?? credential.rpId),

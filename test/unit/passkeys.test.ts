@@ -205,7 +205,7 @@ describe('passkey registration', () => {
     expect(third.options.excludeCredentials?.map((c) => c.id).sort()).toEqual([rsa.passkey.passkeyId, synced.passkey.passkeyId].sort());
   });
 
-  const negatives: [string, AuthenticatorModel, PasskeyPolicy, { origin?: string; rpId?: string; userVerified?: boolean; challenge?: string }][] = [
+  const negatives: [string, AuthenticatorModel, PasskeyPolicy, { origin?: string; rpId?: string; userVerified?: boolean; challenge?: string; crossOrigin?: boolean }][] = [
     ['a wrong origin', {}, POLICY, { origin: 'https://login.example.com.evil.test' }],
     ['a wrong RP id', {}, POLICY, { rpId: 'evil.test' }],
     ['another challenge', {}, POLICY, { challenge: Buffer.from('not the ceremony').toString('base64url') }],
@@ -216,6 +216,7 @@ describe('passkey registration', () => {
     ['a chain not under a root of the tenant', { attestation: 'packed', certificate: { der: STRANGER.leafDer, key: STRANGER.leafKey }, aaguid: YUBIKEY }, ALLOW_LIST, {}],
     ['a listed AAGUID while the tenant trusts no root', { ...ATTESTED, aaguid: YUBIKEY }, { ...ALLOW_LIST, attestationRoots: undefined }, {}],
     ['a synced passkey when only device-bound ones are allowed', { synced: true }, { ...POLICY, allowSynced: false }, {}],
+    ['a ceremony in a cross-origin frame', {}, POLICY, { crossOrigin: true }],
   ];
   it.each(negatives)('refuses %s, and the ceremony is used up', async (_name, model, policy, tamper) => {
     const w = await world(policy);
@@ -438,6 +439,7 @@ describe('passkey sign-in', () => {
     ['user verification missing when required', { userVerified: false }],
     ['a signature over another challenge', { challenge: Buffer.from('another').toString('base64url') }],
     ['a registration response type', { type: 'webauthn.create' }],
+    ['a cross-origin frame', { crossOrigin: true }],
   ])('counts %s as a wrong attempt (R3)', async (_name, tamper) => {
     const w = await signedUp();
     const { challengeId, options } = await w.start();

@@ -33,6 +33,20 @@ export function usablePasskeys(records: readonly PasskeyRecord[], user: User, po
   );
 }
 
+/**
+ * Whether the browser says the ceremony ran in a cross-origin iframe (clientData `crossOrigin`):
+ * refused, as no policy lets another site frame the relying app's pages.
+ */
+export function crossOrigin(response: unknown): boolean {
+  const encoded = (response as { response?: { clientDataJSON?: unknown } } | undefined)?.response?.clientDataJSON;
+  if (typeof encoded !== 'string') return false;
+  try {
+    return (JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { crossOrigin?: unknown }).crossOrigin === true;
+  } catch {
+    return false;
+  }
+}
+
 /** The device an auth-log line names (R23): the credential id and the authenticator model. */
 const deviceOf = (p: Pick<PasskeyRecord, 'passkeyId' | 'aaguid'>): string => `${p.passkeyId} aaguid:${p.aaguid}`;
 
@@ -103,6 +117,7 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
         if (!policy) return rejected('The tenant has no passkey policy', device);
         if (!policy.allowSynced && stored.backupEligible) return rejected('Synced passkeys are not accepted', device);
         if (policy.aaguids && !(stored.attested === true && policy.aaguids.includes(stored.aaguid))) return rejected('Authenticators of this model are not accepted here', device);
+        if (crossOrigin(response)) return rejected('A passkey used in a cross-origin frame is not accepted', device);
         let info;
         try {
           const { verifyAuthenticationResponse } = await webauthn();
