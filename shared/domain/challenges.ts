@@ -33,6 +33,7 @@ import {
   MethodUnavailableError,
   MfaNotEnabledError,
   NotFoundError,
+  PasskeyNotAcceptedError,
   PhishingResistantOnlyError,
   ResendRefusedError,
   RetryLaterError,
@@ -42,7 +43,7 @@ import {
 import { ownerCheckOf, ownerOf, sameEpoch } from './credentials';
 import type { Delivery, FactorModule, FactorRegistry, Submission } from './factors/factor';
 import { createRefusalReason, NO_SUCH_USER, resendRefusal } from './refusals';
-import { chooseMethod, phishingResistantOnly, usableMethods } from './registration';
+import { chooseMethod, passkeysOnlyRefusal, phishingResistantOnly, usableMethods } from './registration';
 import type { Challenge, ChallengeStatus, ChallengeView, Factor, Gateway, Principal, User } from './types';
 import { userScope } from './users';
 
@@ -384,7 +385,10 @@ export class ChallengeService {
     if (wrongReason === 'replayed') {
       throw new WrongCodeError(answer.kind === 'code' ? 'This code was already used; wait for the next one' : 'This answer was already used', { reason: 'replayed', attemptsRemaining: remaining });
     }
-    if (check.kind === 'mismatch' && check.message) throw new WrongCodeError(check.message, { reason: wrongReason, attemptsRemaining: remaining });
+    if (check.kind === 'mismatch' && check.message) {
+      const Refusal = wrongReason === 'credential_rejected' ? PasskeyNotAcceptedError : WrongCodeError;
+      throw new Refusal(check.message, { reason: wrongReason, attemptsRemaining: remaining });
+    }
     throw new WrongCodeError('The code is not correct', { attemptsRemaining: remaining });
   }
 
@@ -479,7 +483,8 @@ export class ChallengeService {
   /** A verify on a finished, locked or expired challenge: logged (R23), then refused. */
   /** A challenge of another factor made before only passkeys were accepted for its user (tenant or user flag). */
   private async passkeysOnlyNow(principal: Principal, challenge: Challenge): Promise<boolean> {
-    if (challenge.method === 'passkey') return false;
+    // A factor answered with a credential (a passkey's assertion) is the phishing-resistant kind.
+    if (this.deps.factors[challenge.method].answer.kind === 'credential') return false;
     if (principal.tenant.settings.passkeys?.phishingResistantOnly) return true;
     const owner = challenge.owner ? await this.deps.users.getUser({ tenantId: principal.tenantId, space: challenge.owner.space }, challenge.userId) : undefined;
     return Boolean(owner && phishingResistantOnly(owner, principal.tenant.settings));
@@ -602,6 +607,4 @@ function refusalOf(factor: FactorModule, challenge: Challenge, now: number): { r
   }
 }
 
-function passkeysOnly(challenge: Challenge): PhishingResistantOnlyError {
-  return new PhishingResistantOnlyError('Only passkeys are accepted for this user', { method: challenge.method, available: ['passkey'] });
-}
+const passkeysOnly = (challenge: Challenge): PhishingResistantOnlyError => passkeysOnlyRefusal(challenge.method);

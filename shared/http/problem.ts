@@ -31,6 +31,7 @@ import {
   StepUpRequiredError,
   PasskeyLimitError,
   PhishingResistantOnlyError,
+  PasskeyNotAcceptedError,
   PasskeyRejectedError,
 } from '../domain/errors';
 
@@ -61,6 +62,7 @@ const STATUS: ReadonlyArray<readonly [ErrorClass, number, string]> = [
   [ChallengeExpiredError, 410, 'Challenge expired'],
   [PayloadTooLargeError, 413, 'Request body too large'],
   [UnsupportedMediaTypeError, 415, 'Unsupported media type'],
+  [PasskeyNotAcceptedError, 422, 'Passkey not accepted'],
   [WrongCodeError, 422, 'Wrong code'],
   [MethodUnavailableError, 422, 'Method unavailable'],
   [PhoneNotAllowedError, 422, 'Phone number not allowed'],

@@ -128,7 +128,7 @@ describe('registration and sign-in', () => {
     expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
     // A replay on a new challenge signs the wrong challenge: a wrong attempt.
     const next = await passkeyChallenge(acme, 'racer');
-    expectProblem(await verify(acme, next.challengeId, credential), 422, 'wrong-code');
+    expectProblem(await verify(acme, next.challengeId, credential), 422, 'passkey-not-accepted');
   });
 
   it('approves only one of two challenges answered with the same sign counter, and denies a counter that went back', async () => {
@@ -216,7 +216,7 @@ describe('registration and sign-in', () => {
     expect(renamed.body).toMatchObject({ passkeyId, name: 'YubiKey' });
     const { challengeId, options } = await passkeyChallenge(acme, 'tidy');
     expect((await admin(acme, 'DELETE', `/v1/admin/users/tidy/passkeys/${passkeyId}`)).status).toBe(204);
-    expectProblem(await verify(acme, challengeId, authenticator.get(options, ORIGIN)), 422, 'wrong-code');
+    expectProblem(await verify(acme, challengeId, authenticator.get(options, ORIGIN)), 422, 'passkey-not-accepted');
     expectProblem(await admin(acme, 'DELETE', `/v1/admin/users/tidy/passkeys/${passkeyId}`), 404, 'not-found');
     expect((await admin(acme, 'GET', '/v1/admin/users/tidy')).body.passkeyCount).toBe(0);
   });
@@ -230,7 +230,7 @@ describe('registration and sign-in', () => {
     expectProblem(await auth(acme, 'POST', `/v1/challenges/${challengeId}/verify`, { credential: { id: 'x' } }), 400, 'validation-failed');
     expectProblem(await auth(acme, 'POST', `/v1/challenges/${challengeId}/verify`, { code: '123456', credential: authenticator.get(options, ORIGIN) }), 400, 'validation-failed');
     const garbage = { ...authenticator.get(options, ORIGIN), response: { clientDataJSON: 'AAAA', authenticatorData: 'AAAA', signature: 'AAAA' } };
-    expectProblem(await verify(acme, challengeId, garbage), 422, 'wrong-code');
+    expectProblem(await verify(acme, challengeId, garbage), 422, 'passkey-not-accepted');
   });
 });
 

@@ -444,7 +444,7 @@ describe('passkey sign-in', () => {
     const w = await signedUp();
     const { challengeId, options } = await w.start();
     const outcome = await refusal(w.challengeService.verify(w.a, challengeId, { credential: w.authenticator.get(options, ORIGIN, tamper) }));
-    expect(outcome).toMatchObject({ code: 'wrong-code', details: { reason: 'credential_rejected', attemptsRemaining: 4 } });
+    expect(outcome).toMatchObject({ code: 'passkey-not-accepted', details: { reason: 'credential_rejected', attemptsRemaining: 4 } });
     expect((await w.challengeService.get(w.a, challengeId)).status).toBe('pending');
   });
 
@@ -452,7 +452,7 @@ describe('passkey sign-in', () => {
     const strict = await signedUp({}, { ...POLICY, allowSynced: false });
     const first = await strict.start();
     const outcome = await refusal(strict.challengeService.verify(strict.a, first.challengeId, { credential: strict.authenticator.get(first.options, ORIGIN, { synced: true }) }));
-    expect(outcome).toMatchObject({ code: 'wrong-code', details: { reason: 'credential_rejected' } });
+    expect(outcome).toMatchObject({ code: 'passkey-not-accepted', details: { reason: 'credential_rejected' } });
     // Where synced passkeys are allowed, the assertion's flag decides amr/acr.
     const lax = await signedUp({ ...ATTESTED, aaguid: YUBIKEY }, { ...POLICY, attestation: 'direct', attestationRoots: [VENDOR.rootPem] });
     const second = await lax.start();
@@ -465,14 +465,14 @@ describe('passkey sign-in', () => {
     const { challengeId, options } = await synced.start();
     const strict = principalOf(tenantWith(TENANT_A, { ...POLICY, allowSynced: false }));
     const outcome = await refusal(synced.challengeService.verify(strict, challengeId, { credential: synced.authenticator.get(options, ORIGIN) }));
-    expect(outcome).toMatchObject({ code: 'wrong-code', details: { reason: 'credential_rejected' } });
+    expect(outcome).toMatchObject({ code: 'passkey-not-accepted', details: { reason: 'credential_rejected' } });
     const listed = principalOf(tenantWith(TENANT_A, ALLOW_LIST));
     const again = await synced.start();
-    expect((await refusal(synced.challengeService.verify(listed, again.challengeId, { credential: synced.authenticator.get(again.options, ORIGIN) }))).code).toBe('wrong-code');
+    expect((await refusal(synced.challengeService.verify(listed, again.challengeId, { credential: synced.authenticator.get(again.options, ORIGIN) }))).code).toBe('passkey-not-accepted');
     const uv = principalOf(tenantWith(TENANT_A, { ...POLICY, userVerification: 'required' }));
     const lax = await signedUp({ verifiesUser: false }, { ...POLICY, userVerification: 'preferred' });
     const third = await lax.start();
-    expect((await refusal(lax.challengeService.verify(uv, third.challengeId, { credential: lax.authenticator.get(third.options, ORIGIN) }))).code).toBe('wrong-code');
+    expect((await refusal(lax.challengeService.verify(uv, third.challengeId, { credential: lax.authenticator.get(third.options, ORIGIN) }))).code).toBe('passkey-not-accepted');
   });
 
   it('locks the challenge after five rejected assertions', async () => {
