@@ -4,8 +4,9 @@ import { APP_PASSWORD_SCRYPT, generateAppPassword, hashAppPassword, verifyAppPas
 import { attemptAudit } from './auth-log';
 import { sameEpoch } from './credentials';
 import { randomId } from './crypto';
-import { AppPasswordsDisabledError, ConflictError, NotFoundError, UserBlockedError, WrongCodeError } from './errors';
+import { AppPasswordsDisabledError, ConflictError, NotFoundError, PhishingResistantOnlyError, UserBlockedError, WrongCodeError } from './errors';
 import type { AppPasswordRecord } from './otp/records';
+import { phishingResistantOnly } from './registration';
 import type { Principal } from './types';
 import { userScope } from './users';
 
@@ -33,6 +34,7 @@ export class AppPasswordService {
     const scope = userScope(principal);
     const user = await this.deps.users.getUser(scope, userId);
     if (!user) throw new NotFoundError('No such user');
+    if (phishingResistantOnly(user, principal.tenant.settings)) throw new PhishingResistantOnlyError(PASSKEYS_ONLY, { method: 'app_password', available: ['passkey'] });
     const password = generateAppPassword();
     const record: AppPasswordRecord = {
       tenantId: principal.tenantId,
@@ -96,6 +98,11 @@ export class AppPasswordService {
           await record('denied', 'user_blocked');
           throw new UserBlockedError('The user is blocked; an admin must unblock them');
         }
+        // A password made before only passkeys were accepted for the user signs in no more.
+        if (user && phishingResistantOnly(user, principal.tenant.settings)) {
+          await record('denied', 'phishing_resistant_only');
+          throw new PhishingResistantOnlyError(PASSKEYS_ONLY, { method: 'app_password', available: ['passkey'] });
+        }
         await record('approved');
         return { valid: true, passwordId: candidate.passwordId, name: candidate.name };
       }
@@ -113,6 +120,8 @@ export class AppPasswordService {
     return scope;
   }
 }
+
+const PASSKEYS_ONLY = 'Only passkeys are accepted for this user';
 
 function allowed(principal: Principal): void {
   if (!principal.tenant.settings.appPasswordsAllowed) {

@@ -33,6 +33,8 @@ import {
   MethodUnavailableError,
   MfaNotEnabledError,
   NotFoundError,
+  PasskeyNotAcceptedError,
+  PhishingResistantOnlyError,
   ResendRefusedError,
   RetryLaterError,
   UserBlockedError,
@@ -41,7 +43,7 @@ import {
 import { ownerCheckOf, ownerOf, sameEpoch } from './credentials';
 import type { Delivery, FactorModule, FactorRegistry, Submission } from './factors/factor';
 import { createRefusalReason, NO_SUCH_USER, resendRefusal } from './refusals';
-import { chooseMethod, usableMethods } from './registration';
+import { chooseMethod, passkeysOnlyRefusal, phishingResistantOnly, usableMethods } from './registration';
 import type { Challenge, ChallengeStatus, ChallengeView, Factor, Gateway, Principal, User } from './types';
 import { userScope } from './users';
 
@@ -307,6 +309,10 @@ export class ChallengeService {
       throw new MethodUnavailableError(message, { method: challenge.method });
     }
     await this.refuseUnlessOpen(principal, challenge, now);
+    if (await this.passkeysOnlyNow(principal, challenge)) {
+      await this.deps.logs.append(auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: 'phishing_resistant_only', now }));
+      throw passkeysOnly(challenge);
+    }
 
     const base = { challengeId, tenantId: principal.tenantId, now, maxWrong: MAX_WRONG_CODES };
     const scope = userScope(principal);
@@ -385,7 +391,10 @@ export class ChallengeService {
       const message = check.kind === 'mismatch' ? check.message : check.kind === 'match' ? check.spent : undefined;
       throw new WrongCodeError(message ?? (answer.kind === 'code' ? 'This code was already used; wait for the next one' : 'This answer was already used'), { reason: 'replayed', attemptsRemaining: remaining });
     }
-    if (check.kind === 'mismatch' && check.message) throw new WrongCodeError(check.message, { reason: wrongReason, attemptsRemaining: remaining });
+    if (check.kind === 'mismatch' && check.message) {
+      const Refusal = wrongReason === 'credential_rejected' ? PasskeyNotAcceptedError : WrongCodeError;
+      throw new Refusal(check.message, { reason: wrongReason, attemptsRemaining: remaining });
+    }
     throw new WrongCodeError('The code is not correct', { attemptsRemaining: remaining });
   }
 
@@ -423,6 +432,7 @@ export class ChallengeService {
     ]);
     // R19: no new code goes to the number of a user deleted, reset or blocked since the challenge started.
     if (challenge.owner && (!sameEpoch(owner, challenge.owner.epoch) || owner?.blocked)) await this.revoke(principal, challenge, now, 'resend');
+    if (owner && phishingResistantOnly(owner, principal.tenant.settings)) throw passkeysOnly(challenge);
     const admission = admit(throttle, now, factor.fatigues, tenantLimits(principal.tenant).challengesPerUserPerWindow, true);
     if (admission.kind === 'refuse') {
       throw new RetryLaterError(THROTTLE_TEXT[admission.reason], admission.retryAfterSeconds, { reason: admission.reason });
@@ -477,6 +487,15 @@ export class ChallengeService {
   }
 
   /** A verify on a finished, locked or expired challenge: logged (R23), then refused. */
+  /** A challenge of another factor made before only passkeys were accepted for its user (tenant or user flag). */
+  private async passkeysOnlyNow(principal: Principal, challenge: Challenge): Promise<boolean> {
+    // A factor answered with a credential (a passkey's assertion) is the phishing-resistant kind.
+    if (this.deps.factors[challenge.method].answer.kind === 'credential') return false;
+    if (principal.tenant.settings.passkeys?.phishingResistantOnly) return true;
+    const owner = challenge.owner ? await this.deps.users.getUser({ tenantId: principal.tenantId, space: challenge.owner.space }, challenge.userId) : undefined;
+    return Boolean(owner && phishingResistantOnly(owner, principal.tenant.settings));
+  }
+
   private async refuseUnlessOpen(principal: Principal, challenge: Challenge, now: number): Promise<void> {
     const refusal = refusalOf(this.deps.factors[challenge.method], challenge, now);
     if (!refusal) return;
@@ -593,3 +612,5 @@ function refusalOf(factor: FactorModule, challenge: Challenge, now: number): { r
       return { reason: 'expired', error: new ChallengeExpiredError('The challenge has expired; start a new one') };
   }
 }
+
+const passkeysOnly = (challenge: Challenge): PhishingResistantOnlyError => passkeysOnlyRefusal(challenge.method);

@@ -74,7 +74,12 @@ export class MethodUnavailableError extends DomainError {
 }
 
 export class WrongCodeError extends DomainError {
-  readonly code = 'wrong-code';
+  readonly code: string = 'wrong-code';
+}
+
+/** A passkey's assertion refused: a wrong attempt like a wrong code (counted), with its own type. */
+export class PasskeyNotAcceptedError extends WrongCodeError {
+  override readonly code = 'passkey-not-accepted';
 }
 
 export class ChallengeExpiredError extends DomainError {

@@ -20,6 +20,13 @@ export interface PasskeyRecord {
   /** Backup eligible: a synced passkey. */
   readonly backupEligible: boolean;
   readonly backedUp: boolean;
+  /**
+   * The attestation statement's format (`none`, `packed`, …) and whether its certificate chain
+   * verified to one of the tenant's attestation roots when it was registered: only then is the
+   * AAGUID (the model) proven. Absent on passkeys registered before they were recorded: not attested.
+   */
+  readonly fmt?: string;
+  readonly attested?: boolean;
   readonly name: string;
   readonly createdAt: string;
   readonly lastUsedAt?: string;

@@ -11,14 +11,33 @@ import { PASSKEY_REGISTRATION_TTL_SECONDS, PASSKEYS_PER_USER } from '../rules';
 import type { ChallengeStore, Clock, Log, PasskeyRecord, PasskeyStore, UserScope, UserStore } from '../ports';
 import { randomId } from './crypto';
 import { sameEpoch } from './credentials';
-import { ConflictError, NotFoundError, PasskeyLimitError, PasskeyRejectedError, StepUpRequiredError, UserBlockedError } from './errors';
-import { passkeyPolicyOf } from './factors/passkey';
-import { usableMethods } from './registration';
+import { ConflictError, DomainError, NotFoundError, PasskeyLimitError, PasskeyRejectedError, StepUpRequiredError, UserBlockedError } from './errors';
+import { crossOrigin, passkeyPolicyOf } from './factors/passkey';
+import { registeredMethods } from './registration';
 import type { PasskeyRegistrationRecord } from './passkey-records';
 import type { Principal, User } from './types';
 import { stepUpOf } from './step-up';
 import { userScope } from './users';
-import { webauthn } from './webauthn';
+import { webauthn, webauthnHelpers } from './webauthn';
+
+/**
+ * Whether the attestation proves the authenticator's model: a certificate chain (x5c) that
+ * `@simplewebauthn/server` checked the statement against, verified here to one of the tenant's
+ * roots. The library itself checks a chain only against roots set process-wide (SettingsService,
+ * shared by every tenant) or FIDO metadata (MetadataService, not reachable offline), and without
+ * either it skips the path check; self attestation (no x5c) proves nothing about the model.
+ */
+async function attestedByRoots(fmt: string, attestationObject: Uint8Array<ArrayBuffer>, roots: readonly string[] | undefined): Promise<boolean> {
+  if (fmt === 'none' || !roots?.length) return false;
+  const { convertCertBufferToPEM, decodeAttestationObject, validateCertificatePath } = await webauthnHelpers();
+  const x5c = decodeAttestationObject(attestationObject).get('attStmt').get('x5c');
+  if (!x5c?.length) return false;
+  try {
+    return await validateCertificatePath(x5c.map((cert) => convertCertBufferToPEM(cert)), [...roots]);
+  } catch {
+    return false;
+  }
+}
 
 /** COSE algorithms a new passkey may use: ES256 and RS256. */
 const ALGORITHMS = [-7, -257];
@@ -72,8 +91,11 @@ export class PasskeyService {
 
   /**
    * Creation options for a new passkey, with a ceremony valid five minutes and used once. A
-   * relying app (`via: 'auth'`) adding one to a user who already has a usable method names a
-   * challenge of that user approved in the last ten minutes, which authorises this one ceremony.
+   * relying app (`via: 'auth'`) adding one to a user who has registered any method (whether or
+   * not the tenant's policy lets it sign in) names a challenge of that user approved in the last
+   * ten minutes, which authorises this one ceremony: otherwise whoever holds the password could
+   * add their own passkey. A phishing-resistant-only user without a passkey can't be challenged
+   * for it, so only an admin enrols their first passkey.
    */
   async startRegistration(
     principal: Principal,
@@ -89,7 +111,7 @@ export class PasskeyService {
     const policy = passkeyPolicyOf(principal);
     if (via === 'auth' && user.blocked) throw new UserBlockedError('The user is blocked from MFA; an admin must unblock them', { reason: user.blocked.reason });
     if ((user.passkeyCount ?? 0) >= PASSKEYS_PER_USER) throw new PasskeyLimitError(`The user already has ${PASSKEYS_PER_USER} passkeys; delete one first`, { max: PASSKEYS_PER_USER });
-    const stepUp = via === 'auth' && usableMethods(user, principal.tenant.settings).length > 0 ? await this.stepUp(principal, user, now, stepUpChallengeId) : undefined;
+    const stepUp = via === 'auth' && registeredMethods(user).length > 0 ? await this.stepUp(principal, user, now, stepUpChallengeId) : undefined;
     const existing = (await this.deps.store.listPasskeys(scope, userId)).filter((p) => (p.epoch ?? '') === (user.credentialEpoch ?? ''));
     const displayName = [user.firstName, user.lastName].filter(Boolean).join(' ') || userId;
     const { generateRegistrationOptions } = await webauthn();
@@ -151,14 +173,16 @@ export class PasskeyService {
     }
     const policy = passkeyPolicyOf(principal);
     const user = await this.deps.users.getUser(scope, registration.userId);
-    const used = async (error: Error): Promise<never> => {
-      // Single use: a failed check ends the ceremony too.
+    const used = async (error: DomainError, reason = typeof error.details.reason === 'string' ? error.details.reason : error.code): Promise<never> => {
+      // Single use: a failed check ends the ceremony too. The log gets a fixed reason, never the
+      // library's message (it quotes the expected challenge and what the browser sent).
       await this.deps.store.deleteRegistration(principal.tenantId, registrationId);
-      this.deps.log.info('passkey registration refused', { userId: registration.userId, registrationId, reason: error.message });
+      this.deps.log.info('passkey registration refused', { userId: registration.userId, registrationId, reason });
       throw error;
     };
     if (!user || !sameEpoch(user, registration.epoch)) return used(new NotFoundError(NO_SUCH_REGISTRATION));
 
+    if (crossOrigin(input.response)) return used(new PasskeyRejectedError('A passkey made in a cross-origin frame is not accepted'), 'cross_origin');
     let info;
     try {
       const { verifyRegistrationResponse } = await webauthn();
@@ -170,14 +194,21 @@ export class PasskeyService {
         requireUserVerification: policy.userVerification === 'required',
         supportedAlgorithmIDs: ALGORITHMS,
       });
-      if (!verified.verified) return used(new PasskeyRejectedError('The new passkey did not verify'));
+      if (!verified.verified) return used(new PasskeyRejectedError('The new passkey did not verify'), 'not_verified');
       info = verified.registrationInfo;
     } catch (error) {
-      return used(new PasskeyRejectedError(`The new passkey did not verify: ${error instanceof Error ? error.message : 'malformed'}`));
+      return used(new PasskeyRejectedError(`The new passkey did not verify: ${error instanceof Error ? error.message : 'malformed'}`), 'not_verified');
     }
+    // The id the browser names must be the one the authenticator data holds, within WebAuthn's 1023 bytes.
+    if ((input.response as { id?: unknown }).id !== info.credential.id || Buffer.from(info.credential.id, 'base64url').length > 1023) {
+      return used(new PasskeyRejectedError('The credential id does not match the authenticator data, or is too long'), 'credential_id');
+    }
+    const attested = await attestedByRoots(info.fmt, info.attestationObject, policy.attestationRoots);
     if (policy.aaguids) {
-      // An allow-list needs an attested model: with no attestation statement the AAGUID is only a claim.
-      if (info.fmt === 'none') return used(new PasskeyRejectedError('The authenticator sent no attestation; this tenant accepts only attested authenticators of its list'));
+      // An allow-list needs a proven model: without a chain to a trusted root the AAGUID is only a claim.
+      if (!attested) {
+        return used(new PasskeyRejectedError('The authenticator’s attestation does not chain to an attestation root of this tenant; it accepts only attested authenticators of its list', { reason: 'not_attested' }));
+      }
       if (!policy.aaguids.includes(info.aaguid)) return used(new PasskeyRejectedError(`Authenticators of model ${info.aaguid} are not accepted here`, { aaguid: info.aaguid }));
     }
     if (!policy.allowSynced && info.credentialDeviceType === 'multiDevice') {
@@ -195,6 +226,8 @@ export class PasskeyService {
       aaguid: info.aaguid,
       backupEligible: info.credentialDeviceType === 'multiDevice',
       backedUp: info.credentialBackedUp,
+      fmt: info.fmt,
+      attested,
       name: input.name ?? `Passkey ${(user.passkeyCount ?? 0) + 1}`,
       createdAt: new Date(now).toISOString(),
       ...(user.credentialEpoch ? { epoch: user.credentialEpoch } : {}),
@@ -237,8 +270,11 @@ export class PasskeyService {
 
   async delete(principal: Principal, userId: string, passkeyId: string): Promise<void> {
     const scope = userScope(principal);
-    await this.requireUser(scope, userId);
-    if (!(await this.deps.store.deletePasskey(scope, userId, passkeyId))) throw new NotFoundError('No such passkey');
+    const user = await this.requireUser(scope, userId);
+    const existing = await this.deps.store.getPasskey(scope, userId, passkeyId);
+    if (!existing || !(await this.deps.store.deletePasskey(scope, userId, passkeyId, existing.epoch))) throw new NotFoundError('No such passkey');
+    // One of an earlier epoch was not the user's any more: removed, but no passkey of theirs was deleted.
+    if ((existing.epoch ?? '') !== (user.credentialEpoch ?? '')) throw new NotFoundError('No such passkey');
     this.deps.log.info('passkey deleted', { userId, passkeyId });
   }
 

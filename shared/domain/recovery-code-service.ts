@@ -4,7 +4,7 @@ import { randomId } from './crypto';
 import { NotFoundError, StepUpRequiredError, UserBlockedError } from './errors';
 import { hashRecoveryCode, newRecoveryCode, newSalt, RECOVERY_CODES_PER_SET, stillIssuedTo } from './recovery-codes';
 import type { RecoveryCodeSet } from './recovery-records';
-import { usableMethods } from './registration';
+import { registeredMethods } from './registration';
 import { stepUpOf } from './step-up';
 import type { Principal } from './types';
 import { userScope } from './users';
@@ -30,7 +30,7 @@ export class RecoveryCodeService {
 
   /**
    * A new set of ten codes, shown once; the previous set is void. A relying app (`via: 'auth'`)
-   * generating them for a user who already has a usable method names a challenge of that user
+   * generating them for a user who already has a registered method or live codes names a challenge of that user
    * approved in the last ten minutes (the passkey rule: see step-up.ts).
    */
   async generate(principal: Principal, userId: string, via: 'auth' | 'admin', stepUpChallengeId?: string): Promise<{ codes: string[]; createdAt: string }> {
@@ -39,8 +39,12 @@ export class RecoveryCodeService {
     const user = await this.deps.users.getUser(scope, userId);
     if (!user) throw new NotFoundError('No such user');
     if (user.blocked) throw new UserBlockedError('The user is blocked from MFA; an admin must unblock them', { reason: user.blocked.reason });
+    // Any registered method (whether or not the tenant's policy lets it be used now) or a live set
+    // of codes: replacing those without a step-up would let whoever holds the password take over.
+    const existing = via === 'auth' ? await this.deps.store.getSet(scope, userId) : undefined;
+    const hasCodes = !!existing && stillIssuedTo(user, existing) && Object.keys(existing.hashes).length > 0;
     const stepUp =
-      via === 'auth' && (usableMethods(user, principal.tenant.settings).length > 0 || stepUpChallengeId !== undefined)
+      via === 'auth' && (registeredMethods(user).length > 0 || hasCodes || stepUpChallengeId !== undefined)
         ? await stepUpOf(this.deps.challenges, principal, user, now, stepUpChallengeId)
         : undefined;
     const codes = Array.from({ length: RECOVERY_CODES_PER_SET }, newRecoveryCode);

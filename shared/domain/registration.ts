@@ -12,6 +12,11 @@ export function phishingResistantOnly(user: User, settings: TenantSettings): boo
   return Boolean(settings.passkeys?.phishingResistantOnly || user.phishingResistantOnly);
 }
 
+/** The refusal of another method (or app passwords) for a user only passkeys are accepted for. */
+export function passkeysOnlyRefusal(method: Factor | 'app_password'): PhishingResistantOnlyError {
+  return new PhishingResistantOnlyError('Only passkeys are accepted for this user', { method, available: ['passkey'] });
+}
+
 /** What the user has registered that counts under the tenant's policy: only passkeys when only they are accepted. */
 function countedMethods(user: User, settings: TenantSettings): Factor[] {
   const registered = registeredMethods(user);

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { newRememberedEpoch } from './credentials';
 import { ValidationError } from './errors';
@@ -8,6 +9,14 @@ import { tenantCeilings } from './throttling';
 import { REMEMBERED_DEVICE_DAYS } from '../rules';
 import type { SecretBox, TenantStore } from '../ports';
 import type { Factor, PasskeyPolicy, Principal, TenantSettings } from './types';
+
+function isCaCertificate(pem: string): boolean {
+  try {
+    return new X509Certificate(pem).ca;
+  } catch {
+    return false;
+  }
+}
 
 /** The policy as stored: an AAGUID list without repeats, absent when none is given. */
 function normalisedPolicy(policy: PasskeyPolicy): PasskeyPolicy {
@@ -94,6 +103,9 @@ export class SettingsService {
     }
     const webhookProblem = input.webhookUrl === null ? undefined : this.webhookProblem(input.webhookUrl);
     if (webhookProblem) errors.push({ pointer: '/webhookUrl', detail: webhookProblem });
+    (input.passkeys?.attestationRoots ?? []).forEach((pem, i) => {
+      if (!isCaCertificate(pem)) errors.push({ pointer: `/passkeys/attestationRoots/${i}`, detail: 'is not an X.509 CA certificate' });
+    });
     if (errors.length) throw new ValidationError('The settings are not valid', errors);
 
     // Issue 16: turning remembered devices off, or phishing-resistant only on, revokes every

@@ -10,6 +10,7 @@ import { sameEpoch } from './credentials';
 import { StepUpRequiredError } from './errors';
 import type { StepUpUse } from './passkey-records';
 import type { Principal, User } from './types';
+import { userScope } from './users';
 
 export async function stepUpOf(
   challenges: Pick<ChallengeStore, 'get'>,
@@ -25,6 +26,8 @@ export async function stepUpOf(
   const fresh =
     challenge &&
     challenge.tenantId === principal.tenantId &&
+    // The same user space too: a user id may exist in two spaces of one tenant.
+    challenge.owner?.space === userScope(principal).space &&
     challenge.userId === user.userId &&
     challenge.status === 'approved' &&
     (challenge.approvedAt ?? 0) > approvedAfter &&

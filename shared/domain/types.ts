@@ -66,8 +66,14 @@ export interface PasskeyPolicy {
   readonly origins: readonly string[];
   readonly userVerification: 'required' | 'preferred';
   readonly attestation: 'none' | 'direct';
-  /** Lower-case AAGUIDs a new passkey's authenticator must have; absent: any. */
+  /**
+   * Lower-case AAGUIDs a passkey's authenticator must have; absent: any. Only an attestation whose
+   * certificate chain verifies to one of `attestationRoots` proves the AAGUID: self attestation or
+   * none never satisfies the list.
+   */
   readonly aaguids?: readonly string[];
+  /** Trusted attestation root certificates (PEM), e.g. the vendors' roots of the allowed models. */
+  readonly attestationRoots?: readonly string[];
   /** Whether synced (backup-eligible) passkeys are accepted; false: only device-bound ones. */
   readonly allowSynced: boolean;
   /** Only passkeys are offered and accepted for every user of the tenant. */

@@ -10,3 +10,11 @@ export function webauthn(): Promise<typeof import('@simplewebauthn/server')> {
   loaded ??= import('@simplewebauthn/server');
   return loaded;
 }
+
+let helpers: Promise<typeof import('@simplewebauthn/server/helpers')> | undefined;
+
+/** `@simplewebauthn/server/helpers` (attestation decoding, certificate paths), loaded on first use. */
+export function webauthnHelpers(): Promise<typeof import('@simplewebauthn/server/helpers')> {
+  helpers ??= import('@simplewebauthn/server/helpers');
+  return helpers;
+}

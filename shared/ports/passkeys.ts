@@ -38,6 +38,10 @@ export interface PasskeyStore {
   getPasskey(scope: UserScope, userId: string, passkeyId: string): Promise<PasskeyRecord | undefined>;
   /** Renames one; undefined when there is none. */
   renamePasskey(scope: UserScope, userId: string, passkeyId: string, name: string): Promise<PasskeyRecord | undefined>;
-  /** Deletes one with its claim and lowers the user's count; false when there was none. */
-  deletePasskey(scope: UserScope, userId: string, passkeyId: string): Promise<boolean>;
+  /**
+   * Deletes one with its claim, and lowers the user's count only if the user is still under
+   * `epoch` (the passkey's): one of an earlier epoch is removed without touching the count of
+   * the user as they are now. False when there was none.
+   */
+  deletePasskey(scope: UserScope, userId: string, passkeyId: string, epoch: string | undefined): Promise<boolean>;
 }

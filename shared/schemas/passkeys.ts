@@ -18,6 +18,12 @@ const aaguidSchema = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lower-case UUID');
 
+/** A trusted attestation root: one X.509 certificate, PEM (the settings service parses it and requires a CA). */
+const attestationRootSchema = z
+  .string()
+  .max(8192)
+  .regex(/^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+\n-----END CERTIFICATE-----\s*$/, 'must be one PEM X.509 certificate (-----BEGIN CERTIFICATE----- …)');
+
 /** A host name label by label (no IP address): what an rpId may be. */
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -48,6 +54,7 @@ export const passkeyPolicySchema = z
     userVerification: z.enum(['required', 'preferred']).default('required'),
     attestation: z.enum(['none', 'direct']).default('none'),
     aaguids: z.array(aaguidSchema).min(1).max(100).optional(),
+    attestationRoots: z.array(attestationRootSchema).min(1).max(10).optional(),
     allowSynced: z.boolean().default(true),
     phishingResistantOnly: z.boolean().default(false),
   })
@@ -71,6 +78,9 @@ export const passkeyPolicySchema = z
     });
     if (policy.aaguids && policy.attestation !== 'direct') {
       ctx.addIssue({ code: 'custom', path: ['aaguids'], message: 'needs attestation "direct": without it the AAGUID is not attested' });
+    }
+    if (policy.attestationRoots && policy.attestation !== 'direct') {
+      ctx.addIssue({ code: 'custom', path: ['attestationRoots'], message: 'needs attestation "direct": without it no attestation is asked for' });
     }
   });
 

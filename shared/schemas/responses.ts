@@ -102,6 +102,7 @@ export const settingsView = z.looseObject({
       userVerification: z.enum(['required', 'preferred']),
       attestation: z.enum(['none', 'direct']),
       aaguids: z.array(z.string()).optional(),
+      attestationRoots: z.array(z.string()).optional(),
       allowSynced: z.boolean(),
       phishingResistantOnly: z.boolean(),
     })

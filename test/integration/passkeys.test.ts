@@ -108,7 +108,8 @@ describe('registration and sign-in', () => {
       audience: acme.tenantId,
       currentDate: new Date(Date.parse(approved.body.createdAt as string)),
     });
-    expect(payload).toMatchObject({ sub: 'alice', mth: 'passkey', amr: ['hwk', 'user', 'mfa'], acr: 'phrh' });
+    // Device-bound, but with no attestation to a root of the tenant its hardware is not proven: phr, not phrh.
+    expect(payload).toMatchObject({ sub: 'alice', mth: 'passkey', amr: ['hwk', 'user', 'mfa'], acr: 'phr' });
 
     const logs = await admin(acme, 'GET', '/v1/admin/auth-logs?userId=alice&method=passkey');
     const line = (logs.body.items as { challengeId: string; event: string; result: string; deviceToken?: string }[]).find((l) => l.challengeId === challengeId && l.event === 'verify');
@@ -127,7 +128,7 @@ describe('registration and sign-in', () => {
     expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
     // A replay on a new challenge signs the wrong challenge: a wrong attempt.
     const next = await passkeyChallenge(acme, 'racer');
-    expectProblem(await verify(acme, next.challengeId, credential), 422, 'wrong-code');
+    expectProblem(await verify(acme, next.challengeId, credential), 422, 'passkey-not-accepted');
   });
 
   it('approves only one of two challenges answered with the same sign counter, and denies a counter that went back', async () => {
@@ -215,7 +216,7 @@ describe('registration and sign-in', () => {
     expect(renamed.body).toMatchObject({ passkeyId, name: 'YubiKey' });
     const { challengeId, options } = await passkeyChallenge(acme, 'tidy');
     expect((await admin(acme, 'DELETE', `/v1/admin/users/tidy/passkeys/${passkeyId}`)).status).toBe(204);
-    expectProblem(await verify(acme, challengeId, authenticator.get(options, ORIGIN)), 422, 'wrong-code');
+    expectProblem(await verify(acme, challengeId, authenticator.get(options, ORIGIN)), 422, 'passkey-not-accepted');
     expectProblem(await admin(acme, 'DELETE', `/v1/admin/users/tidy/passkeys/${passkeyId}`), 404, 'not-found');
     expect((await admin(acme, 'GET', '/v1/admin/users/tidy')).body.passkeyCount).toBe(0);
   });
@@ -229,7 +230,7 @@ describe('registration and sign-in', () => {
     expectProblem(await auth(acme, 'POST', `/v1/challenges/${challengeId}/verify`, { credential: { id: 'x' } }), 400, 'validation-failed');
     expectProblem(await auth(acme, 'POST', `/v1/challenges/${challengeId}/verify`, { code: '123456', credential: authenticator.get(options, ORIGIN) }), 400, 'validation-failed');
     const garbage = { ...authenticator.get(options, ORIGIN), response: { clientDataJSON: 'AAAA', authenticatorData: 'AAAA', signature: 'AAAA' } };
-    expectProblem(await verify(acme, challengeId, garbage), 422, 'wrong-code');
+    expectProblem(await verify(acme, challengeId, garbage), 422, 'passkey-not-accepted');
   });
 });
 
@@ -278,14 +279,45 @@ describe('phishing-resistant only', () => {
     const none = await auth(acme, 'POST', '/v1/challenges', { userId });
     expectProblem(none, 403, 'registration-required');
     expect(none.body.reason).toBe('passkey_required');
-    // With only passkeys counting, the user has nothing registered: the relying app enrols the first.
-    const started = await auth(acme, 'POST', '/v1/passkeys/registrations', { userId });
-    expect(started.status).toBe(201);
+    // The user has SMS, which no longer counts but is registered: a relying app must show a step-up
+    // it can't get (whoever knows the password must not add their passkey); an admin enrols the first.
+    expectProblem(await auth(acme, 'POST', '/v1/passkeys/registrations', { userId }), 403, 'step-up-required');
     const authenticator = new SoftwareAuthenticator();
-    await auth(acme, 'POST', `/v1/passkeys/registrations/${started.body.registrationId as string}`, { response: authenticator.create(started.body.options as Options, ORIGIN) });
+    expect((await enrol(acme, userId, authenticator)).status).toBe(201);
     expect((await admin(acme, 'GET', `/v1/admin/users/${userId}`)).body.methods).toEqual(['passkey']);
     const { challengeId, options } = await passkeyChallenge(acme, userId);
     expect((await verify(acme, challengeId, authenticator.get(options, ORIGIN))).status).toBe(200);
+    // With the passkey as the step-up, the relying app adds a second one.
+    const second = await auth(acme, 'POST', '/v1/passkeys/registrations', { userId, challengeId });
+    expect(second.status).toBe(201);
+  });
+
+  it('lets a relying app enrol the first passkey of a user with nothing registered, without a step-up', async () => {
+    await bareUser(acme, 'pro-bare');
+    expect((await admin(acme, 'PATCH', '/v1/admin/users/pro-bare', { phishingResistantOnly: true })).status).toBe(200);
+    const started = await auth(acme, 'POST', '/v1/passkeys/registrations', { userId: 'pro-bare' });
+    expect(started.status).toBe(201);
+    const done = await auth(acme, 'POST', `/v1/passkeys/registrations/${started.body.registrationId as string}`, {
+      response: new SoftwareAuthenticator().create(started.body.options as Options, ORIGIN),
+    });
+    expect(done.status).toBe(201);
+  });
+
+  it('refuses what was made before the flag: a pending SMS challenge (verify, resend) and app passwords (create, verify)', async () => {
+    const { userId, phone } = await api.newUser(acme, 'pro-late');
+    expect((await admin(acme, 'PATCH', '/v1/admin/settings', { appPasswordsAllowed: true })).status).toBe(200);
+    const password = await admin(acme, 'POST', `/v1/admin/users/${userId}/app-passwords`, { name: 'mail' });
+    expect(password.status).toBe(201);
+    const sms = await api.createChallenge(acme, userId);
+    const challengeId = sms.body.challengeId as string;
+    const code = await api.latestCode(phone);
+    expect((await admin(acme, 'PATCH', `/v1/admin/users/${userId}`, { phishingResistantOnly: true })).status).toBe(200);
+    expectProblem(await auth(acme, 'POST', `/v1/challenges/${challengeId}/verify`, { code }), 403, 'phishing-resistant-only');
+    expectProblem(await auth(acme, 'POST', `/v1/challenges/${challengeId}/resend`), 403, 'phishing-resistant-only');
+    expect((await auth(acme, 'GET', `/v1/challenges/${challengeId}`)).body.status).toBe('pending');
+    expectProblem(await auth(acme, 'POST', '/v1/app-passwords/verify', { userId, password: password.body.password as string }), 403, 'phishing-resistant-only');
+    expectProblem(await admin(acme, 'POST', `/v1/admin/users/${userId}/app-passwords`, { name: 'more' }), 403, 'phishing-resistant-only');
+    expect((await admin(acme, 'PATCH', '/v1/admin/settings', { appPasswordsAllowed: false })).status).toBe(200);
   });
 
   it('applies to every user when the tenant policy says so', async () => {

@@ -14,8 +14,10 @@ export interface AuthenticatorModel {
   /** The model's AAGUID, a lower-case UUID; all zeros by default (not disclosed). */
   readonly aaguid?: string;
   readonly alg?: Alg;
-  /** `none`, or `packed` self-attestation (signed with the credential's own key). */
+  /** `none`, or `packed`: self attestation (signed with the credential's own key), or with `certificate` full attestation. */
   readonly attestation?: 'none' | 'packed';
+  /** A batch attestation certificate (DER, ES256 key) for `packed` full attestation: x5c is [der]. */
+  readonly certificate?: { readonly der: Buffer; readonly key: KeyObject };
   /** A synced passkey: backup eligible (and backed up). */
   readonly synced?: boolean;
   /** Whether it verifies the user (PIN, biometric): the UV flag. */
@@ -44,6 +46,10 @@ export interface Tampering {
   readonly counter?: number;
   readonly type?: string;
   readonly credentialId?: string;
+  /** Say the ceremony ran in a cross-origin iframe (clientData `crossOrigin`). */
+  readonly crossOrigin?: boolean;
+  /** Say the credential is synced (backup eligible and backed up), or not, whatever the model is. */
+  readonly synced?: boolean;
 }
 
 /** RegistrationResponseJSON, as `startRegistration()` of @simplewebauthn/browser returns it. */
@@ -100,9 +106,9 @@ export class SoftwareAuthenticator {
 
   constructor(readonly model: AuthenticatorModel = {}) {}
 
-  private flags(userVerified: boolean | undefined, attested: boolean): number {
+  private flags(userVerified: boolean | undefined, attested: boolean, synced?: boolean): number {
     const uv = userVerified ?? this.model.verifiesUser ?? true;
-    return FLAG.UP | (uv ? FLAG.UV : 0) | (this.model.synced ? FLAG.BE | FLAG.BS : 0) | (attested ? FLAG.AT : 0);
+    return FLAG.UP | (uv ? FLAG.UV : 0) | ((synced ?? this.model.synced) ? FLAG.BE | FLAG.BS : 0) | (attested ? FLAG.AT : 0);
   }
 
   /** `navigator.credentials.create()` for these creation options on a page of `origin`. */
@@ -119,7 +125,7 @@ export class SoftwareAuthenticator {
     const rpId = tamper.rpId ?? options.rp.id ?? new URL(origin).hostname;
     const credential: Credential = { id, privateKey: pair.privateKey, publicKey: pair.publicKey, alg, rpId, userHandle: options.user.id, counter: tamper.counter ?? 0 };
     const clientDataJSON = Buffer.from(
-      JSON.stringify({ type: tamper.type ?? 'webauthn.create', challenge: tamper.challenge ?? options.challenge, origin: tamper.origin ?? origin, crossOrigin: false }),
+      JSON.stringify({ type: tamper.type ?? 'webauthn.create', challenge: tamper.challenge ?? options.challenge, origin: tamper.origin ?? origin, crossOrigin: tamper.crossOrigin ?? false }),
     );
     const aaguid = Buffer.from((this.model.aaguid ?? '00000000-0000-0000-0000-000000000000').replace(/-/g, ''), 'hex');
     const idLength = Buffer.alloc(2);
@@ -134,14 +140,20 @@ export class SoftwareAuthenticator {
       Buffer.from(coseKey(pair.publicKey, alg)),
     ]);
     const packed = this.model.attestation === 'packed';
-    const attStmt = new Map<string, number | Uint8Array>();
-    if (packed) {
+    const attStmt = new Map<string, number | Uint8Array | Uint8Array[]>();
+    const certificate = this.model.certificate;
+    if (packed && certificate) {
+      // Full attestation: the batch certificate's key signs, and the certificate goes along.
+      attStmt.set('alg', cose.COSEALG.ES256);
+      attStmt.set('sig', signWith(certificate.key, Buffer.concat([authData, sha256(clientDataJSON)])));
+      attStmt.set('x5c', [certificate.der]);
+    } else if (packed) {
       // Self attestation: the new credential's own key signs authData || hash(clientDataJSON).
       attStmt.set('alg', alg === 'ES256' ? cose.COSEALG.ES256 : cose.COSEALG.RS256);
       attStmt.set('sig', signWith(pair.privateKey, Buffer.concat([authData, sha256(clientDataJSON)])));
     }
     const attestationObject = isoCBOR.encode(
-      new Map<string, string | Uint8Array | Map<string, number | Uint8Array>>([
+      new Map<string, string | Uint8Array | Map<string, number | Uint8Array | Uint8Array[]>>([
         ['fmt', packed ? 'packed' : 'none'],
         ['attStmt', attStmt],
         ['authData', authData],
@@ -173,11 +185,11 @@ export class SoftwareAuthenticator {
     if (tamper.counter !== undefined) credential.counter = tamper.counter;
     else credential.counter += this.model.counterStep ?? 1;
     const clientDataJSON = Buffer.from(
-      JSON.stringify({ type: tamper.type ?? 'webauthn.get', challenge: tamper.challenge ?? options.challenge, origin: tamper.origin ?? origin, crossOrigin: false }),
+      JSON.stringify({ type: tamper.type ?? 'webauthn.get', challenge: tamper.challenge ?? options.challenge, origin: tamper.origin ?? origin, crossOrigin: tamper.crossOrigin ?? false }),
     );
     const authenticatorData = Buffer.concat([
       sha256(tamper.rpId ?? options.rpId ?? credential.rpId),
-      Buffer.from([this.flags(tamper.userVerified, false)]),
+      Buffer.from([this.flags(tamper.userVerified, false, tamper.synced)]),
       uint32(credential.counter),
     ]);
     const signature = signWith(credential.privateKey, Buffer.concat([authenticatorData, sha256(clientDataJSON)]));

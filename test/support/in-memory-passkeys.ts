@@ -80,12 +80,12 @@ export class InMemoryPasskeyStore implements PasskeyStore {
     return copy({ ...found, name });
   }
 
-  async deletePasskey(scope: UserScope, userId: string, passkeyId: string): Promise<boolean> {
+  async deletePasskey(scope: UserScope, userId: string, passkeyId: string, epoch: string | undefined): Promise<boolean> {
     const key = passkeyKey(scope, userId, passkeyId);
     if (!this.passkeys.delete(key)) return false;
     this.claims.delete(`${scope.tenantId}\u0000${passkeyId}`);
     const user = await this.users.getUser(scope, userId);
-    if (user && (user.passkeyCount ?? 0) > 0) await this.users.putUser(scope, { ...user, passkeyCount: (user.passkeyCount ?? 1) - 1 }, user.version ?? 0);
+    if (user && user.credentialEpoch === epoch && (user.passkeyCount ?? 0) > 0) await this.users.putUser(scope, { ...user, passkeyCount: (user.passkeyCount ?? 1) - 1 }, user.version ?? 0);
     return true;
   }
 

@@ -67,6 +67,7 @@ const CASES: Record<string, Case> = {
   PasskeysNotConfiguredError: [new errors.PasskeysNotConfiguredError('no policy'), 409],
   StepUpRequiredError: [new errors.StepUpRequiredError('step up', { reason: 'step_up_required' }), 403],
   PasskeyLimitError: [new errors.PasskeyLimitError('ten', { max: 10 }), 409],
+  PasskeyNotAcceptedError: [new errors.PasskeyNotAcceptedError('not this passkey', { reason: 'credential_rejected', attemptsRemaining: 4 }), 422],
   PhishingResistantOnlyError: [new errors.PhishingResistantOnlyError('passkeys only', { method: 'sms' }), 403],
   PasskeyRejectedError: [new errors.PasskeyRejectedError('wrong origin'), 422],
   RememberedDevicesDisabledError: [new errors.RememberedDevicesDisabledError('off'), 409],

@@ -19,6 +19,7 @@ import { DEFAULT_SETTINGS, type PasskeyPolicy, type Principal, type Tenant } fro
 import { userScope } from '../../shared/domain/users';
 import { PASSKEYS_PER_USER } from '../../shared/rules';
 import { passkeyPolicySchema } from '../../shared/schemas/passkeys';
+import { attestationCA } from '../support/attestation-certs';
 import { SoftwareAuthenticator, type AuthenticatorModel } from '../support/authenticator';
 import {
   FakeClock,
@@ -47,6 +48,11 @@ const POLICY: PasskeyPolicy = {
   phishingResistantOnly: false,
 };
 const YUBIKEY = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
+/** A vendor whose root the allow-list policies trust, and another whose root they don't. */
+const VENDOR = attestationCA('Trusted Vendor');
+const STRANGER = attestationCA('Other Vendor');
+const ATTESTED = { attestation: 'packed', certificate: { der: VENDOR.leafDer, key: VENDOR.leafKey } } as const;
+const ALLOW_LIST: PasskeyPolicy = { ...POLICY, attestation: 'direct', aaguids: [YUBIKEY], attestationRoots: [VENDOR.rootPem] };
 
 function tenantWith(tenantId: string, policy: PasskeyPolicy | null): Tenant {
   return tenantFixture(tenantId, { settings: { ...DEFAULT_SETTINGS, ...(policy ? { passkeys: policy } : {}) } });
@@ -100,7 +106,8 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
       tap: { passes: { listPasses: never }, clock },
     }),
   });
-  const passkeys = new PasskeyService({ store, users, challenges, clock, log: new SilentLog() });
+  const passkeyLog = new SilentLog();
+  const passkeys = new PasskeyService({ store, users, challenges, clock, log: passkeyLog });
   const a = principalOf(tenantWith(TENANT_A, policy));
   const admin = principalOf(tenantWith(TENANT_A, policy), 'admin');
   const b = principalOf(tenantWith(TENANT_B, policy));
@@ -109,7 +116,7 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
   await users.putUser(userScope(a), user(TENANT_A, 'bob', { credentialEpoch: 'ep_bob' }));
   await users.putUser(userScope(a), user(TENANT_A, 'dan', { credentialEpoch: 'ep_dan' }));
   await users.putUser(userScope(b), user(TENANT_B, 'carol', { credentialEpoch: 'ep_carol' }));
-  return { clock, challenges, users, store, signer, sms, alerts, alerting, logs, challengeService, passkeys, a, admin, b };
+  return { clock, challenges, users, store, signer, sms, alerts, alerting, logs, challengeService, passkeys, passkeyLog, a, admin, b };
 }
 
 type World = Awaited<ReturnType<typeof world>>;
@@ -146,6 +153,7 @@ describe('passkey policy (settings)', () => {
     const ok = parse({ origins: ['https://example.com', 'https://login.example.com:8443'] });
     expect(ok.success && ok.data).toMatchObject({ userVerification: 'required', attestation: 'none', allowSynced: true, phishingResistantOnly: false });
     expect(parse({ rpId: 'localhost', origins: ['http://localhost:3000'] }).success).toBe(true);
+    expect(parse({ attestation: 'direct', aaguids: [YUBIKEY], attestationRoots: [VENDOR.rootPem] }).success).toBe(true);
   });
 
   it.each([
@@ -158,6 +166,8 @@ describe('passkey policy (settings)', () => {
     ['no origins', { origins: [] }],
     ['an AAGUID allow-list without attestation', { aaguids: [YUBIKEY] }],
     ['an upper-case AAGUID', { attestation: 'direct', aaguids: [YUBIKEY.toUpperCase()] }],
+    ['attestation roots without attestation', { attestationRoots: [VENDOR.rootPem] }],
+    ['an attestation root that is not PEM', { attestation: 'direct', attestationRoots: ['MIIB+TCCAZ'] }],
   ])('refuses %s', (_name, policy) => {
     expect(parse(policy).success).toBe(false);
   });
@@ -196,14 +206,18 @@ describe('passkey registration', () => {
     expect(third.options.excludeCredentials?.map((c) => c.id).sort()).toEqual([rsa.passkey.passkeyId, synced.passkey.passkeyId].sort());
   });
 
-  const negatives: [string, AuthenticatorModel, PasskeyPolicy, { origin?: string; rpId?: string; userVerified?: boolean; challenge?: string }][] = [
+  const negatives: [string, AuthenticatorModel, PasskeyPolicy, { origin?: string; rpId?: string; userVerified?: boolean; challenge?: string; crossOrigin?: boolean }][] = [
     ['a wrong origin', {}, POLICY, { origin: 'https://login.example.com.evil.test' }],
     ['a wrong RP id', {}, POLICY, { rpId: 'evil.test' }],
     ['another challenge', {}, POLICY, { challenge: Buffer.from('not the ceremony').toString('base64url') }],
     ['user verification missing when required', { verifiesUser: false }, POLICY, {}],
-    ['an AAGUID outside the allow-list', { attestation: 'packed', aaguid: '11111111-2222-3333-4444-555555555555' }, { ...POLICY, attestation: 'direct', aaguids: [YUBIKEY] }, {}],
-    ['no attestation when an allow-list needs one', { aaguid: YUBIKEY }, { ...POLICY, attestation: 'direct', aaguids: [YUBIKEY] }, {}],
+    ['an AAGUID outside the allow-list', { ...ATTESTED, aaguid: '11111111-2222-3333-4444-555555555555' }, ALLOW_LIST, {}],
+    ['no attestation when an allow-list needs one', { aaguid: YUBIKEY }, ALLOW_LIST, {}],
+    ['a self-attested claim of a listed AAGUID', { attestation: 'packed', aaguid: YUBIKEY }, ALLOW_LIST, {}],
+    ['a chain not under a root of the tenant', { attestation: 'packed', certificate: { der: STRANGER.leafDer, key: STRANGER.leafKey }, aaguid: YUBIKEY }, ALLOW_LIST, {}],
+    ['a listed AAGUID while the tenant trusts no root', { ...ATTESTED, aaguid: YUBIKEY }, { ...ALLOW_LIST, attestationRoots: undefined }, {}],
     ['a synced passkey when only device-bound ones are allowed', { synced: true }, { ...POLICY, allowSynced: false }, {}],
+    ['a ceremony in a cross-origin frame', {}, POLICY, { crossOrigin: true }],
   ];
   it.each(negatives)('refuses %s, and the ceremony is used up', async (_name, model, policy, tamper) => {
     const w = await world(policy);
@@ -212,12 +226,28 @@ describe('passkey registration', () => {
     expect((await refusal(w.passkeys.finishRegistration(w.admin, started.registrationId, { response }, 'admin', 'alice'))).code).toBe('passkey-rejected');
     expect((await refusal(w.passkeys.finishRegistration(w.admin, started.registrationId, { response }, 'admin', 'alice'))).code).toBe('not-found');
     expect(await w.passkeys.list(w.admin, 'alice')).toEqual([]);
+    // The log says why with a fixed reason, never the library's text (expected challenge, what was sent).
+    const refused = w.passkeyLog.entries.find((e) => e.message === 'passkey registration refused');
+    expect(refused?.extra[0]?.reason).toMatch(/^[a-z_-]+$/);
+    const logged = JSON.stringify(w.passkeyLog.entries);
+    expect(logged).not.toContain(started.options.challenge);
+    if (tamper.origin) expect(logged).not.toContain(tamper.origin);
+  });
+
+  it('refuses a response whose id is not the credential id in the authenticator data', async () => {
+    const w = await world();
+    const started = await w.passkeys.startRegistration(w.admin, 'alice', 'admin');
+    const other = Buffer.from(randomBytes(32)).toString('base64url');
+    const response = { ...new SoftwareAuthenticator().create(started.options, ORIGIN), id: other, rawId: other };
+    expect((await refusal(w.passkeys.finishRegistration(w.admin, started.registrationId, { response }, 'admin', 'alice'))).code).toBe('passkey-rejected');
+    expect(await w.passkeys.list(w.admin, 'alice')).toEqual([]);
   });
 
   it('accepts what the policy allows: no user verification when preferred, an allowed model, a device-bound key', async () => {
-    const w = await world({ ...POLICY, userVerification: 'preferred', attestation: 'direct', aaguids: [YUBIKEY], allowSynced: false });
-    const { passkey } = await register(w, w.admin, 'alice', new SoftwareAuthenticator({ verifiesUser: false, attestation: 'packed', aaguid: YUBIKEY }));
+    const w = await world({ ...ALLOW_LIST, userVerification: 'preferred', allowSynced: false });
+    const { passkey } = await register(w, w.admin, 'alice', new SoftwareAuthenticator({ ...ATTESTED, verifiesUser: false, aaguid: YUBIKEY }));
     expect(passkey.aaguid).toBe(YUBIKEY);
+    expect(await w.store.getPasskey(userScope(w.a), 'alice', passkey.passkeyId)).toMatchObject({ fmt: 'packed', attested: true });
   });
 
   it('uses a ceremony once, and not after five minutes (R1’s rule)', async () => {
@@ -284,6 +314,19 @@ describe('passkey registration', () => {
     expect((await refusal(w.passkeys.delete(w.admin, 'alice', passkey.passkeyId))).code).toBe('not-found');
     expect((await w.users.getUser(userScope(w.a), 'alice'))?.passkeyCount).toBe(0);
   });
+
+  it('removes a passkey of an earlier epoch without lowering the count of the user as they are now', async () => {
+    const w = await world();
+    const { passkey: old } = await register(w, w.admin, 'alice', new SoftwareAuthenticator());
+    // A reset draws a new epoch; the old passkey's record lingers (its deletion raced).
+    const before = await w.users.getUser(userScope(w.a), 'alice');
+    if (!before) throw new Error('no alice');
+    await w.users.putUser(userScope(w.a), { ...before, credentialEpoch: 'ep_alice_2', passkeyCount: 0 }, before.version ?? 0);
+    await register(w, w.admin, 'alice', new SoftwareAuthenticator());
+    expect((await refusal(w.passkeys.delete(w.admin, 'alice', old.passkeyId))).code).toBe('not-found');
+    expect((await w.users.getUser(userScope(w.a), 'alice'))?.passkeyCount).toBe(1);
+    expect(await w.store.getPasskey(userScope(w.a), 'alice', old.passkeyId)).toBeUndefined();
+  });
 });
 
 describe('step-up for a relying app', () => {
@@ -310,6 +353,18 @@ describe('step-up for a relying app', () => {
     expect((await refusal(w.passkeys.startRegistration(w.a, 'bob', 'auth', view.challengeId))).code).toBe('step-up-required');
   });
 
+  it('refuses a step-up of the same user id in another user space of the tenant', async () => {
+    const w = await world();
+    const { view } = await w.challengeService.create(w.a, { userId: 'bob', method: 'sms' });
+    await w.challengeService.verify(w.a, view.challengeId, lastCode(w));
+    const base = tenantWith(TENANT_A, POLICY);
+    if (!base.provider) throw new Error('no provider');
+    const otherSpace = principalOf({ ...base, provider: { ...base.provider, userSpace: 'prov:another' } });
+    await w.users.putUser(userScope(otherSpace), user(TENANT_A, 'bob', { credentialEpoch: 'ep_bob' }));
+    expect((await refusal(w.passkeys.startRegistration(otherSpace, 'bob', 'auth', view.challengeId))).code).toBe('step-up-required');
+    await w.passkeys.startRegistration(w.a, 'bob', 'auth', view.challengeId);
+  });
+
   it('refuses a step-up approved more than ten minutes ago', async () => {
     const w = await world();
     const { view } = await w.challengeService.create(w.a, { userId: 'bob', method: 'sms' });
@@ -332,8 +387,8 @@ describe('passkey sign-in', () => {
     return { ...w, authenticator, passkey, start };
   }
 
-  it('answers with request options, approves the assertion and signs amr/acr that say how (device-bound, verified)', async () => {
-    const w = await signedUp();
+  it('answers with request options, approves the assertion and signs amr/acr that say how (device-bound, attested, verified)', async () => {
+    const w = await signedUp({ ...ATTESTED, aaguid: YUBIKEY }, { ...POLICY, attestation: 'direct', attestationRoots: [VENDOR.rootPem] });
     const { challengeId, options, view } = await w.start();
     expect(view).toMatchObject({ method: 'passkey', status: 'pending', destination: 'passkey' });
     expect(options).toMatchObject({ rpId: 'example.com', userVerification: 'required', timeout: 300_000, allowCredentials: [{ id: w.passkey.passkeyId, type: 'public-key' }] });
@@ -345,6 +400,23 @@ describe('passkey sign-in', () => {
     const line = w.logs.audits.map((a) => a.log).find((l) => l.event === 'verify');
     expect(line).toMatchObject({ method: 'passkey', result: 'approved', deviceToken: `${w.passkey.passkeyId} aaguid:${w.passkey.aaguid}` });
     expect((await w.passkeys.list(w.admin, 'alice'))[0]?.lastUsedAt).toBeDefined();
+  });
+
+  it('says phr, not phrh, for a device-bound passkey whose hardware is not proven by attestation', async () => {
+    for (const model of [{}, { attestation: 'packed', aaguid: YUBIKEY }] as const) {
+      const w = await signedUp(model, { ...POLICY, attestation: 'direct', attestationRoots: [VENDOR.rootPem] });
+      const { challengeId, options } = await w.start();
+      const { assertion } = await w.challengeService.verify(w.a, challengeId, { credential: w.authenticator.get(options, ORIGIN) });
+      expect(await claimsOf(w, assertion)).toMatchObject({ amr: ['hwk', 'user', 'mfa'], acr: 'phr' });
+    }
+  });
+
+  it('offers under an allow-list only passkeys attested then, not those registered before it (none, or self attestation)', async () => {
+    const w = await signedUp({ aaguid: YUBIKEY });
+    const self = new SoftwareAuthenticator({ attestation: 'packed', aaguid: YUBIKEY });
+    await register(w, w.admin, 'alice', self);
+    const listed = principalOf(tenantWith(TENANT_A, ALLOW_LIST));
+    expect((await refusal(w.challengeService.create(listed, { userId: 'alice', method: 'passkey' }))).details).toMatchObject({ reason: 'passkey_required' });
   });
 
   it('says swk/phr for a synced passkey that does not count, and no mfa without user verification', async () => {
@@ -368,12 +440,40 @@ describe('passkey sign-in', () => {
     ['user verification missing when required', { userVerified: false }],
     ['a signature over another challenge', { challenge: Buffer.from('another').toString('base64url') }],
     ['a registration response type', { type: 'webauthn.create' }],
+    ['a cross-origin frame', { crossOrigin: true }],
   ])('counts %s as a wrong attempt (R3)', async (_name, tamper) => {
     const w = await signedUp();
     const { challengeId, options } = await w.start();
     const outcome = await refusal(w.challengeService.verify(w.a, challengeId, { credential: w.authenticator.get(options, ORIGIN, tamper) }));
-    expect(outcome).toMatchObject({ code: 'wrong-code', details: { reason: 'credential_rejected', attemptsRemaining: 4 } });
+    expect(outcome).toMatchObject({ code: 'passkey-not-accepted', details: { reason: 'credential_rejected', attemptsRemaining: 4 } });
     expect((await w.challengeService.get(w.a, challengeId)).status).toBe('pending');
+  });
+
+  it('checks the synced flag of the assertion, not only of the registration', async () => {
+    const strict = await signedUp({}, { ...POLICY, allowSynced: false });
+    const first = await strict.start();
+    const outcome = await refusal(strict.challengeService.verify(strict.a, first.challengeId, { credential: strict.authenticator.get(first.options, ORIGIN, { synced: true }) }));
+    expect(outcome).toMatchObject({ code: 'passkey-not-accepted', details: { reason: 'credential_rejected' } });
+    // Where synced passkeys are allowed, the assertion's flag decides amr/acr.
+    const lax = await signedUp({ ...ATTESTED, aaguid: YUBIKEY }, { ...POLICY, attestation: 'direct', attestationRoots: [VENDOR.rootPem] });
+    const second = await lax.start();
+    const { assertion } = await lax.challengeService.verify(lax.a, second.challengeId, { credential: lax.authenticator.get(second.options, ORIGIN, { synced: true }) });
+    expect(await claimsOf(lax, assertion)).toMatchObject({ amr: ['swk', 'user', 'mfa'], acr: 'phr' });
+  });
+
+  it('applies the tenant policy as it is at verify, not as it was when the challenge was issued', async () => {
+    const synced = await signedUp({ synced: true });
+    const { challengeId, options } = await synced.start();
+    const strict = principalOf(tenantWith(TENANT_A, { ...POLICY, allowSynced: false }));
+    const outcome = await refusal(synced.challengeService.verify(strict, challengeId, { credential: synced.authenticator.get(options, ORIGIN) }));
+    expect(outcome).toMatchObject({ code: 'passkey-not-accepted', details: { reason: 'credential_rejected' } });
+    const listed = principalOf(tenantWith(TENANT_A, ALLOW_LIST));
+    const again = await synced.start();
+    expect((await refusal(synced.challengeService.verify(listed, again.challengeId, { credential: synced.authenticator.get(again.options, ORIGIN) }))).code).toBe('passkey-not-accepted');
+    const uv = principalOf(tenantWith(TENANT_A, { ...POLICY, userVerification: 'required' }));
+    const lax = await signedUp({ verifiesUser: false }, { ...POLICY, userVerification: 'preferred' });
+    const third = await lax.start();
+    expect((await refusal(lax.challengeService.verify(uv, third.challengeId, { credential: lax.authenticator.get(third.options, ORIGIN) }))).code).toBe('passkey-not-accepted');
   });
 
   it('locks the challenge after five rejected assertions', async () => {

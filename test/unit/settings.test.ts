@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { ValidationError } from '../../shared/domain/errors';
 import { webhookSecretContext } from '../../shared/domain/notifications';
 import { SettingsService, type SettingsInput } from '../../shared/domain/settings';
 import { DEFAULT_SETTINGS, type Principal } from '../../shared/domain/types';
 import { toProblem } from '../../shared/http/problem';
+import { attestationCA } from '../support/attestation-certs';
 import { InMemoryTenantStore, principalOf, tenantFixture } from '../support/fakes';
 
 const TENANT = `tn${'c'.repeat(24)}`;
@@ -85,6 +86,17 @@ describe('R15 R19 tenant settings', () => {
 
 describe('passkey policy in the settings', () => {
   const policy = { rpId: 'example.com', rpName: 'Example', origins: ['https://login.example.com'], userVerification: 'required', attestation: 'direct', allowSynced: false, phishingResistantOnly: false } as const;
+
+  it('refuses an attestation root that is not a CA certificate, and stores one that is', async () => {
+    const { service, admin, stored } = await setup();
+    const vendor = attestationCA();
+    const leaf = new X509Certificate(vendor.leafDer).toString();
+    const refused = service.put(await admin(), { ...valid, passkeys: { ...policy, attestationRoots: [vendor.rootPem, leaf] } });
+    await expect(refused).rejects.toMatchObject({ errors: [{ pointer: '/passkeys/attestationRoots/1' }] });
+    expect((await stored())?.settings.passkeys).toBeUndefined();
+    await service.put(await admin(), { ...valid, passkeys: { ...policy, attestationRoots: [vendor.rootPem] } });
+    expect((await stored())?.settings.passkeys?.attestationRoots).toEqual([vendor.rootPem]);
+  });
 
   it('stores the policy (each AAGUID once), keeps it through a patch of other fields, and a PUT without it clears it', async () => {
     const { service, admin, stored } = await setup();

@@ -173,7 +173,8 @@ export class DynamoPasskeyStore implements PasskeyStore {
     }
   }
 
-  async deletePasskey(scope: UserScope, userId: string, passkeyId: string): Promise<boolean> {
+  async deletePasskey(scope: UserScope, userId: string, passkeyId: string, epoch: string | undefined): Promise<boolean> {
+    const sameEpoch = userEpochCondition(epoch);
     const remove: TransactItem[] = [
       { Delete: { TableName: this.tableName, Key: passkeyKeys.passkey(scope, userId, passkeyId), ConditionExpression: 'attribute_exists(pk) AND passkeyId = :id', ExpressionAttributeValues: { ':id': passkeyId } } },
       { Delete: { TableName: this.tableName, Key: passkeyKeys.claim(scope.tenantId, passkeyId) } },
@@ -185,14 +186,14 @@ export class DynamoPasskeyStore implements PasskeyStore {
           TableName: this.tableName,
           Key: passkeyKeys.user(scope, userId),
           UpdateExpression: `SET passkeyCount = passkeyCount - :one, ${BUMP_USER_VERSION.expression}`,
-          ConditionExpression: 'passkeyCount > :zero',
-          ExpressionAttributeValues: { ...BUMP_USER_VERSION.values, ':zero': 0, ':one': 1 },
+          ConditionExpression: `passkeyCount > :zero AND ${sameEpoch.expression}`,
+          ExpressionAttributeValues: { ...BUMP_USER_VERSION.values, ...sameEpoch.values, ':zero': 0, ':one': 1 },
         },
       },
     ]);
     if (outcome.kind === 'done') return true;
     if (outcome.index === 0) return false;
-    // A passkey the user's count does not know of (left by a race with a reset): removed alone.
+    // A passkey the user's count does not know of (of an earlier epoch, or left by a race with a reset): removed alone.
     return (await transact(this.db, remove)).kind === 'done';
   }
 }

@@ -20,14 +20,31 @@ export interface PasskeyFactorDeps {
   readonly alert: (tenant: Tenant, userId: string, message: string) => Promise<unknown>;
 }
 
-/** The passkeys of `user` that `policy` lets sign in: registered under the user's current epoch, synced only if allowed, of an allowed model. */
+/**
+ * The passkeys of `user` that `policy` lets sign in: registered under the user's current epoch,
+ * synced only if allowed, and under an allow-list only of a listed model proven by attestation.
+ */
 export function usablePasskeys(records: readonly PasskeyRecord[], user: User, policy: PasskeyPolicy): PasskeyRecord[] {
   return records.filter(
     (p) =>
       (p.epoch ?? '') === (user.credentialEpoch ?? '') &&
       (policy.allowSynced || !p.backupEligible) &&
-      (!policy.aaguids || policy.aaguids.includes(p.aaguid)),
+      (!policy.aaguids || (p.attested === true && policy.aaguids.includes(p.aaguid))),
   );
+}
+
+/**
+ * Whether the browser says the ceremony ran in a cross-origin iframe (clientData `crossOrigin`):
+ * refused, as no policy lets another site frame the relying app's pages.
+ */
+export function crossOrigin(response: unknown): boolean {
+  const encoded = (response as { response?: { clientDataJSON?: unknown } } | undefined)?.response?.clientDataJSON;
+  if (typeof encoded !== 'string') return false;
+  try {
+    return (JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { crossOrigin?: unknown }).crossOrigin === true;
+  } catch {
+    return false;
+  }
 }
 
 /** The device an auth-log line names (R23): the credential id and the authenticator model. */
@@ -36,11 +53,11 @@ const deviceOf = (p: Pick<PasskeyRecord, 'passkeyId' | 'aaguid'>): string => `${
 /**
  * What the assertion says (RFC 8176 `amr`; the OpenID EAP `acr` values): `hwk` for a device-bound
  * key, `swk` for a synced one; `user` for the presence test; `mfa` when the authenticator also
- * verified the user (PIN or biometric). Either way it is phishing-resistant: `phrh` when the key
- * is hardware-protected (device-bound), `phr` when it is synced.
+ * verified the user (PIN or biometric). Either way it is phishing-resistant: `phrh` only when the
+ * hardware protection is proven (device-bound and attested to a root of the tenant), else `phr`.
  */
-export function passkeyAuthentication(backupEligible: boolean, userVerified: boolean): { amr: string[]; acr: string } {
-  return { amr: [backupEligible ? 'swk' : 'hwk', 'user', ...(userVerified ? ['mfa'] : [])], acr: backupEligible ? 'phr' : 'phrh' };
+export function passkeyAuthentication(backupEligible: boolean, userVerified: boolean, attested: boolean): { amr: string[]; acr: string } {
+  return { amr: [backupEligible ? 'swk' : 'hwk', 'user', ...(userVerified ? ['mfa'] : [])], acr: !backupEligible && attested ? 'phrh' : 'phr' };
 }
 
 export function passkeyPolicyOf(principal: Principal): PasskeyPolicy {
@@ -95,24 +112,32 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
         const stored = await passkeys.getPasskey(scope, challenge.userId, response.id);
         if (!stored || (stored.epoch ?? '') !== (challenge.owner?.epoch ?? '')) return rejected('This passkey is not one this challenge accepts');
         const device = deviceOf(stored);
-        if (!state.allowSynced && stored.backupEligible) return rejected('Synced passkeys are not accepted', device);
+        // The tenant's policy as it is now, not as it was when the challenge was issued.
+        const policy = principal.tenant.settings.passkeys;
+        if (!policy) return rejected('The tenant has no passkey policy', device);
+        if (!policy.allowSynced && stored.backupEligible) return rejected('Synced passkeys are not accepted', device);
+        if (policy.aaguids && !(stored.attested === true && policy.aaguids.includes(stored.aaguid))) return rejected('Authenticators of this model are not accepted here', device);
+        if (crossOrigin(response)) return rejected('A passkey used in a cross-origin frame is not accepted', device);
         let info;
         try {
           const { verifyAuthenticationResponse } = await webauthn();
           const verified = await verifyAuthenticationResponse({
             response,
             expectedChallenge: state.options.challenge,
-            expectedOrigin: [...state.origins],
+            expectedOrigin: [...policy.origins],
             expectedRPID: state.options.rpId,
             // The counter is compared below, after the signature: a regression is denied and reported, not merely refused.
             credential: { id: stored.passkeyId, publicKey: Buffer.from(stored.publicKey, 'base64url'), counter: 0, transports: [...stored.transports] },
-            requireUserVerification: state.options.userVerification === 'required',
+            requireUserVerification: state.options.userVerification === 'required' || policy.userVerification === 'required',
           });
           if (!verified.verified) return rejected('The passkey’s assertion did not verify', device);
           info = verified.authenticationInfo;
         } catch (error) {
           return rejected(`The passkey’s assertion did not verify: ${error instanceof Error ? error.message : 'malformed'}`, device);
         }
+        // What the authenticator says now: a passkey registered device-bound that turns up synced is synced.
+        const synced = stored.backupEligible || info.credentialDeviceType === 'multiDevice';
+        if (!policy.allowSynced && synced) return rejected('Synced passkeys are not accepted', device);
         // A counter that does not increase, when either side counts: possibly a cloned authenticator.
         if ((info.newCounter > 0 || stored.counter > 0) && info.newCounter <= stored.counter) {
           const message = `Passkey ${stored.name} (${stored.passkeyId}) of user ${challenge.userId} sent sign counter ${info.newCounter}, not above ${stored.counter}: it may have been cloned. The sign-in was denied.`;
@@ -139,7 +164,7 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
             },
           },
           device,
-          authentication: passkeyAuthentication(stored.backupEligible, info.userVerified),
+          authentication: passkeyAuthentication(synced, info.userVerified, stored.attested === true),
         };
       },
     },
