@@ -1,5 +1,5 @@
 /**
- * A relying app's step-up: before it adds a way to sign in to a user who already has a usable
+ * A relying app's step-up: before it adds a way to sign in to a user who already has a registered
  * method (a passkey, recovery codes), it names a challenge of that user approved in the last
  * PASSKEY_STEP_UP_SECONDS, of any method (an access pass included: the onboarding path). The
  * challenge authorises one such change: the store marks it used in the change's transaction.
