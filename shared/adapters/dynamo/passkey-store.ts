@@ -12,6 +12,7 @@ import type { AddPasskeyOutcome, PasskeyRecord, PasskeyRegistrationRecord, Passk
 import { isConditionFailure } from './errors';
 import { maybeRecordOf, recordOf } from './items';
 import { BUMP_USER_VERSION, tenantKeys, userEpochCondition } from './tenant-store';
+import { spendApprovedChallenge } from './challenge-uses';
 import { transact } from './transact';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -72,16 +73,7 @@ export class DynamoPasskeyStore implements PasskeyStore {
     }
     const outcome = await transact(this.db, [
       { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-      {
-        Update: {
-          TableName: this.challengesTable,
-          Key: { pk: stepUp.challengeId },
-          UpdateExpression: 'SET stepUpUsedAt = :now',
-          ConditionExpression: 'tenantId = :tenantId AND userId = :userId AND #status = :approved AND approvedAt > :after AND attribute_not_exists(stepUpUsedAt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':now': stepUp.now, ':tenantId': stepUp.tenantId, ':userId': stepUp.userId, ':approved': 'approved', ':after': stepUp.approvedAfter },
-        },
-      },
+      spendApprovedChallenge(this.challengesTable, stepUp, 'stepUpUsedAt'),
     ]);
     return outcome.kind === 'done';
   }

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AccessPassRecord, AccessPassStore, AccessPassUse, RecoveryCodeSet, RecoveryCodeStore, RecoveryCodeUse, StepUpUse, UserScope } from '../../ports';
 import { maybeRecordOf, recordOf } from './items';
+import { spendApprovedChallenge } from './challenge-uses';
 import { transact } from './transact';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -69,16 +70,7 @@ export class DynamoRecoveryStore implements RecoveryCodeStore, AccessPassStore {
     }
     const outcome = await transact(this.db, [
       { Put: { TableName: this.tableName, Item: item } },
-      {
-        Update: {
-          TableName: this.challengesTable,
-          Key: { pk: stepUp.challengeId },
-          UpdateExpression: 'SET stepUpUsedAt = :now',
-          ConditionExpression: 'tenantId = :tenantId AND userId = :userId AND #status = :approved AND approvedAt > :after AND attribute_not_exists(stepUpUsedAt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':now': stepUp.now, ':tenantId': stepUp.tenantId, ':userId': stepUp.userId, ':approved': 'approved', ':after': stepUp.approvedAfter },
-        },
-      },
+      spendApprovedChallenge(this.challengesTable, stepUp, 'stepUpUsedAt'),
     ]);
     return outcome.kind === 'done';
   }

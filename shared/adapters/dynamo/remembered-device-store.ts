@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import type { RememberedDeviceRecord, RememberedDeviceStore, RememberUse, UserScope } from '../../ports';
 import { REMEMBERED_DEVICE_KEPT_AFTER_EXPIRY_SECONDS } from '../../rules';
 import { maybeRecordOf, recordOf } from './items';
+import { spendApprovedChallenge } from './challenge-uses';
 import { transact } from './transact';
 
 /**
@@ -35,16 +36,7 @@ export class DynamoRememberedDeviceStore implements RememberedDeviceStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      {
-        Update: {
-          TableName: this.challengesTable,
-          Key: { pk: use.challengeId },
-          UpdateExpression: 'SET rememberedAt = :now',
-          ConditionExpression: 'tenantId = :tenantId AND userId = :userId AND #status = :approved AND approvedAt > :after AND attribute_not_exists(rememberedAt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':now': use.now, ':tenantId': use.tenantId, ':userId': use.userId, ':approved': 'approved', ':after': use.approvedAfter },
-        },
-      },
+      spendApprovedChallenge(this.challengesTable, use, 'rememberedAt'),
     ]);
     return outcome.kind === 'done';
   }
