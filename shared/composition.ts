@@ -255,10 +255,11 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
       },
       recovery: {
         codes: recoveryStore(),
+        users: tenantStore(),
         // Every use of a recovery code is news to the admins: a notification and the webhook.
         alert: (tenant, userId, message) => notifications().notify(tenant, { type: 'recovery_code_used', userId, message }),
       },
-      tap: { passes: recoveryStore(), clock: clock() },
+      tap: { passes: recoveryStore(), users: tenantStore(), clock: clock() },
     }),
   });
 }

@@ -223,11 +223,15 @@ describe('Temporary Access Passes', () => {
     expect((await api.putUser(acme, userId, phone)).status).toBe(201);
     expectProblem(await auth(acme, 'POST', '/v1/challenges', { userId, method: 'tap' }), 422, 'method-unavailable');
 
-    await issue(acme, userId);
+    const leaked = await issue(acme, userId);
     expect((await admin(acme, 'POST', `/v1/admin/users/${userId}/block`, { reason: 'fraud' })).status).toBe(200);
     expectProblem(await admin(acme, 'POST', `/v1/admin/users/${userId}/access-passes`, { lifetimeMinutes: 60, oneTime: true }), 403, 'user-blocked');
     expect((await admin(acme, 'POST', `/v1/admin/users/${userId}/unblock`)).status).toBe(200);
     expectProblem(await auth(acme, 'POST', '/v1/challenges', { userId, method: 'tap' }), 422, 'method-unavailable');
+    // A pass issued after the unblock opens a challenge; the one from before the block still does not answer it.
+    const fresh = await issue(acme, userId);
+    expectProblem(await verify(acme, await open(acme, userId, 'tap'), leaked.pass), 422, 'wrong-code');
+    expect((await verify(acme, await open(acme, userId, 'tap'), fresh.pass)).status).toBe(200);
   });
 
   it('are a step-up for registering a passkey', async () => {

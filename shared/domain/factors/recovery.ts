@@ -4,7 +4,7 @@
  * approval). Every use tells the tenant's admins (notification and webhook): a recovery code used
  * is news. The assertion's `amr` is `["recovery"]`, the method's name (RFC 8176 has no value for it).
  */
-import type { RecoveryCodeStore } from '../../ports';
+import type { RecoveryCodeStore, UserStore } from '../../ports';
 import { RECOVERY_CHALLENGE_TTL_SECONDS } from '../../rules';
 import { MethodUnavailableError } from '../errors';
 import { hashRecoveryCode, slotOf, stillIssuedTo } from '../recovery-codes';
@@ -13,6 +13,8 @@ import { noView, unchanged, type CodeCheck, type FactorDefinition } from './fact
 
 export interface RecoveryFactorDeps {
   readonly codes: Pick<RecoveryCodeStore, 'getSet'>;
+  /** The user as they are at verify: a block voids the codes generated before it, even after an unblock. */
+  readonly users: Pick<UserStore, 'getUser'>;
   /** Tells the tenant's admins (notification and webhook) that a recovery code was used. */
   readonly alert: (tenant: Tenant, userId: string, message: string) => Promise<unknown>;
 }
@@ -22,7 +24,7 @@ export const recovery: FactorDefinition<'recovery', RecoveryFactorDeps> = {
   // A way back, not a registered method (R20): asked for by name only.
   registered: () => false,
   fallback: true,
-  build: ({ codes, alert }) => ({
+  build: ({ codes, users, alert }) => ({
     method: 'recovery',
     prepare: ({ principal, user }) => ({
       destination: 'recovery code',
@@ -39,8 +41,8 @@ export const recovery: FactorDefinition<'recovery', RecoveryFactorDeps> = {
     answer: {
       kind: 'code',
       async check({ scope, challenge, code }): Promise<CodeCheck> {
-        const set = await codes.getSet(scope, challenge.userId);
-        if (!set || (set.epoch ?? '') !== (challenge.owner?.epoch ?? '')) return { kind: 'mismatch', reason: 'wrong_code' };
+        const [set, user] = await Promise.all([codes.getSet(scope, challenge.userId), users.getUser(scope, challenge.userId)]);
+        if (!set || (set.epoch ?? '') !== (challenge.owner?.epoch ?? '') || !user || !stillIssuedTo(user, set)) return { kind: 'mismatch', reason: 'wrong_code' };
         const slot = slotOf(set, await hashRecoveryCode(code, set.salt));
         if (slot === undefined) return { kind: 'mismatch', reason: 'wrong_code' };
         const left = Object.keys(set.hashes).length - 1;

@@ -4,7 +4,7 @@
  * challenge (two racing uses of a one-time pass: one approval). The auth log names the pass and
  * the admin key that issued it; the assertion's `amr` is `["tap"]`.
  */
-import type { AccessPassStore, Clock } from '../../ports';
+import type { AccessPassStore, Clock, UserStore } from '../../ports';
 import { RECOVERY_CHALLENGE_TTL_SECONDS } from '../../rules';
 import { hashAccessPass, passState } from '../access-passes';
 import { safeEqual } from '../crypto';
@@ -14,6 +14,8 @@ import { noView, unchanged, type CodeCheck, type FactorDefinition } from './fact
 
 export interface TapFactorDeps {
   readonly passes: Pick<AccessPassStore, 'listPasses'>;
+  /** The user as they are at verify: a block voids the passes issued before it, even after an unblock. */
+  readonly users: Pick<UserStore, 'getUser'>;
   readonly clock: Clock;
 }
 
@@ -22,7 +24,7 @@ export const tap: FactorDefinition<'tap', TapFactorDeps> = {
   // A way back and a way in, not a registered method (R20): asked for by name only.
   registered: () => false,
   fallback: true,
-  build: ({ passes, clock }) => ({
+  build: ({ passes, users, clock }) => ({
     method: 'tap',
     prepare: ({ principal, user }) => ({
       destination: 'access pass',
@@ -41,8 +43,9 @@ export const tap: FactorDefinition<'tap', TapFactorDeps> = {
       kind: 'code',
       async check({ scope, challenge, code, now }): Promise<CodeCheck> {
         const hash = hashAccessPass(code);
-        const pass = (await passes.listPasses(scope, challenge.userId)).find((p) => safeEqual(p.passHash, hash) && (p.epoch ?? '') === (challenge.owner?.epoch ?? ''));
-        if (!pass) return { kind: 'mismatch', reason: 'wrong_code' };
+        const [all, user] = await Promise.all([passes.listPasses(scope, challenge.userId), users.getUser(scope, challenge.userId)]);
+        const pass = all.find((p) => safeEqual(p.passHash, hash) && (p.epoch ?? '') === (challenge.owner?.epoch ?? ''));
+        if (!pass || !user || !stillIssuedTo(user, pass)) return { kind: 'mismatch', reason: 'wrong_code' };
         const device = `access pass ${pass.passId} issued by ${pass.createdBy}`;
         switch (passState(pass, now)) {
           case 'not_started':
