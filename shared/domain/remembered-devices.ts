@@ -19,7 +19,7 @@ import { newRememberedEpoch, sameEpoch } from './credentials';
 import { randomId, safeEqual, sha256Hex } from './crypto';
 import { ConflictError, DeviceNotRememberedError, NotFoundError, PhishingResistantOnlyError, RememberedDevicesDisabledError, UserBlockedError } from './errors';
 import { phishingResistantOnly } from './registration';
-import type { Principal, RememberedDevicesPolicy, TenantSettings, User } from './types';
+import { WAYS_BACK, type Principal, type RememberedDevicesPolicy, type TenantSettings, type User } from './types';
 import { USER_WRITE_ATTEMPTS, userScope } from './users';
 
 /** What a check answers; a binding that does not match is `unknown`, like a token never issued. */
@@ -90,6 +90,9 @@ export class RememberedDeviceService {
     if (!challenge || challenge.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
     const refuse = (reason: string, detail: string) => new DeviceNotRememberedError(detail, { reason });
     if (challenge.status !== 'approved') throw refuse('not_approved', 'Only an approved challenge can remember a device');
+    if (WAYS_BACK.includes(challenge.method)) {
+      throw refuse('method_not_rememberable', 'A recovery code or access pass sign-in cannot remember a device: it would outlive the way back it used');
+    }
     const approvedAfter = now - REMEMBERED_DEVICE_STEP_UP_SECONDS * 1000;
     if ((challenge.approvedAt ?? 0) <= approvedAfter) {
       throw refuse('too_old', `The challenge was approved more than ${REMEMBERED_DEVICE_STEP_UP_SECONDS / 60} minutes ago; approve a new one`);

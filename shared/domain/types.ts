@@ -2,6 +2,12 @@
 export const FACTORS = ['sms', 'voice', 'push', 'app', 'oath', 'passkey', 'recovery', 'tap'] as const;
 export type Factor = (typeof FACTORS)[number];
 
+/**
+ * The ways back (recovery codes, Temporary Access Passes): never a default method, and never the
+ * challenge a remembered device is issued on (a ten-minute pass must not become a year-long token).
+ */
+export const WAYS_BACK: readonly Factor[] = ['recovery', 'tap'];
+
 /** Factors this release can deliver; the others are refused with a clear problem. */
 export const AVAILABLE_FACTORS: readonly Factor[] = ['sms', 'voice', 'app', 'oath', 'push', 'passkey', 'recovery', 'tap'];
 

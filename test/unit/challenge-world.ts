@@ -62,8 +62,8 @@ export async function world(options: { sms?: SmsSender } = {}) {
   const recovery = new InMemoryRecoveryStore(challenges);
   const alerts: { tenantId: string; userId: string; message: string }[] = [];
   const ways = {
-    recovery: { codes: recovery, alert: async (tenant: Principal['tenant'], userId: string, message: string) => alerts.push({ tenantId: tenant.tenantId, userId, message }) },
-    tap: { passes: recovery, clock },
+    recovery: { codes: recovery, users, alert: async (tenant: Principal['tenant'], userId: string, message: string) => alerts.push({ tenantId: tenant.tenantId, userId, message }) },
+    tap: { passes: recovery, users, clock },
   };
   const service = new ChallengeService({ challenges, users, logs, throttle, clock, signer, log, factors: textOnlyFactors(options.sms ?? recorder, codeKey, ways) });
   await users.putUser(userScope(tenantA), user(TENANT_A, 'alice'));

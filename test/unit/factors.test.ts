@@ -31,8 +31,8 @@ const deps: FactorDeps = {
   app: { otp },
   oath: { otp },
   passkey: { passkeys: { listPasskeys: never, getPasskey: never }, alert: never },
-  recovery: { codes: { getSet: never }, alert: never },
-  tap: { passes: { listPasses: never }, clock: { now: () => 0 } },
+  recovery: { codes: { getSet: never }, users: { getUser: never }, alert: never },
+  tap: { passes: { listPasses: never }, users: { getUser: never }, clock: { now: () => 0 } },
 };
 
 /** The source without comments, so that prose may name a factor while code may not. */

@@ -102,8 +102,8 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
           alerts.push({ tenantId: tenant.tenantId, userId, message });
         },
       },
-      recovery: { codes: { getSet: never }, alert: never },
-      tap: { passes: { listPasses: never }, clock },
+      recovery: { codes: { getSet: never }, users: { getUser: never }, alert: never },
+      tap: { passes: { listPasses: never }, users: { getUser: never }, clock },
     }),
   });
   const passkeyLog = new SilentLog();

@@ -116,6 +116,14 @@ describe('issue 16: remembering a device', () => {
     expect((await refusal(w.service.remember(w.principal(), w.approvedChallenge(user, overrides), BINDING))).details.reason).toBe('not_approved');
   });
 
+  it.each(['recovery', 'tap'] as const)('a %s sign-in cannot remember a device (a way back must not outlive itself)', async (method) => {
+    const w = setup();
+    const user = await w.addUser();
+    expect((await refusal(w.service.remember(w.principal(), w.approvedChallenge(user, { method }), BINDING))).details.reason).toBe('method_not_rememberable');
+    // The same user on an ordinary factor's approved challenge is remembered.
+    await expect(w.service.remember(w.principal(), w.approvedChallenge(user), BINDING)).resolves.toMatchObject({ token: expect.any(String) });
+  });
+
   it(`the challenge must have been approved less than ${REMEMBERED_DEVICE_STEP_UP_SECONDS} s ago (edge)`, async () => {
     const w = setup();
     const user = await w.addUser();
