@@ -1,13 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Request, type Response } from 'playwright-core';
+import { type Browser, type BrowserContext, type CDPSession, type Page, type Request, type Response } from 'playwright-core';
 import { attestationCA } from '../support/attestation-certs';
+import { openBrowser, requireChromium, SHOTS } from '../support/browser';
 import { TestApi, type Tenant } from '../support/runtime';
 
-/** Debian's chromium (apt package `chromium`); no browser is downloaded. */
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
 /** The AAGUID Chromium's virtual CTAP2 authenticators report (checked with attestation "direct"). */
 const VIRTUAL_AAGUID = '01020304-0506-0708-0102-030405060708';
 /** A YubiKey 5's AAGUID: an allow-list naming only it refuses the virtual security key. */
@@ -26,21 +23,13 @@ let context: BrowserContext;
 let origin: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`End-to-end tests need Chromium at ${CHROMIUM}: install Debian's "chromium" package (apt-get install chromium)`);
-  }
-  mkdirSync(SHOTS, { recursive: true });
+  requireChromium();
   api = await TestApi.start();
   origin = api.url.replace('//127.0.0.1:', '//localhost:');
   tenant = await api.createTenant('Passkey Co');
   const alice = await api.putUser(tenant, ALICE, ALICE_PHONE);
   if (alice.status !== 201) throw new Error(`alice not created: ${JSON.stringify(alice.body)}`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-  context.setDefaultTimeout(20_000);
+  ({ browser, context } = await openBrowser());
 }, 60_000);
 
 afterAll(async () => {

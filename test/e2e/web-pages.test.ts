@@ -1,11 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { openBrowser, requireChromium, SHOTS } from '../support/browser';
 import { TestApi, type Tenant } from '../support/runtime';
 
-/** Debian's chromium (apt package `chromium`); no browser is downloaded. */
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
 const PRIMARY = '+14155558001';
 const BACKUP = '+14155558002';
 const USER = 'erin';
@@ -19,19 +16,10 @@ let demo: Page;
 let simulator: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`End-to-end tests need Chromium at ${CHROMIUM}: install Debian's "chromium" package (apt-get install chromium)`);
-  }
-  mkdirSync(SHOTS, { recursive: true });
+  requireChromium();
   api = await TestApi.start();
   tenant = await api.createTenant('Browser Co');
-  // launch() gives the browser a fresh temporary profile, and newContext() a fresh session.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-  context.setDefaultTimeout(20_000);
+  ({ browser, context } = await openBrowser());
   consolePage = await context.newPage();
   simulator = await context.newPage();
   demo = await context.newPage();
