@@ -1,11 +1,10 @@
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { LOG_RETENTION_DAYS } from '../../rules';
 import { randomInt } from 'node:crypto';
 import type { Audit, CounterName } from '../../ports';
 import { billingKeys } from './billing-store';
+import type { TransactItem } from './transact';
 import { throttleItems, type SubjectKey } from './throttle-store';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface AuditTables {
   readonly logsTable: string;

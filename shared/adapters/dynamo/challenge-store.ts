@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sha256Hex } from '../../domain/crypto';
 import { GSI1 } from '../../tables';
@@ -24,9 +24,8 @@ import { stepUseItem } from './otp-store';
 import { passkeyUseItem } from './passkey-store';
 import { accessPassUseItem, recoveryCodeUseItem } from './recovery-store';
 import { tenantKeys, userEpochCondition } from './tenant-store';
-import { transact } from './transact';
+import { transact, type TransactItem } from './transact';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 const ttlOf = (epochMs: number): number => Math.ceil(epochMs / 1000);
 /**

@@ -5,7 +5,6 @@ import {
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { AppAuthenticatorRecord, AppEnrollmentRecord, AppPasswordRecord, OathTokenRecord, OtpStepUse } from '../../domain/otp/records';
 import type { AppPasswordStore, OtpCredentialStore, Page, UserScope } from '../../ports';
@@ -13,9 +12,8 @@ import { isConditionFailure } from './errors';
 import { maybeRecordOf, recordOf } from './items';
 import { decodeCursor, encodeCursor } from './pages';
 import { BUMP_USER_VERSION, tenantKeys, userEpochCondition } from './tenant-store';
-import { transact } from './transact';
+import { transact, type TransactItem } from './transact';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
  * Item layout in the tenants table for the code factors and app passwords:

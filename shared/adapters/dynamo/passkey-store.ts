@@ -5,7 +5,6 @@ import {
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { sha256Hex } from '../../domain/crypto';
 import type { AddPasskeyOutcome, PasskeyRecord, PasskeyRegistrationRecord, PasskeyStore, PasskeyUse, StepUpUse, UserScope } from '../../ports';
@@ -13,9 +12,8 @@ import { isConditionFailure } from './errors';
 import { maybeRecordOf, recordOf } from './items';
 import { BUMP_USER_VERSION, tenantKeys, userEpochCondition } from './tenant-store';
 import { spendApprovedChallenge } from './challenge-uses';
-import { transact } from './transact';
+import { transact, type TransactItem } from './transact';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
  * Item layout in the tenants table for passkeys. A credential id may be up to 1364 characters,

@@ -1,10 +1,9 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccessPassRecord, AccessPassStore, AccessPassUse, RecoveryCodeSet, RecoveryCodeStore, RecoveryCodeUse, StepUpUse, UserScope } from '../../ports';
 import { maybeRecordOf, recordOf } from './items';
 import { spendApprovedChallenge } from './challenge-uses';
-import { transact } from './transact';
+import { transact, type TransactItem } from './transact';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
  * Item layout in the tenants table for the ways back (issue 16); no code or pass is stored, only hashes:

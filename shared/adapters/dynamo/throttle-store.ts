@@ -1,11 +1,11 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHmac } from 'node:crypto';
 import { EMPTY_THROTTLE, type UserThrottleState } from '../../domain/throttling';
 import { FATIGUE_PAUSE_SECONDS, USER_CHALLENGE_WINDOW_SECONDS, WRONG_CODE_STREAK_RESET_SECONDS } from '../../rules';
 import type { CounterName, ThrottleStore, ThrottleWrites } from '../../ports';
 import { isConditionFailure } from './errors';
+import type { TransactItem } from './transact';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** The service secret that keys counters of phone numbers (`ThrottleKey`). */
 export interface SubjectKey {

@@ -6,6 +6,9 @@ import { cancellationReasons } from './errors';
 
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
+/** One write of a transaction, as the stores build them. */
+export type TransactItem = TransactItems[number];
+
 export type TransactOutcome =
   | { readonly kind: 'done' }
   /** Item `index` failed its condition; `item` is that item as it is now, when it exists. */

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OathTokenRecord } from '../../domain/otp/records';
 import type { User } from '../../domain/types';
 import type { Clock, UserCredentialStore, UserScope, UserWrite } from '../../ports';
@@ -6,9 +6,8 @@ import { otpKeys } from './otp-store';
 import { MAX_PASSKEYS_RETIRED, passkeyKeys } from './passkey-store';
 import { pushKeys } from './push-store';
 import { userVersionCondition, type DynamoTenantStore } from './tenant-store';
-import { transact } from './transact';
+import { transact, type TransactItem } from './transact';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
  * App passwords deleted in the transaction, at most: with the user item, the authenticator, its
