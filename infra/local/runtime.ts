@@ -80,7 +80,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       POWERTOOLS_SERVICE_NAME: 'tessera',
       AWS_REGION: process.env.AWS_REGION ?? 'local',
     });
-    // The voice rollover's record step is the finish handler module, as CDK binds its Lambda ARN;
+    // The voice rollover's step task is the finish handler module, as CDK binds its Lambda ARN;
     // its place-call step takes each number's hourly cap (R6) from the handlers' throttle store.
     // The local adapters go into the composition root before any handler module is loaded.
     const { installLocalRuntime, throttleStore } = await import('../../shared/composition');
@@ -88,7 +88,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const { handler: finish } = await import('../../functions/voice-finish');
     localVoice.configure({
       runner: localVoiceRollover,
-      finish: (step) => finish(step, localContext('voice-finish')),
+      finish: (payload) => finish(payload, localContext('voice-finish')),
       throttle: throttleStore(),
       ...(options.voiceCallTimeoutMs ? { callTimeoutMs: options.voiceCallTimeoutMs } : {}),
     });

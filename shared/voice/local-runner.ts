@@ -3,13 +3,8 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import type { Clock, JsonValue, Log, ThrottleStore, VoiceDialer } from '../ports';
 import { jsonCopy, type LocalCallbackRegistry } from './local-callbacks';
 import { placeCall } from './place-call';
-import {
-  voiceRolloverSummarySchema,
-  voiceStepSchema,
-  type VoiceRolloverInput,
-  type VoiceRolloverSummary,
-  type VoiceStep,
-} from './schemas';
+import { voiceRolloverSummarySchema, type VoiceRolloverInput, type VoiceRolloverSummary, type VoiceStep } from './schemas';
+import { runRolloverStep } from './step';
 import {
   LAMBDA_INVOKE,
   LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
@@ -47,6 +42,11 @@ export interface LocalExecution<O> {
   readonly executionId: string;
   /** Settles when the execution ends: its output, or the reason it failed. */
   readonly done: Promise<O>;
+  /**
+   * The states the execution entered, in order, a retried state once more for each retry: what
+   * Step Functions bills as state transitions. Settles once the execution has ended, however.
+   */
+  readonly transitions: Promise<readonly string[]>;
 }
 
 /** What the library hands a Task override: the state's input after Parameters. */
@@ -65,7 +65,7 @@ interface TaskPlan {
  */
 export const localStepFunctionsUsage = {
   executions: 0,
-  /** States entered (a retry enters again), as Step Functions counts transitions. */
+  /** States entered, and retries (a retry enters again), as Step Functions counts transitions. */
   transitions: 0,
   /** Task functions called (each is a Lambda invocation on AWS) and their time, without any wait for a callback. */
   taskInvocations: 0,
@@ -167,15 +167,23 @@ export class LocalStateMachine<I extends JsonValue, O> {
       overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: { ...retryIntervalOverridesMs } },
     });
     localStepFunctionsUsage.executions++;
-    void (async () => {
-      for await (const event of run.eventLogs) if (event.type === 'StateEntered') localStepFunctionsUsage.transitions++;
-    })().catch(() => undefined);
+    const transitions = (async () => {
+      const entered: string[] = [];
+      for await (const event of run.eventLogs) {
+        if (event.type === 'StateEntered' || event.type === 'StateRetried') {
+          entered.push(event.state.name);
+          localStepFunctionsUsage.transitions++;
+        }
+      }
+      return entered;
+    })();
+    transitions.catch(() => undefined);
     const done = run.result.then((output) => parseOutput(output));
     // The caller may never look at a failed execution; it must not crash the process for that.
     done.catch((error: unknown) => {
       this.options.log?.error('local execution failed', { executionId, error: String(error) });
     });
-    return { executionId, done };
+    return { executionId, done, transitions };
   }
 
   private plan(stateName: string, state: JsonObject): TaskPlan {
@@ -235,34 +243,46 @@ export const LOCAL_VOICE_RESOURCES: VoiceRolloverResources = {
   finishResource: 'tessera-voice-finish',
 };
 
-export interface LocalVoiceRolloverDeps {
+interface LocalVoiceRolloverBase {
   /** The telephone simulator. */
   readonly dialer: VoiceDialer;
   /** R6: the per-number hourly cap the place-call step takes before each dial, as on AWS. */
   readonly throttle: Pick<ThrottleStore, 'take'>;
   readonly callbacks: LocalCallbackRegistry;
-  /**
-   * The record step: each attempt as it ends, then the result with every attempt (what the
-   * finish Lambda does on AWS).
-   */
-  readonly finish: (step: VoiceStep) => Promise<void>;
   readonly clock?: Clock;
   readonly log?: Log;
   readonly taskTimeoutOverridesMs?: Readonly<Record<string, number>>;
 }
+
+export type LocalVoiceRolloverDeps = LocalVoiceRolloverBase &
+  (
+    | {
+        /**
+         * The record step: each attempt as it ends, then the result with every attempt (what the
+         * recorder does on AWS). The runner runs the step function (step.ts) over it.
+         */
+        readonly finish: (step: VoiceStep) => Promise<void>;
+      }
+    | {
+        /** The step function as deployed: the voice-finish handler module, which runs step.ts itself. */
+        readonly stepFunction: LocalFunction;
+      }
+  );
 
 const WALL_CLOCK: Clock = { now: () => Date.now() };
 const QUIET: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** The voice rollover machine, ready for the local runtime: the same definition CDK deploys. */
 export function localVoiceRollover(deps: LocalVoiceRolloverDeps): LocalStateMachine<VoiceRolloverInput, VoiceRolloverSummary> {
+  const clock = deps.clock ?? WALL_CLOCK;
+  const log = deps.log ?? QUIET;
+  const step: LocalFunction = 'stepFunction' in deps ? deps.stepFunction : (payload) => runRolloverStep(payload, { record: deps.finish, clock, log });
   return new LocalStateMachine<VoiceRolloverInput, VoiceRolloverSummary>({
     name: 'tessera-voice-rollover',
     definition: voiceRolloverDefinition(LOCAL_VOICE_RESOURCES),
     functions: {
-      [LOCAL_VOICE_RESOURCES.placeCallResource]: (payload) =>
-        placeCall(payload, { dialer: deps.dialer, throttle: deps.throttle, clock: deps.clock ?? WALL_CLOCK, log: deps.log ?? QUIET }),
-      [LOCAL_VOICE_RESOURCES.finishResource]: (payload) => deps.finish(voiceStepSchema.parse(payload)),
+      [LOCAL_VOICE_RESOURCES.placeCallResource]: (payload) => placeCall(payload, { dialer: deps.dialer, throttle: deps.throttle, clock, log }),
+      [LOCAL_VOICE_RESOURCES.finishResource]: step,
     },
     callbacks: deps.callbacks,
     parseOutput: (output) => voiceRolloverSummarySchema.parse(output),

@@ -75,9 +75,40 @@ export const voiceProgressSchema = z.strictObject({
 });
 export type VoiceProgress = z.infer<typeof voiceProgressSchema>;
 
-/** What the finish function receives: one attempt's progress, or the whole summary at the end. */
-export const voiceStepSchema = z.union([voiceProgressSchema, voiceRolloverSummarySchema]);
-export type VoiceStep = z.infer<typeof voiceStepSchema>;
+/**
+ * How the call task ended, as the state machine keeps it: the outcome the call reported, or the
+ * error the task failed with (what a Catch puts in the state: its name, and a cause when there is one).
+ */
+export const callResultSchema = z.union([
+  callReportSchema,
+  z.strictObject({ Error: z.string().min(1).max(256), Cause: z.string().max(32_768).optional() }),
+]);
+export type CallResult = z.infer<typeof callResultSchema>;
+
+/**
+ * What the rollover carries from state to state: the execution's input, except that `numbers`
+ * holds the numbers not called yet (the next one first); the attempts so far; and how the last
+ * call ended. The state machine starts from the input alone, so the last two may be absent.
+ */
+export const rolloverStateSchema = z.strictObject({
+  ...voiceRolloverInputSchema.shape,
+  attempts: z.array(attemptSchema).max(VOICE_MAX_NUMBERS).optional(),
+  call: callResultSchema.optional(),
+});
+export type RolloverState = z.infer<typeof rolloverStateSchema>;
+
+/**
+ * Payload of the step task after a call (and of the finish when there is no number at all):
+ * `next` records the call and moves on to the next number; `finish` records the call and the result.
+ */
+export const rolloverStepSchema = z.strictObject({
+  step: z.enum(['next', 'finish']),
+  rollover: rolloverStateSchema,
+});
+export type RolloverStep = z.infer<typeof rolloverStepSchema>;
+
+/** What the recorder receives: one attempt's progress, or the whole summary at the end. */
+export type VoiceStep = VoiceProgress | VoiceRolloverSummary;
 
 export function isVoiceSummary(step: VoiceStep): step is VoiceRolloverSummary {
   return 'result' in step;

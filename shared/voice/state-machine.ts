@@ -1,20 +1,24 @@
-import { ATTEMPT_OUTCOMES, decide, type Decision } from './outcomes';
+import { ATTEMPT_OUTCOMES, decide, type AttemptOutcome } from './outcomes';
 import type { JsonValue } from '../ports';
-import { NUMBER_OVER_CAP_ERROR } from './place-call';
 import { VOICE_CALL_TIMEOUT_SECONDS, VOICE_EXECUTION_TIMEOUT_SECONDS, VOICE_FINISH_TIMEOUT_SECONDS } from './rules';
+import { CALL_ERROR_OUTCOMES } from './step';
 
 /**
  * The voice rollover state machine (R10–R14), written once as Amazon States Language (JSONPath):
  * CDK deploys it as a Standard workflow, the local runtime runs it with aws-local-stepfunctions.
  * Nothing in it knows where it runs; only the names of the two functions it calls differ.
  *
- * It walks the input's numbers with an index and a Choice (a Map cannot stop early). Each
- * attempt is one `.waitForTaskToken` call task: the place-call function starts the call and
- * returns, and the call's outcome comes back later with SendTaskSuccess. A timeout, a failed
- * placement or a number skipped for its hourly cap (R6) becomes an attempt outcome like any other, so every number is tried at most once
- * and the loop always reaches the finish step. Every attempt is kept in the state; ASL has no
- * array append, so they accumulate as comma-separated JSON text that the summary turns back
- * into an array.
+ * A Standard workflow is billed per state entered, so the machine has as few states as the
+ * rollover needs: one Choice to start (is there a number at all?), then per attempt the
+ * `.waitForTaskToken` call task, the Decide Choice (generated from `decide`), and one task that
+ * either moves on to the next number or records the result. What used to be Pass states (the
+ * outcome of a timed-out or failed call, the attempt record, the verdict, the summary) is done
+ * by that step task (step.ts), which the recorder runs anyway. The loop walks the input's
+ * numbers with a Choice (a Map cannot stop early): the state's `numbers` are the ones not called
+ * yet, so the next one is always `$.numbers[0]` and the start needs no cursor. A timeout, a
+ * failed placement or a number skipped for its hourly cap (R6) is caught into the state and
+ * rolls over like any unanswered call, so every number is tried at most once and the loop
+ * always reaches the finish step.
  */
 
 export type JsonObject = { [key: string]: JsonValue };
@@ -34,30 +38,19 @@ export interface VoiceRolloverResources {
   /** Starts one call; gets the task token in its payload (a PlaceCallPayload). */
   readonly placeCallResource: string;
   /**
-   * Records each attempt as it ends (a VoiceProgress, best effort, so the challenge's status
-   * shows progress) and then the result with every attempt (a VoiceRolloverSummary).
+   * The step function (a RolloverStep payload, step.ts): records each attempt as it ends (best
+   * effort, so the challenge's status shows progress), then returns the state for the next
+   * number, or records the result with every attempt and returns the summary.
    */
   readonly finishResource: string;
 }
 
 /** State names, for overrides in tests and the local runner, and for reading execution history. */
 export const VOICE_STATES = {
-  start: 'Start',
   haveNumber: 'HaveNumber',
   placeCall: 'PlaceCall',
-  callTimedOut: 'CallTimedOut',
-  callFailed: 'CallFailed',
-  callSkipped: 'CallSkipped',
-  recordAttempt: 'RecordAttempt',
-  appendAttempt: 'AppendAttempt',
-  saveAttempt: 'SaveAttempt',
   decide: 'Decide',
   nextNumber: 'NextNumber',
-  approve: 'Approve',
-  denied: 'Denied',
-  fraudReported: 'FraudReported',
-  unreachable: 'Unreachable',
-  summarise: 'Summarise',
   finish: 'Finish',
 } as const;
 
@@ -81,22 +74,45 @@ const S = VOICE_STATES;
  */
 export const FINISH_RETRIES = 8;
 
-function decisionState(decision: Exclude<Decision, { kind: 'next' }>): string {
-  if (decision.kind === 'approve') return S.approve;
-  return decision.reason === 'denied' ? S.denied : S.fraudReported;
+/** The call task's errors that become attempt outcomes; States.TaskFailed matches any other task error. */
+const CAUGHT_ERRORS = [...Object.keys(CALL_ERROR_OUTCOMES), 'States.TaskFailed'];
+
+/**
+ * One Choice rule per outcome that stops the rollover, derived from `decide`, each guarded by
+ * IsPresent: a call task that failed leaves an error in `$.call`, not an outcome, and comparing
+ * a missing field is a runtime error in Step Functions.
+ */
+function stopChoices(next: string): JsonObject[] {
+  return ATTEMPT_OUTCOMES.filter((outcome) => decide(outcome).kind !== 'next').map(
+    (outcome): JsonObject => ({
+      And: [
+        { Variable: '$.call.outcome', IsPresent: true },
+        { Variable: '$.call.outcome', StringEquals: outcome },
+      ],
+      Next: next,
+    }),
+  );
 }
 
-/** One Choice rule per outcome that stops the rollover, derived from `decide`; the rest roll over. */
-function decideChoices(): JsonObject[] {
-  return ATTEMPT_OUTCOMES.flatMap((outcome) => {
-    const decision = decide(outcome);
-    if (decision.kind === 'next') return [];
-    return [{ Variable: '$.attempt.outcome', StringEquals: outcome, Next: decisionState(decision) }];
-  });
-}
+/**
+ * The position in the input's numbers of the one called now. ASL has no subtraction: with t
+ * numbers in all and r still to call, the index t − r is the length of the range [r … t],
+ * minus one.
+ */
+const HEAD_INDEX =
+  'States.MathAdd(States.ArrayLength(States.ArrayRange(States.ArrayLength($.numbers), States.ArrayLength($$.Execution.Input.numbers), 1)), -1)';
 
-function verdict(result: JsonObject): JsonObject {
-  return { Type: 'Pass', Result: result, ResultPath: '$.result', Next: S.summarise };
+/** A task of the step function: `next` or `finish` (step.ts), given the whole state. */
+function stepTask(resource: string, step: 'next' | 'finish', retry: JsonObject[]): JsonObject {
+  return {
+    Type: 'Task',
+    Resource: LAMBDA_INVOKE,
+    Parameters: { FunctionName: resource, Payload: { step, 'rollover.$': '$' } },
+    TimeoutSeconds: VOICE_FINISH_TIMEOUT_SECONDS,
+    Retry: retry,
+    // The function's answer is the next state (or the summary), not the invocation's envelope.
+    OutputPath: '$.Payload',
+  };
 }
 
 /** The ASL definition, as a plain object: `JSON.stringify` it for CDK's `DefinitionBody.fromString`. */
@@ -104,30 +120,20 @@ export function voiceRolloverDefinition(resources: VoiceRolloverResources): AslD
   for (const [name, value] of Object.entries(resources)) {
     if (!value) throw new Error(`voiceRolloverDefinition: ${name} is empty`);
   }
-  const numberAtIndex = 'States.ArrayGetItem($.numbers, $.cursor.index)';
+  // Decide sends every caught error to the rollover; that is only right while decide() rolls them over.
+  for (const outcome of [...Object.values(CALL_ERROR_OUTCOMES), 'call_failed'] as AttemptOutcome[]) {
+    if (decide(outcome).kind !== 'next') throw new Error(`voiceRolloverDefinition: a caught call error (${outcome}) must roll over`);
+  }
   return {
     Comment: 'Tessera voice factor: call the user\'s numbers in order until one answers (R10–R14).',
-    StartAt: S.start,
+    StartAt: S.haveNumber,
     TimeoutSeconds: VOICE_EXECUTION_TIMEOUT_SECONDS,
     States: {
-      [S.start]: {
-        Type: 'Pass',
-        Parameters: {
-          'challengeId.$': '$.challengeId',
-          'tenantId.$': '$.tenantId',
-          'numbers.$': '$.numbers',
-          'callerId.$': '$.callerId',
-          'appName.$': '$.appName',
-          'count.$': 'States.ArrayLength($.numbers)',
-          cursor: { index: 0 },
-          attempts: { json: '', sep: '' },
-        },
-        Next: S.haveNumber,
-      },
+      // R13: no number at all is unreachable without a call.
       [S.haveNumber]: {
         Type: 'Choice',
-        Choices: [{ Variable: '$.cursor.index', NumericLessThanPath: '$.count', Next: S.placeCall }],
-        Default: S.unreachable,
+        Choices: [{ Variable: '$.numbers[0]', IsPresent: true, Next: S.placeCall }],
+        Default: S.finish,
       },
       [S.placeCall]: {
         Type: 'Task',
@@ -138,8 +144,8 @@ export function voiceRolloverDefinition(resources: VoiceRolloverResources): AslD
             'taskToken.$': '$$.Task.Token',
             'challengeId.$': '$.challengeId',
             'tenantId.$': '$.tenantId',
-            'attempt.$': '$.cursor.index',
-            'to.$': numberAtIndex,
+            'attempt.$': HEAD_INDEX,
+            'to.$': '$.numbers[0]',
             'callerId.$': '$.callerId',
             'appName.$': '$.appName',
           },
@@ -148,86 +154,31 @@ export function voiceRolloverDefinition(resources: VoiceRolloverResources): AslD
         ResultSelector: { 'outcome.$': '$.outcome' },
         ResultPath: '$.call',
         Retry: [{ ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 }],
-        Catch: [
-          { ErrorEquals: ['States.Timeout'], ResultPath: '$.call', Next: S.callTimedOut },
-          // R6: the number is over its hourly cap, so nothing was dialled. Before TaskFailed, which matches every error.
-          { ErrorEquals: [NUMBER_OVER_CAP_ERROR], ResultPath: '$.call', Next: S.callSkipped },
-          { ErrorEquals: ['States.TaskFailed'], ResultPath: '$.call', Next: S.callFailed },
-        ],
-        Next: S.recordAttempt,
-      },
-      [S.callTimedOut]: { Type: 'Pass', Result: { outcome: 'timeout' }, ResultPath: '$.call', Next: S.recordAttempt },
-      [S.callFailed]: { Type: 'Pass', Result: { outcome: 'call_failed' }, ResultPath: '$.call', Next: S.recordAttempt },
-      [S.callSkipped]: { Type: 'Pass', Result: { outcome: 'over_cap' }, ResultPath: '$.call', Next: S.recordAttempt },
-      [S.recordAttempt]: {
-        Type: 'Pass',
-        Parameters: {
-          'index.$': '$.cursor.index',
-          'number.$': numberAtIndex,
-          'outcome.$': '$.call.outcome',
-          'at.$': '$$.State.EnteredTime',
-        },
-        ResultPath: '$.attempt',
-        Next: S.appendAttempt,
-      },
-      [S.appendAttempt]: {
-        Type: 'Pass',
-        Parameters: {
-          'json.$': "States.Format('{}{}{}', $.attempts.json, $.attempts.sep, States.JsonToString($.attempt))",
-          sep: ',',
-        },
-        ResultPath: '$.attempts',
-        Next: S.saveAttempt,
-      },
-      [S.saveAttempt]: {
-        Type: 'Task',
-        Resource: LAMBDA_INVOKE,
-        Parameters: {
-          FunctionName: resources.finishResource,
-          Payload: { 'challengeId.$': '$.challengeId', 'tenantId.$': '$.tenantId', 'attempt.$': '$.attempt' },
-        },
-        TimeoutSeconds: VOICE_FINISH_TIMEOUT_SECONDS,
-        Retry: [{ ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 }],
-        // Progress is for the status answer only: the finish step records every attempt again,
-        // so a failure here must never stop the rollover.
-        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.saveError', Next: S.decide }],
-        ResultPath: null,
+        // R12: a timeout, a number over its cap (R6) or a failed placement is an attempt outcome;
+        // the step task names it from the error (CALL_ERROR_OUTCOMES).
+        Catch: [{ ErrorEquals: CAUGHT_ERRORS, ResultPath: '$.call', Next: S.decide }],
         Next: S.decide,
       },
-      [S.decide]: { Type: 'Choice', Choices: decideChoices(), Default: S.nextNumber },
-      [S.nextNumber]: {
-        Type: 'Pass',
-        Parameters: { 'index.$': 'States.MathAdd($.cursor.index, 1)' },
-        ResultPath: '$.cursor',
-        Next: S.haveNumber,
+      // R10/R11/R14 stop the rollover; anything else tries the next number while there is one (R12/R13).
+      [S.decide]: {
+        Type: 'Choice',
+        Choices: [...stopChoices(S.finish), { Variable: '$.numbers[1]', IsPresent: true, Next: S.nextNumber }],
+        Default: S.finish,
       },
-      [S.approve]: verdict({ kind: 'approve' }),
-      [S.denied]: verdict({ kind: 'deny', reason: 'denied' }),
-      [S.fraudReported]: verdict({ kind: 'deny', reason: 'fraud_reported' }),
-      [S.unreachable]: verdict({ kind: 'deny', reason: 'unreachable' }),
-      [S.summarise]: {
-        Type: 'Pass',
-        Parameters: {
-          'challengeId.$': '$.challengeId',
-          'tenantId.$': '$.tenantId',
-          'result.$': '$.result',
-          'attempts.$': "States.StringToJson(States.Format('[{}]', $.attempts.json))",
-        },
-        Next: S.finish,
+      [S.nextNumber]: {
+        ...stepTask(resources.finishResource, 'next', [
+          { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+          { ErrorEquals: ['States.TaskFailed', 'States.Timeout'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
+        ]),
+        Next: S.placeCall,
       },
       [S.finish]: {
-        Type: 'Task',
-        Resource: LAMBDA_INVOKE,
-        Parameters: { FunctionName: resources.finishResource, 'Payload.$': '$' },
-        TimeoutSeconds: VOICE_FINISH_TIMEOUT_SECONDS,
         // R14/R7: the step is idempotent and finishes what an earlier run left owed (a fraud
         // report's notifications and block), so a failure is retried for minutes, not seconds.
-        Retry: [
+        ...stepTask(resources.finishResource, 'finish', [
           { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 },
           { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 2, MaxAttempts: FINISH_RETRIES, BackoffRate: 2 },
-        ],
-        // The execution's output is the summary itself, not the function's answer.
-        ResultPath: null,
+        ]),
         End: true,
       },
     },

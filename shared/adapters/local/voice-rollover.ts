@@ -1,7 +1,7 @@
-import type { Clock, Log, ThrottleStore, VoiceDialer, VoiceRollover } from '../../ports';
+import type { Clock, JsonValue, Log, ThrottleStore, VoiceDialer, VoiceRollover } from '../../ports';
 import type { LocalCallbackRegistry } from '../../voice/local-callbacks';
 import type { LocalStateMachine, localVoiceRollover } from '../../voice/local-runner';
-import { voiceRolloverInputSchema, type VoiceRolloverInput, type VoiceRolloverSummary, type VoiceStep } from '../../voice/schemas';
+import { voiceRolloverInputSchema, type VoiceRolloverInput, type VoiceRolloverSummary } from '../../voice/schemas';
 import { VOICE_STATES } from '../../voice/state-machine';
 
 export interface LocalVoiceRolloverOptions {
@@ -11,8 +11,8 @@ export interface LocalVoiceRolloverOptions {
    * include the runner.
    */
   readonly runner: typeof localVoiceRollover;
-  /** The record step: the voice-finish handler, as the local runtime loads it. */
-  readonly finish: (step: VoiceStep) => Promise<unknown>;
+  /** The step task's function: the voice-finish handler, as the local runtime loads it. */
+  readonly finish: (payload: JsonValue) => Promise<unknown>;
   /** R6: the throttle store the handlers use, whose per-number hourly cap each dial takes. */
   readonly throttle: Pick<ThrottleStore, 'take'>;
   /**
@@ -26,7 +26,7 @@ export interface LocalVoiceRolloverOptions {
 /**
  * The local runtime's Step Functions: runs the voice rollover definition that CDK deploys
  * (state-machine.ts), in-process, with the telephone simulator as the dialer and the in-process
- * callback registry for task tokens. The local runtime binds the record step to the same
+ * callback registry for task tokens. The local runtime binds the step task to the same
  * handler module the finish Lambda runs, as CDK binds the Lambda ARNs into the definition.
  */
 export class LocalVoiceRollover implements VoiceRollover {
@@ -38,9 +38,7 @@ export class LocalVoiceRollover implements VoiceRollover {
     this.machine = options.runner({
       ...this.deps,
       throttle: options.throttle,
-      finish: async (step) => {
-        await options.finish(step);
-      },
+      stepFunction: options.finish,
       ...(options.log ? { log: options.log } : {}),
       ...(options.callTimeoutMs ? { taskTimeoutOverridesMs: { [VOICE_STATES.placeCall]: options.callTimeoutMs } } : {}),
     });

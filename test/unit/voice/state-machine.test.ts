@@ -1,7 +1,8 @@
 import { NUMBER_OVER_CAP_ERROR } from '../../../shared/voice/place-call';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { ATTEMPT_OUTCOMES, decide, type Decision } from '../../../shared/voice/outcomes';
+import { ATTEMPT_OUTCOMES, decide } from '../../../shared/voice/outcomes';
 import { VOICE_CALL_TIMEOUT_SECONDS, VOICE_EXECUTION_TIMEOUT_SECONDS, VOICE_MAX_NUMBERS } from '../../../shared/voice/rules';
+import { CALL_ERROR_OUTCOMES } from '../../../shared/voice/step';
 import {
   FINISH_RETRIES,
   LAMBDA_INVOKE,
@@ -54,7 +55,12 @@ describe('R13 the rollover definition is one Standard-workflow ASL document', ()
   it('uses JSONPath, not JSONata, and no Express-only or unsupported state types', () => {
     const text = JSON.stringify(definition);
     expect(text).not.toMatch(/QueryLanguage|JSONata|\{%/);
-    expect(new Set(states().map(([, s]) => s.Type))).toEqual(new Set(['Pass', 'Choice', 'Task']));
+    expect(new Set(states().map(([, s]) => s.Type))).toEqual(new Set(['Choice', 'Task']));
+  });
+
+  it('has no state that only reshapes data: each state entered is a billed transition', () => {
+    expect(states().filter(([, s]) => ['Pass', 'Succeed', 'Wait'].includes(String(s.Type)))).toEqual([]);
+    expect(Object.keys(definition.States)).toHaveLength(5);
   });
 
   it('passes aws-local-stepfunctions\' ASL validation (paths, ARNs, fields)', () => {
@@ -73,13 +79,20 @@ describe('R13 the rollover definition is one Standard-workflow ASL document', ()
     expect(definition.TimeoutSeconds).toBeGreaterThan(0);
   });
 
-  it('loops with an index and a Choice, not a Map (a Map cannot stop early)', () => {
-    expect(definition.States[VOICE_STATES.haveNumber]).toMatchObject({
+  it('R13: starts by asking whether there is a number at all; with none it goes straight to the finish', () => {
+    expect(definition.StartAt).toBe(VOICE_STATES.haveNumber);
+    expect(definition.States[VOICE_STATES.haveNumber]).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.cursor.index', NumericLessThanPath: '$.count', Next: VOICE_STATES.placeCall }],
-      Default: VOICE_STATES.unreachable,
+      Choices: [{ Variable: '$.numbers[0]', IsPresent: true, Next: VOICE_STATES.placeCall }],
+      Default: VOICE_STATES.finish,
     });
-    expect(successors(definition.States[VOICE_STATES.nextNumber]!)).toEqual([VOICE_STATES.haveNumber]);
+  });
+
+  it('loops with a Choice over the numbers not called yet, not a Map (a Map cannot stop early)', () => {
+    const choices = definition.States[VOICE_STATES.decide]!.Choices as JsonObject[];
+    expect(choices.at(-1)).toEqual({ Variable: '$.numbers[1]', IsPresent: true, Next: VOICE_STATES.nextNumber });
+    expect(definition.States[VOICE_STATES.decide]!.Default).toBe(VOICE_STATES.finish);
+    expect(successors(definition.States[VOICE_STATES.nextNumber]!)).toEqual([VOICE_STATES.placeCall]);
   });
 });
 
@@ -93,9 +106,9 @@ describe('R12 every call is a callback task that cannot hang', () => {
       FunctionName: CDK.placeCallResource,
       Payload: {
         'taskToken.$': '$$.Task.Token',
-        'to.$': 'States.ArrayGetItem($.numbers, $.cursor.index)',
+        'to.$': '$.numbers[0]',
         'callerId.$': '$.callerId',
-        'attempt.$': '$.cursor.index',
+        'attempt.$': expect.stringContaining('$$.Execution.Input.numbers'),
       },
     });
   });
@@ -108,19 +121,14 @@ describe('R12 every call is a callback task that cannot hang', () => {
     }
   });
 
-  it('a timeout, a number over its cap (R6) or a failed placement becomes an attempt outcome and goes on to record it', () => {
+  it('a timeout, a number over its cap (R6) or a failed placement is kept in the state and goes on to Decide', () => {
     const call = definition.States[VOICE_STATES.placeCall]!;
-    const targets = Object.fromEntries(catchersOf(call).map((c) => [(c.ErrorEquals as string[])[0], c.Next]));
-    expect(targets).toEqual({
-      'States.Timeout': VOICE_STATES.callTimedOut,
-      [NUMBER_OVER_CAP_ERROR]: VOICE_STATES.callSkipped,
-      'States.TaskFailed': VOICE_STATES.callFailed,
-    });
-    // States.TaskFailed matches every task error, so the named one must be caught before it.
-    expect(Object.keys(targets).at(-1)).toBe('States.TaskFailed');
-    expect(definition.States[VOICE_STATES.callSkipped]).toMatchObject({ Result: { outcome: 'over_cap' }, Next: VOICE_STATES.recordAttempt });
-    expect(definition.States[VOICE_STATES.callTimedOut]).toMatchObject({ Result: { outcome: 'timeout' }, Next: VOICE_STATES.recordAttempt });
-    expect(definition.States[VOICE_STATES.callFailed]).toMatchObject({ Result: { outcome: 'call_failed' }, Next: VOICE_STATES.recordAttempt });
+    expect(catchersOf(call)).toEqual([
+      { ErrorEquals: ['States.Timeout', NUMBER_OVER_CAP_ERROR, 'States.TaskFailed'], ResultPath: '$.call', Next: VOICE_STATES.decide },
+    ]);
+    // The step task names the outcome of each caught error.
+    expect(CALL_ERROR_OUTCOMES).toEqual({ 'States.Timeout': 'timeout', [NUMBER_OVER_CAP_ERROR]: 'over_cap' });
+    expect(call).toMatchObject({ ResultSelector: { 'outcome.$': '$.outcome' }, ResultPath: '$.call', Next: VOICE_STATES.decide });
   });
 
   it('never retries a call that may have been placed: only errors of the Lambda service itself', () => {
@@ -137,59 +145,60 @@ describe('R12 every call is a callback task that cannot hang', () => {
     expect(waited + VOICE_MAX_NUMBERS * VOICE_CALL_TIMEOUT_SECONDS).toBeLessThan(VOICE_EXECUTION_TIMEOUT_SECONDS);
   });
 
-  it('every other task is a plain invoke with its own timeout', () => {
+  it('every other task is a plain invoke of the step function with its own timeout, whose answer becomes the state', () => {
     const others = tasks().filter(([, s]) => s.Resource !== LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN);
-    expect(others.map(([n]) => n)).toEqual([VOICE_STATES.saveAttempt, VOICE_STATES.finish]);
+    expect(others.map(([n]) => n)).toEqual([VOICE_STATES.nextNumber, VOICE_STATES.finish]);
     for (const [, state] of others) {
       expect(state.Resource).toBe(LAMBDA_INVOKE);
       expect(state.TimeoutSeconds).toEqual(expect.any(Number));
+      expect(state.OutputPath).toBe('$.Payload');
     }
-  });
-});
-
-describe('progress: each call is recorded as it ends', () => {
-  const save = definition.States[VOICE_STATES.saveAttempt]!;
-
-  it('sends the attempt just appended to the record step, then decides', () => {
-    expect(definition.States[VOICE_STATES.appendAttempt]).toMatchObject({ Next: VOICE_STATES.saveAttempt });
-    expect(save).toMatchObject({
-      Resource: LAMBDA_INVOKE,
-      Parameters: { FunctionName: CDK.finishResource, Payload: { 'attempt.$': '$.attempt' } },
-      ResultPath: null,
-      Next: VOICE_STATES.decide,
-    });
+    expect(definition.States[VOICE_STATES.nextNumber]!.Parameters).toEqual({ FunctionName: CDK.finishResource, Payload: { step: 'next', 'rollover.$': '$' } });
+    expect(definition.States[VOICE_STATES.finish]!.Parameters).toEqual({ FunctionName: CDK.finishResource, Payload: { step: 'finish', 'rollover.$': '$' } });
   });
 
-  it('a failed progress record never stops the rollover: every error is caught and leads to Decide', () => {
-    expect(save.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: VOICE_STATES.decide })]);
-    expect((save.Catch as JsonObject[])[0]!.ResultPath).not.toBe('$');
+  it('a failed step towards the next number is retried before the rollover gives up', () => {
+    const retried = ((definition.States[VOICE_STATES.nextNumber]!.Retry ?? []) as JsonObject[]).flatMap((r) => r.ErrorEquals as string[]);
+    expect(retried).toEqual(expect.arrayContaining(['States.TaskFailed', 'States.Timeout', 'Lambda.ServiceException']));
   });
 });
 
 describe('R10–R14 the Decide state is the rollover policy of decide()', () => {
-  const stateFor = (decision: Decision): string => {
-    switch (decision.kind) {
-      case 'approve':
-        return VOICE_STATES.approve;
-      case 'next':
-        return VOICE_STATES.nextNumber;
-      case 'deny':
-        return decision.reason === 'denied' ? VOICE_STATES.denied : VOICE_STATES.fraudReported;
-    }
-  };
   const choice = definition.States[VOICE_STATES.decide]!;
+  const rules = choice.Choices as JsonObject[];
+
+  /** Where Decide sends an attempt that ended with `outcome`, with or without a number left to call. */
+  function goesTo(outcome: string, numberLeft: boolean): string {
+    for (const rule of rules) {
+      const tests = (rule.And ?? [rule]) as JsonObject[];
+      const holds = tests.every((t) => {
+        if (t.Variable === '$.call.outcome' && t.IsPresent === true) return true;
+        if (t.Variable === '$.call.outcome' && typeof t.StringEquals === 'string') return t.StringEquals === outcome;
+        if (t.Variable === '$.numbers[1]' && t.IsPresent === true) return numberLeft;
+        throw new Error(`unexpected rule ${JSON.stringify(t)}`);
+      });
+      if (holds) return String(rule.Next);
+    }
+    return String(choice.Default);
+  }
 
   it.each([...ATTEMPT_OUTCOMES])('%s goes where decide() says', (outcome) => {
-    const rules = (choice.Choices as JsonObject[]).filter((r) => r.StringEquals === outcome);
-    const goesTo = rules.length ? rules.map((r) => r.Next) : [choice.Default];
-    expect(goesTo).toEqual([stateFor(decide(outcome))]);
+    const decision = decide(outcome);
+    if (decision.kind === 'next') {
+      expect([goesTo(outcome, true), goesTo(outcome, false)]).toEqual([VOICE_STATES.nextNumber, VOICE_STATES.finish]);
+    } else {
+      expect([goesTo(outcome, true), goesTo(outcome, false)]).toEqual([VOICE_STATES.finish, VOICE_STATES.finish]);
+    }
   });
 
-  it('every verdict records its result and goes to the summary', () => {
-    expect(definition.States[VOICE_STATES.approve]).toMatchObject({ Result: { kind: 'approve' }, Next: VOICE_STATES.summarise });
-    expect(definition.States[VOICE_STATES.denied]).toMatchObject({ Result: { kind: 'deny', reason: 'denied' } });
-    expect(definition.States[VOICE_STATES.fraudReported]).toMatchObject({ Result: { kind: 'deny', reason: 'fraud_reported' } });
-    expect(definition.States[VOICE_STATES.unreachable]).toMatchObject({ Result: { kind: 'deny', reason: 'unreachable' } });
+  it('compares an outcome only where there is one: a caught error leaves none in $.call', () => {
+    for (const rule of rules.slice(0, -1)) {
+      expect(rule.And).toEqual([{ Variable: '$.call.outcome', IsPresent: true }, { Variable: '$.call.outcome', StringEquals: expect.any(String) }]);
+    }
+  });
+
+  it('every error the call task catches is an outcome decide() rolls over', () => {
+    for (const outcome of [...Object.values(CALL_ERROR_OUTCOMES), 'call_failed' as const]) expect(decide(outcome).kind).toBe('next');
   });
 });
 
