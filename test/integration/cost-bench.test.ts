@@ -5,6 +5,7 @@
  */
 import { dynamoRequests } from '../../shared/adapters/dynamo/client';
 import { COST_METHODS, measureMethods, SMA_INVOCATIONS_PER_ANSWERED_CALL, type MethodMeasurement } from '../bench/cost-flows';
+import { costPerMillion } from '../bench/cost';
 import { TestApi } from '../support/runtime';
 
 let api: TestApi;
@@ -37,8 +38,11 @@ describe('cost per authentication (npm run bench)', () => {
   it('voice: one call, the state machine transitions and tasks, and the SIP media application invocations', () => {
     const voice = measured.voice!.perAuth;
     expect(voice).toMatchObject({ voiceCalls: 1, voiceMinutes: 1, smsMessages: 0 });
-    expect(voice.stepFunctionsTransitions).toBeGreaterThanOrEqual(3);
-    expect(voice.lambdaInvocations).toBeGreaterThan(voice.apiRequests + SMA_INVOCATIONS_PER_ANSWERED_CALL);
+    // A call answered with #: HaveNumber, PlaceCall, Decide, Finish (at most five per call attempt).
+    expect(voice.stepFunctionsTransitions).toBe(4);
+    expect(costPerMillion(voice).infrastructure.stepFunctions).toBe(100);
+    // The API requests, the SIP media application's invocations, and two state machine tasks (place the call, finish).
+    expect(voice.lambdaInvocations).toBe(voice.apiRequests + SMA_INVOCATIONS_PER_ANSWERED_CALL + 2);
   });
 
   it('push: the phone answer is an API request; one notification; the device key opened with KMS', () => {
