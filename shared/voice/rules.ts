@@ -17,7 +17,7 @@ export const VOICE_DIGIT_GAP_SECONDS = 5;
  */
 export const VOICE_CALL_TIMEOUT_SECONDS = 60;
 
-/** How long the step that records the result may take (one DynamoDB transaction or so). */
+/** How long the step task after a call may take (it records the call, and at the end the result: a DynamoDB transaction or so). */
 export const VOICE_FINISH_TIMEOUT_SECONDS = 30;
 
 /**
