@@ -106,9 +106,10 @@ export class DynamoLogStore implements AuthLogStore, NotificationStore, UsageSto
         .slice(0, query.limit);
       if (page.length === query.limit || frontier === '') break;
     }
-    const last = page.at(-1);
-    const more = page.length === query.limit ? frontier !== '' || reads.some((r) => r.items.some((l) => l.sk < (last as LineAt).sk)) : frontier !== '';
-    const position = page.length === query.limit ? (last as LineAt).sk : frontier;
+    // A full page goes on after its last line; a short one where the reading stopped.
+    const full = page.length === query.limit;
+    const position = full ? (page.at(-1) as LineAt).sk : frontier;
+    const more = frontier !== '' || (full && reads.some((r) => r.items.some((l) => l.sk < position)));
     const cursor = more ? encodeCursor({ pk: family, sk: position }) : undefined;
     return { items: page.map((l) => recordOf<AuthLogEntry>(l.item)), ...(cursor ? { cursor } : {}) };
   }
