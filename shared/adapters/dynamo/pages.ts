@@ -26,3 +26,18 @@ export function decodeCursor(
   if (!Object.values(record).every((v) => typeof v === 'string' || typeof v === 'number')) throw invalid;
   return record;
 }
+
+/**
+ * The cursor of a merged log page: `{ pk, sk }`, the unsharded name of the log it pages and the
+ * last sort key returned (the position in every shard; see DynamoLogStore.list). Accepted only for
+ * that log (R27) and with a sort key inside the query's range; the sort key is returned.
+ */
+export function decodeLogCursor(cursor: string | undefined, log: string, from: string, to: string): string | undefined {
+  const key = decodeCursor(cursor, { name: 'pk', value: log });
+  if (key === undefined) return undefined;
+  const { pk: _pk, sk, ...rest } = key;
+  if (Object.keys(rest).length || typeof sk !== 'string' || sk < from || sk > to) {
+    throw new ValidationError('The cursor is not valid', [{ pointer: '/cursor', detail: 'use the cursor of a previous page' }]);
+  }
+  return sk;
+}
