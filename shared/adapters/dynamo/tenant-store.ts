@@ -276,10 +276,10 @@ export class DynamoTenantStore implements TenantStore, UserStore {
     const version = (expectedVersion ?? 0) + 1;
     const at = user.updatedAt || new Date(this.clock.now()).toISOString();
     const item = { pk: tenantKeys.users(scope), sk: user.userId, ...user, version };
-    const written = { Put: { TableName: this.tableName, Item: item, ...userVersionCondition(expectedVersion) } };
+    const current = userVersionCondition(expectedVersion);
+    const written = { Put: { TableName: this.tableName, Item: item, ...current } };
     if (expectedVersion === undefined && isBillable(user)) return this.writeWithBilling(scope, [written], undefined, user, at, version);
     // Most writes leave the user as billable as it was: one Put, conditional on that too.
-    const current = userVersionCondition(expectedVersion);
     const same = expectedVersion === undefined ? undefined : billableCondition(isBillable(user));
     try {
       await this.db.send(
