@@ -2,7 +2,9 @@
  * `npm run billing -- --month YYYY-MM`: the monthly billing run (R26) against the local data,
  * writing `.tessera/billing/YYYY-MM.csv` and `.json`. Without --month it bills last month.
  * While `npm start` is running, pass its DynamoDB Local with --endpoint instead of opening the
- * same data files twice.
+ * same data files twice. With --recount it writes nothing: it counts every tenant's per-user
+ * billing again from the per-user records (one item per user) and compares the result with the
+ * counters the run reads; it exits 1 when any differs.
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +16,7 @@ const { values: args } = parseArgs({
     month: { type: 'string' },
     'data-dir': { type: 'string', default: '.tessera' },
     endpoint: { type: 'string' },
+    recount: { type: 'boolean', default: false },
   },
 });
 
@@ -25,11 +28,25 @@ async function main(): Promise<void> {
     logLevel: 'WARN',
   });
   try {
+    if (args.recount) {
+      await recount();
+      return;
+    }
     const result = await runBilling(args.month);
     console.log(`Billed ${result.month}: ${result.rows} rows in ${join(dataDir, result.keys.csv)} and ${join(dataDir, result.keys.json)}`);
   } finally {
     await runtime.stop();
   }
+}
+
+async function recount(): Promise<void> {
+  const { billingService, clock } = await import('../../shared/composition');
+  const { previousMonth } = await import('../../shared/domain/billing');
+  const month = args.month ?? previousMonth(clock().now());
+  const { tenants, mismatches } = await billingService().verifyUsers(month);
+  for (const m of mismatches) console.log(`${m.tenantId} ${m.space}: counted ${m.counted}, recounted ${m.recounted}`);
+  console.log(`Recounted ${month}: ${tenants} tenants, ${mismatches.length} user spaces differ`);
+  if (mismatches.length > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -139,20 +139,19 @@ export function renderJson(month: string, rows: readonly BillingRow[]): string {
 /** The export's object keys for a month. */
 export const exportKeys = (month: string) => ({ csv: `billing/${month}.csv`, json: `billing/${month}.json` });
 
-/** Tenants billed at once; each needs a few Queries, so this bounds the run's concurrency. */
+/** Tenants billed at once; each needs one or two Queries, so this bounds the run's concurrency. */
 const TENANT_CONCURRENCY = 16;
 
 /** The monthly billing run (R26) and a tenant's view of its own bill. */
 export class BillingService {
   constructor(private readonly deps: { store: BillingStore; clock: Clock; sink?: ExportSink }) {}
 
-  /** Every tenant's rows for `month`, sorted. Cost grows with tenants, not authentications. */
+  /** Every tenant's rows for `month`, sorted. Cost grows with tenants, not authentications or users. */
   async rows(month: string): Promise<BillingRow[]> {
-    const { end } = monthRange(month);
     const rows: BillingRow[] = [];
     for await (const page of this.deps.store.tenantPages()) {
       for (let i = 0; i < page.length; i += TENANT_CONCURRENCY) {
-        const batch = await Promise.all(page.slice(i, i + TENANT_CONCURRENCY).map((t) => this.tenantRows(t, month, end)));
+        const batch = await Promise.all(page.slice(i, i + TENANT_CONCURRENCY).map((t) => this.tenantRows(t, month)));
         rows.push(...batch.flat());
       }
     }
@@ -178,13 +177,49 @@ export class BillingService {
     const current = monthOf(this.deps.clock.now());
     if (month > current) throw new ValidationError('The month has not started', [{ pointer: '/month', detail: 'must not be after the current month' }]);
     const tenant = { tenantId: principal.tenantId, name: principal.tenant.name };
-    const rows = sortRows(await this.tenantRows(tenant, month, monthRange(month).end));
+    const rows = sortRows(await this.tenantRows(tenant, month));
     return { month, status: month === current ? 'draft' : 'final', rows };
   }
 
-  private async tenantRows(tenant: BillingTenant, month: string, end: string): Promise<BillingRow[]> {
-    const periods = await this.deps.store.providerHistory(tenant.tenantId);
-    if (!periods.some((p) => inForce(p, monthRange(month)))) return [];
-    return rowsOf(tenant, periods, await this.deps.store.meter(tenant.tenantId, month, end), month);
+  /**
+   * R25 checked: every tenant's per-user counts for `month` against a recount from the per-user
+   * records (one item per user, so this costs what the run saves). The spaces where they differ.
+   */
+  async verifyUsers(month: string): Promise<{ tenants: number; mismatches: UserCountMismatch[] }> {
+    monthRange(month);
+    const mismatches: UserCountMismatch[] = [];
+    let tenants = 0;
+    for await (const page of this.deps.store.tenantPages()) {
+      for (const tenant of page) {
+        tenants++;
+        const [{ users }, recounted] = await Promise.all([this.deps.store.tenantMonth(tenant.tenantId, month), this.deps.store.recountUsers(tenant.tenantId, month)]);
+        for (const space of [...new Set([...Object.keys(users), ...Object.keys(recounted)])].sort()) {
+          const counted = users[space] ?? 0;
+          const again = recounted[space] ?? 0;
+          if (counted !== again) mismatches.push({ tenantId: tenant.tenantId, space, counted, recounted: again });
+        }
+      }
+    }
+    return { tenants, mismatches };
   }
+
+  /** One Query for the providers and user counts; a second only when a per-authentication provider bills the month. */
+  private async tenantRows(tenant: BillingTenant, month: string): Promise<BillingRow[]> {
+    const range = monthRange(month);
+    const { periods, users } = await this.deps.store.tenantMonth(tenant.tenantId, month);
+    const billed = periods.filter((p) => inForce(p, range));
+    if (billed.length === 0) return [];
+    const authentications = billed.some((p) => p.provider.billingModel === 'per_authentication')
+      ? await this.deps.store.authentications(tenant.tenantId, month)
+      : {};
+    return rowsOf(tenant, periods, { authentications, users }, month);
+  }
+}
+
+/** A user space whose counters and recount disagree. */
+export interface UserCountMismatch {
+  readonly tenantId: string;
+  readonly space: string;
+  readonly counted: number;
+  readonly recounted: number;
 }

@@ -21,13 +21,27 @@ export interface MonthlyMeter {
   readonly users: Readonly<Record<string, number>>;
 }
 
-/** The billing run's reads: tenants from the tenant index, provider history, monthly meters. */
+/** A tenant's billing records for one month that one Query returns. */
+export interface TenantMonth {
+  /** R17: every provider the tenant has had. */
+  readonly periods: readonly ProviderPeriod[];
+  /** R25: users enabled for MFA and not licensed at some moment of the month, per user space. */
+  readonly users: Readonly<Record<string, number>>;
+}
+
+/** The billing run's reads: tenants from the tenant index, then at most two Queries per tenant. */
 export interface BillingStore {
   /** Every tenant, a page at a time, from the tenant index. */
   tenantPages(): AsyncIterable<BillingTenant[]>;
-  providerHistory(tenantId: string): Promise<ProviderPeriod[]>;
-  /** `month` is YYYY-MM; `end` the ISO instant the month ends (exclusive). */
-  meter(tenantId: string, month: string, end: string): Promise<MonthlyMeter>;
+  /** The provider history and the per-user counters, whatever the tenant's number of users (`month` is YYYY-MM). */
+  tenantMonth(tenantId: string, month: string): Promise<TenantMonth>;
+  /** R24: challenges created and delivered in the month, per provider id. */
+  authentications(tenantId: string, month: string): Promise<Record<string, number>>;
+  /**
+   * R25 counted again from the per-user records, one item per user: the check that the
+   * counters `tenantMonth` reads are right. Never on the run's path.
+   */
+  recountUsers(tenantId: string, month: string): Promise<Record<string, number>>;
 }
 
 /** Where the finance export goes: the export bucket on AWS, a folder of the data directory locally. */

@@ -1,15 +1,23 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { BillingStore, BillingTenant, MonthlyMeter, ProviderPeriod } from '../../ports';
+import type { BillingStore, BillingTenant, ProviderPeriod, TenantMonth } from '../../ports';
+import { monthRange } from '../../domain/billing';
 import type { Provider } from '../../domain/types';
 
 /**
- * Billing items (R24–R26), all read by Query, one tenant at a time:
+ * Billing items (R24–R26):
  * - tenant index     (tenants table, gsi1)  TENANTS / <tenantId>                 on the tenant item
+ * - user counters    (tenants table)        TENANT#<tenantId> / BILLCOUNT#<YYYY-MM>#<shard>
+ *   per user space `d:<space>` (users who became billable minus users who stopped, that month)
+ *   and `n:<space>` (users who became billable that month and had not been billable earlier in
+ *   it); a month's users are the sum of `d` over the months before it plus its own `n`
  * - enabled set      (tenants table)        BILLSET#<tenantId> / <space>#<userId>  enabledSince
  *   a user is in it while enabled for MFA and not licensed; leaving it marks every month since
  * - monthly users    (tenants table)        BILLUSER#<tenantId>#<YYYY-MM> / <space>#<userId>
  * - monthly auths    (usage table)          BILL#<tenantId>#<YYYY-MM> / AUTH#<providerId>#<shard>
  *   written in the transaction of the challenge change, beside the usage counter it mirrors
+ * The counters sit in the tenant's own partition beside its provider history, so one Query
+ * reads both. The set and the marks are the per-user record the counters are checked against
+ * (`recountUsers`); the run itself never reads them.
  */
 export const billingKeys = {
   tenantIndex: 'TENANTS',
@@ -18,7 +26,20 @@ export const billingKeys = {
   user: (space: string, userId: string) => `${space}#${userId}`,
   monthlyAuths: (tenantId: string, month: string) => `BILL#${tenantId}#${month}`,
   auths: (providerId: string, shard: number) => `AUTH#${providerId}#${shard}`,
+  userCounter: (tenantId: string, month: string, shard: number) => ({ pk: `TENANT#${tenantId}`, sk: `${COUNTER_PREFIX}${month}#${shard}` }),
+  /** Counter attributes of a user space: net change (`d`) and newly billable users (`n`). */
+  userDelta: (space: string) => `d:${space}`,
+  userNew: (space: string) => `n:${space}`,
 };
+
+const COUNTER_PREFIX = 'BILLCOUNT#';
+const PROVIDER_PREFIX = 'PROVIDER#';
+
+/**
+ * Items each month's user counter is spread over: bulk imports add to it from many writers at
+ * once, and transactions touching one item at the same time conflict. The run reads them all.
+ */
+export const USER_COUNTER_SHARDS = 8;
 
 /** The billing run's reads, from the tenants and usage tables. */
 export class DynamoBillingStore implements BillingStore {
@@ -46,25 +67,55 @@ export class DynamoBillingStore implements BillingStore {
     } while (start);
   }
 
-  async providerHistory(tenantId: string): Promise<ProviderPeriod[]> {
+  /**
+   * One Query of the tenant's partition, from its counters (`BILLCOUNT#…`) to its provider
+   * history (`PROVIDER#…`). The items read grow with the months of history (a few hundred bytes
+   * each, and a filter cannot name the sort key: the months after `month` are read and skipped),
+   * never with users.
+   */
+  async tenantMonth(tenantId: string, month: string): Promise<TenantMonth> {
     const items = await this.queryAll({
       TableName: this.tables.tenantsTable,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':prefix': 'PROVIDER#' },
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':from': COUNTER_PREFIX, ':to': `${PROVIDER_PREFIX}\uffff` },
     });
-    return items.map((i) => {
-      const { pk: _pk, sk: _sk, deletedAt, ...provider } = i;
-      return { provider: provider as unknown as Provider, ...(typeof deletedAt === 'string' ? { deletedAt } : {}) };
-    });
+    // Every shard of `month` sorts before this, every later month after it.
+    const after = `${COUNTER_PREFIX}${month}#~`;
+    const periods: ProviderPeriod[] = [];
+    const users: Record<string, number> = {};
+    for (const item of items) {
+      const sk = String(item.sk);
+      if (sk.startsWith(PROVIDER_PREFIX)) {
+        const { pk: _pk, sk: _sk, deletedAt, ...provider } = item;
+        periods.push({ provider: provider as unknown as Provider, ...(typeof deletedAt === 'string' ? { deletedAt } : {}) });
+        continue;
+      }
+      if (!sk.startsWith(COUNTER_PREFIX) || sk > after) continue;
+      // A month's users: billable at its start (every change before it) plus those it added.
+      const current = sk.startsWith(`${COUNTER_PREFIX}${month}#`);
+      for (const [name, value] of Object.entries(item)) {
+        const space = name.startsWith('d:') && !current ? name.slice(2) : name.startsWith('n:') && current ? name.slice(2) : undefined;
+        if (space !== undefined) users[space] = (users[space] ?? 0) + Number(value);
+      }
+    }
+    return { periods, users };
   }
 
-  async meter(tenantId: string, month: string, end: string): Promise<MonthlyMeter> {
-    const [auths, marked, enabled] = await Promise.all([
-      this.queryAll({
-        TableName: this.tables.usageTable,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': billingKeys.monthlyAuths(tenantId, month) },
-      }),
+  async authentications(tenantId: string, month: string): Promise<Record<string, number>> {
+    const auths = await this.queryAll({
+      TableName: this.tables.usageTable,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': billingKeys.monthlyAuths(tenantId, month) },
+    });
+    const authentications: Record<string, number> = {};
+    for (const i of auths) authentications[String(i.providerId)] = (authentications[String(i.providerId)] ?? 0) + Number(i.count);
+    return authentications;
+  }
+
+  /** The month's marks plus the set's members that joined before the month ended; O(users). */
+  async recountUsers(tenantId: string, month: string): Promise<Record<string, number>> {
+    const { end } = monthRange(month);
+    const [marked, enabled] = await Promise.all([
       this.queryAll({
         TableName: this.tables.tenantsTable,
         KeyConditionExpression: 'pk = :pk',
@@ -78,8 +129,6 @@ export class DynamoBillingStore implements BillingStore {
         ExpressionAttributeValues: { ':pk': billingKeys.enabledSet(tenantId), ':end': end },
       }),
     ]);
-    const authentications: Record<string, number> = {};
-    for (const i of auths) authentications[String(i.providerId)] = (authentications[String(i.providerId)] ?? 0) + Number(i.count);
     const seen = new Set<string>();
     const users: Record<string, number> = {};
     for (const i of [...marked, ...enabled]) {
@@ -87,7 +136,7 @@ export class DynamoBillingStore implements BillingStore {
       seen.add(String(i.sk));
       users[String(i.space)] = (users[String(i.space)] ?? 0) + 1;
     }
-    return { authentications, users };
+    return users;
   }
 
   private async queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Record<string, unknown>[]> {

@@ -1,7 +1,7 @@
+import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
-  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -9,13 +9,16 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { randomInt } from 'node:crypto';
 import type { ApiKeyRecord, Provider, Tenant, TenantCaps, TenantSettings, User } from '../../domain/types';
 import { monthOf, monthsBetween } from '../../domain/billing';
 import type { Clock, Page, TenantStore, UserQuery, UserScope, UserStore, UserWrite } from '../../ports';
-import { billingKeys } from './billing-store';
+import { billingKeys, USER_COUNTER_SHARDS } from './billing-store';
 import { isConditionFailure } from './errors';
 import { maybeRecordOf, recordOf } from './items';
 import { decodeCursor, encodeCursor } from './pages';
+import { transact, type TransactItem } from './transact';
 
 /**
  * Item layout of the tenants table (pk/sk; gsi1 lists a tenant's keys):
@@ -23,8 +26,9 @@ import { decodeCursor, encodeCursor } from './pages';
  * - provider history  TENANT#<tenantId>        / PROVIDER#<createdAt>#<providerId>  (deletedAt once deleted)
  * - API key           KEY#<tenantId>#<keyId>   / KEY          gsi1: KEYS#<tenantId> / <createdAt>#<keyId>
  * - user              USERS#<tenantId>#<space> / <userId>     (R18: a provider's user space)
- * Keys and users are found by one GetItem; a key and its tenant by one BatchGetItem. Every user
- * write also keeps the user's billing items (see `billing-store.ts`).
+ * - user counters     TENANT#<tenantId>        / BILLCOUNT#<YYYY-MM>#<shard>  (see `billing-store.ts`)
+ * Keys and users are found by one GetItem; a key and its tenant by one BatchGetItem. A user write
+ * that makes the user billable or not keeps the billing records in the same transaction.
  */
 export const tenantKeys = {
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'TENANT' }),
@@ -59,6 +63,15 @@ export const BUMP_USER_VERSION = {
   expression: 'version = if_not_exists(version, :versionZero) + :versionOne',
   values: { ':versionZero': 0, ':versionOne': 1 },
 } as const;
+
+/** R25: billed per user while enabled for MFA and not licensed. */
+const isBillable = (u: User | undefined): boolean => u !== undefined && u.mfaEnabled && !u.licensed;
+
+/** The condition that the stored user is (or is not) billable, as `isBillable` reads it. */
+function billableCondition(billable: boolean): { expression: string; values: Record<string, unknown> } {
+  const expression = 'mfaEnabled = :billingTrue AND (attribute_not_exists(licensed) OR licensed = :billingFalse)';
+  return { expression: billable ? `(${expression})` : `NOT (${expression})`, values: { ':billingTrue': true, ':billingFalse': false } };
+}
 
 /** Tenants, their provider, settings and API keys, and their users, in the tenants table. */
 export class DynamoTenantStore implements TenantStore, UserStore {
@@ -261,22 +274,46 @@ export class DynamoTenantStore implements TenantStore, UserStore {
 
   async putUser(scope: UserScope, user: User, expectedVersion?: number): Promise<UserWrite> {
     const version = (expectedVersion ?? 0) + 1;
-    let out;
+    const at = user.updatedAt || new Date(this.clock.now()).toISOString();
+    const item = { pk: tenantKeys.users(scope), sk: user.userId, ...user, version };
+    const current = userVersionCondition(expectedVersion);
+    const written = { Put: { TableName: this.tableName, Item: item, ...current } };
+    if (expectedVersion === undefined && isBillable(user)) return this.writeWithBilling(scope, [written], undefined, user, at, version);
+    // Most writes leave the user as billable as it was: one Put, conditional on that too.
+    const same = expectedVersion === undefined ? undefined : billableCondition(isBillable(user));
     try {
-      out = await this.db.send(
+      await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: tenantKeys.users(scope), sk: user.userId, ...user, version },
-          ...userVersionCondition(expectedVersion),
-          ReturnValues: 'ALL_OLD',
+          Item: item,
+          ConditionExpression: same ? `(${current.ConditionExpression}) AND ${same.expression}` : current.ConditionExpression,
+          ...(current.ExpressionAttributeValues || same ? { ExpressionAttributeValues: { ...current.ExpressionAttributeValues, ...same?.values } } : {}),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
+      return { kind: 'written', version };
     } catch (error) {
-      if (isConditionFailure(error)) return { kind: 'changed' };
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      const stored = (error as ConditionalCheckFailedException).Item;
+      const before = stored ? unmarshall(stored) : undefined;
+      if (!before || expectedVersion === undefined || (before.version ?? 0) !== expectedVersion) return { kind: 'changed' };
+      // At the version expected, but on the other side of billable: the counters change with it.
+      return this.writeWithBilling(scope, [written], recordOf<User>(before), user, at, version);
     }
-    await this.trackBilling(scope, maybeRecordOf<User>(out.Attributes), user, user.updatedAt || new Date(this.clock.now()).toISOString());
-    return { kind: 'written', version };
+  }
+
+  /**
+   * The user's writes and its billing records (`billingWrites`) in one transaction. When the
+   * month's mark appears between the read and the write (a racing write saw the user billable
+   * this month), the records are planned again; a change of the user itself answers `changed`.
+   */
+  private async writeWithBilling(scope: UserScope, writes: TransactItem[], before: User | undefined, after: User, at: string, version: number): Promise<UserWrite> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const outcome = await transact(this.db, [...writes, ...(await this.billingWrites(scope, before, after, at))]);
+      if (outcome.kind === 'done') return { kind: 'written', version };
+      if (outcome.index < writes.length) return { kind: 'changed' };
+    }
+    return { kind: 'changed' };
   }
 
   async getUser(scope: UserScope, userId: string): Promise<User | undefined> {
@@ -284,45 +321,55 @@ export class DynamoTenantStore implements TenantStore, UserStore {
   }
 
   /**
-   * R25: keeps the tenant's enabled set (users enabled for MFA and not licensed now, with the
-   * time since when) and, when a user leaves it, marks every month of that period. A month's
-   * users are then its marks plus the set's members that joined before its end: two Queries
-   * per tenant, no Scan, and no job has to carry users over at the start of a month.
-   * Called after every write of a user item (also by the credential store's delete and reset).
+   * R25: what changes beside a user item whose user becomes billable (enabled for MFA and not
+   * licensed) or stops being billable at `at`: the writes to put in the user item's own
+   * transaction, conditional on the version the change was planned from, so each change is
+   * counted once however many admins or jobs race on the user. Nothing when billability stays.
+   * - becoming billable: the month's counter +1 (`d`), and +1 new user of the month (`n`) unless
+   *   the user was billable earlier in it (it then left, and leaving marked the month: the
+   *   mark is checked in the transaction); the user joins the enabled set.
+   * - stopping: the month's counter −1; the user leaves the set. Every month since it joined is
+   *   marked first: a mark only states that the user was billable in that month, true whether
+   *   or not the transaction then succeeds.
+   * A month without changes needs nothing: its users are those billable at its start.
+   * Called by every user write (putUser, the credential store's delete and reset).
    */
-  async trackBilling(scope: UserScope, before: User | undefined, after: User | undefined, at: string): Promise<void> {
-    const billable = (u: User | undefined) => u !== undefined && u.mfaEnabled && !u.licensed;
-    const key = { pk: billingKeys.enabledSet(scope.tenantId), sk: billingKeys.user(scope.space, (after ?? before)?.userId ?? '') };
-    if (billable(after)) {
-      try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { ...key, space: scope.space, userId: after?.userId, enabledSince: at },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      } catch (error) {
-        // Already in the set: its period goes on, since the earlier time.
-        if (!isConditionFailure(error)) throw error;
-      }
-      return;
+  async billingWrites(scope: UserScope, before: User | undefined, after: User | undefined, at: string): Promise<TransactItem[]> {
+    const joins = isBillable(after);
+    const userId = (after ?? before)?.userId;
+    if (joins === isBillable(before) || userId === undefined) return [];
+    const month = monthOf(Date.parse(at));
+    const sk = billingKeys.user(scope.space, userId);
+    const member = { pk: billingKeys.enabledSet(scope.tenantId), sk };
+    const mark = { pk: billingKeys.monthlyUsers(scope.tenantId, month), sk };
+    const counter = (delta: number, fresh: boolean): TransactItem => ({
+      Update: {
+        TableName: this.tableName,
+        Key: billingKeys.userCounter(scope.tenantId, month, randomInt(USER_COUNTER_SHARDS)),
+        UpdateExpression: fresh ? 'ADD #delta :delta, #fresh :one' : 'ADD #delta :delta',
+        ExpressionAttributeNames: { '#delta': billingKeys.userDelta(scope.space), ...(fresh ? { '#fresh': billingKeys.userNew(scope.space) } : {}) },
+        ExpressionAttributeValues: { ':delta': delta, ...(fresh ? { ':one': 1 } : {}) },
+      },
+    });
+    if (joins) {
+      const join: TransactItem = { Put: { TableName: this.tableName, Item: { ...member, space: scope.space, userId, enabledSince: at } } };
+      // Marks are never removed: one seen now needs no check.
+      if (await this.getItem(mark)) return [join, counter(1, false)];
+      return [join, { ConditionCheck: { TableName: this.tableName, Key: mark, ConditionExpression: 'attribute_not_exists(pk)' } }, counter(1, true)];
     }
-    if (!billable(before)) return;
-    const member = await this.getItem(key);
-    const since = typeof member?.enabledSince === 'string' && member.enabledSince < at ? member.enabledSince : at;
-    // Marks first, then leave the set: a crash in between bills the period, never loses it.
-    const months = monthsBetween(monthOf(Date.parse(since)), monthOf(Date.parse(at)));
+    const stored = await this.getItem(member);
+    const since = typeof stored?.enabledSince === 'string' && stored.enabledSince < at ? stored.enabledSince : at;
+    const months = monthsBetween(monthOf(Date.parse(since)), month);
     for (let i = 0; i < months.length; i += 25) {
-      let requests: Record<string, unknown>[] = months.slice(i, i + 25).map((month) => ({
-        PutRequest: { Item: { pk: billingKeys.monthlyUsers(scope.tenantId, month), sk: key.sk, space: scope.space, userId: before?.userId } },
+      let requests: Record<string, unknown>[] = months.slice(i, i + 25).map((m) => ({
+        PutRequest: { Item: { pk: billingKeys.monthlyUsers(scope.tenantId, m), sk, space: scope.space, userId } },
       }));
       while (requests.length > 0) {
         const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
         requests = (out.UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
       }
     }
-    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+    return [{ Delete: { TableName: this.tableName, Key: member } }, counter(-1, false)];
   }
 
   /** One page of users, in user-id order; filters apply within the page, so a page may be short. */

@@ -11,11 +11,11 @@ import { transact, type TransactItem } from './transact';
 
 /**
  * App passwords deleted in the transaction, at most: with the user item, the authenticator, its
- * enrolment, the token, the device and the passkeys with their claims it stays under DynamoDB's
- * 100 items. A user has at most APP_PASSWORDS_PER_USER (a race may add one); any beyond are dead
+ * enrolment, the token, the device, the passkeys with their claims and the two billing records
+ * (R25) it stays under DynamoDB's 100 items. A user has at most APP_PASSWORDS_PER_USER (a race may add one); any beyond are dead
  * by the credential epoch.
  */
-const MAX_APP_PASSWORDS_RETIRED = 70;
+const MAX_APP_PASSWORDS_RETIRED = 68;
 
 /**
  * R19/R21/R22: deletes or resets a user together with everything it authenticates with, in one
@@ -30,32 +30,33 @@ export class DynamoUserCredentialStore implements UserCredentialStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-    /** Keeps the user's billing items (R25) after the user item changed. */
+    /** Plans the user's billing records (R25), written in the same transaction as the user item. */
     private readonly tenants: DynamoTenantStore,
     private readonly clock: Clock,
   ) {}
 
   async deleteUser(scope: UserScope, user: User): Promise<UserWrite> {
-    const write = await this.retire(scope, user, {
-      Delete: { TableName: this.tableName, Key: otpKeys.user(scope, user.userId), ...userVersionCondition(user.version ?? 0) },
-    });
-    if (write.kind === 'written') await this.tenants.trackBilling(scope, user, undefined, new Date(this.clock.now()).toISOString());
-    return write;
+    const billing = await this.tenants.billingWrites(scope, user, undefined, new Date(this.clock.now()).toISOString());
+    return this.retire(
+      scope,
+      user,
+      { Delete: { TableName: this.tableName, Key: otpKeys.user(scope, user.userId), ...userVersionCondition(user.version ?? 0) } },
+      billing,
+    );
   }
 
   async resetUser(scope: UserScope, before: User, after: User): Promise<UserWrite> {
     const version = (before.version ?? 0) + 1;
-    const write = await this.retire(
+    return this.retire(
       scope,
       before,
       { Put: { TableName: this.tableName, Item: { ...otpKeys.user(scope, after.userId), ...after, version }, ...userVersionCondition(before.version ?? 0) } },
+      await this.tenants.billingWrites(scope, before, after, after.updatedAt),
       version,
     );
-    if (write.kind === 'written') await this.tenants.trackBilling(scope, before, after, after.updatedAt);
-    return write;
   }
 
-  private async retire(scope: UserScope, user: User, userItem: TransactItem, version = 0): Promise<UserWrite> {
+  private async retire(scope: UserScope, user: User, userItem: TransactItem, billing: TransactItem[], version = 0): Promise<UserWrite> {
     const { userId } = user;
     const passwords = await this.db.send(
       new QueryCommand({
@@ -101,6 +102,7 @@ export class DynamoUserCredentialStore implements UserCredentialStore {
       ...(user.push ? [del(pushKeys.device(user.push.deviceId))] : []),
       ...(passwords.Items ?? []).map((item) => del({ pk: item.pk, sk: item.sk })),
       ...(passkeys.Items ?? []).flatMap((item) => [del({ pk: item.pk, sk: item.sk }), del(passkeyKeys.claim(scope.tenantId, String(item.passkeyId)))]),
+      ...billing,
     ]);
     return outcome.kind === 'done' ? { kind: 'written', version } : { kind: 'changed' };
   }

@@ -1,0 +1,82 @@
+import { BillingService } from '../../shared/domain/billing';
+import type { BillingModel, Provider } from '../../shared/domain/types';
+import type { BillingStore, BillingTenant, TenantMonth } from '../../shared/ports';
+
+/**
+ * R26: the billing run's reads per tenant. Whatever a tenant's users and authentications, it
+ * reads one record for its providers and user counts, and the per-authentication meter only
+ * when a per-authentication provider bills the month: at most two requests per tenant.
+ */
+const provider = (id: string, billingModel: BillingModel, createdAt = '2026-01-01T00:00:00.000Z'): Provider => ({
+  providerId: id,
+  billingModel,
+  createdAt,
+  generation: 1,
+  userSpace: `prov:${id}`,
+});
+
+class CountingStore implements BillingStore {
+  readonly calls: string[] = [];
+
+  constructor(
+    private readonly tenants: BillingTenant[],
+    private readonly months: Record<string, TenantMonth>,
+  ) {}
+
+  async *tenantPages(): AsyncIterable<BillingTenant[]> {
+    yield this.tenants;
+  }
+
+  async tenantMonth(tenantId: string): Promise<TenantMonth> {
+    this.calls.push(`tenantMonth ${tenantId}`);
+    return this.months[tenantId] ?? { periods: [], users: {} };
+  }
+
+  async authentications(tenantId: string): Promise<Record<string, number>> {
+    this.calls.push(`authentications ${tenantId}`);
+    return { [`pv_${tenantId}`]: 7 };
+  }
+
+  async recountUsers(tenantId: string): Promise<Record<string, number>> {
+    this.calls.push(`recountUsers ${tenantId}`);
+    return tenantId === 'drift' ? { 'prov:pv_drift': 4 } : (this.months[tenantId]?.users ?? {});
+  }
+}
+
+const clock = { now: () => Date.parse('2026-03-01T02:00:00.000Z') };
+
+describe('R26 billing run reads', () => {
+  const store = new CountingStore(
+    [
+      { tenantId: 'auth', name: 'Auth' },
+      { tenantId: 'user', name: 'User' },
+      { tenantId: 'none', name: 'No provider' },
+      { tenantId: 'later', name: 'Provider from next month' },
+    ],
+    {
+      auth: { periods: [{ provider: provider('pv_auth', 'per_authentication') }], users: {} },
+      user: { periods: [{ provider: provider('pv_user', 'per_user') }], users: { 'prov:pv_user': 1_000_000 } },
+      later: { periods: [{ provider: provider('pv_later', 'per_authentication', '2026-03-01T00:00:00.000Z') }], users: {} },
+    },
+  );
+
+  it('makes at most two requests per tenant, and one when no per-authentication provider bills the month', async () => {
+    const rows = await new BillingService({ store, clock }).rows('2026-02');
+    expect(store.calls.sort()).toEqual(['authentications auth', 'tenantMonth auth', 'tenantMonth later', 'tenantMonth none', 'tenantMonth user']);
+    expect(rows.map((r) => [r.tenantId, r.billingModel, r.billableUnits])).toEqual([
+      ['auth', 'per_authentication', 7],
+      ['user', 'per_user', 1_000_000],
+    ]);
+  });
+
+  it('the recount reports the user spaces whose counters differ from it', async () => {
+    const drift = new CountingStore([{ tenantId: 'drift', name: 'Drift' }, { tenantId: 'user', name: 'User' }], {
+      drift: { periods: [{ provider: provider('pv_drift', 'per_user') }], users: { 'prov:pv_drift': 3 } },
+      user: { periods: [{ provider: provider('pv_user', 'per_user') }], users: { 'prov:pv_user': 2 } },
+    });
+    expect(await new BillingService({ store: drift, clock }).verifyUsers('2026-02')).toEqual({
+      tenants: 2,
+      mismatches: [{ tenantId: 'drift', space: 'prov:pv_drift', counted: 3, recounted: 4 }],
+    });
+  });
+});
