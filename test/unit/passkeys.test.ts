@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
+import { simpleWebAuthnAssertions, simpleWebAuthnRegistrations } from '../../shared/adapters/webauthn/simplewebauthn';
 import { AssertionSigner } from '../../shared/domain/assertions';
 import { ChallengeService } from '../../shared/domain/challenges';
 import { DomainError } from '../../shared/domain/errors';
@@ -101,13 +102,14 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
           if (alerting.fails) throw new Error('the notification store is down');
           alerts.push({ tenantId: tenant.tenantId, userId, message });
         },
+        webauthn: simpleWebAuthnAssertions,
       },
       recovery: { codes: { getSet: never }, users: { getUser: never }, alert: never },
       tap: { passes: { listPasses: never }, users: { getUser: never }, clock },
     }),
   });
   const passkeyLog = new SilentLog();
-  const passkeys = new PasskeyService({ store, users, challenges, clock, log: passkeyLog });
+  const passkeys = new PasskeyService({ store, users, challenges, clock, log: passkeyLog, webauthn: simpleWebAuthnRegistrations });
   const a = principalOf(tenantWith(TENANT_A, policy));
   const admin = principalOf(tenantWith(TENANT_A, policy), 'admin');
   const b = principalOf(tenantWith(TENANT_B, policy));
