@@ -659,13 +659,15 @@ describe('a passkey challenge’s request options', () => {
 });
 
 describe('cold start', () => {
-  it('loads @simplewebauthn/server only when a passkey is used, not with the factor registry every challenge and user handler builds', () => {
+  it('loads @simplewebauthn/server only when a passkey is used, not with the factor registry, the passkey service or the WebAuthn adapter', () => {
     const root = join(__dirname, '../..');
     const script = `
       require('./shared/domain/factors');
+      require('./shared/domain/passkeys');
+      require('./shared/adapters/webauthn/simplewebauthn');
       const loaded = () => Object.keys(require.cache).some((path) => path.includes('@simplewebauthn'));
       const before = loaded();
-      // The probe sees the library once it is loaded (the passkey tests above show webauthn() loads it).
+      // The probe sees the library once it is loaded (the passkey tests above show the WebAuthn adapter loads it).
       require('@simplewebauthn/server');
       console.log(JSON.stringify({ before, after: loaded() }));`;
     const run = spawnSync(join(root, 'node_modules/.bin/tsx'), ['-e', script], { cwd: root, encoding: 'utf8' });
