@@ -1,6 +1,6 @@
-import { challengeServiceSendingNothing, routeHandler } from '../shared/composition';
+import { challengeStatus, routeHandler } from '../shared/composition';
 
-const challenges = challengeServiceSendingNothing();
+const challenges = challengeStatus();
 
 /** GET /v1/challenges/{challengeId} — status: pending, approved, denied, expired or locked. */
 export const handler = routeHandler('get-challenge', {

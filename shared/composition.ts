@@ -11,6 +11,7 @@ import { DynamoPushDeviceStore } from './adapters/dynamo/push-store';
 import { DynamoTenantStore } from './adapters/dynamo/tenant-store';
 import { DynamoThrottleStore } from './adapters/dynamo/throttle-store';
 import { DynamoUserCredentialStore } from './adapters/dynamo/user-credentials';
+import { simpleWebAuthnAssertions, simpleWebAuthnRegistrations } from './adapters/webauthn/simplewebauthn';
 import { pinnedWebhookSender } from './adapters/webhook/fetch-webhook-sender';
 import { loadConfig, type AwsConfig, type Config, type LocalConfig } from './config';
 import { ApiKeyAuthenticator, ApiKeyService } from './domain/api-keys';
@@ -41,7 +42,7 @@ import { UserService } from './domain/users';
 import { VoiceRolloverRecorder } from './domain/voice';
 import { routeHandlers } from './http/routes';
 import { serviceLogger } from './observability';
-import type { Audit, Clock, ExportSink, Log, Metrics, PhoneClassifier, PushSender, SecretBox, SmsSender, VoiceRollover } from './ports';
+import type { Audit, Clock, ExportSink, Log, Metrics, PhoneClassifier, PushSender, SecretBox, SmsSender, VoiceRollover, WebAuthnAssertions } from './ports';
 import * as aws from './roots/aws';
 
 /**
@@ -144,6 +145,16 @@ const noPush: PushSender = {
   },
 };
 
+/**
+ * Stands in for WebAuthn's checks in services that never verify a passkey (start, resend, status):
+ * their bundles carry no WebAuthn library. Starting a passkey challenge needs none.
+ */
+const noPasskeyChecks: WebAuthnAssertions = {
+  verifyAuthentication: async () => {
+    throw new Error('This handler does not verify passkeys');
+  },
+};
+
 const keyMaterial = /* @__PURE__ */ once(() => new DynamoKeyMaterialStore(db(), config().tenantsTable));
 // R28: loaded (and on a new deployment created) only by a handler that counts a phone number.
 const throttleKey = /* @__PURE__ */ once(() => new ThrottleKey({ secrets: keyMaterial(), box: secretBox() }));
@@ -203,7 +214,9 @@ export const appPasswordService = /* @__PURE__ */ once(() => new AppPasswordServ
 export const authenticatorService = /* @__PURE__ */ once(() => new AuthenticatorService({ store: otpStore(), users: tenantStore(), box: secretBox(), clock: clock() }));
 export const oathTokenService = /* @__PURE__ */ once(() => new OathTokenService({ store: otpStore(), users: tenantStore(), box: secretBox(), clock: clock(), cursors: cursors() }));
 /** Passkeys: registration (relying app after a step-up, or the console) and management. */
-export const passkeyService = /* @__PURE__ */ once(() => new PasskeyService({ store: passkeyStore(), users: tenantStore(), challenges: challengeStore(), clock: clock(), log: log() }));
+export const passkeyService = /* @__PURE__ */ once(
+  () => new PasskeyService({ store: passkeyStore(), users: tenantStore(), challenges: challengeStore(), clock: clock(), log: log(), webauthn: simpleWebAuthnRegistrations }),
+);
 /** Remembered devices (issue 16): tokens after an approved challenge, checks, an admin's revocation. */
 export const rememberedDeviceService = /* @__PURE__ */ once(
   () => new RememberedDeviceService({ store: rememberedDeviceStore(), users: tenantStore(), challenges: challengeStore(), clock: clock(), logs: logStore(), log: log() }),
@@ -231,7 +244,7 @@ export const voiceRecorder = /* @__PURE__ */ once(
     new VoiceRolloverRecorder({ challenges: challengeStore(), tenants: tenantStore(), users: tenantStore(), throttle: throttleStore(), notifications: notifications(), clock: clock(), log: log() }),
 );
 
-function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; push: PushService }): ChallengeService {
+function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; push: PushService }, passkeyChecks: WebAuthnAssertions): ChallengeService {
   const otp = new OtpChecker({ store: otpStore(), users: tenantStore(), box: secretBox() });
   return new ChallengeService({
     challenges: challengeStore(),
@@ -252,6 +265,7 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
         passkeys: passkeyStore(),
         // A possibly cloned passkey is reported like a fraud report: a notification and the webhook.
         alert: (tenant, userId, message) => notifications().notify(tenant, { type: 'passkey_counter_regressed', userId, message }),
+        webauthn: passkeyChecks,
       },
       recovery: {
         codes: recoveryStore(),
@@ -263,12 +277,25 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
     }),
   });
 }
-/** Starts challenges: texts, calls and pushes (R1, R9, R10–R16). */
-export const challengeService = /* @__PURE__ */ once(() => challengeServiceWith({ sms: smsSender(), voice: voiceRollover(), push: pushService() }));
+/**
+ * Starts challenges: texts, calls and pushes (R1, R9, R10–R16). Typed down to `create`: it checks
+ * no passkey, so it cannot verify.
+ */
+export const challengeService = /* @__PURE__ */ once(
+  (): Pick<ChallengeService, 'create'> => challengeServiceWith({ sms: smsSender(), voice: voiceRollover(), push: pushService() }, noPasskeyChecks),
+);
 /**
  * Resends codes: only texts are ever resent (R3). Typed down to `resend`, so a handler holding it
  * cannot start a challenge whose call or push would reach a stand-in.
  */
-export const challengeServiceTextsOnly = /* @__PURE__ */ once((): Pick<ChallengeService, 'resend'> => challengeServiceWith({ sms: smsSender(), voice: noVoice, push: pushServiceSendingNothing() }));
-/** Status and verification: sends nothing, and can do nothing else. */
-export const challengeServiceSendingNothing = /* @__PURE__ */ once((): Pick<ChallengeService, 'get' | 'verify'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }));
+export const challengeServiceTextsOnly = /* @__PURE__ */ once(
+  (): Pick<ChallengeService, 'resend'> => challengeServiceWith({ sms: smsSender(), voice: noVoice, push: pushServiceSendingNothing() }, noPasskeyChecks),
+);
+/** Verification: sends nothing, and checks codes and passkeys' assertions (the one service with WebAuthn's checks). */
+export const challengeServiceSendingNothing = /* @__PURE__ */ once(
+  (): Pick<ChallengeService, 'get' | 'verify'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }, simpleWebAuthnAssertions),
+);
+/** Status: reads a challenge (settling what its deadline decided) and does nothing else. */
+export const challengeStatus = /* @__PURE__ */ once(
+  (): Pick<ChallengeService, 'get'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }, noPasskeyChecks),
+);

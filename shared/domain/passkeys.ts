@@ -8,7 +8,7 @@
 import { createHmac } from 'node:crypto';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { PASSKEY_REGISTRATION_TTL_SECONDS, PASSKEYS_PER_USER } from '../rules';
-import type { ChallengeStore, Clock, Log, PasskeyRecord, PasskeyStore, UserScope, UserStore } from '../ports';
+import type { ChallengeStore, Clock, Log, PasskeyRecord, PasskeyStore, UserScope, UserStore, WebAuthnRegistrations } from '../ports';
 import { randomId } from './crypto';
 import { sameEpoch } from './credentials';
 import { ConflictError, DomainError, NotFoundError, PasskeyLimitError, PasskeyRejectedError, StepUpRequiredError, UserBlockedError } from './errors';
@@ -18,26 +18,6 @@ import type { PasskeyRegistrationRecord } from './passkey-records';
 import type { Principal, User } from './types';
 import { stepUpOf } from './step-up';
 import { userScope } from './users';
-import { webauthn, webauthnHelpers } from './webauthn';
-
-/**
- * Whether the attestation proves the authenticator's model: a certificate chain (x5c) that
- * `@simplewebauthn/server` checked the statement against, verified here to one of the tenant's
- * roots. The library itself checks a chain only against roots set process-wide (SettingsService,
- * shared by every tenant) or FIDO metadata (MetadataService, not reachable offline), and without
- * either it skips the path check; self attestation (no x5c) proves nothing about the model.
- */
-async function attestedByRoots(fmt: string, attestationObject: Uint8Array<ArrayBuffer>, roots: readonly string[] | undefined): Promise<boolean> {
-  if (fmt === 'none' || !roots?.length) return false;
-  const { convertCertBufferToPEM, decodeAttestationObject, validateCertificatePath } = await webauthnHelpers();
-  const x5c = decodeAttestationObject(attestationObject).get('attStmt').get('x5c');
-  if (!x5c?.length) return false;
-  try {
-    return await validateCertificatePath(x5c.map((cert) => convertCertBufferToPEM(cert)), [...roots]);
-  } catch {
-    return false;
-  }
-}
 
 /** COSE algorithms a new passkey may use: ES256 and RS256. */
 const ALGORITHMS = [-7, -257];
@@ -84,6 +64,8 @@ export interface PasskeyServiceDeps {
   readonly challenges: Pick<ChallengeStore, 'get'>;
   readonly clock: Clock;
   readonly log: Log;
+  /** WebAuthn's checks of the ceremony (shared/ports/webauthn.ts). */
+  readonly webauthn: WebAuthnRegistrations;
 }
 
 export class PasskeyService {
@@ -114,8 +96,7 @@ export class PasskeyService {
     const stepUp = via === 'auth' && registeredMethods(user).length > 0 ? await this.stepUp(principal, user, now, stepUpChallengeId) : undefined;
     const existing = (await this.deps.store.listPasskeys(scope, userId)).filter((p) => (p.epoch ?? '') === (user.credentialEpoch ?? ''));
     const displayName = [user.firstName, user.lastName].filter(Boolean).join(' ') || userId;
-    const { generateRegistrationOptions } = await webauthn();
-    const options = await generateRegistrationOptions({
+    const options = await this.deps.webauthn.registrationOptions({
       rpName: policy.rpName,
       rpID: policy.rpId,
       userName: userId,
@@ -185,8 +166,7 @@ export class PasskeyService {
     if (crossOrigin(input.response)) return used(new PasskeyRejectedError('A passkey made in a cross-origin frame is not accepted'), 'cross_origin');
     let info;
     try {
-      const { verifyRegistrationResponse } = await webauthn();
-      const verified = await verifyRegistrationResponse({
+      const verified = await this.deps.webauthn.verifyRegistration({
         response: input.response as RegistrationResponseJSON,
         expectedChallenge: registration.challenge,
         expectedOrigin: [...policy.origins],
@@ -203,7 +183,7 @@ export class PasskeyService {
     if ((input.response as { id?: unknown }).id !== info.credential.id || Buffer.from(info.credential.id, 'base64url').length > 1023) {
       return used(new PasskeyRejectedError('The credential id does not match the authenticator data, or is too long'), 'credential_id');
     }
-    const attested = await attestedByRoots(info.fmt, info.attestationObject, policy.attestationRoots);
+    const attested = await this.attestedByRoots(info.fmt, info.attestationObject, policy.attestationRoots);
     if (policy.aaguids) {
       // An allow-list needs a proven model: without a chain to a trusted root the AAGUID is only a claim.
       if (!attested) {
@@ -276,6 +256,16 @@ export class PasskeyService {
     // One of an earlier epoch was not the user's any more: removed, but no passkey of theirs was deleted.
     if ((existing.epoch ?? '') !== (user.credentialEpoch ?? '')) throw new NotFoundError('No such passkey');
     this.deps.log.info('passkey deleted', { userId, passkeyId });
+  }
+
+  /**
+   * Whether the attestation proves the authenticator's model: a certificate chain (x5c) that
+   * WebAuthn's checks verified the statement against, leading to one of the tenant's roots. Self
+   * attestation (no x5c) proves nothing about the model.
+   */
+  private async attestedByRoots(fmt: string, attestationObject: Uint8Array<ArrayBuffer>, roots: readonly string[] | undefined): Promise<boolean> {
+    if (fmt === 'none' || !roots?.length) return false;
+    return this.deps.webauthn.chainsToRoots(attestationObject, roots);
   }
 
   private async requireUser(scope: UserScope, userId: string): Promise<User> {

@@ -26,3 +26,4 @@ export * from './throttle';
 export * from './usage';
 export * from './users';
 export * from './voice';
+export * from './webauthn';

@@ -99,7 +99,7 @@ function textOnlyFactors(sender: SmsSender, codeKey: CodeKey, ways: Pick<FactorD
     },
     app: { otp },
     oath: { otp },
-    passkey: { passkeys: { listPasskeys: absent('a passkey'), getPasskey: absent('a passkey') }, alert: absent('an admin alert') },
+    passkey: { passkeys: { listPasskeys: absent('a passkey'), getPasskey: absent('a passkey') }, alert: absent('an admin alert'), webauthn: { verifyAuthentication: absent('WebAuthn') } },
     ...ways,
   });
 }

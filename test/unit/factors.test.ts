@@ -30,7 +30,7 @@ const deps: FactorDeps = {
   },
   app: { otp },
   oath: { otp },
-  passkey: { passkeys: { listPasskeys: never, getPasskey: never }, alert: never },
+  passkey: { passkeys: { listPasskeys: never, getPasskey: never }, alert: never, webauthn: { verifyAuthentication: never } },
   recovery: { codes: { getSet: never }, users: { getUser: never }, alert: never },
   tap: { passes: { listPasses: never }, users: { getUser: never }, clock: { now: () => 0 } },
 };

@@ -98,6 +98,21 @@ describe('Lambda bundles: what each carries', () => {
     expect(withLibrary.sort()).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'operator-tenants']);
   });
 
+  it('carries the WebAuthn library (with its CBOR, COSE and X.509/ASN.1 parsers) only where a passkey is verified or registered', () => {
+    const webauthn = /node_modules\/(@simplewebauthn\/server|@peculiar\/|asn1js|tsyringe|reflect-metadata|@levischuck\/tiny-cbor)\//;
+    const withLibrary = [...built].filter(([, { inputs }]) => inputs.some((input) => webauthn.test(input))).map(([name]) => name);
+    // Starting a passkey challenge, its status, resends, the factor registry's `registered()` (users, recovery) need none of it.
+    expect(withLibrary.sort()).toEqual(['admin-passkeys', 'passkey-registrations', 'verify-challenge']);
+    for (const name of withLibrary) {
+      const { inputs, meta } = built.get(name) ?? { inputs: [], meta: undefined };
+      // Reached only through the WebAuthn adapter, which the composition root hands to the passkey paths.
+      const library = inputs.filter((input) => /node_modules\/@simplewebauthn\/server\/esm\/(helpers\/)?index\.js$/.test(input));
+      expect(library.length).toBeGreaterThan(0);
+      const importers = library.flatMap((entry) => importersOf(meta as Metafile, inputs, entry)).filter((importer) => !/node_modules\/@simplewebauthn\//.test(importer));
+      expect({ name, importers: [...new Set(importers)] }).toEqual({ name, importers: ['shared/adapters/webauthn/simplewebauthn.ts'] });
+    }
+  });
+
   it("computes OTP codes with node:crypto: no bundle carries @noble/hashes, and only otplib imports the substitute", () => {
     const withOtp = [...built].filter(([, { inputs }]) => inputs.includes('infra/lambda/otp-crypto.ts'));
     expect(withOtp.map(([name]) => name)).toContain('verify-challenge');

@@ -8,16 +8,19 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
+import { simpleWebAuthnAssertions, simpleWebAuthnRegistrations } from '../../shared/adapters/webauthn/simplewebauthn';
 import { AssertionSigner } from '../../shared/domain/assertions';
 import { ChallengeService } from '../../shared/domain/challenges';
 import { DomainError } from '../../shared/domain/errors';
 import { buildFactors } from '../../shared/domain/factors';
+import { passkeyRequestOptions } from '../../shared/domain/factors/passkey';
+import type { PasskeyRecord } from '../../shared/ports';
 import { PasskeyService } from '../../shared/domain/passkeys';
 import { registrationRequired, usableMethods } from '../../shared/domain/registration';
 import { CodeKey } from '../../shared/domain/service-secrets';
 import { DEFAULT_SETTINGS, type PasskeyPolicy, type Principal, type Tenant } from '../../shared/domain/types';
 import { userScope } from '../../shared/domain/users';
-import { PASSKEYS_PER_USER } from '../../shared/rules';
+import { PASSKEY_CHALLENGE_TTL_SECONDS, PASSKEYS_PER_USER } from '../../shared/rules';
 import { passkeyPolicySchema } from '../../shared/schemas/passkeys';
 import { attestationCA } from '../support/attestation-certs';
 import { SoftwareAuthenticator, type AuthenticatorModel } from '../support/authenticator';
@@ -101,13 +104,14 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
           if (alerting.fails) throw new Error('the notification store is down');
           alerts.push({ tenantId: tenant.tenantId, userId, message });
         },
+        webauthn: simpleWebAuthnAssertions,
       },
       recovery: { codes: { getSet: never }, users: { getUser: never }, alert: never },
       tap: { passes: { listPasses: never }, users: { getUser: never }, clock },
     }),
   });
   const passkeyLog = new SilentLog();
-  const passkeys = new PasskeyService({ store, users, challenges, clock, log: passkeyLog });
+  const passkeys = new PasskeyService({ store, users, challenges, clock, log: passkeyLog, webauthn: simpleWebAuthnRegistrations });
   const a = principalOf(tenantWith(TENANT_A, policy));
   const admin = principalOf(tenantWith(TENANT_A, policy), 'admin');
   const b = principalOf(tenantWith(TENANT_B, policy));
@@ -606,14 +610,64 @@ describe('phishing-resistant only', () => {
   });
 });
 
+describe('a passkey challenge’s request options', () => {
+  const stored = (passkeyId: string, transports: string[]): PasskeyRecord => ({
+    tenantId: TENANT_A,
+    space: '',
+    userId: 'bob',
+    passkeyId,
+    publicKey: '',
+    counter: 0,
+    transports,
+    aaguid: YUBIKEY,
+    backupEligible: false,
+    backedUp: false,
+    name: 'Key',
+    createdAt: '2026-11-01T00:00:00.000Z',
+  });
+
+  it('are what generateAuthenticationOptions of @simplewebauthn/server makes, without loading it', async () => {
+    const usable = [stored('AAECAwQ', ['usb', 'nfc']), stored('BQYHCAk=', [])];
+    const ours = passkeyRequestOptions(POLICY, usable);
+    const { generateAuthenticationOptions } = await import('@simplewebauthn/server');
+    const theirs = await generateAuthenticationOptions({
+      rpID: POLICY.rpId,
+      allowCredentials: usable.map((p) => ({ id: p.passkeyId, transports: [...p.transports] })),
+      userVerification: POLICY.userVerification,
+      timeout: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
+    });
+    // 32 random bytes, base64url without padding, new for every challenge.
+    expect(ours.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(theirs.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(passkeyRequestOptions(POLICY, usable).challenge).not.toBe(ours.challenge);
+    expect({ ...ours, challenge: '' }).toEqual({
+      challenge: '',
+      rpId: theirs.rpId,
+      timeout: theirs.timeout,
+      userVerification: theirs.userVerification,
+      allowCredentials: (theirs.allowCredentials ?? []).map((c) => ({ id: c.id, type: c.type, ...(c.transports?.length ? { transports: c.transports } : {}) })),
+    });
+    expect(ours.allowCredentials.map((c) => c.id)).toEqual(['AAECAwQ', 'BQYHCAk']);
+  });
+
+  it('refuse a stored id that is not base64url, as the library does', async () => {
+    const { generateAuthenticationOptions } = await import('@simplewebauthn/server');
+    const bad = stored('not base64url!', []);
+    await expect(generateAuthenticationOptions({ rpID: POLICY.rpId, allowCredentials: [{ id: bad.passkeyId }] })).rejects.toThrow('allowCredential id "not base64url!" is not a valid base64url string');
+    expect(() => passkeyRequestOptions(POLICY, [bad])).toThrow('allowCredential id "not base64url!" is not a valid base64url string');
+  });
+});
+
 describe('cold start', () => {
-  it('loads @simplewebauthn/server only when a passkey is used, not with the factor registry every challenge and user handler builds', () => {
+  it('loads @simplewebauthn/server only when a passkey is used, not with the factor registry, the passkey service or the WebAuthn adapter', () => {
     const root = join(__dirname, '../..');
     const script = `
       require('./shared/domain/factors');
+      require('./shared/domain/passkeys');
+      require('./shared/adapters/webauthn/simplewebauthn');
       const loaded = () => Object.keys(require.cache).some((path) => path.includes('@simplewebauthn'));
       const before = loaded();
-      // The probe sees the library once it is loaded (the passkey tests above show webauthn() loads it).
+      // The probe sees the library once it is loaded (the passkey tests above show the WebAuthn adapter loads it).
       require('@simplewebauthn/server');
       console.log(JSON.stringify({ before, after: loaded() }));`;
     const run = spawnSync(join(root, 'node_modules/.bin/tsx'), ['-e', script], { cwd: root, encoding: 'utf8' });

@@ -6,18 +6,40 @@
  * the approval; one that does not increase is denied as a possible clone and the admin is told),
  * and what the assertion says about how the user signed in (RFC 8176 `amr`, `acr`).
  */
+import { randomBytes } from 'node:crypto';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { PASSKEY_CHALLENGE_TTL_SECONDS } from '../../rules';
-import type { PasskeyRecord, PasskeyStore, UserScope } from '../../ports';
+import type { PasskeyRecord, PasskeyStore, UserScope, WebAuthnAssertions } from '../../ports';
 import { PasskeysNotConfiguredError, RegistrationRequiredError } from '../errors';
 import type { PasskeyPolicy, PasskeyRequestOptions, Principal, Tenant, User } from '../types';
-import { webauthn } from '../webauthn';
 import { unchanged, type CodeCheck, type FactorDefinition } from './factor';
 
 export interface PasskeyFactorDeps {
   readonly passkeys: Pick<PasskeyStore, 'listPasskeys' | 'getPasskey'>;
   /** Tells the tenant's admins (notification and webhook) of a possibly cloned passkey. */
   readonly alert: (tenant: Tenant, userId: string, message: string) => Promise<unknown>;
+  /** Checks an assertion's signature and the rest of WebAuthn's rules; only verification has one (shared/ports/webauthn.ts). */
+  readonly webauthn: WebAuthnAssertions;
+}
+
+/**
+ * The request options of a new passkey challenge (WebAuthn's PublicKeyCredentialRequestOptions):
+ * 32 random bytes to sign, and the passkeys that may sign them, as `generateAuthenticationOptions`
+ * of `@simplewebauthn/server` makes them. Made here, so that starting a passkey challenge does not
+ * load the WebAuthn library: only checking the answer does.
+ */
+export function passkeyRequestOptions(policy: PasskeyPolicy, usable: readonly PasskeyRecord[]): PasskeyRequestOptions {
+  return {
+    challenge: randomBytes(32).toString('base64url'),
+    rpId: policy.rpId,
+    timeout: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
+    userVerification: policy.userVerification,
+    allowCredentials: usable.map((p) => {
+      // Stored ids are the library's base64url; one that is not is refused as the library refuses it.
+      if (!/^[-A-Za-z0-9_]*$/.test(p.passkeyId.replace(/=/g, ''))) throw new Error(`allowCredential id "${p.passkeyId}" is not a valid base64url string`);
+      return { id: p.passkeyId.replace(/=/g, ''), type: 'public-key' as const, ...(p.transports.length ? { transports: [...p.transports] } : {}) };
+    }),
+  };
 }
 
 /**
@@ -69,7 +91,7 @@ export function passkeyPolicyOf(principal: Principal): PasskeyPolicy {
 export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
   method: 'passkey',
   registered: (user) => (user.passkeyCount ?? 0) > 0,
-  build: ({ passkeys, alert }) => ({
+  build: ({ passkeys, alert, webauthn }) => ({
     method: 'passkey',
     prepare: ({ principal, user }) => {
       const policy = passkeyPolicyOf(principal);
@@ -83,20 +105,7 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
           if (usable.length === 0) {
             throw new RegistrationRequiredError('The user has no passkey this tenant accepts', { reason: 'passkey_required' });
           }
-          const { generateAuthenticationOptions } = await webauthn();
-          const options = await generateAuthenticationOptions({
-            rpID: policy.rpId,
-            allowCredentials: usable.map((p) => ({ id: p.passkeyId, transports: [...p.transports] })),
-            userVerification: policy.userVerification,
-            timeout: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
-          });
-          const request: PasskeyRequestOptions = {
-            challenge: options.challenge,
-            rpId: policy.rpId,
-            timeout: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
-            userVerification: policy.userVerification,
-            allowCredentials: (options.allowCredentials ?? []).map((c) => ({ id: c.id, type: 'public-key' as const, ...(c.transports?.length ? { transports: c.transports } : {}) })),
-          };
+          const request = passkeyRequestOptions(policy, usable);
           return { state: { passkey: { options: request, origins: [...policy.origins], allowSynced: policy.allowSynced } } };
         },
       };
@@ -120,8 +129,7 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
         if (crossOrigin(response)) return rejected('A passkey used in a cross-origin frame is not accepted', device);
         let info;
         try {
-          const { verifyAuthenticationResponse } = await webauthn();
-          const verified = await verifyAuthenticationResponse({
+          const verified = await webauthn.verifyAuthentication({
             response,
             expectedChallenge: state.options.challenge,
             expectedOrigin: [...policy.origins],
