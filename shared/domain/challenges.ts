@@ -21,6 +21,7 @@ import type {
 } from '../ports';
 import type { AssertionSigner } from './assertions';
 import { attemptAudit, auditOf, failedDeliveryAudit, throttledAudit } from './auth-log';
+import { ContainerWindowCounter } from './request-caps';
 import { admit, currentStreak, tenantLimits, type UserThrottleState } from './throttling';
 import { canonicalJson, randomId, safeEqual, sha256Hex } from './crypto';
 import {
@@ -98,7 +99,12 @@ export interface ChallengeDeps {
 
 /** Create, verify, resend and read challenges (R1–R4, R16, R20, R23). */
 export class ChallengeService {
-  constructor(private readonly deps: ChallengeDeps) {}
+  /** R6: the tenant's per-second challenge cap, counted in this container (see ContainerWindowCounter). */
+  private readonly tenantChallenges: ContainerWindowCounter;
+
+  constructor(private readonly deps: ChallengeDeps) {
+    this.tenantChallenges = new ContainerWindowCounter(deps.throttle);
+  }
 
   async create(
     principal: Principal,
@@ -123,7 +129,7 @@ export class ChallengeService {
   private async takeTenantChallenge(principal: Principal): Promise<void> {
     const now = this.deps.clock.now();
     const limit = tenantLimits(principal.tenant).challengesPerSecond;
-    if (!(await this.deps.throttle.take({ name: 'tenant_rate', subject: principal.tenantId, limit, windowSeconds: 1, now }))) {
+    if (!(await this.tenantChallenges.take({ name: 'tenant_rate', subject: principal.tenantId, limit, windowSeconds: 1, now }))) {
       throw new RetryLaterError(THROTTLE_TEXT.tenant_rate, Math.max(1, Math.ceil((1000 - (now % 1000)) / 1000)), { reason: 'tenant_rate' });
     }
   }

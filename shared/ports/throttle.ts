@@ -49,4 +49,10 @@ export interface ThrottleStore {
    * transactions conflict). False when the window is full.
    */
   take(counter: { name: CounterName; subject: string; limit: number; windowSeconds: number; now: number }): Promise<boolean>;
+  /**
+   * Adds `units` to a fixed-window counter whatever its count (one unconditional write) and
+   * returns the window's count after the addition: how a container hands over the units it took
+   * on its own (`ContainerWindowCounter`).
+   */
+  add(counter: { name: CounterName; subject: string; windowSeconds: number; now: number; units: number }): Promise<number>;
 }

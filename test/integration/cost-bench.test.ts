@@ -3,6 +3,7 @@
  * method, so the flows and the counters behind them (DynamoDB consumed capacity, Step Functions
  * transitions, KMS calls, texts, pushes, calls) keep working without a benchmark run.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dynamoRequests } from '../../shared/adapters/dynamo/client';
 import { COST_METHODS, measureMethods, SMA_INVOCATIONS_PER_ANSWERED_CALL, type MethodMeasurement } from '../bench/cost-flows';
 import { TestApi } from '../support/runtime';
@@ -14,6 +15,16 @@ beforeAll(async () => {
   api = await TestApi.start();
   const methods = await measureMethods({ url: api.url, operatorKey: api.runtime.operatorKey, auths: 2, concurrency: 1, firstPhone: 0 });
   measured = Object.fromEntries(methods.map((m) => [m.method, m]));
+  // The per-method figures, for reading without a benchmark run (git-ignored).
+  mkdirSync('test-output', { recursive: true });
+  writeFileSync(
+    'test-output/cost-per-auth.json',
+    JSON.stringify(
+      methods.map((m) => ({ method: m.method, requests: m.perAuth.dynamoRequests, rru: m.perAuth.dynamoReadUnits, wru: m.perAuth.dynamoWriteUnits, byTable: m.dynamoByTable })),
+      null,
+      2,
+    ),
+  );
 }, 120_000);
 
 afterAll(() => api.stop());

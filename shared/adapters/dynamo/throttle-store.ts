@@ -183,6 +183,21 @@ export class DynamoThrottleStore implements ThrottleStore {
     }
   }
 
+  async add(counter: { name: CounterName; subject: string; windowSeconds: number; now: number; units: number }): Promise<number> {
+    const windowEnd = (Math.floor(counter.now / (counter.windowSeconds * 1000)) + 1) * counter.windowSeconds * 1000;
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: throttleKeys.counter(counter.name, await counterSubject(counter.name, counter.subject, this.subjectKey), counter.windowSeconds, counter.now) },
+        UpdateExpression: 'ADD #count :units SET #ttl = :ttl',
+        ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':units': counter.units, ':ttl': Math.ceil(windowEnd / 1000) + 60 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.count ?? counter.units);
+  }
+
   async clear(tenantId: string, userId: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
