@@ -9,7 +9,7 @@ import { DynamoRememberedDeviceStore } from './adapters/dynamo/remembered-device
 import { DynamoRecoveryStore } from './adapters/dynamo/recovery-store';
 import { DynamoPushDeviceStore } from './adapters/dynamo/push-store';
 import { DynamoTenantStore } from './adapters/dynamo/tenant-store';
-import { DynamoThrottleStore } from './adapters/dynamo/throttle-store';
+import { DynamoThrottleStore, DynamoUserWithThrottle } from './adapters/dynamo/throttle-store';
 import { DynamoUserCredentialStore } from './adapters/dynamo/user-credentials';
 import { pinnedWebhookSender } from './adapters/webhook/fetch-webhook-sender';
 import { loadConfig, type AwsConfig, type Config, type LocalConfig } from './config';
@@ -244,6 +244,7 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
     clock: clock(),
     signer: signer(),
     log: log(),
+    usersWithThrottle: new DynamoUserWithThrottle(db(), { tenantsTable: config().tenantsTable, throttleTable: config().throttleTable }),
     // Each factor gets exactly what it uses (shared/domain/factors).
     factors: buildFactors({
       sms: { sender: delivery.sms, codeKey: new CodeKey({ secrets: keyMaterial(), box: secretBox() }) },

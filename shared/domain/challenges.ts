@@ -18,6 +18,7 @@ import type {
   ThrottleStore,
   ThrottleWrites,
   UserStore,
+  UserWithThrottleReader,
 } from '../ports';
 import type { AssertionSigner } from './assertions';
 import { attemptAudit, auditOf, failedDeliveryAudit, throttledAudit } from './auth-log';
@@ -95,6 +96,8 @@ export interface ChallengeDeps {
   readonly log: Log;
   /** How each factor's challenge starts and is answered (./factors): one module per factor. */
   readonly factors: FactorRegistry;
+  /** The user and the user's throttling state in one read, where the stores can; else `users` and `throttle` read them apart. */
+  readonly usersWithThrottle?: UserWithThrottleReader;
 }
 
 /** Create, verify, resend and read challenges (R1–R4, R16, R20, R23). */
@@ -142,10 +145,9 @@ export class ChallengeService {
     const { clock, users, challenges } = this.deps;
     const now = clock.now();
     const { settings } = principal.tenant;
-    const [user, throttle] = await Promise.all([
-      users.getUser(userScope(principal), input.userId),
-      this.deps.throttle.getUserState(principal.tenantId, input.userId),
-    ]);
+    const { user, throttle } = this.deps.usersWithThrottle
+      ? await this.deps.usersWithThrottle.getUserWithThrottle(userScope(principal), input.userId)
+      : await Promise.all([users.getUser(userScope(principal), input.userId), this.deps.throttle.getUserState(principal.tenantId, input.userId)]).then(([u, t]) => ({ user: u, throttle: t }));
     if (!user) throw new NotFoundError(NO_SUCH_USER);
     if (user.blocked) throw new UserBlockedError('The user is blocked from MFA; an admin must unblock them', { reason: user.blocked.reason });
     if (!user.mfaEnabled) throw new MfaNotEnabledError('MFA is not enabled for this user');
@@ -315,10 +317,7 @@ export class ChallengeService {
       throw new MethodUnavailableError(message, { method: challenge.method });
     }
     await this.refuseUnlessOpen(principal, challenge, now);
-    if (await this.passkeysOnlyNow(principal, challenge)) {
-      await this.deps.logs.append(auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: 'phishing_resistant_only', now }));
-      throw passkeysOnly(challenge);
-    }
+    if (this.passkeysOnlyNow(principal, challenge)) await this.refusePasskeysOnly(principal, challenge, now);
 
     const base = { challengeId, tenantId: principal.tenantId, now, maxWrong: MAX_WRONG_CODES };
     const scope = userScope(principal);
@@ -341,11 +340,19 @@ export class ChallengeService {
       // Loaded before the code is spent: once the approval commits, nothing may fail (a throttled
       // KMS or key read after it would leave the relying app a spent code and no assertion).
       const signingKey = await signer.signingKey();
+      const { owner } = ownerCheckOf(challenge);
       const approval = await challenges.approve(
-        { ...base, ...check.proof, ...ownerCheckOf(challenge) },
+        { ...base, ...check.proof, ...(owner ? { owner: { ...owner, phishable: answer.kind !== 'credential' } } : {}) },
         { ...auditOf(principal, challenge, { event: 'verify', result: 'approved', now, ...device }), throttle: streak(challenge, 'reset', now) },
       );
-      if (approval.kind === 'revoked') await this.revoke(principal, challenge, now);
+      if (approval.kind === 'revoked') {
+        // The owner check failed: the user was deleted, reset or blocked — or marked passkeys-only since.
+        const user = owner ? await this.deps.users.getUser({ tenantId: principal.tenantId, space: owner.space }, challenge.userId) : undefined;
+        if (user && sameEpoch(user, owner?.epoch) && !user.blocked && phishingResistantOnly(user, principal.tenant.settings)) {
+          await this.refusePasskeysOnly(principal, challenge, now);
+        }
+        await this.revoke(principal, challenge, now);
+      }
       if (approval.kind === 'done') {
         const assertion = await signer.signWith(signingKey, {
           tenantId: challenge.tenantId,
@@ -492,15 +499,23 @@ export class ChallengeService {
     throw new ChallengeFinishedError('The challenge is already denied', { status: 'denied', reason: 'revoked' });
   }
 
-  /** A verify on a finished, locked or expired challenge: logged (R23), then refused. */
-  /** A challenge of another factor made before only passkeys were accepted for its user (tenant or user flag). */
-  private async passkeysOnlyNow(principal: Principal, challenge: Challenge): Promise<boolean> {
+  /**
+   * A challenge of another factor made before the tenant accepted only passkeys. A user's own
+   * flag is part of the approval's owner check instead (no read on the way to an approval).
+   */
+  private passkeysOnlyNow(principal: Principal, challenge: Challenge): boolean {
     // A factor answered with a credential (a passkey's assertion) is the phishing-resistant kind.
     if (this.deps.factors[challenge.method].answer.kind === 'credential') return false;
-    if (principal.tenant.settings.passkeys?.phishingResistantOnly) return true;
-    const owner = challenge.owner ? await this.deps.users.getUser({ tenantId: principal.tenantId, space: challenge.owner.space }, challenge.userId) : undefined;
-    return Boolean(owner && phishingResistantOnly(owner, principal.tenant.settings));
+    return Boolean(principal.tenant.settings.passkeys?.phishingResistantOnly);
   }
+
+  /** R23: a code or prompt for a user only passkeys are accepted for: logged, refused, the challenge left as it is. */
+  private async refusePasskeysOnly(principal: Principal, challenge: Challenge, now: number): Promise<never> {
+    await this.deps.logs.append(auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: 'phishing_resistant_only', now }));
+    throw passkeysOnly(challenge);
+  }
+
+  /** A verify on a finished, locked or expired challenge: logged (R23), then refused. */
 
   private async refuseUnlessOpen(principal: Principal, challenge: Challenge, now: number): Promise<void> {
     const refusal = refusalOf(this.deps.factors[challenge.method], challenge, now);

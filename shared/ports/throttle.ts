@@ -1,6 +1,8 @@
 // Per-user throttling state and the throttle writes that ride with a challenge change (R6–R8).
 
 import type { UserThrottleState } from '../domain/throttling';
+import type { User } from '../domain/types';
+import type { UserScope } from './users';
 
 export type CounterName = 'number_rate' | 'tenant_rate' | 'tenant_requests' | 'source_rate';
 
@@ -55,4 +57,12 @@ export interface ThrottleStore {
    * on its own (`ContainerWindowCounter`).
    */
   add(counter: { name: CounterName; subject: string; windowSeconds: number; now: number; units: number }): Promise<number>;
+}
+
+/**
+ * A user and the user's throttling state (R6–R8) in one read: what starting a challenge checks
+ * first. Both strongly consistent.
+ */
+export interface UserWithThrottleReader {
+  getUserWithThrottle(scope: UserScope, userId: string): Promise<{ user?: User; throttle: UserThrottleState }>;
 }

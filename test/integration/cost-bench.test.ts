@@ -39,6 +39,10 @@ describe('cost per authentication (npm run bench)', () => {
     const sms = measured.sms!.perAuth;
     expect(sms).toMatchObject({ apiRequests: 2, lambdaInvocations: 2, smsMessages: 1, stepFunctionsTransitions: 0, kmsRequests: 0, voiceCalls: 0 });
     expect(sms.dynamoRequests).toBeGreaterThanOrEqual(4);
+    // Issue 18: at most 4 — create: the user with its throttle state (one BatchGetItem) and one
+    // transaction; verify: the challenge and one transaction. The key and tenant are remembered
+    // (API_KEY_CACHE_SECONDS) and the tenant's caps counted in the container.
+    expect(sms.dynamoRequests).toBeLessThanOrEqual(4);
     expect(sms.dynamoReadUnits).toBeGreaterThan(0);
     // Each transaction writes at least the challenge and its log line, at 2 WRU per item.
     expect(sms.dynamoWriteUnits).toBeGreaterThanOrEqual(8);
