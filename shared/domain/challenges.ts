@@ -194,6 +194,7 @@ export class ChallengeService {
       },
       ...issued.state,
       owner: ownerOf(userScope(principal).space, user),
+      ...(throttle.wrongStreak > 0 ? { streakAtStart: true as const } : {}),
     };
     const idempotency: IdempotencyRecord | undefined = idempotencyKey
       ? {
@@ -343,7 +344,7 @@ export class ChallengeService {
       const { owner } = ownerCheckOf(challenge);
       const approval = await challenges.approve(
         { ...base, ...check.proof, ...(owner ? { owner: { ...owner, phishable: answer.kind !== 'credential' } } : {}) },
-        { ...auditOf(principal, challenge, { event: 'verify', result: 'approved', now, ...device }), throttle: streak(challenge, 'reset', now) },
+        { ...auditOf(principal, challenge, { event: 'verify', result: 'approved', now, ...device }), ...(endsStreak(challenge) ? { throttle: streak(challenge, 'reset', now) } : {}) },
       );
       if (approval.kind === 'revoked') {
         // The owner check failed: the user was deleted, reset or blocked — or marked passkeys-only since.
@@ -516,7 +517,6 @@ export class ChallengeService {
   }
 
   /** A verify on a finished, locked or expired challenge: logged (R23), then refused. */
-
   private async refuseUnlessOpen(principal: Principal, challenge: Challenge, now: number): Promise<void> {
     const refusal = refusalOf(this.deps.factors[challenge.method], challenge, now);
     if (!refusal) return;
@@ -611,6 +611,15 @@ function sendLimits(
       ? [{ name: 'number_rate', subject: challenge.destinationE164, limit: MESSAGES_PER_NUMBER_PER_HOUR, windowSeconds: 3600, now }]
       : [],
   };
+}
+
+/**
+ * R8: whether an approval has a wrong-code streak to end: the user had one when the challenge
+ * started, or this challenge took a wrong code. (A streak begun meanwhile on another challenge
+ * of the user is ended by that challenge's approval, or forgotten after an hour.)
+ */
+function endsStreak(challenge: Challenge): boolean {
+  return challenge.wrongAttempts > 0 || challenge.streakAtStart === true;
 }
 
 function streak(challenge: Challenge, change: 'wrong' | 'reset', now: number): ThrottleWrites {

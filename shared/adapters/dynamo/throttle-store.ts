@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { EMPTY_THROTTLE, type UserThrottleState } from '../../domain/throttling';
 import { FATIGUE_PAUSE_SECONDS, USER_CHALLENGE_WINDOW_SECONDS, WRONG_CODE_STREAK_RESET_SECONDS } from '../../rules';
 import type { CounterName, ThrottleStore, ThrottleWrites, UserScope, UserWithThrottleReader } from '../../ports';
-import { isConditionFailure } from './errors';
+import { isConditionFailure, isLocalLockTimeout } from './errors';
 import type { TransactItem } from './transact';
 
 
@@ -183,9 +183,13 @@ export class DynamoUserWithThrottle implements UserWithThrottleReader {
     };
     const found: Record<string, Record<string, unknown> | undefined> = {};
     // BatchGetItem may leave keys unprocessed under load: ask again for those (a few times, then it is a failure).
+    // DynamoDB Local's lock timeout (a read of an item a transaction holds) counts as unprocessed.
     for (let attempt = 0; Object.keys(request).length > 0; attempt++) {
       if (attempt >= 5) throw new RetryLaterError('DynamoDB left a read unprocessed; try again', 1);
-      const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+      const out = await this.db.send(new BatchGetCommand({ RequestItems: request })).catch((error: unknown) => {
+        if (isLocalLockTimeout(error)) return { Responses: {} as Record<string, Record<string, unknown>[]>, UnprocessedKeys: request };
+        throw error;
+      });
       for (const table of [tenantsTable, throttleTable]) {
         const item = out.Responses?.[table]?.[0];
         if (item) found[table] = item;
