@@ -9,12 +9,12 @@ import { DynamoRememberedDeviceStore } from './adapters/dynamo/remembered-device
 import { DynamoRecoveryStore } from './adapters/dynamo/recovery-store';
 import { DynamoPushDeviceStore } from './adapters/dynamo/push-store';
 import { DynamoTenantStore } from './adapters/dynamo/tenant-store';
-import { DynamoThrottleStore } from './adapters/dynamo/throttle-store';
+import { DynamoThrottleStore, DynamoUserWithThrottle } from './adapters/dynamo/throttle-store';
 import { DynamoUserCredentialStore } from './adapters/dynamo/user-credentials';
 import { simpleWebAuthnAssertions, simpleWebAuthnRegistrations } from './adapters/webauthn/simplewebauthn';
 import { pinnedWebhookSender } from './adapters/webhook/fetch-webhook-sender';
 import { loadConfig, type AwsConfig, type Config, type LocalConfig } from './config';
-import { ApiKeyAuthenticator, ApiKeyService } from './domain/api-keys';
+import { ApiKeyAuthenticator, ApiKeyService, RecentKeys } from './domain/api-keys';
 import { AppPasswordService } from './domain/app-password-service';
 import { AssertionSigner } from './domain/assertions';
 import { AuthLogService } from './domain/auth-log';
@@ -41,6 +41,7 @@ import { TenantService } from './domain/tenants';
 import { UserService } from './domain/users';
 import { VoiceRolloverRecorder } from './domain/voice';
 import { routeHandlers } from './http/routes';
+import { API_KEY_CACHE_SECONDS } from './rules';
 import { serviceLogger } from './observability';
 import type { Audit, Clock, ExportSink, Log, Metrics, PhoneClassifier, PushSender, SecretBox, SmsSender, VoiceRollover, WebAuthnAssertions } from './ports';
 import * as aws from './roots/aws';
@@ -169,7 +170,9 @@ const auditTables = /* @__PURE__ */ once(() => ({
   },
 }));
 
-export const tenantStore = /* @__PURE__ */ once(() => new DynamoTenantStore(db(), config().tenantsTable, clock()));
+/** R6/R27: the relying app's keys and tenants this container read (API_KEY_CACHE_SECONDS). */
+export const recentKeys = /* @__PURE__ */ once(() => new RecentKeys(API_KEY_CACHE_SECONDS * 1000));
+export const tenantStore = /* @__PURE__ */ once(() => new DynamoTenantStore(db(), config().tenantsTable, clock(), (tenantId) => recentKeys().forgetTenant(tenantId)));
 export const billingStore = /* @__PURE__ */ once(() => new DynamoBillingStore(db(), { tenantsTable: config().tenantsTable, usageTable: config().usageTable }));
 export const challengeStore = /* @__PURE__ */ once(() => new DynamoChallengeStore(db(), config().challengesTable, auditTables(), config().tenantsTable));
 export const otpStore = /* @__PURE__ */ once(() => new DynamoOtpStore(db(), config().tenantsTable));
@@ -184,7 +187,7 @@ const recoveryStore = /* @__PURE__ */ once(() => new DynamoRecoveryStore(db(), c
 
 export const signer = /* @__PURE__ */ once(() => new AssertionSigner({ keys: keyMaterial(), box: secretBox(), clock: clock(), issuer: config().issuer }));
 export const requestCaps = /* @__PURE__ */ once(() => new RequestCaps({ throttle: throttleStore(), clock: clock() }));
-export const authenticator = /* @__PURE__ */ once(() => new ApiKeyAuthenticator(tenantStore(), clock(), requestCaps()));
+export const authenticator = /* @__PURE__ */ once(() => new ApiKeyAuthenticator(tenantStore(), clock(), requestCaps(), recentKeys()));
 /** An HTTP handler from a map of its function's routes, authenticated by their scope in ROUTES (`shared/http/routes.ts`). */
 export const routeHandler = /* @__PURE__ */ routeHandlers({ authenticator, operatorKeySha256: () => config().operatorKeySha256, requestCaps, log });
 /** R29: signs and checks every list cursor the API hands out. */
@@ -254,6 +257,7 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
     clock: clock(),
     signer: signer(),
     log: log(),
+    usersWithThrottle: new DynamoUserWithThrottle(db(), { tenantsTable: config().tenantsTable, throttleTable: config().throttleTable }),
     // Each factor gets exactly what it uses (shared/domain/factors).
     factors: buildFactors({
       sms: { sender: delivery.sms, codeKey: new CodeKey({ secrets: keyMaterial(), box: secretBox() }) },

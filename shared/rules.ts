@@ -65,6 +65,22 @@ export const TENANT_CHALLENGES_PER_SECOND = 50;
  */
 export const TENANT_REQUESTS_PER_SECOND = 100;
 
+/**
+ * R6: a container counts the units of a tenant's per-second caps it takes itself and writes them
+ * to the shared counter only every `max(1, min(cap / 10, 100))` units (a request that writes
+ * learns the tenant's total). One container stays exactly within a cap; a fleet of C warm
+ * containers may admit up to C such batches more in one second. See ContainerWindowCounter.
+ */
+export const TENANT_CAP_FLUSH_FRACTION = 10;
+export const TENANT_CAP_FLUSH_MAX_UNITS = 100;
+
+/**
+ * R6/R27: how long a container may answer from the API key and tenant it read: a revoked or
+ * expired key, or a tenant's changed settings, caps or provider, takes effect on the
+ * relying app's (`auth`-scope) routes within this time. Admin routes read them on every call.
+ */
+export const API_KEY_CACHE_SECONDS = 30;
+
 /** R6: the most the operator may set either per-second cap of one tenant to. */
 export const MAX_TENANT_CAP_PER_SECOND = 10_000;
 

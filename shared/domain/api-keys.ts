@@ -3,7 +3,7 @@ import { ForbiddenScopeError, NotFoundError, UnauthenticatedError } from './erro
 import { safeEqual, sha256Hex } from './crypto';
 import type { Clock, TenantStore } from '../ports';
 import type { RequestCaps } from './request-caps';
-import type { ApiKeyRecord, ApiScope, Principal } from './types';
+import type { ApiKeyRecord, ApiScope, Principal, Tenant } from './types';
 
 const KEY_PATTERN = /^tsr_(auth|admin)_(tn[0-9a-f]{24})_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
@@ -44,6 +44,49 @@ function bearer(authorization: string | undefined): string {
   return match[1];
 }
 
+interface KeyAndTenant {
+  readonly key?: ApiKeyRecord;
+  readonly tenant?: Tenant;
+}
+
+/** Keys a container remembers at most: past this the oldest are forgotten (one read each next time). */
+const MAX_REMEMBERED_KEYS = 10_000;
+
+/**
+ * The API keys and tenants this container read, each kept `maxAgeMs` (API_KEY_CACHE_SECONDS): a
+ * key revoked or a tenant changed by another container takes effect here within that time. A
+ * write of this container forgets the tenant's entries at once (`forgetTenant`), and a read that
+ * was under way during such a write is not kept. Only keys and tenants that exist are kept: a
+ * key created a moment ago works at once.
+ */
+export class RecentKeys {
+  private readonly entries = new Map<string, { readonly readAt: number; readonly value: Required<KeyAndTenant> }>();
+  private readonly generations = new Map<string, number>();
+
+  constructor(private readonly maxAgeMs: number) {}
+
+  get(tenantId: string, keyId: string, now: number): Required<KeyAndTenant> | undefined {
+    const entry = this.entries.get(`${tenantId}#${keyId}`);
+    return entry && now - entry.readAt < this.maxAgeMs && now >= entry.readAt ? entry.value : undefined;
+  }
+
+  /** The tenant's write count in this container, taken before a read so that `keep` can tell a read raced a write. */
+  generation(tenantId: string): number {
+    return this.generations.get(tenantId) ?? 0;
+  }
+
+  keep(tenantId: string, keyId: string, value: KeyAndTenant, readAt: number, generation: number): void {
+    if (!value.key || !value.tenant || this.generation(tenantId) !== generation) return;
+    if (this.entries.size >= MAX_REMEMBERED_KEYS) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(`${tenantId}#${keyId}`, { readAt, value: { key: value.key, tenant: value.tenant } });
+  }
+
+  forgetTenant(tenantId: string): void {
+    this.generations.set(tenantId, this.generation(tenantId) + 1);
+    for (const id of this.entries.keys()) if (id.startsWith(`${tenantId}#`)) this.entries.delete(id);
+  }
+}
+
 /** Checks tenant API keys (R27: the tenant comes from the key, never from the request). */
 export class ApiKeyAuthenticator {
   constructor(
@@ -51,7 +94,25 @@ export class ApiKeyAuthenticator {
     private readonly clock: Clock,
     /** R6: the tenant's request cap, taken as soon as the key is known good (every handler has it). */
     private readonly caps?: RequestCaps,
+    /**
+     * The relying app's (`auth`-scope) keys and their tenants, read at most once per
+     * API_KEY_CACHE_SECONDS per container: the hot path (create, verify) makes no read for them.
+     * Admin keys are read on every request, so the console always acts on the tenant as stored.
+     */
+    private readonly recent?: RecentKeys,
   ) {}
+
+  private async keyAndTenant(tenantId: string, keyId: string, scope: ApiScope): Promise<KeyAndTenant> {
+    const recent = scope === 'auth' ? this.recent : undefined;
+    if (!recent) return this.tenants.getKeyAndTenant(tenantId, keyId);
+    const now = this.clock.now();
+    const remembered = recent.get(tenantId, keyId, now);
+    if (remembered) return remembered;
+    const generation = recent.generation(tenantId);
+    const read = await this.tenants.getKeyAndTenant(tenantId, keyId);
+    recent.keep(tenantId, keyId, read, now, generation);
+    return read;
+  }
 
   async authenticate(authorization: string | undefined, scope: ApiScope): Promise<Principal> {
     const token = bearer(authorization);
@@ -59,7 +120,7 @@ export class ApiKeyAuthenticator {
     const invalid = new UnauthenticatedError('The API key is not valid');
     if (!match) throw invalid;
     const [, , tenantId, keyId, secret] = match as unknown as [string, string, string, string, string];
-    const { key, tenant } = await this.tenants.getKeyAndTenant(tenantId, keyId);
+    const { key, tenant } = await this.keyAndTenant(tenantId, keyId, scope);
     // Compare even when the record is missing, so timing does not reveal which key ids exist.
     const matches = safeEqual(key?.secretHash ?? '0'.repeat(64), sha256Hex(secret));
     if (!key || !tenant || !matches || key.tenantId !== tenantId || key.revokedAt) throw invalid;

@@ -18,9 +18,11 @@ import type {
   ThrottleStore,
   ThrottleWrites,
   UserStore,
+  UserWithThrottleReader,
 } from '../ports';
 import type { AssertionSigner } from './assertions';
 import { attemptAudit, auditOf, failedDeliveryAudit, throttledAudit } from './auth-log';
+import { ContainerWindowCounter } from './request-caps';
 import { admit, currentStreak, tenantLimits, type UserThrottleState } from './throttling';
 import { canonicalJson, randomId, safeEqual, sha256Hex } from './crypto';
 import {
@@ -94,11 +96,18 @@ export interface ChallengeDeps {
   readonly log: Log;
   /** How each factor's challenge starts and is answered (./factors): one module per factor. */
   readonly factors: FactorRegistry;
+  /** The user and the user's throttling state in one read, where the stores can; else `users` and `throttle` read them apart. */
+  readonly usersWithThrottle?: UserWithThrottleReader;
 }
 
 /** Create, verify, resend and read challenges (R1–R4, R16, R20, R23). */
 export class ChallengeService {
-  constructor(private readonly deps: ChallengeDeps) {}
+  /** R6: the tenant's per-second challenge cap, counted in this container (see ContainerWindowCounter). */
+  private readonly tenantChallenges: ContainerWindowCounter;
+
+  constructor(private readonly deps: ChallengeDeps) {
+    this.tenantChallenges = new ContainerWindowCounter(deps.throttle);
+  }
 
   async create(
     principal: Principal,
@@ -123,7 +132,7 @@ export class ChallengeService {
   private async takeTenantChallenge(principal: Principal): Promise<void> {
     const now = this.deps.clock.now();
     const limit = tenantLimits(principal.tenant).challengesPerSecond;
-    if (!(await this.deps.throttle.take({ name: 'tenant_rate', subject: principal.tenantId, limit, windowSeconds: 1, now }))) {
+    if (!(await this.tenantChallenges.take({ name: 'tenant_rate', subject: principal.tenantId, limit, windowSeconds: 1, now }))) {
       throw new RetryLaterError(THROTTLE_TEXT.tenant_rate, Math.max(1, Math.ceil((1000 - (now % 1000)) / 1000)), { reason: 'tenant_rate' });
     }
   }
@@ -136,10 +145,9 @@ export class ChallengeService {
     const { clock, users, challenges } = this.deps;
     const now = clock.now();
     const { settings } = principal.tenant;
-    const [user, throttle] = await Promise.all([
-      users.getUser(userScope(principal), input.userId),
-      this.deps.throttle.getUserState(principal.tenantId, input.userId),
-    ]);
+    const { user, throttle } = this.deps.usersWithThrottle
+      ? await this.deps.usersWithThrottle.getUserWithThrottle(userScope(principal), input.userId)
+      : await Promise.all([users.getUser(userScope(principal), input.userId), this.deps.throttle.getUserState(principal.tenantId, input.userId)]).then(([u, t]) => ({ user: u, throttle: t }));
     if (!user) throw new NotFoundError(NO_SUCH_USER);
     if (user.blocked) throw new UserBlockedError('The user is blocked from MFA; an admin must unblock them', { reason: user.blocked.reason });
     if (!user.mfaEnabled) throw new MfaNotEnabledError('MFA is not enabled for this user');
@@ -186,6 +194,7 @@ export class ChallengeService {
       },
       ...issued.state,
       owner: ownerOf(userScope(principal).space, user),
+      ...(throttle.wrongStreak > 0 ? { streakAtStart: true as const } : {}),
     };
     const idempotency: IdempotencyRecord | undefined = idempotencyKey
       ? {
@@ -309,10 +318,7 @@ export class ChallengeService {
       throw new MethodUnavailableError(message, { method: challenge.method });
     }
     await this.refuseUnlessOpen(principal, challenge, now);
-    if (await this.passkeysOnlyNow(principal, challenge)) {
-      await this.deps.logs.append(auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: 'phishing_resistant_only', now }));
-      throw passkeysOnly(challenge);
-    }
+    if (this.passkeysOnlyNow(principal, challenge)) await this.refusePasskeysOnly(principal, challenge, now);
 
     const base = { challengeId, tenantId: principal.tenantId, now, maxWrong: MAX_WRONG_CODES };
     const scope = userScope(principal);
@@ -335,11 +341,19 @@ export class ChallengeService {
       // Loaded before the code is spent: once the approval commits, nothing may fail (a throttled
       // KMS or key read after it would leave the relying app a spent code and no assertion).
       const signingKey = await signer.signingKey();
+      const { owner } = ownerCheckOf(challenge);
       const approval = await challenges.approve(
-        { ...base, ...check.proof, ...ownerCheckOf(challenge) },
-        { ...auditOf(principal, challenge, { event: 'verify', result: 'approved', now, ...device }), throttle: streak(challenge, 'reset', now) },
+        { ...base, ...check.proof, ...(owner ? { owner: { ...owner, phishable: answer.kind !== 'credential' } } : {}) },
+        { ...auditOf(principal, challenge, { event: 'verify', result: 'approved', now, ...device }), ...(endsStreak(challenge) ? { throttle: streak(challenge, 'reset', now) } : {}) },
       );
-      if (approval.kind === 'revoked') await this.revoke(principal, challenge, now);
+      if (approval.kind === 'revoked') {
+        // The owner check failed: the user was deleted, reset or blocked — or marked passkeys-only since.
+        const user = owner ? await this.deps.users.getUser({ tenantId: principal.tenantId, space: owner.space }, challenge.userId) : undefined;
+        if (user && sameEpoch(user, owner?.epoch) && !user.blocked && phishingResistantOnly(user, principal.tenant.settings)) {
+          await this.refusePasskeysOnly(principal, challenge, now);
+        }
+        await this.revoke(principal, challenge, now);
+      }
       if (approval.kind === 'done') {
         const assertion = await signer.signWith(signingKey, {
           tenantId: challenge.tenantId,
@@ -486,16 +500,23 @@ export class ChallengeService {
     throw new ChallengeFinishedError('The challenge is already denied', { status: 'denied', reason: 'revoked' });
   }
 
-  /** A verify on a finished, locked or expired challenge: logged (R23), then refused. */
-  /** A challenge of another factor made before only passkeys were accepted for its user (tenant or user flag). */
-  private async passkeysOnlyNow(principal: Principal, challenge: Challenge): Promise<boolean> {
+  /**
+   * A challenge of another factor made before the tenant accepted only passkeys. A user's own
+   * flag is part of the approval's owner check instead (no read on the way to an approval).
+   */
+  private passkeysOnlyNow(principal: Principal, challenge: Challenge): boolean {
     // A factor answered with a credential (a passkey's assertion) is the phishing-resistant kind.
     if (this.deps.factors[challenge.method].answer.kind === 'credential') return false;
-    if (principal.tenant.settings.passkeys?.phishingResistantOnly) return true;
-    const owner = challenge.owner ? await this.deps.users.getUser({ tenantId: principal.tenantId, space: challenge.owner.space }, challenge.userId) : undefined;
-    return Boolean(owner && phishingResistantOnly(owner, principal.tenant.settings));
+    return Boolean(principal.tenant.settings.passkeys?.phishingResistantOnly);
   }
 
+  /** R23: a code or prompt for a user only passkeys are accepted for: logged, refused, the challenge left as it is. */
+  private async refusePasskeysOnly(principal: Principal, challenge: Challenge, now: number): Promise<never> {
+    await this.deps.logs.append(auditOf(principal, challenge, { event: 'verify', result: 'denied', reason: 'phishing_resistant_only', now }));
+    throw passkeysOnly(challenge);
+  }
+
+  /** A verify on a finished, locked or expired challenge: logged (R23), then refused. */
   private async refuseUnlessOpen(principal: Principal, challenge: Challenge, now: number): Promise<void> {
     const refusal = refusalOf(this.deps.factors[challenge.method], challenge, now);
     if (!refusal) return;
@@ -590,6 +611,15 @@ function sendLimits(
       ? [{ name: 'number_rate', subject: challenge.destinationE164, limit: MESSAGES_PER_NUMBER_PER_HOUR, windowSeconds: 3600, now }]
       : [],
   };
+}
+
+/**
+ * R8: whether an approval has a wrong-code streak to end: the user had one when the challenge
+ * started, or this challenge took a wrong code. (A streak begun meanwhile on another challenge
+ * of the user is ended by that challenge's approval, or forgotten after an hour.)
+ */
+function endsStreak(challenge: Challenge): boolean {
+  return challenge.wrongAttempts > 0 || challenge.streakAtStart === true;
 }
 
 function streak(challenge: Challenge, change: 'wrong' | 'reset', now: number): ThrottleWrites {

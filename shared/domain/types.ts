@@ -298,6 +298,11 @@ export interface Challenge {
   /** The user as it was when the challenge started: an approval needs it unchanged (not deleted or reset). */
   readonly owner?: ChallengeOwner;
   /**
+   * R8: the user had a wrong-code streak when the challenge started, so its approval must end it.
+   * Without one (and without a wrong code on this challenge) the approval writes no streak reset.
+   */
+  readonly streakAtStart?: true;
+  /**
    * R14: set with the final status of a challenge denied for a fraud report (epoch ms), and
    * removed once the report's effects (notifications, block) are done: until then they are owed.
    */

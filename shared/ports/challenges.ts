@@ -31,7 +31,15 @@ export type ConditionalOutcome =
   | ThrottleRefusal;
 
 /** An approval's check, in the same transaction, that the challenge's user is still the one it was issued to. */
-export type OwnerCheck = ChallengeOwner & { readonly tenantId: string; readonly userId: string };
+export type OwnerCheck = ChallengeOwner & {
+  readonly tenantId: string;
+  readonly userId: string;
+  /**
+   * The challenge's factor is not phishing-resistant: the approval also needs the user not to
+   * be marked passkeys-only since (the check fails as `revoked`; the caller reads the user to tell which).
+   */
+  readonly phishable?: boolean;
+};
 
 /**
  * A change that may approve: `revoked` when the challenge's user was deleted or reset since it

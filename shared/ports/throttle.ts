@@ -1,6 +1,8 @@
 // Per-user throttling state and the throttle writes that ride with a challenge change (R6–R8).
 
 import type { UserThrottleState } from '../domain/throttling';
+import type { User } from '../domain/types';
+import type { UserScope } from './users';
 
 export type CounterName = 'number_rate' | 'tenant_rate' | 'tenant_requests' | 'source_rate';
 
@@ -49,4 +51,18 @@ export interface ThrottleStore {
    * transactions conflict). False when the window is full.
    */
   take(counter: { name: CounterName; subject: string; limit: number; windowSeconds: number; now: number }): Promise<boolean>;
+  /**
+   * Adds `units` to a fixed-window counter whatever its count (one unconditional write) and
+   * returns the window's count after the addition: how a container hands over the units it took
+   * on its own (`ContainerWindowCounter`).
+   */
+  add(counter: { name: CounterName; subject: string; windowSeconds: number; now: number; units: number }): Promise<number>;
+}
+
+/**
+ * A user and the user's throttling state (R6–R8) in one read: what starting a challenge checks
+ * first. Both strongly consistent.
+ */
+export interface UserWithThrottleReader {
+  getUserWithThrottle(scope: UserScope, userId: string): Promise<{ user?: User; throttle: UserThrottleState }>;
 }

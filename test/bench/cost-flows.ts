@@ -35,6 +35,8 @@ export interface MethodMeasurement {
   readonly auths: number;
   readonly failures: number;
   readonly perAuth: AuthResources;
+  /** DynamoDB requests per authentication by operation and table ("TransactWriteItems Usage"). */
+  readonly dynamoByTable: Readonly<Record<string, number>>;
   /** Round trip of a whole authentication, client side (ms). */
   readonly authMs: { readonly p50: number; readonly p99: number };
 }
@@ -98,6 +100,7 @@ interface Snapshot {
   readonly taskMs: number;
   readonly kms: number;
   readonly texts: number;
+  readonly byTable: ReadonlyMap<string, number>;
 }
 
 function snapshot(): Snapshot {
@@ -110,6 +113,7 @@ function snapshot(): Snapshot {
     taskMs: localStepFunctionsUsage.taskMs,
     kms: localSecretBoxCalls.encrypt + localSecretBoxCalls.decrypt,
     texts: localOutbox.list().length,
+    byTable: new Map(dynamoRequests.byTable),
   };
 }
 
@@ -293,6 +297,9 @@ export async function measureMethods(options: CostOptions): Promise<MethodMeasur
           voiceCalls: per(voiceCalls),
           voiceMinutes: per(voiceCalls),
         },
+        dynamoByTable: Object.fromEntries(
+          [...after.byTable].map(([key, count]) => [key, per(count - (before.byTable.get(key) ?? 0))]).filter(([, count]) => count !== 0),
+        ),
         authMs: {
           p50: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
           p99: Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0),

@@ -3,6 +3,7 @@
  * method, so the flows and the counters behind them (DynamoDB consumed capacity, Step Functions
  * transitions, KMS calls, texts, pushes, calls) keep working without a benchmark run.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dynamoRequests } from '../../shared/adapters/dynamo/client';
 import { COST_METHODS, measureMethods, SMA_INVOCATIONS_PER_ANSWERED_CALL, type MethodMeasurement } from '../bench/cost-flows';
 import { costPerMillion } from '../bench/cost';
@@ -15,6 +16,16 @@ beforeAll(async () => {
   api = await TestApi.start();
   const methods = await measureMethods({ url: api.url, operatorKey: api.runtime.operatorKey, auths: 2, concurrency: 1, firstPhone: 0 });
   measured = Object.fromEntries(methods.map((m) => [m.method, m]));
+  // The per-method figures, for reading without a benchmark run (git-ignored).
+  mkdirSync('test-output', { recursive: true });
+  writeFileSync(
+    'test-output/cost-per-auth.json',
+    JSON.stringify(
+      methods.map((m) => ({ method: m.method, requests: m.perAuth.dynamoRequests, rru: m.perAuth.dynamoReadUnits, wru: m.perAuth.dynamoWriteUnits, byTable: m.dynamoByTable })),
+      null,
+      2,
+    ),
+  );
 }, 120_000);
 
 afterAll(() => api.stop());
@@ -29,6 +40,10 @@ describe('cost per authentication (npm run bench)', () => {
     const sms = measured.sms!.perAuth;
     expect(sms).toMatchObject({ apiRequests: 2, lambdaInvocations: 2, smsMessages: 1, stepFunctionsTransitions: 0, kmsRequests: 0, voiceCalls: 0 });
     expect(sms.dynamoRequests).toBeGreaterThanOrEqual(4);
+    // Issue 18: at most 4 — create: the user with its throttle state (one BatchGetItem) and one
+    // transaction; verify: the challenge and one transaction. The key and tenant are remembered
+    // (API_KEY_CACHE_SECONDS) and the tenant's caps counted in the container.
+    expect(sms.dynamoRequests).toBeLessThanOrEqual(4);
     expect(sms.dynamoReadUnits).toBeGreaterThan(0);
     // Each transaction writes at least the challenge and its log line, at 2 WRU per item.
     expect(sms.dynamoWriteUnits).toBeGreaterThanOrEqual(8);

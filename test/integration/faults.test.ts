@@ -210,8 +210,10 @@ describe('DynamoDB throttled or unreachable in the middle of a request', () => {
       if (reply.status === 200 && injected === 0) break;
       expect(n).toBeLessThan(15);
     }
-    // Each sweep met several requests (key, user, throttle state, the transaction, …).
-    expect(refused.create).toBeGreaterThanOrEqual(3);
+    // Each sweep met every request of its call: a create makes two (the user with its throttle
+    // state, the transaction), a verify two (the challenge, the transaction), plus the key and
+    // tenant whenever the runtime reads them again (API_KEY_CACHE_SECONDS).
+    expect(refused.create).toBeGreaterThanOrEqual(2);
     expect(refused.verify).toBeGreaterThanOrEqual(2);
     const items = await api.allItems();
     const challenges = items.filter((r) => r.table === 'Challenges' && r.item.userId?.S?.startsWith('nth-verify-'));

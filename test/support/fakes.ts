@@ -154,6 +154,17 @@ export class InMemoryThrottleStore implements ThrottleStore {
     return true;
   }
 
+  /** Writes made by `add`, for tests that count what a container hands over. */
+  adds = 0;
+
+  async add(counter: { name: string; subject: string; windowSeconds: number; now: number; units: number }): Promise<number> {
+    const key = counterKey(counter.name, counter.subject, counter.windowSeconds, counter.now);
+    const count = (this.counters.get(key) ?? 0) + counter.units;
+    this.counters.set(key, count);
+    this.adds++;
+    return count;
+  }
+
   async clear(tenantId: string, userId: string): Promise<void> {
     const key = throttleUserKey(tenantId, userId);
     const { pausedUntil: _paused, lastWrongAt: _last, ...rest } = this.users.get(key) ?? {};

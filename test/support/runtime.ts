@@ -8,6 +8,7 @@ import type { FaultRuleInput } from '../../infra/local/faults';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 import { base32Decode, totpAt } from '../../shared/domain/otp/totp';
 import { tenantKeys } from '../../shared/adapters/dynamo/tenant-store';
+import { recentKeys } from '../../shared/composition';
 import { MAX_TENANT_CAP_PER_SECOND } from '../../shared/rules';
 import { TABLES, TENANTS_TABLE } from '../../shared/tables';
 
@@ -241,7 +242,8 @@ export class TestApi {
 
   /**
    * Writes the tenant item directly, behind the API: the stored state a race or an older version
-   * left (`update` is a DynamoDB SET expression over `values`).
+   * left (`update` is a DynamoDB SET expression over `values`). The runtime's handlers then read
+   * the tenant afresh, as a container started after the write would (no API_KEY_CACHE_SECONDS wait).
    */
   async writeTenantItem(tenantId: string, update: string, values: Record<string, AttributeValue>): Promise<void> {
     const client = localClient(this.runtime.dynamoEndpoint);
@@ -255,6 +257,7 @@ export class TestApi {
           ExpressionAttributeValues: values,
         }),
       );
+      recentKeys().forgetTenant(tenantId);
     } finally {
       client.destroy();
     }

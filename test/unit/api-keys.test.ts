@@ -1,4 +1,5 @@
-import { ApiKeyAuthenticator, authenticateOperator, issueApiKey, newTenantId } from '../../shared/domain/api-keys';
+import { ApiKeyAuthenticator, authenticateOperator, issueApiKey, newTenantId, RecentKeys } from '../../shared/domain/api-keys';
+import { API_KEY_CACHE_SECONDS } from '../../shared/rules';
 import { sha256Hex } from '../../shared/domain/crypto';
 import { ForbiddenScopeError, UnauthenticatedError } from '../../shared/domain/errors';
 import { TenantService } from '../../shared/domain/tenants';
@@ -157,6 +158,66 @@ describe('R27 API key authentication', () => {
     });
     expect(a.tenant.tenantId).not.toBe(b.tenant.tenantId);
     expect(b.tenant.provider).toMatchObject({ billingModel: 'per_user' });
+  });
+});
+
+describe('R6/R27: a container remembers the relying app\'s keys for API_KEY_CACHE_SECONDS', () => {
+  async function remembering() {
+    const world = await setup();
+    const recent = new RecentKeys(API_KEY_CACHE_SECONDS * 1000);
+    let reads = 0;
+    const counted = Object.assign(Object.create(world.store) as InMemoryTenantStore, {
+      getKeyAndTenant: (tenantId: string, keyId: string) => {
+        reads++;
+        return world.store.getKeyAndTenant(tenantId, keyId);
+      },
+    });
+    return { ...world, recent, reads: () => reads, authenticator: new ApiKeyAuthenticator(counted, world.clock, undefined, recent) };
+  }
+
+  it('reads an auth key and its tenant once per bound, and still checks the secret on every request', async () => {
+    const { authenticator, auth, clock, reads } = await remembering();
+    for (let i = 0; i < 5; i++) await authenticator.authenticate(`Bearer ${auth.key}`, 'auth');
+    expect(reads()).toBe(1);
+    const { keyId, tenantId } = partsOf(auth.key);
+    await expect(authenticator.authenticate(`Bearer tsr_auth_${tenantId}_${keyId}_${'x'.repeat(43)}`, 'auth')).rejects.toThrow(UnauthenticatedError);
+    clock.advance(API_KEY_CACHE_SECONDS);
+    await authenticator.authenticate(`Bearer ${auth.key}`, 'auth');
+    expect(reads()).toBe(2);
+  });
+
+  it('a key revoked by another container works until the bound has passed, and not after', async () => {
+    const { authenticator, auth, clock, store } = await remembering();
+    await authenticator.authenticate(`Bearer ${auth.key}`, 'auth');
+    await store.updateApiKey(TENANT_A, auth.record.keyId, { revokedAt: new Date(T0).toISOString() });
+    clock.advance(API_KEY_CACHE_SECONDS - 1);
+    await expect(authenticator.authenticate(`Bearer ${auth.key}`, 'auth')).resolves.toMatchObject({ tenantId: TENANT_A });
+    clock.advance(1);
+    await expect(authenticator.authenticate(`Bearer ${auth.key}`, 'auth')).rejects.toThrow(UnauthenticatedError);
+  });
+
+  it('a write in this container takes effect at once, and a read that raced it is not kept', async () => {
+    const { authenticator, auth, store, recent, reads } = await remembering();
+    await authenticator.authenticate(`Bearer ${auth.key}`, 'auth');
+    await store.updateApiKey(TENANT_A, auth.record.keyId, { revokedAt: new Date(T0).toISOString() });
+    recent.forgetTenant(TENANT_A);
+    await expect(authenticator.authenticate(`Bearer ${auth.key}`, 'auth')).rejects.toThrow(UnauthenticatedError);
+    expect(reads()).toBe(2);
+    const before = recent.generation(TENANT_B);
+    recent.forgetTenant(TENANT_B);
+    recent.keep(TENANT_B, 'k', { key: auth.record, tenant: tenantFixture(TENANT_B) }, T0, before);
+    expect(recent.get(TENANT_B, 'k', T0)).toBeUndefined();
+  });
+
+  it('reads admin keys on every request, and never remembers a key that does not exist', async () => {
+    const { authenticator, admin, reads } = await remembering();
+    await authenticator.authenticate(`Bearer ${admin.key}`, 'admin');
+    await authenticator.authenticate(`Bearer ${admin.key}`, 'admin');
+    expect(reads()).toBe(2);
+    const unknown = `tsr_auth_${TENANT_A}_${'0'.repeat(16)}_${'y'.repeat(43)}`;
+    await expect(authenticator.authenticate(`Bearer ${unknown}`, 'auth')).rejects.toThrow(UnauthenticatedError);
+    await expect(authenticator.authenticate(`Bearer ${unknown}`, 'auth')).rejects.toThrow(UnauthenticatedError);
+    expect(reads()).toBe(4);
   });
 });
 

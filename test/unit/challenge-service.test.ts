@@ -221,6 +221,37 @@ describe('R3 wrong codes', () => {
   });
 });
 
+describe('R8 an approval ends the wrong-code streak', () => {
+  const approvalOf = (challenges: Awaited<ReturnType<typeof world>>['challenges']) => challenges.audits.filter((a) => a.log.result === 'approved');
+
+  it('writes no streak reset when there is none to end (no wrong code before or on this challenge)', async () => {
+    const { service, sms, challenges, throttle } = await world();
+    const { view } = await service.create(tenantA, { userId: 'alice' });
+    await service.verify(tenantA, view.challengeId, sms.lastCode());
+    expect(approvalOf(challenges)).toHaveLength(1);
+    expect(approvalOf(challenges)[0]?.throttle).toBeUndefined();
+    expect((await throttle.getUserState(TENANT_A, 'alice')).wrongStreak).toBe(0);
+  });
+
+  it('ends a streak from this challenge, and one the user had when the challenge started', async () => {
+    const { service, sms, challenges, throttle } = await world();
+    const first = await service.create(tenantA, { userId: 'alice' });
+    const code = sms.lastCode();
+    await service.verify(tenantA, first.view.challengeId, otherThan(code)).catch(() => undefined);
+    expect((await throttle.getUserState(TENANT_A, 'alice')).wrongStreak).toBe(1);
+    await service.verify(tenantA, first.view.challengeId, code);
+    expect((await throttle.getUserState(TENANT_A, 'alice')).wrongStreak).toBe(0);
+
+    const second = await service.create(tenantA, { userId: 'alice' });
+    await service.verify(tenantA, second.view.challengeId, otherThan(sms.lastCode())).catch(() => undefined);
+    const third = await service.create(tenantA, { userId: 'alice' });
+    expect((await throttle.getUserState(TENANT_A, 'alice')).wrongStreak).toBe(1);
+    await service.verify(tenantA, third.view.challengeId, sms.lastCode());
+    expect((await throttle.getUserState(TENANT_A, 'alice')).wrongStreak).toBe(0);
+    expect(approvalOf(challenges).map((a) => a.throttle?.streak?.change)).toEqual(['reset', 'reset']);
+  });
+});
+
 describe('R3 resend', () => {
   it('voids the old code: the old one is wrong, the new one approves', async () => {
     const { service, sms, clock } = await world();

@@ -1,6 +1,9 @@
 import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { KMSInternalException } from '@aws-sdk/client-kms';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isLocalLockTimeout } from '../../shared/adapters/dynamo/errors';
+import { transact } from '../../shared/adapters/dynamo/transact';
 import { NotFoundError } from '../../shared/domain/errors';
 import { httpHandler, type HandlerLogger } from '../../shared/http/handler';
 import { localContext } from '../../infra/local/context';
@@ -63,5 +66,22 @@ describe('httpHandler and a throttled table', () => {
     const result = await handler(event, localContext('get-challenge'));
     expect(result.statusCode).toBe(503);
     expect(log.entries.map((e) => [e.level, e.message])).toEqual([['warn', 'backing service unavailable']]);
+  });
+});
+
+describe("DynamoDB Local's lock timeout is retried like a transaction conflict", () => {
+  const lockTimeout = Object.assign(new Error('This action timed out because it too long waiting for a lock. This request will succeed in actual DynamoDB API'), { name: 'InternalServerError' });
+
+  it('is told apart from any other internal error', () => {
+    expect(isLocalLockTimeout(lockTimeout)).toBe(true);
+    expect(isLocalLockTimeout(Object.assign(new Error('Internal server error (injected)'), { name: 'InternalServerError' }))).toBe(false);
+    expect(isLocalLockTimeout(new Error('waiting for a lock'))).toBe(false);
+  });
+
+  it('a transaction that meets it is sent again and succeeds', async () => {
+    let sends = 0;
+    const db = { send: async () => (++sends < 3 ? Promise.reject(lockTimeout) : {}) } as unknown as DynamoDBDocumentClient;
+    await expect(transact(db, [])).resolves.toEqual({ kind: 'done' });
+    expect(sends).toBe(3);
   });
 });

@@ -407,9 +407,10 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
       ConditionCheck: {
         TableName: this.tenantsTable,
         Key: { pk: tenantKeys.users({ tenantId: owner.tenantId, space: owner.space }), sk: owner.userId },
-        // R19/R14: an approval needs the user as it was (not deleted or reset) and not blocked since.
-        ConditionExpression: `${epoch.expression} AND attribute_not_exists(blocked)`,
-        ...(Object.keys(epoch.values).length ? { ExpressionAttributeValues: epoch.values } : {}),
+        // R19/R14: an approval needs the user as it was (not deleted or reset) and not blocked
+        // since; a code or prompt, also not marked passkeys-only since.
+        ConditionExpression: `${epoch.expression} AND attribute_not_exists(blocked)${owner.phishable ? ' AND (attribute_not_exists(phishingResistantOnly) OR phishingResistantOnly = :no)' : ''}`,
+        ...(Object.keys(epoch.values).length || owner.phishable ? { ExpressionAttributeValues: { ...epoch.values, ...(owner.phishable ? { ':no': false } : {}) } } : {}),
       },
     };
   }

@@ -80,13 +80,25 @@ export class DynamoTenantStore implements TenantStore, UserStore {
     private readonly tableName: string,
     /** Dates a user's deletion for billing (R25); other writes carry their own time. */
     private readonly clock: Clock = { now: () => Date.now() },
+    /** Told after every write of a tenant's item or API keys: this container's cached reads of them are stale. */
+    private readonly onTenantChanged?: (tenantId: string) => void,
   ) {}
+
+  /** A write of the tenant's item or keys, then `onTenantChanged` (whether or not it succeeded). */
+  private async write(tenantId: string, command: TransactWriteCommand | UpdateCommand | PutCommand): Promise<void> {
+    try {
+      // One of the document client's overloads per command class; the output is not used.
+      await (this.db.send as (c: typeof command) => Promise<unknown>).call(this.db, command);
+    } finally {
+      this.onTenantChanged?.(tenantId);
+    }
+  }
 
   async createTenant(tenant: Tenant, apiKeys: readonly ApiKeyRecord[]): Promise<void> {
     const put = (item: Record<string, unknown>) => ({
       Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
     });
-    await this.db.send(
+    await this.write(tenant.tenantId, 
       new TransactWriteCommand({
         TransactItems: [
           // The tenant index: the billing run lists tenants with one Query, never a Scan (R26).
@@ -137,7 +149,7 @@ export class DynamoTenantStore implements TenantStore, UserStore {
         : { UpdateExpression: 'REMOVE provider', ExpressionAttributeValues: { ':expected': expectedGeneration } }),
     };
     try {
-      await this.db.send(
+      await this.write(tenantId, 
         new TransactWriteCommand({
           TransactItems: [
             { Update: update },
@@ -173,7 +185,7 @@ export class DynamoTenantStore implements TenantStore, UserStore {
         : encryptedWebhookSecret === null
           ? { expression: ' REMOVE encryptedWebhookSecret', values: {} }
           : { expression: ', encryptedWebhookSecret = :secret', values: { ':secret': encryptedWebhookSecret } };
-    await this.db.send(
+    await this.write(tenantId, 
       new UpdateCommand({
         TableName: this.tableName,
         Key: tenantKeys.tenant(tenantId),
@@ -186,7 +198,7 @@ export class DynamoTenantStore implements TenantStore, UserStore {
 
   async setCaps(tenantId: string, caps: TenantCaps): Promise<boolean> {
     try {
-      await this.db.send(
+      await this.write(tenantId, 
         new UpdateCommand({
           TableName: this.tableName,
           Key: tenantKeys.tenant(tenantId),
@@ -206,7 +218,7 @@ export class DynamoTenantStore implements TenantStore, UserStore {
     // Only the callerId inside the settings is touched, and only if it is still the one read: a
     // settings write racing this one is neither lost nor left with a number just taken away.
     try {
-      await this.db.send(
+      await this.write(tenantId, 
         new UpdateCommand({
           TableName: this.tableName,
           Key: tenantKeys.tenant(tenantId),
@@ -229,7 +241,7 @@ export class DynamoTenantStore implements TenantStore, UserStore {
   }
 
   async putApiKey(key: ApiKeyRecord): Promise<void> {
-    await this.db.send(
+    await this.write(key.tenantId, 
       new PutCommand({ TableName: this.tableName, Item: this.keyItem(key), ConditionExpression: 'attribute_not_exists(pk)' }),
     );
   }
@@ -237,7 +249,7 @@ export class DynamoTenantStore implements TenantStore, UserStore {
   async updateApiKey(tenantId: string, keyId: string, change: { revokedAt?: string; expiresAt?: string }): Promise<boolean> {
     const fields = Object.entries(change).filter(([, v]) => v !== undefined);
     try {
-      await this.db.send(
+      await this.write(tenantId, 
         new UpdateCommand({
           TableName: this.tableName,
           Key: tenantKeys.apiKey(tenantId, keyId),

@@ -1,9 +1,14 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RetryLaterError } from '../../domain/errors';
+import type { User } from '../../domain/types';
+import { maybeRecordOf } from './items';
+import { tenantKeys } from './tenant-store';
 import { createHmac } from 'node:crypto';
 import { EMPTY_THROTTLE, type UserThrottleState } from '../../domain/throttling';
 import { FATIGUE_PAUSE_SECONDS, USER_CHALLENGE_WINDOW_SECONDS, WRONG_CODE_STREAK_RESET_SECONDS } from '../../rules';
-import type { CounterName, ThrottleStore, ThrottleWrites } from '../../ports';
-import { isConditionFailure } from './errors';
+import type { CounterName, ThrottleStore, ThrottleWrites, UserScope, UserWithThrottleReader } from '../../ports';
+import { isConditionFailure, isLocalLockTimeout } from './errors';
 import type { TransactItem } from './transact';
 
 
@@ -147,6 +152,56 @@ export async function throttleItems(
   return { items, refusals };
 }
 
+/** A user's throttle item as the domain sees it (none: nothing counted yet). */
+function throttleStateOf(item: Record<string, unknown> | undefined): UserThrottleState {
+  if (!item) return EMPTY_THROTTLE;
+  return {
+    recent: (item.recent as number[] | undefined) ?? [],
+    wrongStreak: Number(item.wrongStreak ?? 0),
+    ...(item.lastWrongAt ? { lastWrongAt: Number(item.lastWrongAt) } : {}),
+    denials: (item.denials as number[] | undefined) ?? [],
+    ...(item.pausedUntil ? { pausedUntil: Number(item.pausedUntil) } : {}),
+    version: Number(item.version ?? 0),
+  };
+}
+
+/**
+ * The user (tenants table) and the user's throttle item (throttle table) in one BatchGetItem,
+ * both strongly consistent: one request where starting a challenge made two.
+ */
+export class DynamoUserWithThrottle implements UserWithThrottleReader {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: { readonly tenantsTable: string; readonly throttleTable: string },
+  ) {}
+
+  async getUserWithThrottle(scope: UserScope, userId: string): Promise<{ user?: User; throttle: UserThrottleState }> {
+    const { tenantsTable, throttleTable } = this.tables;
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> = {
+      [tenantsTable]: { Keys: [{ pk: tenantKeys.users(scope), sk: userId }], ConsistentRead: true },
+      [throttleTable]: { Keys: [{ pk: throttleKeys.user(scope.tenantId, userId) }], ConsistentRead: true },
+    };
+    const found: Record<string, Record<string, unknown> | undefined> = {};
+    // BatchGetItem may leave keys unprocessed under load: ask again for those (a few times, then it is a failure).
+    // DynamoDB Local's lock timeout (a read of an item a transaction holds) counts as unprocessed.
+    for (let attempt = 0; Object.keys(request).length > 0; attempt++) {
+      if (attempt >= 5) throw new RetryLaterError('DynamoDB left a read unprocessed; try again', 1);
+      const out = await this.db.send(new BatchGetCommand({ RequestItems: request })).catch((error: unknown) => {
+        if (isLocalLockTimeout(error)) return { Responses: {} as Record<string, Record<string, unknown>[]>, UnprocessedKeys: request };
+        throw error;
+      });
+      for (const table of [tenantsTable, throttleTable]) {
+        const item = out.Responses?.[table]?.[0];
+        if (item) found[table] = item;
+      }
+      request = (out.UnprocessedKeys ?? {}) as typeof request;
+      if (Object.keys(request).length > 0) await sleep(20 * 2 ** attempt);
+    }
+    const user = maybeRecordOf<User>(found[tenantsTable]);
+    return { ...(user ? { user } : {}), throttle: throttleStateOf(found[throttleTable]) };
+  }
+}
+
 /** Per-user throttling state in the throttle table. */
 export class DynamoThrottleStore implements ThrottleStore {
   constructor(
@@ -160,16 +215,7 @@ export class DynamoThrottleStore implements ThrottleStore {
     const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: throttleKeys.user(tenantId, userId) }, ConsistentRead: true }),
     );
-    const item = out.Item;
-    if (!item) return EMPTY_THROTTLE;
-    return {
-      recent: (item.recent as number[] | undefined) ?? [],
-      wrongStreak: Number(item.wrongStreak ?? 0),
-      ...(item.lastWrongAt ? { lastWrongAt: Number(item.lastWrongAt) } : {}),
-      denials: (item.denials as number[] | undefined) ?? [],
-      ...(item.pausedUntil ? { pausedUntil: Number(item.pausedUntil) } : {}),
-      version: Number(item.version ?? 0),
-    };
+    return throttleStateOf(out.Item);
   }
 
   async take(counter: { name: CounterName; subject: string; limit: number; windowSeconds: number; now: number }): Promise<boolean> {
@@ -181,6 +227,21 @@ export class DynamoThrottleStore implements ThrottleStore {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async add(counter: { name: CounterName; subject: string; windowSeconds: number; now: number; units: number }): Promise<number> {
+    const windowEnd = (Math.floor(counter.now / (counter.windowSeconds * 1000)) + 1) * counter.windowSeconds * 1000;
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: throttleKeys.counter(counter.name, await counterSubject(counter.name, counter.subject, this.subjectKey), counter.windowSeconds, counter.now) },
+        UpdateExpression: 'ADD #count :units SET #ttl = :ttl',
+        ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':units': counter.units, ':ttl': Math.ceil(windowEnd / 1000) + 60 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.count ?? counter.units);
   }
 
   async clear(tenantId: string, userId: string): Promise<void> {

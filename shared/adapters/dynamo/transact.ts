@@ -2,7 +2,7 @@ import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCo
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RetryLaterError } from '../../domain/errors';
-import { cancellationReasons } from './errors';
+import { cancellationReasons, isLocalLockTimeout } from './errors';
 
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
@@ -27,7 +27,7 @@ export async function transact(db: DynamoDBDocumentClient, items: TransactItems)
       await db.send(new TransactWriteCommand({ TransactItems: items }));
       return { kind: 'done' };
     } catch (error) {
-      const reasons = cancellationReasons(error);
+      const reasons = isLocalLockTimeout(error) ? [] : cancellationReasons(error);
       if (!reasons) throw error;
       const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
       if (failed >= 0) {
