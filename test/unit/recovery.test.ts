@@ -138,6 +138,25 @@ describe('recovery codes', () => {
     await expect(codes.generate(tenantA, 'no-phone', 'auth')).resolves.toMatchObject({ codes: expect.any(Array) });
   });
 
+  it('from a relying app refuse a step-up approved before the user’s last unblock or reset (review)', async () => {
+    const { codes, passes, signIn, users, clock } = await recoveryWorld();
+    const { pass } = await passes.issue(admin, 'alice', { lifetimeMinutes: 60, oneTime: false });
+    const { view: beforeBlock } = await signIn('tap', pass);
+    clock.advance(1);
+    await change(users, 'alice', block);
+    await change(users, 'alice', unblockAt(clock.now()));
+    await expect(codes.generate(tenantA, 'alice', 'auth', beforeBlock.challengeId)).rejects.toThrow(StepUpRequiredError);
+    clock.advance(1);
+    const { pass: fresh } = await passes.issue(admin, 'alice', { lifetimeMinutes: 60, oneTime: false });
+    const { view: afterUnblock } = await signIn('tap', fresh);
+    clock.advance(1);
+    await change(users, 'alice', (u) => ({ ...u, resetAt: new Date(clock.now()).toISOString() }));
+    await expect(codes.generate(tenantA, 'alice', 'auth', afterUnblock.challengeId)).rejects.toThrow(StepUpRequiredError);
+    clock.advance(1);
+    const { view: afterReset } = await signIn('tap', fresh);
+    await expect(codes.generate(tenantA, 'alice', 'auth', afterReset.challengeId)).resolves.toMatchObject({ codes: expect.any(Array) });
+  });
+
   it('stay in their tenant: another tenant’s admin sees none and its users’ challenges find none', async () => {
     const { codes, service } = await recoveryWorld();
     await codes.generate(admin, 'alice', 'admin');

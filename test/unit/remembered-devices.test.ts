@@ -144,6 +144,24 @@ describe('issue 16: remembering a device', () => {
     expect((await refusal(w.service.remember(w.principal(), challengeId, BINDING))).details.reason).toBe('already_used');
   });
 
+  it('refuses a challenge of another user space of the tenant (the step-up’s rule)', async () => {
+    const w = setup();
+    const user = await w.addUser();
+    const challengeId = w.approvedChallenge(user, { owner: { space: 'prov:pv_an_earlier_provider', ...(user.credentialEpoch ? { epoch: user.credentialEpoch } : {}) } });
+    expect((await refusal(w.service.remember(w.principal(), challengeId, BINDING))).details.reason).toBe('user_changed');
+  });
+
+  it('refuses a challenge approved before the user’s last unblock (the step-up’s rule)', async () => {
+    const w = setup();
+    const user = await w.addUser();
+    const beforeBlock = w.approvedChallenge(user);
+    w.clock.advance(1);
+    await w.editUser('ada', (u) => ({ ...u, unblockedAt: new Date(w.clock.now()).toISOString() }));
+    expect((await refusal(w.service.remember(w.principal(), beforeBlock, BINDING))).details.reason).toBe('too_old');
+    w.clock.advance(1);
+    await expect(w.service.remember(w.principal(), w.approvedChallenge(user), BINDING)).resolves.toMatchObject({ token: expect.any(String) });
+  });
+
   it('refuses a user reset since the approval, a blocked user and a phishing-resistant-only one', async () => {
     const w = setup();
     const ada = await w.addUser('ada');
