@@ -1,6 +1,6 @@
 /**
  * Recovery code sets and access passes in maps, for unit tests of the two ways back. Like the
- * DynamoDB adapter: a set is replaced whole, a code's slot is spent only with a challenge's
+ * DynamoDB adapter: a set is replaced whole, only over the set the caller read, a code's slot is spent only with a challenge's
  * approval (and only once), a pass is used only inside its window and, when one-time, once, and a
  * step-up challenge authorises one change.
  */
@@ -25,15 +25,18 @@ export class InMemoryRecoveryStore implements RecoveryCodeStore, AccessPassStore
     };
   }
 
-  async putSet(set: RecoveryCodeSet, stepUp?: StepUpUse): Promise<boolean> {
+  async putSet(set: RecoveryCodeSet, replaces: string | undefined, stepUp?: StepUpUse): Promise<'stored' | 'set_changed' | 'step_up_used'> {
+    if (this.sets.get(userKey(set, set.userId))?.setId !== replaces) return 'set_changed';
     if (stepUp) {
       const c = await this.challenges.get(stepUp.challengeId);
       const fresh = c && c.tenantId === stepUp.tenantId && c.userId === stepUp.userId && c.status === 'approved' && (c.approvedAt ?? 0) > stepUp.approvedAfter;
-      if (!fresh || this.usedStepUps.has(stepUp.challengeId)) return false;
+      if (!fresh || this.usedStepUps.has(stepUp.challengeId)) return 'step_up_used';
+      // Checked again after the await: the write and its condition are one step, as in the transaction.
+      if (this.sets.get(userKey(set, set.userId))?.setId !== replaces) return 'set_changed';
       this.usedStepUps.add(stepUp.challengeId);
     }
     this.sets.set(userKey(set, set.userId), copy(set));
-    return true;
+    return 'stored';
   }
 
   async getSet(scope: UserScope, userId: string): Promise<RecoveryCodeSet | undefined> {

@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocum
 import type { AccessPassRecord, AccessPassStore, AccessPassUse, RecoveryCodeSet, RecoveryCodeStore, RecoveryCodeUse, StepUpUse, UserScope } from '../../ports';
 import { maybeRecordOf, recordOf } from './items';
 import { spendApprovedChallenge } from './challenge-uses';
+import { isConditionFailure } from './errors';
 import { transact, type TransactItem } from './transact';
 
 
@@ -61,17 +62,27 @@ export class DynamoRecoveryStore implements RecoveryCodeStore, AccessPassStore {
     private readonly challengesTable: string,
   ) {}
 
-  async putSet(set: RecoveryCodeSet, stepUp?: StepUpUse): Promise<boolean> {
-    const item = { ...recoveryKeys.set(set, set.userId), ...set };
+  async putSet(set: RecoveryCodeSet, replaces: string | undefined, stepUp?: StepUpUse): Promise<'stored' | 'set_changed' | 'step_up_used'> {
+    const put = {
+      TableName: this.tableName,
+      Item: { ...recoveryKeys.set(set, set.userId), ...set },
+      // Over the set read, and only that one: a racing regeneration or a use leaves exactly one valid set.
+      ...(replaces === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'setId = :replaces', ExpressionAttributeValues: { ':replaces': replaces } }),
+    };
     if (!stepUp) {
-      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item }));
-      return true;
+      try {
+        await this.db.send(new PutCommand(put));
+        return 'stored';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'set_changed';
+        throw error;
+      }
     }
-    const outcome = await transact(this.db, [
-      { Put: { TableName: this.tableName, Item: item } },
-      spendApprovedChallenge(this.challengesTable, stepUp, 'stepUpUsedAt'),
-    ]);
-    return outcome.kind === 'done';
+    const outcome = await transact(this.db, [{ Put: put }, spendApprovedChallenge(this.challengesTable, stepUp, 'stepUpUsedAt')]);
+    if (outcome.kind === 'done') return 'stored';
+    return outcome.index === 0 ? 'set_changed' : 'step_up_used';
   }
 
   async getSet(scope: UserScope, userId: string): Promise<RecoveryCodeSet | undefined> {
