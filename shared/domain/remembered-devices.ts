@@ -188,14 +188,22 @@ export class RememberedDeviceService {
     if (!user) throw new NotFoundError('No such user');
     const policy = rememberedPolicyOf(principal.tenant.settings);
     const now = this.deps.clock.now();
-    const live = (await this.deps.store.list(scope, userId, REMEMBERED_DEVICES_LISTED)).filter(
+    const stored: RememberedDeviceRecord[] = [];
+    // Every page: revoked and expired tokens stay stored (until TTL), so a first page may hold none that is live.
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.store.list(scope, userId, REMEMBERED_DEVICES_LISTED, cursor);
+      stored.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    const live = stored.filter(
       (r) =>
         sameEpoch(user, r.epoch) &&
         (user.rememberedEpoch ?? '') === (r.rememberedEpoch ?? '') &&
         (policy.epoch ?? '') === (r.tenantEpoch ?? '') &&
         now < effectiveExpiry(r, policy),
     );
-    const items = live.map((r) => ({ deviceId: r.deviceId, createdAt: new Date(r.createdAt).toISOString(), expiresAt: new Date(effectiveExpiry(r, policy)).toISOString() }));
+    const items = live.sort((a, b) => b.createdAt - a.createdAt).map((r) => ({ deviceId: r.deviceId, createdAt: new Date(r.createdAt).toISOString(), expiresAt: new Date(effectiveExpiry(r, policy)).toISOString() }));
     return { count: items.length, items };
   }
 

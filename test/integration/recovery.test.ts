@@ -39,8 +39,11 @@ beforeAll(async () => {
   acmeAdminKeyId = ((keys.body.items as { keyId: string; scope: string }[]).find((k) => k.scope === 'admin') as { keyId: string }).keyId;
 }, 120_000);
 
+/** Set once the last test has stopped the runtime and DynamoDB Local to read the files. */
+let stopped = false;
+
 afterAll(async () => {
-  await api?.stop();
+  if (!stopped) await api?.stop();
   await dynamo?.stop();
   for (const spy of spies) spy.mockRestore();
   rmSync(dataDir, { recursive: true, force: true });
@@ -184,6 +187,14 @@ describe('Temporary Access Passes', () => {
     const replies = await Promise.all(ids.map((id) => verify(acme, id, pass)));
     expect(replies.map((r) => r.status).sort()).toEqual([200, 422]);
     expectProblem(await auth(acme, 'POST', '/v1/challenges', { userId, method: 'tap' }), 422, 'method-unavailable');
+  });
+
+  it('race: eight issued at once keep the cap of five live passes (review)', async () => {
+    const { userId } = await api.newUser(acme, 'tapcap');
+    const replies = await Promise.all(Array.from({ length: 8 }, () => admin(acme, 'POST', `/v1/admin/users/${userId}/access-passes`, { lifetimeMinutes: 10, oneTime: true })));
+    for (const r of replies) if (r.status === 201) secrets.push(r.body.pass as string);
+    expect(replies.map((r) => r.status).sort()).toEqual([201, 201, 201, 201, 201, 409, 409, 409]);
+    expect((await admin(acme, 'GET', `/v1/admin/users/${userId}/access-passes`)).body.items).toHaveLength(5);
   });
 
   it.each([
@@ -347,11 +358,15 @@ describe('both', () => {
         const path = join(dir, name);
         return statSync(path).isDirectory() ? files(path) : [readFileSync(path)];
       });
-    const stored = files(dataDir);
-    const serviceLog = written.join('');
     const dump = JSON.stringify(await api.allItems());
     const logs = JSON.stringify((await admin(acme, 'GET', '/v1/admin/auth-logs?limit=100')).body);
     const notes = JSON.stringify((await admin(acme, 'GET', '/v1/admin/notifications')).body);
+    // Stopped first, so that DynamoDB Local has written everything to its files (the last test of the file).
+    await api.stop();
+    await dynamo.stop();
+    stopped = true;
+    const stored = files(dataDir);
+    const serviceLog = written.join('');
     // The search reads the right places: the pass's id is in the files and the service log.
     expect(stored.some((bytes) => bytes.includes(passId))).toBe(true);
     expect(serviceLog).toContain(passId);

@@ -44,9 +44,18 @@ export class InMemoryRecoveryStore implements RecoveryCodeStore, AccessPassStore
     return found && copy(found);
   }
 
-  async putPass(pass: AccessPassRecord): Promise<void> {
+  private readonly issued = new Map<string, number>();
+
+  async putPass(pass: AccessPassRecord, issued: number): Promise<boolean> {
     const key = userKey(pass, pass.userId);
+    if ((this.issued.get(key) ?? 0) !== issued) return false;
+    this.issued.set(key, issued + 1);
     this.passes.set(key, [...(this.passes.get(key) ?? []), copy(pass)]);
+    return true;
+  }
+
+  async issueState(scope: UserScope, userId: string): Promise<{ passes: AccessPassRecord[]; issued: number }> {
+    return { passes: await this.listPasses(scope, userId), issued: this.issued.get(userKey(scope, userId)) ?? 0 };
   }
 
   async listPasses(scope: UserScope, userId: string): Promise<AccessPassRecord[]> {

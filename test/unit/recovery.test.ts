@@ -303,6 +303,14 @@ describe('Temporary Access Passes', () => {
     await expect(passes.issue(admin, 'alice', { lifetimeMinutes: 10, oneTime: true })).resolves.toMatchObject({ oneTime: true });
   });
 
+  it('keep the five-pass cap when seven are issued at once (review)', async () => {
+    const { passes } = await recoveryWorld();
+    const results = await Promise.allSettled(Array.from({ length: 7 }, () => passes.issue(admin, 'alice', { lifetimeMinutes: 10, oneTime: true })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) expect(r.reason).toBeInstanceOf(ConflictError);
+    expect(await passes.list(admin, 'alice')).toHaveLength(5);
+  });
+
   it('count under the per-user challenge limit (R6), as recovery-code challenges do', async () => {
     const { passes, codes, service } = await recoveryWorld();
     await passes.issue(admin, 'alice', { lifetimeMinutes: 10, oneTime: false });

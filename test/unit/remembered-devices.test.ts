@@ -8,7 +8,7 @@ import { sha256Hex } from '../../shared/domain/crypto';
 import { DeviceNotRememberedError, NotFoundError, PhishingResistantOnlyError, RememberedDevicesDisabledError, UserBlockedError } from '../../shared/domain/errors';
 import { RememberedDeviceService, revokeRememberedDevices } from '../../shared/domain/remembered-devices';
 import { DEFAULT_SETTINGS, type Challenge, type Principal, type TenantSettings, type User } from '../../shared/domain/types';
-import { REMEMBERED_DEVICE_STEP_UP_SECONDS } from '../../shared/rules';
+import { REMEMBERED_DEVICE_STEP_UP_SECONDS, REMEMBERED_DEVICES_LISTED } from '../../shared/rules';
 import { FakeClock, InMemoryLogStore, InMemoryUserStore, principalOf, SilentLog, tenantFixture } from '../support/fakes';
 import { InMemoryRememberedDeviceStore } from '../support/in-memory-remembered-devices';
 
@@ -220,6 +220,17 @@ describe('issue 16: checking a token', () => {
     expect(await w.status()).toBe('revoked');
     expect(await w.service.list(w.principal(), 'ada')).toEqual({ count: 0, items: [] });
     await expect(w.service.revokeAll(w.principal(), 'nobody')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it(`lists every live device however many revoked ones are stored before them (more than ${REMEMBERED_DEVICES_LISTED}: every page is read)`, async () => {
+    const w = setup();
+    const user = await w.addUser();
+    for (let i = 0; i <= REMEMBERED_DEVICES_LISTED; i++) await w.service.remember(w.principal(), w.approvedChallenge(user), BINDING);
+    expect(await w.service.revokeAll(w.principal(), 'ada')).toEqual({ revoked: REMEMBERED_DEVICES_LISTED + 1 });
+    const fresh = (await w.users.getUser(w.scope, 'ada')) as User;
+    const live = await w.service.remember(w.principal(), w.approvedChallenge(fresh), BINDING);
+    expect(await w.service.list(w.principal(), 'ada')).toEqual({ count: 1, items: [expect.objectContaining({ deviceId: live.deviceId })] });
+    expect(await w.service.revokeAll(w.principal(), 'ada')).toEqual({ revoked: 1 });
   });
 
   it.each<[string, (u: User) => User]>([
