@@ -114,6 +114,13 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // marked used in the challenges table. Access passes (SHA-256) are the admin's. No KMS: nothing sealed.
   'recovery-codes': { readWrite: [TENANTS_TABLE, CHALLENGES_TABLE, THROTTLE_TABLE] },
   'admin-recovery': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
+  // A relying app registers an authenticator app (seals its secret, unseals it for the first code)
+  // or phones (classified, R30); a step-up challenge is marked used in the challenges table.
+  'method-registrations': {
+    readWrite: [TENANTS_TABLE, CHALLENGES_TABLE, THROTTLE_TABLE],
+    secrets: { encrypt: ['totp-secret'], decrypt: ['totp-secret'] },
+    validatesPhones: true,
+  },
   // R18: takes the code, seals the device key, registers the phone as an SNS platform endpoint.
   'push-activate': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: { encrypt: ['push-device-key'] }, push: ['register'] },
   // R9: unseals the device key to check the answer; approves or denies with the log line and

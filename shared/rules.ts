@@ -168,7 +168,7 @@ export const REMEMBERED_DEVICE_STEP_UP_SECONDS = 10 * 60;
  */
 export const REMEMBERED_DEVICE_KEPT_AFTER_EXPIRY_SECONDS = 30 * 24 * 3600;
 
-/** Remembered devices: the most of a user's tokens one listing (and a revocation's count) reads. */
+/** Remembered devices: a listing (and a revocation's count) reads a user's tokens this many at a time, every page. */
 export const REMEMBERED_DEVICES_LISTED = 200;
 /** Recovery codes and access passes: a challenge answered with one is open this long (issue 16). */
 export const RECOVERY_CHALLENGE_TTL_SECONDS = 5 * 60;

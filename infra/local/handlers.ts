@@ -32,6 +32,7 @@ export const HANDLERS: Record<HttpFunctionName, Loader> = {
   'admin-remembered-devices': () => import('../../functions/admin-remembered-devices'),
   'recovery-codes': () => import('../../functions/recovery-codes'),
   'admin-recovery': () => import('../../functions/admin-recovery'),
+  'method-registrations': () => import('../../functions/method-registrations'),
   'push-activate': () => import('../../functions/push-activate'),
   'push-respond': () => import('../../functions/push-respond'),
   'operator-tenants': () => import('../../functions/operator-tenants'),

@@ -252,6 +252,34 @@ export const ROUTE_DOCS = {
     responses: created(r.recoveryCodes),
     errors: [403, 404, 409],
   },
+  'POST /v1/authenticators': {
+    operationId: 'startAuthenticatorRegistration',
+    tag: 'Authenticators',
+    summary: 'Enrol a user’s authenticator app from a relying app: the otpauth URI and QR code, shown once',
+    description:
+      'Once the user has any method registered, `challengeId` must name a challenge of that user approved in the last 10 minutes, after their last unblock or reset, ' +
+      'that has not authorised a change before (problem `step-up-required`; an approved access-pass or recovery-code challenge counts). Confirm with the app’s first code.',
+    responses: created(r.authenticatorEnrollment),
+    errors: [403, 404],
+  },
+  'POST /v1/authenticators/confirm': {
+    operationId: 'confirmAuthenticatorRegistration',
+    tag: 'Authenticators',
+    summary: 'Confirm a relying app’s authenticator enrolment with the app’s first code',
+    description: 'The app becomes the user’s `app` method (replacing an earlier one); the code’s time step is used up (R5).',
+    responses: ok(r.authenticatorConfirmed),
+    errors: [404, 409, 422],
+  },
+  'PUT /v1/phones': {
+    operationId: 'registerPhones',
+    tag: 'Users',
+    summary: 'Set a user’s primary phone (and backups when given) from a relying app',
+    description:
+      'Numbers are checked as in the console (E.164, VoIP refused, landlines voice-only, R30). Once the user has any method registered, `challengeId` names a step-up ' +
+      'as for `POST /v1/authenticators` (problem `step-up-required`). Answers the numbers masked.',
+    responses: ok(r.phonesRegistered),
+    errors: [403, 404, 409],
+  },
   'POST /v1/admin/users/{userId}/recovery-codes': {
     operationId: 'regenerateRecoveryCodes',
     tag: 'Recovery',

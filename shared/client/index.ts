@@ -163,6 +163,15 @@ export function createTesseraClient(options: TesseraClientOptions) {
     recoveryCodes: {
       generate: (userId: string, challengeId?: string) => call('POST /v1/recovery-codes', { body: { userId, ...(challengeId ? { challengeId } : {}) } }),
     },
+    /** Relying apps: register an authenticator app or phones for a user (`challengeId`: a fresh approved challenge, once the user has a method). */
+    authenticators: {
+      enroll: (userId: string, challengeId?: string) => call('POST /v1/authenticators', { body: { userId, ...(challengeId ? { challengeId } : {}) } }),
+      confirm: (userId: string, enrollmentId: string, code: string) => call('POST /v1/authenticators/confirm', { body: { userId, enrollmentId, code } }),
+    },
+    phones: {
+      set: (userId: string, phones: { primary: string; backup?: string[] }, challengeId?: string) =>
+        call('PUT /v1/phones', { body: { userId, ...phones, ...(challengeId ? { challengeId } : {}) } }),
+    },
     jwks: () => call('GET /.well-known/jwks.json'),
     /** Tenant admins (admin key): the console API. */
     admin: {

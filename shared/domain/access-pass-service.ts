@@ -10,7 +10,7 @@ import { randomId } from './crypto';
 import { ConflictError, NotFoundError, UserBlockedError, ValidationError } from './errors';
 import { stillIssuedTo } from './recovery-codes';
 import type { Principal, User } from './types';
-import { userScope } from './users';
+import { USER_WRITE_ATTEMPTS, userScope } from './users';
 
 /** What the API shows of a pass: never the pass or its hash. */
 export interface AccessPassView {
@@ -64,10 +64,6 @@ export class AccessPassService {
       throw new ValidationError('The access pass is not valid', [{ pointer: '/startsAt', detail: `must be at most ${ACCESS_PASS_MAX_START_DAYS} days ahead` }]);
     }
     const start = Math.max(startsAt, now);
-    const live = (await this.deps.store.listPasses(scope, userId)).filter((p) => stillIssuedTo(user, p) && passState(p, now) !== 'expired');
-    if (live.length >= ACCESS_PASSES_PER_USER) {
-      throw new ConflictError(`The user already has ${ACCESS_PASSES_PER_USER} access passes; revoke one first`, { max: ACCESS_PASSES_PER_USER });
-    }
     const pass = newAccessPass();
     const record: AccessPassRecord = {
       tenantId: principal.tenantId,
@@ -83,7 +79,16 @@ export class AccessPassService {
       createdBy: principal.keyId,
       ...(user.credentialEpoch ? { epoch: user.credentialEpoch } : {}),
     };
-    await this.deps.store.putPass(record);
+    // The cap holds under races: a pass is stored only if none was issued since the count was read.
+    for (let attempt = 1; ; attempt++) {
+      const { passes, issued } = await this.deps.store.issueState(scope, userId);
+      const live = passes.filter((p) => stillIssuedTo(user, p) && passState(p, now) !== 'expired');
+      if (live.length >= ACCESS_PASSES_PER_USER) {
+        throw new ConflictError(`The user already has ${ACCESS_PASSES_PER_USER} access passes; revoke one first`, { max: ACCESS_PASSES_PER_USER });
+      }
+      if (await this.deps.store.putPass(record, issued)) break;
+      if (attempt >= USER_WRITE_ATTEMPTS) throw new ConflictError('Other access passes kept being issued to this user meanwhile; try again');
+    }
     this.deps.log.info('access pass issued', { userId, passId: record.passId, keyId: principal.keyId, oneTime: record.oneTime, expiresAt: new Date(record.expiresAt).toISOString() });
     return { passId: record.passId, pass, startsAt: new Date(record.startsAt).toISOString(), expiresAt: new Date(record.expiresAt).toISOString(), oneTime: record.oneTime };
   }

@@ -4,18 +4,31 @@
  * shared/ports/access-passes.ts) carry these records. No secret is stored: only slow or keyed hashes.
  */
 
+/** scrypt's parameters (RFC 7914) and key length in bytes. */
+export interface ScryptParams {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+  readonly keyLength: number;
+}
+
 /**
- * A user's current set of recovery codes. Regenerating replaces the whole item (a new `setId`),
- * so every code of the previous set is void at once. `hashes` maps a code's slot ("0".."9") to the
- * scrypt hash of the code under the set's salt; a used code's slot is removed.
+ * A user's current set of recovery codes. Regenerating replaces the whole item (a new `setId`,
+ * written only over the set it read: two racing regenerations store one), so every code of the
+ * previous set is void at once. `hashes` maps a code's slot (its first character) to
+ * `<salt>.<scrypt hash>` of the code under `kdf`; a used code's slot is removed. A set without
+ * `kdf` was made before codes had salts of their own: slots "0".."9", each the hash under the
+ * set's `salt` with the legacy parameters (see shared/domain/recovery-codes.ts).
  */
 export interface RecoveryCodeSet {
   readonly tenantId: string;
   readonly space: string;
   readonly userId: string;
   readonly setId: string;
-  /** base64url, random per set. */
-  readonly salt: string;
+  /** The scrypt parameters of every hash of the set; absent on legacy sets. */
+  readonly kdf?: ScryptParams;
+  /** Legacy sets only: base64url, random per set. */
+  readonly salt?: string;
   readonly hashes: Readonly<Record<string, string>>;
   readonly createdAt: string;
   /** Who made it: a relying app or an admin, by API key id. */

@@ -20,6 +20,7 @@ import { randomId, safeEqual, sha256Hex } from './crypto';
 import { ConflictError, DeviceNotRememberedError, NotFoundError, PhishingResistantOnlyError, RememberedDevicesDisabledError, UserBlockedError } from './errors';
 import { phishingResistantOnly } from './registration';
 import { WAYS_BACK, type Principal, type RememberedDevicesPolicy, type TenantSettings, type User } from './types';
+import { approvalRefusal, approvedAfterFor } from './step-up';
 import { USER_WRITE_ATTEMPTS, userScope } from './users';
 
 /** What a check answers; a binding that does not match is `unknown`, like a token never issued. */
@@ -89,17 +90,26 @@ export class RememberedDeviceService {
     // R27: another tenant's challenge gets the answer of one that does not exist.
     if (!challenge || challenge.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
     const refuse = (reason: string, detail: string) => new DeviceNotRememberedError(detail, { reason });
-    if (challenge.status !== 'approved') throw refuse('not_approved', 'Only an approved challenge can remember a device');
-    if (WAYS_BACK.includes(challenge.method)) {
+    if (WAYS_BACK.includes(challenge.method) && challenge.status === 'approved') {
       throw refuse('method_not_rememberable', 'A recovery code or access pass sign-in cannot remember a device: it would outlive the way back it used');
     }
-    const approvedAfter = now - REMEMBERED_DEVICE_STEP_UP_SECONDS * 1000;
-    if ((challenge.approvedAt ?? 0) <= approvedAfter) {
-      throw refuse('too_old', `The challenge was approved more than ${REMEMBERED_DEVICE_STEP_UP_SECONDS / 60} minutes ago; approve a new one`);
-    }
     const user = await this.deps.users.getUser(scope, challenge.userId);
-    // Approved for the user as they are now, not before a reset or a recreation.
-    if (!user || !sameEpoch(user, challenge.owner?.epoch)) throw refuse('user_changed', 'The user was reset, deleted or recreated since the challenge was approved');
+    // The step-up's rules (step-up.ts): the same user space, the user as they are now, approved
+    // in the window and after the user's last unblock or reset.
+    const approvedAfter = user ? approvedAfterFor(user, now, REMEMBERED_DEVICE_STEP_UP_SECONDS) : now;
+    switch (approvalRefusal(challenge, principal, user, approvedAfter)) {
+      case 'not_found':
+        throw new NotFoundError('No such challenge');
+      case 'not_approved':
+        throw refuse('not_approved', 'Only an approved challenge can remember a device');
+      case 'user_changed':
+        throw refuse('user_changed', 'The user was reset, deleted or recreated since the challenge was approved, or the challenge is of another user space');
+      case 'too_old':
+        throw refuse('too_old', `The challenge was approved more than ${REMEMBERED_DEVICE_STEP_UP_SECONDS / 60} minutes ago, or before the user's last unblock; approve a new one`);
+      case undefined:
+        break;
+    }
+    if (!user) throw new NotFoundError('No such challenge');
     if (user.blocked) throw new UserBlockedError('The user is blocked from MFA; an admin must unblock them', { reason: user.blocked.reason });
     if (phishingResistantOnly(user, principal.tenant.settings)) {
       throw new PhishingResistantOnlyError('Only passkeys are accepted for this user: a remembered device would skip them');
@@ -178,14 +188,22 @@ export class RememberedDeviceService {
     if (!user) throw new NotFoundError('No such user');
     const policy = rememberedPolicyOf(principal.tenant.settings);
     const now = this.deps.clock.now();
-    const live = (await this.deps.store.list(scope, userId, REMEMBERED_DEVICES_LISTED)).filter(
+    const stored: RememberedDeviceRecord[] = [];
+    // Every page: revoked and expired tokens stay stored (until TTL), so a first page may hold none that is live.
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.store.list(scope, userId, REMEMBERED_DEVICES_LISTED, cursor);
+      stored.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    const live = stored.filter(
       (r) =>
         sameEpoch(user, r.epoch) &&
         (user.rememberedEpoch ?? '') === (r.rememberedEpoch ?? '') &&
         (policy.epoch ?? '') === (r.tenantEpoch ?? '') &&
         now < effectiveExpiry(r, policy),
     );
-    const items = live.map((r) => ({ deviceId: r.deviceId, createdAt: new Date(r.createdAt).toISOString(), expiresAt: new Date(effectiveExpiry(r, policy)).toISOString() }));
+    const items = live.sort((a, b) => b.createdAt - a.createdAt).map((r) => ({ deviceId: r.deviceId, createdAt: new Date(r.createdAt).toISOString(), expiresAt: new Date(effectiveExpiry(r, policy)).toISOString() }));
     return { count: items.length, items };
   }
 

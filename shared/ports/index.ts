@@ -20,6 +20,7 @@ export * from './push';
 export * from './recovery-codes';
 export * from './secrets';
 export * from './signing-keys';
+export * from './step-ups';
 export * from './sms';
 export * from './tenants';
 export * from './throttle';

@@ -12,10 +12,12 @@ export type { RecoveryCodeSet, RecoveryCodeUse } from '../domain/recovery-record
  */
 export interface RecoveryCodeStore {
   /**
-   * Stores `set` in place of any previous one. With a step-up, the approving challenge is marked
-   * used in the same transaction; false (nothing stored) when it is not an approved challenge of
-   * that user, approved after `approvedAfter`, and unused.
+   * Stores `set` in place of the set whose id is `replaces` (none: only when the user has no
+   * set), so that of two racing regenerations one stores and the other is told `set_changed`.
+   * With a step-up, the approving challenge is marked used in the same transaction:
+   * `step_up_used` (nothing stored) when it is not an approved challenge of that user, approved
+   * after `approvedAfter`, and unused.
    */
-  putSet(set: RecoveryCodeSet, stepUp?: StepUpUse): Promise<boolean>;
+  putSet(set: RecoveryCodeSet, replaces: string | undefined, stepUp?: StepUpUse): Promise<'stored' | 'set_changed' | 'step_up_used'>;
   getSet(scope: UserScope, userId: string): Promise<RecoveryCodeSet | undefined>;
 }

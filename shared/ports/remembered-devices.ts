@@ -1,6 +1,7 @@
 // Remembered devices (issue 16): tokens stored hashed, one partition per user.
 
 import type { RememberedDeviceRecord, RememberUse } from '../domain/remembered-device-records';
+import type { Page } from './page';
 import type { UserScope } from './users';
 
 export type { RememberedDeviceRecord, RememberUse } from '../domain/remembered-device-records';
@@ -18,6 +19,9 @@ export interface RememberedDeviceStore {
   remember(record: RememberedDeviceRecord, use: RememberUse): Promise<boolean>;
   /** The token with this hash, stored for this user, whatever its expiry (the caller checks it). */
   get(scope: UserScope, userId: string, tokenHash: string): Promise<RememberedDeviceRecord | undefined>;
-  /** At most `max` of the user's tokens, live or not, newest first. */
-  list(scope: UserScope, userId: string, max: number): Promise<RememberedDeviceRecord[]>;
+  /**
+   * One page of the user's tokens, live or not, in no particular order: at most `limit`, from
+   * `cursor` (the previous page's). The caller filters, so it reads every page.
+   */
+  list(scope: UserScope, userId: string, limit: number, cursor?: string): Promise<Page<RememberedDeviceRecord>>;
 }

@@ -259,6 +259,13 @@ export const rememberedDeviceList = z.looseObject({
 export const rememberedDevicesRevoked = z.looseObject({ revoked: z.number().int().describe('How many were live') });
 /** Recovery codes, shown once. */
 export const recoveryCodes = z.looseObject({ codes: z.array(z.string()).length(10).describe('Shown once; each is accepted once'), createdAt: time });
+/** A relying app's authenticator confirmation, and the phones it set (masked). */
+export const authenticatorConfirmed = z.looseObject({ enrolledAt: time });
+export const phonesRegistered = z.looseObject({
+  userId: z.string(),
+  phones: z.looseObject({ primary: z.string().describe('Masked'), backup: z.array(z.string().describe('Masked')) }),
+  methods: z.array(z.string()).describe('The methods the user can now be challenged with'),
+});
 export const recoveryCodeStatus = z.looseObject({ remaining: z.number().int().min(0).max(10), createdAt: time.optional() });
 export const accessPassIssued = z.looseObject({
   passId: z.string(),

@@ -36,6 +36,9 @@ import {
   verifyAppPasswordBody,
   verifyChallengeBody,
   generateRecoveryCodesBody,
+  startAuthenticatorBody,
+  confirmAppAuthenticatorBody,
+  setPhonesBody,
 } from './index';
 import { accessPassIdSchema, issueAccessPassBody } from './recovery';
 import {
@@ -114,6 +117,9 @@ export const ROUTE_INPUTS = {
   'GET /v1/admin/users/{userId}/remembered-devices': { params: user },
   'DELETE /v1/admin/users/{userId}/remembered-devices': { params: user },
   'POST /v1/recovery-codes': { body: generateRecoveryCodesBody },
+  'POST /v1/authenticators': { body: startAuthenticatorBody },
+  'POST /v1/authenticators/confirm': { body: confirmAppAuthenticatorBody },
+  'PUT /v1/phones': { body: setPhonesBody },
   'POST /v1/admin/users/{userId}/recovery-codes': { params: user, body: emptyBody },
   'GET /v1/admin/users/{userId}/recovery-codes': { params: user },
   'POST /v1/admin/users/{userId}/access-passes': { params: user, body: issueAccessPassBody },

@@ -269,6 +269,7 @@ describe('ApiStack', () => {
         // Recovery codes and access passes: hashes only, nothing sealed.
         'recovery-codes': [],
         'admin-recovery': [],
+        'method-registrations': ['kms:Decrypt', 'kms:Encrypt'],
         'push-activate': ['kms:Encrypt'],
         'push-respond': ['kms:Decrypt'],
         'operator-tenants': [],
@@ -326,6 +327,7 @@ describe('ApiStack', () => {
         'admin-logs': cursor,
         'admin-settings': ['kms:Encrypt StringEquals webhook-secret'],
         'admin-authenticator': ['kms:Decrypt StringEquals totp-secret', 'kms:Decrypt StringLike otp:app:*', 'kms:Encrypt StringEquals totp-secret'],
+        'method-registrations': ['kms:Decrypt StringEquals totp-secret', 'kms:Decrypt StringLike otp:app:*', 'kms:Encrypt StringEquals totp-secret'],
         'admin-oath-tokens': [
           'kms:Decrypt StringEquals oath-secret|cursor-hmac-key',
           'kms:Decrypt StringLike otp:oath:*',
@@ -379,6 +381,7 @@ describe('ApiStack', () => {
         // Recovery codes: a relying app's step-up challenge is marked used once (shared with passkeys).
         'recovery-codes': 'Challenges:readWrite Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'admin-recovery': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'method-registrations': 'Challenges:readWrite Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'push-activate': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'push-respond': 'Challenges:readWrite Tenants:readWrite Logs:readWrite Usage:readWrite Throttle:readWrite',
         'operator-tenants': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',

@@ -3,10 +3,20 @@
  * DynamoDB Local: sign-in checked against the JWKS, races on a code and on a one-time pass, the
  * pass's window at its edges on the local clock, every way they die, tenants on every new route,
  * no secret stored or logged, the per-user limit (R6), the admins told, and the step-up they give.
+ * DynamoDB Local is this file's own and keeps its data in files, so the test can read them.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startDynamoLocal, type DynamoLocal } from '../../infra/local/dynamo';
 import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
 
+let dataDir: string;
+let dynamo: DynamoLocal;
+/** Everything the runtime wrote to stdout and stderr (its log lines). */
+const written: string[] = [];
+let spies: jest.SpyInstance[] = [];
 let api: TestApi;
 let acme: Tenant;
 let globex: Tenant;
@@ -15,14 +25,29 @@ let acmeAdminKeyId: string;
 const secrets: string[] = [];
 
 beforeAll(async () => {
-  api = await TestApi.start();
+  dataDir = mkdtempSync(join(tmpdir(), 'tessera-ddb-'));
+  dynamo = await startDynamoLocal({ dataDir });
+  const capture = (chunk: unknown) => {
+    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    return true;
+  };
+  spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  api = await TestApi.start({ dynamoEndpoint: dynamo.endpoint, logLevel: 'DEBUG' });
   acme = await api.createTenant('Acme');
   globex = await api.createTenant('Globex');
   const keys = await api.request('GET', '/v1/admin/api-keys', { key: acme.adminKey });
   acmeAdminKeyId = ((keys.body.items as { keyId: string; scope: string }[]).find((k) => k.scope === 'admin') as { keyId: string }).keyId;
-});
+}, 120_000);
 
-afterAll(() => api.stop());
+/** Set once the last test has stopped the runtime and DynamoDB Local to read the files. */
+let stopped = false;
+
+afterAll(async () => {
+  if (!stopped) await api?.stop();
+  await dynamo?.stop();
+  for (const spy of spies) spy.mockRestore();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 const admin = (tenant: Tenant, method: string, path: string, body?: unknown) => api.request(method, path, { key: tenant.adminKey, ...(body === undefined ? {} : { body }) });
 const auth = (tenant: Tenant, method: string, path: string, body?: unknown) => api.request(method, path, { key: tenant.authKey, ...(body === undefined ? {} : { body }) });
@@ -77,6 +102,18 @@ describe('recovery codes', () => {
     const ids = [await open(acme, userId, 'recovery'), await open(acme, userId, 'recovery')];
     const replies = await Promise.all(ids.map((id) => verify(acme, id, codes[4] as string)));
     expect(replies.map((r) => r.status).sort()).toEqual([200, 422]);
+    expect((await admin(acme, 'GET', `/v1/admin/users/${userId}/recovery-codes`)).body).toMatchObject({ remaining: 9 });
+  });
+
+  it('race: two regenerations at once store one set; the other is 409 and its codes never work (review)', async () => {
+    const { userId } = await api.newUser(acme, 'rcregen');
+    await regenerate(acme, userId);
+    const replies = await Promise.all([1, 2].map(() => admin(acme, 'POST', `/v1/admin/users/${userId}/recovery-codes`)));
+    for (const r of replies) if (r.status === 201) secrets.push(...(r.body.codes as string[]));
+    expect(replies.map((r) => r.status).sort()).toEqual([201, 409]);
+    expectProblem(replies.find((r) => r.status === 409) as Reply, 409, 'conflict');
+    const won = (replies.find((r) => r.status === 201) as Reply).body.codes as string[];
+    expect((await signIn(acme, userId, 'recovery', won[0] as string)).status).toBe(200);
     expect((await admin(acme, 'GET', `/v1/admin/users/${userId}/recovery-codes`)).body).toMatchObject({ remaining: 9 });
   });
 
@@ -150,6 +187,14 @@ describe('Temporary Access Passes', () => {
     const replies = await Promise.all(ids.map((id) => verify(acme, id, pass)));
     expect(replies.map((r) => r.status).sort()).toEqual([200, 422]);
     expectProblem(await auth(acme, 'POST', '/v1/challenges', { userId, method: 'tap' }), 422, 'method-unavailable');
+  });
+
+  it('race: eight issued at once keep the cap of five live passes (review)', async () => {
+    const { userId } = await api.newUser(acme, 'tapcap');
+    const replies = await Promise.all(Array.from({ length: 8 }, () => admin(acme, 'POST', `/v1/admin/users/${userId}/access-passes`, { lifetimeMinutes: 10, oneTime: true })));
+    for (const r of replies) if (r.status === 201) secrets.push(r.body.pass as string);
+    expect(replies.map((r) => r.status).sort()).toEqual([201, 201, 201, 201, 201, 409, 409, 409]);
+    expect((await admin(acme, 'GET', `/v1/admin/users/${userId}/access-passes`)).body.items).toHaveLength(5);
   });
 
   it.each([
@@ -302,15 +347,36 @@ describe('both', () => {
     expect((await signIn(acme, userId, 'recovery', codes[9] as string)).status).toBe(200);
   });
 
-  it('R28: no recovery code or access pass is stored or shown in a log, a notification or a listing', async () => {
+  it('R28: no recovery code or access pass is in DynamoDB Local’s files, the service log, the auth log, a notification or a listing', async () => {
     expect(secrets.length).toBeGreaterThan(50);
+    const { userId } = await api.newUser(acme, 'files');
+    await regenerate(acme, userId);
+    const { passId } = await issue(acme, userId);
+    /** Every file under the folder DynamoDB Local keeps its data in, as bytes. */
+    const files = (dir: string): Buffer[] =>
+      readdirSync(dir).flatMap((name) => {
+        const path = join(dir, name);
+        return statSync(path).isDirectory() ? files(path) : [readFileSync(path)];
+      });
     const dump = JSON.stringify(await api.allItems());
     const logs = JSON.stringify((await admin(acme, 'GET', '/v1/admin/auth-logs?limit=100')).body);
     const notes = JSON.stringify((await admin(acme, 'GET', '/v1/admin/notifications')).body);
+    // Stopped first, so that DynamoDB Local has written everything to its files (the last test of the file).
+    await api.stop();
+    await dynamo.stop();
+    stopped = true;
+    const stored = files(dataDir);
+    const serviceLog = written.join('');
+    // The search reads the right places: the pass's id is in the files and the service log.
+    expect(stored.some((bytes) => bytes.includes(passId))).toBe(true);
+    expect(serviceLog).toContain(passId);
+    expect(serviceLog).toContain('recovery codes generated');
     expect(dump).toContain('RECOVERY#');
     expect(dump).toContain('TAP#');
     for (const secret of secrets) {
       for (const form of [secret, secret.replace(/-/g, ''), secret.toUpperCase()]) {
+        expect(stored.some((bytes) => bytes.includes(form))).toBe(false);
+        expect(serviceLog).not.toContain(form);
         expect(dump).not.toContain(form);
         expect(logs).not.toContain(form);
         expect(notes).not.toContain(form);

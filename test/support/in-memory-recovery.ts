@@ -1,6 +1,6 @@
 /**
  * Recovery code sets and access passes in maps, for unit tests of the two ways back. Like the
- * DynamoDB adapter: a set is replaced whole, a code's slot is spent only with a challenge's
+ * DynamoDB adapter: a set is replaced whole, only over the set the caller read, a code's slot is spent only with a challenge's
  * approval (and only once), a pass is used only inside its window and, when one-time, once, and a
  * step-up challenge authorises one change.
  */
@@ -25,15 +25,18 @@ export class InMemoryRecoveryStore implements RecoveryCodeStore, AccessPassStore
     };
   }
 
-  async putSet(set: RecoveryCodeSet, stepUp?: StepUpUse): Promise<boolean> {
+  async putSet(set: RecoveryCodeSet, replaces: string | undefined, stepUp?: StepUpUse): Promise<'stored' | 'set_changed' | 'step_up_used'> {
+    if (this.sets.get(userKey(set, set.userId))?.setId !== replaces) return 'set_changed';
     if (stepUp) {
       const c = await this.challenges.get(stepUp.challengeId);
       const fresh = c && c.tenantId === stepUp.tenantId && c.userId === stepUp.userId && c.status === 'approved' && (c.approvedAt ?? 0) > stepUp.approvedAfter;
-      if (!fresh || this.usedStepUps.has(stepUp.challengeId)) return false;
+      if (!fresh || this.usedStepUps.has(stepUp.challengeId)) return 'step_up_used';
+      // Checked again after the await: the write and its condition are one step, as in the transaction.
+      if (this.sets.get(userKey(set, set.userId))?.setId !== replaces) return 'set_changed';
       this.usedStepUps.add(stepUp.challengeId);
     }
     this.sets.set(userKey(set, set.userId), copy(set));
-    return true;
+    return 'stored';
   }
 
   async getSet(scope: UserScope, userId: string): Promise<RecoveryCodeSet | undefined> {
@@ -41,9 +44,18 @@ export class InMemoryRecoveryStore implements RecoveryCodeStore, AccessPassStore
     return found && copy(found);
   }
 
-  async putPass(pass: AccessPassRecord): Promise<void> {
+  private readonly issued = new Map<string, number>();
+
+  async putPass(pass: AccessPassRecord, issued: number): Promise<boolean> {
     const key = userKey(pass, pass.userId);
+    if ((this.issued.get(key) ?? 0) !== issued) return false;
+    this.issued.set(key, issued + 1);
     this.passes.set(key, [...(this.passes.get(key) ?? []), copy(pass)]);
+    return true;
+  }
+
+  async issueState(scope: UserScope, userId: string): Promise<{ passes: AccessPassRecord[]; issued: number }> {
+    return { passes: await this.listPasses(scope, userId), issued: this.issued.get(userKey(scope, userId)) ?? 0 };
   }
 
   async listPasses(scope: UserScope, userId: string): Promise<AccessPassRecord[]> {

@@ -3,7 +3,7 @@
  * adapter: the token and the mark on its challenge are written together, and only when the
  * challenge is an approved one of that tenant and user, approved after `approvedAfter`, unused.
  */
-import type { ChallengeStore, RememberedDeviceRecord, RememberedDeviceStore, RememberUse, UserScope } from '../../shared/ports';
+import type { ChallengeStore, Page, RememberedDeviceRecord, RememberedDeviceStore, RememberUse, UserScope } from '../../shared/ports';
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const partition = (scope: UserScope, userId: string): string => [scope.tenantId, scope.space, userId].join('\u0000');
@@ -33,10 +33,11 @@ export class InMemoryRememberedDeviceStore implements RememberedDeviceStore {
     return found && copy(found);
   }
 
-  async list(scope: UserScope, userId: string, max: number): Promise<RememberedDeviceRecord[]> {
-    return [...(this.records.get(partition(scope, userId))?.values() ?? [])]
-      .slice(0, max)
-      .map(copy)
-      .sort((a, b) => b.createdAt - a.createdAt);
+  /** Pages in insertion order, as DynamoDB pages a partition: `limit` at a time, the cursor an offset. */
+  async list(scope: UserScope, userId: string, limit: number, cursor?: string): Promise<Page<RememberedDeviceRecord>> {
+    const all = [...(this.records.get(partition(scope, userId))?.values() ?? [])];
+    const from = cursor === undefined ? 0 : Number(cursor);
+    const items = all.slice(from, from + limit).map(copy);
+    return { items, ...(from + limit < all.length ? { cursor: String(from + limit) } : {}) };
   }
 }

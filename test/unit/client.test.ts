@@ -64,6 +64,21 @@ describe('the typed client, against a fake fetch', () => {
     ]);
   });
 
+  it('methods from a relying app: an authenticator app (enrol, confirm) and phones, with the step-up challenge when given', async () => {
+    const { sent, fetch } = fakeFetch(200, '{}');
+    const client = createTesseraClient({ baseUrl: 'https://mfa.example.com', apiKey: 'k', fetch });
+    await client.authenticators.enroll('ada', 'ch_1');
+    await client.authenticators.confirm('ada', 'en_1', '123456');
+    await client.phones.set('ada', { primary: '+14155550100' });
+    await client.phones.set('ada', { primary: '+14155550100', backup: ['+14155550101'] }, 'ch_2');
+    expect(sent.map((r) => [r.method, r.url, r.body])).toEqual([
+      ['POST', 'https://mfa.example.com/v1/authenticators', '{"userId":"ada","challengeId":"ch_1"}'],
+      ['POST', 'https://mfa.example.com/v1/authenticators/confirm', '{"userId":"ada","enrollmentId":"en_1","code":"123456"}'],
+      ['PUT', 'https://mfa.example.com/v1/phones', '{"userId":"ada","primary":"+14155550100"}'],
+      ['PUT', 'https://mfa.example.com/v1/phones', '{"userId":"ada","primary":"+14155550100","backup":["+14155550101"],"challengeId":"ch_2"}'],
+    ]);
+  });
+
   it('puts the query in the URL, leaving out what is not given', async () => {
     const { sent, fetch } = fakeFetch(200, '{"items":[]}');
     const client = createTesseraClient({ baseUrl: 'http://x', fetch });

@@ -90,13 +90,14 @@ describe('Lambda bundles: what each carries', () => {
 
   it('carries the QR and PNG encoders only in the enrolment handlers', () => {
     const withQr = [...built].filter(([, { inputs }]) => inputs.some((input) => /node_modules\/(qrcode|pngjs)\//.test(input))).map(([name]) => name);
-    expect(withQr.sort()).toEqual(['admin-authenticator', 'admin-push-activations']);
+    // A relying app's authenticator enrolment (issue 16) too.
+    expect(withQr.sort()).toEqual(['admin-authenticator', 'admin-push-activations', 'method-registrations']);
   });
 
   it("carries the phone-number library (its metadata is ~190 KiB) only in the handlers that parse numbers", () => {
     const withLibrary = [...built].filter(([, { inputs }]) => inputs.some((input) => /node_modules\/libphonenumber-js\/metadata/.test(input))).map(([name]) => name);
-    // Users' phones (R30), the tenant's callerId setting and the operator's caller IDs (R15).
-    expect(withLibrary.sort()).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'operator-tenants']);
+    // Users' phones (R30, from the console or a relying app), the tenant's callerId setting and the operator's caller IDs (R15).
+    expect(withLibrary.sort()).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'method-registrations', 'operator-tenants']);
   });
 
   it('carries the WebAuthn library (with its CBOR, COSE and X.509/ASN.1 parsers) only where a passkey is verified or registered', () => {

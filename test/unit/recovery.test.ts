@@ -5,9 +5,11 @@
  */
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { AccessPassService } from '../../shared/domain/access-pass-service';
-import { MethodUnavailableError, NotFoundError, RetryLaterError, StepUpRequiredError, UserBlockedError, WrongCodeError } from '../../shared/domain/errors';
+import { ConflictError, MethodUnavailableError, NotFoundError, RetryLaterError, StepUpRequiredError, UserBlockedError, WrongCodeError } from '../../shared/domain/errors';
 import { RecoveryCodeService } from '../../shared/domain/recovery-code-service';
-import { hashRecoveryCode, SCRYPT_PARAMS } from '../../shared/domain/recovery-codes';
+import { scryptSync } from 'node:crypto';
+import { LEGACY_SCRYPT_PARAMS, matchSlot, SCRYPT_PARAMS } from '../../shared/domain/recovery-codes';
+import type { RecoveryCodeSet } from '../../shared/domain/recovery-records';
 import { registrationRequired } from '../../shared/domain/registration';
 import type { Principal, User } from '../../shared/domain/types';
 import { userScope } from '../../shared/domain/users';
@@ -27,10 +29,13 @@ const resetEpoch = (epoch: string) => (u: User): User => ({ ...u, credentialEpoc
 const block = (u: User): User => ({ ...u, blocked: { at: new Date(T0).toISOString(), reason: 'lost phone' } });
 const unblockAt = (ms: number) => ({ blocked: _gone, ...u }: User): User => ({ ...u, unblockedAt: new Date(ms).toISOString() });
 
+/** Cheap scrypt parameters for the tests that are not about the hash (the first test checks the real ones). */
+const TEST_KDF = { N: 2 ** 10, r: 8, p: 1, keyLength: 32 };
+
 async function recoveryWorld() {
   const w = await world();
   const log = new SilentLog();
-  const codes = new RecoveryCodeService({ store: w.recovery, users: w.users, challenges: w.challenges, clock: w.clock, log });
+  const codes = new RecoveryCodeService({ store: w.recovery, users: w.users, challenges: w.challenges, clock: w.clock, log, kdf: TEST_KDF });
   const passes = new AccessPassService({ store: w.recovery, users: w.users, clock: w.clock, log });
   /** A challenge of `method` for `userId`, answered with `code`. */
   const signIn = async (method: 'recovery' | 'tap', code: string, userId = 'alice', principal = tenantA) => {
@@ -41,18 +46,65 @@ async function recoveryWorld() {
 }
 
 describe('recovery codes', () => {
-  it('are ten distinct codes shown once and stored only as scrypt hashes under the set’s salt', async () => {
-    const { codes, recovery } = await recoveryWorld();
+  it('are ten distinct codes shown once and stored only as scrypt hashes, each under its own salt, with OWASP-equivalent parameters', async () => {
+    const { recovery, users, challenges, clock } = await recoveryWorld();
+    const codes = new RecoveryCodeService({ store: recovery, users, challenges, clock, log: new SilentLog() });
     const { codes: shown, createdAt } = await codes.generate(admin, 'alice', 'admin');
     expect(shown).toHaveLength(10);
     expect(new Set(shown).size).toBe(10);
     for (const code of shown) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{5}-[0-9a-hjkmnp-tv-z]{5}$/);
     expect(createdAt).toBe(new Date(T0).toISOString());
-    const [set] = [...recovery.sets.values()];
+    const [set] = [...recovery.sets.values()] as RecoveryCodeSet[];
     const stored = JSON.stringify(set);
-    for (const code of shown) expect(stored).not.toContain(code.replace('-', ''));
-    expect(SCRYPT_PARAMS).toEqual({ N: 16384, r: 8, p: 1, keyLength: 32 });
-    expect(Object.values(set?.hashes ?? {})).toContain(await hashRecoveryCode(shown[3] as string, set?.salt as string));
+    for (const code of shown) expect(stored).not.toContain(code.replace('-', '').slice(1));
+    // OWASP's Password Storage Cheat Sheet: N = 2^13, r = 8, p = 10 is one of its equivalents of N = 2^17, r = 8, p = 1.
+    expect(SCRYPT_PARAMS).toEqual({ N: 8192, r: 8, p: 10, keyLength: 32 });
+    expect(set?.kdf).toEqual(SCRYPT_PARAMS);
+    // A slot per code, named by the code's first character, each with a salt of its own.
+    expect(Object.keys(set?.hashes ?? {}).sort()).toEqual(shown.map((c) => c[0]).sort());
+    expect(new Set(Object.values(set?.hashes ?? {}).map((v) => v.split('.')[0])).size).toBe(10);
+    expect(await matchSlot(set as RecoveryCodeSet, (shown[3] as string).toUpperCase())).toBe((shown[3] as string)[0]);
+    // Another code's secret part under this slot does not match.
+    expect(await matchSlot(set as RecoveryCodeSet, `${(shown[3] as string)[0]}${(shown[4] as string).slice(1)}`)).toBeUndefined();
+  });
+
+  it('of a set made before per-code salts (one salt per set, N = 2^14, p = 1) still sign in, once each', async () => {
+    const { recovery, codes, signIn, users } = await recoveryWorld();
+    const epoch = (await users.getUser(userScope(tenantA), 'alice'))?.credentialEpoch;
+    const salt = Buffer.from('0123456789abcdef');
+    const legacy = ['k7m2q-x9p4d', 'a1b2c-d3e4f'];
+    const { N, r, p, keyLength } = LEGACY_SCRYPT_PARAMS;
+    const hashes = Object.fromEntries(legacy.map((code, slot) => [String(slot), scryptSync(code.replace('-', ''), salt, keyLength, { N, r, p }).toString('base64url')]));
+    const set: RecoveryCodeSet = { tenantId: TENANT_A, space: userScope(tenantA).space, userId: 'alice', setId: 'rc_legacy', salt: salt.toString('base64url'), hashes, createdAt: new Date(T0).toISOString(), createdBy: { via: 'admin', keyId: 'ak_admin' }, ...(epoch ? { epoch } : {}) };
+    expect(await recovery.putSet(set, undefined)).toBe('stored');
+    await expect(signIn('recovery', 'A1B2C-D3E4F')).resolves.toMatchObject({ view: { status: 'approved' } });
+    await expect(signIn('recovery', 'a1b2c-d3e4f')).rejects.toThrow(WrongCodeError);
+    expect(await codes.status(admin, 'alice')).toMatchObject({ remaining: 1 });
+    // A new set replaces it with per-code salts.
+    await codes.generate(admin, 'alice', 'admin');
+    await expect(signIn('recovery', 'k7m2q-x9p4d')).rejects.toThrow(WrongCodeError);
+  });
+
+  it('two racing regenerations store one set: the other is a conflict and its codes were never valid (review)', async () => {
+    const { codes, signIn } = await recoveryWorld();
+    await codes.generate(admin, 'alice', 'admin');
+    const results = await Promise.allSettled([codes.generate(admin, 'alice', 'admin'), codes.generate(admin, 'alice', 'admin')]);
+    const won = results.filter((r): r is PromiseFulfilledResult<{ codes: string[]; createdAt: string }> => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+    await expect(signIn('recovery', won[0]?.value.codes[0] as string)).resolves.toMatchObject({ view: { status: 'approved' } });
+    expect(await codes.status(admin, 'alice')).toMatchObject({ remaining: 9 });
+  });
+
+  it('a regeneration racing a use of the old set leaves only the new set valid', async () => {
+    const { codes, service, signIn } = await recoveryWorld();
+    const old = await codes.generate(admin, 'alice', 'admin');
+    const { view } = await service.create(tenantA, { userId: 'alice', method: 'recovery' });
+    const [, fresh] = await Promise.allSettled([service.verify(tenantA, view.challengeId, old.codes[0] as string), codes.generate(admin, 'alice', 'admin')]);
+    expect(fresh.status).toBe('fulfilled');
+    // Whichever came first, no old code works now, and the new set is whole.
+    await expect(signIn('recovery', old.codes[1] as string)).rejects.toThrow(WrongCodeError);
+    expect(await codes.status(admin, 'alice')).toMatchObject({ remaining: 10 });
   });
 
   it('sign a user in once each, with amr ["recovery"], tell the admins every time, and count down', async () => {
@@ -136,6 +188,25 @@ describe('recovery codes', () => {
     await expect(codes.generate(tenantA, 'alice', 'auth', second.challengeId)).rejects.toThrow(StepUpRequiredError);
     // A user with no usable method needs none.
     await expect(codes.generate(tenantA, 'no-phone', 'auth')).resolves.toMatchObject({ codes: expect.any(Array) });
+  });
+
+  it('from a relying app refuse a step-up approved before the user’s last unblock or reset (review)', async () => {
+    const { codes, passes, signIn, users, clock } = await recoveryWorld();
+    const { pass } = await passes.issue(admin, 'alice', { lifetimeMinutes: 60, oneTime: false });
+    const { view: beforeBlock } = await signIn('tap', pass);
+    clock.advance(1);
+    await change(users, 'alice', block);
+    await change(users, 'alice', unblockAt(clock.now()));
+    await expect(codes.generate(tenantA, 'alice', 'auth', beforeBlock.challengeId)).rejects.toThrow(StepUpRequiredError);
+    clock.advance(1);
+    const { pass: fresh } = await passes.issue(admin, 'alice', { lifetimeMinutes: 60, oneTime: false });
+    const { view: afterUnblock } = await signIn('tap', fresh);
+    clock.advance(1);
+    await change(users, 'alice', (u) => ({ ...u, resetAt: new Date(clock.now()).toISOString() }));
+    await expect(codes.generate(tenantA, 'alice', 'auth', afterUnblock.challengeId)).rejects.toThrow(StepUpRequiredError);
+    clock.advance(1);
+    const { view: afterReset } = await signIn('tap', fresh);
+    await expect(codes.generate(tenantA, 'alice', 'auth', afterReset.challengeId)).resolves.toMatchObject({ codes: expect.any(Array) });
   });
 
   it('stay in their tenant: another tenant’s admin sees none and its users’ challenges find none', async () => {
@@ -230,6 +301,14 @@ describe('Temporary Access Passes', () => {
     await expect(passes.issue(admin, 'alice', { lifetimeMinutes: 10, oneTime: true })).rejects.toThrow('5 access passes');
     clock.advance(600);
     await expect(passes.issue(admin, 'alice', { lifetimeMinutes: 10, oneTime: true })).resolves.toMatchObject({ oneTime: true });
+  });
+
+  it('keep the five-pass cap when seven are issued at once (review)', async () => {
+    const { passes } = await recoveryWorld();
+    const results = await Promise.allSettled(Array.from({ length: 7 }, () => passes.issue(admin, 'alice', { lifetimeMinutes: 10, oneTime: true })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) expect(r.reason).toBeInstanceOf(ConflictError);
+    expect(await passes.list(admin, 'alice')).toHaveLength(5);
   });
 
   it('count under the per-user challenge limit (R6), as recovery-code challenges do', async () => {

@@ -8,7 +8,7 @@ import { sha256Hex } from '../../shared/domain/crypto';
 import { DeviceNotRememberedError, NotFoundError, PhishingResistantOnlyError, RememberedDevicesDisabledError, UserBlockedError } from '../../shared/domain/errors';
 import { RememberedDeviceService, revokeRememberedDevices } from '../../shared/domain/remembered-devices';
 import { DEFAULT_SETTINGS, type Challenge, type Principal, type TenantSettings, type User } from '../../shared/domain/types';
-import { REMEMBERED_DEVICE_STEP_UP_SECONDS } from '../../shared/rules';
+import { REMEMBERED_DEVICE_STEP_UP_SECONDS, REMEMBERED_DEVICES_LISTED } from '../../shared/rules';
 import { FakeClock, InMemoryLogStore, InMemoryUserStore, principalOf, SilentLog, tenantFixture } from '../support/fakes';
 import { InMemoryRememberedDeviceStore } from '../support/in-memory-remembered-devices';
 
@@ -144,6 +144,24 @@ describe('issue 16: remembering a device', () => {
     expect((await refusal(w.service.remember(w.principal(), challengeId, BINDING))).details.reason).toBe('already_used');
   });
 
+  it('refuses a challenge of another user space of the tenant (the step-up’s rule)', async () => {
+    const w = setup();
+    const user = await w.addUser();
+    const challengeId = w.approvedChallenge(user, { owner: { space: 'prov:pv_an_earlier_provider', ...(user.credentialEpoch ? { epoch: user.credentialEpoch } : {}) } });
+    expect((await refusal(w.service.remember(w.principal(), challengeId, BINDING))).details.reason).toBe('user_changed');
+  });
+
+  it('refuses a challenge approved before the user’s last unblock (the step-up’s rule)', async () => {
+    const w = setup();
+    const user = await w.addUser();
+    const beforeBlock = w.approvedChallenge(user);
+    w.clock.advance(1);
+    await w.editUser('ada', (u) => ({ ...u, unblockedAt: new Date(w.clock.now()).toISOString() }));
+    expect((await refusal(w.service.remember(w.principal(), beforeBlock, BINDING))).details.reason).toBe('too_old');
+    w.clock.advance(1);
+    await expect(w.service.remember(w.principal(), w.approvedChallenge(user), BINDING)).resolves.toMatchObject({ token: expect.any(String) });
+  });
+
   it('refuses a user reset since the approval, a blocked user and a phishing-resistant-only one', async () => {
     const w = setup();
     const ada = await w.addUser('ada');
@@ -202,6 +220,17 @@ describe('issue 16: checking a token', () => {
     expect(await w.status()).toBe('revoked');
     expect(await w.service.list(w.principal(), 'ada')).toEqual({ count: 0, items: [] });
     await expect(w.service.revokeAll(w.principal(), 'nobody')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it(`lists every live device however many revoked ones are stored before them (more than ${REMEMBERED_DEVICES_LISTED}: every page is read)`, async () => {
+    const w = setup();
+    const user = await w.addUser();
+    for (let i = 0; i <= REMEMBERED_DEVICES_LISTED; i++) await w.service.remember(w.principal(), w.approvedChallenge(user), BINDING);
+    expect(await w.service.revokeAll(w.principal(), 'ada')).toEqual({ revoked: REMEMBERED_DEVICES_LISTED + 1 });
+    const fresh = (await w.users.getUser(w.scope, 'ada')) as User;
+    const live = await w.service.remember(w.principal(), w.approvedChallenge(fresh), BINDING);
+    expect(await w.service.list(w.principal(), 'ada')).toEqual({ count: 1, items: [expect.objectContaining({ deviceId: live.deviceId })] });
+    expect(await w.service.revokeAll(w.principal(), 'ada')).toEqual({ revoked: 1 });
   });
 
   it.each<[string, (u: User) => User]>([

@@ -1,4 +1,6 @@
-import type { RememberUse, StepUpUse } from '../../ports';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RememberUse, StepUpStore, StepUpUse } from '../../ports';
+import { isConditionFailure } from './errors';
 
 /**
  * The write that spends an approved challenge on one change it authorises (a registration after a
@@ -17,4 +19,22 @@ export function spendApprovedChallenge(challengesTable: string, use: StepUpUse |
       ExpressionAttributeValues: { ':now': use.now, ':tenantId': use.tenantId, ':userId': use.userId, ':approved': 'approved', ':after': use.approvedAfter },
     },
   };
+}
+
+/** A step-up spent on its own (see StepUpStore), with the same mark as in a change's transaction. */
+export class DynamoStepUpStore implements StepUpStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly challengesTable: string,
+  ) {}
+
+  async spend(use: StepUpUse): Promise<boolean> {
+    try {
+      await this.db.send(new UpdateCommand(spendApprovedChallenge(this.challengesTable, use, 'stepUpUsedAt').Update));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
 }

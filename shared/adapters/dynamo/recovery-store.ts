@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocum
 import type { AccessPassRecord, AccessPassStore, AccessPassUse, RecoveryCodeSet, RecoveryCodeStore, RecoveryCodeUse, StepUpUse, UserScope } from '../../ports';
 import { maybeRecordOf, recordOf } from './items';
 import { spendApprovedChallenge } from './challenge-uses';
+import { isConditionFailure } from './errors';
 import { transact, type TransactItem } from './transact';
 
 
@@ -9,11 +10,13 @@ import { transact, type TransactItem } from './transact';
  * Item layout in the tenants table for the ways back (issue 16); no code or pass is stored, only hashes:
  * - recovery codes  RECOVERY#<tenantId>#<space>#<userId> / SET       (one set per user, replaced whole)
  * - access pass     TAP#<tenantId>#<space>#<userId>      / <passId>  (ttl: the pass's expiry; checked on read)
+ * - passes issued   TAP#<tenantId>#<space>#<userId>      / #ISSUED   (a counter: each issue is conditional on it)
  */
 export const recoveryKeys = {
   set: (scope: UserScope, userId: string) => ({ pk: `RECOVERY#${scope.tenantId}#${scope.space}#${userId}`, sk: 'SET' }),
   passes: (scope: UserScope, userId: string) => `TAP#${scope.tenantId}#${scope.space}#${userId}`,
   pass: (scope: UserScope, userId: string, passId: string) => ({ pk: recoveryKeys.passes(scope, userId), sk: passId }),
+  issued: (scope: UserScope, userId: string) => ({ pk: recoveryKeys.passes(scope, userId), sk: '#ISSUED' }),
 };
 
 const ttlOf = (epochMs: number): number => Math.ceil(epochMs / 1000);
@@ -61,17 +64,27 @@ export class DynamoRecoveryStore implements RecoveryCodeStore, AccessPassStore {
     private readonly challengesTable: string,
   ) {}
 
-  async putSet(set: RecoveryCodeSet, stepUp?: StepUpUse): Promise<boolean> {
-    const item = { ...recoveryKeys.set(set, set.userId), ...set };
+  async putSet(set: RecoveryCodeSet, replaces: string | undefined, stepUp?: StepUpUse): Promise<'stored' | 'set_changed' | 'step_up_used'> {
+    const put = {
+      TableName: this.tableName,
+      Item: { ...recoveryKeys.set(set, set.userId), ...set },
+      // Over the set read, and only that one: a racing regeneration or a use leaves exactly one valid set.
+      ...(replaces === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'setId = :replaces', ExpressionAttributeValues: { ':replaces': replaces } }),
+    };
     if (!stepUp) {
-      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item }));
-      return true;
+      try {
+        await this.db.send(new PutCommand(put));
+        return 'stored';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'set_changed';
+        throw error;
+      }
     }
-    const outcome = await transact(this.db, [
-      { Put: { TableName: this.tableName, Item: item } },
-      spendApprovedChallenge(this.challengesTable, stepUp, 'stepUpUsedAt'),
-    ]);
-    return outcome.kind === 'done';
+    const outcome = await transact(this.db, [{ Put: put }, spendApprovedChallenge(this.challengesTable, stepUp, 'stepUpUsedAt')]);
+    if (outcome.kind === 'done') return 'stored';
+    return outcome.index === 0 ? 'set_changed' : 'step_up_used';
   }
 
   async getSet(scope: UserScope, userId: string): Promise<RecoveryCodeSet | undefined> {
@@ -79,28 +92,54 @@ export class DynamoRecoveryStore implements RecoveryCodeStore, AccessPassStore {
     return maybeRecordOf<RecoveryCodeSet>(out.Item);
   }
 
-  async putPass(pass: AccessPassRecord): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...recoveryKeys.pass(pass, pass.userId, pass.passId), ...pass, ttl: ttlOf(pass.expiresAt) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+  async putPass(pass: AccessPassRecord, issued: number): Promise<boolean> {
+    const outcome = await transact(this.db, [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...recoveryKeys.pass(pass, pass.userId, pass.passId), ...pass, ttl: ttlOf(pass.expiresAt) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: recoveryKeys.issued(pass, pass.userId),
+          UpdateExpression: 'SET issued = :next',
+          ConditionExpression: issued === 0 ? 'attribute_not_exists(pk)' : 'issued = :seen',
+          ExpressionAttributeValues: { ':next': issued + 1, ...(issued === 0 ? {} : { ':seen': issued }) },
+        },
+      },
+    ]);
+    return outcome.kind === 'done';
   }
 
   async listPasses(scope: UserScope, userId: string): Promise<AccessPassRecord[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': recoveryKeys.passes(scope, userId) },
-        ConsistentRead: true,
-        // At most ACCESS_PASSES_PER_USER live ones; expired ones stay until TTL or revocation.
-        Limit: 100,
-      }),
-    );
-    return (out.Items ?? []).map((item) => recordOf<AccessPassRecord>(item));
+    return (await this.issueState(scope, userId)).passes;
+  }
+
+  async issueState(scope: UserScope, userId: string): Promise<{ passes: AccessPassRecord[]; issued: number }> {
+    const passes: AccessPassRecord[] = [];
+    let issued = 0;
+    let start: Record<string, unknown> | undefined;
+    // Every page: expired passes stay until TTL or revocation, so the live ones may be on any page.
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': recoveryKeys.passes(scope, userId) },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        if (item.sk === recoveryKeys.issued(scope, userId).sk) issued = Number(item.issued ?? 0);
+        else passes.push(recordOf<AccessPassRecord>(item));
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return { passes, issued };
   }
 
   async deletePass(scope: UserScope, userId: string, passId: string): Promise<boolean> {

@@ -1,7 +1,8 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { RememberedDeviceRecord, RememberedDeviceStore, RememberUse, UserScope } from '../../ports';
+import type { Page, RememberedDeviceRecord, RememberedDeviceStore, RememberUse, UserScope } from '../../ports';
 import { REMEMBERED_DEVICE_KEPT_AFTER_EXPIRY_SECONDS } from '../../rules';
 import { maybeRecordOf, recordOf } from './items';
+import { decodeCursor, encodeCursor } from './pages';
 import { spendApprovedChallenge } from './challenge-uses';
 import { transact } from './transact';
 
@@ -46,16 +47,20 @@ export class DynamoRememberedDeviceStore implements RememberedDeviceStore {
     return maybeRecordOf<RememberedDeviceRecord>(out.Item);
   }
 
-  async list(scope: UserScope, userId: string, max: number): Promise<RememberedDeviceRecord[]> {
+  async list(scope: UserScope, userId: string, limit: number, cursor?: string): Promise<Page<RememberedDeviceRecord>> {
+    const pk = rememberedKeys.devices(scope, userId);
+    const start = decodeCursor(cursor, { name: 'pk', value: pk });
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': rememberedKeys.devices(scope, userId) },
-        Limit: max,
+        ExpressionAttributeValues: { ':pk': pk },
+        Limit: limit,
         ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    return (out.Items ?? []).map((item) => recordOf<RememberedDeviceRecord>(item)).sort((a, b) => b.createdAt - a.createdAt);
+    const next = encodeCursor(out.LastEvaluatedKey);
+    return { items: (out.Items ?? []).map((item) => recordOf<RememberedDeviceRecord>(item)), ...(next ? { cursor: next } : {}) };
   }
 }

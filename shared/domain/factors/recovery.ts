@@ -7,7 +7,7 @@
 import type { RecoveryCodeStore, UserStore } from '../../ports';
 import { RECOVERY_CHALLENGE_TTL_SECONDS } from '../../rules';
 import { MethodUnavailableError } from '../errors';
-import { hashRecoveryCode, slotOf, stillIssuedTo } from '../recovery-codes';
+import { matchSlot, stillIssuedTo } from '../recovery-codes';
 import type { Tenant } from '../types';
 import { noView, unchanged, type CodeCheck, type FactorDefinition } from './factor';
 
@@ -43,7 +43,7 @@ export const recovery: FactorDefinition<'recovery', RecoveryFactorDeps> = {
       async check({ scope, challenge, code }): Promise<CodeCheck> {
         const [set, user] = await Promise.all([codes.getSet(scope, challenge.userId), users.getUser(scope, challenge.userId)]);
         if (!set || (set.epoch ?? '') !== (challenge.owner?.epoch ?? '') || !user || !stillIssuedTo(user, set)) return { kind: 'mismatch', reason: 'wrong_code' };
-        const slot = slotOf(set, await hashRecoveryCode(code, set.salt));
+        const slot = await matchSlot(set, code);
         if (slot === undefined) return { kind: 'mismatch', reason: 'wrong_code' };
         const left = Object.keys(set.hashes).length - 1;
         return {
