@@ -170,6 +170,10 @@ export function voiceRolloverDefinition(resources: VoiceRolloverResources): AslD
           { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
           { ErrorEquals: ['States.TaskFailed', 'States.Timeout'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2 },
         ]),
+        // Moving on failed for good: finish with the state as it was (the last call's rollover
+        // outcome), which records every attempt and denies as unreachable (R13), rather than
+        // failing the execution and leaving the challenge without its result or log lines (R23).
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: S.finish }],
         Next: S.placeCall,
       },
       [S.finish]: {

@@ -109,6 +109,36 @@ describe('Step Functions transitions per voice authentication', () => {
   });
 });
 
+describe('a rollover whose next step keeps failing', () => {
+  it('finishes with every attempt recorded and the challenge denied as unreachable (R13, R23), not a failed execution', async () => {
+    const callbacks = new LocalCallbackRegistry();
+    const finished: unknown[] = [];
+    const machine = new LocalStateMachine({
+      definition: voiceRolloverDefinition(LOCAL_VOICE_RESOURCES),
+      functions: {
+        [LOCAL_VOICE_RESOURCES.placeCallResource]: (payload) => {
+          const { taskToken } = payload as { taskToken: string };
+          setImmediate(() => void callbacks.sendTaskSuccess(taskToken, { outcome: 'busy' }));
+        },
+        [LOCAL_VOICE_RESOURCES.finishResource]: (payload) => {
+          const { step, rollover } = payload as { step: string; rollover: Record<string, unknown> };
+          if (step === 'next') throw new Error('the next step is down');
+          finished.push(rollover);
+          return { done: true };
+        },
+      },
+      callbacks,
+      parseOutput: (o) => o,
+      retryIntervalOverridesMs: { [NEXT]: 0 },
+    });
+    const execution = machine.startExecution({ challengeId: 'c', tenantId: 't', numbers: NUMBERS, callerId: '+12065550199', appName: 'A' });
+    await expect(execution.done).resolves.toEqual({ done: true });
+    // The finish step got the first call's outcome with the numbers not yet dropped.
+    expect(finished).toEqual([expect.objectContaining({ numbers: NUMBERS, call: { outcome: 'busy' } })]);
+    expect((await execution.transitions).at(-1)).toBe(FINISH);
+  });
+});
+
 describe('the call task learns the position of its number without a cursor in the state', () => {
   it('the place-call payload says attempt 0, 1, 2 for the primary and the backups', async () => {
     const callbacks = new LocalCallbackRegistry();
