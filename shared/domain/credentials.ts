@@ -31,6 +31,6 @@ export function ownerOf(space: string, user: User): ChallengeOwner {
 }
 
 /** The check an approval of this challenge makes (none for a challenge from before epochs existed). */
-export function ownerCheckOf(challenge: Challenge): { owner?: OwnerCheck } {
-  return challenge.owner ? { owner: { tenantId: challenge.tenantId, userId: challenge.userId, ...challenge.owner } } : {};
+export function ownerCheckOf(challenge: Challenge, phishable = false): { owner?: OwnerCheck } {
+  return challenge.owner ? { owner: { tenantId: challenge.tenantId, userId: challenge.userId, ...challenge.owner, ...(phishable ? { phishable } : {}) } } : {};
 }

@@ -204,7 +204,7 @@ export class PushService {
       check.kind === 'invalid' ? { kind: 'deny', reason: 'wrong_number' } : check.decision === 'approve' ? { kind: 'approve' } : { kind: 'deny', reason: 'denied' };
     const settle = { challengeId: challenge.challengeId, tenantId: challenge.tenantId, now };
     // R7: a denial or wrong number counts towards fatigue in the transaction that settles it.
-    const outcome = await this.settle(challenge, { ...settle, result, ...ownerCheckOf(challenge) }, result.kind === 'deny' ? now : undefined);
+    const outcome = await this.settle(challenge, { ...settle, result, ...ownerCheckOf(challenge, result.kind === 'approve') }, result.kind === 'deny' ? now : undefined);
     if (outcome.kind === 'throttled') throw new RetryLaterError('The user\'s state is busy with concurrent changes; try again', 1);
     if (outcome.kind === 'revoked') {
       // R19: the user was deleted or reset after this push went out: it can never be approved.

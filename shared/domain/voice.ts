@@ -94,7 +94,7 @@ export class VoiceRolloverRecorder {
       const state = ignored.length > 0 ? await throttle.getUserState(tenantId, challenge.userId) : undefined;
       const fatigue = state && { tenantId, userId: challenge.userId, ...fatigueAfter(state, ignored), expectedVersion: state.version };
       const outcome = await challenges.finish(
-        { challengeId, tenantId, result, attempts, now, ...ownerCheckOf(challenge), ...(fraud ? { fraudReportPendingSince: now } : {}) },
+        { challengeId, tenantId, result, attempts, now, ...ownerCheckOf(challenge, result.kind === 'approve'), ...(fraud ? { fraudReportPendingSince: now } : {}) },
         [...callAudits, fatigue ? { ...resultAudit, throttle: { fatigue } } : resultAudit],
       );
       if (outcome.kind === 'revoked') {

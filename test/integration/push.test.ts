@@ -162,6 +162,16 @@ describe('R9 push with number matching', () => {
     expect(payload).toMatchObject({ sub: userId, amr: ['push'], cid: created.body.challengeId });
   });
 
+  it('a push already on the phone cannot be approved once the user is made passkeys-only (phishing-resistant only)', async () => {
+    const { userId, device } = await pushUser();
+    const created = await push(tenant, userId);
+    expect((await admin(tenant, 'PATCH', `/v1/admin/users/${userId}`, { phishingResistantOnly: true })).status).toBe(200);
+    await simulate(device.deviceId, { challengeId: created.body.challengeId, decision: 'approve', number: created.body.number });
+    const after = await status(tenant, created.body.challengeId);
+    expect(after.body.status).toBe('denied');
+    expect(after.body).not.toHaveProperty('assertion');
+  });
+
   it('R4: an approved push stays stored with its assertion until the assertion expires, not only until the prompt times out', async () => {
     const { userId, device } = await pushUser();
     const created = await push(tenant, userId);
