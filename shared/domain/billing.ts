@@ -206,9 +206,12 @@ export class BillingService {
   /** One Query for the providers and user counts; a second only when a per-authentication provider bills the month. */
   private async tenantRows(tenant: BillingTenant, month: string): Promise<BillingRow[]> {
     const range = monthRange(month);
-    const { periods, users } = await this.deps.store.tenantMonth(tenant.tenantId, month);
+    const counted = await this.deps.store.tenantMonth(tenant.tenantId, month);
+    const { periods } = counted;
     const billed = periods.filter((p) => inForce(p, range));
     if (billed.length === 0) return [];
+    // A tenant from before the counters existed has users they never saw: count it the old way.
+    const users = tenant.usersCounted ? counted.users : await this.deps.store.recountUsers(tenant.tenantId, month);
     const authentications = billed.some((p) => p.provider.billingModel === 'per_authentication')
       ? await this.deps.store.authentications(tenant.tenantId, month)
       : {};

@@ -11,6 +11,12 @@ export interface ProviderPeriod {
 export interface BillingTenant {
   readonly tenantId: string;
   readonly name: string;
+  /**
+   * Whether the per-user counters hold every user of the tenant: true for a tenant created since
+   * they exist. A tenant from before them is counted with the recount (exact, one item per user)
+   * until its counters are seeded.
+   */
+  readonly usersCounted?: boolean;
 }
 
 /** What one tenant used in one month, read from the per-tenant monthly meters (never a Scan). */

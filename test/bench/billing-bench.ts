@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     });
     const first = provider(1, new Date(start - 86_400_000 * 30).toISOString());
     const providers = [first];
-    writes.push({ table: tenantsTable, item: { ...tenantKeys.tenant(tenantId), gsi1pk: billingKeys.tenantIndex, gsi1sk: tenantId, tenantId, name: `Bench ${t}` } });
+    writes.push({ table: tenantsTable, item: { ...tenantKeys.tenant(tenantId), gsi1pk: billingKeys.tenantIndex, gsi1sk: tenantId, tenantId, name: `Bench ${t}`, usersCounted: true } });
     if (t % 10 === 3) {
       const second = provider(2, new Date(start + 86_400_000 * 14).toISOString());
       writes.push({ table: tenantsTable, item: { ...tenantKeys.providerHistory(tenantId, first), ...first, deletedAt: second.createdAt } });

@@ -48,10 +48,10 @@ const clock = { now: () => Date.parse('2026-03-01T02:00:00.000Z') };
 describe('R26 billing run reads', () => {
   const store = new CountingStore(
     [
-      { tenantId: 'auth', name: 'Auth' },
-      { tenantId: 'user', name: 'User' },
-      { tenantId: 'none', name: 'No provider' },
-      { tenantId: 'later', name: 'Provider from next month' },
+      { tenantId: 'auth', name: 'Auth', usersCounted: true },
+      { tenantId: 'user', name: 'User', usersCounted: true },
+      { tenantId: 'none', name: 'No provider', usersCounted: true },
+      { tenantId: 'later', name: 'Provider from next month', usersCounted: true },
     ],
     {
       auth: { periods: [{ provider: provider('pv_auth', 'per_authentication') }], users: {} },
@@ -67,6 +67,15 @@ describe('R26 billing run reads', () => {
       ['auth', 'per_authentication', 7],
       ['user', 'per_user', 1_000_000],
     ]);
+  });
+
+  it('a tenant from before the counters (no usersCounted mark) is billed from the recount, not from counters that never saw its users', async () => {
+    const old = new CountingStore([{ tenantId: 'drift', name: 'Drift' }], {
+      drift: { periods: [{ provider: provider('pv_drift', 'per_user') }], users: { 'prov:pv_drift': 3 } },
+    });
+    const rows = await new BillingService({ store: old, clock }).rows('2026-02');
+    expect(old.calls.sort()).toEqual(['recountUsers drift', 'tenantMonth drift']);
+    expect(rows.map((r) => [r.tenantId, r.billableUnits])).toEqual([['drift', 4]]);
   });
 
   it('the recount reports the user spaces whose counters differ from it', async () => {

@@ -57,12 +57,12 @@ export class DynamoBillingStore implements BillingStore {
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :pk',
           ExpressionAttributeValues: { ':pk': billingKeys.tenantIndex },
-          ProjectionExpression: 'tenantId, #name',
+          ProjectionExpression: 'tenantId, #name, usersCounted',
           ExpressionAttributeNames: { '#name': 'name' },
           ExclusiveStartKey: start,
         }),
       );
-      yield (out.Items ?? []).map((i) => ({ tenantId: String(i.tenantId), name: String(i.name) }));
+      yield (out.Items ?? []).map((i) => ({ tenantId: String(i.tenantId), name: String(i.name), ...(i.usersCounted === true ? { usersCounted: true } : {}) }));
       start = out.LastEvaluatedKey;
     } while (start);
   }

@@ -73,6 +73,13 @@ function billableCondition(billable: boolean): { expression: string; values: Rec
   return { expression: billable ? `(${expression})` : `NOT (${expression})`, values: { ':billingTrue': true, ':billingFalse': false } };
 }
 
+/** The tenant an item stores, without the billing run's own mark on it (`usersCounted`). */
+function tenantOf(item: Record<string, unknown> | undefined): Tenant | undefined {
+  if (!item) return undefined;
+  const { usersCounted: _counted, ...rest } = item;
+  return maybeRecordOf<Tenant>(rest);
+}
+
 /** Tenants, their provider, settings and API keys, and their users, in the tenants table. */
 export class DynamoTenantStore implements TenantStore, UserStore {
   constructor(
@@ -102,7 +109,8 @@ export class DynamoTenantStore implements TenantStore, UserStore {
       new TransactWriteCommand({
         TransactItems: [
           // The tenant index: the billing run lists tenants with one Query, never a Scan (R26).
-          put({ ...tenantKeys.tenant(tenant.tenantId), gsi1pk: billingKeys.tenantIndex, gsi1sk: tenant.tenantId, ...tenant }),
+          // `usersCounted`: the per-user billing counters hold all of this tenant's users (R25).
+          put({ ...tenantKeys.tenant(tenant.tenantId), gsi1pk: billingKeys.tenantIndex, gsi1sk: tenant.tenantId, usersCounted: true, ...tenant }),
           ...(tenant.provider ? [put({ ...tenantKeys.providerHistory(tenant.tenantId, tenant.provider), ...tenant.provider })] : []),
           ...apiKeys.map((k) => put(this.keyItem(k))),
         ],
@@ -111,7 +119,7 @@ export class DynamoTenantStore implements TenantStore, UserStore {
   }
 
   async getTenant(tenantId: string): Promise<Tenant | undefined> {
-    return maybeRecordOf<Tenant>(await this.getItem(tenantKeys.tenant(tenantId)));
+    return tenantOf(await this.getItem(tenantKeys.tenant(tenantId)));
   }
 
   async getKeyAndTenant(tenantId: string, keyId: string): Promise<{ key?: ApiKeyRecord; tenant?: Tenant }> {
@@ -127,7 +135,7 @@ export class DynamoTenantStore implements TenantStore, UserStore {
       if (item) items = [...items, item];
     }
     const key = maybeRecordOf<ApiKeyRecord>(items.find((i) => i.pk === keyKey.pk));
-    const tenant = maybeRecordOf<Tenant>(items.find((i) => i.pk === tenantKey.pk && i.sk === tenantKey.sk));
+    const tenant = tenantOf(items.find((i) => i.pk === tenantKey.pk && i.sk === tenantKey.sk));
     return { ...(key ? { key } : {}), ...(tenant ? { tenant } : {}) };
   }
 
