@@ -77,6 +77,9 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
     validatesPhones: true,
   },
   'admin-users-import': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], validatesPhones: true },
+  // R19/R22 bulk jobs: the job items; its bucket and state machine grants come with the jobs construct
+  // (presigned upload and download URLs, a HeadObject and a streamed read of the upload, the manifest written).
+  'admin-jobs': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   'admin-provider': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // Seals a new webhook signing secret.
   'admin-settings': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: { encrypt: ['webhook-secret'] } },
@@ -90,10 +93,10 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   },
   // R5: seals a new authenticator secret at enrolment and unseals it to check the confirming code.
   'admin-authenticator': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: { encrypt: ['totp-secret'], decrypt: ['totp-secret'] } },
-  // R22: seals imported token secrets; unseals one to resynchronise its drift. Signs the token list's cursors (R29).
+  // R22: seals imported token secrets (one data key per import); unseals one to resynchronise its drift. Signs the token list's cursors (R29).
   'admin-oath-tokens': {
     readWrite: [TENANTS_TABLE, THROTTLE_TABLE],
-    secrets: { encrypt: ['oath-secret', 'cursor-hmac-key'], decrypt: ['oath-secret', 'cursor-hmac-key'] },
+    secrets: { encrypt: ['oath-secret', 'cursor-hmac-key'], decrypt: ['oath-secret', 'cursor-hmac-key'], generateDataKey: ['oath-secret'] },
   },
   // R21: app passwords are scrypt hashes, not sealed: no KMS.
   'admin-app-passwords': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
@@ -150,6 +153,11 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // R26: reads the tenant index, provider history and monthly meters (Queries, no Scan); its
   // PutObject on the export bucket comes with the bucket (BillingExport).
   'billing-run': { read: [TENANTS_TABLE, USAGE_TABLE] },
+  // R19/R22: a job's batch reads and writes users (their billing items too) and tokens in the
+  // tenants table, classifies numbers (R30), and seals a batch's token secrets with one data key.
+  'job-batch': { readWrite: [TENANTS_TABLE], secrets: { generateDataKey: ['oath-secret'] }, validatesPhones: true },
+  // Pages the users for an export, writes the job's final state; its objects come with the jobs construct.
+  'job-complete': { readWrite: [TENANTS_TABLE] },
 };
 
 /**

@@ -37,13 +37,15 @@ export interface ObjectStore {
   /** The object's bytes from `start` (inclusive) to `end` (exclusive), or all of it. */
   read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
   /** Writes the object from its parts in order, without holding it whole in memory. */
-  write(key: string, body: AsyncIterable<string | Uint8Array>, contentType: string): Promise<void>;
+  write(key: string, body: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, contentType: string): Promise<void>;
 }
 
 /** What a running job's batches carry: the job and the part of the file each batch reads. */
 export interface JobRun {
   readonly tenantId: string;
   readonly jobId: string;
+  /** The file's header row, which every batch parses its records with. */
+  readonly header: readonly string[];
 }
 
 /**

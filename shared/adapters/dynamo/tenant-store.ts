@@ -1,5 +1,6 @@
 import {
   BatchGetCommand,
+  type BatchGetCommandOutput,
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
@@ -11,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, Provider, Tenant, TenantCaps, TenantSettings, User } from '../../domain/types';
 import { monthOf, monthsBetween } from '../../domain/billing';
-import type { Clock, Page, TenantStore, UserQuery, UserScope, UserStore, UserWrite } from '../../ports';
+import type { Clock, Page, TenantStore, UserBatchReader, UserQuery, UserScope, UserStore, UserWrite } from '../../ports';
 import { billingKeys } from './billing-store';
 import { isConditionFailure } from './errors';
 import { maybeRecordOf, recordOf } from './items';
@@ -61,7 +62,7 @@ export const BUMP_USER_VERSION = {
 } as const;
 
 /** Tenants, their provider, settings and API keys, and their users, in the tenants table. */
-export class DynamoTenantStore implements TenantStore, UserStore {
+export class DynamoTenantStore implements TenantStore, UserStore, UserBatchReader {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -281,6 +282,25 @@ export class DynamoTenantStore implements TenantStore, UserStore {
 
   async getUser(scope: UserScope, userId: string): Promise<User | undefined> {
     return maybeRecordOf<User>(await this.getItem({ pk: tenantKeys.users(scope), sk: userId }));
+  }
+
+  /** BatchGetItem, 100 keys a request (strongly consistent, as getUser), retrying what DynamoDB leaves unprocessed. */
+  async getUsers(scope: UserScope, userIds: readonly string[]): Promise<Map<string, User>> {
+    const found = new Map<string, User>();
+    const pk = tenantKeys.users(scope);
+    for (let i = 0; i < userIds.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = [...new Set(userIds.slice(i, i + 100))].map((sk) => ({ pk, sk }));
+      for (let attempt = 0; keys?.length; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const user = recordOf<User>(item);
+          found.set(user.userId, user);
+        }
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return found;
   }
 
   /**
