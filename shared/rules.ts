@@ -64,8 +64,6 @@ export const JOB_MAX_CONCURRENCY = 8;
 /** How long an upload or download URL of a job works. */
 export const JOB_URL_TTL_SECONDS = 15 * 60;
 
-/** Job files (uploads, reports, exports) are deleted after this many days (bucket lifecycle; locally on read). */
-export const JOB_RETENTION_DAYS = 7;
 
 /** R6: challenges per user (any method, resends included) in any sliding window of this length. */
 export const USER_CHALLENGES_PER_WINDOW = 5;

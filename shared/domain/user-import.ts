@@ -30,6 +30,9 @@ export interface ImportReport {
   readonly rows: ImportRowResult[];
 }
 
+/** User writes of one import (or one batch of a job) in flight at once. */
+const IMPORT_WRITE_CONCURRENCY = 16;
+
 const BOOLEAN = /^(true|false|yes|no|1|0)$/i;
 
 function toInput(record: Record<string, string>): unknown {
@@ -131,17 +134,24 @@ export async function importUserRecords(
       checked.push({ row, ...(userId ? { userId } : {}), status: 'error', errors });
     }
   }
-  const rows: ImportRowResult[] = [];
-  for (const entry of checked) {
-    if (!('user' in entry)) {
-      rows.push(entry);
-      continue;
+  // The writes are independent (one user each, each conditional on its own version): a few at a
+  // time, the results kept in row order.
+  const rows: ImportRowResult[] = new Array<ImportRowResult>(checked.length);
+  let next = 0;
+  const writer = async () => {
+    for (let i = next++; i < checked.length; i = next++) {
+      const entry = checked[i] as (typeof checked)[number];
+      if (!('user' in entry)) {
+        rows[i] = entry;
+        continue;
+      }
+      if ((await deps.store.putUser(scope, entry.user, entry.version)).kind === 'changed') {
+        rows[i] = { row: entry.row, userId: entry.user.userId, status: 'error', errors: [{ detail: 'The user changed while the file was imported; import this row again' }] };
+        continue;
+      }
+      rows[i] = { row: entry.row, userId: entry.user.userId, status: entry.version === undefined ? 'created' : 'updated' };
     }
-    if ((await deps.store.putUser(scope, entry.user, entry.version)).kind === 'changed') {
-      rows.push({ row: entry.row, userId: entry.user.userId, status: 'error', errors: [{ detail: 'The user changed while the file was imported; import this row again' }] });
-      continue;
-    }
-    rows.push({ row: entry.row, userId: entry.user.userId, status: entry.version === undefined ? 'created' : 'updated' });
-  }
+  };
+  await Promise.all(Array.from({ length: IMPORT_WRITE_CONCURRENCY }, writer));
   return rows;
 }
