@@ -9,9 +9,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config';
 import { METRICS_NAMESPACE } from '../shared/adapters/metrics/emf-metrics';
-import { DEPLOY_FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
+import { DEPLOY_FUNCTIONS, JOB_FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE } from '../shared/tables';
 import { BillingExport } from './billing-export';
+import { BulkJobs } from './jobs';
 import type { TableBinding } from './data-stack';
 import { PUSH_APPLICATION_TYPES, pushApplicationName, TesseraFunction, type HandlerAccess } from './function';
 import type { PushPlatform } from '../shared/domain/types';
@@ -227,6 +228,9 @@ function whyNoDeadLetterQueue(name: FunctionName): string {
   if ((SWEEP_FUNCTIONS as readonly string[]).includes(name)) {
     return `${name} runs every minute on its schedule and is not retried: the next run, a minute later, sweeps the same deadlines again (settling a timeout is idempotent), so a failed run loses nothing and a dead-letter queue would only collect stale events.`;
   }
+  if ((JOB_FUNCTIONS as readonly string[]).includes(name)) {
+    return `${name} is invoked synchronously by the bulk jobs' state machine, which retries each batch and reports a batch that still fails in the job's report: a dead-letter queue only receives failed asynchronous invocations.`;
+  }
   if ((VOICE_FUNCTIONS as readonly string[]).includes(name)) {
     return `${name} is invoked synchronously, by the voice state machine (which retries and catches each task) or by Chime's SIP media application (which hangs up without an answer): a dead-letter queue only receives failed asynchronous invocations.`;
   }
@@ -268,6 +272,8 @@ export class ApiStack extends Stack {
   readonly billing: BillingExport;
   /** The every-minute schedule of the push deadline sweep (R7). */
   readonly pushSweep: PushSweep;
+  /** R19/R22: the bulk jobs' bucket and state machine. */
+  readonly jobs: BulkJobs;
   /** Alarms, their topic and the dashboard. */
   readonly monitoring: Monitoring;
   /** The custom domain, when context names one. */
@@ -406,6 +412,16 @@ export class ApiStack extends Stack {
     const pushSweep = this.handlerFunction('push-sweep', { ...props, environment }, { timeout: Duration.seconds(50) });
     functions.set('push-sweep', pushSweep);
     this.pushSweep = new PushSweep(this, 'PushSweepSchedule', { sweep: pushSweep });
+    for (const name of JOB_FUNCTIONS) {
+      functions.set(name, this.handlerFunction(name, { ...props, environment }, { timeout: Duration.seconds(name === 'job-batch' ? 300 : 900) }));
+    }
+    this.jobs = new BulkJobs(this, 'Jobs', {
+      api: functions.get('admin-jobs') as TesseraFunction,
+      batch: functions.get('job-batch') as TesseraFunction,
+      complete: functions.get('job-complete') as TesseraFunction,
+      removalPolicy: props.settings.removalPolicy,
+      logRetention: props.settings.functionLogRetention,
+    });
     this.functions = functions;
 
     // Handlers invoked synchronously need no dead-letter queue: API Gateway answers the caller,
