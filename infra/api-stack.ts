@@ -9,9 +9,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config';
 import { METRICS_NAMESPACE } from '../shared/adapters/metrics/emf-metrics';
-import { DEPLOY_FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
+import { DEPLOY_FUNCTIONS, JOB_FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE } from '../shared/tables';
 import { BillingExport } from './billing-export';
+import { BulkJobs } from './jobs';
 import type { TableBinding } from './data-stack';
 import { PUSH_APPLICATION_TYPES, pushApplicationName, TesseraFunction, type HandlerAccess } from './function';
 import type { PushPlatform } from '../shared/domain/types';
@@ -77,6 +78,9 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
     validatesPhones: true,
   },
   'admin-users-import': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], validatesPhones: true },
+  // R19/R22 bulk jobs: the job items; its bucket and state machine grants come with the jobs construct
+  // (presigned upload and download URLs, a HeadObject and a streamed read of the upload, the manifest written).
+  'admin-jobs': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   'admin-provider': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
   // Seals a new webhook signing secret.
   'admin-settings': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: { encrypt: ['webhook-secret'] } },
@@ -90,10 +94,10 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   },
   // R5: seals a new authenticator secret at enrolment and unseals it to check the confirming code.
   'admin-authenticator': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE], secrets: { encrypt: ['totp-secret'], decrypt: ['totp-secret'] } },
-  // R22: seals imported token secrets; unseals one to resynchronise its drift. Signs the token list's cursors (R29).
+  // R22: seals imported token secrets (one data key per import); unseals one to resynchronise its drift. Signs the token list's cursors (R29).
   'admin-oath-tokens': {
     readWrite: [TENANTS_TABLE, THROTTLE_TABLE],
-    secrets: { encrypt: ['oath-secret', 'cursor-hmac-key'], decrypt: ['oath-secret', 'cursor-hmac-key'] },
+    secrets: { encrypt: ['oath-secret', 'cursor-hmac-key'], decrypt: ['oath-secret', 'cursor-hmac-key'], generateDataKey: ['oath-secret'] },
   },
   // R21: app passwords are scrypt hashes, not sealed: no KMS.
   'admin-app-passwords': { readWrite: [TENANTS_TABLE, THROTTLE_TABLE] },
@@ -157,6 +161,11 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // R26: reads the tenant index, provider history and monthly meters (Queries, no Scan); its
   // PutObject on the export bucket comes with the bucket (BillingExport).
   'billing-run': { read: [TENANTS_TABLE, USAGE_TABLE] },
+  // R19/R22: a job's batch reads and writes users (their billing items too) and tokens in the
+  // tenants table, classifies numbers (R30), and seals a batch's token secrets with one data key.
+  'job-batch': { readWrite: [TENANTS_TABLE], secrets: { generateDataKey: ['oath-secret'] }, validatesPhones: true },
+  // Pages the users for an export, writes the job's final state; its objects come with the jobs construct.
+  'job-complete': { readWrite: [TENANTS_TABLE] },
 };
 
 /**
@@ -226,6 +235,9 @@ function whyNoDeadLetterQueue(name: FunctionName): string {
   if ((SWEEP_FUNCTIONS as readonly string[]).includes(name)) {
     return `${name} runs every minute on its schedule and is not retried: the next run, a minute later, sweeps the same deadlines again (settling a timeout is idempotent), so a failed run loses nothing and a dead-letter queue would only collect stale events.`;
   }
+  if ((JOB_FUNCTIONS as readonly string[]).includes(name)) {
+    return `${name} is invoked synchronously by the bulk jobs' state machine, which retries each batch and reports a batch that still fails in the job's report: a dead-letter queue only receives failed asynchronous invocations.`;
+  }
   if ((VOICE_FUNCTIONS as readonly string[]).includes(name)) {
     return `${name} is invoked synchronously, by the voice state machine (which retries and catches each task) or by Chime's SIP media application (which hangs up without an answer): a dead-letter queue only receives failed asynchronous invocations.`;
   }
@@ -267,6 +279,8 @@ export class ApiStack extends Stack {
   readonly billing: BillingExport;
   /** The every-minute schedule of the push deadline sweep (R7). */
   readonly pushSweep: PushSweep;
+  /** R19/R22: the bulk jobs' bucket and state machine. */
+  readonly jobs: BulkJobs;
   /** Alarms, their topic and the dashboard. */
   readonly monitoring: Monitoring;
   /** The custom domain, when context names one. */
@@ -405,6 +419,16 @@ export class ApiStack extends Stack {
     const pushSweep = this.handlerFunction('push-sweep', { ...props, environment }, { timeout: Duration.seconds(50) });
     functions.set('push-sweep', pushSweep);
     this.pushSweep = new PushSweep(this, 'PushSweepSchedule', { sweep: pushSweep });
+    for (const name of JOB_FUNCTIONS) {
+      functions.set(name, this.handlerFunction(name, { ...props, environment }, { timeout: Duration.seconds(name === 'job-batch' ? 300 : 900) }));
+    }
+    this.jobs = new BulkJobs(this, 'Jobs', {
+      api: functions.get('admin-jobs') as TesseraFunction,
+      batch: functions.get('job-batch') as TesseraFunction,
+      complete: functions.get('job-complete') as TesseraFunction,
+      removalPolicy: props.settings.removalPolicy,
+      logRetention: props.settings.functionLogRetention,
+    });
     this.functions = functions;
 
     // Handlers invoked synchronously need no dead-letter queue: API Gateway answers the caller,

@@ -24,6 +24,8 @@ const REPO_ROOT = path.resolve(__dirname, '..');
 export interface SecretsAccess {
   readonly encrypt?: readonly SecretKind[];
   readonly decrypt?: readonly SecretKind[];
+  /** kms:GenerateDataKey: one data key seals a batch of secrets (`SecretBox.sealMany`); they open with Decrypt. */
+  readonly generateDataKey?: readonly SecretKind[];
 }
 
 /**
@@ -228,6 +230,7 @@ export class TesseraFunction extends Construct {
     grant('kms:Encrypt', access.encrypt, false);
     grant('kms:Decrypt', access.decrypt, false);
     grant('kms:Decrypt', access.decrypt, true);
+    grant('kms:GenerateDataKey', access.generateDataKey, false);
   }
 
   /** R30: Pinpoint's PhoneNumberValidate, to refuse VoIP numbers and keep landlines voice-only. */

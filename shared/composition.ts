@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoBillingStore } from './adapters/dynamo/billing-store';
 import { DynamoChallengeStore } from './adapters/dynamo/challenge-store';
+import { DynamoJobStore } from './adapters/dynamo/job-store';
 import { DynamoKeyMaterialStore } from './adapters/dynamo/key-material-store';
 import { DynamoLogStore } from './adapters/dynamo/log-store';
 import { DynamoOtpStore } from './adapters/dynamo/otp-store';
@@ -13,6 +14,7 @@ import { DynamoTenantStore } from './adapters/dynamo/tenant-store';
 import { DynamoThrottleStore, DynamoUserWithThrottle } from './adapters/dynamo/throttle-store';
 import { DynamoUserCredentialStore } from './adapters/dynamo/user-credentials';
 import { simpleWebAuthnAssertions, simpleWebAuthnRegistrations } from './adapters/webauthn/simplewebauthn';
+import { CachedPhoneClassifier } from './adapters/phone/cached-phone-classifier';
 import { pinnedWebhookSender } from './adapters/webhook/fetch-webhook-sender';
 import { loadConfig, type AwsConfig, type Config, type LocalConfig } from './config';
 import { ApiKeyAuthenticator, ApiKeyService, RecentKeys } from './domain/api-keys';
@@ -25,6 +27,8 @@ import { ChallengeService } from './domain/challenges';
 import { PageCursors } from './domain/cursors';
 import { DeliveryFailedError } from './domain/errors';
 import { buildFactors } from './domain/factors';
+import { JobService } from './domain/jobs/service';
+import { JobWorker } from './domain/jobs/worker';
 import { metricsOfAudits } from './domain/metrics';
 import { NotificationService } from './domain/notifications';
 import { AuthenticatorService } from './domain/otp/authenticator';
@@ -45,7 +49,7 @@ import { VoiceRolloverRecorder } from './domain/voice';
 import { routeHandlers } from './http/routes';
 import { API_KEY_CACHE_SECONDS } from './rules';
 import { serviceLogger } from './observability';
-import type { Audit, Clock, ExportSink, Log, Metrics, PhoneClassifier, PushSender, SecretBox, SmsSender, VoiceRollover, WebAuthnAssertions } from './ports';
+import type { Audit, Clock, ExportSink, JobRunner, Log, Metrics, ObjectStore, PhoneClassifier, PushSender, SecretBox, SmsSender, VoiceRollover, WebAuthnAssertions } from './ports';
 import * as aws from './roots/aws';
 
 /**
@@ -73,6 +77,10 @@ export interface Runtime<C extends Config> {
   pushSender(config: C): PushSender;
   phoneClassifier(config: C): PhoneClassifier;
   exportSink(config: C): ExportSink;
+  /** R19/R22: the bulk jobs' files (an S3 bucket; a folder behind signed local URLs). */
+  objectStore(config: C): ObjectStore;
+  /** R19/R22: what runs a started job's batches (the Distributed Map; the local driver). */
+  jobRunner(config: C): JobRunner;
 }
 
 let localRuntime: Runtime<LocalConfig> | undefined;
@@ -119,6 +127,8 @@ const voiceRollover = /* @__PURE__ */ adapter((local, c) => local.voiceRollover(
 const pushSender = /* @__PURE__ */ adapter((local, c) => local.pushSender(c), aws.pushSender);
 const phoneClassifier = /* @__PURE__ */ adapter((local, c) => local.phoneClassifier(c), aws.phoneClassifier);
 const exportSink = /* @__PURE__ */ adapter((local, c) => local.exportSink(c), aws.exportSink);
+const objectStore = /* @__PURE__ */ adapter((local, c) => local.objectStore(c), aws.objectStore);
+const jobRunner = /* @__PURE__ */ adapter((local, c) => local.jobRunner(c), aws.jobRunner);
 export const voiceDialer = /* @__PURE__ */ awsOnly(aws.voiceDialer);
 export const taskCallbacks = /* @__PURE__ */ once(aws.taskCallbacks);
 export const chimeVoice = /* @__PURE__ */ once(aws.chimeVoice);
@@ -243,6 +253,24 @@ export const methodRegistrationService = /* @__PURE__ */ once(
 );
 export const accessPassService = /* @__PURE__ */ once(() => new AccessPassService({ store: recoveryStore(), users: tenantStore(), clock: clock(), log: log() }));
 export const authLogService = /* @__PURE__ */ once(() => new AuthLogService({ logs: logStore(), usage: logStore(), notifications: logStore(), cursors: cursors() }));
+/** R19/R22: bulk jobs as the admin drives them (create, start, poll, cancel, download). */
+const jobStore = /* @__PURE__ */ once(() => new DynamoJobStore(db(), config().tenantsTable));
+export const jobService = /* @__PURE__ */ once(() => new JobService({ jobs: jobStore(), objects: objectStore(), runner: jobRunner(), clock: clock() }));
+/**
+ * R19/R22: a job's batches and its last step. Its users' numbers are classified through a cache
+ * (Pinpoint has no batch lookup), its users read in batches, its token secrets sealed per batch.
+ */
+export const jobWorker = /* @__PURE__ */ once(() => {
+  const users = new UserService({
+    users: tenantStore(),
+    credentials: userCredentials(),
+    clock: clock(),
+    phones: new CachedPhoneClassifier(phoneClassifier(), () => clock().now()),
+    notifications: notifications(),
+    cursors: cursors(),
+  });
+  return new JobWorker({ jobs: jobStore(), objects: objectStore(), tenants: tenantStore(), users, userStore: tenantStore(), tokens: oathTokenService(), clock: clock() });
+});
 /** R26: a tenant's bills. */
 export const billingService = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock() }));
 /** R26: the monthly run, which writes the export. */

@@ -16,6 +16,8 @@ export const ENV = {
   pushAndroidApplicationArn: 'PUSH_ANDROID_APPLICATION_ARN',
   billingExportBucket: 'BILLING_EXPORT_BUCKET',
   localExportDir: 'TESSERA_LOCAL_EXPORT_DIR',
+  jobsBucket: 'JOBS_BUCKET',
+  jobsStateMachineArn: 'JOBS_STATE_MACHINE_ARN',
   challengesTable: CHALLENGES_TABLE.envVar,
   tenantsTable: TENANTS_TABLE.envVar,
   logsTable: LOGS_TABLE.envVar,
@@ -50,6 +52,9 @@ const configSchema = z.discriminatedUnion('runtime', [
     pushAndroidApplicationArn: z.string().startsWith('arn:').optional(),
     /** Only the billing run needs it (R26). */
     billingExportBucket: z.string().min(3).optional(),
+    /** Only the bulk-job handlers need them (R19, R22). */
+    jobsBucket: z.string().min(3).optional(),
+    jobsStateMachineArn: z.string().startsWith('arn:').optional(),
   }),
   z.object({
     runtime: z.literal('local'),

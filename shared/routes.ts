@@ -26,6 +26,7 @@ export const HTTP_FUNCTIONS = [
   'jwks',
   'admin-users',
   'admin-users-import',
+  'admin-jobs',
   'admin-provider',
   'admin-settings',
   'admin-api-keys',
@@ -68,8 +69,11 @@ export const SWEEP_FUNCTIONS = ['push-sweep'] as const;
 /** Deploy-time handlers: CloudFormation custom resources (R15: the caller IDs' SIP rules). */
 export const DEPLOY_FUNCTIONS = ['voice-sip-rules'] as const;
 
+/** The bulk jobs' steps (R19, R22), invoked by the jobs' state machine (locally by its driver). */
+export const JOB_FUNCTIONS = ['job-batch', 'job-complete'] as const;
+
 /** Every Lambda entry point in `functions/`. */
-export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNCTIONS, ...SWEEP_FUNCTIONS, ...DEPLOY_FUNCTIONS] as const;
+export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNCTIONS, ...SWEEP_FUNCTIONS, ...DEPLOY_FUNCTIONS, ...JOB_FUNCTIONS] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -82,6 +86,11 @@ export const ROUTES = [
   { method: 'GET', path: '/.well-known/jwks.json', handler: 'jwks', scope: 'public' },
   { method: 'GET', path: '/v1/admin/users', handler: 'admin-users', scope: 'admin' },
   { method: 'POST', path: '/v1/admin/users:import', handler: 'admin-users-import', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/jobs', handler: 'admin-jobs', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/jobs/{jobId}', handler: 'admin-jobs', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/jobs/{jobId}/start', handler: 'admin-jobs', scope: 'admin' },
+  { method: 'POST', path: '/v1/admin/jobs/{jobId}/cancel', handler: 'admin-jobs', scope: 'admin' },
+  { method: 'GET', path: '/v1/admin/jobs/{jobId}/download', handler: 'admin-jobs', scope: 'admin' },
   { method: 'PUT', path: '/v1/admin/users/{userId}', handler: 'admin-users', scope: 'admin' },
   { method: 'GET', path: '/v1/admin/users/{userId}', handler: 'admin-users', scope: 'admin' },
   { method: 'PATCH', path: '/v1/admin/users/{userId}', handler: 'admin-users', scope: 'admin' },

@@ -46,6 +46,25 @@ export const DEFAULT_KEY_ROTATION_GRACE_SECONDS = 24 * 60 * 60;
 export const MAX_IMPORT_BYTES = 1024 * 1024;
 export const MAX_IMPORT_ROWS = 5000;
 
+/**
+ * R19/R22 bulk jobs: the largest file a user import, a token import (CSV) may have, in rows and
+ * bytes. The upload URL is signed for the declared size, so a larger file is refused at upload.
+ */
+export const JOB_LIMITS = {
+  'user-import': { maxRows: 1_000_000, maxBytes: 200 * 1024 * 1024 },
+  'token-import': { maxRows: 100_000, maxBytes: 16 * 1024 * 1024 },
+} as const;
+
+/** Rows one batch of a job handles: one Lambda invocation, one data key for token secrets, one report part. */
+export const JOB_BATCH_ROWS = 500;
+
+/** Batches of one job run at once (DynamoDB, KMS and phone-lookup quotas are shared with sign-ins). */
+export const JOB_MAX_CONCURRENCY = 8;
+
+/** How long an upload or download URL of a job works. */
+export const JOB_URL_TTL_SECONDS = 15 * 60;
+
+
 /** R6: challenges per user (any method, resends included) in any sliding window of this length. */
 export const USER_CHALLENGES_PER_WINDOW = 5;
 export const USER_CHALLENGE_WINDOW_SECONDS = 5 * 60;

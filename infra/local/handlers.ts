@@ -17,6 +17,7 @@ export const HANDLERS: Record<HttpFunctionName, Loader> = {
   jwks: () => import('../../functions/jwks'),
   'admin-users': () => import('../../functions/admin-users'),
   'admin-users-import': () => import('../../functions/admin-users-import'),
+  'admin-jobs': () => import('../../functions/admin-jobs'),
   'admin-provider': () => import('../../functions/admin-provider'),
   'admin-settings': () => import('../../functions/admin-settings'),
   'admin-api-keys': () => import('../../functions/admin-api-keys'),

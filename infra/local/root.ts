@@ -1,11 +1,21 @@
 import { createDocumentClient } from '../../shared/adapters/dynamo/client';
+import { join } from 'node:path';
 import { FileExportSink } from '../../shared/adapters/export/file-export-sink';
+import { FileObjectStore } from '../../shared/adapters/objects/file-object-store';
 import { LOCAL_SMS_PROVIDERS, localClock, localMetrics, localOutbox, localPush, localVoice } from '../../shared/adapters/local/world';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { FailoverSmsSender } from '../../shared/adapters/sms/failover-sms-sender';
 import type { Runtime } from '../../shared/composition';
 import type { LocalConfig } from '../../shared/config';
 import { libraryPhoneClassifier } from '../../shared/domain/phone';
+import { localJobs } from './jobs';
+
+let objects: FileObjectStore | undefined;
+
+/** The jobs' files: a folder of the data directory, behind signed URLs on the local server (`/local/objects/`). */
+export function localObjectStore(config: LocalConfig): FileObjectStore {
+  return (objects ??= new FileObjectStore(join(config.localExportDir ?? '.tessera', 'jobs'), { baseUrl: config.issuer, masterKeyBase64: config.localMasterKey, clock: localClock }));
+}
 
 /**
  * The local runtime's adapters, installed into the composition root before any handler module
@@ -25,4 +35,7 @@ export const localRoot: Runtime<LocalConfig> = {
   // R30: the phone-number library's metadata instead of Pinpoint.
   phoneClassifier: () => libraryPhoneClassifier,
   exportSink: (config) => new FileExportSink(config.localExportDir ?? '.tessera'),
+  objectStore: localObjectStore,
+  // R19/R22: no Distributed Map locally; the driver runs the same batch handler over the same manifest.
+  jobRunner: () => localJobs,
 };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localVoice } from '../../shared/adapters/local/world';
-import { ENV } from '../../shared/config';
+import { ENV, type LocalConfig } from '../../shared/config';
 import { localVoiceRollover } from '../../shared/voice/local-runner';
 import { sha256Hex } from '../../shared/domain/crypto';
 import { TABLES } from '../../shared/tables';
@@ -92,6 +92,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       throttle: throttleStore(),
       ...(options.voiceCallTimeoutMs ? { callTimeoutMs: options.voiceCallTimeoutMs } : {}),
     });
+    // R19/R22: the jobs' batches run in-process, through the same handler modules as on AWS.
+    const { localJobs } = await import('./jobs');
+    const { localObjectStore } = await import('./root');
+    const { config } = await import('../../shared/composition');
+    const { handler: batch } = await import('../../functions/job-batch');
+    const { handler: complete } = await import('../../functions/job-complete');
+    localJobs.configure({
+      batch: (event) => batch(event, localContext('job-batch')),
+      complete: (event) => complete(event, localContext('job-complete')),
+      objects: localObjectStore(config() as LocalConfig),
+    });
     const listening = await createLocalServer();
     server = listening;
     await new Promise<void>((resolve, reject) => {
@@ -110,6 +121,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         clearInterval(billing);
         await sweep?.stop();
         localVoice.stop();
+        await localJobs.idle();
         listening.closeAllConnections();
         await new Promise<void>((resolve) => listening.close(() => resolve()));
         await proxy?.stop();

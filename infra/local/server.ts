@@ -12,6 +12,10 @@ import { serveFaults } from './faults';
 import { localContext } from './context';
 import { HANDLERS } from './handlers';
 import { serveWeb } from './web';
+import { localObjectStore } from './root';
+import { config } from '../../shared/composition';
+import { LOCAL_OBJECTS_PATH } from '../../shared/adapters/objects/file-object-store';
+import type { LocalConfig } from '../../shared/config';
 
 /** API Gateway HTTP APIs refuse bodies over 10 MB; the local server does the same. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -229,6 +233,49 @@ async function servePhone(
   return false;
 }
 
+/**
+ * R19/R22: the jobs' files, as S3's presigned URLs serve them on AWS: an upload streams to the
+ * folder (up to the signed size, never buffered whole), a download streams back. A URL that
+ * was changed, used late or for another method is a 403, as S3 answers.
+ */
+async function serveObject(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const objects = localObjectStore(config() as LocalConfig);
+  const grant = objects.check(req.method ?? 'GET', url.pathname, url.searchParams);
+  if (grant.kind === 'refused') {
+    req.resume();
+    problem(res, 403, 'forbidden', 'Forbidden', grant.detail);
+    return;
+  }
+  if (grant.kind === 'upload') {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    const length = Number(req.headers['content-length'] ?? NaN);
+    if (type !== grant.contentType) {
+      req.resume();
+      problem(res, 403, 'forbidden', 'Forbidden', `The URL is signed for content-type ${grant.contentType}`);
+      return;
+    }
+    if (Number.isFinite(length) && length > grant.bytes) {
+      res.setHeader('connection', 'close');
+      problem(res, 413, 'payload-too-large', 'Request body too large', `The URL is signed for a file of ${grant.bytes} bytes`);
+      return;
+    }
+    if (!(await objects.receive(grant.key, req, grant.bytes))) {
+      res.setHeader('connection', 'close');
+      problem(res, 400, 'validation-failed', 'Your request is not valid', `The URL is signed for a file of exactly ${grant.bytes} bytes`);
+      return;
+    }
+    send(res, { statusCode: 200, headers: {}, body: '' });
+    return;
+  }
+  if ((await objects.size(grant.key)) === undefined) {
+    problem(res, 404, 'not-found', 'Not found', 'No such object');
+    return;
+  }
+  res.writeHead(200, { 'content-type': grant.contentType, 'content-disposition': `attachment; filename="${grant.fileName}"`, 'cache-control': 'no-store' });
+  for await (const chunk of objects.read(grant.key)) res.write(chunk);
+  res.end();
+}
+
 /** An HTTP server that routes like the deployed HTTP API and invokes the same handler modules. */
 export async function createLocalServer(): Promise<Server> {
   const compiled = ROUTES.map(compile);
@@ -241,6 +288,8 @@ export async function createLocalServer(): Promise<Server> {
   return createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      // Uploads are streamed, not read into memory like API requests (which stop at 10 MB).
+      if (url.pathname.startsWith(LOCAL_OBJECTS_PATH) && (req.method === 'PUT' || req.method === 'GET')) return serveObject(req, res, url);
       const body = await readBody(req);
       if (body === undefined) {
         // The rest of the body is never read, so this connection cannot carry another request.

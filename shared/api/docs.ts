@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { RouteKey } from '../schemas/routes';
 import * as r from '../schemas/responses';
+import { createdJob, jobView, objectUrl } from '../schemas/jobs';
 
 /** What a route answers: its success statuses (a schema, or null for no content) and its errors. */
 export interface RouteDoc {
@@ -72,6 +73,32 @@ export const ROUTE_DOCS = {
     summary: 'Import users from CSV, with a report per row (R19)',
     responses: ok(r.importReport),
     errors: [409],
+  },
+  'POST /v1/admin/jobs': {
+    operationId: 'createJob',
+    tag: 'Users',
+    summary: 'Start a bulk job: import users or OATH tokens from a CSV file, or export every user (R19, R22)',
+    description:
+      'An import answers with an upload URL signed for exactly `bytes` bytes of `text/csv`: PUT the file there, then start the job. ' +
+      'Users: up to 1,000,000 rows; tokens: up to 100,000 rows (CSV; PSKC stays on the synchronous import). An export starts at once.',
+    responses: { 202: { description: 'The job, waiting for its file (imports) or running (exports)', schema: createdJob } },
+    errors: [409],
+  },
+  'GET /v1/admin/jobs/{jobId}': { operationId: 'getJob', tag: 'Users', summary: 'A bulk job’s state and counts', responses: ok(jobView), errors: [404] },
+  'POST /v1/admin/jobs/{jobId}/start': {
+    operationId: 'startJob',
+    tag: 'Users',
+    summary: 'Start an import once its file is uploaded; the file is checked (header, row limit) first',
+    responses: { 202: { description: 'The job, running', schema: jobView } },
+    errors: [404, 409],
+  },
+  'POST /v1/admin/jobs/{jobId}/cancel': { operationId: 'cancelJob', tag: 'Users', summary: 'Cancel a job: no batch starts after this', responses: ok(jobView), errors: [404, 409] },
+  'GET /v1/admin/jobs/{jobId}/download': {
+    operationId: 'downloadJob',
+    tag: 'Users',
+    summary: 'A short-lived URL of the finished job’s report (JSON lines, one per row) or export (CSV)',
+    responses: ok(objectUrl),
+    errors: [404, 409],
   },
   'PUT /v1/admin/users/{userId}': {
     operationId: 'putUser',

@@ -191,6 +191,14 @@ export function createTesseraClient(options: TesseraClientOptions) {
         confirmAuthenticator: (userId: string, code: string) => call('POST /v1/admin/users/{userId}/authenticator/confirm', { ...user(userId), body: { code } }),
         removeAuthenticator: (userId: string) => call('DELETE /v1/admin/users/{userId}/authenticator', user(userId)),
       },
+      /** R19/R22 bulk jobs: create (an import's upload URL), start, poll, cancel, download the report or export. */
+      jobs: {
+        create: (body: RequestOf<'POST /v1/admin/jobs'>['body']) => call('POST /v1/admin/jobs', { body }),
+        get: (jobId: string) => call('GET /v1/admin/jobs/{jobId}', { params: { jobId } }),
+        start: (jobId: string) => call('POST /v1/admin/jobs/{jobId}/start', { params: { jobId } }),
+        cancel: (jobId: string) => call('POST /v1/admin/jobs/{jobId}/cancel', { params: { jobId } }),
+        download: (jobId: string) => call('GET /v1/admin/jobs/{jobId}/download', { params: { jobId } }),
+      },
       passkeys: {
         startRegistration: (userId: string) => call('POST /v1/admin/users/{userId}/passkeys/registrations', user(userId)),
         finishRegistration: (userId: string, registrationId: string, response: PasskeyRegistration, name?: string) =>

@@ -30,6 +30,9 @@ export interface ImportReport {
   readonly rows: ImportRowResult[];
 }
 
+/** User writes of one import (or one batch of a job) in flight at once. */
+const IMPORT_WRITE_CONCURRENCY = 16;
+
 const BOOLEAN = /^(true|false|yes|no|1|0)$/i;
 
 function toInput(record: Record<string, string>): unknown {
@@ -57,35 +60,62 @@ function toInput(record: Record<string, string>): unknown {
 
 const comparable = (u: User) => ({ ...u, createdAt: '', updatedAt: '', version: 0 });
 
+/** A header a user import accepts: a userId column and only known columns. */
+export function checkUserImportHeader(header: readonly string[]): void {
+  const unknown = header.filter((c) => !(IMPORT_COLUMNS as readonly string[]).includes(c));
+  if (!header.includes('userId') || unknown.length) {
+    throw new ValidationError('The CSV needs a header row with a userId column and only known columns', [
+      { pointer: '/header', detail: `known columns: ${IMPORT_COLUMNS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}` },
+    ]);
+  }
+}
+
 /**
  * R19 bulk import from CSV (header row first). Each row is checked like a PUT of that user;
  * bad rows are reported with the reason and skipped, the others imported. A row equal to the
  * stored user writes nothing, so importing the same file twice changes nothing.
  */
 export async function importUsers(deps: { users: UserService; store: UserStore }, principal: Principal, csv: string): Promise<ImportReport> {
-  const scope = userScope(principal);
   let records: Record<string, string>[];
   try {
     records = parse(csv, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false });
   } catch (error) {
     throw new ValidationError(`The CSV cannot be read: ${(error as Error).message}`);
   }
-  const header = Object.keys(records[0] ?? {});
-  const unknown = header.filter((c) => !(IMPORT_COLUMNS as readonly string[]).includes(c));
-  if (records.length === 0 || !header.includes('userId') || unknown.length) {
-    throw new ValidationError('The CSV needs a header row with a userId column and only known columns', [
-      { pointer: '/header', detail: `known columns: ${IMPORT_COLUMNS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}` },
-    ]);
-  }
+  if (records.length === 0) checkUserImportHeader([]);
+  checkUserImportHeader(Object.keys(records[0] ?? {}));
   if (records.length > MAX_IMPORT_ROWS) throw new ValidationError(`At most ${MAX_IMPORT_ROWS} rows per import`);
+  const scope = userScope(principal);
+  const rows = await importUserRecords(
+    deps,
+    principal,
+    records.map((record, i) => ({ row: i + 2, record })), // 1-based, after the header
+    (userId) => deps.store.getUser(scope, userId),
+  );
+  const count = (s: ImportRowResult['status']) => rows.filter((r) => r.status === s).length;
+  return {
+    summary: { rows: rows.length, created: count('created'), updated: count('updated'), unchanged: count('unchanged'), errors: count('error') },
+    rows,
+  };
+}
 
-  // R29: every row is checked (numbers classified, existing users read) before any is written, so
-  // a fault on a later row leaves nothing half-imported; only then are the changed users stored.
+/**
+ * Imports parsed rows (one request's file, or one batch of a job): every row is checked (numbers
+ * classified, existing users read through `existing`) before any is written (R29), so a fault on
+ * a later row leaves nothing of these rows half-imported; then only the changed users are stored,
+ * each through the UserStore (which keeps the billing bookkeeping), conditional on the version read.
+ */
+export async function importUserRecords(
+  deps: { users: UserService; store: UserStore },
+  principal: Principal,
+  records: readonly { readonly row: number; readonly record: Record<string, string> }[],
+  existing: (userId: string) => Promise<User | undefined>,
+): Promise<ImportRowResult[]> {
+  const scope = userScope(principal);
   const seen = new Set<string>();
   // `version`: the stored user's, when the row replaces one; its write is conditional on it (a row never erases a change made meanwhile, like a block).
   const checked: (ImportRowResult | { readonly row: number; readonly user: User; readonly version?: number })[] = [];
-  for (const [i, record] of records.entries()) {
-    const row = i + 2; // 1-based, after the header
+  for (const { row, record } of records) {
     const userId = record.userId ?? '';
     try {
       if (!/^[A-Za-z0-9._@+-]{1,128}$/.test(userId)) throw new ValidationError('bad user id', [{ pointer: '/userId', detail: 'is not a valid user id' }]);
@@ -95,30 +125,33 @@ export async function importUsers(deps: { users: UserService; store: UserStore }
       if (!parsed.success) {
         throw new ValidationError('invalid row', parsed.error.issues.map((issue) => ({ pointer: `/${issue.path.join('/')}`, detail: issue.message })));
       }
-      const existing = await deps.store.getUser(scope, userId);
-      const user = await deps.users.build(principal, userId, parsed.data as UserInput, existing);
-      checked.push(existing && isDeepStrictEqual(comparable(existing), comparable(user)) ? { row, userId, status: 'unchanged' } : { row, user, ...(existing ? { version: existing.version ?? 0 } : {}) });
+      const stored = await existing(userId);
+      const user = await deps.users.build(principal, userId, parsed.data as UserInput, stored);
+      checked.push(stored && isDeepStrictEqual(comparable(stored), comparable(user)) ? { row, userId, status: 'unchanged' } : { row, user, ...(stored ? { version: stored.version ?? 0 } : {}) });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const errors = error instanceof ValidationError && error.errors.length ? error.errors : [{ detail: error.message }];
       checked.push({ row, ...(userId ? { userId } : {}), status: 'error', errors });
     }
   }
-  const rows: ImportRowResult[] = [];
-  for (const entry of checked) {
-    if (!('user' in entry)) {
-      rows.push(entry);
-      continue;
+  // The writes are independent (one user each, each conditional on its own version): a few at a
+  // time, the results kept in row order.
+  const rows: ImportRowResult[] = new Array<ImportRowResult>(checked.length);
+  let next = 0;
+  const writer = async () => {
+    for (let i = next++; i < checked.length; i = next++) {
+      const entry = checked[i] as (typeof checked)[number];
+      if (!('user' in entry)) {
+        rows[i] = entry;
+        continue;
+      }
+      if ((await deps.store.putUser(scope, entry.user, entry.version)).kind === 'changed') {
+        rows[i] = { row: entry.row, userId: entry.user.userId, status: 'error', errors: [{ detail: 'The user changed while the file was imported; import this row again' }] };
+        continue;
+      }
+      rows[i] = { row: entry.row, userId: entry.user.userId, status: entry.version === undefined ? 'created' : 'updated' };
     }
-    if ((await deps.store.putUser(scope, entry.user, entry.version)).kind === 'changed') {
-      rows.push({ row: entry.row, userId: entry.user.userId, status: 'error', errors: [{ detail: 'The user changed while the file was imported; import this row again' }] });
-      continue;
-    }
-    rows.push({ row: entry.row, userId: entry.user.userId, status: entry.version === undefined ? 'created' : 'updated' });
-  }
-  const count = (s: ImportRowResult['status']) => rows.filter((r) => r.status === s).length;
-  return {
-    summary: { rows: rows.length, created: count('created'), updated: count('updated'), unchanged: count('unchanged'), errors: count('error') },
-    rows,
   };
+  await Promise.all(Array.from({ length: IMPORT_WRITE_CONCURRENCY }, writer));
+  return rows;
 }

@@ -8,6 +8,7 @@ export * from './auth-log';
 export * from './billing';
 export * from './challenges';
 export * from './clock';
+export * from './jobs';
 export * from './log';
 export * from './metrics';
 export * from './notifications';

@@ -28,6 +28,13 @@ export interface SecretContext {
 export interface SecretBox {
   encrypt(plaintext: Uint8Array, context: SecretContext): Promise<string>;
   decrypt(ciphertext: string, context: SecretContext): Promise<Uint8Array>;
+  /**
+   * Seals many secrets of one kind and tenant with one data key (envelope encryption): one KMS
+   * GenerateDataKey for the lot, then AES-256-GCM per secret, its record's binding as the
+   * authenticated data. `decrypt` opens each like any other ciphertext. For bulk imports, where
+   * one KMS call per secret would be the cost and the time of the import.
+   */
+  sealMany(items: readonly { readonly plaintext: Uint8Array; readonly context: SecretContext }[]): Promise<string[]>;
 }
 
 /** Small service-wide secrets (the code HMAC key), stored encrypted. */

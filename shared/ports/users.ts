@@ -32,6 +32,12 @@ export interface UserStore {
   listUsers(scope: UserScope, query: UserQuery): Promise<Page<User>>;
 }
 
+/** Many users of one space in few requests (a bulk import's batch reads its users at once). */
+export interface UserBatchReader {
+  /** The stored users among `userIds` (at most a few hundred), by id; absent ids are simply missing. */
+  getUsers(scope: UserScope, userIds: readonly string[]): Promise<Map<string, User>>;
+}
+
 /**
  * R19/R21/R22: ends everything a user can authenticate with — app passwords, the authenticator
  * app and its enrolment, the OATH token assignment (the token goes back to the pool) and the

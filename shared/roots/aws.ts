@@ -8,6 +8,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../adapters/dynamo/client';
 import { S3ExportSink } from '../adapters/export/s3-export-sink';
+import { SfnJobRunner } from '../adapters/jobs/sfn-job-runner';
+import { S3ObjectStore } from '../adapters/objects/s3-object-store';
 import { EmfMetrics } from '../adapters/metrics/emf-metrics';
 import { PinpointPhoneClassifier } from '../adapters/phone/pinpoint-phone-classifier';
 import { SnsPushSender } from '../adapters/push/sns-push-sender';
@@ -21,7 +23,7 @@ import { SfnTaskCallbacks } from '../adapters/voice/sfn-callbacks';
 import { SfnVoiceRollover } from '../adapters/voice/sfn-rollover';
 import { ENV, type AwsConfig } from '../config';
 import { SERVICE_NAME, traced } from '../observability';
-import type { Clock, ExportSink, Log, Metrics, PhoneClassifier, PushSender, SecretBox, SmsSender, TaskCallbacks, VoiceDialer, VoiceRollover } from '../ports';
+import type { Clock, ExportSink, JobRunner, Log, Metrics, ObjectStore, PhoneClassifier, PushSender, SecretBox, SmsSender, TaskCallbacks, VoiceDialer, VoiceRollover } from '../ports';
 
 /**
  * The AWS runtime's adapters: the one place where the deployed handlers' SDK clients are built.
@@ -62,6 +64,18 @@ export const phoneClassifier = (): PhoneClassifier => new PinpointPhoneClassifie
 export function exportSink(config: AwsConfig): ExportSink {
   if (!config.billingExportBucket) throw new Error('Invalid configuration: BILLING_EXPORT_BUCKET is not set');
   return new S3ExportSink(traced(new S3Client({})), config.billingExportBucket);
+}
+
+/** R19/R22: the jobs bucket. */
+export function objectStore(config: AwsConfig): ObjectStore {
+  if (!config.jobsBucket) throw new Error(`Invalid configuration: ${ENV.jobsBucket} is required for bulk jobs`);
+  return new S3ObjectStore(traced(new S3Client({})), config.jobsBucket);
+}
+
+/** R19/R22: the jobs' Distributed Map. */
+export function jobRunner(config: AwsConfig): JobRunner {
+  if (!config.jobsStateMachineArn) throw new Error(`Invalid configuration: ${ENV.jobsStateMachineArn} is required to start bulk jobs`);
+  return new SfnJobRunner(traced(new SFNClient({})), config.jobsStateMachineArn);
 }
 
 /** R15: places a call from the SIP media application (AWS only: locally the simulated telephone answers). */

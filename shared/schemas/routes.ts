@@ -41,6 +41,7 @@ import {
   setPhonesBody,
 } from './index';
 import { accessPassIdSchema, issueAccessPassBody } from './recovery';
+import { createJobBody, jobIdSchema } from './jobs';
 import {
   finishPasskeyRegistrationBody,
   passkeyIdSchema,
@@ -73,6 +74,7 @@ const user = { userId: userIdSchema };
 const challenge = { challengeId: challengeIdSchema };
 const serial = { serial: oathSerialSchema };
 const registration = { registrationId: passkeyRegistrationIdSchema };
+const job = { jobId: jobIdSchema };
 
 /** The media types of an OATH token import (R22): CSV or PSKC (RFC 6030). */
 export const OATH_IMPORT_TYPES = { csv: 'text/csv', pskc: ['application/pskc+xml', 'application/xml', 'text/xml'] } as const;
@@ -86,6 +88,11 @@ export const ROUTE_INPUTS = {
   'GET /.well-known/jwks.json': {},
   'GET /v1/admin/users': { query: listUsersQuery },
   'POST /v1/admin/users:import': { text: { contentTypes: ['text/csv'], maxBytes: MAX_IMPORT_BYTES } },
+  'POST /v1/admin/jobs': { body: createJobBody },
+  'GET /v1/admin/jobs/{jobId}': { params: job },
+  'POST /v1/admin/jobs/{jobId}/start': { params: job, body: emptyBody },
+  'POST /v1/admin/jobs/{jobId}/cancel': { params: job, body: emptyBody },
+  'GET /v1/admin/jobs/{jobId}/download': { params: job },
   'PUT /v1/admin/users/{userId}': { params: user, body: userBody },
   'GET /v1/admin/users/{userId}': { params: user },
   'PATCH /v1/admin/users/{userId}': { params: user, body: userPatchBody },

@@ -3,7 +3,7 @@ import { FAIR_SHARE_EXEMPT, ROUTE_THROTTLES } from '../../infra/api-stack';
 import { DEV, PROD } from '../../infra/stages';
 import { PLACEHOLDER_OPERATOR_KEY_SHA256 } from '../../infra/tessera-app';
 import { ENV } from '../../shared/config';
-import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
+import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, JOB_FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, TENANT_CHALLENGES_PER_SECOND, TENANT_REQUESTS_PER_SECOND } from '../../shared/rules';
 import { TENANT_CHALLENGE_ROUTES } from '../../shared/domain/request-caps';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
@@ -26,7 +26,7 @@ describe('ApiStack', () => {
     it('one function per distinct handler in ROUTES, one per voice handler and the billing run', () => {
       template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
       expect([...api.functions.keys()].sort()).toEqual([...HANDLERS].sort());
-      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + SWEEP_FUNCTIONS.length + DEPLOY_FUNCTIONS.length).toBe(HANDLERS.length);
+      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + SWEEP_FUNCTIONS.length + DEPLOY_FUNCTIONS.length + JOB_FUNCTIONS.length).toBe(HANDLERS.length);
     });
 
     it('every function runs Node 24 on arm64 with active tracing and 512 MB; API handlers time out at 10 s, the billing run at 5 min, the push sweep within its minute', () => {
@@ -36,7 +36,7 @@ describe('ApiStack', () => {
         TracingConfig: { Mode: 'Active' },
         MemorySize: 512,
       });
-      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50 };
+      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50, 'job-batch': 300, 'job-complete': 900 };
       for (const name of HANDLERS) expect({ name, timeout: functionProps(name).Timeout }).toEqual({ name, timeout: timeouts[name] ?? 10 });
     });
 
@@ -256,7 +256,8 @@ describe('ApiStack', () => {
         'admin-api-keys': [],
         'admin-logs': ['kms:Decrypt', 'kms:Encrypt'],
         'admin-authenticator': ['kms:Decrypt', 'kms:Encrypt'],
-        'admin-oath-tokens': ['kms:Decrypt', 'kms:Encrypt'],
+        'admin-oath-tokens': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        'admin-jobs': [],
         'admin-app-passwords': [],
         'verify-app-password': [],
         'admin-push-activations': [],
@@ -281,6 +282,9 @@ describe('ApiStack', () => {
         'voice-finish': ['kms:Decrypt'],
         'billing-run': [],
         'push-sweep': [],
+        // R22: one data key seals a batch's token secrets.
+        'job-batch': ['kms:GenerateDataKey'],
+        'job-complete': [],
       });
     });
 
@@ -332,7 +336,9 @@ describe('ApiStack', () => {
           'kms:Decrypt StringEquals oath-secret|cursor-hmac-key',
           'kms:Decrypt StringLike otp:oath:*',
           'kms:Encrypt StringEquals oath-secret|cursor-hmac-key',
+          'kms:GenerateDataKey StringEquals oath-secret',
         ],
+        'job-batch': ['kms:GenerateDataKey StringEquals oath-secret'],
         'push-activate': ['kms:Encrypt StringEquals push-device-key'],
         'push-respond': ['kms:Decrypt StringEquals push-device-key', 'kms:Decrypt StringLike push-device:*'],
         'operator-signing-keys': ['kms:Encrypt StringEquals assertion-signing-key'],
@@ -396,6 +402,10 @@ describe('ApiStack', () => {
         'billing-run': 'Challenges:none Tenants:read Logs:none Usage:read Throttle:none',
         // R7: the deadline sweep writes each timeout with its log line and usage, and counts it for fatigue.
         'push-sweep': 'Challenges:readWrite Tenants:none Logs:readWrite Usage:readWrite Throttle:readWrite',
+        // R19/R22 bulk jobs: job items, users (with their billing items) and tokens in the tenants table.
+        'admin-jobs': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
+        'job-batch': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        'job-complete': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
       });
     });
 
@@ -412,8 +422,11 @@ describe('ApiStack', () => {
       const allowed = (action: string) =>
         HANDLERS.filter((name) => statements[name]!.some((s) => s.Effect === 'Allow' && s.Action.includes(action))).sort();
       const machine = api.resolve(api.voice.stateMachine.stateMachineArn);
-      expect(allowed('states:StartExecution')).toEqual(['create-challenge']);
+      // admin-jobs starts the bulk jobs' machine, not this one (R19/R22).
+      expect(allowed('states:StartExecution')).toEqual(['admin-jobs', 'create-challenge']);
       expect(actionsOn(statements['create-challenge']!, machine)).toEqual(['states:StartExecution']);
+      expect(actionsOn(statements['admin-jobs']!, machine)).toEqual([]);
+      expect(actionsOn(statements['admin-jobs']!, api.resolve(api.jobs.stateMachine.stateMachineArn))).toEqual(['states:StartExecution']);
       expect(allowed('states:SendTaskSuccess')).toEqual(['voice-call-events']);
       expect(actionsOn(statements['voice-call-events']!, machine)).toEqual(['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']);
       expect(allowed('chime:CreateSipMediaApplicationCall')).toEqual(['voice-place-call']);

@@ -62,7 +62,7 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
     }
     // Only these rules are acknowledged; a new one must be argued for here as well.
     const ids = [...new Set(acks.map((a) => a.id.replace(/^annotation::/i, '')))].sort();
-    const normalised = ids.map((id) => id.replace(/^(AwsSolutions-IAM5\[Resource::<)(BillingBucket|Files)[0-9A-F]{8}(\.Arn>)/, '$1$2$3')).sort();
+    const normalised = ids.map((id) => id.replace(/^(AwsSolutions-IAM5\[Resource::<)(BillingBucket|Files|JobsBucket)[0-9A-F]{8}(\.Arn>)/, '$1$2$3')).sort();
     expect(normalised).toEqual(
       [
       'AwsSolutions-APIG4',
@@ -71,6 +71,10 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       'AwsSolutions-IAM5[Resource::*]',
       // R26: the monthly export's keys, billing/<YYYY-MM>.csv and .json, under one bucket.
       'AwsSolutions-IAM5[Resource::<BillingBucket.Arn>/billing/*]',
+      // R19/R22: job files are keyed <tenantId>/<jobId>/…, known only at run time; the Distributed Map reads each job's manifest and runs its own child executions.
+      'AwsSolutions-IAM5[Resource::<JobsBucket.Arn>/*/manifest.json]',
+      'AwsSolutions-IAM5[Resource::<JobsBucket.Arn>/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:Tessera-dev-Api-jobs/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:*]',
       // R9: Publish to the endpoints SNS creates at activation, under this stage's platform applications only.
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:endpoint/APNS/tessera-dev-ios/*]',

@@ -1,6 +1,7 @@
 import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  type BatchGetCommandOutput,
   BatchWriteCommand,
   GetCommand,
   PutCommand,
@@ -13,7 +14,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomInt } from 'node:crypto';
 import type { ApiKeyRecord, Provider, Tenant, TenantCaps, TenantSettings, User } from '../../domain/types';
 import { monthOf, monthsBetween } from '../../domain/billing';
-import type { Clock, Page, TenantStore, UserQuery, UserScope, UserStore, UserWrite } from '../../ports';
+import type { Clock, Page, TenantStore, UserBatchReader, UserQuery, UserScope, UserStore, UserWrite } from '../../ports';
 import { billingKeys, USER_COUNTER_SHARDS } from './billing-store';
 import { isConditionFailure } from './errors';
 import { maybeRecordOf, recordOf } from './items';
@@ -81,7 +82,7 @@ function tenantOf(item: Record<string, unknown> | undefined): Tenant | undefined
 }
 
 /** Tenants, their provider, settings and API keys, and their users, in the tenants table. */
-export class DynamoTenantStore implements TenantStore, UserStore {
+export class DynamoTenantStore implements TenantStore, UserStore, UserBatchReader {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -338,6 +339,25 @@ export class DynamoTenantStore implements TenantStore, UserStore {
 
   async getUser(scope: UserScope, userId: string): Promise<User | undefined> {
     return maybeRecordOf<User>(await this.getItem({ pk: tenantKeys.users(scope), sk: userId }));
+  }
+
+  /** BatchGetItem, 100 keys a request (strongly consistent, as getUser), retrying what DynamoDB leaves unprocessed. */
+  async getUsers(scope: UserScope, userIds: readonly string[]): Promise<Map<string, User>> {
+    const found = new Map<string, User>();
+    const pk = tenantKeys.users(scope);
+    for (let i = 0; i < userIds.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = [...new Set(userIds.slice(i, i + 100))].map((sk) => ({ pk, sk }));
+      for (let attempt = 0; keys?.length; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const user = recordOf<User>(item);
+          found.set(user.userId, user);
+        }
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return found;
   }
 
   /**

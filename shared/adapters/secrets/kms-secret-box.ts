@@ -1,5 +1,6 @@
-import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { SecretBox, SecretContext } from '../../ports';
+import { batchContext, dataKeyContext, openWithDataKey, parseEnvelope, sealWithDataKey } from './envelope';
 
 /**
  * The KMS encryption context of a secret (R28): `purpose` is its kind and `tenantId` its tenant,
@@ -32,7 +33,38 @@ export class KmsSecretBox implements SecretBox {
     return `kms2.${Buffer.from(out.CiphertextBlob).toString('base64url')}`;
   }
 
+  /**
+   * Bulk imports: one GenerateDataKey under the secrets' kind and tenant (and a batch binding of
+   * its own) for the lot, then AES-256-GCM per secret (see envelope.ts). Opening one costs one
+   * KMS Decrypt, as any other ciphertext does, under the same `purpose` the grants check.
+   */
+  async sealMany(items: readonly { readonly plaintext: Uint8Array; readonly context: SecretContext }[]): Promise<string[]> {
+    if (items.length === 0) return [];
+    const batch = batchContext(items);
+    const out = await this.kms.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: kmsEncryptionContext(batch) }));
+    if (!out.Plaintext || !out.CiphertextBlob) throw new Error('KMS returned no data key');
+    const dataKey = out.Plaintext;
+    const wrapped = Buffer.from(out.CiphertextBlob).toString('base64url');
+    try {
+      return items.map((i) => sealWithDataKey(dataKey, batch.binding, wrapped, i.plaintext, i.context));
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
   async decrypt(ciphertext: string, context: SecretContext): Promise<Uint8Array> {
+    const envelope = parseEnvelope(ciphertext);
+    if (envelope) {
+      const key = await this.kms.send(
+        new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: Buffer.from(envelope.wrappedKey, 'base64url'), EncryptionContext: kmsEncryptionContext(dataKeyContext(context, envelope.batchBinding)) }),
+      );
+      if (!key.Plaintext) throw new Error('KMS returned no plaintext');
+      try {
+        return openWithDataKey(key.Plaintext, envelope, context);
+      } finally {
+        key.Plaintext.fill(0);
+      }
+    }
     const [scheme, blob, extra] = ciphertext.split('.');
     if ((scheme !== 'kms2' && scheme !== 'kms') || !blob || extra !== undefined) throw new Error('Unknown ciphertext format');
     const out = await this.kms.send(

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { SecretBox, SecretContext } from '../../ports';
+import { batchContext, dataKeyContext, openWithDataKey, parseEnvelope, sealWithDataKey } from './envelope';
 
 const TAG_BYTES = 16;
 
@@ -31,7 +32,29 @@ export class LocalSecretBox implements SecretBox {
     return ['v1', iv, cipher.getAuthTag(), body].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
   }
 
+  /** One wrap of a fresh data key under the master key (one "KMS call"), then AES-GCM per secret. */
+  async sealMany(items: readonly { readonly plaintext: Uint8Array; readonly context: SecretContext }[]): Promise<string[]> {
+    if (items.length === 0) return [];
+    const batch = batchContext(items);
+    const dataKey = randomBytes(32);
+    const wrapped = Buffer.from(await this.encrypt(dataKey, batch)).toString('base64url');
+    try {
+      return items.map((i) => sealWithDataKey(dataKey, batch.binding, wrapped, i.plaintext, i.context));
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
   async decrypt(ciphertext: string, context: SecretContext): Promise<Uint8Array> {
+    const envelope = parseEnvelope(ciphertext);
+    if (envelope) {
+      const dataKey = await this.decrypt(Buffer.from(envelope.wrappedKey, 'base64url').toString('utf8'), dataKeyContext(context, envelope.batchBinding));
+      try {
+        return openWithDataKey(dataKey, envelope, context);
+      } finally {
+        dataKey.fill(0);
+      }
+    }
     localSecretBoxCalls.decrypt++;
     const [version, iv, tag, body] = ciphertext.split('.');
     if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('Unknown ciphertext format');

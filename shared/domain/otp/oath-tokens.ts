@@ -16,6 +16,9 @@ export type ImportResult =
   | { readonly row: number; readonly serial: string; readonly status: 'imported' }
   | { readonly row: number; readonly serial?: string; readonly status: 'error'; readonly reason: OathImportErrorReason; readonly detail: string };
 
+/** One token of a job's batch: as a request's import, or `exists` (its serial was stored already; nothing written). */
+export type TokenRowResult = ImportResult | { readonly row: number; readonly serial: string; readonly status: 'exists' };
+
 export function tokenView(token: OathTokenRecord): OathTokenView {
   const { tenantId: _t, sealedSecret: _s, lastUsedStep: _l, assignee, ...rest } = token;
   return { ...rest, ...(assignee ? { assignee: { userId: assignee.userId, assignedAt: assignee.assignedAt } } : {}) };
@@ -35,8 +38,22 @@ export class OathTokenService {
    */
   async import(principal: Principal, file: { format: 'csv' } | { format: 'pskc'; preSharedKey?: Uint8Array }, body: string) {
     const rows: OathImportRow[] = file.format === 'csv' ? parseOathCsv(body) : parsePskc(body, file.preSharedKey ? { preSharedKey: file.preSharedKey } : {});
+    const results: ImportResult[] = (await this.importRows(principal, rows)).map((r) =>
+      r.status === 'exists' ? { row: r.row, serial: r.serial, status: 'error', reason: 'duplicate_serial', detail: 'A token with this serial was already imported' } : r,
+    );
+    return { imported: results.filter((r) => r.status === 'imported').length, failed: results.filter((r) => r.status === 'error').length, results };
+  }
+
+  /**
+   * Imports parsed tokens (a request's file or one batch of a job): checks each, seals the good
+   * ones together (one data key, `SecretBox.sealMany`: one KMS call, not one per token), then
+   * stores each unless its serial is stored already (`exists`: nothing is written, so importing
+   * the same file again changes nothing).
+   */
+  async importRows(principal: Principal, rows: readonly OathImportRow[]): Promise<TokenRowResult[]> {
     const importedAt = new Date(this.deps.clock.now()).toISOString();
-    const checked: ({ readonly row: number; readonly record: OathTokenRecord } | ImportResult)[] = [];
+    const checked: ({ readonly row: number; readonly token: Extract<OathImportRow, { kind: 'ok' }>['token'] & { type: 'totp' } } | ImportResult)[] = [];
+    const good: { row: number; record: OathTokenRecord }[] = [];
     try {
       for (const row of rows) {
         if (row.kind === 'error') {
@@ -53,13 +70,17 @@ export class OathTokenService {
           refuse('bad_digits', 'Tokens must show 6 or 8 digits');
           continue;
         }
-        const sealedSecret = await this.deps.box.encrypt(token.secret, oathSecretContext(principal.tenantId, token.serial));
-        checked.push({
-          row: row.row,
+        checked.push({ row: row.row, token });
+      }
+      const toSeal = checked.filter((c): c is Extract<(typeof checked)[number], { token: unknown }> => 'token' in c);
+      const sealed = await this.deps.box.sealMany(toSeal.map(({ token }) => ({ plaintext: token.secret, context: oathSecretContext(principal.tenantId, token.serial) })));
+      toSeal.forEach(({ row, token }, i) =>
+        good.push({
+          row,
           record: {
             tenantId: principal.tenantId,
             serial: token.serial,
-            sealedSecret,
+            sealedSecret: sealed[i] as string,
             algorithm: token.algorithm,
             digits: token.digits,
             step: token.step,
@@ -68,22 +89,16 @@ export class OathTokenService {
             ...(token.model ? { model: token.model } : {}),
             importedAt,
           },
-        });
-      }
+        }),
+      );
     } finally {
       for (const row of rows) if (row.kind === 'ok') row.token.secret.fill(0);
     }
-    const results: ImportResult[] = [];
-    for (const entry of checked) {
-      if (!('record' in entry)) {
-        results.push(entry);
-        continue;
-      }
-      const { serial } = entry.record;
-      if (await this.deps.store.putOathToken(entry.record)) results.push({ row: entry.row, serial, status: 'imported' });
-      else results.push({ row: entry.row, serial, status: 'error', reason: 'duplicate_serial', detail: 'A token with this serial was already imported' });
+    const stored = new Map<number, TokenRowResult>();
+    for (const { row, record } of good) {
+      stored.set(row, (await this.deps.store.putOathToken(record)) ? { row, serial: record.serial, status: 'imported' } : { row, serial: record.serial, status: 'exists' });
     }
-    return { imported: results.filter((r) => r.status === 'imported').length, failed: results.filter((r) => r.status === 'error').length, results };
+    return checked.map((c) => ('token' in c ? (stored.get(c.row) as TokenRowResult) : c));
   }
 
   async list(principal: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<OathTokenView>> {

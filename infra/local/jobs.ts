@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BatchRange, JobRun, JobRunner, ObjectStore } from '../../shared/ports';
+import { JOB_BATCH_RETRY, JOB_ITEMS_PER_BATCH } from '../../shared/jobs/state-machine';
+import { JOB_MAX_CONCURRENCY } from '../../shared/rules';
+
+type Invoke = (event: unknown) => Promise<unknown>;
+
+/**
+ * The local stand-in for the jobs' Distributed Map (aws-local-stepfunctions runs inline Maps
+ * only): reads the same manifest from the same object store, hands the same batch handler the
+ * same `{ BatchInput, Items }` events, as many at once as the state machine's MaxConcurrency,
+ * retries a failed batch as its Retry says, then invokes the complete step. A batch that still
+ * fails is left out, as the Map's tolerated failures are; the complete step reports its rows.
+ */
+export class LocalJobDriver implements JobRunner {
+  private handlers?: { batch: Invoke; complete: Invoke; objects: ObjectStore };
+  private readonly running = new Set<Promise<void>>();
+  private gate: Promise<void> | undefined;
+  /** Milliseconds per retry interval second: the local runtime does not wait real seconds. */
+  private readonly retryScaleMs = 10;
+
+  configure(handlers: { batch: Invoke; complete: Invoke; objects: ObjectStore }): void {
+    this.handlers = handlers;
+  }
+
+  async start(run: JobRun, manifestKey: string): Promise<void> {
+    const handlers = this.handlers;
+    if (!handlers) throw new Error('The local job driver is not configured');
+    const drive = this.drive(handlers, run, manifestKey)
+      .catch((error: unknown) => console.error('local job driver failed', run.jobId, error))
+      .finally(() => this.running.delete(drive));
+    this.running.add(drive);
+  }
+
+  /**
+   * Holds every batch not yet started until the returned release is called: how a test cancels
+   * a job between its start and its batches, which on AWS a slow Map would allow.
+   */
+  hold(): () => void {
+    let release = () => {};
+    this.gate = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.gate = undefined;
+      release();
+    };
+  }
+
+  /** Resolves when every job started so far has finished (the runtime's stop; the bench). */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.all([...this.running]);
+  }
+
+  private async drive(handlers: { batch: Invoke; complete: Invoke; objects: ObjectStore }, run: JobRun, manifestKey: string): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of handlers.objects.read(manifestKey)) chunks.push(Buffer.from(chunk));
+    const items = JSON.parse(Buffer.concat(chunks).toString('utf8')) as BatchRange[];
+    const batches: BatchRange[][] = [];
+    for (let i = 0; i < items.length; i += JOB_ITEMS_PER_BATCH) batches.push(items.slice(i, i + JOB_ITEMS_PER_BATCH));
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const Items = batches[next++] as BatchRange[];
+        await this.gate;
+        // Tolerated, as the Map tolerates it: the complete step names the batch's rows in the report.
+        await this.withRetries(() => handlers.batch({ BatchInput: { run }, Items })).catch((error: unknown) => console.error('local job batch failed', run.jobId, Items[0]?.batch, error));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(JOB_MAX_CONCURRENCY, batches.length) }, worker));
+    await this.withRetries(() => handlers.complete({ run }));
+  }
+
+  private async withRetries(call: () => Promise<unknown>): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (attempt >= JOB_BATCH_RETRY.MaxAttempts) throw error;
+        await sleep(JOB_BATCH_RETRY.IntervalSeconds * JOB_BATCH_RETRY.BackoffRate ** attempt * this.retryScaleMs);
+      }
+    }
+  }
+}
+
+/** The one driver of the local runtime, configured with the handler modules when it starts. */
+export const localJobs = new LocalJobDriver();

@@ -1,0 +1,200 @@
+import { parse } from 'csv-parse/sync';
+import type { Clock, JobRun, JobStore, ObjectStore, TenantStore, UserBatchReader, UserScope, UserStore } from '../../ports';
+import { parseOathCsv } from '../otp/oath-import';
+import type { OathTokenService } from '../otp/oath-tokens';
+import type { Principal, Tenant, User } from '../types';
+import { IMPORT_COLUMNS, importUserRecords } from '../user-import';
+import { toInput, type UserService } from '../users';
+import { jobObjects } from './keys';
+import { NO_COUNTS, type BatchRange, type JobCounts, type JobRecord, type JobReportLine } from './records';
+
+/** What a batch did: `skipped` when its job is no longer running (cancelled) or gone. */
+export type BatchOutcome = { readonly kind: 'done'; readonly counts: JobCounts; readonly recorded: boolean } | { readonly kind: 'skipped' };
+
+type Row = { readonly line: number; readonly record: Record<string, string> };
+
+/** The job's own principal: the tenant as it is now, acting as an admin (the job was created with an admin key). */
+const jobPrincipal = (job: JobRecord, tenant: Tenant): Principal => ({ tenantId: job.tenantId, keyId: job.jobId, keyName: 'bulk job', scope: 'admin', tenant });
+
+const csvField = (value: string): string => (/[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value);
+
+/**
+ * R19/R22 bulk jobs, as their batches and their last step run them (the same code on AWS, where a
+ * Step Functions Distributed Map invokes the batch handler, and locally, where a small driver
+ * does): one batch reads its byte range of the file, imports its rows, writes its part of the
+ * report and adds its counts once. Every write a row makes is conditional and idempotent, so a
+ * batch that crashed and runs again changes nothing more.
+ */
+export class JobWorker {
+  constructor(
+    private readonly deps: {
+      jobs: JobStore;
+      objects: ObjectStore;
+      tenants: TenantStore;
+      users: UserService;
+      userStore: UserStore & UserBatchReader;
+      tokens: OathTokenService;
+      clock: Clock;
+    },
+  ) {}
+
+  async runBatch(run: JobRun, range: BatchRange): Promise<BatchOutcome> {
+    const job = await this.deps.jobs.get(run.tenantId, run.jobId);
+    // Cancel stops further batches: each looks at its job first.
+    if (!job || job.state !== 'running' || job.kind === 'user-export') return { kind: 'skipped' };
+    const text = await this.readText(jobObjects.upload(job.tenantId, job.jobId), range);
+    const tenant = await this.deps.tenants.getTenant(job.tenantId);
+    let lines: JobReportLine[];
+    if (!tenant || tenant.provider?.userSpace !== job.space) {
+      lines = this.records(run.header, text, range).map((r) => ('errors' in r ? r : { line: r.line, status: 'error', errors: [{ detail: 'The tenant’s MFA provider changed after the job was created; nothing was imported' }] }));
+    } else if (job.kind === 'user-import') {
+      lines = await this.importUsers(job, jobPrincipal(job, tenant), run.header, text, range);
+    } else {
+      lines = await this.importTokens(jobPrincipal(job, tenant), run.header, text, range);
+    }
+    lines.sort((a, b) => a.line - b.line);
+    await this.deps.objects.write(jobObjects.reportPart(job.tenantId, job.jobId, range.batch), lines.map((l) => `${JSON.stringify(l)}\n`), 'application/x-ndjson');
+    const counts = countsOf(lines);
+    const recorded = await this.deps.jobs.recordBatch(job.tenantId, job.jobId, range.batch, counts, this.now());
+    return { kind: 'done', counts, recorded };
+  }
+
+  /**
+   * The last step: an import's report from its batches' parts in file order (a batch that never
+   * ran is named in it), or an export's CSV; then the job's final state. A cancelled job keeps its
+   * state and gets the report of what ran.
+   */
+  async complete(run: JobRun): Promise<void> {
+    const job = await this.deps.jobs.get(run.tenantId, run.jobId);
+    // Run again (a retry of this step) after the job ended: nothing to do. A cancelled job still gets its report.
+    if (!job || job.state === 'succeeded' || job.state === 'failed') return;
+    if (job.kind === 'user-export') {
+      const scope: UserScope = { tenantId: job.tenantId, space: job.space };
+      let rows = 0;
+      await this.deps.objects.write(jobObjects.export(job.tenantId, job.jobId), this.exportLines(scope, () => rows++), 'text/csv');
+      await this.deps.jobs.recordBatch(job.tenantId, job.jobId, 0, { ...NO_COUNTS, rows, unchanged: rows }, this.now());
+      await this.deps.jobs.transition(job.tenantId, job.jobId, ['running'], 'succeeded', { total: 1, at: this.now() });
+      return;
+    }
+    const ranges = JSON.parse(await this.readText(jobObjects.manifest(job.tenantId, job.jobId))) as BatchRange[];
+    const missing: BatchRange[] = [];
+    await this.deps.objects.write(jobObjects.report(job.tenantId, job.jobId), this.reportLines(job, ranges, missing), 'application/x-ndjson');
+    const after = await this.deps.jobs.get(job.tenantId, job.jobId);
+    if (!after || after.state !== 'running') return;
+    if (missing.length === 0 && after.batches.done >= ranges.length) {
+      await this.deps.jobs.transition(job.tenantId, job.jobId, ['running'], 'succeeded', { at: this.now() });
+    } else {
+      const error = `${missing.length} of ${ranges.length} batches did not run (first at line ${missing[0]?.firstLine ?? '?'}); their rows were not imported: import them again`;
+      await this.deps.jobs.transition(job.tenantId, job.jobId, ['running'], 'failed', { error, at: this.now() });
+    }
+  }
+
+  private async importUsers(job: JobRecord, principal: Principal, header: readonly string[], text: string, range: BatchRange): Promise<JobReportLine[]> {
+    const parsed = this.records(header, text, range);
+    const rows = parsed.filter((r): r is Row => 'record' in r);
+    const scope: UserScope = { tenantId: job.tenantId, space: job.space };
+    // One BatchGetItem per 100 rows instead of one GetItem per row.
+    const stored = await this.deps.userStore.getUsers(
+      scope,
+      rows.map((r) => r.record.userId ?? '').filter((id) => /^[A-Za-z0-9._@+-]{1,128}$/.test(id)),
+    );
+    const results = await importUserRecords({ users: this.deps.users, store: this.deps.userStore }, principal, rows.map((r) => ({ row: r.line, record: r.record })), async (userId) => stored.get(userId));
+    return [
+      ...parsed.filter((r): r is Extract<JobReportLine, { status: 'error' }> => !('record' in r)),
+      ...results.map((r): JobReportLine => (r.status === 'error' ? { line: r.row, ...(r.userId ? { id: r.userId } : {}), status: 'error', errors: r.errors } : { line: r.row, id: r.userId, status: r.status })),
+    ];
+  }
+
+  private async importTokens(principal: Principal, header: readonly string[], text: string, range: BatchRange): Promise<JobReportLine[]> {
+    // The token parser reads a file with its header: line 2 of that text is the batch's first line.
+    const shift = range.firstLine - 2;
+    const rows = parseOathCsv(`${header.map(csvField).join(',')}\n${text}`);
+    const results = await this.deps.tokens.importRows(principal, rows);
+    return results.map((r): JobReportLine => {
+      const line = r.row + shift;
+      if (r.status === 'error') return { line, ...(r.serial ? { id: r.serial } : {}), status: 'error', errors: [{ detail: r.detail }] };
+      return { line, id: r.serial, status: r.status === 'imported' ? 'created' : 'exists' };
+    });
+  }
+
+  /** The batch's records as rows of named fields; a record that cannot be read is its own error line. */
+  private records(header: readonly string[], text: string, range: BatchRange): (Row | Extract<JobReportLine, { status: 'error' }>)[] {
+    const out: (Row | Extract<JobReportLine, { status: 'error' }>)[] = [];
+    const records = parse(text, {
+      relax_column_count: true,
+      info: true,
+      trim: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        const lines = (error as { lines?: number } | undefined)?.lines ?? 1;
+        out.push({ line: range.firstLine - 1 + lines, status: 'error', errors: [{ detail: 'The record is not valid CSV (an unclosed quote?); the rest of this batch could not be read' }] });
+      },
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+    for (const { record, info } of records) {
+      const line = range.firstLine - 1 + info.lines;
+      if (record.length !== header.length) {
+        out.push({ line, status: 'error', errors: [{ detail: `The record has ${record.length} fields; the header has ${header.length}` }] });
+        continue;
+      }
+      out.push({ line, record: Object.fromEntries(header.map((name, i) => [name, record[i] ?? ''])) });
+    }
+    return out;
+  }
+
+  private async *reportLines(job: JobRecord, ranges: readonly BatchRange[], missing: BatchRange[]): AsyncIterable<Uint8Array | string> {
+    for (const range of ranges) {
+      const key = jobObjects.reportPart(job.tenantId, job.jobId, range.batch);
+      if ((await this.deps.objects.size(key)) === undefined) {
+        missing.push(range);
+        const detail = job.state === 'cancelled' ? 'The job was cancelled before this batch ran' : 'This batch did not run; nothing of it was imported';
+        yield `${JSON.stringify({ line: range.firstLine, status: 'error', errors: [{ detail: `${detail} (the batch from line ${range.firstLine})` }] })}\n`;
+        continue;
+      }
+      yield* this.deps.objects.read(key);
+    }
+  }
+
+  /** Every user of the space, in the columns of an import, so an export imports back unchanged. */
+  private async *exportLines(scope: UserScope, counted: () => void): AsyncIterable<string> {
+    yield `${IMPORT_COLUMNS.join(',')}\n`;
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.userStore.listUsers(scope, { limit: 1000, ...(cursor ? { cursor } : {}) });
+      yield page.items.map((u) => (counted(), `${exportRow(u).map(csvField).join(',')}\n`)).join('');
+      cursor = page.cursor;
+    } while (cursor);
+  }
+
+  private async readText(key: string, range?: BatchRange): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.deps.objects.read(key, range ? { start: range.start, end: range.end } : undefined)) chunks.push(Buffer.from(chunk));
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private now(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+}
+
+function exportRow(user: User): string[] {
+  const input = toInput(user);
+  const values: Record<(typeof IMPORT_COLUMNS)[number], string> = {
+    userId: user.userId,
+    firstName: input.firstName ?? '',
+    lastName: input.lastName ?? '',
+    email: input.email ?? '',
+    phone: input.phones.primary ?? '',
+    backupPhones: (input.phones.backup ?? []).join(';'),
+    officePhone: input.phones.office ?? '',
+    mfaEnabled: String(input.mfaEnabled),
+    licensed: String(input.licensed ?? false),
+    defaultMethod: input.defaultMethod ?? '',
+  };
+  return IMPORT_COLUMNS.map((c) => values[c]);
+}
+
+function countsOf(lines: readonly JobReportLine[]): JobCounts {
+  const count = (status: JobReportLine['status']) => lines.filter((l) => l.status === status).length;
+  return { rows: lines.length, created: count('created'), updated: count('updated'), unchanged: count('unchanged') + count('exists'), failed: count('error') };
+}

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { LocalSecretBox, localSecretBoxCalls } from '../../shared/adapters/secrets/local-secret-box';
+import { scanCsv } from '../../shared/domain/jobs/manifest';
+import { PayloadTooLargeError, ValidationError } from '../../shared/domain/errors';
+import { oathSecretContext } from '../../shared/domain/otp/records';
+
+async function* chunks(text: string, size: number): AsyncIterable<Uint8Array> {
+  const bytes = Buffer.from(text);
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+describe('R19 bulk jobs: the batch manifest of an upload', () => {
+  const file = 'userId,firstName\na,"Ann\nMulti-line"\nb,Bob\n\nc,"Quote "" inside"\nd,Dee\ne,Eve';
+
+  it.each([1, 3, 7, 1024])('cuts whole records into byte ranges, quote-aware, whatever the chunk size (%i bytes)', async (size) => {
+    const manifest = await scanCsv(chunks(file, size), { batchRows: 2, maxRows: 100 });
+    expect(manifest.header).toEqual(['userId', 'firstName']);
+    expect(manifest.rows).toBe(5);
+    const text = (r: { start: number; end: number }) => Buffer.from(file).subarray(r.start, r.end).toString();
+    expect(manifest.batches.map((b) => ({ line: b.firstLine, text: text(b) }))).toEqual([
+      { line: 2, text: 'a,"Ann\nMulti-line"\nb,Bob\n' },
+      // The empty line (5) is no row and in no batch.
+      { line: 6, text: 'c,"Quote "" inside"\nd,Dee\n' },
+      { line: 8, text: 'e,Eve' },
+    ]);
+  });
+
+  it('stops at the row limit with a 413 error, and refuses a file with no header', async () => {
+    await expect(scanCsv(chunks(file, 5), { batchRows: 2, maxRows: 4 })).rejects.toThrow(PayloadTooLargeError);
+    await expect(scanCsv(chunks('\n\n', 5), { batchRows: 2, maxRows: 4 })).rejects.toThrow(ValidationError);
+  });
+});
+
+describe('R28 token secrets sealed per batch (envelope)', () => {
+  const box = new LocalSecretBox(randomBytes(32).toString('base64'));
+  const secrets = [randomBytes(20), randomBytes(20), randomBytes(32)];
+  const contexts = ['T1', 'T2', 'T3'].map((serial) => oathSecretContext('tn_a', serial));
+
+  it('wraps one data key for the lot, and each secret opens only for its own record and tenant', async () => {
+    const before = localSecretBoxCalls.encrypt;
+    const sealed = await box.sealMany(secrets.map((plaintext, i) => ({ plaintext, context: contexts[i] as (typeof contexts)[number] })));
+    expect(localSecretBoxCalls.encrypt - before).toBe(1);
+    expect(new Set(sealed).size).toBe(3);
+    for (const [i, ciphertext] of sealed.entries()) {
+      expect(Buffer.from(await box.decrypt(ciphertext, contexts[i] as (typeof contexts)[number]))).toEqual(secrets[i]);
+    }
+    await expect(box.decrypt(sealed[0] as string, contexts[1] as (typeof contexts)[number])).rejects.toThrow();
+    await expect(box.decrypt(sealed[0] as string, oathSecretContext('tn_b', 'T1'))).rejects.toThrow();
+  });
+
+  it('refuses to seal secrets of different tenants under one key', async () => {
+    await expect(box.sealMany([{ plaintext: secrets[0] as Buffer, context: oathSecretContext('tn_a', 'X') }, { plaintext: secrets[1] as Buffer, context: oathSecretContext('tn_b', 'Y') }])).rejects.toThrow(
+      'share their kind and tenant',
+    );
+  });
+});
