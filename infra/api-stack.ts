@@ -454,6 +454,17 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the Tessera API' });
   }
 
+  /**
+   * Handlers that need more than the defaults (512 MB, 10 s). Recovery codes are ten slow scrypt
+   * hashes per set (about 250 ms each on one vCPU), so their handlers get a whole vCPU; starting a
+   * job reads and cuts an upload of up to 200 MiB, within the HTTP API's 30 s integration limit.
+   */
+  private static readonly SIZES: Partial<Record<FunctionName, { memorySize: number; timeout?: Duration }>> = {
+    'recovery-codes': { memorySize: 1769 },
+    'admin-recovery': { memorySize: 1769 },
+    'admin-jobs': { memorySize: 1769, timeout: Duration.seconds(29) },
+  };
+
   /** The function for one handler, granted what `HANDLER_ACCESS` says it touches and nothing else. */
   private handlerFunction(
     name: FunctionName,
@@ -461,7 +472,9 @@ export class ApiStack extends Stack {
     options: { timeout?: Duration; deadLetterQueue?: sqs.IQueue } = {},
   ): TesseraFunction {
     const access = HANDLER_ACCESS[name];
+    const size = ApiStack.SIZES[name];
     const fn = new TesseraFunction(this, pascal(name), {
+      ...(size ? { memorySize: size.memorySize, ...(size.timeout ? { timeout: size.timeout } : {}) } : {}),
       ...options,
       name,
       tables: props.tables,

@@ -99,6 +99,8 @@ export interface TesseraFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default 10 seconds: an API handler; a batch job (the billing run) asks for more. */
   readonly timeout?: Duration;
+  /** @default 512 MB; CPU comes with memory (one full vCPU at 1,769 MB). */
+  readonly memorySize?: number;
   /** Where failed asynchronous invocations go (only the scheduled billing run is invoked asynchronously). */
   readonly deadLetterQueue?: sqs.IQueue;
 }
@@ -141,7 +143,7 @@ export class TesseraFunction extends Construct {
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
+      memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       tracing: lambda.Tracing.ACTIVE,

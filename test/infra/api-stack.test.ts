@@ -29,14 +29,15 @@ describe('ApiStack', () => {
       expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + SWEEP_FUNCTIONS.length + DEPLOY_FUNCTIONS.length + JOB_FUNCTIONS.length).toBe(HANDLERS.length);
     });
 
-    it('every function runs Node 24 on arm64 with active tracing and 512 MB; API handlers time out at 10 s, the billing run at 5 min, the push sweep within its minute', () => {
+    it('every function runs Node 24 on arm64 with active tracing and 512 MB (recovery codes and job starts more); API handlers time out at 10 s, the billing run at 5 min, the push sweep within its minute', () => {
       template.allResourcesProperties('AWS::Lambda::Function', {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
-        MemorySize: 512,
       });
-      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50, 'job-batch': 300, 'job-complete': 900 };
+      const memory: Partial<Record<FunctionName, number>> = { 'recovery-codes': 1769, 'admin-recovery': 1769, 'admin-jobs': 1769 };
+      for (const name of HANDLERS) expect({ name, memory: functionProps(name).MemorySize }).toEqual({ name, memory: memory[name] ?? 512 });
+      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50, 'job-batch': 300, 'job-complete': 900, 'admin-jobs': 29 };
       for (const name of HANDLERS) expect({ name, timeout: functionProps(name).Timeout }).toEqual({ name, timeout: timeouts[name] ?? 10 });
     });
 

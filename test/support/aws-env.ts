@@ -14,5 +14,7 @@ export function deployedHandlerEnv(): Record<string, string | undefined> {
     [ENV.voiceStateMachineArn]: 'arn:aws:states:us-east-1:111122223333:stateMachine:example',
     [ENV.voiceSipMediaApplicationId]: 'example-sma-id',
     [ENV.billingExportBucket]: 'example-billing-bucket',
+    [ENV.jobsBucket]: 'example-jobs-bucket',
+    [ENV.jobsStateMachineArn]: 'arn:aws:states:us-east-1:111122223333:stateMachine:jobs',
   };
 }
