@@ -91,6 +91,11 @@ export class BulkJobs extends Construct {
     objects('ApiObjects', props.api, ['s3:PutObject', 's3:GetObject'], '*');
     objects('BatchObjects', props.batch, ['s3:GetObject', 's3:PutObject'], '*');
     objects('CompleteObjects', props.complete, ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], '*');
+    // Without ListBucket, S3 answers a HEAD of a missing key 403 instead of 404, and the object
+    // store could not tell "not uploaded yet" or "no report part" from a refusal.
+    for (const fn of [props.api, props.batch, props.complete]) {
+      fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
+    }
     for (const fn of [props.api, props.batch, props.complete]) fn.function.addEnvironment(ENV.jobsBucket, this.bucket.bucketName);
     props.api.function.addEnvironment(ENV.jobsStateMachineArn, this.stateMachine.stateMachineArn);
     this.stateMachine.grantStartExecution(props.api.function);

@@ -435,6 +435,14 @@ describe('ApiStack', () => {
       expect(allowed('states:SendTaskHeartbeat')).toEqual(['voice-call-events']);
     });
 
+    it('R29: the bulk jobs\' handlers may list their bucket, so that S3 answers a missing file 404, not 403 (and no other handler may)', () => {
+      const bucket = api.resolve(api.jobs.bucket.bucketArn);
+      for (const name of HANDLERS) {
+        const listing = actionsOn(statements[name]!, bucket).filter((a) => a === 's3:ListBucket');
+        expect({ name, listing }).toEqual({ name, listing: ['admin-jobs', 'job-batch', 'job-complete'].includes(name) ? ['s3:ListBucket'] : [] });
+      }
+    });
+
     it('no handler may Scan a table (a scan would read across tenants)', () => {
       expect(allStatements.flatMap((s) => s.Action)).not.toContain('dynamodb:Scan');
     });
