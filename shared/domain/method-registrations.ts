@@ -47,18 +47,22 @@ export class MethodRegistrationService {
 
   /** The first code from the app makes the enrolment this user's `app` method (R5). */
   confirmAuthenticator(principal: Principal, input: { userId: string; enrollmentId: string; code: string }): Promise<{ enrolledAt: string }> {
-    return this.deps.authenticators.confirm(principal, input.userId, { code: input.code, enrollmentId: input.enrollmentId });
+    return this.deps.authenticators.confirm(principal, input.userId, { code: input.code, enrollmentId: input.enrollmentId }, { userUnchangedSinceStart: true });
   }
 
   /** Sets the user's primary phone, and the backups when given (absent: kept). Clears an admin reset (R20). */
   async setPhones(principal: Principal, input: { userId: string; challengeId?: string | undefined; primary: string; backup?: readonly string[] | undefined }): Promise<PhonesView> {
     const scope = userScope(principal);
-    const authorised = await this.authorise(principal, input.userId, 'phones', input.challengeId);
+    const { user: authorised, steppedUp } = await this.authorise(principal, input.userId, 'phones', input.challengeId);
     for (let attempt = 1; ; attempt++) {
       const current = await this.deps.users.getUser(scope, input.userId);
       // The user the step-up vouched for: not deleted, recreated or reset since.
       if (!current || !sameEpoch(current, authorised.credentialEpoch)) throw new NotFoundError('No such user');
       if (current.blocked) throw blocked(current);
+      // A method gained since the check (another writer won the race) needs the step-up this change did not spend.
+      if (!steppedUp && registeredMethods(current).length > 0) {
+        throw new StepUpRequiredError('The user has a method now: approve a challenge of theirs and name it', { reason: 'step_up_required' });
+      }
       const was = toInput(current);
       const next = await this.deps.userService.build(
         principal,
@@ -83,7 +87,7 @@ export class MethodRegistrationService {
    * The user, when this relying app may add a method to them: not blocked, and with a step-up
    * (spent here, once) when they have a registered method or a challenge is named anyway.
    */
-  private async authorise(principal: Principal, userId: string, what: 'authenticator' | 'phones', challengeId?: string): Promise<User> {
+  private async authorise(principal: Principal, userId: string, what: 'authenticator' | 'phones', challengeId?: string): Promise<{ user: User; steppedUp: boolean }> {
     const user = await this.deps.users.getUser(userScope(principal), userId);
     // No such user first: another tenant's user id gets the answer of an id nobody has (R27).
     if (!user) throw new NotFoundError('No such user');
@@ -94,8 +98,9 @@ export class MethodRegistrationService {
         throw new StepUpRequiredError('The challenge named has already authorised a change; approve a new one', { reason: 'step_up_used' });
       }
       this.deps.log.info('step-up spent', { userId, challengeId, on: what });
+      return { user, steppedUp: true };
     }
-    return user;
+    return { user, steppedUp: false };
   }
 }
 

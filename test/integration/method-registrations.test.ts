@@ -84,6 +84,26 @@ describe('an authenticator app from a relying app', () => {
   });
 });
 
+describe('an enrolment started without a step-up', () => {
+  it('cannot be confirmed once the user gained a method or was blocked meanwhile (the start was authorised for the user as they were)', async () => {
+    for (const [userId, change] of [
+      ['bare-then-phone', { mfaEnabled: true, phones: { primary: '+14155552151' } }],
+      ['bare-then-blocked', undefined],
+    ] as const) {
+      expect((await admin(acme, 'PUT', `/v1/admin/users/${userId}`, { mfaEnabled: true, phones: {} })).status).toBe(201);
+      const enrolled = await auth(acme, 'POST', '/v1/authenticators', { userId });
+      expect(enrolled.status).toBe(201);
+      if (change) expect((await admin(acme, 'PUT', `/v1/admin/users/${userId}`, change)).status).toBe(200);
+      else expect((await admin(acme, 'POST', `/v1/admin/users/${userId}/block`, {})).status).toBe(200);
+      const code = totpAt(secretOf(enrolled.body.otpauthUri as string), await api.clockNow());
+      const confirmed = await auth(acme, 'POST', '/v1/authenticators/confirm', { userId, enrollmentId: enrolled.body.enrollmentId, code });
+      if (change) expectProblem(confirmed, 409, 'conflict');
+      else expectProblem(confirmed, 403, 'user-blocked');
+      expect((await userOf(acme, userId)).methods ?? []).not.toContain('app');
+    }
+  });
+});
+
 describe('phones from a relying app', () => {
   it('a user with nothing registered (or reset) sets a phone without a step-up; after that, one approval per change', async () => {
     expect((await admin(acme, 'PUT', '/v1/admin/users/bare-phone', { mfaEnabled: true, phones: {} })).status).toBe(201);

@@ -1,7 +1,7 @@
 import { APP_ENROLLMENT_TTL_SECONDS } from '../../rules';
 import type { Clock, OtpCredentialStore, SecretBox, UserStore } from '../../ports';
 import { randomId } from '../crypto';
-import { ConflictError, NotFoundError, WrongCodeError } from '../errors';
+import { ConflictError, NotFoundError, UserBlockedError, WrongCodeError } from '../errors';
 import type { Principal } from '../types';
 import { userScope } from '../users';
 import { keyUri, qrPngDataUrl, qrSvg } from './otpauth';
@@ -39,6 +39,7 @@ export class AuthenticatorService {
       expiresAt,
       // R19: confirmed only while the user is the one it was started for (not deleted, recreated or reset).
       ...(user.credentialEpoch ? { epoch: user.credentialEpoch } : {}),
+      userVersion: user.version ?? 0,
     });
     // The label's colon separates issuer and account, so neither may carry one.
     const otpauthUri = keyUri({ issuer: principal.tenant.name.replace(/:/g, ' '), account: (user.email ?? userId).replace(/:/g, ' '), secret });
@@ -47,12 +48,30 @@ export class AuthenticatorService {
   }
 
   /** One valid code makes the enrolment the user's 'app' method; that code's step is used up (R5). */
-  async confirm(principal: Principal, userId: string, input: { code: string; enrollmentId?: string | undefined }): Promise<{ enrolledAt: string }> {
+  async confirm(
+    principal: Principal,
+    userId: string,
+    input: { code: string; enrollmentId?: string | undefined },
+    /**
+     * A relying app's enrolment was authorised for the user as they were when it started (a
+     * step-up, or none because they had no method): confirmed only if the user item has not changed
+     * since (no method gained, no block, unblock or reset), and the user is not blocked.
+     */
+    options: { userUnchangedSinceStart?: boolean } = {},
+  ): Promise<{ enrolledAt: string }> {
     const scope = userScope(principal);
     const now = this.deps.clock.now();
     const enrollment = await this.deps.store.getAppEnrollment(scope, userId);
     if (!enrollment || enrollment.expiresAt <= now || (input.enrollmentId && input.enrollmentId !== enrollment.enrollmentId)) {
       throw new NotFoundError('No authenticator enrolment is waiting for this user; start a new one');
+    }
+    if (options.userUnchangedSinceStart) {
+      const user = await this.deps.users.getUser(scope, userId);
+      if (!user) throw new NotFoundError('No such user');
+      if (user.blocked) throw new UserBlockedError('The user is blocked from MFA; an admin must unblock them', { reason: user.blocked.reason });
+      if ((user.version ?? 0) !== enrollment.userVersion) {
+        throw new ConflictError('The user changed after this enrolment started; start a new one (with a step-up if they now have a method)');
+      }
     }
     const secret = await this.deps.box.decrypt(enrollment.sealedSecret, appSecretContext(principal.tenantId, scope.space, userId));
     const result = verifyTotp({ secret, code: input.code, nowMs: now });

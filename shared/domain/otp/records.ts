@@ -31,6 +31,8 @@ export interface AppEnrollmentRecord {
   readonly expiresAt: number;
   /** The user's credential epoch when this was issued (see shared/domain/credentials.ts). */
   readonly epoch?: string;
+  /** The user item's version when this was issued: a relying app's confirm needs it unchanged. */
+  readonly userVersion?: number;
 }
 
 /** An imported OATH TOTP hardware token (R22), the tenant's until deleted. */
