@@ -92,6 +92,22 @@ describe('R19 user import job', () => {
     expect((await api.request('GET', `/v1/admin/users/bulk-${JOB_BATCH_ROWS + 19}`, { key: acme.adminKey })).body).toMatchObject({ firstName: `Bulk ${JOB_BATCH_ROWS + 19}`, mfaEnabled: true });
   });
 
+  it('a stray quote inside a field cannot make one batch import more than a batch of rows (the row limit holds)', async () => {
+    const rows = usersCsv(5000, 5000 + JOB_BATCH_ROWS + 30).trimEnd().split('\n');
+    // One quote in the middle of a field: the cut sees an open quote to the end of the file (one
+    // batch), while the parser skips that record and reads every one after it.
+    rows[1] = 'stray-quote,Br"oken,+14155550100,true';
+    const started = await runImport(acme, 'user-import', `${rows.join('\n')}\n`);
+    expect(started.status).toBe(202);
+    const job = await finished(acme, started.body.jobId);
+    const lines = await report(acme, job.jobId);
+    const created = lines.filter((l) => l.status === 'created');
+    expect(created.length).toBeLessThanOrEqual(JOB_BATCH_ROWS);
+    expect(lines.some((l) => l.status === 'error' && JSON.stringify(l).includes(`more than ${JOB_BATCH_ROWS} records`))).toBe(true);
+    // The last rows of the file were not imported.
+    expect((await api.request('GET', `/v1/admin/users/bulk-${5000 + JOB_BATCH_ROWS + 28}`, { key: acme.adminKey })).status).toBe(404);
+  });
+
   it('re-running the same file changes nothing: every row unchanged, no user written again', async () => {
     const file = usersCsv(1000, 1030);
     const first = await finished(acme, (await runImport(acme, 'user-import', file)).body.jobId);
@@ -172,6 +188,11 @@ describe('R19/R29 limits and bad files', () => {
     const target = created.body.upload as Upload;
     const altered = { ...target, url: target.url.replace('bytes=10', 'bytes=99999') };
     expect((await upload(altered, '0123456789')).status).toBe(403);
+    // A path that is not valid percent-encoding, and a URL without its expiry: refused, not a 500.
+    const url = new URL(target.url);
+    expect((await upload({ ...target, url: `${url.origin}${url.pathname}%E0${url.search}` }, '0123456789')).status).toBe(403);
+    url.searchParams.delete('expires');
+    expect((await upload({ ...target, url: url.toString() }, '0123456789')).status).toBe(403);
     await api.advanceClock(16 * 60);
     expect((await upload(target, '0123456789')).status).toBe(403);
   });

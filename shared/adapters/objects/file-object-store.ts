@@ -49,13 +49,19 @@ export class FileObjectStore implements ObjectStore {
   /** Checks a request to an object URL: its method, path and query against the signature and the clock. */
   check(method: string, path: string, query: URLSearchParams): LocalObjectGrant {
     const refused = (detail: string): LocalObjectGrant => ({ kind: 'refused', status: 403, detail });
-    const key = decodeURIComponent(path.slice(LOCAL_OBJECTS_PATH.length));
+    let key: string;
+    try {
+      key = decodeURIComponent(path.slice(LOCAL_OBJECTS_PATH.length));
+    } catch {
+      return refused('The URL is not valid');
+    }
     const params = Object.fromEntries(['method', 'expires', 'bytes', 'file', 'type'].flatMap((p) => (query.get(p) === null ? [] : [[p, query.get(p) as string]])));
     const signature = Buffer.from(query.get('signature') ?? '', 'base64url');
     const expected = this.sign(key, params);
     if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return refused('The URL is not valid: its signature does not match');
     if (params.method !== method) return refused(`The URL is for ${params.method}, not ${method}`);
-    if (Number(params.expires) * 1000 <= this.options.clock.now()) return refused('The URL has expired; ask for a new one');
+    // A URL without a (numeric) expiry never counts as unexpired.
+    if (!(Number(params.expires) * 1000 > this.options.clock.now())) return refused('The URL has expired; ask for a new one');
     if (!this.inside(key)) return refused('The URL is not valid');
     if (method === 'PUT') return { kind: 'upload', key, contentType: params.type ?? '', bytes: Number(params.bytes) };
     return { kind: 'download', key, contentType: params.type ?? 'application/octet-stream', fileName: params.file ?? 'download' };

@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { JOB_BATCH_ROWS } from '../../rules';
 import type { Clock, JobRun, JobStore, ObjectStore, TenantStore, UserBatchReader, UserScope, UserStore } from '../../ports';
 import { parseOathCsv } from '../otp/oath-import';
 import type { OathTokenService } from '../otp/oath-tokens';
@@ -131,8 +132,15 @@ export class JobWorker {
         out.push({ line: range.firstLine - 1 + lines, status: 'error', errors: [{ detail: 'The record is not valid CSV (an unclosed quote?); the rest of this batch could not be read' }] });
       },
     }) as unknown as { record: string[]; info: { lines: number } }[];
+    let taken = 0;
     for (const { record, info } of records) {
       const line = range.firstLine - 1 + info.lines;
+      // The cut counts records by its own quote rule; should the parser read the range as more
+      // records than a batch holds, the rest is refused, so no file gets past the row limit.
+      if (++taken > JOB_BATCH_ROWS) {
+        out.push({ line, status: 'error', errors: [{ detail: `The batch holds more than ${JOB_BATCH_ROWS} records (a stray quote?); this record and the rest of the batch were not imported` }] });
+        break;
+      }
       if (record.length !== header.length) {
         out.push({ line, status: 'error', errors: [{ detail: `The record has ${record.length} fields; the header has ${header.length}` }] });
         continue;
