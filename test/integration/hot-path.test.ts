@@ -4,11 +4,8 @@
  * Lambda instance: here, a write straight to DynamoDB) takes effect within that time, measured on
  * the local clock; a change made through this runtime takes effect at once.
  */
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { localClient } from '../../infra/local/dynamo';
 import { tenantKeys } from '../../shared/adapters/dynamo/tenant-store';
 import { API_KEY_CACHE_SECONDS } from '../../shared/rules';
-import { TENANTS_TABLE } from '../../shared/tables';
 import { expectProblem, TestApi } from '../support/runtime';
 
 let api: TestApi;
@@ -18,23 +15,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => api.stop());
-
-/** A write another container makes: behind this runtime's back, so nothing here forgets what it read. */
-async function writeElsewhere(key: { pk: string; sk: string }, update: string, values: Record<string, { S: string } | { L: { S: string }[] }>) {
-  const client = localClient(api.runtime.dynamoEndpoint);
-  try {
-    await client.send(
-      new UpdateItemCommand({
-        TableName: process.env[TENANTS_TABLE.envVar] as string,
-        Key: { pk: { S: key.pk }, sk: { S: key.sk } },
-        UpdateExpression: update,
-        ExpressionAttributeValues: values,
-      }),
-    );
-  } finally {
-    client.destroy();
-  }
-}
 
 const keyIdOf = (key: string) => key.split('_')[3] as string;
 
@@ -47,13 +27,13 @@ describe(`R27: an auth key revoked elsewhere stops working within ${API_KEY_CACH
       const created = await api.createChallenge(tenant, userId);
       expect(created.status).toBe(201);
       const read = () => api.request('GET', `/v1/challenges/${created.body.challengeId as string}`, { key: tenant.authKey });
-      await writeElsewhere(tenantKeys.apiKey(tenant.tenantId, keyIdOf(tenant.authKey)), 'SET revokedAt = :at', { ':at': { S: new Date(await api.clockNow()).toISOString() } });
+      await api.writeElsewhere(tenantKeys.apiKey(tenant.tenantId, keyIdOf(tenant.authKey)), 'SET revokedAt = :at', { ':at': { S: new Date(await api.clockNow()).toISOString() } });
       await api.advanceClock(API_KEY_CACHE_SECONDS - 1);
       expect((await read()).status).toBe(200);
       await api.advanceClock(1);
       expectProblem(await read(), 401);
       // The admin routes read the key on every request.
-      await writeElsewhere(tenantKeys.apiKey(tenant.tenantId, keyIdOf(tenant.adminKey)), 'SET revokedAt = :at', { ':at': { S: new Date(await api.clockNow()).toISOString() } });
+      await api.writeElsewhere(tenantKeys.apiKey(tenant.tenantId, keyIdOf(tenant.adminKey)), 'SET revokedAt = :at', { ':at': { S: new Date(await api.clockNow()).toISOString() } });
       expectProblem(await api.request('GET', '/v1/admin/settings', { key: tenant.adminKey }), 401);
     } finally {
       await api.freezeClock(false);
@@ -76,7 +56,7 @@ describe(`R19/R6: tenant settings changed elsewhere apply to challenges within $
     await api.freezeClock(true);
     try {
       expect((await api.createChallenge(tenant, userId)).status).toBe(201);
-      await writeElsewhere(tenantKeys.tenant(tenant.tenantId), 'SET settings.enabledMethods = :methods', { ':methods': { L: [{ S: 'app' }] } });
+      await api.writeElsewhere(tenantKeys.tenant(tenant.tenantId), 'SET settings.enabledMethods = :methods', { ':methods': { L: [{ S: 'app' }] } });
       await api.advanceClock(API_KEY_CACHE_SECONDS - 1);
       expect((await api.createChallenge(tenant, userId)).status).toBe(201);
       await api.advanceClock(1);

@@ -246,9 +246,17 @@ export class TestApi {
    * the tenant afresh, as a container started after the write would (no API_KEY_CACHE_SECONDS wait).
    */
   async writeTenantItem(tenantId: string, update: string, values: Record<string, AttributeValue>): Promise<void> {
+    await this.writeElsewhere(tenantKeys.tenant(tenantId), update, values);
+    recentKeys().forgetTenant(tenantId);
+  }
+
+  /**
+   * Updates an item of the tenants table the way another container would: behind this runtime's
+   * back, so nothing here forgets what it read (API_KEY_CACHE_SECONDS applies).
+   */
+  async writeElsewhere(key: { pk: string; sk: string }, update: string, values: Record<string, AttributeValue>): Promise<void> {
     const client = localClient(this.runtime.dynamoEndpoint);
     try {
-      const key = tenantKeys.tenant(tenantId);
       await client.send(
         new UpdateItemCommand({
           TableName: process.env[TENANTS_TABLE.envVar] as string,
@@ -257,7 +265,6 @@ export class TestApi {
           ExpressionAttributeValues: values,
         }),
       );
-      recentKeys().forgetTenant(tenantId);
     } finally {
       client.destroy();
     }
