@@ -5,18 +5,11 @@
  * no secret stored or logged, the per-user limit (R6), the admins told, and the step-up they give.
  * DynamoDB Local is this file's own and keeps its data in files, so the test can read them.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { startDynamoLocal, type DynamoLocal } from '../../infra/local/dynamo';
-import { expectProblem, TestApi, type Reply, type Tenant } from '../support/runtime';
+import { expectProblem, type Reply, type Tenant, type TestApi } from '../support/runtime';
+import { WitnessedRuntime } from '../support/witnessed-runtime';
 
-let dataDir: string;
-let dynamo: DynamoLocal;
-/** Everything the runtime wrote to stdout and stderr (its log lines). */
-const written: string[] = [];
-let spies: jest.SpyInstance[] = [];
+let witnessed: WitnessedRuntime;
 let api: TestApi;
 let acme: Tenant;
 let globex: Tenant;
@@ -25,29 +18,15 @@ let acmeAdminKeyId: string;
 const secrets: string[] = [];
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'tessera-ddb-'));
-  dynamo = await startDynamoLocal({ dataDir });
-  const capture = (chunk: unknown) => {
-    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-  spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
-  api = await TestApi.start({ dynamoEndpoint: dynamo.endpoint, logLevel: 'DEBUG' });
+  witnessed = await WitnessedRuntime.start();
+  api = witnessed.api;
   acme = await api.createTenant('Acme');
   globex = await api.createTenant('Globex');
   const keys = await api.request('GET', '/v1/admin/api-keys', { key: acme.adminKey });
   acmeAdminKeyId = ((keys.body.items as { keyId: string; scope: string }[]).find((k) => k.scope === 'admin') as { keyId: string }).keyId;
 }, 120_000);
 
-/** Set once the last test has stopped the runtime and DynamoDB Local to read the files. */
-let stopped = false;
-
-afterAll(async () => {
-  if (!stopped) await api?.stop();
-  await dynamo?.stop();
-  for (const spy of spies) spy.mockRestore();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => witnessed?.close());
 
 const admin = (tenant: Tenant, method: string, path: string, body?: unknown) => api.request(method, path, { key: tenant.adminKey, ...(body === undefined ? {} : { body }) });
 const auth = (tenant: Tenant, method: string, path: string, body?: unknown) => api.request(method, path, { key: tenant.authKey, ...(body === undefined ? {} : { body }) });
@@ -352,21 +331,12 @@ describe('both', () => {
     const { userId } = await api.newUser(acme, 'files');
     await regenerate(acme, userId);
     const { passId } = await issue(acme, userId);
-    /** Every file under the folder DynamoDB Local keeps its data in, as bytes. */
-    const files = (dir: string): Buffer[] =>
-      readdirSync(dir).flatMap((name) => {
-        const path = join(dir, name);
-        return statSync(path).isDirectory() ? files(path) : [readFileSync(path)];
-      });
     const dump = JSON.stringify(await api.allItems());
     const logs = JSON.stringify((await admin(acme, 'GET', '/v1/admin/auth-logs?limit=100')).body);
     const notes = JSON.stringify((await admin(acme, 'GET', '/v1/admin/notifications')).body);
-    // Stopped first, so that DynamoDB Local has written everything to its files (the last test of the file).
-    await api.stop();
-    await dynamo.stop();
-    stopped = true;
-    const stored = files(dataDir);
-    const serviceLog = written.join('');
+    // The runtime stops first, so that DynamoDB Local has written everything (the last test of the file).
+    const stored = await witnessed.storedFiles();
+    const serviceLog = witnessed.log();
     // The search reads the right places: the pass's id is in the files and the service log.
     expect(stored.some((bytes) => bytes.includes(passId))).toBe(true);
     expect(serviceLog).toContain(passId);

@@ -5,38 +5,25 @@
  * challenge's age, replay and a race of one challenge, pending, locked, expired and denied
  * challenges, every revocation path, tenants, billing, and no token in the files or the logs.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startDynamoLocal, type DynamoLocal } from '../../infra/local/dynamo';
 import { REMEMBERED_DEVICE_STEP_UP_SECONDS } from '../../shared/rules';
-import { expectProblem, TEST_CALLER_ID, TestApi, type Reply, type Tenant } from '../support/runtime';
+import { expectProblem, TEST_CALLER_ID, type Reply, type Tenant, type TestApi } from '../support/runtime';
+import { WitnessedRuntime } from '../support/witnessed-runtime';
 
 const DAY = 24 * 3600;
 /** Voice calls nobody answers give up after this (R12), as in the voice tests. */
 const CALL_TIMEOUT_MS = 1000;
 
-let dataDir: string;
-let dynamo: DynamoLocal;
+let witnessed: WitnessedRuntime;
 let api: TestApi;
 let acme: Tenant;
 let globex: Tenant;
-/** Everything the runtime wrote to stdout and stderr (its log lines). */
-const written: string[] = [];
 /** Every token and binding handed out or sent, to look for in the files and the logs. */
 const secrets: string[] = [];
-let spies: jest.SpyInstance[] = [];
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'tessera-ddb-'));
-  dynamo = await startDynamoLocal({ dataDir });
-  const capture = (chunk: unknown) => {
-    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-  spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
-  api = await TestApi.start({ dynamoEndpoint: dynamo.endpoint, logLevel: 'DEBUG', voiceCallTimeoutMs: CALL_TIMEOUT_MS });
+  witnessed = await WitnessedRuntime.start({ voiceCallTimeoutMs: CALL_TIMEOUT_MS });
+  api = witnessed.api;
   acme = await api.createTenant('Acme');
   globex = await api.createTenant('Globex');
   for (const t of [acme, globex]) {
@@ -44,12 +31,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-afterAll(async () => {
-  await api?.stop();
-  await dynamo?.stop();
-  for (const spy of spies) spy.mockRestore();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => witnessed?.close());
 
 const admin = (t: Tenant, method: string, path: string, body?: unknown) => api.request(method, path, { key: t.adminKey, ...(body === undefined ? {} : { body }) });
 const auth = (t: Tenant, method: string, path: string, body?: unknown) => api.request(method, path, { key: t.authKey, ...(body === undefined ? {} : { body }) });
@@ -448,23 +430,16 @@ describe('expiry at its edge, with the local clock', () => {
 });
 
 describe('R28: no token in DynamoDB Local’s files or the logs', () => {
-  /** Every file under the folder DynamoDB Local keeps its data in, as bytes. */
-  function files(dir: string): Buffer[] {
-    return readdirSync(dir).flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? files(path) : [readFileSync(path)];
-    });
-  }
-
   it('tokens and bindings appear in neither; the device ids do (the search reads the right places)', async () => {
     const u = await rememberedUser(acme, 'files');
     await statusOf(acme, u);
     const listed = (await admin(acme, 'GET', `/v1/admin/users/${u.userId}/remembered-devices`)).body.items as { deviceId: string }[];
     const deviceId = listed[0]?.deviceId as string;
     expect(secrets.length).toBeGreaterThan(20);
-    const stored = files(dataDir);
+    // The runtime stops first, so that DynamoDB Local has written everything (the last test of the file).
+    const stored = await witnessed.storedFiles();
     expect(stored.some((bytes) => bytes.includes(deviceId))).toBe(true);
-    const logs = written.join('');
+    const logs = witnessed.log();
     expect(logs).toContain(deviceId);
     expect(logs).toContain('device remembered');
     for (const secret of secrets) {
