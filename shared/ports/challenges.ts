@@ -55,6 +55,21 @@ export type ApproveOutcome = SettleOutcome | { readonly kind: 'step_used' };
  * with its audit (log line and usage count), so concurrent verifies and resends are decided by
  * the store, and no approval exists without its log entry.
  */
+
+/** What an approval names: the challenge, the code it was answered with, and what it spends (R2, R5). */
+export interface ApproveInput {
+  readonly challengeId: string;
+  readonly tenantId: string;
+  readonly codeHash?: string;
+  readonly now: number;
+  readonly maxWrong: number;
+  readonly otp?: OtpStepUse;
+  readonly passkey?: PasskeyUse;
+  readonly recovery?: RecoveryCodeUse;
+  readonly pass?: AccessPassUse;
+  readonly owner?: OwnerCheck;
+}
+
 export interface ChallengeStore {
   /** Stores a new challenge, atomically with its idempotency record (if any) and its audit. */
   create(challenge: Challenge, audit: Audit, idempotency?: IdempotencyRecord): Promise<CreateOutcome>;
@@ -71,21 +86,7 @@ export interface ChallengeStore {
    * code (`recovery`) is spent, and an access pass (`pass`) used, the same way; `step_used` when
    * the code was spent or its set replaced, or the pass is revoked, out of its window or used up.
    */
-  approve(
-    input: {
-      challengeId: string;
-      tenantId: string;
-      codeHash?: string;
-      now: number;
-      maxWrong: number;
-      otp?: OtpStepUse;
-      passkey?: PasskeyUse;
-      recovery?: RecoveryCodeUse;
-      pass?: AccessPassUse;
-      owner?: OwnerCheck;
-    },
-    audit: Audit,
-  ): Promise<ApproveOutcome>;
+  approve(input: ApproveInput, audit: Audit): Promise<ApproveOutcome>;
   /**
    * Counts one wrong code, under the same pending/unexpired/not-locked conditions, if the count
    * is still `seenWrongAttempts` (so the caller knows the new count exactly).

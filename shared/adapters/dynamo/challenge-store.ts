@@ -3,11 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sha256Hex } from '../../domain/crypto';
 import { GSI1 } from '../../tables';
 import type { Challenge, DenialReason, VoiceAttemptRecord } from '../../domain/types';
-import type { OtpStepUse } from '../../domain/otp/records';
-import type { PasskeyUse } from '../../domain/passkey-records';
-import type { AccessPassUse, RecoveryCodeUse } from '../../domain/recovery-records';
 import { ASSERTION_TTL_SECONDS, PASSKEY_STEP_UP_SECONDS } from '../../rules';
 import type {
+  ApproveInput,
   ApproveOutcome,
   Audit,
   ChallengeStore,
@@ -142,21 +140,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     return fromItem(out.Item);
   }
 
-  async approve(
-    input: {
-      challengeId: string;
-      tenantId: string;
-      codeHash?: string;
-      now: number;
-      maxWrong: number;
-      otp?: OtpStepUse;
-      passkey?: PasskeyUse;
-      recovery?: RecoveryCodeUse;
-      pass?: AccessPassUse;
-      owner?: OwnerCheck;
-    },
-    audit: Audit,
-  ): Promise<ApproveOutcome> {
+  async approve(input: ApproveInput, audit: Audit): Promise<ApproveOutcome> {
     if ((input.otp || input.passkey || input.recovery || input.pass) && !this.tenantsTable) {
       throw new Error('A code-factor, passkey, recovery-code or access-pass approval needs the tenants table');
     }
