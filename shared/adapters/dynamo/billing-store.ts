@@ -2,6 +2,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import type { BillingStore, BillingTenant, ProviderPeriod, TenantMonth } from '../../ports';
 import { monthRange } from '../../domain/billing';
 import type { Provider } from '../../domain/types';
+import { queryAll } from './pages';
 
 /**
  * Billing items (R24–R26):
@@ -74,7 +75,7 @@ export class DynamoBillingStore implements BillingStore {
    * never with users.
    */
   async tenantMonth(tenantId: string, month: string): Promise<TenantMonth> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.db, {
       TableName: this.tables.tenantsTable,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':from': COUNTER_PREFIX, ':to': `${PROVIDER_PREFIX}\uffff` },
@@ -102,7 +103,7 @@ export class DynamoBillingStore implements BillingStore {
   }
 
   async authentications(tenantId: string, month: string): Promise<Record<string, number>> {
-    const auths = await this.queryAll({
+    const auths = await queryAll(this.db, {
       TableName: this.tables.usageTable,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': billingKeys.monthlyAuths(tenantId, month) },
@@ -116,13 +117,13 @@ export class DynamoBillingStore implements BillingStore {
   async recountUsers(tenantId: string, month: string): Promise<Record<string, number>> {
     const { end } = monthRange(month);
     const [marked, enabled] = await Promise.all([
-      this.queryAll({
+      queryAll(this.db, {
         TableName: this.tables.tenantsTable,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': billingKeys.monthlyUsers(tenantId, month) },
       }),
       // Still in the set, and in it since before the month ended: enabled at its end (or now).
-      this.queryAll({
+      queryAll(this.db, {
         TableName: this.tables.tenantsTable,
         KeyConditionExpression: 'pk = :pk',
         FilterExpression: 'enabledSince < :end',
@@ -137,16 +138,5 @@ export class DynamoBillingStore implements BillingStore {
       users[String(i.space)] = (users[String(i.space)] ?? 0) + 1;
     }
     return users;
-  }
-
-  private async queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
   }
 }

@@ -1,3 +1,4 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../domain/errors';
 
 /**
@@ -40,4 +41,16 @@ export function decodeLogCursor(cursor: string | undefined, log: string, from: s
     throw new ValidationError('The cursor is not valid', [{ pointer: '/cursor', detail: 'use the cursor of a previous page' }]);
   }
   return sk;
+}
+
+/** Every item a Query matches, page after page: for reads that must see all of a partition. */
+export async function queryAll(db: DynamoDBDocumentClient, input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
 }

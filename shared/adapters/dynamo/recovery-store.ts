@@ -1,9 +1,10 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccessPassRecord, AccessPassStore, AccessPassUse, RecoveryCodeSet, RecoveryCodeStore, RecoveryCodeUse, StepUpUse, UserScope } from '../../ports';
 import { maybeRecordOf, recordOf } from './items';
 import { spendApprovedChallenge } from './challenge-uses';
 import { isConditionFailure } from './errors';
 import { transact, type TransactItem } from './transact';
+import { queryAll } from './pages';
 
 
 /**
@@ -121,24 +122,17 @@ export class DynamoRecoveryStore implements RecoveryCodeStore, AccessPassStore {
   async issueState(scope: UserScope, userId: string): Promise<{ passes: AccessPassRecord[]; issued: number }> {
     const passes: AccessPassRecord[] = [];
     let issued = 0;
-    let start: Record<string, unknown> | undefined;
     // Every page: expired passes stay until TTL or revocation, so the live ones may be on any page.
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': recoveryKeys.passes(scope, userId) },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        if (item.sk === recoveryKeys.issued(scope, userId).sk) issued = Number(item.issued ?? 0);
-        else passes.push(recordOf<AccessPassRecord>(item));
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': recoveryKeys.passes(scope, userId) },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      if (item.sk === recoveryKeys.issued(scope, userId).sk) issued = Number(item.issued ?? 0);
+      else passes.push(recordOf<AccessPassRecord>(item));
+    }
     return { passes, issued };
   }
 
