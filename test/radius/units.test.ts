@@ -456,7 +456,7 @@ describe('the server socket', () => {
     await server.stop();
     await server.stop();
     release({ challengeId: 'ch_1', method: 'sms', destination: '••••0100' });
-    for (let i = 0; i < 50 && !lines.some((l) => l.event === 'send_failed'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 1000 && !lines.some((l) => l.event === 'send_failed'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(lines).toContainEqual({ event: 'send_failed', to: '127.0.0.1', error: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
     expect(server.counters.errors).toBe(0);
   });

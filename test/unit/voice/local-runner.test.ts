@@ -46,7 +46,7 @@ function world(options: { scripts?: Record<string, PhoneScript>; timeoutMs?: num
 }
 
 /** Waits (in real time, briefly) until a condition holds: for calls that ring for a person. */
-async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition never held');
