@@ -156,3 +156,12 @@ export const ROUTES = [
   { method: 'GET', path: '/openapi.json', handler: 'openapi', scope: 'public' },
   { method: 'GET', path: '/docs', handler: 'openapi', scope: 'public' },
 ] as const satisfies readonly RouteDefinition[];
+
+export type RoutesOf<F extends HttpFunctionName> = Extract<(typeof ROUTES)[number], { readonly handler: F }>;
+
+/** The route keys (`METHOD path`) the route table gives function F, e.g. `RouteKeyOf<'admin-provider'>`. */
+export type RouteKeyOf<F extends HttpFunctionName> = RoutesOf<F> extends infer R
+  ? R extends { readonly method: infer M extends string; readonly path: infer P extends string }
+    ? `${M} ${P}`
+    : never
+  : never;
