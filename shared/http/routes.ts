@@ -2,7 +2,7 @@ import type { ApiKeyAuthenticator } from '../domain/api-keys';
 import { NotFoundError } from '../domain/errors';
 import type { RequestCaps } from '../domain/request-caps';
 import type { Principal } from '../domain/types';
-import { ROUTES, type HttpFunctionName, type RouteDefinition, type RouteKeyOf, type RoutesOf, type Scope } from '../routes';
+import { FUNCTION_ACCESS, type HttpFunctionName, type RouteKeyOf, type RoutesOf, type Scope } from '../routes';
 import type { ROUTE_INPUTS, RouteKey } from '../schemas/routes';
 import type { LambdaHandler } from '../observability';
 
@@ -36,17 +36,15 @@ export type RouteMap<F extends HttpFunctionName> = { readonly [K in RouteKeyOf<F
  */
 export type FunctionInputs<F extends HttpFunctionName> = { readonly [K in RouteKeyOf<F>]: K extends RouteKey ? (typeof ROUTE_INPUTS)[K] : never };
 
-/** The one scope of a function's routes (its API key, or none). */
+/** The one scope of a function's routes (its API key, or none), as FUNCTION_ACCESS gives it from ROUTES. */
 export function scopeOf(name: HttpFunctionName): Scope {
-  const scopes = new Set<Scope>(ROUTES.filter((route) => route.handler === name).map((route) => route.scope));
-  const [scope, ...others] = scopes;
-  if (!scope || others.length > 0) throw new Error(`${name} must serve routes of exactly one scope, not ${scopes.size}`);
-  return scope;
+  return FUNCTION_ACCESS[name].scope;
 }
 
 /** R6: whether the function's routes are capped per source address (read off ROUTES, as the scope is). */
 export function cappedPerSource(name: HttpFunctionName): boolean {
-  return ROUTES.some((route: RouteDefinition) => route.handler === name && route.cap === 'source');
+  const access = FUNCTION_ACCESS[name];
+  return 'cap' in access && access.cap === 'source';
 }
 
 /** The route's entry, or the 404 problem an unknown route key has always had. */

@@ -4,6 +4,7 @@
  */
 export * from './common';
 export * from './challenges';
+export * from './answers';
 export * from './enrolment';
 export * from './users';
 export * from './tenants';

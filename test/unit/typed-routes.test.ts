@@ -70,6 +70,8 @@ function event(routeKey: string, authorization?: string): APIGatewayProxyEventV2
 describe('typed route maps', () => {
   it('every HTTP function serves routes of exactly one scope, read off the route table', () => {
     for (const name of HTTP_FUNCTIONS) expect(scopeOf(name)).toBe(ROUTES.find((route) => route.handler === name)?.scope);
+    // The wrapper reads FUNCTION_ACCESS (its bundle carries no route table): every line of a function agrees with it.
+    for (const route of ROUTES) expect(scopeOf(route.handler)).toBe(route.scope);
   });
 
   it("each function's inputs table holds exactly its routes' ROUTE_INPUTS entries, the very objects", () => {
@@ -121,6 +123,7 @@ describe('R6: the per-source cap is declared in the route table', () => {
     const capped = HTTP_FUNCTIONS.filter((name) => cappedPerSource(name));
     expect(capped.sort()).toEqual(['push-activate', 'push-respond']);
     for (const route of ROUTES.filter((line) => 'cap' in line)) expect(route.scope).toBe('public');
+    for (const route of ROUTES) expect(cappedPerSource(route.handler)).toBe('cap' in route && route.cap === 'source');
     expect(cappedPerSource('jwks')).toBe(false);
   });
 });
