@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { FACTORS } from '../domain/types';
 import { MAX_TENANT_CAP_PER_SECOND, REMEMBERED_DEVICE_DAYS, USER_CHALLENGES_PER_WINDOW } from '../rules';
-import { passkeyPolicySchema } from './passkeys';
+import { passkeyPolicySchema } from './passkey-policy';
 import { countryCodeSchema, e164Schema } from './phone';
 
 const e164 = e164Schema;
