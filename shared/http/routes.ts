@@ -5,10 +5,9 @@ import type { Principal } from '../domain/types';
 import { FUNCTION_ACCESS, type HttpFunctionName, type RouteKeyOf, type RoutesOf, type Scope } from '../routes';
 import type { ROUTE_INPUTS, RouteKey } from '../schemas/routes';
 import type { LambdaHandler } from '../observability';
-
-export type { RouteKeyOf } from '../routes';
 import { anyone, capPerSource, httpHandler, operatorKey, tenantKey, type HandlerLogger, type HttpEvent, type HttpResult, type Reply, type Request } from './handler';
 
+export type { RouteKeyOf } from '../routes';
 
 /** A line of ROUTES without its ROUTE_INPUTS entry does not compile: this names the missing keys. */
 type WithoutInputs = Exclude<RouteKeyOf<HttpFunctionName>, RouteKey>;
@@ -41,7 +40,7 @@ export function scopeOf(name: HttpFunctionName): Scope {
   return FUNCTION_ACCESS[name].scope;
 }
 
-/** R6: whether the function's routes are capped per source address (read off ROUTES, as the scope is). */
+/** R6: whether the function's routes are capped per source address (as FUNCTION_ACCESS gives it from ROUTES, like the scope). */
 export function cappedPerSource(name: HttpFunctionName): boolean {
   const access = FUNCTION_ACCESS[name];
   return 'cap' in access && access.cap === 'source';

@@ -60,7 +60,7 @@ export interface TextBody {
 
 /**
  * What one route reads from a request. The handlers read their input through these very
- * objects (`req.json(ROUTE_INPUTS[key].body)`), and the OpenAPI document is generated from them,
+ * objects (`req.json(inputs.body)`, from their function's table below), and the OpenAPI document is generated from them,
  * so the document cannot say something the handler does not check.
  */
 export interface RouteInputs {
