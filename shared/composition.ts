@@ -200,7 +200,7 @@ const recoveryStore = /* @__PURE__ */ once(() => new DynamoRecoveryStore(db(), c
 export const signer = /* @__PURE__ */ once(() => new AssertionSigner({ keys: keyMaterial(), box: secretBox(), clock: clock(), issuer: config().issuer }));
 export const requestCaps = /* @__PURE__ */ once(() => new RequestCaps({ throttle: throttleStore(), clock: clock() }));
 export const authenticator = /* @__PURE__ */ once(() => new ApiKeyAuthenticator(tenantStore(), clock(), requestCaps(), recentKeys()));
-/** An HTTP handler from a map of its function's routes, authenticated by their scope in ROUTES (`shared/http/routes.ts`). */
+/** An HTTP handler from its function's inputs table (shared/schemas/routes.ts) and a map of its routes, authenticated by their scope in ROUTES (`shared/http/routes.ts`). */
 export const routeHandler = /* @__PURE__ */ routeHandlers({ authenticator, operatorKeySha256: () => config().operatorKeySha256, requestCaps, log });
 /** R29: signs and checks every list cursor the API hands out. */
 export const cursors = /* @__PURE__ */ once(() => new PageCursors(new CursorKey({ secrets: keyMaterial(), box: secretBox() })));
