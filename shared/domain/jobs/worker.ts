@@ -6,6 +6,7 @@ import type { OathTokenService } from '../otp/oath-tokens';
 import type { Principal, Tenant, User } from '../types';
 import { IMPORT_COLUMNS, importUserRecords } from '../user-import';
 import { toInput, type UserService } from '../users';
+import { exportField, importCell, quotedField } from './csv';
 import { jobObjects } from './keys';
 import { NO_COUNTS, type BatchRange, type JobCounts, type JobRecord, type JobReportLine } from './records';
 
@@ -16,8 +17,6 @@ type Row = { readonly line: number; readonly record: Record<string, string> };
 
 /** The job's own principal: the tenant as it is now, acting as an admin (the job was created with an admin key). */
 const jobPrincipal = (job: JobRecord, tenant: Tenant): Principal => ({ tenantId: job.tenantId, keyId: job.jobId, keyName: 'bulk job', scope: 'admin', tenant });
-
-const csvField = (value: string): string => (/[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value);
 
 /**
  * R19/R22 bulk jobs, as their batches and their last step run them (the same code on AWS, where a
@@ -97,7 +96,7 @@ export class JobWorker {
     // One BatchGetItem per 100 rows instead of one GetItem per row.
     const stored = await this.deps.userStore.getUsers(
       scope,
-      rows.map((r) => r.record.userId ?? '').filter((id) => /^[A-Za-z0-9._@+-]{1,128}$/.test(id)),
+      rows.map((r) => importCell(r.record.userId ?? '')).filter((id) => /^[A-Za-z0-9._@+-]{1,128}$/.test(id)),
     );
     const results = await importUserRecords({ users: this.deps.users, store: this.deps.userStore }, principal, rows.map((r) => ({ row: r.line, record: r.record })), async (userId) => stored.get(userId));
     return [
@@ -109,7 +108,7 @@ export class JobWorker {
   private async importTokens(principal: Principal, header: readonly string[], text: string, range: BatchRange): Promise<JobReportLine[]> {
     // The token parser reads a file with its header: line 2 of that text is the batch's first line.
     const shift = range.firstLine - 2;
-    const rows = parseOathCsv(`${header.map(csvField).join(',')}\n${text}`);
+    const rows = parseOathCsv(`${header.map(quotedField).join(',')}\n${text}`);
     const results = await this.deps.tokens.importRows(principal, rows);
     return results.map((r): JobReportLine => {
       const line = r.row + shift;
@@ -163,13 +162,13 @@ export class JobWorker {
     }
   }
 
-  /** Every user of the space, in the columns of an import, so an export imports back unchanged. */
+  /** Every user of the space, in the columns of an import, so an export imports back unchanged; formula-like cells defused (`exportField`). */
   private async *exportLines(scope: UserScope, counted: () => void): AsyncIterable<string> {
     yield `${IMPORT_COLUMNS.join(',')}\n`;
     let cursor: string | undefined;
     do {
       const page = await this.deps.userStore.listUsers(scope, { limit: 1000, ...(cursor ? { cursor } : {}) });
-      yield page.items.map((u) => (counted(), `${exportRow(u).map(csvField).join(',')}\n`)).join('');
+      yield page.items.map((u) => (counted(), `${exportRow(u).map(exportField).join(',')}\n`)).join('');
       cursor = page.cursor;
     } while (cursor);
   }
