@@ -1,6 +1,7 @@
 // Bulk jobs (R19, R22): their records, their files and what runs their batches.
 
 import type { BatchRange, JobCounts, JobRecord, JobState } from '../domain/jobs/records';
+import { ObjectChangedError } from '../domain/jobs/records';
 
 export interface JobStore {
   /** Creates the job; never replaces one. */
@@ -8,7 +9,7 @@ export interface JobStore {
   /** Only the tenant's own jobs (R27): another tenant's id is simply absent. */
   get(tenantId: string, jobId: string): Promise<JobRecord | undefined>;
   /** Moves the job from one state to another; false when it was not in `from` (a race, a repeat). */
-  transition(tenantId: string, jobId: string, from: readonly JobState[], to: JobState, change?: { total?: number; error?: string; at: string }): Promise<boolean>;
+  transition(tenantId: string, jobId: string, from: readonly JobState[], to: JobState, change?: { total?: number; fileEtag?: string; error?: string; at: string }): Promise<boolean>;
   /**
    * Records one batch as done and adds its counts to the job, once: a batch run again (a retry
    * after a crash) finds its record and adds nothing. False when it was recorded before.
@@ -34,8 +35,14 @@ export interface ObjectStore {
   downloadUrl(key: string, download: { fileName: string; contentType: string }, ttlSeconds: number): Promise<ObjectUrl>;
   /** The object's size, or undefined when there is none. */
   size(key: string): Promise<number | undefined>;
-  /** The object's bytes from `start` (inclusive) to `end` (exclusive), or all of it. */
-  read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
+  /** The object's size and the ETag of its current bytes (S3's; the local store's own), or undefined when there is none. */
+  stat(key: string): Promise<{ readonly size: number; readonly etag: string } | undefined>;
+  /**
+   * The object's bytes from `start` (inclusive) to `end` (exclusive), or all of it. With
+   * `ifMatch`, only the object of that ETag: one replaced since throws `ObjectChangedError`
+   * (S3 answers GetObject IfMatch with 412 PreconditionFailed), before any byte is yielded.
+   */
+  read(key: string, range?: { start: number; end: number }, ifMatch?: string): AsyncIterable<Uint8Array>;
   /** Writes the object from its parts in order, without holding it whole in memory. */
   write(key: string, body: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, contentType: string): Promise<void>;
 }
@@ -57,3 +64,4 @@ export interface JobRunner {
 }
 
 export type { BatchRange };
+export { ObjectChangedError };

@@ -157,6 +157,48 @@ describe('R19 user import job', () => {
   });
 });
 
+describe('R19 the file is pinned at start', () => {
+  it('a file replaced through the still-valid upload URL after the start fails the job with a clear report; nothing of either file is imported', async () => {
+    const original = usersCsv(6000, 6010);
+    const replacement = usersCsv(7000, 7010);
+    expect(Buffer.byteLength(replacement)).toBe(Buffer.byteLength(original));
+    const release = localJobs.hold();
+    let jobId: string;
+    try {
+      const created = await create(acme, { kind: 'user-import', bytes: Buffer.byteLength(original) });
+      const target = created.body.upload as Upload;
+      expect((await upload(target, original)).status).toBe(200);
+      jobId = created.body.job.jobId;
+      expect((await api.request<Job>('POST', `/v1/admin/jobs/${jobId}/start`, { key: acme.adminKey })).status).toBe(202);
+      // The URL lasts 15 minutes: whoever holds it can PUT another file of the same size.
+      expect((await upload(target, replacement)).status).toBe(200);
+    } finally {
+      release();
+    }
+    const job = await finished(acme, jobId);
+    expect(job).toMatchObject({ state: 'failed', batches: { total: 1, done: 0 }, counts: { rows: 0 } });
+    expect(job.error).toContain('replaced after the job started');
+    expect((await api.request('GET', '/v1/admin/users/bulk-7000', { key: acme.adminKey })).status).toBe(404);
+    expect((await api.request('GET', '/v1/admin/users/bulk-6000', { key: acme.adminKey })).status).toBe(404);
+    const lines = await report(acme, jobId);
+    expect(lines).toEqual([expect.objectContaining({ line: 2, status: 'error' })]);
+    expect(lines[0]?.errors?.[0]?.detail).toContain('replaced after the job started');
+    expectProblem(await api.request('POST', `/v1/admin/jobs/${jobId}/start`, { key: acme.adminKey }), 409, 'conflict');
+  });
+
+  it('a job starts once: a second start, even at the same moment, is a 409 and runs nothing twice', async () => {
+    const file = usersCsv(8000, 8005);
+    const created = await create(acme, { kind: 'user-import', bytes: Buffer.byteLength(file) });
+    expect((await upload(created.body.upload as Upload, file)).status).toBe(200);
+    const jobId = created.body.job.jobId;
+    const starts = await Promise.all([1, 2].map(() => api.request<Job>('POST', `/v1/admin/jobs/${jobId}/start`, { key: acme.adminKey })));
+    expect(starts.map((r) => r.status).sort()).toEqual([202, 409]);
+    const job = await finished(acme, jobId);
+    expect(job).toMatchObject({ state: 'succeeded', batches: { total: 1, done: 1 }, counts: { rows: 5, created: 5 } });
+    expectProblem(await api.request('POST', `/v1/admin/jobs/${jobId}/start`, { key: acme.adminKey }), 409, 'conflict');
+  });
+});
+
 describe('R19/R29 limits and bad files', () => {
   it('a file over the byte limit is refused when the job is created (413) and changes nothing', async () => {
     const reply = await create(acme, { kind: 'user-import', bytes: JOB_LIMITS['user-import'].maxBytes + 1 });

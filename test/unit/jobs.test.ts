@@ -1,7 +1,15 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileObjectStore } from '../../shared/adapters/objects/file-object-store';
+import { S3ObjectStore } from '../../shared/adapters/objects/s3-object-store';
 import { LocalSecretBox, localSecretBoxCalls } from '../../shared/adapters/secrets/local-secret-box';
 import { exportField, importCell, spreadsheetCell } from '../../shared/domain/jobs/csv';
 import { scanCsv } from '../../shared/domain/jobs/manifest';
+import { ObjectChangedError } from '../../shared/domain/jobs/records';
 import { PayloadTooLargeError, ValidationError } from '../../shared/domain/errors';
 import { oathSecretContext } from '../../shared/domain/otp/records';
 
@@ -72,5 +80,38 @@ describe('R19 users export: cells a spreadsheet would run as formulas (OWASP CSV
       expect(importCell(value)).toBe(value);
     }
     expect(exportField('Smith, Jr.')).toBe('"Smith, Jr."');
+  });
+});
+
+describe('R19 bulk jobs: the upload is read only as it was pinned at start', () => {
+  const s3Mock = mockClient(S3Client);
+  beforeEach(() => s3Mock.reset());
+  const drain = async (body: AsyncIterable<Uint8Array>) => {
+    const parts: Buffer[] = [];
+    for await (const part of body) parts.push(Buffer.from(part));
+    return Buffer.concat(parts).toString();
+  };
+
+  it('S3: a ranged GetObject carries IfMatch, and its 412 PreconditionFailed is ObjectChangedError', async () => {
+    const store = new S3ObjectStore(new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), 'jobs');
+    s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } }));
+    await expect(drain(store.read('t/j/upload.csv', { start: 10, end: 20 }, '"abc"'))).rejects.toThrow(ObjectChangedError);
+    expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({ Bucket: 'jobs', Key: 't/j/upload.csv', Range: 'bytes=10-19', IfMatch: '"abc"' });
+  });
+
+  it('locally: the ETag changes when the object is replaced, and a read pinned to the old one is refused', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'objects-'));
+    try {
+      const store = new FileObjectStore(root, { baseUrl: 'http://localhost', masterKeyBase64: randomBytes(32).toString('base64'), clock: { now: () => Date.now() } });
+      await store.write('t/j/upload.csv', ['first,file\n'], 'text/csv');
+      const pinned = await store.stat('t/j/upload.csv');
+      expect(pinned?.size).toBe(11);
+      expect(await drain(store.read('t/j/upload.csv', { start: 0, end: 5 }, pinned?.etag))).toBe('first');
+      await store.write('t/j/upload.csv', ['other,file\n'], 'text/csv');
+      expect((await store.stat('t/j/upload.csv'))?.etag).not.toBe(pinned?.etag);
+      await expect(drain(store.read('t/j/upload.csv', { start: 0, end: 5 }, pinned?.etag))).rejects.toThrow(ObjectChangedError);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -34,12 +34,16 @@ export class DynamoJobStore implements JobStore {
     return maybeRecordOf<JobRecord>(out.Item);
   }
 
-  async transition(tenantId: string, jobId: string, from: readonly JobState[], to: JobState, change: { total?: number; error?: string; at: string }): Promise<boolean> {
+  async transition(tenantId: string, jobId: string, from: readonly JobState[], to: JobState, change: { total?: number; fileEtag?: string; error?: string; at: string }): Promise<boolean> {
     const sets = ['#state = :to', 'updatedAt = :at'];
     const values: Record<string, unknown> = { ':to': to, ':at': change.at };
     if (change.total !== undefined) {
       sets.push('batches.#total = :total');
       values[':total'] = change.total;
+    }
+    if (change.fileEtag !== undefined) {
+      sets.push('fileEtag = :etag');
+      values[':etag'] = change.fileEtag;
     }
     if (change.error !== undefined) {
       sets.push('#error = :error');

@@ -8,10 +8,13 @@ import { IMPORT_COLUMNS, importUserRecords } from '../user-import';
 import { toInput, type UserService } from '../users';
 import { exportField, importCell, quotedField } from './csv';
 import { jobObjects } from './keys';
-import { NO_COUNTS, type BatchRange, type JobCounts, type JobRecord, type JobReportLine } from './records';
+import { NO_COUNTS, ObjectChangedError, type BatchRange, type JobCounts, type JobRecord, type JobReportLine } from './records';
 
 /** What a batch did: `skipped` when its job is no longer running (cancelled) or gone. */
 export type BatchOutcome = { readonly kind: 'done'; readonly counts: JobCounts; readonly recorded: boolean } | { readonly kind: 'skipped' };
+
+/** Why a job whose upload was replaced after its start failed. */
+export const FILE_REPLACED = 'The uploaded file was replaced after the job started, so it is not the file that was checked and cut into batches; batches after that imported nothing. Create a new job for the file you mean.';
 
 type Row = { readonly line: number; readonly record: Record<string, string> };
 
@@ -42,7 +45,16 @@ export class JobWorker {
     const job = await this.deps.jobs.get(run.tenantId, run.jobId);
     // Cancel stops further batches: each looks at its job first.
     if (!job || job.state !== 'running' || job.kind === 'user-export') return { kind: 'skipped' };
-    const text = await this.readText(jobObjects.upload(job.tenantId, job.jobId), range);
+    let text: string;
+    try {
+      text = await this.readText(jobObjects.upload(job.tenantId, job.jobId), range, job.fileEtag);
+    } catch (error) {
+      if (!(error instanceof ObjectChangedError)) throw error;
+      // The upload URL was used again after the start: these are not the bytes the manifest was
+      // cut from. The job fails here, once; no batch reads the new file, and the report says so.
+      await this.deps.jobs.transition(job.tenantId, job.jobId, ['running'], 'failed', { error: FILE_REPLACED, at: this.now() });
+      return { kind: 'skipped' };
+    }
     const tenant = await this.deps.tenants.getTenant(job.tenantId);
     let lines: JobReportLine[];
     if (!tenant || tenant.provider?.userSpace !== job.space) {
@@ -66,8 +78,10 @@ export class JobWorker {
    */
   async complete(run: JobRun): Promise<void> {
     const job = await this.deps.jobs.get(run.tenantId, run.jobId);
-    // Run again (a retry of this step) after the job ended: nothing to do. A cancelled job still gets its report.
-    if (!job || job.state === 'succeeded' || job.state === 'failed') return;
+    // Run again (a retry of this step) after the job ended: nothing to do. A cancelled job, and one
+    // that failed while its batches ran (its file replaced), still get the report of what ran.
+    if (!job || job.state === 'succeeded') return;
+    if (job.state === 'failed' && (await this.deps.objects.size(jobObjects.report(job.tenantId, job.jobId))) !== undefined) return;
     if (job.kind === 'user-export') {
       const scope: UserScope = { tenantId: job.tenantId, space: job.space };
       let rows = 0;
@@ -154,7 +168,8 @@ export class JobWorker {
       const key = jobObjects.reportPart(job.tenantId, job.jobId, range.batch);
       if ((await this.deps.objects.size(key)) === undefined) {
         missing.push(range);
-        const detail = job.state === 'cancelled' ? 'The job was cancelled before this batch ran' : 'This batch did not run; nothing of it was imported';
+        const detail =
+          job.state === 'cancelled' ? 'The job was cancelled before this batch ran' : job.state === 'failed' && job.error ? `This batch did not run: ${job.error}` : 'This batch did not run; nothing of it was imported';
         yield `${JSON.stringify({ line: range.firstLine, status: 'error', errors: [{ detail: `${detail} (the batch from line ${range.firstLine})` }] })}\n`;
         continue;
       }
@@ -173,9 +188,9 @@ export class JobWorker {
     } while (cursor);
   }
 
-  private async readText(key: string, range?: BatchRange): Promise<string> {
+  private async readText(key: string, range?: BatchRange, ifMatch?: string): Promise<string> {
     const chunks: Buffer[] = [];
-    for await (const chunk of this.deps.objects.read(key, range ? { start: range.start, end: range.end } : undefined)) chunks.push(Buffer.from(chunk));
+    for await (const chunk of this.deps.objects.read(key, range ? { start: range.start, end: range.end } : undefined, ifMatch)) chunks.push(Buffer.from(chunk));
     return Buffer.concat(chunks).toString('utf8');
   }
 
