@@ -236,6 +236,9 @@ function whyNoDeadLetterQueue(name: FunctionName): string {
     return `${name} runs every minute on its schedule and is not retried: the next run, a minute later, sweeps the same deadlines again (settling a timeout is idempotent), so a failed run loses nothing and a dead-letter queue would only collect stale events.`;
   }
   if ((JOB_FUNCTIONS as readonly string[]).includes(name)) {
+    if (name === 'job-complete') {
+      return `${name} is invoked synchronously by the bulk jobs' state machine, which retries it, and for a cancelled job by the ABORTED event's rule, which retries it for hours; it is idempotent, and a report that never appears leaves the job's final state and counts as they are.`;
+    }
     return `${name} is invoked synchronously by the bulk jobs' state machine, which retries each batch and reports a batch that still fails in the job's report: a dead-letter queue only receives failed asynchronous invocations.`;
   }
   if ((VOICE_FUNCTIONS as readonly string[]).includes(name)) {

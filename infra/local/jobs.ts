@@ -15,7 +15,13 @@ type Invoke = (event: unknown) => Promise<unknown>;
 export class LocalJobDriver implements JobRunner {
   private handlers?: { batch: Invoke; complete: Invoke; objects: ObjectStore };
   private readonly running = new Set<Promise<void>>();
+  /** Jobs whose run was stopped (cancelled): their workers start no more batches. */
+  private readonly stopped = new Set<string>();
+  /** Batch invocations per job, for tests and the bench. */
+  private readonly invoked = new Map<string, number>();
   private gate: Promise<void> | undefined;
+  /** Batches that pass a hold before it takes effect (`hold({ after })`). */
+  private passes = 0;
   /** Milliseconds per retry interval second: the local runtime does not wait real seconds. */
   private readonly retryScaleMs = 10;
 
@@ -32,17 +38,29 @@ export class LocalJobDriver implements JobRunner {
     this.running.add(drive);
   }
 
+  /** As StopExecution does to the Map: no batch of the job starts after this; running ones finish, then the complete step runs. */
+  async stop(run: Pick<JobRun, 'jobId'>): Promise<void> {
+    this.stopped.add(run.jobId);
+  }
+
   /**
-   * Holds every batch not yet started until the returned release is called: how a test cancels
-   * a job between its start and its batches, which on AWS a slow Map would allow.
+   * Holds every batch not yet started (after the first `after` of them) until the returned
+   * release is called: how a test cancels a job between its start and its batches, or between
+   * two of its batches, which on AWS a slow Map would allow.
    */
-  hold(): () => void {
+  hold(options: { after?: number } = {}): () => void {
     let release = () => {};
+    this.passes = options.after ?? 0;
     this.gate = new Promise<void>((resolve) => (release = resolve));
     return () => {
       this.gate = undefined;
       release();
     };
+  }
+
+  /** How many batch invocations the driver made for the job. */
+  invocations(jobId: string): number {
+    return this.invoked.get(jobId) ?? 0;
   }
 
   /** Resolves when every job started so far has finished (the runtime's stop; the bench). */
@@ -60,7 +78,10 @@ export class LocalJobDriver implements JobRunner {
     const worker = async () => {
       while (next < batches.length) {
         const Items = batches[next++] as BatchRange[];
-        await this.gate;
+        if (this.passes > 0) this.passes--;
+        else await this.gate;
+        if (this.stopped.has(run.jobId)) break;
+        this.invoked.set(run.jobId, this.invocations(run.jobId) + 1);
         // Tolerated, as the Map tolerates it: the complete step names the batch's rows in the report.
         await this.withRetries(() => handlers.batch({ BatchInput: { run }, Items })).catch((error: unknown) => console.error('local job batch failed', run.jobId, Items[0]?.batch, error));
       }

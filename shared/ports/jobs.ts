@@ -61,6 +61,11 @@ export interface JobRun {
  */
 export interface JobRunner {
   start(run: JobRun, manifestKey: string): Promise<void>;
+  /**
+   * A cancelled job's run schedules no more batches (StopExecution on AWS); batches already
+   * running finish and are counted, and the complete step still writes the report of what ran.
+   */
+  stop(run: Pick<JobRun, 'tenantId' | 'jobId'>): Promise<void>;
 }
 
 export type { BatchRange };

@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { localJobs } from '../../infra/local/jobs';
 import { JOB_BATCH_ROWS, JOB_LIMITS } from '../../shared/rules';
 import { expectProblem, TestApi, type Tenant } from '../support/runtime';
@@ -20,6 +21,7 @@ type Job = {
   state: string;
   batches: { total: number; done: number };
   counts: { rows: number; created: number; updated: number; unchanged: number; failed: number };
+  finishedAt?: string;
   error?: string;
 };
 type Line = { line: number; id?: string; status: string; errors?: { detail: string; pointer?: string }[] };
@@ -154,6 +156,37 @@ describe('R19 user import job', () => {
       expect.objectContaining({ line: 2 + JOB_BATCH_ROWS, status: 'error' }),
     ]);
     expectProblem(await api.request('POST', `/v1/admin/jobs/${jobId}/cancel`, { key: acme.adminKey }), 409, 'conflict');
+  });
+});
+
+describe('R19 cancel stops the work', () => {
+  it('a job cancelled after its first batch: no other batch is even invoked, the batch that ran is counted and reported, the rest named as cancelled', async () => {
+    const release = localJobs.hold({ after: 1 });
+    let jobId: string;
+    try {
+      const started = await runImport(acme, 'user-import', usersCsv(9000, 9000 + JOB_BATCH_ROWS * 2 + 10));
+      expect(started.body.batches.total).toBe(3);
+      jobId = started.body.jobId;
+      while ((await api.request<Job>('GET', `/v1/admin/jobs/${jobId}`, { key: acme.adminKey })).body.batches.done < 1) await sleep(20);
+      const cancelled = await api.request<Job>('POST', `/v1/admin/jobs/${jobId}/cancel`, { key: acme.adminKey });
+      expect(cancelled.body).toMatchObject({ state: 'cancelled', batches: { total: 3, done: 1 } });
+    } finally {
+      release();
+    }
+    const job = await finished(acme, jobId);
+    // The driver stopped scheduling, as StopExecution stops the Map: the two held batches never ran.
+    expect(localJobs.invocations(jobId)).toBe(1);
+    expect(job).toMatchObject({ state: 'cancelled', batches: { total: 3, done: 1 }, counts: { rows: JOB_BATCH_ROWS, created: JOB_BATCH_ROWS, failed: 0 } });
+    expect(job.finishedAt).toBeDefined();
+    const lines = await report(acme, jobId);
+    expect(lines).toHaveLength(JOB_BATCH_ROWS + 2);
+    expect(lines.filter((l) => l.status === 'created')).toHaveLength(JOB_BATCH_ROWS);
+    expect(lines.slice(JOB_BATCH_ROWS)).toEqual([
+      { line: 2 + JOB_BATCH_ROWS, status: 'error', errors: [{ detail: `The job was cancelled before this batch ran (the batch from line ${2 + JOB_BATCH_ROWS})` }] },
+      { line: 2 + JOB_BATCH_ROWS * 2, status: 'error', errors: [{ detail: `The job was cancelled before this batch ran (the batch from line ${2 + JOB_BATCH_ROWS * 2})` }] },
+    ]);
+    expect((await api.request('GET', '/v1/admin/users/bulk-9000', { key: acme.adminKey })).status).toBe(200);
+    expect((await api.request('GET', `/v1/admin/users/bulk-${9000 + JOB_BATCH_ROWS}`, { key: acme.adminKey })).status).toBe(404);
   });
 });
 

@@ -1,4 +1,5 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ExecutionDoesNotExist, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -6,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileObjectStore } from '../../shared/adapters/objects/file-object-store';
 import { S3ObjectStore } from '../../shared/adapters/objects/s3-object-store';
+import { SfnJobRunner } from '../../shared/adapters/jobs/sfn-job-runner';
+import { jobCompleteEvent } from '../../shared/schemas/jobs';
 import { LocalSecretBox, localSecretBoxCalls } from '../../shared/adapters/secrets/local-secret-box';
 import { exportField, importCell, spreadsheetCell } from '../../shared/domain/jobs/csv';
 import { scanCsv } from '../../shared/domain/jobs/manifest';
@@ -113,5 +116,34 @@ describe('R19 bulk jobs: the upload is read only as it was pinned at start', () 
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('R19 bulk jobs: cancel stops the execution on AWS, and its ABORTED event writes the report', () => {
+  const sfnMock = mockClient(SFNClient);
+  beforeEach(() => sfnMock.reset());
+  const machine = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Tessera-dev-Api-jobs';
+  const runner = () => new SfnJobRunner(new SFNClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), machine);
+  const run = { tenantId: 'ten_1', jobId: 'job_AAAAAAAAAAAAAAAAAAAAAA', header: ['userId'] };
+
+  it('stops the execution named after the job; one that does not exist (never started, gone) is no error', async () => {
+    sfnMock.on(StopExecutionCommand).resolvesOnce({ stopDate: new Date() }).rejectsOnce(new ExecutionDoesNotExist({ message: 'no such execution', $metadata: {} }));
+    await runner().stop(run);
+    await runner().stop(run);
+    expect(sfnMock.commandCalls(StopExecutionCommand).map((c) => c.args[0].input.executionArn)).toEqual([
+      'arn:aws:states:eu-west-1:123456789012:execution:Tessera-dev-Api-jobs:job_AAAAAAAAAAAAAAAAAAAAAA',
+      'arn:aws:states:eu-west-1:123456789012:execution:Tessera-dev-Api-jobs:job_AAAAAAAAAAAAAAAAAAAAAA',
+    ]);
+    sfnMock.on(StopExecutionCommand).rejects(new Error('throttled'));
+    await expect(runner().stop(run)).rejects.toThrow('throttled');
+  });
+
+  it('the complete step reads the job from the execution’s ABORTED status event, and from nothing else of that kind', () => {
+    const event = (status: string, input: string) => ({ source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { status, input, executionArn: `${machine}:x` } });
+    expect(jobCompleteEvent.parse(event('ABORTED', JSON.stringify({ run, manifestKey: 'ten_1/job/manifest.json' })))).toEqual({ run });
+    expect(jobCompleteEvent.parse({ run })).toEqual({ run });
+    expect(jobCompleteEvent.safeParse(event('SUCCEEDED', JSON.stringify({ run }))).success).toBe(false);
+    expect(jobCompleteEvent.safeParse(event('ABORTED', '{not json')).success).toBe(false);
+    expect(jobCompleteEvent.safeParse(event('ABORTED', JSON.stringify({ run: { ...run, jobId: 'x' } }))).success).toBe(false);
   });
 });

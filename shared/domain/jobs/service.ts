@@ -96,11 +96,20 @@ export class JobService {
     return this.get(principal, jobId);
   }
 
-  /** No batch starts after this; batches already running finish their rows. */
+  /**
+   * No batch starts after this: the run is stopped (StopExecution on AWS), and should the stop
+   * not reach it, every batch still looks at the job first and skips. Batches already running
+   * finish their rows and are counted; the report says which batches never ran.
+   */
   async cancel(principal: Principal, jobId: string): Promise<JobView> {
     const job = await this.require(principal, jobId);
     if (!(await this.deps.jobs.transition(job.tenantId, job.jobId, ['awaiting_upload', 'running'], 'cancelled', { at: this.now() }))) {
       throw new ConflictError(`The job is ${(await this.require(principal, jobId)).state} and cannot be cancelled`);
+    }
+    if (job.state === 'running') {
+      // The stop saves the work of the batches left; the job's state is what makes them skip,
+      // so a stop that fails (a throttle) leaves the cancel as true as it was.
+      await this.deps.runner.stop(job).catch(() => undefined);
     }
     return this.get(principal, jobId);
   }

@@ -68,6 +68,11 @@ export class JobWorker {
     await this.deps.objects.write(jobObjects.reportPart(job.tenantId, job.jobId, range.batch), lines.map((l) => `${JSON.stringify(l)}\n`), 'application/x-ndjson');
     const counts = countsOf(lines);
     const recorded = await this.deps.jobs.recordBatch(job.tenantId, job.jobId, range.batch, counts, this.now());
+    // Cancelled while this batch ran, and its run stopped (on AWS the report is then written at
+    // once, while this batch may still run): its rows are in the job's counts, so they go in the
+    // report too, written again from every part there is.
+    const now = await this.deps.jobs.get(job.tenantId, job.jobId);
+    if (now?.state === 'cancelled' && (await this.deps.objects.size(jobObjects.report(job.tenantId, job.jobId))) !== undefined) await this.complete(run);
     return { kind: 'done', counts, recorded };
   }
 
