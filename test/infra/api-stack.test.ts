@@ -400,7 +400,8 @@ describe('ApiStack', () => {
         'voice-sip-rules': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-call-events': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-finish': challengePath,
-        'billing-run': 'Challenges:none Tenants:read Logs:none Usage:read Throttle:none',
+        // R25: the run seeds, once, the counters of tenants from before them.
+        'billing-run': 'Challenges:none Tenants:readWrite Logs:none Usage:read Throttle:none',
         // R7: the deadline sweep writes each timeout with its log line and usage, and counts it for fatigue.
         'push-sweep': 'Challenges:readWrite Tenants:none Logs:readWrite Usage:readWrite Throttle:readWrite',
         // R19/R22 bulk jobs: job items, users (with their billing items) and tokens in the tenants table.
