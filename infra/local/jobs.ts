@@ -19,9 +19,10 @@ export class LocalJobDriver implements JobRunner {
   private readonly stopped = new Set<string>();
   /** Batch invocations per job, for tests and the bench. */
   private readonly invoked = new Map<string, number>();
-  private gate: Promise<void> | undefined;
-  /** Batches that pass a hold before it takes effect (`hold({ after })`). */
+  /** While held, batches (and retries) wait here, but for `passes` of them (`hold`). */
+  private held = false;
   private passes = 0;
+  private readonly waiting: (() => void)[] = [];
   /** Milliseconds per retry interval second: the local runtime does not wait real seconds. */
   private readonly retryScaleMs = 10;
 
@@ -44,18 +45,27 @@ export class LocalJobDriver implements JobRunner {
   }
 
   /**
-   * Holds every batch not yet started (after the first `after` of them) until the returned
-   * release is called: how a test cancels a job between its start and its batches, or between
-   * two of its batches, which on AWS a slow Map would allow.
+   * Holds every batch not yet started, and every retry, (but the first `after` of them) until the
+   * returned release is called, with a number to let that many more through and hold the rest:
+   * how a test cancels a job between its start and its batches, between two of its batches, or
+   * between a batch's crash and its retry, which on AWS a slow Map would allow.
    */
-  hold(options: { after?: number } = {}): () => void {
-    let release = () => {};
+  hold(options: { after?: number } = {}): (pass?: number) => void {
+    this.held = true;
     this.passes = options.after ?? 0;
-    this.gate = new Promise<void>((resolve) => (release = resolve));
-    return () => {
-      this.gate = undefined;
-      release();
+    return (pass?: number) => {
+      if (pass === undefined) this.held = false;
+      for (let i = 0; this.waiting.length > 0 && (pass === undefined || i < pass); i++) this.waiting.shift()?.();
     };
+  }
+
+  private async gate(): Promise<void> {
+    if (!this.held) return;
+    if (this.passes > 0) {
+      this.passes--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   /** How many batch invocations the driver made for the job. */
@@ -78,8 +88,7 @@ export class LocalJobDriver implements JobRunner {
     const worker = async () => {
       while (next < batches.length) {
         const Items = batches[next++] as BatchRange[];
-        if (this.passes > 0) this.passes--;
-        else await this.gate;
+        await this.gate();
         if (this.stopped.has(run.jobId)) break;
         this.invoked.set(run.jobId, this.invocations(run.jobId) + 1);
         // Tolerated, as the Map tolerates it: the complete step names the batch's rows in the report.
@@ -97,6 +106,8 @@ export class LocalJobDriver implements JobRunner {
       } catch (error) {
         if (attempt >= JOB_BATCH_RETRY.MaxAttempts) throw error;
         await sleep(JOB_BATCH_RETRY.IntervalSeconds * JOB_BATCH_RETRY.BackoffRate ** attempt * this.retryScaleMs);
+        // A hold holds retries too: how a test cancels a job between a batch's crash and its retry.
+        await this.gate();
       }
     }
   }

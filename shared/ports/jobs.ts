@@ -15,6 +15,12 @@ export interface JobStore {
    * after a crash) finds its record and adds nothing. False when it was recorded before.
    */
   recordBatch(tenantId: string, jobId: string, batch: number, counts: JobCounts, at: string): Promise<boolean>;
+  /**
+   * Marks the batch started, only while the job runs: true then, and true for a batch marked
+   * before (its retry, even after a cancel: it finishes and is counted); false for a batch that
+   * never started before the job stopped running (after a cancel it never does).
+   */
+  startBatch(tenantId: string, jobId: string, batch: number): Promise<boolean>;
 }
 
 /** A URL that lets its holder upload or download one object for a while, and nothing else. */

@@ -190,6 +190,38 @@ describe('R19 cancel stops the work', () => {
   });
 });
 
+describe('R19 cancel lets a started batch finish', () => {
+  it('a batch that crashed before the cancel is retried after it, finishes and is counted; the batch that never started does not', async () => {
+    // The batch's first read of its users (BatchGetItem, after it started) fails through the SDK's three attempts: the batch throws and waits for its retry.
+    const release = localJobs.hold();
+    let jobId: string;
+    try {
+      const started = await runImport(acme, 'user-import', usersCsv(11000, 11000 + JOB_BATCH_ROWS + 5));
+      jobId = started.body.jobId;
+      await api.setFaults([{ operation: 'BatchGetItem', table: 'Tenants', kind: 'network', times: 3 }]);
+      // The first batch goes; the second, and the first's retry, wait.
+      while (localJobs.invocations(jobId) < 1) {
+        release(1);
+        await sleep(20);
+      }
+      while ((await api.faults()).injected < 3) await sleep(20);
+      expect((await api.request<Job>('POST', `/v1/admin/jobs/${jobId}/cancel`, { key: acme.adminKey })).body).toMatchObject({ state: 'cancelled', batches: { done: 0 } });
+    } finally {
+      release();
+      await api.clearFaults();
+    }
+    const job = await finished(acme, jobId);
+    expect(localJobs.invocations(jobId)).toBe(1);
+    expect(job).toMatchObject({ state: 'cancelled', batches: { total: 2, done: 1 }, counts: { rows: JOB_BATCH_ROWS, failed: 0 } });
+    expect(job.counts.created + job.counts.unchanged).toBe(JOB_BATCH_ROWS);
+    const lines = await report(acme, jobId);
+    expect(lines.filter((l) => l.status !== 'error')).toHaveLength(JOB_BATCH_ROWS);
+    expect(lines.filter((l) => l.status === 'error')).toEqual([expect.objectContaining({ line: 2 + JOB_BATCH_ROWS })]);
+    expect((await api.request('GET', `/v1/admin/users/bulk-${11000 + JOB_BATCH_ROWS - 1}`, { key: acme.adminKey })).status).toBe(200);
+    expect((await api.request('GET', `/v1/admin/users/bulk-${11000 + JOB_BATCH_ROWS}`, { key: acme.adminKey })).status).toBe(404);
+  });
+});
+
 describe('R19 the file is pinned at start', () => {
   it('a file replaced through the still-valid upload URL after the start fails the job with a clear report; nothing of either file is imported', async () => {
     const original = usersCsv(6000, 6010);

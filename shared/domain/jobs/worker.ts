@@ -43,8 +43,10 @@ export class JobWorker {
 
   async runBatch(run: JobRun, range: BatchRange): Promise<BatchOutcome> {
     const job = await this.deps.jobs.get(run.tenantId, run.jobId);
-    // Cancel stops further batches: each looks at its job first.
-    if (!job || job.state !== 'running' || job.kind === 'user-export') return { kind: 'skipped' };
+    // Cancel stops further batches: each looks at its job first, and starts only while it runs; a
+    // batch started before the cancel (a retry of it now) finishes, so rows it wrote are counted.
+    if (!job || (job.state !== 'running' && job.state !== 'cancelled') || job.kind === 'user-export') return { kind: 'skipped' };
+    if (!(await this.deps.jobs.startBatch(job.tenantId, job.jobId, range.batch))) return { kind: 'skipped' };
     let text: string;
     try {
       text = await this.readText(jobObjects.upload(job.tenantId, job.jobId), range, job.fileEtag);
