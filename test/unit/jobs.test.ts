@@ -1,6 +1,7 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionDoesNotExist, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { parse } from 'csv-parse/sync';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -83,6 +84,11 @@ describe('R19 users export: cells a spreadsheet would run as formulas (OWASP CSV
       expect(importCell(value)).toBe(value);
     }
     expect(exportField('Smith, Jr.')).toBe('"Smith, Jr."');
+  });
+
+  it.each(["a;=1+cmd|'/C calc'!A0", 'a\t=1+1', 'Ann', ''])('quotes every cell, so a locale splitting at ; or tab never finds a formula start in %j', (value) => {
+    expect(exportField(value)).toBe(`"${value}"`);
+    expect(parse(`${exportField(value)},${exportField('x')}\n`)).toEqual([[value, 'x']]);
   });
 });
 

@@ -23,8 +23,9 @@ export function importCell(value: string): string {
 /** RFC 4180: quoted when it holds a quote, comma or line break, or edge whitespace (csv-parse trims unquoted edges). */
 export const quotedField = (value: string): string => (/[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value);
 
-/** An export cell: defused (`spreadsheetCell`) and then always quoted when defused, as OWASP shows it. */
-export function exportField(value: string): string {
-  const cell = spreadsheetCell(value);
-  return cell === value ? quotedField(cell) : `"${cell.replace(/"/g, '""')}"`;
-}
+/**
+ * An export cell: defused (`spreadsheetCell`) and always quoted, as OWASP advises. Quoting every
+ * cell matters beyond the defused ones: a spreadsheet in a locale whose list separator is `;` (or
+ * a tab) splits an unquoted `a;=1+1` there and reads `=1+1` as a cell of its own.
+ */
+export const exportField = (value: string): string => `"${spreadsheetCell(value).replace(/"/g, '""')}"`;
