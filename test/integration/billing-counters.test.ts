@@ -237,6 +237,38 @@ describe('R25 seeding the counters of a tenant from before them', () => {
     );
   });
 
+  it('counts again when the set read shows a user write whose counter the counter reads missed (Query is read-committed per item only)', async () => {
+    const scope = newScope();
+    clock.at = Date.parse('2034-04-10T00:00:00.000Z');
+    await preCounterTenant(scope, ['a', 'b', 'c']);
+    // A client through which the seed's first counter reads miss a user enabled just before the set read.
+    let firstCounters: unknown;
+    let raced = false;
+    const lagging = {
+      send: async (command: { input: { ExpressionAttributeValues?: Record<string, unknown> } }) => {
+        const values = command.input.ExpressionAttributeValues ?? {};
+        if (values[':prefix'] === billingKeys.userCounterPrefix) {
+          if (firstCounters === undefined) return (firstCounters = await db.send(command as QueryCommand));
+          if (raced && firstCounters !== null) {
+            const stale = firstCounters;
+            firstCounters = null;
+            return stale;
+          }
+        }
+        if (values[':pk'] === billingKeys.enabledSet(scope.tenantId) && !raced) {
+          raced = true;
+          await apply(scope, 'late', 'enable');
+        }
+        return db.send(command as QueryCommand);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const outcome = await new DynamoTenantStore(lagging, tenantsTable, clock).seedUserCounters(scope.tenantId, '2034-04');
+    expect(raced).toBe(true);
+    expect(outcome).toEqual({ kind: 'seeded', from: '2034-05', base: { [scope.space]: 3 } });
+    expect((await billing.tenantMonth(scope.tenantId, '2034-05')).users).toEqual({ [scope.space]: 4 });
+    expect(await billing.recountUsers(scope.tenantId, '2034-05')).toEqual({ [scope.space]: 4 });
+  });
+
   it('the billing run’s seeding step seeds such a tenant; the counters bill it from the month after the seed, equal to the recount', async () => {
     const scope = newScope();
     clock.at = Date.parse('2033-02-10T00:00:00.000Z');

@@ -424,10 +424,12 @@ export class DynamoTenantStore implements TenantStore, UserStore, UserBatchReade
    * the enabled set, so (users in the set) − (sum of every `d`) is the same at every instant: the
    * users billable before the counters, which they never saw. That base is measured at one
    * instant: the counters are read, the set is counted (consistent Query), the counters are read
-   * again; only if no counter item changed in between (each write ticks `changes`; read-committed
-   * reads are enough, since a set change is visible only with its counter's) did no user change
-   * while the set was counted. Then one transaction adds the base to this month's `d` and sets the
-   * mark, conditional on the mark being absent, so a seed run twice or twice at once adds it once.
+   * again, and none may have changed in between (each write ticks `changes`). A Query is
+   * read-committed per item only, so a set change may show before its counter's: the commit
+   * therefore also checks that every counter item a user write can reach now is still as read (or
+   * still absent), and counts again if not. That one transaction adds the base to this month's
+   * `d` and sets the mark, conditional on the mark being absent, so a seed run twice or twice at
+   * once adds it once.
    * The counters bill from next month: this month's `n` missed the users who became billable in it
    * before the counters existed, so this month is still billed from the recount.
    */
@@ -454,6 +456,23 @@ export class DynamoTenantStore implements TenantStore, UserStore, UserBatchReade
         for (const [name, value] of Object.entries(item)) if (name.startsWith('d:')) base[name.slice(2)] = (base[name.slice(2)] ?? 0) - Number(value);
       }
       const spaces = Object.entries(base).filter(([, n]) => n !== 0);
+      // Query reads are read-committed per item only: the set may show a user write whose counter
+      // both counter reads still missed. The commit is conditional on every counter item a write
+      // can reach now (last, this and next month's shards) being as read, or absent if not read, so
+      // any change since the read fails it and the seed counts again.
+      const seen = new Map(after.map((item) => [String(item.sk), item]));
+      const unchanged = (key: { sk: string }): { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> } => {
+        const item = seen.get(key.sk);
+        if (!item) return { ConditionExpression: 'attribute_not_exists(pk)' };
+        if (item.changes === undefined) return { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(changes)' };
+        return { ConditionExpression: 'changes = :seen', ExpressionAttributeValues: { ':seen': item.changes } };
+      };
+      const seedKey = billingKeys.userCounter(tenantId, month, 0);
+      const checks: TransactItem[] = [monthOf(Date.parse(monthRange(month).start) - 1), month, from]
+        .flatMap((m) => Array.from({ length: USER_COUNTER_SHARDS }, (_, shard) => billingKeys.userCounter(tenantId, m, shard)))
+        .filter((key) => key.sk !== seedKey.sk || spaces.length === 0)
+        .map((key) => ({ ConditionCheck: { TableName: this.tableName, Key: key, ...unchanged(key) } }));
+      const seedCondition = unchanged(seedKey);
       const outcome = await transact(this.db, [
         {
           Update: {
@@ -471,14 +490,18 @@ export class DynamoTenantStore implements TenantStore, UserStore, UserBatchReade
                   TableName: this.tableName,
                   Key: billingKeys.userCounter(tenantId, month, 0),
                   UpdateExpression: `ADD ${spaces.map((_, i) => `#d${i} :d${i}`).join(', ')}`,
+                  ConditionExpression: seedCondition.ConditionExpression,
                   ExpressionAttributeNames: Object.fromEntries(spaces.map(([space], i) => [`#d${i}`, billingKeys.userDelta(space)])),
-                  ExpressionAttributeValues: Object.fromEntries(spaces.map(([, n], i) => [`:d${i}`, n])),
+                  ExpressionAttributeValues: { ...Object.fromEntries(spaces.map(([, n], i) => [`:d${i}`, n])), ...seedCondition.ExpressionAttributeValues },
                 },
               },
             ]
           : []),
+        ...checks,
       ]);
-      if (outcome.kind !== 'done') return { kind: 'already' };
+      // The mark set meanwhile: seeded by another run. A counter changed since the read: count again.
+      if (outcome.kind === 'condition-failed' && outcome.index === 0) return { kind: 'already' };
+      if (outcome.kind !== 'done') continue;
       return { kind: 'seeded', from, base: Object.fromEntries(spaces) };
     }
     return { kind: 'busy' };
