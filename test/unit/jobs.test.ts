@@ -13,7 +13,10 @@ import { jobCompleteEvent } from '../../shared/schemas/jobs';
 import { LocalSecretBox, localSecretBoxCalls } from '../../shared/adapters/secrets/local-secret-box';
 import { exportField, importCell, spreadsheetCell } from '../../shared/domain/jobs/csv';
 import { scanCsv } from '../../shared/domain/jobs/manifest';
-import { ObjectChangedError } from '../../shared/domain/jobs/records';
+import { jobObjects } from '../../shared/domain/jobs/keys';
+import { NO_COUNTS, ObjectChangedError, type BatchRange, type JobRecord } from '../../shared/domain/jobs/records';
+import { JobWorker } from '../../shared/domain/jobs/worker';
+import type { JobStore, ObjectStore, TenantStore } from '../../shared/ports';
 import { PayloadTooLargeError, ValidationError } from '../../shared/domain/errors';
 import { oathSecretContext } from '../../shared/domain/otp/records';
 
@@ -151,5 +154,76 @@ describe('R19 bulk jobs: cancel stops the execution on AWS, and its ABORTED even
     expect(jobCompleteEvent.safeParse(event('SUCCEEDED', JSON.stringify({ run }))).success).toBe(false);
     expect(jobCompleteEvent.safeParse(event('ABORTED', '{not json')).success).toBe(false);
     expect(jobCompleteEvent.safeParse(event('ABORTED', JSON.stringify({ run: { ...run, jobId: 'x' } }))).success).toBe(false);
+  });
+});
+
+describe('R19 bulk jobs: a cancelled job’s report holds a batch that finishes while the report is written', () => {
+  const run = { tenantId: 'ten_1', jobId: 'job_BBBBBBBBBBBBBBBBBBBBBB', header: ['userId'] };
+  const file = 'userId\nu1\nu2\n';
+  const ranges: BatchRange[] = [
+    { batch: 0, firstLine: 2, start: 7, end: 10 },
+    { batch: 1, firstLine: 3, start: 10, end: 13 },
+  ];
+
+  /** A cancelled job whose batch 0 ran and whose batch 1 started before the cancel; objects appear only once fully written, as on S3. */
+  function setup() {
+    const at = '2030-01-01T00:00:00.000Z';
+    let job: JobRecord = { tenantId: run.tenantId, jobId: run.jobId, kind: 'user-import', space: 'prov:pv_1', state: 'cancelled', batches: { total: 2, done: 1 }, counts: NO_COUNTS, createdAt: at, updatedAt: at, fileEtag: 'e1' };
+    const recorded = new Set([0]);
+    const stored = new Map<string, string>([
+      [jobObjects.upload(run.tenantId, run.jobId), file],
+      [jobObjects.manifest(run.tenantId, run.jobId), JSON.stringify(ranges)],
+      [jobObjects.reportPart(run.tenantId, run.jobId, 0), `${JSON.stringify({ line: 2, id: 'u1', status: 'created' })}\n`],
+    ]);
+    const jobs: JobStore = {
+      create: async () => undefined,
+      get: async () => job,
+      transition: async () => false,
+      startBatch: async () => true,
+      recordBatch: async (_tenantId, _jobId, batch) => {
+        if (recorded.has(batch)) return false;
+        recorded.add(batch);
+        job = { ...job, batches: { ...job.batches, done: job.batches.done + 1 } };
+        return true;
+      },
+    };
+    const hooks: { onSize?: (key: string) => Promise<void> } = {};
+    const objects = {
+      size: async (key: string) => {
+        const size = stored.get(key)?.length;
+        await hooks.onSize?.(key);
+        return size;
+      },
+      read: async function* (key: string, range?: { start: number; end: number }) {
+        const text = stored.get(key) ?? '';
+        yield Buffer.from(range ? text.slice(range.start, range.end) : text);
+      },
+      write: async (key: string, body: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>) => {
+        let text = '';
+        for await (const part of body) text += Buffer.from(part).toString();
+        stored.set(key, text);
+      },
+    } as unknown as ObjectStore;
+    // No tenant: every row of a batch is an error line naming why (the simplest batch that runs).
+    const tenants = { getTenant: async () => undefined } as unknown as TenantStore;
+    const worker = new JobWorker({ jobs, objects, tenants, users: {} as never, userStore: {} as never, tokens: {} as never, clock: { now: () => Date.parse(at) } });
+    const reportLines = () => (stored.get(jobObjects.report(run.tenantId, run.jobId)) ?? '').trim().split('\n').map((l) => JSON.parse(l) as { line: number; status: string; errors?: { detail: string }[] });
+    return { worker, hooks, reportLines, done: () => job.batches.done };
+  }
+
+  it('batch 1 writes its part and is counted after the complete step listed the parts: the last report written holds it', async () => {
+    const { worker, hooks, reportLines, done } = setup();
+    const part1 = jobObjects.reportPart(run.tenantId, run.jobId, 1);
+    hooks.onSize = async (key) => {
+      if (key !== part1) return;
+      hooks.onSize = undefined;
+      // The complete step has seen no part 1; now batch 1 finishes, while the report is being written.
+      expect(await worker.runBatch(run, ranges[1] as BatchRange)).toMatchObject({ kind: 'done', recorded: true });
+    };
+    await worker.complete(run);
+    expect(done()).toBe(2);
+    const lines = reportLines();
+    expect(lines.map((l) => l.line)).toEqual([2, 3]);
+    expect(lines[1]?.errors?.[0]?.detail).not.toContain('cancelled before this batch ran');
   });
 });

@@ -72,9 +72,10 @@ export class JobWorker {
     const recorded = await this.deps.jobs.recordBatch(job.tenantId, job.jobId, range.batch, counts, this.now());
     // Cancelled while this batch ran, and its run stopped (on AWS the report is then written at
     // once, while this batch may still run): its rows are in the job's counts, so they go in the
-    // report too, written again from every part there is.
+    // report too, written again from every part there is. Always: a report being written right now
+    // (not there yet) may have listed the parts before this one was written.
     const now = await this.deps.jobs.get(job.tenantId, job.jobId);
-    if (now?.state === 'cancelled' && (await this.deps.objects.size(jobObjects.report(job.tenantId, job.jobId))) !== undefined) await this.complete(run);
+    if (now?.state === 'cancelled') await this.complete(run);
     return { kind: 'done', counts, recorded };
   }
 
@@ -98,8 +99,18 @@ export class JobWorker {
       return;
     }
     const ranges = JSON.parse(await this.readText(jobObjects.manifest(job.tenantId, job.jobId))) as BatchRange[];
-    const missing: BatchRange[] = [];
-    await this.deps.objects.write(jobObjects.report(job.tenantId, job.jobId), this.reportLines(job, ranges, missing), 'application/x-ndjson');
+    // A batch writes its part before it is counted, so parts listed after reading `done` include
+    // every batch counted by then. A batch of a cancelled job may still finish while the report is
+    // written (or two reports are written at once): whichever write lands last, it is written
+    // again until no batch was counted meanwhile, so the last report holds every counted batch.
+    let missing: BatchRange[];
+    for (let read = job; ; ) {
+      missing = [];
+      await this.deps.objects.write(jobObjects.report(job.tenantId, job.jobId), this.reportLines(read, ranges, missing), 'application/x-ndjson');
+      const again = await this.deps.jobs.get(job.tenantId, job.jobId);
+      if (!again || again.batches.done === read.batches.done) break;
+      read = again;
+    }
     const after = await this.deps.jobs.get(job.tenantId, job.jobId);
     if (!after || after.state !== 'running') return;
     if (missing.length === 0 && after.batches.done >= ranges.length) {
