@@ -255,7 +255,7 @@ export const accessPassService = /* @__PURE__ */ once(() => new AccessPassServic
 export const authLogService = /* @__PURE__ */ once(() => new AuthLogService({ logs: logStore(), usage: logStore(), notifications: logStore(), cursors: cursors() }));
 /** R19/R22: bulk jobs as the admin drives them (create, start, poll, cancel, download). */
 const jobStore = /* @__PURE__ */ once(() => new DynamoJobStore(db(), config().tenantsTable));
-export const jobService = /* @__PURE__ */ once(() => new JobService({ jobs: jobStore(), objects: objectStore(), runner: jobRunner(), clock: clock() }));
+export const jobService = /* @__PURE__ */ once(() => new JobService({ jobs: jobStore(), objects: objectStore(), runner: jobRunner(), clock: clock(), log: log() }));
 /**
  * R19/R22: a job's batches and its last step. Its users' numbers are classified through a cache
  * (Pinpoint has no batch lookup), its users read in batches, its token secrets sealed per batch.

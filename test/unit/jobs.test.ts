@@ -15,8 +15,10 @@ import { exportField, importCell, spreadsheetCell } from '../../shared/domain/jo
 import { scanCsv } from '../../shared/domain/jobs/manifest';
 import { jobObjects } from '../../shared/domain/jobs/keys';
 import { NO_COUNTS, ObjectChangedError, type BatchRange, type JobRecord } from '../../shared/domain/jobs/records';
+import { JobService } from '../../shared/domain/jobs/service';
 import { JobWorker } from '../../shared/domain/jobs/worker';
-import type { JobStore, ObjectStore, TenantStore } from '../../shared/ports';
+import type { Principal } from '../../shared/domain/types';
+import type { JobRunner, JobStore, ObjectStore, TenantStore } from '../../shared/ports';
 import { PayloadTooLargeError, ValidationError } from '../../shared/domain/errors';
 import { oathSecretContext } from '../../shared/domain/otp/records';
 
@@ -225,5 +227,46 @@ describe('R19 bulk jobs: a cancelled job’s report holds a batch that finishes 
     const lines = reportLines();
     expect(lines.map((l) => l.line)).toEqual([2, 3]);
     expect(lines[1]?.errors?.[0]?.detail).not.toContain('cancelled before this batch ran');
+  });
+});
+
+describe('R19 bulk jobs: cancel stops the run whatever state it read first', () => {
+  const at = '2030-01-01T00:00:00.000Z';
+  const job: JobRecord = { tenantId: 'ten_1', jobId: 'job_CCCCCCCCCCCCCCCCCCCCCC', kind: 'user-import', space: 'prov:pv_1', state: 'awaiting_upload', batches: { total: 0, done: 0 }, counts: NO_COUNTS, createdAt: at, updatedAt: at };
+  const principal = { tenantId: 'ten_1' } as unknown as Principal;
+
+  function service(stop: () => Promise<void>) {
+    // The cancel reads the job awaiting its upload; a start moves it to running before the cancel's transition, which still succeeds.
+    let state: JobRecord['state'] = 'awaiting_upload';
+    const jobs = {
+      get: async () => ({ ...job, state }),
+      transition: async (_t: string, _j: string, from: readonly string[], to: JobRecord['state']) => {
+        state = 'running';
+        if (!from.includes(state)) return false;
+        state = to;
+        return true;
+      },
+    } as unknown as JobStore;
+    const stops: string[] = [];
+    const warnings: unknown[][] = [];
+    const runner = { start: async () => undefined, stop: async (run: { jobId: string }) => (stops.push(run.jobId), stop()) } as unknown as JobRunner;
+    const log = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (...args: unknown[]) => warnings.push(args) };
+    return { jobs: new JobService({ jobs, objects: {} as ObjectStore, runner, clock: { now: () => Date.parse(at) }, log }), stops, warnings };
+  }
+
+  it('a start that moved the job to running after the cancel read it: the run is stopped', async () => {
+    const { jobs, stops, warnings } = service(async () => undefined);
+    expect(await jobs.cancel(principal, job.jobId)).toMatchObject({ state: 'cancelled' });
+    expect(stops).toEqual([job.jobId]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a stop that fails leaves the job cancelled and is logged, without its message', async () => {
+    const { jobs, stops, warnings } = service(async () => {
+      throw Object.assign(new Error('Rate exceeded for arn:aws:states:…'), { name: 'ThrottlingException' });
+    });
+    expect(await jobs.cancel(principal, job.jobId)).toMatchObject({ state: 'cancelled' });
+    expect(stops).toEqual([job.jobId]);
+    expect(warnings).toEqual([['job run not stopped; its batches skip', { jobId: job.jobId, error: 'ThrottlingException' }]]);
   });
 });

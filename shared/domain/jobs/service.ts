@@ -1,5 +1,5 @@
 import { JOB_BATCH_ROWS, JOB_LIMITS, JOB_URL_TTL_SECONDS } from '../../rules';
-import type { Clock, JobRunner, JobStore, ObjectStore, ObjectUrl } from '../../ports';
+import type { Clock, JobRunner, JobStore, Log, ObjectStore, ObjectUrl } from '../../ports';
 import { randomId } from '../crypto';
 import { ConflictError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors';
 import { parseOathCsv } from '../otp/oath-import';
@@ -28,7 +28,7 @@ function checkHeader(kind: ImportKind, header: readonly string[]): void {
  * tenant from the caller's key and finds only that tenant's jobs (R27).
  */
 export class JobService {
-  constructor(private readonly deps: { jobs: JobStore; objects: ObjectStore; runner: JobRunner; clock: Clock }) {}
+  constructor(private readonly deps: { jobs: JobStore; objects: ObjectStore; runner: JobRunner; clock: Clock; log: Log }) {}
 
   /** An import waits for its file (upload URL signed for exactly `bytes`); an export starts at once. */
   async create(principal: Principal, input: { kind: JobKind; bytes?: number | undefined }): Promise<{ job: JobView; upload?: ObjectUrl }> {
@@ -106,11 +106,11 @@ export class JobService {
     if (!(await this.deps.jobs.transition(job.tenantId, job.jobId, ['awaiting_upload', 'running'], 'cancelled', { at: this.now() }))) {
       throw new ConflictError(`The job is ${(await this.require(principal, jobId)).state} and cannot be cancelled`);
     }
-    if (job.state === 'running') {
-      // The stop saves the work of the batches left; the job's state is what makes them skip,
-      // so a stop that fails (a throttle) leaves the cancel as true as it was.
-      await this.deps.runner.stop(job).catch(() => undefined);
-    }
+    // Stopped whatever state was read above: a start may have moved the job to running between
+    // that read and this cancel (a run that never existed is no error to stop). The stop saves
+    // the work of the batches left; the job's state is what makes them skip, so a stop that fails
+    // (a throttle) leaves the cancel as true as it was, and is logged.
+    await this.deps.runner.stop(job).catch((error: unknown) => this.deps.log.warn('job run not stopped; its batches skip', { jobId, error: error instanceof Error ? error.name : 'unknown' }));
     return this.get(principal, jobId);
   }
 
