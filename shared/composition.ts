@@ -274,7 +274,7 @@ export const jobWorker = /* @__PURE__ */ once(() => {
 /** R26: a tenant's bills. */
 export const billingService = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock() }));
 /** R26: the monthly run, which writes the export. */
-export const billingRun = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock(), sink: exportSink(), seeder: tenantStore() }));
+export const billingRun = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock(), sink: exportSink(), seeder: tenantStore(), log: log() }));
 
 /** R9/R18: push activation and answers, with a sender where devices are registered or notified. */
 function pushServiceWith(sender: PushSender): PushService {

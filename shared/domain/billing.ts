@@ -1,6 +1,6 @@
 import { priceOf } from '../billing/prices';
 import { ValidationError } from './errors';
-import type { BillingStore, BillingTenant, Clock, ExportSink, MonthlyMeter, ProviderPeriod, UserCounterSeeder } from '../ports';
+import type { BillingStore, BillingTenant, Clock, ExportSink, Log, MonthlyMeter, ProviderPeriod, UserCounterSeeder } from '../ports';
 import type { BillingModel, Principal } from './types';
 
 /** One line of the finance export (R26): one provider of one tenant in force during the month. */
@@ -137,6 +137,14 @@ export function renderJson(month: string, rows: readonly BillingRow[]): string {
 }
 
 /** The export's object keys for a month. */
+/** How the billing run's seeding knows when to stop: the milliseconds its invocation has left. */
+export interface SeedOptions {
+  readonly timeLeft?: () => number;
+}
+
+/** A seed is a few reads and one transaction, retried for a few seconds at most: none starts with less time than this left. */
+export const SEED_TIME_RESERVE_MS = 30_000;
+
 export const exportKeys = (month: string) => ({ csv: `billing/${month}.csv`, json: `billing/${month}.json` });
 
 /** Tenants billed at once; each needs one or two Queries, so this bounds the run's concurrency. */
@@ -144,7 +152,7 @@ const TENANT_CONCURRENCY = 16;
 
 /** The monthly billing run (R26) and a tenant's view of its own bill. */
 export class BillingService {
-  constructor(private readonly deps: { store: BillingStore; clock: Clock; sink?: ExportSink; seeder?: UserCounterSeeder }) {}
+  constructor(private readonly deps: { store: BillingStore; clock: Clock; sink?: ExportSink; seeder?: UserCounterSeeder; log?: Log }) {}
 
   /** Every tenant's rows for `month`, sorted. Cost grows with tenants, not authentications or users. */
   async rows(month: string): Promise<BillingRow[]> {
@@ -162,10 +170,11 @@ export class BillingService {
    * Writes `billing/<month>.csv` and `.json`; the same month always gives the same bytes. Then
    * seeds the per-user counters of every tenant from before them (`UserCounterSeeder`): each is
    * counted user by user once more, here, instead of every month from now on. The export is
-   * written first, so a seed that fails costs the run nothing; a tenant not seeded is tried again
-   * by the next run and billed from the recount meanwhile.
+   * written first, and a seed that fails is logged and left, so it costs the run nothing; a tenant
+   * not seeded is tried again by the next run and billed from the recount meanwhile. `timeLeft`
+   * (the Lambda's remaining time) stops the seeding while there is still time to return.
    */
-  async run(month: string): Promise<{ month: string; rows: number; keys: { csv: string; json: string }; seeded: number; busy: number }> {
+  async run(month: string, options: SeedOptions = {}): Promise<{ month: string; rows: number; keys: { csv: string; json: string }; seeded: number; busy: number }> {
     const { sink } = this.deps;
     if (!sink) throw new Error('The billing run needs an export sink');
     if (month >= monthOf(this.deps.clock.now())) {
@@ -175,21 +184,34 @@ export class BillingService {
     const keys = exportKeys(month);
     await sink.put(keys.csv, renderCsv(rows), 'text/csv; charset=utf-8');
     await sink.put(keys.json, renderJson(month, rows), 'application/json');
-    return { month, rows: rows.length, keys, ...(await this.seedCounters()) };
+    return { month, rows: rows.length, keys, ...(await this.seedCounters(options)) };
   }
 
-  /** R25: seeds the counters of the tenants that lack them; how many were seeded, and how many were too busy. */
-  async seedCounters(): Promise<{ seeded: number; busy: number }> {
-    const { seeder } = this.deps;
+  /**
+   * R25: seeds the counters of the tenants that lack them; how many were seeded, and how many were
+   * left for the next run (too busy, failed, or no time left). One tenant's failure is logged and
+   * the next one seeded.
+   */
+  async seedCounters(options: SeedOptions = {}): Promise<{ seeded: number; busy: number }> {
+    const { seeder, log } = this.deps;
     let seeded = 0;
     let busy = 0;
     if (!seeder) return { seeded, busy };
     const current = monthOf(this.deps.clock.now());
     for await (const page of this.deps.store.tenantPages()) {
       for (const tenant of page.filter((t) => !t.usersCounted)) {
-        const outcome = await seeder.seedUserCounters(tenant.tenantId, current);
-        if (outcome.kind === 'seeded') seeded++;
-        if (outcome.kind === 'busy') busy++;
+        if (options.timeLeft && options.timeLeft() < SEED_TIME_RESERVE_MS) {
+          busy++;
+          continue;
+        }
+        try {
+          const outcome = await seeder.seedUserCounters(tenant.tenantId, current);
+          if (outcome.kind === 'seeded') seeded++;
+          if (outcome.kind === 'busy') busy++;
+        } catch (error) {
+          busy++;
+          log?.warn('user counters not seeded; the next run tries again', { tenantId: tenant.tenantId, error: error instanceof Error ? error.name : 'unknown' });
+        }
       }
     }
     return { seeded, busy };

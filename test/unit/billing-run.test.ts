@@ -1,4 +1,4 @@
-import { BillingService } from '../../shared/domain/billing';
+import { BillingService, SEED_TIME_RESERVE_MS } from '../../shared/domain/billing';
 import type { BillingModel, Provider } from '../../shared/domain/types';
 import type { BillingStore, BillingTenant, TenantMonth } from '../../shared/ports';
 
@@ -100,6 +100,35 @@ describe('R26 billing run reads', () => {
     expect(result).toMatchObject({ seeded: 1, busy: 1 });
     expect(written).toEqual(['billing/2026-02.csv', 'billing/2026-02.json']);
     expect(seeds).toEqual(['old 2026-03', 'busy 2026-03']);
+  });
+
+  it('a seed that fails is logged and left for the next run; the other tenants are seeded and the run succeeds', async () => {
+    const seeds: string[] = [];
+    const seeder = {
+      seedUserCounters: async (tenantId: string) => {
+        seeds.push(tenantId);
+        if (tenantId === 'contended') throw Object.assign(new Error('The item is busy with concurrent changes; try again'), { name: 'RetryLaterError' });
+        return { kind: 'seeded', from: '2026-04', base: {} } as const;
+      },
+    };
+    const tenants = new CountingStore([{ tenantId: 'contended', name: 'Contended' }, { tenantId: 'old', name: 'Old' }], {});
+    const warnings: unknown[][] = [];
+    const log = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (...args: unknown[]) => warnings.push(args) };
+    const result = await new BillingService({ store: tenants, clock, seeder, log, sink: { put: async () => undefined } }).run('2026-02');
+    expect(result).toMatchObject({ seeded: 1, busy: 1 });
+    expect(seeds).toEqual(['contended', 'old']);
+    expect(warnings).toEqual([['user counters not seeded; the next run tries again', { tenantId: 'contended', error: 'RetryLaterError' }]]);
+  });
+
+  it('seeding stops when the invocation has too little time left, leaving the rest for the next run', async () => {
+    const seeds: string[] = [];
+    const seeder = { seedUserCounters: async (tenantId: string) => (seeds.push(tenantId), { kind: 'seeded', from: '2026-04', base: {} } as const) };
+    const tenants = new CountingStore([{ tenantId: 'first', name: 'First' }, { tenantId: 'second', name: 'Second' }, { tenantId: 'third', name: 'Third' }], {});
+    // Just enough time for one seed: after it, less than the reserve is left.
+    const timeLeft = () => (seeds.length ? SEED_TIME_RESERVE_MS - 1 : SEED_TIME_RESERVE_MS);
+    const result = await new BillingService({ store: tenants, clock, seeder, sink: { put: async () => undefined } }).run('2026-02', { timeLeft });
+    expect(seeds).toEqual(['first']);
+    expect(result).toMatchObject({ seeded: 1, busy: 2 });
   });
 
   it('the recount reports the user spaces whose counters differ from it', async () => {
