@@ -160,8 +160,9 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   'push-sweep': { readWrite: [CHALLENGES_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE] },
   // R26: reads the tenant index, provider history and monthly meters (Queries, no Scan); its
   // PutObject on the export bucket comes with the bucket (BillingExport).
-  // R25: the run also seeds, once, the per-user counters of tenants from before them (a mark and one counter item each).
-  'billing-run': { readWrite: [TENANTS_TABLE], read: [USAGE_TABLE] },
+  // R25: the run also seeds, once, the per-user counters of tenants from before them (a mark and
+  // one counter item each, in one transaction of updates and condition checks): no Put or Delete.
+  'billing-run': { update: [TENANTS_TABLE], read: [USAGE_TABLE] },
   // R19/R22: a job's batch reads and writes users (their billing items too) and tokens in the
   // tenants table, classifies numbers (R30), and seals a batch's token secrets with one data key.
   'job-batch': { readWrite: [TENANTS_TABLE], secrets: { generateDataKey: ['oath-secret'] }, validatesPhones: true },

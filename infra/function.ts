@@ -55,6 +55,8 @@ const ITEM_WRITE = [
   'dynamodb:BatchWriteItem',
   'dynamodb:ConditionCheckItem',
 ];
+/** Changes to existing items only, alone or in a transaction (IAM authorizes each part of a TransactWriteItems by its own action). */
+const ITEM_UPDATE = ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
 /** What a caller of a table encrypted with a customer-managed key needs on that key (as aws-cdk-lib grants it). */
 const TABLE_KEY_READ = ['kms:Decrypt', 'kms:DescribeKey'];
 const TABLE_KEY_WRITE = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
@@ -63,6 +65,8 @@ const TABLE_KEY_WRITE = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'
 export interface HandlerAccess {
   readonly read?: readonly TableDefinition[];
   readonly readWrite?: readonly TableDefinition[];
+  /** Read, and change existing items only: UpdateItem and ConditionCheckItem (a transaction of those), no Put or Delete. */
+  readonly update?: readonly TableDefinition[];
   readonly secrets?: SecretsAccess;
   readonly sendsSms?: boolean;
   /** Classifies phone numbers with Pinpoint PhoneNumberValidate (R30). */
@@ -193,6 +197,7 @@ export class TesseraFunction extends Construct {
   grantAccess(access: HandlerAccess): void {
     access.read?.forEach((table) => this.grantReadTable(table));
     access.readWrite?.forEach((table) => this.grantReadWriteTable(table));
+    access.update?.forEach((table) => this.grantTable(table, 'update'));
     if (access.secrets) this.grantSecrets(access.secrets);
     if (access.sendsSms) this.grantSendSms();
     if (access.validatesPhones) this.grantPhoneValidation();
@@ -314,12 +319,11 @@ export class TesseraFunction extends Construct {
    * Written out rather than `table.grantReadWriteData`, which adds stream and Scan actions no
    * handler uses and covers `<table>/index/*` instead of the indexes the definition names.
    */
-  private grantTable(definition: TableDefinition, access: 'read' | 'readWrite'): void {
+  private grantTable(definition: TableDefinition, access: 'read' | 'readWrite' | 'update'): void {
     const { table } = this.binding(definition);
-    const write = access === 'readWrite';
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: write ? [...ITEM_READ, ...ITEM_WRITE] : ITEM_READ, resources: [table.tableArn] }),
-    );
+    const write = access !== 'read';
+    const actions = { read: ITEM_READ, readWrite: [...ITEM_READ, ...ITEM_WRITE], update: [...ITEM_READ, ...ITEM_UPDATE] }[access];
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
     const indexes = (definition.indexes ?? []).map((index) => `${table.tableArn}/index/${index.name}`);
     if (indexes.length > 0) {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes }));

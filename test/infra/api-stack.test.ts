@@ -352,6 +352,7 @@ describe('ApiStack', () => {
       const access = (name: FunctionName, definition: TableDefinition) => {
         const actions = actionsOn(statements[name]!, api.resolve(data.table(definition).tableArn));
         if (actions.includes('dynamodb:PutItem')) return 'readWrite';
+        if (actions.includes('dynamodb:UpdateItem')) return 'update';
         return actions.includes('dynamodb:GetItem') ? 'read' : 'none';
       };
       const tables = [CHALLENGES_TABLE, TENANTS_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE];
@@ -400,8 +401,8 @@ describe('ApiStack', () => {
         'voice-sip-rules': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-call-events': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-finish': challengePath,
-        // R25: the run seeds, once, the counters of tenants from before them.
-        'billing-run': 'Challenges:none Tenants:readWrite Logs:none Usage:read Throttle:none',
+        // R25: the run seeds, once, the counters of tenants from before them: updates and condition checks only.
+        'billing-run': 'Challenges:none Tenants:update Logs:none Usage:read Throttle:none',
         // R7: the deadline sweep writes each timeout with its log line and usage, and counts it for fatigue.
         'push-sweep': 'Challenges:readWrite Tenants:none Logs:readWrite Usage:readWrite Throttle:readWrite',
         // R19/R22 bulk jobs: job items, users (with their billing items) and tokens in the tenants table.
@@ -409,6 +410,11 @@ describe('ApiStack', () => {
         'job-batch': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'job-complete': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
       });
+    });
+
+    it('R25: the billing run changes tenant items only by UpdateItem and ConditionCheckItem (its seed transaction), never Put or Delete', () => {
+      const tenants = api.resolve(data.table(TENANTS_TABLE).tableArn);
+      expect(actionsOn(statements['billing-run']!, tenants).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     });
 
     it('queries reach only the indexes a table defines, never "<table>/index/*"', () => {
