@@ -270,3 +270,46 @@ describe('R19 bulk jobs: cancel stops the run whatever state it read first', () 
     expect(warnings).toEqual([['job run not stopped; its batches skip', { jobId: job.jobId, error: 'ThrottlingException' }]]);
   });
 });
+
+describe('R19 bulk jobs: a job starts once', () => {
+  it('of two starts that both read the job waiting for its file, the one losing the move to running writes nothing and starts nothing', async () => {
+    const at = '2030-01-01T00:00:00.000Z';
+    const file = 'userId,firstName\nu1,Ann\nu2,Bob\n';
+    let record: JobRecord = { tenantId: 'ten_1', jobId: 'job_DDDDDDDDDDDDDDDDDDDDDD', kind: 'user-import', space: 'prov:pv_1', state: 'awaiting_upload', bytes: file.length, batches: { total: 0, done: 0 }, counts: NO_COUNTS, createdAt: at, updatedAt: at };
+    // Both starts read the job before either moves it.
+    let reads = 0;
+    let bothRead: () => void = () => undefined;
+    const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+    const jobs = {
+      get: async () => {
+        const seen = record;
+        if (++reads === 2) bothRead();
+        if (reads <= 2) await barrier;
+        return seen;
+      },
+      transition: async (_t: string, _j: string, from: readonly string[], to: JobRecord['state'], change?: { total?: number; fileEtag?: string }) => {
+        if (!from.includes(record.state)) return false;
+        record = { ...record, state: to, batches: { total: change?.total ?? 0, done: 0 }, ...(change?.fileEtag ? { fileEtag: change.fileEtag } : {}) };
+        return true;
+      },
+    } as unknown as JobStore;
+    const writes: string[] = [];
+    const objects = {
+      stat: async () => ({ size: file.length, etag: '"e1"' }),
+      read: async function* () {
+        yield Buffer.from(file);
+      },
+      write: async (key: string) => void writes.push(key),
+    } as unknown as ObjectStore;
+    const runs: string[] = [];
+    const runner = { start: async (run: { jobId: string }) => void runs.push(run.jobId), stop: async () => undefined } as unknown as JobRunner;
+    const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const service = new JobService({ jobs, objects, runner, clock: { now: () => Date.parse(at) }, log });
+    const principal = { tenantId: 'ten_1' } as unknown as Principal;
+    const starts = await Promise.allSettled([service.start(principal, record.jobId), service.start(principal, record.jobId)]);
+    expect(starts.map((s) => s.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(starts.find((s) => s.status === 'rejected')).toMatchObject({ reason: { name: 'ConflictError' } });
+    expect(writes).toEqual([jobObjects.manifest('ten_1', record.jobId)]);
+    expect(runs).toEqual([record.jobId]);
+  });
+});
