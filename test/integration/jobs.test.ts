@@ -248,6 +248,8 @@ describe('R19 the file is pinned at start', () => {
     const lines = await report(acme, jobId);
     expect(lines).toEqual([expect.objectContaining({ line: 2, status: 'error' })]);
     expect(lines[0]?.errors?.[0]?.detail).toContain('replaced after the job started');
+    // A batch that crashed partway and whose retry met the new file wrote some rows: the report cannot say it wrote none.
+    expect(lines[0]?.errors?.[0]?.detail).toContain('may have partly run');
     expectProblem(await api.request('POST', `/v1/admin/jobs/${jobId}/start`, { key: acme.adminKey }), 409, 'conflict');
   });
 

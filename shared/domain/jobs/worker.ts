@@ -116,7 +116,8 @@ export class JobWorker {
     if (missing.length === 0 && after.batches.done >= ranges.length) {
       await this.deps.jobs.transition(job.tenantId, job.jobId, ['running'], 'succeeded', { at: this.now() });
     } else {
-      const error = `${missing.length} of ${ranges.length} batches did not run (first at line ${missing[0]?.firstLine ?? '?'}); their rows were not imported: import them again`;
+      // A batch with no part did not finish; it may have written some rows before it crashed.
+      const error = `${missing.length} of ${ranges.length} batches did not finish (first at line ${missing[0]?.firstLine ?? '?'}); they may have partly run: import their rows again (a row already written is unchanged)`;
       await this.deps.jobs.transition(job.tenantId, job.jobId, ['running'], 'failed', { error, at: this.now() });
     }
   }
@@ -187,7 +188,11 @@ export class JobWorker {
       if ((await this.deps.objects.size(key)) === undefined) {
         missing.push(range);
         const detail =
-          job.state === 'cancelled' ? 'The job was cancelled before this batch ran' : job.state === 'failed' && job.error ? `This batch did not run: ${job.error}` : 'This batch did not run; nothing of it was imported';
+          job.state === 'cancelled'
+            ? 'The job was cancelled before this batch ran'
+            : job.state === 'failed' && job.error
+              ? `This batch did not finish and may have partly run: ${job.error}`
+              : 'This batch did not finish and may have partly run: import its rows again (a row already written is unchanged)';
         yield `${JSON.stringify({ line: range.firstLine, status: 'error', errors: [{ detail: `${detail} (the batch from line ${range.firstLine})` }] })}\n`;
         continue;
       }
