@@ -5,6 +5,9 @@ import { JOB_MAX_CONCURRENCY } from '../../shared/rules';
 
 type Invoke = (event: unknown) => Promise<unknown>;
 
+/** How many jobs' batch counts the driver keeps (the most recent): enough for a test run or a bench. */
+const KEPT_COUNTS = 1000;
+
 /**
  * The local stand-in for the jobs' Distributed Map (aws-local-stepfunctions runs inline Maps
  * only): reads the same manifest from the same object store, hands the same batch handler the
@@ -15,9 +18,11 @@ type Invoke = (event: unknown) => Promise<unknown>;
 export class LocalJobDriver implements JobRunner {
   private handlers?: { batch: Invoke; complete: Invoke; objects: ObjectStore };
   private readonly running = new Set<Promise<void>>();
-  /** Jobs whose run was stopped (cancelled): their workers start no more batches. */
+  /** Jobs being driven now; each leaves when its complete step has run. */
+  private readonly driving = new Set<string>();
+  /** Driven jobs whose run was stopped (cancelled): their workers start no more batches. Left with `driving`. */
   private readonly stopped = new Set<string>();
-  /** Batch invocations per job, for tests and the bench. */
+  /** Batch invocations per job, for tests and the bench: the last `KEPT_COUNTS` jobs' only. */
   private readonly invoked = new Map<string, number>();
   /** While held, batches (and retries) wait here, but for `passes` of them (`hold`). */
   private held = false;
@@ -33,15 +38,26 @@ export class LocalJobDriver implements JobRunner {
   async start(run: JobRun, manifestKey: string): Promise<void> {
     const handlers = this.handlers;
     if (!handlers) throw new Error('The local job driver is not configured');
+    this.driving.add(run.jobId);
     const drive = this.drive(handlers, run, manifestKey)
       .catch((error: unknown) => console.error('local job driver failed', run.jobId, error))
-      .finally(() => this.running.delete(drive));
+      .finally(() => {
+        this.running.delete(drive);
+        this.driving.delete(run.jobId);
+        this.stopped.delete(run.jobId);
+      });
     this.running.add(drive);
   }
 
   /** As StopExecution does to the Map: no batch of the job starts after this; running ones finish, then the complete step runs. */
   async stop(run: Pick<JobRun, 'jobId'>): Promise<void> {
-    this.stopped.add(run.jobId);
+    // A job not driven has no run to stop (as StopExecution of no execution): nothing to remember.
+    if (this.driving.has(run.jobId)) this.stopped.add(run.jobId);
+  }
+
+  /** How many jobs the driver holds state for (driven now, stopped, counted): bounded however many jobs ran. */
+  tracked(): { driving: number; stopped: number; counted: number } {
+    return { driving: this.driving.size, stopped: this.stopped.size, counted: this.invoked.size };
   }
 
   /**
@@ -90,13 +106,24 @@ export class LocalJobDriver implements JobRunner {
         const Items = batches[next++] as BatchRange[];
         await this.gate();
         if (this.stopped.has(run.jobId)) break;
-        this.invoked.set(run.jobId, this.invocations(run.jobId) + 1);
+        this.count(run.jobId);
         // Tolerated, as the Map tolerates it: the complete step names the batch's rows in the report.
         await this.withRetries(() => handlers.batch({ BatchInput: { run }, Items })).catch((error: unknown) => console.error('local job batch failed', run.jobId, Items[0]?.batch, error));
       }
     };
     await Promise.all(Array.from({ length: Math.min(JOB_MAX_CONCURRENCY, batches.length) }, worker));
     await this.withRetries(() => handlers.complete({ run }));
+  }
+
+  private count(jobId: string): void {
+    const n = this.invocations(jobId) + 1;
+    this.invoked.delete(jobId);
+    this.invoked.set(jobId, n);
+    // The oldest counts go first (a Map iterates in insertion order).
+    for (const oldest of this.invoked.keys()) {
+      if (this.invoked.size <= KEPT_COUNTS) break;
+      this.invoked.delete(oldest);
+    }
   }
 
   private async withRetries(call: () => Promise<unknown>): Promise<unknown> {

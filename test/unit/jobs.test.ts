@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LocalJobDriver } from '../../infra/local/jobs';
 import { FileObjectStore } from '../../shared/adapters/objects/file-object-store';
 import { S3ObjectStore } from '../../shared/adapters/objects/s3-object-store';
 import { SfnJobRunner } from '../../shared/adapters/jobs/sfn-job-runner';
@@ -311,5 +312,27 @@ describe('R19 bulk jobs: a job starts once', () => {
     expect(starts.find((s) => s.status === 'rejected')).toMatchObject({ reason: { name: 'ConflictError' } });
     expect(writes).toEqual([jobObjects.manifest('ten_1', record.jobId)]);
     expect(runs).toEqual([record.jobId]);
+  });
+});
+
+describe('R19 bulk jobs: the local driver forgets a job once it ends', () => {
+  it('holds no stopped or driving entry for an ended job, remembers no stop of a job it never drove, and keeps a bounded number of counts', async () => {
+    const driver = new LocalJobDriver();
+    const manifest = JSON.stringify([{ batch: 0, firstLine: 2, start: 7, end: 10 }]);
+    const objects = {
+      read: async function* () {
+        yield Buffer.from(manifest);
+      },
+    } as unknown as ObjectStore;
+    driver.configure({ batch: async () => undefined, complete: async () => undefined, objects });
+    const run = (jobId: string) => ({ tenantId: 'ten_1', jobId, header: ['userId'] });
+    await driver.start(run('job_stopped'), 'manifest.json');
+    await driver.stop(run('job_stopped'));
+    await driver.stop(run('job_never_driven'));
+    for (let i = 0; i < 1005; i++) await driver.start(run(`job_${i}`), 'manifest.json');
+    await driver.idle();
+    expect(driver.invocations('job_stopped')).toBe(0);
+    expect(driver.invocations('job_1004')).toBe(1);
+    expect(driver.tracked()).toEqual({ driving: 0, stopped: 0, counted: 1000 });
   });
 });
