@@ -63,6 +63,8 @@ function tablesOf(input: unknown): string[] {
 export interface DynamoOptions {
   /** DynamoDB Local's address; absent on AWS. */
   readonly endpoint?: string;
+  /** Where this client's requests are counted; `dynamoRequests` (the handlers') unless given. */
+  readonly counter?: RequestCounter;
 }
 
 export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocumentClient {
@@ -76,14 +78,15 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
         }
       : { maxAttempts: 3 },
   );
+  const counter = options.counter ?? dynamoRequests;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
-      dynamoRequests.record(operation, tablesOf(args.input));
-      if (!dynamoRequests.measureCapacity) return next(args);
+      counter.record(operation, tablesOf(args.input));
+      if (!counter.measureCapacity) return next(args);
       (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
       const result = await next(args);
-      dynamoRequests.recordCapacity(operation, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+      counter.recordCapacity(operation, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
       return result;
     },
     { step: 'initialize', name: 'tesseraRequestCounter' },
