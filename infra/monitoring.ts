@@ -13,6 +13,7 @@ import { METRICS_NAMESPACE } from '../shared/adapters/metrics/emf-metrics';
 import { FACTORS, type DenialReason } from '../shared/domain/types';
 import type { MetricName } from '../shared/ports';
 import type { FunctionName } from '../shared/routes';
+import { PROJECTION_BOUND_SECONDS } from '../shared/rules';
 import type { TesseraFunction } from './function';
 
 /** Names the SMS senders publish under (`SmsSender.name` of the AWS adapters). */
@@ -30,6 +31,11 @@ export const ALARMS = {
   stateMachineFailures: { threshold: 1, periodMinutes: 5 },
   /** Handler errors of the billing run (R26) or anything left in its dead-letter queue. */
   billingFailures: { threshold: 1, periodMinutes: 60 },
+  /**
+   * Age of the oldest Challenges stream record the projection has not written (R23/R24): the
+   * bound on how late an auth-log line or usage count may appear (docs/architecture.md).
+   */
+  projectionIteratorAge: { thresholdSeconds: PROJECTION_BOUND_SECONDS, periodMinutes: 1 },
 } as const;
 
 export interface MonitoringProps {
@@ -171,6 +177,16 @@ export class Monitoring extends Construct {
         }),
         ALARMS.billingFailures.threshold,
         'the monthly billing run (R26) failed or its event reached the dead-letter queue: finance gets no export until it is re-run',
+      );
+    }
+
+    const projection = props.functions.get('challenge-projection');
+    if (projection) {
+      alarm(
+        'ChallengeProjectionIteratorAge',
+        projection.function.metric('IteratorAge', { period: Duration.minutes(ALARMS.projectionIteratorAge.periodMinutes), statistic: cloudwatch.Stats.MAXIMUM }),
+        ALARMS.projectionIteratorAge.thresholdSeconds * 1000,
+        `the challenge projection is ${ALARMS.projectionIteratorAge.thresholdSeconds} s or more behind the Challenges stream: auth-log lines, usage and the billing meter are late (R23, R24); records are retried until they expire after 24 hours`,
       );
     }
 

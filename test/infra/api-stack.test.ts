@@ -3,7 +3,7 @@ import { FAIR_SHARE_EXEMPT, ROUTE_THROTTLES } from '../../infra/api-stack';
 import { DEV, PROD } from '../../infra/stages';
 import { PLACEHOLDER_OPERATOR_KEY_SHA256 } from '../../infra/tessera-app';
 import { ENV } from '../../shared/config';
-import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, JOB_FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
+import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, JOB_FUNCTIONS, ROUTES, STREAM_FUNCTIONS, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, TENANT_CHALLENGES_PER_SECOND, TENANT_REQUESTS_PER_SECOND } from '../../shared/rules';
 import { TENANT_CHALLENGE_ROUTES } from '../../shared/domain/request-caps';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
@@ -26,7 +26,7 @@ describe('ApiStack', () => {
     it('one function per distinct handler in ROUTES, one per voice handler and the billing run', () => {
       template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
       expect([...api.functions.keys()].sort()).toEqual([...HANDLERS].sort());
-      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + SWEEP_FUNCTIONS.length + DEPLOY_FUNCTIONS.length + JOB_FUNCTIONS.length).toBe(HANDLERS.length);
+      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + SWEEP_FUNCTIONS.length + DEPLOY_FUNCTIONS.length + JOB_FUNCTIONS.length + STREAM_FUNCTIONS.length).toBe(HANDLERS.length);
     });
 
     it('every function runs Node 24 on arm64 with active tracing and 512 MB (recovery codes and job starts more); API handlers time out at 10 s, the billing run at 5 min, the push sweep within its minute', () => {
@@ -37,7 +37,7 @@ describe('ApiStack', () => {
       });
       const memory: Partial<Record<FunctionName, number>> = { 'recovery-codes': 1769, 'admin-recovery': 1769, 'admin-jobs': 1769 };
       for (const name of HANDLERS) expect({ name, memory: functionProps(name).MemorySize }).toEqual({ name, memory: memory[name] ?? 512 });
-      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50, 'job-batch': 300, 'job-complete': 900, 'admin-jobs': 29 };
+      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50, 'job-batch': 300, 'job-complete': 900, 'admin-jobs': 29, 'challenge-projection': 60 };
       for (const name of HANDLERS) expect({ name, timeout: functionProps(name).Timeout }).toEqual({ name, timeout: timeouts[name] ?? 10 });
     });
 
@@ -195,6 +195,34 @@ describe('ApiStack', () => {
     });
   });
 
+  describe('challenge projection (R23, R24)', () => {
+    it('reads the Challenges stream from its start, in batches of 100, reporting the first record not written, bisecting a failed batch, retrying until records expire', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: functionId('challenge-projection') },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        ParallelizationFactor: 1,
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        MaximumRetryAttempts: -1,
+        MaximumRecordAgeInSeconds: Match.absent(),
+      });
+      const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+      expect(JSON.stringify(mapping?.Properties.EventSourceArn)).toMatch(/Challenges[0-9A-F]*StreamArn/);
+    });
+
+    it('alarms when the projection is a minute behind the stream (IteratorAge)', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'IteratorAge',
+        Namespace: 'AWS/Lambda',
+        Statistic: 'Maximum',
+        Threshold: 60_000,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId('challenge-projection') } }],
+      });
+    });
+  });
+
   describe('least privilege', () => {
     const statements = Object.fromEntries(HANDLERS.map((name) => [name, statementsOf(built, template, name)]));
     const allStatements = Object.values(statements).flat();
@@ -226,9 +254,12 @@ describe('ApiStack', () => {
       }
     });
 
-    it('"*" resources are granted only for X-Ray and for SNS SMS publishing', () => {
+    it('"*" resources are granted only for X-Ray, for SNS SMS publishing, and to the challenge projection for ListStreams (which names no resource)', () => {
       const onStar = allStatements.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
-      expect([...new Set(onStar)].sort()).toEqual(['sns:Publish', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      expect([...new Set(onStar)].sort()).toEqual(['dynamodb:ListStreams', 'sns:Publish', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      const listing = HANDLERS.filter((name) => statements[name]!.some((s) => s.Resource.includes('*') && s.Action.includes('dynamodb:ListStreams')));
+      expect(listing).toEqual(['challenge-projection']);
+      expect(statements['challenge-projection']!.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:ListStreams']);
     });
 
     it('every KMS permission names the table key or the secrets key, never "*"', () => {
@@ -286,6 +317,7 @@ describe('ApiStack', () => {
         // R22: one data key seals a batch's token secrets.
         'job-batch': ['kms:GenerateDataKey'],
         'job-complete': [],
+        'challenge-projection': [],
       });
     });
 
@@ -407,6 +439,8 @@ describe('ApiStack', () => {
         'admin-jobs': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'job-batch': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'job-complete': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        // R23/R24: reads the Challenges stream (not the table), writes log lines and counts.
+        'challenge-projection': 'Challenges:none Tenants:none Logs:readWrite Usage:readWrite Throttle:none',
       });
     });
 

@@ -1,0 +1,49 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import type { TesseraFunction } from './function';
+
+/** Records per batch: one transaction holds a batch's lines and counts up to DynamoDB's 100 items (more are split). */
+export const PROJECTION_BATCH_SIZE = 100;
+
+export interface ChallengeProjectionSourceProps {
+  /** The `challenge-projection` handler, granted the logs and usage tables (HANDLER_ACCESS). */
+  readonly projection: TesseraFunction;
+  /** The Challenges table; its stream (NEW_AND_OLD_IMAGES) is granted to the handler here. */
+  readonly challenges: dynamodb.ITable;
+}
+
+/**
+ * R23/R24: the Challenges table's stream as the projection's event source. Records of one item
+ * stay in order (one batch per shard at a time). A batch that fails is reported from its first
+ * record not written (ReportBatchItemFailures) or, when the handler itself fails, cut in two
+ * (bisect) and retried, either way until its records expire after the stream's 24 hours: never
+ * discarded, since each record is an auth-log line and usage the tenant is owed. Writing a record
+ * again changes nothing (see `ChallengeProjection`), so retries in any grouping are safe.
+ */
+export class ChallengeProjectionSource extends Construct {
+  readonly source: DynamoEventSource;
+
+  constructor(scope: Construct, id: string, props: ChallengeProjectionSourceProps) {
+    super(scope, id);
+    this.source = new DynamoEventSource(props.challenges, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: PROJECTION_BATCH_SIZE,
+      maxBatchingWindow: Duration.seconds(0),
+      parallelizationFactor: 1,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      // Infinite retries and no maximum record age (the default): a record leaves only by expiring.
+      retryAttempts: -1,
+    });
+    props.projection.function.addEventSource(this.source);
+    Validations.of(props.projection.function).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        'A failed batch is retried until its records expire (24 hours) and never discarded before; the IteratorAge alarm fires after a minute. ' +
+        'An on-failure destination receives only the position of records the stream has already dropped, which cannot be read back from it.',
+    });
+  }
+}
