@@ -1,10 +1,11 @@
 import { apiKeyService, routeHandler } from '../shared/composition';
 import { DEFAULT_KEY_ROTATION_GRACE_SECONDS } from '../shared/rules';
+import { adminApiKeysInputs } from '../shared/schemas/routes';
 
 const keys = apiKeyService();
 
 /** /v1/admin/api-keys… — create (secret shown once), list, revoke, rotate with a grace period. */
-export const handler = routeHandler('admin-api-keys', {
+export const handler = routeHandler('admin-api-keys', adminApiKeysInputs, {
   'GET /v1/admin/api-keys': async (req) => ({ status: 200, body: { items: await keys.list(req.principal) } }),
   'POST /v1/admin/api-keys': async (req, inputs) => {
     const { key, view } = await keys.create(req.principal, req.json(inputs.body));

@@ -1,9 +1,10 @@
 import { appPasswordService, routeHandler } from '../shared/composition';
+import { adminAppPasswordsInputs } from '../shared/schemas/routes';
 
 const passwords = appPasswordService();
 
 /** /v1/admin/users/{userId}/app-passwords… — create (shown once), list without secrets, delete one or all (R21). */
-export const handler = routeHandler('admin-app-passwords', {
+export const handler = routeHandler('admin-app-passwords', adminAppPasswordsInputs, {
   'POST /v1/admin/users/{userId}/app-passwords': async (req, inputs) => {
     const userId = req.param('userId', inputs.params.userId);
     return { status: 201, body: await passwords.create(req.principal, userId, req.json(inputs.body).name) };

@@ -1,9 +1,10 @@
 import { authenticatorService, routeHandler } from '../shared/composition';
+import { adminAuthenticatorInputs } from '../shared/schemas/routes';
 
 const authenticators = authenticatorService();
 
 /** /v1/admin/users/{userId}/authenticator… — enrol (secret shown once), confirm with a code, remove (R5). */
-export const handler = routeHandler('admin-authenticator', {
+export const handler = routeHandler('admin-authenticator', adminAuthenticatorInputs, {
   'POST /v1/admin/users/{userId}/authenticator': async (req, inputs) => ({
     status: 201,
     body: await authenticators.enroll(req.principal, req.param('userId', inputs.params.userId)),

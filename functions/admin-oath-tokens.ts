@@ -1,13 +1,13 @@
 import { oathTokenService, routeHandler } from '../shared/composition';
 import { validate } from '../shared/http/request';
-import { OATH_IMPORT_TYPES } from '../shared/schemas/routes';
+import { adminOathTokensInputs, OATH_IMPORT_TYPES } from '../shared/schemas/routes';
 
 const tokens = oathTokenService();
 
 const CSV = OATH_IMPORT_TYPES.csv;
 
 /** /v1/admin/oath-tokens… — import (CSV or PSKC), list, assign, unassign and resync hardware tokens (R22, R5). */
-export const handler = routeHandler('admin-oath-tokens', {
+export const handler = routeHandler('admin-oath-tokens', adminOathTokensInputs, {
   'GET /v1/admin/oath-tokens': async (req, inputs) => ({ status: 200, body: await tokens.list(req.principal, req.query(inputs.query)) }),
   'POST /v1/admin/oath-tokens:import': async (req, upload) => {
     const body = req.text(upload.text.contentTypes, upload.text.maxBytes);

@@ -1,9 +1,10 @@
 import { passkeyService, routeHandler } from '../shared/composition';
+import { adminPasskeysInputs } from '../shared/schemas/routes';
 
 const passkeys = passkeyService();
 
 /** /v1/admin/users/{userId}/passkeys… — register a passkey from the console, list, rename and delete a user's passkeys. */
-export const handler = routeHandler('admin-passkeys', {
+export const handler = routeHandler('admin-passkeys', adminPasskeysInputs, {
   'POST /v1/admin/users/{userId}/passkeys/registrations': async (req, inputs) => {
     req.json(inputs.body);
     return { status: 201, body: await passkeys.startRegistration(req.principal, req.param('userId', inputs.params.userId), 'admin') };

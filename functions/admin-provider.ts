@@ -1,9 +1,10 @@
 import { routeHandler, tenantService } from '../shared/composition';
+import { adminProviderInputs } from '../shared/schemas/routes';
 
 const tenants = tenantService();
 
 /** PUT, GET and DELETE /v1/admin/provider — the tenant's one MFA provider (R17, R18). */
-export const handler = routeHandler('admin-provider', {
+export const handler = routeHandler('admin-provider', adminProviderInputs, {
   'PUT /v1/admin/provider': async (req, inputs) => {
     const { provider, created } = await tenants.putProvider(req.principal, req.json(inputs.body));
     return { status: created ? 201 : 200, body: provider };

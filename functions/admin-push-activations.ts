@@ -1,5 +1,6 @@
 import { pushServiceSendingNothing, routeHandler } from '../shared/composition';
 import { qrSvg } from '../shared/domain/otp/otpauth';
+import { adminPushActivationsInputs } from '../shared/schemas/routes';
 
 const push = pushServiceSendingNothing();
 
@@ -7,7 +8,7 @@ const push = pushServiceSendingNothing();
  * POST /v1/admin/users/{userId}/push-activations — a one-time activation code for the user's
  * phone (R18), and its QR code. Shown once; only its hash is stored.
  */
-export const handler = routeHandler('admin-push-activations', {
+export const handler = routeHandler('admin-push-activations', adminPushActivationsInputs, {
   'POST /v1/admin/users/{userId}/push-activations': async (req, inputs) => {
     req.json(inputs.body);
     const { uri, ...activation } = await push.issueActivation(req.principal, req.param('userId', inputs.params.userId));

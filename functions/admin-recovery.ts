@@ -1,10 +1,11 @@
 import { accessPassService, recoveryCodeService, routeHandler } from '../shared/composition';
+import { adminRecoveryInputs } from '../shared/schemas/routes';
 
 const codes = recoveryCodeService();
 const passes = accessPassService();
 
 /** /v1/admin/users/{userId}/recovery-codes and …/access-passes — a user's recovery codes and Temporary Access Passes, from the console. */
-export const handler = routeHandler('admin-recovery', {
+export const handler = routeHandler('admin-recovery', adminRecoveryInputs, {
   'POST /v1/admin/users/{userId}/recovery-codes': async (req, inputs) => {
     req.json(inputs.body);
     return { status: 201, body: await codes.generate(req.principal, req.param('userId', inputs.params.userId), 'admin') };

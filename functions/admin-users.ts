@@ -1,12 +1,13 @@
 import { clock, routeHandler, throttleStore, userService } from '../shared/composition';
 import { tenantLimits, throttleView } from '../shared/domain/throttling';
+import { adminUsersInputs } from '../shared/schemas/routes';
 
 const users = userService();
 const throttle = throttleStore();
 const time = clock();
 
 /** /v1/admin/users… — a tenant admin manages its users (R19, R20, R27, R30). */
-export const handler = routeHandler('admin-users', {
+export const handler = routeHandler('admin-users', adminUsersInputs, {
   'GET /v1/admin/users': async (req, inputs) => ({ status: 200, body: await users.list(req.principal, req.query(inputs.query)) }),
   'GET /v1/admin/users/{userId}': async (req, inputs) => {
     const { principal } = req;

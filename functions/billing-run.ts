@@ -11,7 +11,7 @@ const logger = log();
 const event = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM').optional() });
 
 /** The monthly billing run (R26): writes `billing/<month>.csv` and `.json` for finance. */
-export const handler = lambdaHandler(async (input: unknown): Promise<{ month: string; rows: number; keys: { csv: string; json: string } }> => {
+export const handler = lambdaHandler(async (input: unknown): Promise<{ month: string; rows: number; keys: { csv: string; json: string }; seeded: number; busy: number }> => {
   const parsed = event.safeParse(input ?? {});
   if (!parsed.success) throw new Error(`Invalid billing event: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   const month = parsed.data.month ?? previousMonth(time.now());

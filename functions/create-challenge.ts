@@ -1,10 +1,11 @@
 import { challengeService, routeHandler } from '../shared/composition';
 import { validate } from '../shared/http/request';
+import { createChallengeInputs } from '../shared/schemas/routes';
 
 const challenges = challengeService();
 
 /** POST /v1/challenges — start a second-factor challenge for a user: a text (R1, R16), a call (R10–R15) or a push (R9). */
-export const handler = routeHandler('create-challenge', {
+export const handler = routeHandler('create-challenge', createChallengeInputs, {
   'POST /v1/challenges': async (req, inputs) => {
     const body = req.json(inputs.body);
     const rawKey = req.header('idempotency-key');

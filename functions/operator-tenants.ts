@@ -1,10 +1,11 @@
 import { callerIdService, routeHandler, tenantService } from '../shared/composition';
+import { operatorTenantsInputs } from '../shared/schemas/routes';
 
 const tenants = tenantService();
 const callerIds = callerIdService();
 
 /** POST /v1/operator/tenants, PUT /v1/operator/tenants/{tenantId}/limits and /caller-ids — the operator's tenant routes. */
-export const handler = routeHandler('operator-tenants', {
+export const handler = routeHandler('operator-tenants', operatorTenantsInputs, {
   /** Create a tenant with its first admin and auth keys (shown once). */
   'POST /v1/operator/tenants': async (req, inputs) => {
     const { tenant, adminKey, authKey } = await tenants.create(req.json(inputs.body));

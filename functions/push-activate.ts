@@ -1,4 +1,5 @@
 import { pushService, routeHandler } from '../shared/composition';
+import { pushActivateInputs } from '../shared/schemas/routes';
 
 const push = pushService();
 
@@ -8,5 +9,6 @@ const push = pushService();
  */
 export const handler = routeHandler(
   'push-activate',
+  pushActivateInputs,
   { 'POST /v1/push/activate': async (req, inputs) => ({ status: 201, body: await push.activate(req.json(inputs.body)) }) },
 );

@@ -1,4 +1,5 @@
 import { pushServiceSendingNothing, routeHandler } from '../shared/composition';
+import { pushRespondInputs } from '../shared/schemas/routes';
 
 const push = pushServiceSendingNothing();
 
@@ -8,5 +9,6 @@ const push = pushServiceSendingNothing();
  */
 export const handler = routeHandler(
   'push-respond',
+  pushRespondInputs,
   { 'POST /v1/push/respond': async (req, inputs) => ({ status: 200, body: await push.respond(req.json(inputs.body)) }) },
 );

@@ -162,7 +162,8 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   'push-sweep': { readWrite: [CHALLENGES_TABLE, LOGS_TABLE, USAGE_TABLE, THROTTLE_TABLE] },
   // R26: reads the tenant index, provider history and monthly meters (Queries, no Scan); its
   // PutObject on the export bucket comes with the bucket (BillingExport).
-  'billing-run': { read: [TENANTS_TABLE, USAGE_TABLE] },
+  // R25: the run also seeds, once, the per-user counters of tenants from before them (a mark and one counter item each).
+  'billing-run': { readWrite: [TENANTS_TABLE], read: [USAGE_TABLE] },
   // R19/R22: a job's batch reads and writes users (their billing items too) and tokens in the
   // tenants table, classifies numbers (R30), and seals a batch's token secrets with one data key.
   'job-batch': { readWrite: [TENANTS_TABLE], secrets: { generateDataKey: ['oath-secret'] }, validatesPhones: true },
@@ -243,6 +244,9 @@ function whyNoDeadLetterQueue(name: FunctionName): string {
     return `${name} reads the Challenges table's stream: a batch that fails is delivered again until its records expire (24 hours), never discarded, and the IteratorAge alarm fires within a minute; a dead-letter queue only receives failed asynchronous invocations.`;
   }
   if ((JOB_FUNCTIONS as readonly string[]).includes(name)) {
+    if (name === 'job-complete') {
+      return `${name} is invoked synchronously by the bulk jobs' state machine, which retries it, and for a cancelled job by the ABORTED event's rule, which retries it for hours; it is idempotent, and a report that never appears leaves the job's final state and counts as they are.`;
+    }
     return `${name} is invoked synchronously by the bulk jobs' state machine, which retries each batch and reports a batch that still fails in the job's report: a dead-letter queue only receives failed asynchronous invocations.`;
   }
   if ((VOICE_FUNCTIONS as readonly string[]).includes(name)) {

@@ -1,4 +1,6 @@
 import { ArnFormat, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -30,6 +32,7 @@ export interface BulkJobsProps {
 export class BulkJobs extends Construct {
   readonly bucket: s3.Bucket;
   readonly stateMachine: sfn.StateMachine;
+  readonly aborted: events.Rule;
 
   constructor(scope: Construct, id: string, props: BulkJobsProps) {
     super(scope, id);
@@ -99,6 +102,27 @@ export class BulkJobs extends Construct {
     for (const fn of [props.api, props.batch, props.complete]) fn.function.addEnvironment(ENV.jobsBucket, this.bucket.bucketName);
     props.api.function.addEnvironment(ENV.jobsStateMachineArn, this.stateMachine.stateMachineArn);
     this.stateMachine.grantStartExecution(props.api.function);
+    // Cancel stops the job's execution (named after the job): executions of this machine only.
+    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const stopPolicy = new iam.Policy(this, 'ApiStop', { roles: [props.api.role], statements: [new iam.PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] })] });
+    Validations.of(stopPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}:*]`,
+      reason: 'A job’s execution is named after the job, known only at run time; StopExecution only, only on executions of the jobs’ own state machine, and the admin route stops only its own tenant’s job (R27).',
+    });
+
+    // A stopped (cancelled) execution never reaches its complete step: its ABORTED status event runs
+    // it, so the job still gets the report of the batches that ran.
+    this.aborted = new events.Rule(this, 'Aborted', {
+      description: 'Tessera: the report of a cancelled bulk job (R19, R22)',
+      eventPattern: { source: ['aws.states'], detailType: ['Step Functions Execution Status Change'], detail: { status: ['ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] } },
+      targets: [new targets.LambdaFunction(props.complete.function, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
+    Validations.of(this.aborted).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason:
+        'The event only asks for the report of a cancelled job: the job’s state and counts are already final without it, the step is ' +
+        'idempotent and retried for six hours, and a report that still never appears shows as a 409 on download, not as wrong data.',
+    });
 
     const wildcard =
       'Job files are keyed <tenantId>/<jobId>/…: both are only known at run time. Object actions only, only on this bucket; ' +

@@ -203,7 +203,7 @@ const recoveryStore = /* @__PURE__ */ once(() => new DynamoRecoveryStore(db(), c
 export const signer = /* @__PURE__ */ once(() => new AssertionSigner({ keys: keyMaterial(), box: secretBox(), clock: clock(), issuer: config().issuer }));
 export const requestCaps = /* @__PURE__ */ once(() => new RequestCaps({ throttle: throttleStore(), clock: clock() }));
 export const authenticator = /* @__PURE__ */ once(() => new ApiKeyAuthenticator(tenantStore(), clock(), requestCaps(), recentKeys()));
-/** An HTTP handler from a map of its function's routes, authenticated by their scope in ROUTES (`shared/http/routes.ts`). */
+/** An HTTP handler from its function's inputs table (shared/schemas/routes.ts) and a map of its routes, authenticated by their scope in ROUTES (`shared/http/routes.ts`). */
 export const routeHandler = /* @__PURE__ */ routeHandlers({ authenticator, operatorKeySha256: () => config().operatorKeySha256, requestCaps, log });
 /** R29: signs and checks every list cursor the API hands out. */
 export const cursors = /* @__PURE__ */ once(() => new PageCursors(new CursorKey({ secrets: keyMaterial(), box: secretBox() })));
@@ -277,7 +277,7 @@ export const jobWorker = /* @__PURE__ */ once(() => {
 /** R26: a tenant's bills. */
 export const billingService = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock() }));
 /** R26: the monthly run, which writes the export. */
-export const billingRun = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock(), sink: exportSink() }));
+export const billingRun = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock(), sink: exportSink(), seeder: tenantStore() }));
 
 /** R9/R18: push activation and answers, with a sender where devices are registered or notified. */
 function pushServiceWith(sender: PushSender): PushService {

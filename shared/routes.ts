@@ -159,3 +159,55 @@ export const ROUTES = [
   { method: 'GET', path: '/openapi.json', handler: 'openapi', scope: 'public' },
   { method: 'GET', path: '/docs', handler: 'openapi', scope: 'public' },
 ] as const satisfies readonly RouteDefinition[];
+
+export type RoutesOf<F extends HttpFunctionName> = Extract<(typeof ROUTES)[number], { readonly handler: F }>;
+
+/** The route keys (`METHOD path`) the route table gives function F, e.g. `RouteKeyOf<'admin-provider'>`. */
+export type RouteKeyOf<F extends HttpFunctionName> = RoutesOf<F> extends infer R
+  ? R extends { readonly method: infer M extends string; readonly path: infer P extends string }
+    ? `${M} ${P}`
+    : never
+  : never;
+
+/** What a function's lines of ROUTES say about who may call it: their one scope, and R6's cap if they have it. */
+type AccessOf<F extends HttpFunctionName> = { readonly scope: RoutesOf<F>['scope'] } & ([Extract<RoutesOf<F>, { readonly cap: 'source' }>] extends [never]
+  ? { readonly cap?: never }
+  : { readonly cap: 'source' });
+
+/**
+ * Each HTTP function's scope and per-source cap, as its lines of ROUTES give them (the type checker
+ * proves that each agrees with its function's lines, test/unit/typed-routes.test.ts that every line
+ * agrees): what the route wrapper reads at cold start, so that a handler's bundle need not carry the
+ * whole route table.
+ */
+export const FUNCTION_ACCESS = {
+  'create-challenge': { scope: 'auth' },
+  'verify-challenge': { scope: 'auth' },
+  'get-challenge': { scope: 'auth' },
+  'resend-challenge': { scope: 'auth' },
+  'jwks': { scope: 'public' },
+  'admin-users': { scope: 'admin' },
+  'admin-users-import': { scope: 'admin' },
+  'admin-jobs': { scope: 'admin' },
+  'admin-provider': { scope: 'admin' },
+  'admin-settings': { scope: 'admin' },
+  'admin-api-keys': { scope: 'admin' },
+  'admin-logs': { scope: 'admin' },
+  'admin-authenticator': { scope: 'admin' },
+  'admin-oath-tokens': { scope: 'admin' },
+  'admin-app-passwords': { scope: 'admin' },
+  'verify-app-password': { scope: 'auth' },
+  'admin-push-activations': { scope: 'admin' },
+  'passkey-registrations': { scope: 'auth' },
+  'admin-passkeys': { scope: 'admin' },
+  'remembered-devices': { scope: 'auth' },
+  'admin-remembered-devices': { scope: 'admin' },
+  'recovery-codes': { scope: 'auth' },
+  'admin-recovery': { scope: 'admin' },
+  'method-registrations': { scope: 'auth' },
+  'push-activate': { scope: 'public', cap: 'source' },
+  'push-respond': { scope: 'public', cap: 'source' },
+  'operator-tenants': { scope: 'operator' },
+  'operator-signing-keys': { scope: 'operator' },
+  'openapi': { scope: 'public' },
+} as const satisfies { readonly [F in HttpFunctionName]: AccessOf<F> };

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     }
     const result = await runBilling(args.month);
     console.log(`Billed ${result.month}: ${result.rows} rows in ${join(dataDir, result.keys.csv)} and ${join(dataDir, result.keys.json)}`);
+    if (result.seeded || result.busy) console.log(`Seeded the per-user counters of ${result.seeded} tenants from before them; ${result.busy} were changing too fast and are billed from the recount until the next run`);
   } finally {
     await runtime.stop();
   }

@@ -15,7 +15,14 @@ type Invoke = (event: unknown) => Promise<unknown>;
 export class LocalJobDriver implements JobRunner {
   private handlers?: { batch: Invoke; complete: Invoke; objects: ObjectStore };
   private readonly running = new Set<Promise<void>>();
-  private gate: Promise<void> | undefined;
+  /** Jobs whose run was stopped (cancelled): their workers start no more batches. */
+  private readonly stopped = new Set<string>();
+  /** Batch invocations per job, for tests and the bench. */
+  private readonly invoked = new Map<string, number>();
+  /** While held, batches (and retries) wait here, but for `passes` of them (`hold`). */
+  private held = false;
+  private passes = 0;
+  private readonly waiting: (() => void)[] = [];
   /** Milliseconds per retry interval second: the local runtime does not wait real seconds. */
   private readonly retryScaleMs = 10;
 
@@ -32,17 +39,38 @@ export class LocalJobDriver implements JobRunner {
     this.running.add(drive);
   }
 
+  /** As StopExecution does to the Map: no batch of the job starts after this; running ones finish, then the complete step runs. */
+  async stop(run: Pick<JobRun, 'jobId'>): Promise<void> {
+    this.stopped.add(run.jobId);
+  }
+
   /**
-   * Holds every batch not yet started until the returned release is called: how a test cancels
-   * a job between its start and its batches, which on AWS a slow Map would allow.
+   * Holds every batch not yet started, and every retry, (but the first `after` of them) until the
+   * returned release is called, with a number to let that many more through and hold the rest:
+   * how a test cancels a job between its start and its batches, between two of its batches, or
+   * between a batch's crash and its retry, which on AWS a slow Map would allow.
    */
-  hold(): () => void {
-    let release = () => {};
-    this.gate = new Promise<void>((resolve) => (release = resolve));
-    return () => {
-      this.gate = undefined;
-      release();
+  hold(options: { after?: number } = {}): (pass?: number) => void {
+    this.held = true;
+    this.passes = options.after ?? 0;
+    return (pass?: number) => {
+      if (pass === undefined) this.held = false;
+      for (let i = 0; this.waiting.length > 0 && (pass === undefined || i < pass); i++) this.waiting.shift()?.();
     };
+  }
+
+  private async gate(): Promise<void> {
+    if (!this.held) return;
+    if (this.passes > 0) {
+      this.passes--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** How many batch invocations the driver made for the job. */
+  invocations(jobId: string): number {
+    return this.invoked.get(jobId) ?? 0;
   }
 
   /** Resolves when every job started so far has finished (the runtime's stop; the bench). */
@@ -60,7 +88,9 @@ export class LocalJobDriver implements JobRunner {
     const worker = async () => {
       while (next < batches.length) {
         const Items = batches[next++] as BatchRange[];
-        await this.gate;
+        await this.gate();
+        if (this.stopped.has(run.jobId)) break;
+        this.invoked.set(run.jobId, this.invocations(run.jobId) + 1);
         // Tolerated, as the Map tolerates it: the complete step names the batch's rows in the report.
         await this.withRetries(() => handlers.batch({ BatchInput: { run }, Items })).catch((error: unknown) => console.error('local job batch failed', run.jobId, Items[0]?.batch, error));
       }
@@ -76,6 +106,8 @@ export class LocalJobDriver implements JobRunner {
       } catch (error) {
         if (attempt >= JOB_BATCH_RETRY.MaxAttempts) throw error;
         await sleep(JOB_BATCH_RETRY.IntervalSeconds * JOB_BATCH_RETRY.BackoffRate ** attempt * this.retryScaleMs);
+        // A hold holds retries too: how a test cancels a job between a batch's crash and its retry.
+        await this.gate();
       }
     }
   }

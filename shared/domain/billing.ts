@@ -1,6 +1,6 @@
 import { priceOf } from '../billing/prices';
 import { ValidationError } from './errors';
-import type { BillingStore, BillingTenant, Clock, ExportSink, MonthlyMeter, ProviderPeriod } from '../ports';
+import type { BillingStore, BillingTenant, Clock, ExportSink, MonthlyMeter, ProviderPeriod, UserCounterSeeder } from '../ports';
 import type { BillingModel, Principal } from './types';
 
 /** One line of the finance export (R26): one provider of one tenant in force during the month. */
@@ -144,7 +144,7 @@ const TENANT_CONCURRENCY = 16;
 
 /** The monthly billing run (R26) and a tenant's view of its own bill. */
 export class BillingService {
-  constructor(private readonly deps: { store: BillingStore; clock: Clock; sink?: ExportSink }) {}
+  constructor(private readonly deps: { store: BillingStore; clock: Clock; sink?: ExportSink; seeder?: UserCounterSeeder }) {}
 
   /** Every tenant's rows for `month`, sorted. Cost grows with tenants, not authentications or users. */
   async rows(month: string): Promise<BillingRow[]> {
@@ -158,8 +158,14 @@ export class BillingService {
     return sortRows(rows);
   }
 
-  /** Writes `billing/<month>.csv` and `.json`; the same month always gives the same bytes. */
-  async run(month: string): Promise<{ month: string; rows: number; keys: { csv: string; json: string } }> {
+  /**
+   * Writes `billing/<month>.csv` and `.json`; the same month always gives the same bytes. Then
+   * seeds the per-user counters of every tenant from before them (`UserCounterSeeder`): each is
+   * counted user by user once more, here, instead of every month from now on. The export is
+   * written first, so a seed that fails costs the run nothing; a tenant not seeded is tried again
+   * by the next run and billed from the recount meanwhile.
+   */
+  async run(month: string): Promise<{ month: string; rows: number; keys: { csv: string; json: string }; seeded: number; busy: number }> {
     const { sink } = this.deps;
     if (!sink) throw new Error('The billing run needs an export sink');
     if (month >= monthOf(this.deps.clock.now())) {
@@ -169,7 +175,24 @@ export class BillingService {
     const keys = exportKeys(month);
     await sink.put(keys.csv, renderCsv(rows), 'text/csv; charset=utf-8');
     await sink.put(keys.json, renderJson(month, rows), 'application/json');
-    return { month, rows: rows.length, keys };
+    return { month, rows: rows.length, keys, ...(await this.seedCounters()) };
+  }
+
+  /** R25: seeds the counters of the tenants that lack them; how many were seeded, and how many were too busy. */
+  async seedCounters(): Promise<{ seeded: number; busy: number }> {
+    const { seeder } = this.deps;
+    let seeded = 0;
+    let busy = 0;
+    if (!seeder) return { seeded, busy };
+    const current = monthOf(this.deps.clock.now());
+    for await (const page of this.deps.store.tenantPages()) {
+      for (const tenant of page.filter((t) => !t.usersCounted)) {
+        const outcome = await seeder.seedUserCounters(tenant.tenantId, current);
+        if (outcome.kind === 'seeded') seeded++;
+        if (outcome.kind === 'busy') busy++;
+      }
+    }
+    return { seeded, busy };
   }
 
   /** R27: the caller's own rows only; the running month is a draft. */
@@ -191,6 +214,8 @@ export class BillingService {
     let tenants = 0;
     for await (const page of this.deps.store.tenantPages()) {
       for (const tenant of page) {
+        // A seeded tenant's months before its seed are billed from the recount: nothing to check.
+        if (tenant.usersCountedFrom !== undefined && month < tenant.usersCountedFrom) continue;
         tenants++;
         const [{ users }, recounted] = await Promise.all([this.deps.store.tenantMonth(tenant.tenantId, month), this.deps.store.recountUsers(tenant.tenantId, month)]);
         for (const space of [...new Set([...Object.keys(users), ...Object.keys(recounted)])].sort()) {
@@ -211,12 +236,17 @@ export class BillingService {
     const billed = periods.filter((p) => inForce(p, range));
     if (billed.length === 0) return [];
     // A tenant from before the counters existed has users they never saw: count it the old way.
-    const users = tenant.usersCounted ? counted.users : await this.deps.store.recountUsers(tenant.tenantId, month);
+    const users = countersBill(tenant, month) ? counted.users : await this.deps.store.recountUsers(tenant.tenantId, month);
     const authentications = billed.some((p) => p.provider.billingModel === 'per_authentication')
       ? await this.deps.store.authentications(tenant.tenantId, month)
       : {};
     return rowsOf(tenant, periods, { authentications, users }, month);
   }
+}
+
+/** Whether the per-user counters bill this tenant's `month`: a tenant created with them, or seeded (from the month after its seed). */
+function countersBill(tenant: BillingTenant, month: string): boolean {
+  return tenant.usersCounted === true && (tenant.usersCountedFrom === undefined || month >= tenant.usersCountedFrom);
 }
 
 /** A user space whose counters and recount disagree. */

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { MAX_IMPORT_ROWS } from '../rules';
 import { userBody } from '../schemas';
 import { DomainError, ValidationError } from './errors';
+import { importCell } from './jobs/csv';
 import type { UserStore } from '../ports';
 import type { Principal, User } from './types';
 import { userScope, type UserInput, type UserService } from './users';
@@ -115,7 +116,9 @@ export async function importUserRecords(
   const seen = new Set<string>();
   // `version`: the stored user's, when the row replaces one; its write is conditional on it (a row never erases a change made meanwhile, like a block).
   const checked: (ImportRowResult | { readonly row: number; readonly user: User; readonly version?: number })[] = [];
-  for (const { row, record } of records) {
+  for (const { row, record: cells } of records) {
+    // An export's defused cells (`'=…`, `'+1…`) read back as what was exported.
+    const record = Object.fromEntries(Object.entries(cells).map(([column, cell]) => [column, importCell(cell)]));
     const userId = record.userId ?? '';
     try {
       if (!/^[A-Za-z0-9._@+-]{1,128}$/.test(userId)) throw new ValidationError('bad user id', [{ pointer: '/userId', detail: 'is not a valid user id' }]);

@@ -2,19 +2,12 @@ import type { ApiKeyAuthenticator } from '../domain/api-keys';
 import { NotFoundError } from '../domain/errors';
 import type { RequestCaps } from '../domain/request-caps';
 import type { Principal } from '../domain/types';
-import { ROUTES, type HttpFunctionName, type RouteDefinition, type Scope } from '../routes';
-import { ROUTE_INPUTS, type RouteKey } from '../schemas/routes';
+import { FUNCTION_ACCESS, type HttpFunctionName, type RouteKeyOf, type RoutesOf, type Scope } from '../routes';
+import type { ROUTE_INPUTS, RouteKey } from '../schemas/routes';
 import type { LambdaHandler } from '../observability';
 import { anyone, capPerSource, httpHandler, operatorKey, tenantKey, type HandlerLogger, type HttpEvent, type HttpResult, type Reply, type Request } from './handler';
 
-type RoutesOf<F extends HttpFunctionName> = Extract<(typeof ROUTES)[number], { readonly handler: F }>;
-
-/** The route keys (`METHOD path`) the route table gives function F, e.g. `RouteKeyOf<'admin-provider'>`. */
-export type RouteKeyOf<F extends HttpFunctionName> = RoutesOf<F> extends infer R
-  ? R extends { readonly method: infer M extends string; readonly path: infer P extends string }
-    ? `${M} ${P}`
-    : never
-  : never;
+export type { RouteKeyOf } from '../routes';
 
 /** A line of ROUTES without its ROUTE_INPUTS entry does not compile: this names the missing keys. */
 type WithoutInputs = Exclude<RouteKeyOf<HttpFunctionName>, RouteKey>;
@@ -35,17 +28,22 @@ export type RouteFn<F extends HttpFunctionName, K extends string> = (
  */
 export type RouteMap<F extends HttpFunctionName> = { readonly [K in RouteKeyOf<F>]: RouteFn<F, K> };
 
-/** The one scope of a function's routes (its API key, or none). */
+/**
+ * Function F's own table of shared/schemas/routes.ts (e.g. `adminProviderInputs`): the ROUTE_INPUTS
+ * entry of each of its routes. A handler passes it, rather than the wrapper reading ROUTE_INPUTS,
+ * so that its bundle holds and builds only its own routes' schemas.
+ */
+export type FunctionInputs<F extends HttpFunctionName> = { readonly [K in RouteKeyOf<F>]: K extends RouteKey ? (typeof ROUTE_INPUTS)[K] : never };
+
+/** The one scope of a function's routes (its API key, or none), as FUNCTION_ACCESS gives it from ROUTES. */
 export function scopeOf(name: HttpFunctionName): Scope {
-  const scopes = new Set<Scope>(ROUTES.filter((route) => route.handler === name).map((route) => route.scope));
-  const [scope, ...others] = scopes;
-  if (!scope || others.length > 0) throw new Error(`${name} must serve routes of exactly one scope, not ${scopes.size}`);
-  return scope;
+  return FUNCTION_ACCESS[name].scope;
 }
 
-/** R6: whether the function's routes are capped per source address (read off ROUTES, as the scope is). */
+/** R6: whether the function's routes are capped per source address (as FUNCTION_ACCESS gives it from ROUTES, like the scope). */
 export function cappedPerSource(name: HttpFunctionName): boolean {
-  return ROUTES.some((route: RouteDefinition) => route.handler === name && route.cap === 'source');
+  const access = FUNCTION_ACCESS[name];
+  return 'cap' in access && access.cap === 'source';
 }
 
 /** The route's entry, or the 404 problem an unknown route key has always had. */
@@ -64,6 +62,7 @@ export interface RouteAuthentication {
 
 export type RouteHandler = <F extends HttpFunctionName>(
   name: F,
+  inputs: NoInfer<FunctionInputs<F>>,
   routes: NoInfer<RouteMap<F>>,
 ) => LambdaHandler<HttpEvent, HttpResult>;
 
@@ -71,10 +70,10 @@ export type RouteHandler = <F extends HttpFunctionName>(
  * Route handlers authenticated from `auth` (taken when a handler is made, at cold start):
  * a handler for function `name` checks the key of the scope its routes have in ROUTES (R27;
  * public routes that do costly work are capped per source address instead, R6), then runs the
- * entry of `routes` for the matched route key with that route's inputs.
+ * entry of `routes` for the matched route key with that route's entry of `inputs`.
  */
 export function routeHandlers(auth: RouteAuthentication): RouteHandler {
-  return (name, routes) => {
+  return (name, inputs, routes) => {
     const scope = scopeOf(name);
     const authenticate =
       scope === 'auth' || scope === 'admin'
@@ -85,6 +84,7 @@ export function routeHandlers(auth: RouteAuthentication): RouteHandler {
             ? capPerSource(auth.requestCaps())
             : anyone;
     const table = routes as Readonly<Record<string, (req: Request<unknown>, inputs: unknown) => Promise<Reply>>>;
-    return httpHandler<unknown>({ authenticate, log: auth.log() }, async (req) => routeOf(table, req.route)(req, ROUTE_INPUTS[req.route as RouteKey]));
+    const inputsOf = inputs as Readonly<Record<string, unknown>>;
+    return httpHandler<unknown>({ authenticate, log: auth.log() }, async (req) => routeOf(table, req.route)(req, inputsOf[req.route]));
   };
 }

@@ -17,6 +17,29 @@ export interface BillingTenant {
    * until its counters are seeded.
    */
   readonly usersCounted?: boolean;
+  /**
+   * For a tenant whose counters were seeded (`UserCounterSeeder`): the first month they bill;
+   * earlier months are billed from the recount, as before the seed.
+   */
+  readonly usersCountedFrom?: string;
+}
+
+/** What seeding one tenant's per-user counters did. */
+export type SeedOutcome =
+  /** Counters and mark written: the counters bill every month from `from`; `base` is what was added per user space. */
+  | { readonly kind: 'seeded'; readonly from: string; readonly base: Readonly<Record<string, number>> }
+  /** The tenant's counters already hold all its users (created with them, or seeded before), or it is gone. */
+  | { readonly kind: 'already' }
+  /** Users kept changing through every attempt to count them: nothing written, try again later. */
+  | { readonly kind: 'busy' };
+
+/**
+ * R25: gives a tenant from before the per-user counters the users they never saw, once, then
+ * marks it counted, so that the billing run reads its counters (O(1)) instead of recounting it.
+ */
+export interface UserCounterSeeder {
+  /** `month` is the current month (YYYY-MM): the counters bill from the month after it. */
+  seedUserCounters(tenantId: string, month: string): Promise<SeedOutcome>;
 }
 
 /** What one tenant used in one month, read from the per-tenant monthly meters (never a Scan). */

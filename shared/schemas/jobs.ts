@@ -31,7 +31,30 @@ const batchRange = z.strictObject({
 });
 
 export const jobBatchEvent = z.object({ BatchInput: z.object({ run: jobRun }), Items: z.array(batchRange).min(1).max(100) });
-export const jobCompleteEvent = z.object({ run: jobRun });
+const jsonText = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+    return z.NEVER;
+  }
+});
+
+/**
+ * The complete step's input: from the state machine after the Map, or, for a job whose
+ * execution was stopped (cancelled), the execution's ABORTED status event from EventBridge,
+ * whose `detail.input` is the execution's input as JSON text.
+ */
+export const jobCompleteEvent = z.union([
+  z.object({ run: jobRun }),
+  z
+    .object({
+      source: z.literal('aws.states'),
+      'detail-type': z.literal('Step Functions Execution Status Change'),
+      detail: z.object({ status: z.literal('ABORTED'), input: jsonText.pipe(z.object({ run: jobRun })) }),
+    })
+    .transform((event) => ({ run: event.detail.input.run })),
+]);
 
 // --- Answers. ---
 

@@ -1,8 +1,7 @@
 import * as z from 'zod';
-import { MAX_PASSKEY_ORIGINS } from '../rules';
 
 /**
- * Passkeys (WebAuthn) at the edge: the tenant's policy, the browser's responses as
+ * Passkeys (WebAuthn) at the edge (the tenant's policy is ./passkey-policy.ts): the browser's responses as
  * `@simplewebauthn/browser` posts them (RegistrationResponseJSON, AuthenticationResponseJSON), and
  * the ids of registrations and passkeys. The WebAuthn checks themselves are `@simplewebauthn/server`'s.
  */
@@ -14,75 +13,7 @@ export const passkeyIdSchema = base64url(1364);
 
 export const passkeyRegistrationIdSchema = z.string().regex(/^pr_[A-Za-z0-9_-]{22}$/, 'is not a passkey registration id');
 
-const aaguidSchema = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lower-case UUID');
-
-/** A trusted attestation root: one X.509 certificate, PEM (the settings service parses it and requires a CA). */
-const attestationRootSchema = z
-  .string()
-  .max(8192)
-  .regex(/^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+\n-----END CERTIFICATE-----\s*$/, 'must be one PEM X.509 certificate (-----BEGIN CERTIFICATE----- …)');
-
-/** A host name label by label (no IP address): what an rpId may be. */
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
-/** Whether `origin` is an origin a passkey may be used on: https, or http on localhost. */
-function originProblem(origin: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return 'must be an origin such as https://login.example.com';
-  }
-  if (url.origin !== origin) return `must be an origin alone (scheme, host and port), such as ${url.origin}`;
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && url.hostname === 'localhost') return undefined;
-  return 'must be https (http only for localhost)';
-}
-
-/**
- * The tenant's passkey policy (PUT/PATCH /v1/admin/settings `passkeys`). The rpId must be a
- * domain every origin's host is, or ends with (WebAuthn's "registrable domain suffix"); a single
- * label other than `localhost` is refused as a public suffix.
- */
-export const passkeyPolicySchema = z
-  .strictObject({
-    rpId: z.string().min(1).max(253).regex(DOMAIN, 'must be a lower-case domain name such as example.com'),
-    rpName: z.string().trim().min(1).max(100),
-    origins: z.array(z.string().min(1).max(2048)).min(1).max(MAX_PASSKEY_ORIGINS),
-    userVerification: z.enum(['required', 'preferred']).default('required'),
-    attestation: z.enum(['none', 'direct']).default('none'),
-    aaguids: z.array(aaguidSchema).min(1).max(100).optional(),
-    attestationRoots: z.array(attestationRootSchema).min(1).max(10).optional(),
-    allowSynced: z.boolean().default(true),
-    phishingResistantOnly: z.boolean().default(false),
-  })
-  .superRefine((policy, ctx) => {
-    if (!policy.rpId.includes('.') && policy.rpId !== 'localhost') {
-      ctx.addIssue({ code: 'custom', path: ['rpId'], message: 'must be a registrable domain (example.com), not a top-level domain' });
-    }
-    // A top-level domain is never all digits: an IPv4 address is no relying-party id.
-    if (/^\d+$/.test(policy.rpId.split('.').at(-1) ?? '')) ctx.addIssue({ code: 'custom', path: ['rpId'], message: 'must be a domain name, not an IP address' });
-    policy.origins.forEach((origin, i) => {
-      const problem = originProblem(origin);
-      if (problem) {
-        ctx.addIssue({ code: 'custom', path: ['origins', i], message: problem });
-        return;
-      }
-      const host = new URL(origin).hostname;
-      if (host !== policy.rpId && !host.endsWith(`.${policy.rpId}`)) {
-        ctx.addIssue({ code: 'custom', path: ['origins', i], message: `its host must be ${policy.rpId} or end with .${policy.rpId} (the rpId)` });
-      }
-      if (policy.origins.indexOf(origin) !== i) ctx.addIssue({ code: 'custom', path: ['origins', i], message: 'is already in the list' });
-    });
-    if (policy.aaguids && policy.attestation !== 'direct') {
-      ctx.addIssue({ code: 'custom', path: ['aaguids'], message: 'needs attestation "direct": without it the AAGUID is not attested' });
-    }
-    if (policy.attestationRoots && policy.attestation !== 'direct') {
-      ctx.addIssue({ code: 'custom', path: ['attestationRoots'], message: 'needs attestation "direct": without it no attestation is asked for' });
-    }
-  });
+export { passkeyPolicySchema } from './passkey-policy';
 
 const transports = z.array(z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'])).max(8);
 const extensionResults = z.record(z.string(), z.unknown());

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { PUSH_PLATFORMS } from '../domain/types';
-import { challengeIdSchema } from './index';
+import { challengeIdSchema } from './common';
 
 /** R18: what a phone sends to activate. The code is the credential: `xxxx-xxxx-xxxx`. */
 export const activatePushBody = z.strictObject({

@@ -432,7 +432,8 @@ describe('ApiStack', () => {
         'voice-sip-rules': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-call-events': 'Challenges:none Tenants:none Logs:none Usage:none Throttle:none',
         'voice-finish': challengePath,
-        'billing-run': 'Challenges:none Tenants:read Logs:none Usage:read Throttle:none',
+        // R25: the run seeds, once, the counters of tenants from before them.
+        'billing-run': 'Challenges:none Tenants:readWrite Logs:none Usage:read Throttle:none',
         // R7: the deadline sweep writes each timeout with its log line and usage, and counts it for fatigue.
         'push-sweep': 'Challenges:readWrite Tenants:none Logs:readWrite Usage:readWrite Throttle:readWrite',
         // R19/R22 bulk jobs: job items, users (with their billing items) and tokens in the tenants table.
@@ -462,6 +463,10 @@ describe('ApiStack', () => {
       expect(actionsOn(statements['create-challenge']!, machine)).toEqual(['states:StartExecution']);
       expect(actionsOn(statements['admin-jobs']!, machine)).toEqual([]);
       expect(actionsOn(statements['admin-jobs']!, api.resolve(api.jobs.stateMachine.stateMachineArn))).toEqual(['states:StartExecution']);
+      // Cancel (R19/R22): StopExecution, only on executions of the jobs' machine, and only admin-jobs may.
+      expect(allowed('states:StopExecution')).toEqual(['admin-jobs']);
+      const executions = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:Tessera-dev-Api-jobs:*']] };
+      expect(actionsOn(statements['admin-jobs']!, executions)).toEqual(['states:StopExecution']);
       expect(allowed('states:SendTaskSuccess')).toEqual(['voice-call-events']);
       expect(actionsOn(statements['voice-call-events']!, machine)).toEqual(['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']);
       expect(allowed('chime:CreateSipMediaApplicationCall')).toEqual(['voice-place-call']);
@@ -475,6 +480,17 @@ describe('ApiStack', () => {
         const listing = actionsOn(statements[name]!, bucket).filter((a) => a === 's3:ListBucket');
         expect({ name, listing }).toEqual({ name, listing: ['admin-jobs', 'job-batch', 'job-complete'].includes(name) ? ['s3:ListBucket'] : [] });
       }
+    });
+
+    it('R19/R22: a cancelled job\'s stopped execution (ABORTED) invokes the complete step, which writes the report of what ran', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.states'],
+          'detail-type': ['Step Functions Execution Status Change'],
+          detail: { status: ['ABORTED'], stateMachineArn: [api.resolve(api.jobs.stateMachine.stateMachineArn)] },
+        },
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId('job-complete'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 6 * 3600 } })],
+      });
     });
 
     it('no handler may Scan a table (a scan would read across tenants)', () => {

@@ -75,6 +75,8 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       'AwsSolutions-IAM5[Resource::<JobsBucket.Arn>/*/manifest.json]',
       'AwsSolutions-IAM5[Resource::<JobsBucket.Arn>/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:Tessera-dev-Api-jobs/*]',
+      // R19/R22: cancel stops the job's own execution, named after the job.
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:Tessera-dev-Api-jobs:*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:*]',
       // R9: Publish to the endpoints SNS creates at activation, under this stage's platform applications only.
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:endpoint/APNS/tessera-dev-ios/*]',

@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { DynamoBillingStore } from '../../shared/adapters/dynamo/billing-store';
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { billingKeys, DynamoBillingStore } from '../../shared/adapters/dynamo/billing-store';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client';
-import { DynamoTenantStore } from '../../shared/adapters/dynamo/tenant-store';
+import { DynamoTenantStore, tenantKeys } from '../../shared/adapters/dynamo/tenant-store';
 import { DynamoUserCredentialStore } from '../../shared/adapters/dynamo/user-credentials';
 import { BillingService, monthOf, monthsBetween } from '../../shared/domain/billing';
 import type { User } from '../../shared/domain/types';
-import type { UserScope, UserWrite } from '../../shared/ports';
+import type { BillingTenant, UserScope, UserWrite } from '../../shared/ports';
 import { TENANTS_TABLE, USAGE_TABLE } from '../../shared/tables';
 import { TestApi } from '../support/runtime';
 
@@ -21,13 +22,15 @@ let api: TestApi;
 let users: DynamoTenantStore;
 let credentials: DynamoUserCredentialStore;
 let billing: DynamoBillingStore;
+let db: DynamoDBDocumentClient;
+let tenantsTable: string;
 /** The stores' clock (deletions are dated by it); user writes carry their own `updatedAt` from it. */
 const clock = { at: Date.parse('2031-01-20T00:00:00.000Z'), now: () => clock.at };
 
 beforeAll(async () => {
   api = await TestApi.start();
-  const db = createDocumentClient({ endpoint: api.runtime.dynamoEndpoint });
-  const tenantsTable = process.env[TENANTS_TABLE.envVar] as string;
+  db = createDocumentClient({ endpoint: api.runtime.dynamoEndpoint });
+  tenantsTable = process.env[TENANTS_TABLE.envVar] as string;
   users = new DynamoTenantStore(db, tenantsTable, clock);
   credentials = new DynamoUserCredentialStore(db, tenantsTable, users, clock);
   billing = new DynamoBillingStore(db, { tenantsTable, usageTable: process.env[USAGE_TABLE.envVar] as string });
@@ -186,3 +189,74 @@ describe('R26 recount through the billing service', () => {
     expect(bill.body.rows.filter((r) => r.billingModel === 'per_user').map((r) => r.billableUnits)).toEqual([2]);
   });
 });
+
+describe('R25 seeding the counters of a tenant from before them', () => {
+  /**
+   * A tenant from before the counters: its users are in the enabled set and its marks, but no
+   * counter item saw them and its tenant item has no `usersCounted` mark. Built through the
+   * store, then the counters and the mark are taken away, as they never existed.
+   */
+  async function preCounterTenant(scope: UserScope, userIds: readonly string[]): Promise<Model> {
+    const model = new Model();
+    for (const id of userIds) model.record(id, await apply(scope, id, 'enable'), clock.now());
+    const pk = billingKeys.userCounter(scope.tenantId, '', 0).pk;
+    const counters = await db.send(new QueryCommand({ TableName: tenantsTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }));
+    for (const item of counters.Items ?? []) await db.send(new DeleteCommand({ TableName: tenantsTable, Key: { pk: item.pk, sk: item.sk } }));
+    await db.send(new PutCommand({ TableName: tenantsTable, Item: { ...tenantKeys.tenant(scope.tenantId), gsi1pk: billingKeys.tenantIndex, gsi1sk: scope.tenantId, tenantId: scope.tenantId, name: 'Old tenant' } }));
+    return model;
+  }
+
+  it('counts each user exactly once whatever changes race the seed, then bills from the counters: counters == recount == the rule (property)', async () => {
+    const step = fc.record({ userId: fc.constantFrom('old1', 'old2', 'old3', 'new1', 'new2'), op: fc.constantFrom<Op>('enable', 'disable', 'license', 'unlicense', 'delete') });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 6 }), fc.array(step, { minLength: 1, maxLength: 12 }), async (after, racing) => {
+        const scope = newScope();
+        clock.at = Date.parse('2032-05-02T00:00:00.000Z');
+        const model = await preCounterTenant(scope, ['old1', 'old2', 'old3']);
+        // Changes after the counters arrived (they see these), in the same month, before the seed.
+        clock.at += 86_400_000;
+        for (const s of after) model.record(s.userId, await apply(scope, s.userId, s.op), clock.now());
+        // The seed, with users changing while it counts.
+        clock.at += 86_400_000;
+        const [outcome] = await Promise.all([
+          users.seedUserCounters(scope.tenantId, '2032-05'),
+          (async () => {
+            for (const s of racing) model.record(s.userId, await apply(scope, s.userId, s.op), clock.now());
+          })(),
+        ]);
+        expect(outcome).toMatchObject({ kind: 'seeded', from: '2032-06' });
+        // Once: a second seed adds nothing.
+        expect(await users.seedUserCounters(scope.tenantId, '2032-05')).toEqual({ kind: 'already' });
+        for (const month of ['2032-06', '2032-07']) {
+          const counted = (await billing.tenantMonth(scope.tenantId, month)).users[scope.space] ?? 0;
+          expect({ month, counted }).toEqual({ month, counted: (await billing.recountUsers(scope.tenantId, month))[scope.space] ?? 0 });
+          expect({ month, counted }).toEqual({ month, counted: model.count(month) });
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('the billing run’s seeding step seeds such a tenant; the counters bill it from the month after the seed, equal to the recount', async () => {
+    const scope = newScope();
+    clock.at = Date.parse('2033-02-10T00:00:00.000Z');
+    await preCounterTenant(scope, ['a', 'b', 'c']);
+    await apply(scope, 'c', 'disable');
+    const result = await new BillingService({ store: billing, clock, seeder: users }).seedCounters();
+    expect(result.busy).toBe(0);
+    expect(result.seeded).toBeGreaterThanOrEqual(1);
+    const [tenant] = await firstPage(billing.tenantPages(), scope.tenantId);
+    expect(tenant).toMatchObject({ usersCounted: true, usersCountedFrom: '2033-03' });
+    // Next month: two users, from the counters, equal to the recount; the check skips the seed's own month.
+    expect((await billing.tenantMonth(scope.tenantId, '2033-03')).users).toEqual({ [scope.space]: 2 });
+    expect(await billing.recountUsers(scope.tenantId, '2033-03')).toEqual({ [scope.space]: 2 });
+    // A tenant created with the counters, or seeded already, is not seeded again.
+    expect(await users.seedUserCounters(scope.tenantId, '2033-02')).toEqual({ kind: 'already' });
+  });
+});
+
+async function firstPage(pages: AsyncIterable<BillingTenant[]>, tenantId: string): Promise<BillingTenant[]> {
+  const found: BillingTenant[] = [];
+  for await (const page of pages) found.push(...page.filter((t) => t.tenantId === tenantId));
+  return found;
+}

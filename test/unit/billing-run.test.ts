@@ -78,6 +78,30 @@ describe('R26 billing run reads', () => {
     expect(rows.map((r) => [r.tenantId, r.billableUnits])).toEqual([['drift', 4]]);
   });
 
+  it('a seeded tenant is billed from the recount up to its seed’s month and from its counters from the month after (one request)', async () => {
+    const seeded = () =>
+      new CountingStore([{ tenantId: 'drift', name: 'Drift', usersCounted: true, usersCountedFrom: '2026-02' }], {
+        drift: { periods: [{ provider: provider('pv_drift', 'per_user') }], users: { 'prov:pv_drift': 3 } },
+      });
+    const before = seeded();
+    expect((await new BillingService({ store: before, clock }).rows('2026-01')).map((r) => r.billableUnits)).toEqual([4]);
+    expect(before.calls.sort()).toEqual(['recountUsers drift', 'tenantMonth drift']);
+    const from = seeded();
+    expect((await new BillingService({ store: from, clock }).rows('2026-02')).map((r) => r.billableUnits)).toEqual([3]);
+    expect(from.calls).toEqual(['tenantMonth drift']);
+  });
+
+  it('the run, after writing the export, seeds the counters of the tenants without the mark, and only those', async () => {
+    const seeds: string[] = [];
+    const seeder = { seedUserCounters: async (tenantId: string, month: string) => (seeds.push(`${tenantId} ${month}`), tenantId === 'busy' ? ({ kind: 'busy' } as const) : ({ kind: 'seeded', from: '2026-04', base: {} } as const)) };
+    const tenants = new CountingStore([{ tenantId: 'old', name: 'Old' }, { tenantId: 'busy', name: 'Busy' }, { tenantId: 'new', name: 'New', usersCounted: true }], {});
+    const written: string[] = [];
+    const result = await new BillingService({ store: tenants, clock, seeder, sink: { put: async (key) => void written.push(key) } }).run('2026-02');
+    expect(result).toMatchObject({ seeded: 1, busy: 1 });
+    expect(written).toEqual(['billing/2026-02.csv', 'billing/2026-02.json']);
+    expect(seeds).toEqual(['old 2026-03', 'busy 2026-03']);
+  });
+
   it('the recount reports the user spaces whose counters differ from it', async () => {
     const drift = new CountingStore([{ tenantId: 'drift', name: 'Drift' }, { tenantId: 'user', name: 'User' }], {
       drift: { periods: [{ provider: provider('pv_drift', 'per_user') }], users: { 'prov:pv_drift': 3 } },

@@ -125,6 +125,34 @@ describe('Lambda bundles: what each carries', () => {
     }
   });
 
+  it("builds only its own routes' request schemas (one table per function, one schema module per area) and carries no route table", () => {
+    /** The project files and packages that put code into the bundle (an import tree shaking emptied is not one). */
+    const carried = (name: FunctionName) => {
+      const output = Object.values(built.get(name)?.meta.outputs ?? {}).find((out) => out.entryPoint === `functions/${name}.ts`);
+      return Object.entries(output?.inputs ?? {}).filter(([, { bytesInOutput }]) => bytesInOutput > 0);
+    };
+    const schemaModules = (name: FunctionName) =>
+      carried(name)
+        .map(([input]) => input)
+        .filter((input) => input.startsWith('shared/schemas/'))
+        .map((input) => input.replace('shared/schemas/', ''))
+        .sort();
+    // Its path parameter only: no body, no other route's shapes.
+    expect(schemaModules('get-challenge')).toEqual(['common.ts', 'routes.ts']);
+    expect(schemaModules('create-challenge')).toEqual(['challenges.ts', 'common.ts', 'routes.ts']);
+    // A passkey's assertion, a recovery code or an access pass may answer a challenge; the passkey policy is the settings handler's.
+    expect(schemaModules('verify-challenge')).toEqual(['answers.ts', 'common.ts', 'passkeys.ts', 'recovery.ts', 'routes.ts']);
+    expect(schemaModules('admin-settings')).toEqual(['passkey-policy.ts', 'phone.ts', 'routes.ts', 'settings.ts']);
+    expect(schemaModules('admin-logs')).toEqual(['common.ts', 'logs.ts', 'routes.ts']);
+    // A function without inputs builds no request schema at all (its table is an empty entry).
+    expect(schemaModules('jwks')).toEqual(['routes.ts']);
+    // The wrapper reads FUNCTION_ACCESS, not ROUTES (about 8 KiB minified): no bundle carries the table's lines.
+    for (const name of built.keys()) {
+      const routesModule = carried(name).find(([input]) => input === 'shared/routes.ts')?.[1].bytesInOutput ?? 0;
+      expect({ name, routeTable: routesModule > 4096 }).toEqual({ name, routeTable: false });
+    }
+  });
+
   it('serves the OpenAPI document generated at build time: the openapi bundle carries no zod', () => {
     const { inputs } = built.get('openapi') ?? { inputs: [] };
     expect(inputs).toContain('shared/api/openapi.json');

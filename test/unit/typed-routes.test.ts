@@ -4,6 +4,8 @@ import { NotFoundError } from '../../shared/domain/errors';
 import type { Reply } from '../../shared/http/handler';
 import { cappedPerSource, routeHandlers, routeOf, scopeOf, type RouteKeyOf, type RouteMap } from '../../shared/http/routes';
 import { HTTP_FUNCTIONS, ROUTES } from '../../shared/routes';
+import * as inputTables from '../../shared/schemas/routes';
+import { adminProviderInputs, adminSettingsInputs, jwksInputs, operatorSigningKeysInputs, ROUTE_INPUTS } from '../../shared/schemas/routes';
 import { localContext } from '../../infra/local/context';
 import { SilentLog } from '../support/fakes';
 
@@ -47,7 +49,10 @@ const _inputs: RouteMap<'admin-settings'> = {
 // Never called: it only has to compile (or, here, not).
 const _partial = () =>
   // @ts-expect-error routeHandler too takes every route of its function
-  routeHandler('admin-provider', { 'GET /v1/admin/provider': ok, 'PUT /v1/admin/provider': ok });
+  routeHandler('admin-provider', adminProviderInputs, { 'GET /v1/admin/provider': ok, 'PUT /v1/admin/provider': ok });
+const _otherInputs = () =>
+  // @ts-expect-error a handler passes its own function's inputs, not another's
+  routeHandler('admin-provider', adminSettingsInputs, { 'PUT /v1/admin/provider': ok, 'GET /v1/admin/provider': ok, 'DELETE /v1/admin/provider': ok });
 
 function event(routeKey: string, authorization?: string): APIGatewayProxyEventV2 {
   const [method = 'GET', rawPath = '/'] = routeKey.split(' ');
@@ -65,6 +70,21 @@ function event(routeKey: string, authorization?: string): APIGatewayProxyEventV2
 describe('typed route maps', () => {
   it('every HTTP function serves routes of exactly one scope, read off the route table', () => {
     for (const name of HTTP_FUNCTIONS) expect(scopeOf(name)).toBe(ROUTES.find((route) => route.handler === name)?.scope);
+    // The wrapper reads FUNCTION_ACCESS (its bundle carries no route table): every line of a function agrees with it.
+    for (const route of ROUTES) expect(scopeOf(route.handler)).toBe(route.scope);
+  });
+
+  it("each function's inputs table holds exactly its routes' ROUTE_INPUTS entries, the very objects", () => {
+    const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const tables = inputTables as unknown as Record<string, Record<string, unknown>>;
+    const entries = ROUTE_INPUTS as Record<string, unknown>;
+    for (const name of HTTP_FUNCTIONS) {
+      const table = tables[`${camel(name)}Inputs`] ?? {};
+      const keys = ROUTES.filter((route) => route.handler === name).map((route) => `${route.method} ${route.path}`);
+      expect(Object.keys(table).sort()).toEqual(keys.sort());
+      for (const key of keys) expect(table[key]).toBe(entries[key]);
+    }
+    expect(Object.keys(ROUTE_INPUTS)).toHaveLength(ROUTES.length);
   });
 
   it('an unknown route key is the 404 problem, never another route', () => {
@@ -76,7 +96,7 @@ describe('typed route maps', () => {
 
   it('a handler runs the entry of the matched route with its inputs, and answers 404 to any other route key', async () => {
     const served: unknown[] = [];
-    const handler = routeHandler('jwks', {
+    const handler = routeHandler('jwks', jwksInputs, {
       'GET /.well-known/jwks.json': async (_req, route) => {
         served.push(route);
         return { status: 200, body: { keys: [] } };
@@ -91,7 +111,7 @@ describe('typed route maps', () => {
   });
 
   it('authenticates by the scope the route table gives the function (R27): an operator route takes the operator key', async () => {
-    const handler = routeHandler('operator-signing-keys', { 'POST /v1/operator/signing-keys': async (req) => ({ status: 201, body: req.principal }) });
+    const handler = routeHandler('operator-signing-keys', operatorSigningKeysInputs, { 'POST /v1/operator/signing-keys': async (req) => ({ status: 201, body: req.principal }) });
     expect((await handler(event('POST /v1/operator/signing-keys'), localContext('operator-signing-keys'))).statusCode).toBe(401);
     expect((await handler(event('POST /v1/operator/signing-keys', 'Bearer tsr_operator_other'), localContext('operator-signing-keys'))).statusCode).toBe(401);
     expect(await handler(event('POST /v1/operator/signing-keys', 'Bearer tsr_operator_test'), localContext('operator-signing-keys'))).toMatchObject({ statusCode: 201, body: '{"operator":true}' });
@@ -103,6 +123,7 @@ describe('R6: the per-source cap is declared in the route table', () => {
     const capped = HTTP_FUNCTIONS.filter((name) => cappedPerSource(name));
     expect(capped.sort()).toEqual(['push-activate', 'push-respond']);
     for (const route of ROUTES.filter((line) => 'cap' in line)) expect(route.scope).toBe('public');
+    for (const route of ROUTES) expect(cappedPerSource(route.handler)).toBe('cap' in route && route.cap === 'source');
     expect(cappedPerSource('jwks')).toBe(false);
   });
 });

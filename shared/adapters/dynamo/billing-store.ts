@@ -21,6 +21,8 @@ import { queryAll } from './pages';
  * (`recountUsers`); the run itself never reads them.
  */
 export const billingKeys = {
+  /** Beginning of every user counter's sort key (`BILLCOUNT#<YYYY-MM>#<shard>`). */
+  userCounterPrefix: 'BILLCOUNT#',
   tenantIndex: 'TENANTS',
   enabledSet: (tenantId: string) => `BILLSET#${tenantId}`,
   monthlyUsers: (tenantId: string, month: string) => `BILLUSER#${tenantId}#${month}`,
@@ -58,12 +60,17 @@ export class DynamoBillingStore implements BillingStore {
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :pk',
           ExpressionAttributeValues: { ':pk': billingKeys.tenantIndex },
-          ProjectionExpression: 'tenantId, #name, usersCounted',
+          ProjectionExpression: 'tenantId, #name, usersCounted, usersCountedFrom',
           ExpressionAttributeNames: { '#name': 'name' },
           ExclusiveStartKey: start,
         }),
       );
-      yield (out.Items ?? []).map((i) => ({ tenantId: String(i.tenantId), name: String(i.name), ...(i.usersCounted === true ? { usersCounted: true } : {}) }));
+      yield (out.Items ?? []).map((i) => ({
+        tenantId: String(i.tenantId),
+        name: String(i.name),
+        ...(i.usersCounted === true ? { usersCounted: true } : {}),
+        ...(typeof i.usersCountedFrom === 'string' ? { usersCountedFrom: i.usersCountedFrom } : {}),
+      }));
       start = out.LastEvaluatedKey;
     } while (start);
   }

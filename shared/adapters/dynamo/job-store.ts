@@ -31,15 +31,41 @@ export class DynamoJobStore implements JobStore {
 
   async get(tenantId: string, jobId: string): Promise<JobRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: jobKeys.job(tenantId, jobId), ConsistentRead: true }));
-    return maybeRecordOf<JobRecord>(out.Item);
+    if (!out.Item) return undefined;
+    const { startedBatches: _started, ...item } = out.Item;
+    return maybeRecordOf<JobRecord>(item);
   }
 
-  async transition(tenantId: string, jobId: string, from: readonly JobState[], to: JobState, change: { total?: number; error?: string; at: string }): Promise<boolean> {
+  /** A number set on the job item (a few KiB for 2,000 batches): one conditional UpdateItem decides, against the job's state, once. */
+  async startBatch(tenantId: string, jobId: string, batch: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKeys.job(tenantId, jobId),
+          UpdateExpression: 'ADD startedBatches :batches',
+          ConditionExpression: 'attribute_exists(pk) AND (#state = :running OR contains(startedBatches, :batch))',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':batches': new Set([batch]), ':running': 'running', ':batch': batch },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async transition(tenantId: string, jobId: string, from: readonly JobState[], to: JobState, change: { total?: number; fileEtag?: string; error?: string; at: string }): Promise<boolean> {
     const sets = ['#state = :to', 'updatedAt = :at'];
     const values: Record<string, unknown> = { ':to': to, ':at': change.at };
     if (change.total !== undefined) {
       sets.push('batches.#total = :total');
       values[':total'] = change.total;
+    }
+    if (change.fileEtag !== undefined) {
+      sets.push('fileEtag = :etag');
+      values[':etag'] = change.fileEtag;
     }
     if (change.error !== undefined) {
       sets.push('#error = :error');

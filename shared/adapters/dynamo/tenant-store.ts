@@ -12,13 +12,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import type { ApiKeyRecord, Provider, Tenant, TenantCaps, TenantSettings, User } from '../../domain/types';
-import { monthOf, monthsBetween } from '../../domain/billing';
-import type { Clock, Page, TenantStore, UserBatchReader, UserQuery, UserScope, UserStore, UserWrite } from '../../ports';
+import { monthOf, monthRange, monthsBetween } from '../../domain/billing';
+import type { Clock, Page, SeedOutcome, TenantStore, UserBatchReader, UserCounterSeeder, UserQuery, UserScope, UserStore, UserWrite } from '../../ports';
 import { billingKeys, USER_COUNTER_SHARDS } from './billing-store';
 import { isConditionFailure } from './errors';
 import { maybeRecordOf, recordOf } from './items';
-import { decodeCursor, encodeCursor } from './pages';
+import { decodeCursor, encodeCursor, queryAll } from './pages';
 import { transact, type TransactItem } from './transact';
 
 /**
@@ -74,15 +76,18 @@ function billableCondition(billable: boolean): { expression: string; values: Rec
   return { expression: billable ? `(${expression})` : `NOT (${expression})`, values: { ':billingTrue': true, ':billingFalse': false } };
 }
 
-/** The tenant an item stores, without the billing run's own mark on it (`usersCounted`). */
+/** The tenant an item stores, without the billing run's own marks on it (`usersCounted`, `usersCountedFrom`). */
 function tenantOf(item: Record<string, unknown> | undefined): Tenant | undefined {
   if (!item) return undefined;
-  const { usersCounted: _counted, ...rest } = item;
+  const { usersCounted: _counted, usersCountedFrom: _from, ...rest } = item;
   return maybeRecordOf<Tenant>(rest);
 }
 
 /** Tenants, their provider, settings and API keys, and their users, in the tenants table. */
-export class DynamoTenantStore implements TenantStore, UserStore, UserBatchReader {
+/** Counts of a tenant's users tried by one seed before it says `busy` (users changed during every count). */
+const SEED_ATTEMPTS = 6;
+
+export class DynamoTenantStore implements TenantStore, UserStore, UserBatchReader, UserCounterSeeder {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -386,9 +391,10 @@ export class DynamoTenantStore implements TenantStore, UserStore, UserBatchReade
       Update: {
         TableName: this.tableName,
         Key: billingKeys.userCounter(scope.tenantId, month, randomInt(USER_COUNTER_SHARDS)),
-        UpdateExpression: fresh ? 'ADD #delta :delta, #fresh :one' : 'ADD #delta :delta',
+        // `changes` ticks on every write: the seed (`seedUserCounters`) tells by it that no user changed while it counted.
+        UpdateExpression: fresh ? 'ADD #delta :delta, #fresh :one, changes :tick' : 'ADD #delta :delta, changes :tick',
         ExpressionAttributeNames: { '#delta': billingKeys.userDelta(scope.space), ...(fresh ? { '#fresh': billingKeys.userNew(scope.space) } : {}) },
-        ExpressionAttributeValues: { ':delta': delta, ...(fresh ? { ':one': 1 } : {}) },
+        ExpressionAttributeValues: { ':delta': delta, ':tick': 1, ...(fresh ? { ':one': 1 } : {}) },
       },
     });
     if (joins) {
@@ -410,6 +416,82 @@ export class DynamoTenantStore implements TenantStore, UserStore, UserBatchReade
       }
     }
     return [{ Delete: { TableName: this.tableName, Key: member } }, counter(-1, false)];
+  }
+
+  /**
+   * R25: seeds the counters of a tenant from before them (no `usersCounted` mark), once. Every
+   * user write since the counters exist added its ±1 to `d` in the same transaction that changed
+   * the enabled set, so (users in the set) − (sum of every `d`) is the same at every instant: the
+   * users billable before the counters, which they never saw. That base is measured at one
+   * instant: the counters are read, the set is counted (consistent Query), the counters are read
+   * again; only if no counter item changed in between (each write ticks `changes`; read-committed
+   * reads are enough, since a set change is visible only with its counter's) did no user change
+   * while the set was counted. Then one transaction adds the base to this month's `d` and sets the
+   * mark, conditional on the mark being absent, so a seed run twice or twice at once adds it once.
+   * The counters bill from next month: this month's `n` missed the users who became billable in it
+   * before the counters existed, so this month is still billed from the recount.
+   */
+  async seedUserCounters(tenantId: string, month: string): Promise<SeedOutcome> {
+    const tenant = await this.getItem(tenantKeys.tenant(tenantId));
+    if (!tenant || tenant.usersCounted === true) return { kind: 'already' };
+    const from = monthOf(Date.parse(monthRange(month).end));
+    for (let attempt = 0; attempt < SEED_ATTEMPTS; attempt++) {
+      if (attempt > 0) await sleep(Math.min(2000, 50 * 2 ** attempt));
+      const before = await this.counterItems(tenantId);
+      const members = await queryAll(this.db, {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': billingKeys.enabledSet(tenantId) },
+        ProjectionExpression: '#space',
+        ExpressionAttributeNames: { '#space': 'space' },
+        ConsistentRead: true,
+      });
+      const after = await this.counterItems(tenantId);
+      if (!isDeepStrictEqual(before, after)) continue;
+      const base: Record<string, number> = {};
+      for (const m of members) base[String(m.space)] = (base[String(m.space)] ?? 0) + 1;
+      for (const item of after) {
+        for (const [name, value] of Object.entries(item)) if (name.startsWith('d:')) base[name.slice(2)] = (base[name.slice(2)] ?? 0) - Number(value);
+      }
+      const spaces = Object.entries(base).filter(([, n]) => n !== 0);
+      const outcome = await transact(this.db, [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: tenantKeys.tenant(tenantId),
+            UpdateExpression: 'SET usersCounted = :counted, usersCountedFrom = :from',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usersCounted)',
+            ExpressionAttributeValues: { ':counted': true, ':from': from },
+          },
+        },
+        ...(spaces.length
+          ? [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: billingKeys.userCounter(tenantId, month, 0),
+                  UpdateExpression: `ADD ${spaces.map((_, i) => `#d${i} :d${i}`).join(', ')}`,
+                  ExpressionAttributeNames: Object.fromEntries(spaces.map(([space], i) => [`#d${i}`, billingKeys.userDelta(space)])),
+                  ExpressionAttributeValues: Object.fromEntries(spaces.map(([, n], i) => [`:d${i}`, n])),
+                },
+              },
+            ]
+          : []),
+      ]);
+      if (outcome.kind !== 'done') return { kind: 'already' };
+      return { kind: 'seeded', from, base: Object.fromEntries(spaces) };
+    }
+    return { kind: 'busy' };
+  }
+
+  /** Every per-user counter item of the tenant, every month (a few hundred bytes each). */
+  private async counterItems(tenantId: string): Promise<Record<string, unknown>[]> {
+    return queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': billingKeys.userCounter(tenantId, '', 0).pk, ':prefix': billingKeys.userCounterPrefix },
+      ConsistentRead: true,
+    });
   }
 
   /** One page of users, in user-id order; filters apply within the page, so a page may be short. */

@@ -1,4 +1,4 @@
-import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionDoesNotExist, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { JobRun, JobRunner } from '../../ports';
 
 /**
@@ -15,5 +15,19 @@ export class SfnJobRunner implements JobRunner {
 
   async start(run: JobRun, manifestKey: string): Promise<void> {
     await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: run.jobId, input: JSON.stringify({ run, manifestKey }) }));
+  }
+
+  /**
+   * Stops the job's execution (its ARN follows from the machine's and the job id): the
+   * Distributed Map starts no more batches. Its ABORTED status event runs the complete step
+   * (an EventBridge rule, `infra/jobs.ts`), which writes the report of what ran.
+   */
+  async stop(run: Pick<JobRun, 'tenantId' | 'jobId'>): Promise<void> {
+    const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${run.jobId}`;
+    try {
+      await this.sfn.send(new StopExecutionCommand({ executionArn, cause: 'The job was cancelled by an admin' }));
+    } catch (error) {
+      if (!(error instanceof ExecutionDoesNotExist)) throw error;
+    }
   }
 }

@@ -1,10 +1,17 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { Clock, ObjectStore, ObjectUrl } from '../../ports';
+import { ObjectChangedError, type Clock, type ObjectStore, type ObjectUrl } from '../../ports';
+
+/**
+ * A local object's ETag: its inode, change time in nanoseconds and size. Every upload and write
+ * renames a new file into place, so replaced bytes always get another ETag.
+ */
+const statOf = (s: BigIntStats) => ({ size: Number(s.size), etag: `"${s.ino.toString(36)}-${s.ctimeNs.toString(36)}-${s.size.toString(36)}"` });
 
 /** The path of an object URL on the local server. */
 export const LOCAL_OBJECTS_PATH = '/local/objects/';
@@ -96,16 +103,27 @@ export class FileObjectStore implements ObjectStore {
   }
 
   async size(key: string): Promise<number | undefined> {
+    return (await this.stat(key))?.size;
+  }
+
+  async stat(key: string): Promise<{ size: number; etag: string } | undefined> {
     try {
-      return (await stat(this.file(key))).size;
+      return statOf(await stat(this.file(key), { bigint: true }));
     } catch {
       return undefined;
     }
   }
 
-  read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array> {
-    if (range && range.end <= range.start) return Readable.from([]);
-    return createReadStream(this.file(key), range ? { start: range.start, end: range.end - 1 } : {});
+  async *read(key: string, range?: { start: number; end: number }, ifMatch?: string): AsyncIterable<Uint8Array> {
+    // Opened, then checked: the open file keeps the bytes it was checked for, even when an upload renames another over it.
+    const handle = await open(this.file(key), 'r');
+    try {
+      if (ifMatch !== undefined && statOf(await handle.stat({ bigint: true })).etag !== ifMatch) throw new ObjectChangedError(key);
+      if (range && range.end <= range.start) return;
+      yield* handle.createReadStream({ autoClose: false, ...(range ? { start: range.start, end: range.end - 1 } : {}) });
+    } finally {
+      await handle.close();
+    }
   }
 
   async write(key: string, body: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, _contentType: string): Promise<void> {

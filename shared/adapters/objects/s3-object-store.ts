@@ -9,7 +9,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ObjectStore, ObjectUrl } from '../../ports';
+import { ObjectChangedError, type ObjectStore, type ObjectUrl } from '../../ports';
+
+const status = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 
 /** S3 takes parts of at least 5 MiB (but the last); 8 MiB keeps a 200 MiB report under 30 parts. */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -43,17 +45,31 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async size(key: string): Promise<number | undefined> {
+    return (await this.stat(key))?.size;
+  }
+
+  async stat(key: string): Promise<{ size: number; etag: string } | undefined> {
     try {
-      return (await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).ContentLength;
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: out.ContentLength ?? 0, etag: out.ETag ?? '' };
     } catch (error) {
-      if ((error as { name?: string }).name === 'NotFound' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+      if ((error as { name?: string }).name === 'NotFound' || status(error) === 404) return undefined;
       throw error;
     }
   }
 
-  async *read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array> {
+  async *read(key: string, range?: { start: number; end: number }, ifMatch?: string): AsyncIterable<Uint8Array> {
     if (range && range.end <= range.start) return;
-    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}) }));
+    let out;
+    try {
+      out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}), ...(ifMatch ? { IfMatch: ifMatch } : {}) }),
+      );
+    } catch (error) {
+      // 412: the object was replaced after its ETag was pinned.
+      if (ifMatch && ((error as { name?: string }).name === 'PreconditionFailed' || status(error) === 412)) throw new ObjectChangedError(key);
+      throw error;
+    }
     if (!out.Body) return;
     yield* out.Body as AsyncIterable<Uint8Array>;
   }

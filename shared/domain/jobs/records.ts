@@ -48,6 +48,8 @@ export interface JobRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly finishedAt?: string;
+  /** The ETag of the upload the manifest was cut from (set at start): every batch reads only those bytes. */
+  readonly fileEtag?: string;
   /** Why the job failed, for the admin. */
   readonly error?: string;
 }
@@ -56,3 +58,11 @@ export interface JobRecord {
 export type JobReportLine =
   | { readonly line: number; readonly id?: string; readonly status: 'created' | 'updated' | 'unchanged' | 'exists' }
   | { readonly line: number; readonly id?: string; readonly status: 'error'; readonly errors: readonly { readonly pointer?: string; readonly detail: string }[] };
+
+/** The object is no longer the one asked for (`ifMatch`): it was replaced after it was pinned. */
+export class ObjectChangedError extends Error {
+  constructor(readonly key: string) {
+    super(`The object ${key} changed since it was pinned`);
+    this.name = 'ObjectChangedError';
+  }
+}

@@ -7,13 +7,13 @@ import type { Principal } from '../types';
 import { checkUserImportHeader } from '../user-import';
 import { userScope } from '../users';
 import { jobObjects } from './keys';
-import { scanCsv } from './manifest';
-import { NO_COUNTS, type ImportKind, type JobKind, type JobRecord } from './records';
+import { scanCsv, type Manifest } from './manifest';
+import { NO_COUNTS, ObjectChangedError, type ImportKind, type JobKind, type JobRecord } from './records';
 
 /** What an admin sees of a job. */
-export type JobView = Omit<JobRecord, 'tenantId' | 'space'>;
+export type JobView = Omit<JobRecord, 'tenantId' | 'space' | 'fileEtag'>;
 
-export const jobView = ({ tenantId: _t, space: _s, ...rest }: JobRecord): JobView => rest;
+export const jobView = ({ tenantId: _t, space: _s, fileEtag: _e, ...rest }: JobRecord): JobView => rest;
 
 /** The CSV header a job of this kind needs (R19: a userId column; R22: serial, secret, interval). */
 function checkHeader(kind: ImportKind, header: readonly string[]): void {
@@ -61,30 +61,55 @@ export class JobService {
    * Reads the uploaded file once (a stream, quote-aware) into batches of whole records; a file
    * over the row limit or with a bad header is refused here (4xx) and the job stays waiting, so
    * the admin can upload a fixed file to the same URL while it lasts, or create a new job.
+   * The file is pinned: its ETag goes into the job with the move to `running`, and every batch
+   * reads only those bytes (a file replaced through the still-valid upload URL fails the job).
+   * Only the start that wins that move writes the manifest and starts the run: a second start,
+   * even a concurrent one, is a 409 and changes nothing.
    */
   async start(principal: Principal, jobId: string): Promise<JobView> {
     const job = await this.require(principal, jobId);
     if (job.state !== 'awaiting_upload' || job.kind === 'user-export') throw new ConflictError(`The job is ${job.state}; only a job waiting for its file can be started`);
     const key = jobObjects.upload(job.tenantId, job.jobId);
-    const size = await this.deps.objects.size(key);
-    if (size === undefined) throw new ConflictError('The file has not been uploaded yet: PUT it to the upload URL first');
+    const file = await this.deps.objects.stat(key);
+    if (file === undefined) throw new ConflictError('The file has not been uploaded yet: PUT it to the upload URL first');
     const limits = JOB_LIMITS[job.kind];
-    if (size > limits.maxBytes) throw new PayloadTooLargeError(`A ${job.kind} file may have at most ${limits.maxBytes} bytes; split it`);
-    const manifest = await scanCsv(this.deps.objects.read(key), { batchRows: JOB_BATCH_ROWS, maxRows: limits.maxRows });
+    if (file.size > limits.maxBytes) throw new PayloadTooLargeError(`A ${job.kind} file may have at most ${limits.maxBytes} bytes; split it`);
+    let manifest: Manifest;
+    try {
+      manifest = await scanCsv(this.deps.objects.read(key, undefined, file.etag), { batchRows: JOB_BATCH_ROWS, maxRows: limits.maxRows });
+    } catch (error) {
+      if (error instanceof ObjectChangedError) throw new ConflictError('The file was replaced while it was read; start the job again', {}, { cause: error });
+      throw error;
+    }
     checkHeader(job.kind, manifest.header);
-    await this.deps.objects.write(jobObjects.manifest(job.tenantId, job.jobId), [JSON.stringify(manifest.batches)], 'application/json');
-    if (!(await this.deps.jobs.transition(job.tenantId, job.jobId, ['awaiting_upload'], 'running', { total: manifest.batches.length, at: this.now() }))) {
+    if (!(await this.deps.jobs.transition(job.tenantId, job.jobId, ['awaiting_upload'], 'running', { total: manifest.batches.length, fileEtag: file.etag, at: this.now() }))) {
       throw new ConflictError('The job was started or cancelled meanwhile');
     }
-    await this.startRun(job, manifest.header);
+    try {
+      await this.deps.objects.write(jobObjects.manifest(job.tenantId, job.jobId), [JSON.stringify(manifest.batches)], 'application/json');
+      await this.startRun(job, manifest.header);
+    } catch (error) {
+      // Running without a run would never end: say so in the job and let the error be the 500 it is.
+      await this.deps.jobs.transition(job.tenantId, job.jobId, ['running'], 'failed', { error: 'The job could not be started; nothing was imported: create a new job for the file', at: this.now() });
+      throw error;
+    }
     return this.get(principal, jobId);
   }
 
-  /** No batch starts after this; batches already running finish their rows. */
+  /**
+   * No batch starts after this: the run is stopped (StopExecution on AWS), and should the stop
+   * not reach it, every batch still looks at the job first and skips. Batches already running
+   * finish their rows and are counted; the report says which batches never ran.
+   */
   async cancel(principal: Principal, jobId: string): Promise<JobView> {
     const job = await this.require(principal, jobId);
     if (!(await this.deps.jobs.transition(job.tenantId, job.jobId, ['awaiting_upload', 'running'], 'cancelled', { at: this.now() }))) {
       throw new ConflictError(`The job is ${(await this.require(principal, jobId)).state} and cannot be cancelled`);
+    }
+    if (job.state === 'running') {
+      // The stop saves the work of the batches left; the job's state is what makes them skip,
+      // so a stop that fails (a throttle) leaves the cancel as true as it was.
+      await this.deps.runner.stop(job).catch(() => undefined);
     }
     return this.get(principal, jobId);
   }

@@ -6,18 +6,20 @@ import type { OathTokenService } from '../otp/oath-tokens';
 import type { Principal, Tenant, User } from '../types';
 import { IMPORT_COLUMNS, importUserRecords } from '../user-import';
 import { toInput, type UserService } from '../users';
+import { exportField, importCell, quotedField } from './csv';
 import { jobObjects } from './keys';
-import { NO_COUNTS, type BatchRange, type JobCounts, type JobRecord, type JobReportLine } from './records';
+import { NO_COUNTS, ObjectChangedError, type BatchRange, type JobCounts, type JobRecord, type JobReportLine } from './records';
 
 /** What a batch did: `skipped` when its job is no longer running (cancelled) or gone. */
 export type BatchOutcome = { readonly kind: 'done'; readonly counts: JobCounts; readonly recorded: boolean } | { readonly kind: 'skipped' };
+
+/** Why a job whose upload was replaced after its start failed. */
+export const FILE_REPLACED = 'The uploaded file was replaced after the job started, so it is not the file that was checked and cut into batches; batches after that imported nothing. Create a new job for the file you mean.';
 
 type Row = { readonly line: number; readonly record: Record<string, string> };
 
 /** The job's own principal: the tenant as it is now, acting as an admin (the job was created with an admin key). */
 const jobPrincipal = (job: JobRecord, tenant: Tenant): Principal => ({ tenantId: job.tenantId, keyId: job.jobId, keyName: 'bulk job', scope: 'admin', tenant });
-
-const csvField = (value: string): string => (/[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value);
 
 /**
  * R19/R22 bulk jobs, as their batches and their last step run them (the same code on AWS, where a
@@ -41,9 +43,20 @@ export class JobWorker {
 
   async runBatch(run: JobRun, range: BatchRange): Promise<BatchOutcome> {
     const job = await this.deps.jobs.get(run.tenantId, run.jobId);
-    // Cancel stops further batches: each looks at its job first.
-    if (!job || job.state !== 'running' || job.kind === 'user-export') return { kind: 'skipped' };
-    const text = await this.readText(jobObjects.upload(job.tenantId, job.jobId), range);
+    // Cancel stops further batches: each looks at its job first, and starts only while it runs; a
+    // batch started before the cancel (a retry of it now) finishes, so rows it wrote are counted.
+    if (!job || (job.state !== 'running' && job.state !== 'cancelled') || job.kind === 'user-export') return { kind: 'skipped' };
+    if (!(await this.deps.jobs.startBatch(job.tenantId, job.jobId, range.batch))) return { kind: 'skipped' };
+    let text: string;
+    try {
+      text = await this.readText(jobObjects.upload(job.tenantId, job.jobId), range, job.fileEtag);
+    } catch (error) {
+      if (!(error instanceof ObjectChangedError)) throw error;
+      // The upload URL was used again after the start: these are not the bytes the manifest was
+      // cut from. The job fails here, once; no batch reads the new file, and the report says so.
+      await this.deps.jobs.transition(job.tenantId, job.jobId, ['running'], 'failed', { error: FILE_REPLACED, at: this.now() });
+      return { kind: 'skipped' };
+    }
     const tenant = await this.deps.tenants.getTenant(job.tenantId);
     let lines: JobReportLine[];
     if (!tenant || tenant.provider?.userSpace !== job.space) {
@@ -57,6 +70,11 @@ export class JobWorker {
     await this.deps.objects.write(jobObjects.reportPart(job.tenantId, job.jobId, range.batch), lines.map((l) => `${JSON.stringify(l)}\n`), 'application/x-ndjson');
     const counts = countsOf(lines);
     const recorded = await this.deps.jobs.recordBatch(job.tenantId, job.jobId, range.batch, counts, this.now());
+    // Cancelled while this batch ran, and its run stopped (on AWS the report is then written at
+    // once, while this batch may still run): its rows are in the job's counts, so they go in the
+    // report too, written again from every part there is.
+    const now = await this.deps.jobs.get(job.tenantId, job.jobId);
+    if (now?.state === 'cancelled' && (await this.deps.objects.size(jobObjects.report(job.tenantId, job.jobId))) !== undefined) await this.complete(run);
     return { kind: 'done', counts, recorded };
   }
 
@@ -67,8 +85,10 @@ export class JobWorker {
    */
   async complete(run: JobRun): Promise<void> {
     const job = await this.deps.jobs.get(run.tenantId, run.jobId);
-    // Run again (a retry of this step) after the job ended: nothing to do. A cancelled job still gets its report.
-    if (!job || job.state === 'succeeded' || job.state === 'failed') return;
+    // Run again (a retry of this step) after the job ended: nothing to do. A cancelled job, and one
+    // that failed while its batches ran (its file replaced), still get the report of what ran.
+    if (!job || job.state === 'succeeded') return;
+    if (job.state === 'failed' && (await this.deps.objects.size(jobObjects.report(job.tenantId, job.jobId))) !== undefined) return;
     if (job.kind === 'user-export') {
       const scope: UserScope = { tenantId: job.tenantId, space: job.space };
       let rows = 0;
@@ -97,7 +117,7 @@ export class JobWorker {
     // One BatchGetItem per 100 rows instead of one GetItem per row.
     const stored = await this.deps.userStore.getUsers(
       scope,
-      rows.map((r) => r.record.userId ?? '').filter((id) => /^[A-Za-z0-9._@+-]{1,128}$/.test(id)),
+      rows.map((r) => importCell(r.record.userId ?? '')).filter((id) => /^[A-Za-z0-9._@+-]{1,128}$/.test(id)),
     );
     const results = await importUserRecords({ users: this.deps.users, store: this.deps.userStore }, principal, rows.map((r) => ({ row: r.line, record: r.record })), async (userId) => stored.get(userId));
     return [
@@ -109,7 +129,7 @@ export class JobWorker {
   private async importTokens(principal: Principal, header: readonly string[], text: string, range: BatchRange): Promise<JobReportLine[]> {
     // The token parser reads a file with its header: line 2 of that text is the batch's first line.
     const shift = range.firstLine - 2;
-    const rows = parseOathCsv(`${header.map(csvField).join(',')}\n${text}`);
+    const rows = parseOathCsv(`${header.map(quotedField).join(',')}\n${text}`);
     const results = await this.deps.tokens.importRows(principal, rows);
     return results.map((r): JobReportLine => {
       const line = r.row + shift;
@@ -155,7 +175,8 @@ export class JobWorker {
       const key = jobObjects.reportPart(job.tenantId, job.jobId, range.batch);
       if ((await this.deps.objects.size(key)) === undefined) {
         missing.push(range);
-        const detail = job.state === 'cancelled' ? 'The job was cancelled before this batch ran' : 'This batch did not run; nothing of it was imported';
+        const detail =
+          job.state === 'cancelled' ? 'The job was cancelled before this batch ran' : job.state === 'failed' && job.error ? `This batch did not run: ${job.error}` : 'This batch did not run; nothing of it was imported';
         yield `${JSON.stringify({ line: range.firstLine, status: 'error', errors: [{ detail: `${detail} (the batch from line ${range.firstLine})` }] })}\n`;
         continue;
       }
@@ -163,20 +184,20 @@ export class JobWorker {
     }
   }
 
-  /** Every user of the space, in the columns of an import, so an export imports back unchanged. */
+  /** Every user of the space, in the columns of an import, so an export imports back unchanged; formula-like cells defused (`exportField`). */
   private async *exportLines(scope: UserScope, counted: () => void): AsyncIterable<string> {
     yield `${IMPORT_COLUMNS.join(',')}\n`;
     let cursor: string | undefined;
     do {
       const page = await this.deps.userStore.listUsers(scope, { limit: 1000, ...(cursor ? { cursor } : {}) });
-      yield page.items.map((u) => (counted(), `${exportRow(u).map(csvField).join(',')}\n`)).join('');
+      yield page.items.map((u) => (counted(), `${exportRow(u).map(exportField).join(',')}\n`)).join('');
       cursor = page.cursor;
     } while (cursor);
   }
 
-  private async readText(key: string, range?: BatchRange): Promise<string> {
+  private async readText(key: string, range?: BatchRange, ifMatch?: string): Promise<string> {
     const chunks: Buffer[] = [];
-    for await (const chunk of this.deps.objects.read(key, range ? { start: range.start, end: range.end } : undefined)) chunks.push(Buffer.from(chunk));
+    for await (const chunk of this.deps.objects.read(key, range ? { start: range.start, end: range.end } : undefined, ifMatch)) chunks.push(Buffer.from(chunk));
     return Buffer.concat(chunks).toString('utf8');
   }
 
