@@ -5,12 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { ensureTables } from '../../infra/local/dynamo';
 import { logLineItem, type AuditTables } from '../../shared/adapters/dynamo/audit';
 import { DynamoBillingStore } from '../../shared/adapters/dynamo/billing-store';
-import { AUDITS_ATTRIBUTE, storedAudits } from '../../shared/adapters/dynamo/challenge-audits';
+import { AUDITS_ATTRIBUTE, auditsOfItem, storedAudits } from '../../shared/adapters/dynamo/challenge-audits';
+import { DynamoChallengeStore } from '../../shared/adapters/dynamo/challenge-store';
 import { auditsOfChange, ChallengeProjection, changeOfRecord, projectStreamBatch, type StreamRecord } from '../../shared/adapters/dynamo/challenge-projection';
 import { createDocumentClient, RequestCounter } from '../../shared/adapters/dynamo/client';
 import { DynamoLogStore } from '../../shared/adapters/dynamo/log-store';
 import type { Audit } from '../../shared/ports';
-import { LOGS_TABLE, TENANTS_TABLE, USAGE_TABLE } from '../../shared/tables';
+import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, USAGE_TABLE } from '../../shared/tables';
 import { itemBytes } from '../support/item-size';
 
 /**
@@ -23,6 +24,7 @@ const endpoint = process.env.TESSERA_TEST_DYNAMODB_ENDPOINT as string;
 let tables: AuditTables;
 let logs: DynamoLogStore;
 let billing: DynamoBillingStore;
+let challengesTable: string;
 const requests = new RequestCounter();
 const db = createDocumentClient({ endpoint, counter: requests });
 
@@ -30,6 +32,7 @@ beforeAll(async () => {
   const env = await ensureTables(endpoint, `p${randomBytes(4).toString('hex')}-`);
   tables = { logsTable: env[LOGS_TABLE.envVar] as string, usageTable: env[USAGE_TABLE.envVar] as string, throttleTable: '' };
   logs = new DynamoLogStore(db, tables);
+  challengesTable = env[CHALLENGES_TABLE.envVar] as string;
   billing = new DynamoBillingStore(db, { tenantsTable: env[TENANTS_TABLE.envVar] as string, usageTable: tables.usageTable });
 });
 
@@ -206,4 +209,31 @@ it('the projection writes only to the logs and usage tables', async () => {
   expect([...requests.byTable.keys()].sort()).toEqual([`TransactWriteItems ${tables.logsTable}`, `TransactWriteItems ${tables.usageTable}`]);
   const scanned = await db.send(new ScanCommand({ TableName: tables.logsTable }));
   expect((scanned.Items ?? []).filter((i) => i.tenantId === tenantId)).toHaveLength(2);
+});
+
+it('every change of a challenge item is checked against its tenant and audit copy, which its stored lines leave out', async () => {
+  const store = new DynamoChallengeStore(db, challengesTable, tables);
+  const tenantId = newTenant();
+  const challengeId = `ch_${randomBytes(6).toString('hex')}`;
+  const copy = { firstName: 'Maximiliane', lastName: 'Oberhauser-Lindqvist', email: 'max@example.com', clientIp: '2001:db8::7334' };
+  const now = Date.parse(`${DAY}T10:00:00.000Z`);
+  const challenge = {
+    challengeId, tenantId, userId: 'max@example.com', method: 'sms', status: 'pending', wrongAttempts: 0, sends: 1, createdAt: now, lastSentAt: now,
+    expiresAt: now + 300_000, destination: '••••1000', destinationE164: '+14155551000', audit: copy,
+  } as const;
+  const audit = (event: 'challenge' | 'verify', result: 'sent' | 'failed', log: Partial<Audit['log']> = {}): Audit => ({
+    log: { logId: `lg_${randomBytes(6).toString('hex')}`, tenantId, challengeId, time: `${DAY}T10:00:00.000Z`, userId: 'max@example.com', ...copy, method: 'sms', event, result, apiKeyId: 'k1', apiKeyName: 'key', phone: '••••1000', ...log },
+    usage: [],
+  });
+  expect(await store.create(challenge, audit('challenge', 'sent'))).toEqual({ kind: 'created' });
+  // A later change whose line names another tenant, or copies other names, is a bug: refused, nothing written.
+  await expect(store.deny({ challengeId, reason: 'fraud_reported' }, audit('verify', 'failed', { tenantId: 'tn_other' }))).rejects.toThrow(/tenant/);
+  await expect(store.deny({ challengeId, reason: 'fraud_reported' }, audit('verify', 'failed', { firstName: 'Eve' }))).rejects.toThrow(/audit fields/);
+  expect((await store.get(challengeId))?.status).toBe('pending');
+  await expect(store.deny({ challengeId, reason: 'fraud_reported' }, audit('verify', 'failed', { userId: 'eve' }))).rejects.toThrow(/user/);
+  const line = audit('verify', 'failed');
+  await store.deny({ challengeId, reason: 'fraud_reported' }, line);
+  const item = (await db.send(new ScanCommand({ TableName: challengesTable, FilterExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': challengeId } }))).Items?.[0];
+  for (const value of Object.values(copy)) expect(JSON.stringify(item?.[AUDITS_ATTRIBUTE])).not.toContain(value);
+  expect(auditsOfItem(item)).toEqual([line]);
 });

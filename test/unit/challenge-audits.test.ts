@@ -22,14 +22,34 @@ describe('challenge audits on the item', () => {
     const stored = storedAudits(challenge, audits);
     expect(JSON.stringify(stored)).not.toContain('tn_1');
     expect(JSON.stringify(stored)).not.toContain('ch_1');
+    expect(JSON.stringify(stored)).not.toContain('"u1"');
     expect(auditsOfItem({ ...challenge, [AUDITS_ATTRIBUTE]: stored })).toEqual(audits);
   });
 
   it('refuses an audit of another challenge or tenant rather than log it under this one', () => {
-    expect(() => storedAudits({ challengeId: 'ch_2' }, [audit('lg_1', 'sent')])).toThrow();
-    expect(() => storedAudits({ challengeId: 'ch_1', tenantId: 'tn_2' }, [audit('lg_1', 'sent')])).toThrow();
+    expect(() => storedAudits({ challengeId: 'ch_2', tenantId: 'tn_1', userId: 'u1' }, [audit('lg_1', 'sent')])).toThrow();
+    expect(() => storedAudits({ challengeId: 'ch_1', tenantId: 'tn_2', userId: 'u1' }, [audit('lg_1', 'sent')])).toThrow();
+    expect(() => storedAudits({ challengeId: 'ch_1', tenantId: 'tn_1', userId: 'u2' }, [audit('lg_1', 'sent')])).toThrow();
     const foreignCount = audit('lg_1', 'sent', { usage: [{ tenantId: 'tn_2', day: '2031-03-04', method: 'sms', result: 'sent', delta: 1 }] });
-    expect(() => storedAudits({ challengeId: 'ch_1' }, [foreignCount])).toThrow();
+    expect(() => storedAudits({ challengeId: 'ch_1', tenantId: 'tn_1', userId: 'u1' }, [foreignCount])).toThrow();
+  });
+
+  it('leaves out the names, email and client address the item\'s audit copy holds, and puts them back on reading', () => {
+    const copy = { firstName: 'Maximiliane', lastName: 'Oberhauser-Lindqvist', email: 'maximiliane.oberhauser-lindqvist@example.com', clientIp: '2001:db8:85a3::8a2e:370:7334' };
+    const item = { ...challenge, audit: copy };
+    const withNames = (logId: string): Audit => {
+      const a = audit(logId, 'sent');
+      return { ...a, log: { ...a.log, ...copy } };
+    };
+    const stored = storedAudits(item, [withNames('lg_1')]);
+    for (const value of Object.values(copy)) expect(JSON.stringify(stored)).not.toContain(value);
+    expect(auditsOfItem({ ...item, [AUDITS_ATTRIBUTE]: stored })).toEqual([withNames('lg_1')]);
+    // A line that disagrees with the copy (another user's name, no client address) is a bug: refused.
+    expect(() => storedAudits(item, [{ ...withNames('lg_2'), log: { ...withNames('lg_2').log, firstName: 'Eve' } }])).toThrow();
+    expect(() => storedAudits(item, [audit('lg_3', 'sent')])).toThrow();
+    // A line stored whole (before the fields were left out) reads back as it was.
+    const whole = [{ l: { ...withNames('lg_4').log, tenantId: undefined, challengeId: undefined }, u: [{ r: 'sent', d: 1 }] }];
+    expect(auditsOfItem({ ...item, audit: {}, [AUDITS_ATTRIBUTE]: JSON.parse(JSON.stringify(whole)) })).toEqual([withNames('lg_4')]);
   });
 
   it('an item without audits (an idempotency record, another store\'s item) carries none', () => {

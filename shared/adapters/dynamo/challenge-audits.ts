@@ -1,4 +1,4 @@
-import type { AuthLogEntry, Factor, LogResult } from '../../domain/types';
+import type { AuthLogEntry, ChallengeAudit, Factor, LogResult } from '../../domain/types';
 import type { Audit, UsageIncrement } from '../../ports';
 
 /**
@@ -10,10 +10,25 @@ import type { Audit, UsageIncrement } from '../../ports';
  */
 export const AUDITS_ATTRIBUTE = 'au';
 
-/** One audit as stored on the challenge: what the item itself says (tenant, challenge id) left out. */
+/**
+ * The fields a log line copies from the challenge's audit copy (`auditOf`): the item holds them
+ * once, in `audit`, so the stored line leaves them out and `auditsOfItem` takes them from there.
+ * Every change's line must agree with the item's copy (checked here at creation, and by the
+ * update's condition on every later change).
+ */
+export const COPIED_FIELDS = ['firstName', 'lastName', 'email', 'clientIp'] as const;
+type CopiedField = (typeof COPIED_FIELDS)[number];
+
+/** A copied field's value as a line carries it: an empty string is no value (`auditOf` drops it). */
+export function copiedValue(source: Partial<Record<CopiedField, string>> | undefined, field: CopiedField): string | undefined {
+  const value = source?.[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** One audit as stored on the challenge: what the item itself says (tenant, challenge id, user id, its audit copy) left out. */
 interface StoredAudit {
-  /** The log line without `tenantId` and `challengeId`. */
-  readonly l: Omit<AuthLogEntry, 'tenantId' | 'challengeId'>;
+  /** The log line without `tenantId`, `challengeId` and the fields copied from the item's `audit`. */
+  readonly l: Omit<AuthLogEntry, 'tenantId' | 'challengeId' | 'userId' | CopiedField>;
   /** Usage counts: result, delta, and day or method only where they differ from the line's. */
   readonly u?: readonly { readonly r: LogResult; readonly d: number; readonly day?: string; readonly m?: Factor }[];
   readonly b?: string;
@@ -24,11 +39,14 @@ interface StoredAudit {
  * the challenge and its tenant (`auditOf`); a line of another is a bug, refused here rather than
  * logged under the wrong challenge.
  */
-export function storedAudits(challenge: { challengeId: string; tenantId?: string }, audits: readonly Audit[]): StoredAudit[] {
+export function storedAudits(challenge: { challengeId: string; tenantId: string; userId: string; audit?: ChallengeAudit }, audits: readonly Audit[]): StoredAudit[] {
   return audits.map((audit) => {
-    const { tenantId, challengeId, ...line } = audit.log;
-    if (challengeId !== challenge.challengeId || (challenge.tenantId !== undefined && tenantId !== challenge.tenantId)) {
-      throw new Error('An audit of a challenge change must name that challenge and its tenant');
+    const { tenantId, challengeId, userId, firstName: _f, lastName: _l, email: _e, clientIp: _c, ...line } = audit.log;
+    if (challengeId !== challenge.challengeId || tenantId !== challenge.tenantId || userId !== challenge.userId) {
+      throw new Error('An audit of a challenge change must name that challenge, its tenant and its user');
+    }
+    if (challenge.audit && COPIED_FIELDS.some((f) => copiedValue(audit.log, f) !== copiedValue(challenge.audit, f))) {
+      throw new Error('An audit of a challenge change must copy the challenge’s audit fields');
     }
     for (const u of audit.usage) if (u.tenantId !== tenantId) throw new Error('A usage count of a challenge change must be its tenant’s');
     const day = line.time.slice(0, 10);
@@ -43,8 +61,16 @@ export function auditsOfItem(item: Record<string, unknown> | undefined): Audit[]
   if (!Array.isArray(stored) || typeof item?.challengeId !== 'string' || typeof item.tenantId !== 'string') return [];
   const tenantId = item.tenantId;
   const challengeId = item.challengeId;
+  const userId = item.userId;
+  const copy = item.audit as Partial<Record<CopiedField, string>> | undefined;
+  const copied: Partial<Record<CopiedField, string>> = {};
+  for (const f of COPIED_FIELDS) {
+    const value = copiedValue(copy, f);
+    if (value !== undefined) copied[f] = value;
+  }
   return (stored as StoredAudit[]).map((s) => {
-    const log = { ...s.l, tenantId, challengeId } as AuthLogEntry;
+    // A line stored before the copied fields were left out still carries them (and they win).
+    const log = { userId, ...copied, ...s.l, tenantId, challengeId } as AuthLogEntry;
     const usage: UsageIncrement[] = (s.u ?? []).map((u) => ({
       tenantId,
       day: u.day ?? log.time.slice(0, 10),

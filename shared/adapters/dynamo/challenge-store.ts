@@ -19,7 +19,7 @@ import type {
   VoiceChallengeStore,
 } from '../../ports';
 import type { AuditTables } from './audit';
-import { AUDITS_ATTRIBUTE, storedAudits } from './challenge-audits';
+import { AUDITS_ATTRIBUTE, COPIED_FIELDS, copiedValue, storedAudits } from './challenge-audits';
 import { stepUseItem } from './otp-store';
 import { passkeyUseItem } from './passkey-store';
 import { accessPassUseItem, recoveryCodeUseItem } from './recovery-store';
@@ -433,15 +433,33 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     const all = Array.isArray(audit) ? audit : [audit as Audit];
     const effects = await this.throttleWrites(all);
     // The change's audits replace the previous change's on the item; the stream carries both images.
-    const withAudits =
-      all.length === 0
-        ? update
-        : {
-            ...update,
-            UpdateExpression: withSet(update.UpdateExpression, `#audits = :audits`),
-            ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#audits': AUDITS_ATTRIBUTE },
-            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':audits': storedAudits({ challengeId }, all) },
-          };
+    // The lines leave out what the item holds (its tenant, its audit copy), so the update's
+    // condition checks the item holds what the lines say: a line of another tenant, or with other
+    // names, is a bug and refused (thrown below), never logged as the item's.
+    const first = all[0]?.log;
+    const withAudits = !first
+      ? update
+      : {
+          ...update,
+          UpdateExpression: withSet(update.UpdateExpression, `#audits = :audits`),
+          ConditionExpression: `(${update.ConditionExpression}) AND tenantId = :auTenant AND userId = :auUser AND ${COPIED_FIELDS.map((f) =>
+            copiedValue(first, f) === undefined ? `(attribute_not_exists(#auCopy.#au_${f}) OR #auCopy.#au_${f} = :auEmpty)` : `#auCopy.#au_${f} = :au_${f}`,
+          ).join(' AND ')}`,
+          ExpressionAttributeNames: {
+            ...update.ExpressionAttributeNames,
+            '#audits': AUDITS_ATTRIBUTE,
+            '#auCopy': 'audit',
+            ...Object.fromEntries(COPIED_FIELDS.map((f) => [`#au_${f}`, f])),
+          },
+          ExpressionAttributeValues: {
+            ...update.ExpressionAttributeValues,
+            ':audits': storedAudits({ challengeId, tenantId: first.tenantId, userId: first.userId, audit: first }, all),
+            ':auTenant': first.tenantId,
+            ':auUser': first.userId,
+            ...(COPIED_FIELDS.some((f) => copiedValue(first, f) === undefined) ? { ':auEmpty': '' } : {}),
+            ...Object.fromEntries(COPIED_FIELDS.flatMap((f) => (copiedValue(first, f) === undefined ? [] : [[`:au_${f}`, copiedValue(first, f)]]))),
+          },
+        };
     const outcome = await transact(this.db, [
       {
         Update: {
@@ -462,6 +480,9 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     const refusal = outcome.index >= 1 ? effects.refusals[outcome.index - 1] : undefined;
     if (refusal) return { kind: 'throttled', by: refusal };
     const current = fromItem(outcome.item);
+    if (current && first && (current.tenantId !== first.tenantId || current.userId !== first.userId || COPIED_FIELDS.some((f) => copiedValue(current.audit, f) !== copiedValue(first, f)))) {
+      throw new Error('An audit of a challenge change must name its tenant and user and copy the challenge’s audit fields');
+    }
     return current ? { kind: 'refused', current } : { kind: 'refused' };
   }
 }
