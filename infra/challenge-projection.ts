@@ -8,6 +8,21 @@ import type { TesseraFunction } from './function';
 /** Records per batch: one transaction holds a batch's lines and counts up to DynamoDB's 100 items (more are split). */
 export const PROJECTION_BATCH_SIZE = 100;
 
+/**
+ * How long the event source gathers a shard's records before it invokes the projection: the
+ * counters' writes are shared by a batch, so batches of one (what a shard's ordinary rate gives
+ * without a window) cost the most. Well inside PROJECTION_BOUND_SECONDS.
+ */
+export const PROJECTION_BATCHING_WINDOW_SECONDS = 10;
+
+/**
+ * Only records whose new image carries audits invoke the projection: a deletion (TTL) and an
+ * item without `au` (an idempotency record) bring none. Lambda's Exists operator matches leaf
+ * values only, so the pattern names a string leaf of every stored audit (`au` is a list of maps,
+ * each with its line `l` and the line's `logId`); a list matches when any of its elements does.
+ */
+export const PROJECTION_FILTER = { dynamodb: { NewImage: { au: { L: { M: { l: { M: { logId: { S: lambda.FilterRule.exists() } } } } } } } } };
+
 export interface ChallengeProjectionSourceProps {
   /** The `challenge-projection` handler, granted the logs and usage tables (HANDLER_ACCESS). */
   readonly projection: TesseraFunction;
@@ -31,7 +46,8 @@ export class ChallengeProjectionSource extends Construct {
     this.source = new DynamoEventSource(props.challenges, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize: PROJECTION_BATCH_SIZE,
-      maxBatchingWindow: Duration.seconds(0),
+      maxBatchingWindow: Duration.seconds(PROJECTION_BATCHING_WINDOW_SECONDS),
+      filters: [lambda.FilterCriteria.filter(PROJECTION_FILTER)],
       parallelizationFactor: 1,
       bisectBatchOnError: true,
       reportBatchItemFailures: true,

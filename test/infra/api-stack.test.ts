@@ -4,7 +4,8 @@ import { DEV, PROD } from '../../infra/stages';
 import { PLACEHOLDER_OPERATOR_KEY_SHA256 } from '../../infra/tessera-app';
 import { ENV } from '../../shared/config';
 import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, JOB_FUNCTIONS, ROUTES, STREAM_FUNCTIONS, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
-import { PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, TENANT_CHALLENGES_PER_SECOND, TENANT_REQUESTS_PER_SECOND } from '../../shared/rules';
+import { PROJECTION_BOUND_SECONDS, PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, TENANT_CHALLENGES_PER_SECOND, TENANT_REQUESTS_PER_SECOND } from '../../shared/rules';
+import { PROJECTION_BATCHING_WINDOW_SECONDS } from '../../infra/challenge-projection';
 import { TENANT_CHALLENGE_ROUTES } from '../../shared/domain/request-caps';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
 import { actionsOn, buildTestApp, logicalId, statementsOf } from './support';
@@ -202,12 +203,17 @@ describe('ApiStack', () => {
         FunctionName: { Ref: functionId('challenge-projection') },
         StartingPosition: 'TRIM_HORIZON',
         BatchSize: 100,
+        MaximumBatchingWindowInSeconds: PROJECTION_BATCHING_WINDOW_SECONDS,
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { NewImage: { au: { L: { M: { l: { M: { logId: { S: [{ exists: true }] } } } } } } } } }) }] },
         ParallelizationFactor: 1,
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         MaximumRetryAttempts: -1,
         MaximumRecordAgeInSeconds: Match.absent(),
       });
+      // Batches gather for a while (so a shard's ordinary rate still shares the counters' writes), well inside the bound.
+      expect(PROJECTION_BATCHING_WINDOW_SECONDS).toBeGreaterThan(0);
+      expect(PROJECTION_BATCHING_WINDOW_SECONDS * 4).toBeLessThanOrEqual(PROJECTION_BOUND_SECONDS);
       const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
       expect(JSON.stringify(mapping?.Properties.EventSourceArn)).toMatch(/Challenges[0-9A-F]*StreamArn/);
     });
