@@ -1,6 +1,6 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { challengeProjection, log } from '../shared/composition';
-import { projectStreamBatch, type StreamBatchResult } from '../shared/adapters/dynamo/challenge-projection';
+import { PROJECTION_FAILED, PROJECTION_SKIPPED, projectStreamBatch, type StreamBatchResult } from '../shared/adapters/dynamo/challenge-projection';
 import { lambdaHandler } from '../shared/observability';
 
 const projection = challengeProjection();
@@ -13,5 +13,10 @@ const logger = log();
  */
 export const handler = lambdaHandler(
   (event: DynamoDBStreamEvent): Promise<StreamBatchResult> =>
-    projectStreamBatch(projection, event.Records, (error) => logger.error('challenge projection failed; the batch is retried', { error: error instanceof Error ? error.name : 'unknown' })),
+    projectStreamBatch(
+      projection,
+      event.Records,
+      (error) => logger.error(PROJECTION_FAILED, { error: error instanceof Error ? error.name : 'unknown' }),
+      (sequenceNumber, error) => logger.error(PROJECTION_SKIPPED, { sequenceNumber, error: error instanceof Error ? error.name : 'unknown' }),
+    ),
 );

@@ -45,6 +45,8 @@ export interface MonitoringProps {
   readonly functions: ReadonlyMap<FunctionName, TesseraFunction>;
   readonly stateMachine: sfn.StateMachine;
   readonly billingDeadLetters: sqs.IQueue;
+  /** The stream ranges the challenge projection gave up on (its event source's on-failure destination). */
+  readonly projectionFailures?: sqs.IQueue;
   /** Who hears of an alarm, besides the topic's other subscribers (context `alarmEmail`). */
   readonly alarmEmail?: string;
 }
@@ -186,7 +188,15 @@ export class Monitoring extends Construct {
         'ChallengeProjectionIteratorAge',
         projection.function.metric('IteratorAge', { period: Duration.minutes(ALARMS.projectionIteratorAge.periodMinutes), statistic: cloudwatch.Stats.MAXIMUM }),
         ALARMS.projectionIteratorAge.thresholdSeconds * 1000,
-        `the challenge projection is ${ALARMS.projectionIteratorAge.thresholdSeconds} s or more behind the Challenges stream: auth-log lines, usage and the billing meter are late (R23, R24); records are retried until they expire after 24 hours`,
+        `the challenge projection is ${ALARMS.projectionIteratorAge.thresholdSeconds} s or more behind the Challenges stream: auth-log lines, usage and the billing meter are late (R23, R24); records are retried for 6 hours, then their range goes to the projection's failure queue`,
+      );
+    }
+    if (props.projectionFailures) {
+      alarm(
+        'ChallengeProjectionGaveUp',
+        props.projectionFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        1,
+        'the challenge projection gave up on a range of the Challenges stream after 6 hours of retries (R23, R24): auth-log lines, usage and billed units of that range are missing until an operator projects it again from the stream, which keeps it for the rest of its 24 hours (docs/architecture.md)',
       );
     }
 

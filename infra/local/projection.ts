@@ -178,8 +178,11 @@ export class LocalProjection {
       }
       const records = out.Records ?? [];
       if (records.length > 0) {
-        const result = await projectStreamBatch(this.projection as ChallengeProjection, records as StreamRecord[], (error) =>
-          console.error('local challenge projection failed; reading the batch again', error),
+        const result = await projectStreamBatch(
+          this.projection as ChallengeProjection,
+          records as StreamRecord[],
+          (error) => console.error('local challenge projection failed; reading the batch again', error),
+          (sequenceNumber, error) => console.error(`local challenge projection skipped record ${sequenceNumber} it cannot read`, error),
         );
         const failed = result.batchItemFailures[0]?.itemIdentifier;
         if (failed !== undefined) {

@@ -5,7 +5,7 @@ import { PLACEHOLDER_OPERATOR_KEY_SHA256 } from '../../infra/tessera-app';
 import { ENV } from '../../shared/config';
 import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, JOB_FUNCTIONS, ROUTES, STREAM_FUNCTIONS, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { PROJECTION_BOUND_SECONDS, PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, TENANT_CHALLENGES_PER_SECOND, TENANT_REQUESTS_PER_SECOND } from '../../shared/rules';
-import { PROJECTION_BATCHING_WINDOW_SECONDS } from '../../infra/challenge-projection';
+import { PROJECTION_BATCHING_WINDOW_SECONDS, PROJECTION_MAX_RECORD_AGE_HOURS } from '../../infra/challenge-projection';
 import { TENANT_CHALLENGE_ROUTES } from '../../shared/domain/request-caps';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
 import { actionsOn, buildTestApp, logicalId, statementsOf } from './support';
@@ -209,13 +209,32 @@ describe('ApiStack', () => {
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         MaximumRetryAttempts: -1,
-        MaximumRecordAgeInSeconds: Match.absent(),
+        // Given up after 6 hours, well before the stream drops the records (24 hours), with the range sent to the failure queue.
+        MaximumRecordAgeInSeconds: 6 * 3600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('ChallengeProjectionSourceFailures'), 'Arn'] } } },
       });
+      expect(PROJECTION_MAX_RECORD_AGE_HOURS * 3600).toBe(21_600);
       // Batches gather for a while (so a shard's ordinary rate still shares the counters' writes), well inside the bound.
       expect(PROJECTION_BATCHING_WINDOW_SECONDS).toBeGreaterThan(0);
       expect(PROJECTION_BATCHING_WINDOW_SECONDS * 4).toBeLessThanOrEqual(PROJECTION_BOUND_SECONDS);
       const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
       expect(JSON.stringify(mapping?.Properties.EventSourceArn)).toMatch(/Challenges[0-9A-F]*StreamArn/);
+    });
+
+    it('its failure queue is encrypted, keeps messages 14 days, and alarms on its first message', () => {
+      const queues = template.findResources('AWS::SQS::Queue');
+      const [id, queue] = Object.entries(queues).find(([key]) => key.startsWith('ChallengeProjectionSourceFailures')) ?? [];
+      expect(queue?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 1,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
+      });
     });
 
     it('alarms when the projection is a minute behind the stream (IteratorAge)', () => {

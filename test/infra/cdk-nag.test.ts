@@ -87,7 +87,6 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       'AwsSolutions-SQS3',
       // Handlers invoked synchronously (API Gateway, Step Functions, Chime, CloudFormation): a DLQ would stay empty.
       'Serverless-LambdaDLQ',
-      'Serverless-LambdaEventSourceMappingDestination',
       // R7: the push sweep's every-minute event carries nothing; the next one replaces an undelivered one.
       'Serverless-EventBusDLQ',
       'Serverless-SQSRedrivePolicy',

@@ -144,6 +144,22 @@ describe('challenge projection (R23, R24): exactly once from the stream', () => 
     expect(await counts(tenantId)).toEqual({ sent: 60, approved: 60, failed: 0, billed: 60, lines: 120, distinctLines: 120 });
   });
 
+  it('a record whose images cannot be read is skipped and reported, not retried for ever; the records around it are written', async () => {
+    const tenantId = newTenant();
+    const [created, approved] = signIn(tenantId) as [StreamRecord, StreamRecord];
+    const broken = (au: unknown): StreamRecord => ({
+      dynamodb: { SequenceNumber: nextSeq(), NewImage: { ...marshall({ pk: 'ch_x', challengeId: 'ch_x', tenantId, userId: 'u1', audit: {} }), au: au as never } },
+    });
+    const lineless = broken({ L: [{ M: { u: { L: [] } } }] });
+    const nanCount = broken(marshall({ au: [{ l: { logId: 'lg_nan', time: `${DAY}T10:00:00.000Z`, event: 'challenge', result: 'sent', method: 'sms' }, u: [{ r: 'sent', d: 'x' }] }] }).au);
+    const notAnImage = { dynamodb: { SequenceNumber: nextSeq(), NewImage: { au: { Q: 'nonsense' } } } } as unknown as StreamRecord;
+    const skipped: string[] = [];
+    const result = await projectStreamBatch(new ChallengeProjection(db, tables), [created, lineless, nanCount, notAnImage, approved], undefined, (sequenceNumber) => skipped.push(sequenceNumber));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(skipped).toEqual([lineless, nanCount, notAnImage].map((r) => r.dynamodb?.SequenceNumber));
+    expect(await counts(tenantId)).toEqual({ sent: 1, approved: 1, failed: 0, billed: 1, lines: 2, distinctLines: 2 });
+  });
+
   it('a failed delivery takes its sent count and billed unit back; deletions (TTL) and changes without audits add nothing', async () => {
     const tenantId = newTenant();
     const challengeId = 'ch_failed';

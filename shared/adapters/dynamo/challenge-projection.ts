@@ -29,6 +29,11 @@ export interface StreamBatchResult {
   readonly batchItemFailures: { readonly itemIdentifier: string }[];
 }
 
+/** The error log line of a batch whose write failed (retried); the alarms count it. */
+export const PROJECTION_FAILED = 'challenge projection failed; the batch is retried';
+/** The error log line of a record whose images cannot be read (skipped); the alarms count it. */
+export const PROJECTION_SKIPPED = 'challenge projection skipped a record it cannot read';
+
 /** DynamoDB's limit on the writes of one transaction. */
 const MAX_TRANSACTION_ITEMS = 100;
 
@@ -206,10 +211,43 @@ function counterKeysOf(audit: Audit): string[] {
  * delivered again from there (everything before it is written). The local runtime's stream
  * poller calls this too.
  */
-export async function projectStreamBatch(projection: ChallengeProjection, records: readonly StreamRecord[], onError?: (error: unknown) => void): Promise<StreamBatchResult> {
-  const changes = records.map(changeOfRecord);
+export async function projectStreamBatch(
+  projection: ChallengeProjection,
+  records: readonly StreamRecord[],
+  onError?: (error: unknown) => void,
+  onUnreadable?: (sequenceNumber: string, error: unknown) => void,
+): Promise<StreamBatchResult> {
+  const changes = records.map((record) => readableChange(record, onUnreadable));
   const outcome = await projection.project(changes);
   if (outcome.failedAt === undefined) return { batchItemFailures: [] };
   onError?.(outcome.error);
   return { batchItemFailures: [{ itemIdentifier: (changes[outcome.failedAt] as ChallengeChange).sequenceNumber }] };
+}
+
+/**
+ * A record's change, or, when its images or the audits on them cannot be read (a bug, or an item
+ * written by hand), none: that record is skipped and reported (`onUnreadable`: an error log line
+ * the alarms count) rather than block its shard, since delivering it again cannot change it. A
+ * failed write is not skipped: it is retried (`projectStreamBatch`).
+ */
+function readableChange(record: StreamRecord, onUnreadable?: (sequenceNumber: string, error: unknown) => void): ChallengeChange {
+  const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
+  try {
+    const change = changeOfRecord(record);
+    for (const audit of auditsOfChange(change)) checkAudit(audit);
+    return change;
+  } catch (error) {
+    onUnreadable?.(sequenceNumber, error);
+    return { sequenceNumber };
+  }
+}
+
+/** An audit read back from an image is written as is: what a write would refuse, or count as NaN, is refused here. */
+function checkAudit(audit: Audit): void {
+  const { log } = audit;
+  const text = (v: unknown) => typeof v === 'string' && v !== '';
+  if (!text(log.logId) || !text(log.time) || !text(log.userId) || !text(log.event) || !text(log.result)) throw new Error('An audit line lacks its id, time, user, event or result');
+  for (const u of audit.usage) {
+    if (!Number.isFinite(u.delta) || !/^\d{4}-\d{2}-\d{2}$/.test(u.day) || !text(u.method) || !text(u.result)) throw new Error('An audit count is malformed');
+  }
 }
