@@ -465,6 +465,7 @@ export class ApiStack extends Stack {
       stateMachine: this.voice.stateMachine,
       billingDeadLetters,
       projectionFailures: this.projection.failures,
+      challengesTable: challengesTable(props.tables),
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
 

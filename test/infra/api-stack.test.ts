@@ -6,6 +6,7 @@ import { ENV } from '../../shared/config';
 import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, JOB_FUNCTIONS, ROUTES, STREAM_FUNCTIONS, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { PROJECTION_BOUND_SECONDS, PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, TENANT_CHALLENGES_PER_SECOND, TENANT_REQUESTS_PER_SECOND } from '../../shared/rules';
 import { PROJECTION_BATCHING_WINDOW_SECONDS, PROJECTION_MAX_RECORD_AGE_HOURS } from '../../infra/challenge-projection';
+import { PROJECTION_FAILED, PROJECTION_SKIPPED } from '../../shared/adapters/dynamo/challenge-projection';
 import { TENANT_CHALLENGE_ROUTES } from '../../shared/domain/request-caps';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
 import { actionsOn, buildTestApp, logicalId, statementsOf } from './support';
@@ -235,6 +236,32 @@ describe('ApiStack', () => {
         Threshold: 1,
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
       });
+    });
+
+    it('counts its error lines (a failed write, a record skipped) with a metric filter on its log group, and alarms on the first', () => {
+      const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'));
+      const filter = filters.find((f) => JSON.stringify(f.Properties.MetricTransformations).includes('ChallengeProjectionErrorLines'));
+      expect(String(filter?.Properties.FilterPattern)).toContain(PROJECTION_FAILED);
+      expect(String(filter?.Properties.FilterPattern)).toContain(PROJECTION_SKIPPED);
+      expect(JSON.stringify(filter?.Properties.LogGroupName)).toContain('ChallengeProjection');
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ChallengeProjectionErrorLines',
+        Threshold: 1,
+        Dimensions: [{ Name: 'service', Value: 'tessera-dev' }],
+      });
+    });
+
+    it('alarms when the Challenges table is written for two 15-minute periods while the projection never ran (no IteratorAge)', () => {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) => JSON.stringify(a.Properties.Metrics ?? []).includes('IteratorAge'));
+      expect(alarms).toHaveLength(1);
+      const silent = alarms[0]!.Properties;
+      expect(silent).toMatchObject({ EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 1, TreatMissingData: 'notBreaching' });
+      const metrics = silent.Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string }; Stat: string; Period: number } }[];
+      expect(metrics.find((m) => m.Expression)?.Expression).toBe('IF(FILL(w, 0) > 0 AND FILL(n, 0) == 0, 1, 0)');
+      expect(metrics.filter((m) => m.MetricStat).map((m) => [m.MetricStat!.Metric.MetricName, m.MetricStat!.Stat, m.MetricStat!.Period]).sort()).toEqual([
+        ['ConsumedWriteCapacityUnits', 'Sum', 900],
+        ['IteratorAge', 'SampleCount', 900],
+      ]);
     });
 
     it('alarms when the projection is a minute behind the stream (IteratorAge)', () => {
