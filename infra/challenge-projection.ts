@@ -16,13 +16,6 @@ export const PROJECTION_BATCH_SIZE = 100;
  */
 export const PROJECTION_BATCHING_WINDOW_SECONDS = 10;
 
-/**
- * Only records whose new image carries audits invoke the projection: a deletion (TTL) and an
- * item without `au` (an idempotency record) bring none. Lambda's Exists operator matches leaf
- * values only, so the pattern names a string leaf of every stored audit (`au` is a list of maps,
- * each with its line `l` and the line's `logId`); a list matches when any of its elements does.
- */
-export const PROJECTION_FILTER = { dynamodb: { NewImage: { au: { L: { M: { l: { M: { logId: { S: lambda.FilterRule.exists() } } } } } } } } };
 
 /**
  * How long a record is retried before the event source gives up on it and sends its shard's
@@ -68,7 +61,6 @@ export class ChallengeProjectionSource extends Construct {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize: PROJECTION_BATCH_SIZE,
       maxBatchingWindow: Duration.seconds(PROJECTION_BATCHING_WINDOW_SECONDS),
-      filters: [lambda.FilterCriteria.filter(PROJECTION_FILTER)],
       parallelizationFactor: 1,
       bisectBatchOnError: true,
       reportBatchItemFailures: true,
