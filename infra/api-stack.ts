@@ -5,11 +5,12 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config';
 import { METRICS_NAMESPACE } from '../shared/adapters/metrics/emf-metrics';
-import { DEPLOY_FUNCTIONS, JOB_FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
+import { DEPLOY_FUNCTIONS, JOB_FUNCTIONS, ROUTES, STREAM_FUNCTIONS, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE } from '../shared/tables';
 import { BillingExport } from './billing-export';
 import { BulkJobs } from './jobs';
@@ -18,6 +19,7 @@ import { PUSH_APPLICATION_TYPES, pushApplicationName, TesseraFunction, type Hand
 import type { PushPlatform } from '../shared/domain/types';
 import { Monitoring } from './monitoring';
 import { PushSweep } from './push-sweep';
+import { ChallengeProjectionSource } from './challenge-projection';
 import type { StageSettings } from './stages';
 import { VoiceRollover } from './voice-rollover';
 
@@ -168,6 +170,8 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   'job-batch': { readWrite: [TENANTS_TABLE], secrets: { generateDataKey: ['oath-secret'] }, validatesPhones: true },
   // Pages the users for an export, writes the job's final state; its objects come with the jobs construct.
   'job-complete': { readWrite: [TENANTS_TABLE] },
+  // R23/R24: writes log lines and counts from the Challenges stream (its read grant comes with the event source).
+  'challenge-projection': { readWrite: [LOGS_TABLE, USAGE_TABLE] },
 };
 
 /**
@@ -237,6 +241,9 @@ function whyNoDeadLetterQueue(name: FunctionName): string {
   if ((SWEEP_FUNCTIONS as readonly string[]).includes(name)) {
     return `${name} runs every minute on its schedule and is not retried: the next run, a minute later, sweeps the same deadlines again (settling a timeout is idempotent), so a failed run loses nothing and a dead-letter queue would only collect stale events.`;
   }
+  if ((STREAM_FUNCTIONS as readonly string[]).includes(name)) {
+    return `${name} reads the Challenges table's stream: a batch that fails is delivered again for up to 6 hours and the IteratorAge alarm fires within a minute; then the range it gives up on goes to the event source's own on-failure queue (alarmed); a dead-letter queue only receives failed asynchronous invocations.`;
+  }
   if ((JOB_FUNCTIONS as readonly string[]).includes(name)) {
     if (name === 'job-complete') {
       return `${name} is invoked synchronously by the bulk jobs' state machine, which retries it, and for a cancelled job by the ABORTED event's rule, which retries it for hours; it is idempotent, and a report that never appears leaves the job's final state and counts as they are.`;
@@ -286,6 +293,8 @@ export class ApiStack extends Stack {
   readonly pushSweep: PushSweep;
   /** R19/R22: the bulk jobs' bucket and state machine. */
   readonly jobs: BulkJobs;
+  /** R23/R24: the Challenges stream's event source for the projection. */
+  readonly projection: ChallengeProjectionSource;
   /** Alarms, their topic and the dashboard. */
   readonly monitoring: Monitoring;
   /** The custom domain, when context names one. */
@@ -434,6 +443,9 @@ export class ApiStack extends Stack {
       removalPolicy: props.settings.removalPolicy,
       logRetention: props.settings.functionLogRetention,
     });
+    const projection = this.handlerFunction('challenge-projection', { ...props, environment }, { timeout: Duration.seconds(60) });
+    functions.set('challenge-projection', projection);
+    this.projection = new ChallengeProjectionSource(this, 'ChallengeProjectionSource', { projection, challenges: challengesTable(props.tables) });
     this.functions = functions;
 
     // Handlers invoked synchronously need no dead-letter queue: API Gateway answers the caller,
@@ -453,6 +465,8 @@ export class ApiStack extends Stack {
       functions,
       stateMachine: this.voice.stateMachine,
       billingDeadLetters,
+      projectionFailures: this.projection.failures,
+      challengesTable: challengesTable(props.tables),
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
 
@@ -503,4 +517,11 @@ function pushEnvironment(stack: Stack, stage: string): Record<string, string> {
 
 function pascal(kebab: string): string {
   return kebab.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
+}
+
+/** The Challenges table, whose stream the projection reads. */
+function challengesTable(tables: readonly TableBinding[]): dynamodb.ITable {
+  const binding = tables.find((b) => b.definition.id === CHALLENGES_TABLE.id);
+  if (!binding) throw new Error('No Challenges table among the tables');
+  return binding.table;
 }

@@ -3,16 +3,20 @@ import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../shared/adapters/metrics/emf-metrics';
+import { PROJECTION_FAILED, PROJECTION_SKIPPED } from '../shared/adapters/dynamo/challenge-projection';
 import { FACTORS, type DenialReason } from '../shared/domain/types';
 import type { MetricName } from '../shared/ports';
 import type { FunctionName } from '../shared/routes';
+import { PROJECTION_BOUND_SECONDS } from '../shared/rules';
 import type { TesseraFunction } from './function';
 
 /** Names the SMS senders publish under (`SmsSender.name` of the AWS adapters). */
@@ -30,6 +34,13 @@ export const ALARMS = {
   stateMachineFailures: { threshold: 1, periodMinutes: 5 },
   /** Handler errors of the billing run (R26) or anything left in its dead-letter queue. */
   billingFailures: { threshold: 1, periodMinutes: 60 },
+  /**
+   * Age of the oldest Challenges stream record the projection has not written (R23/R24): the
+   * bound on how late an auth-log line or usage count may appear (docs/architecture.md).
+   */
+  projectionIteratorAge: { thresholdSeconds: PROJECTION_BOUND_SECONDS, periodMinutes: 1 },
+  /** The Challenges table written in two such periods running while the projection never ran. */
+  projectionSilent: { periodMinutes: 15 },
 } as const;
 
 export interface MonitoringProps {
@@ -39,6 +50,10 @@ export interface MonitoringProps {
   readonly functions: ReadonlyMap<FunctionName, TesseraFunction>;
   readonly stateMachine: sfn.StateMachine;
   readonly billingDeadLetters: sqs.IQueue;
+  /** The stream ranges the challenge projection gave up on (its event source's on-failure destination). */
+  readonly projectionFailures?: sqs.IQueue;
+  /** The Challenges table, whose writes the projection must keep up with. */
+  readonly challengesTable?: dynamodb.ITable;
   /** Who hears of an alarm, besides the topic's other subscribers (context `alarmEmail`). */
   readonly alarmEmail?: string;
 }
@@ -171,6 +186,67 @@ export class Monitoring extends Construct {
         }),
         ALARMS.billingFailures.threshold,
         'the monthly billing run (R26) failed or its event reached the dead-letter queue: finance gets no export until it is re-run',
+      );
+    }
+
+    const projection = props.functions.get('challenge-projection');
+    if (projection) {
+      alarm(
+        'ChallengeProjectionIteratorAge',
+        projection.function.metric('IteratorAge', { period: Duration.minutes(ALARMS.projectionIteratorAge.periodMinutes), statistic: cloudwatch.Stats.MAXIMUM }),
+        ALARMS.projectionIteratorAge.thresholdSeconds * 1000,
+        `the challenge projection is ${ALARMS.projectionIteratorAge.thresholdSeconds} s or more behind the Challenges stream: auth-log lines, usage and the billing meter are late (R23, R24); records are retried for 6 hours, then their range goes to the projection's failure queue`,
+      );
+    }
+    if (projection) {
+      // Its error lines: a failed write (the batch retried) or a record it cannot read (skipped).
+      const errorLines = new logs.MetricFilter(this, 'ChallengeProjectionErrorLines', {
+        logGroup: projection.logGroup,
+        metricNamespace: METRICS_NAMESPACE,
+        metricName: 'ChallengeProjectionErrorLines',
+        dimensions: { service: '$.service' },
+        filterPattern: logs.FilterPattern.any(logs.FilterPattern.stringValue('$.message', '=', PROJECTION_FAILED), logs.FilterPattern.stringValue('$.message', '=', PROJECTION_SKIPPED)),
+        metricValue: '1',
+      });
+      alarm(
+        'ChallengeProjectionErrors',
+        errorLines.metric({ dimensionsMap: { service: props.serviceName }, period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        1,
+        'the challenge projection logged a failed write (its batch is retried) or skipped a stream record it cannot read (R23, R24): see its log group',
+      );
+    }
+    if (projection && props.challengesTable) {
+      // IteratorAge is published only when the projection runs: the Challenges table written for
+      // two periods running while the projection never ran (no IteratorAge at all) is an outage
+      // the age alarm cannot see (a mapping disabled or deleted, a filter that matches nothing).
+      const period = Duration.minutes(ALARMS.projectionSilent.periodMinutes);
+      const silent = new cloudwatch.Alarm(this, 'ChallengeProjectionSilent', {
+        alarmDescription: `Tessera ${props.stage}: the Challenges table is written but the challenge projection has not run for ${ALARMS.projectionSilent.periodMinutes} minutes (no IteratorAge): auth-log lines, usage and the billing meter are not being written (R23, R24)`,
+        metric: new cloudwatch.MathExpression({
+          expression: 'IF(FILL(w, 0) > 0 AND FILL(n, 0) == 0, 1, 0)',
+          usingMetrics: {
+            w: props.challengesTable.metricConsumedWriteCapacityUnits({ period, statistic: cloudwatch.Stats.SUM }),
+            n: projection.function.metric('IteratorAge', { period, statistic: cloudwatch.Stats.SAMPLE_COUNT }),
+          },
+          label: 'Challenges written, projection silent',
+          period,
+        }),
+        threshold: 1,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      silent.addAlarmAction(notify);
+      silent.addOkAction(notify);
+      this.alarms.push(silent);
+    }
+    if (props.projectionFailures) {
+      alarm(
+        'ChallengeProjectionGaveUp',
+        props.projectionFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        1,
+        'the challenge projection gave up on a range of the Challenges stream after 6 hours of retries (R23, R24): auth-log lines, usage and billed units of that range are missing until an operator projects it again from the stream, which keeps it for the rest of its 24 hours (docs/architecture.md)',
       );
     }
 

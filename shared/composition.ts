@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoBillingStore } from './adapters/dynamo/billing-store';
 import { DynamoChallengeStore } from './adapters/dynamo/challenge-store';
+import { ChallengeProjection } from './adapters/dynamo/challenge-projection';
 import { DynamoJobStore } from './adapters/dynamo/job-store';
 import { DynamoKeyMaterialStore } from './adapters/dynamo/key-material-store';
 import { DynamoLogStore } from './adapters/dynamo/log-store';
@@ -187,6 +188,8 @@ export const recentKeys = /* @__PURE__ */ once(() => new RecentKeys(API_KEY_CACH
 export const tenantStore = /* @__PURE__ */ once(() => new DynamoTenantStore(db(), config().tenantsTable, clock(), (tenantId) => recentKeys().forgetTenant(tenantId)));
 export const billingStore = /* @__PURE__ */ once(() => new DynamoBillingStore(db(), { tenantsTable: config().tenantsTable, usageTable: config().usageTable }));
 export const challengeStore = /* @__PURE__ */ once(() => new DynamoChallengeStore(db(), config().challengesTable, auditTables(), config().tenantsTable));
+/** R23/R24: the Challenges table's stream to log lines, usage and the billing meter. */
+export const challengeProjection = /* @__PURE__ */ once(() => new ChallengeProjection(db(), { logsTable: config().logsTable, usageTable: config().usageTable }));
 export const otpStore = /* @__PURE__ */ once(() => new DynamoOtpStore(db(), config().tenantsTable));
 export const logStore = /* @__PURE__ */ once(() => new DynamoLogStore(db(), auditTables()));
 export const throttleStore = /* @__PURE__ */ once(() => new DynamoThrottleStore(db(), config().throttleTable, throttleKey()));

@@ -72,8 +72,11 @@ export const DEPLOY_FUNCTIONS = ['voice-sip-rules'] as const;
 /** The bulk jobs' steps (R19, R22), invoked by the jobs' state machine (locally by its driver). */
 export const JOB_FUNCTIONS = ['job-batch', 'job-complete'] as const;
 
+/** R23/R24: the projection of the Challenges table's stream to auth-log lines, usage and the billing meter. */
+export const STREAM_FUNCTIONS = ['challenge-projection'] as const;
+
 /** Every Lambda entry point in `functions/`. */
-export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNCTIONS, ...SWEEP_FUNCTIONS, ...DEPLOY_FUNCTIONS, ...JOB_FUNCTIONS] as const;
+export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNCTIONS, ...SWEEP_FUNCTIONS, ...DEPLOY_FUNCTIONS, ...JOB_FUNCTIONS, ...STREAM_FUNCTIONS] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
 

@@ -35,6 +35,13 @@ export const MAX_JSON_BODY_BYTES = 64 * 1024;
 /** R23: auth logs and notifications are kept this long (DynamoDB TTL). */
 export const LOG_RETENTION_DAYS = 90;
 
+/**
+ * R23/R24: a challenge change's auth-log line, usage count and billed unit are written from the
+ * Challenges table's stream; they appear within this long while the projection is healthy (an
+ * alarm fires past it; a failing batch is retried, never dropped, until the stream's 24 hours).
+ */
+export const PROJECTION_BOUND_SECONDS = 60;
+
 /** Console lists: page size when none is asked for, and the largest page. */
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;

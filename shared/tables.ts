@@ -28,6 +28,8 @@ export interface TableDefinition {
   readonly ttlAttribute?: string;
   /** Global secondary indexes (all attributes projected). */
   readonly indexes?: readonly IndexDefinition[];
+  /** The table's change stream, when something reads it (both images of every change). */
+  readonly stream?: 'NEW_AND_OLD_IMAGES';
 }
 
 /** The one secondary index shape every table uses: an overloaded gsi1pk/gsi1sk pair. */
@@ -39,7 +41,8 @@ export const GSI1 = {
 
 /**
  * Challenges (R1–R3) and Idempotency-Key records. Items expire with their code. gsi1 (sparse)
- * holds the open pushes by deadline, for the sweep that settles ignored prompts (R7).
+ * holds the open pushes by deadline, for the sweep that settles ignored prompts (R7). Its stream
+ * feeds the projection that writes each change's auth-log lines, usage and billing meter (R23, R24).
  */
 export const CHALLENGES_TABLE = {
   id: 'Challenges',
@@ -47,6 +50,7 @@ export const CHALLENGES_TABLE = {
   partitionKey: { name: 'pk', type: 'S' },
   ttlAttribute: 'ttl',
   indexes: [GSI1],
+  stream: 'NEW_AND_OLD_IMAGES',
 } as const satisfies TableDefinition;
 
 /**
@@ -74,7 +78,7 @@ export const LOGS_TABLE = {
   indexes: [GSI1],
 } as const satisfies TableDefinition;
 
-/** Per-tenant monthly usage counters (day × method × result), written atomically with the log. */
+/** Per-tenant monthly usage counters (day × method × result), written atomically with their log lines by the challenge projection. */
 export const USAGE_TABLE = {
   id: 'Usage',
   envVar: 'USAGE_TABLE',

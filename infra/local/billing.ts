@@ -7,6 +7,8 @@ const CHECK_EVERY_MS = 30_000;
 
 /** The billing run's handler, loaded once the runtime has set the environment (as on a cold start). */
 export async function runBilling(month?: string): Promise<{ month: string; rows: number; keys: { csv: string; json: string }; seeded: number; busy: number }> {
+  // The meter is written from the Challenges table's stream: bill what was sent up to now.
+  await (await import('./projection')).localProjection.drain();
   const { handler } = await import('../../functions/billing-run');
   return handler(month ? { month } : {}, localContext('billing-run', 5 * 60_000));
 }

@@ -90,6 +90,7 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [...attributes.values()].map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
     KeySchema: keySchema(def.partitionKey, def.sortKey),
+    ...(def.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } } : {}),
     ...(def.indexes?.length
       ? {
           GlobalSecondaryIndexes: def.indexes.map((index) => ({
@@ -103,11 +104,14 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
 }
 
 /**
- * Data kept from an older version may lack an index the definitions now have: add it, as a
- * CloudFormation update of the table would.
+ * Data kept from an older version may lack an index or the stream the definitions now have: add
+ * it, as a CloudFormation update of the table would.
  */
 async function addMissingIndexes(client: DynamoDBClient, def: TableDefinition, tableName: string): Promise<void> {
   const table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  if (def.stream && !table?.StreamSpecification?.StreamEnabled) {
+    await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } }));
+  }
   const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
   const wanted = createTableInput(def, tableName);
   for (const index of wanted.GlobalSecondaryIndexes ?? []) {

@@ -5,7 +5,7 @@ import { localVoice } from '../../shared/adapters/local/world';
 import { ENV, type LocalConfig } from '../../shared/config';
 import { localVoiceRollover } from '../../shared/voice/local-runner';
 import { sha256Hex } from '../../shared/domain/crypto';
-import { TABLES } from '../../shared/tables';
+import { CHALLENGES_TABLE, LOGS_TABLE, TABLES, USAGE_TABLE } from '../../shared/tables';
 import { ensureTables, freePort, startDynamoLocal, type DynamoLocal } from './dynamo';
 import { startBillingSchedule } from './billing';
 import { startFaultProxy } from './faults';
@@ -46,6 +46,8 @@ export interface LocalRuntime {
   readonly url: string;
   readonly operatorKey: string;
   readonly dynamoEndpoint: string;
+  /** Waits until every challenge change made so far has its auth-log lines, usage and billing meter (see `projection.ts`). */
+  drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +105,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       complete: (event) => complete(event, localContext('job-complete')),
       objects: localObjectStore(config() as LocalConfig),
     });
+    // R23/R24: the Challenges table's stream to log lines, usage and the billing meter, straight
+    // to DynamoDB Local (never through the fault proxy: its counts are the handlers').
+    const { localProjection } = await import('./projection');
+    await localProjection.start({ endpoint, challengesTable: tables[CHALLENGES_TABLE.envVar] as string, logsTable: tables[LOGS_TABLE.envVar] as string, usageTable: tables[USAGE_TABLE.envVar] as string });
     const listening = await createLocalServer();
     server = listening;
     await new Promise<void>((resolve, reject) => {
@@ -117,11 +123,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       url: `http://127.0.0.1:${actualPort}`,
       operatorKey,
       dynamoEndpoint: endpoint,
+      drain: () => localProjection.drain(),
       stop: async () => {
         clearInterval(billing);
         await sweep?.stop();
         localVoice.stop();
         await localJobs.idle();
+        await localProjection.stop();
         listening.closeAllConnections();
         await new Promise<void>((resolve) => listening.close(() => resolve()));
         await proxy?.stop();

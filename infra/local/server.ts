@@ -10,6 +10,7 @@ import { runBilling } from './billing';
 import { rememberActivation, serveDevices } from './devices';
 import { serveFaults } from './faults';
 import { localContext } from './context';
+import { localProjection } from './projection';
 import { HANDLERS } from './handlers';
 import { serveWeb } from './web';
 import { localObjectStore } from './root';
@@ -161,6 +162,12 @@ async function serveLocal(req: IncomingMessage, res: ServerResponse, url: URL, b
     json(res, 200, { now: new Date(localClock.now()).toISOString(), offsetSeconds: localClock.offsetSeconds, frozen: localClock.frozen });
     return true;
   }
+  if (key === 'POST /local/projection/drain') {
+    // Waits until every challenge change so far has its auth-log lines, usage and billing meter.
+    await localProjection.drain();
+    res.writeHead(204).end();
+    return true;
+  }
   if (key === 'POST /local/billing-run') {
     // What the schedule does on the 1st (R26), on demand: `{ "month": "YYYY-MM" }`, or last month.
     const input = parse(billingRun);
@@ -276,6 +283,9 @@ async function serveObject(req: IncomingMessage, res: ServerResponse, url: URL):
   res.end();
 }
 
+/** The functions whose routes read what the challenge projection writes (auth logs, usage, billing). */
+const READS_PROJECTION: ReadonlySet<string> = new Set(['admin-logs']);
+
 /** An HTTP server that routes like the deployed HTTP API and invokes the same handler modules. */
 export async function createLocalServer(): Promise<Server> {
   const compiled = ROUTES.map(compile);
@@ -316,6 +326,9 @@ export async function createLocalServer(): Promise<Server> {
         return;
       }
       const handler = handlers.get(found.route.handler) as Handler;
+      // Auth logs, usage and billing are written from the Challenges table's stream: locally a
+      // read sees every change made before it (on AWS they follow within the bound docs/architecture.md states).
+      if (READS_PROJECTION.has(found.route.handler)) await localProjection.drain();
       const result = await handler(toEvent(req, body, found, match));
       // The simulated phone keeps the device key it was given (R18).
       if (found.route.handler === 'push-activate') rememberActivation(result);

@@ -3,8 +3,10 @@ import { FAIR_SHARE_EXEMPT, ROUTE_THROTTLES } from '../../infra/api-stack';
 import { DEV, PROD } from '../../infra/stages';
 import { PLACEHOLDER_OPERATOR_KEY_SHA256 } from '../../infra/tessera-app';
 import { ENV } from '../../shared/config';
-import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, JOB_FUNCTIONS, ROUTES, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
-import { PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, TENANT_CHALLENGES_PER_SECOND, TENANT_REQUESTS_PER_SECOND } from '../../shared/rules';
+import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, JOB_FUNCTIONS, ROUTES, STREAM_FUNCTIONS, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
+import { PROJECTION_BOUND_SECONDS, PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, TENANT_CHALLENGES_PER_SECOND, TENANT_REQUESTS_PER_SECOND } from '../../shared/rules';
+import { PROJECTION_BATCHING_WINDOW_SECONDS, PROJECTION_MAX_RECORD_AGE_HOURS } from '../../infra/challenge-projection';
+import { PROJECTION_FAILED, PROJECTION_SKIPPED } from '../../shared/adapters/dynamo/challenge-projection';
 import { TENANT_CHALLENGE_ROUTES } from '../../shared/domain/request-caps';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
 import { actionsOn, buildTestApp, logicalId, statementsOf } from './support';
@@ -26,7 +28,7 @@ describe('ApiStack', () => {
     it('one function per distinct handler in ROUTES, one per voice handler and the billing run', () => {
       template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
       expect([...api.functions.keys()].sort()).toEqual([...HANDLERS].sort());
-      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + SWEEP_FUNCTIONS.length + DEPLOY_FUNCTIONS.length + JOB_FUNCTIONS.length).toBe(HANDLERS.length);
+      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + SWEEP_FUNCTIONS.length + DEPLOY_FUNCTIONS.length + JOB_FUNCTIONS.length + STREAM_FUNCTIONS.length).toBe(HANDLERS.length);
     });
 
     it('every function runs Node 24 on arm64 with active tracing and 512 MB (recovery codes and job starts more); API handlers time out at 10 s, the billing run at 5 min, the push sweep within its minute', () => {
@@ -37,7 +39,7 @@ describe('ApiStack', () => {
       });
       const memory: Partial<Record<FunctionName, number>> = { 'recovery-codes': 1769, 'admin-recovery': 1769, 'admin-jobs': 1769 };
       for (const name of HANDLERS) expect({ name, memory: functionProps(name).MemorySize }).toEqual({ name, memory: memory[name] ?? 512 });
-      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50, 'job-batch': 300, 'job-complete': 900, 'admin-jobs': 29 };
+      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50, 'job-batch': 300, 'job-complete': 900, 'admin-jobs': 29, 'challenge-projection': 60 };
       for (const name of HANDLERS) expect({ name, timeout: functionProps(name).Timeout }).toEqual({ name, timeout: timeouts[name] ?? 10 });
     });
 
@@ -195,6 +197,86 @@ describe('ApiStack', () => {
     });
   });
 
+  describe('challenge projection (R23, R24)', () => {
+    it('reads the Challenges stream from its start, in batches of 100, reporting the first record not written, bisecting a failed batch, retrying until records expire', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: functionId('challenge-projection') },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: PROJECTION_BATCHING_WINDOW_SECONDS,
+        // No event filter: whether Lambda's patterns reach into a list of maps cannot be checked here,
+        // and a filter that matched nothing would stop every log line; the projection skips records without audits.
+        FilterCriteria: Match.absent(),
+        ParallelizationFactor: 1,
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        MaximumRetryAttempts: -1,
+        // Given up after 6 hours, well before the stream drops the records (24 hours), with the range sent to the failure queue.
+        MaximumRecordAgeInSeconds: 6 * 3600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('ChallengeProjectionSourceFailures'), 'Arn'] } } },
+      });
+      expect(PROJECTION_MAX_RECORD_AGE_HOURS * 3600).toBe(21_600);
+      // Batches gather for a while (so a shard's ordinary rate still shares the counters' writes), well inside the bound.
+      expect(PROJECTION_BATCHING_WINDOW_SECONDS).toBeGreaterThan(0);
+      expect(PROJECTION_BATCHING_WINDOW_SECONDS * 4).toBeLessThanOrEqual(PROJECTION_BOUND_SECONDS);
+      const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+      expect(JSON.stringify(mapping?.Properties.EventSourceArn)).toMatch(/Challenges[0-9A-F]*StreamArn/);
+    });
+
+    it('its failure queue is encrypted, keeps messages 14 days, and alarms on its first message', () => {
+      const queues = template.findResources('AWS::SQS::Queue');
+      const [id, queue] = Object.entries(queues).find(([key]) => key.startsWith('ChallengeProjectionSourceFailures')) ?? [];
+      expect(queue?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Threshold: 1,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
+      });
+    });
+
+    it('counts its error lines (a failed write, a record skipped) with a metric filter on its log group, and alarms on the first', () => {
+      const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'));
+      const filter = filters.find((f) => JSON.stringify(f.Properties.MetricTransformations).includes('ChallengeProjectionErrorLines'));
+      expect(String(filter?.Properties.FilterPattern)).toContain(PROJECTION_FAILED);
+      expect(String(filter?.Properties.FilterPattern)).toContain(PROJECTION_SKIPPED);
+      expect(JSON.stringify(filter?.Properties.LogGroupName)).toContain('ChallengeProjection');
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ChallengeProjectionErrorLines',
+        Threshold: 1,
+        Dimensions: [{ Name: 'service', Value: 'tessera-dev' }],
+      });
+    });
+
+    it('alarms when the Challenges table is written for two 15-minute periods while the projection never ran (no IteratorAge)', () => {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) => JSON.stringify(a.Properties.Metrics ?? []).includes('IteratorAge'));
+      expect(alarms).toHaveLength(1);
+      const silent = alarms[0]!.Properties;
+      expect(silent).toMatchObject({ EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 1, TreatMissingData: 'notBreaching' });
+      const metrics = silent.Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string }; Stat: string; Period: number } }[];
+      expect(metrics.find((m) => m.Expression)?.Expression).toBe('IF(FILL(w, 0) > 0 AND FILL(n, 0) == 0, 1, 0)');
+      expect(metrics.filter((m) => m.MetricStat).map((m) => [m.MetricStat!.Metric.MetricName, m.MetricStat!.Stat, m.MetricStat!.Period]).sort()).toEqual([
+        ['ConsumedWriteCapacityUnits', 'Sum', 900],
+        ['IteratorAge', 'SampleCount', 900],
+      ]);
+    });
+
+    it('alarms when the projection is a minute behind the stream (IteratorAge)', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'IteratorAge',
+        Namespace: 'AWS/Lambda',
+        Statistic: 'Maximum',
+        Threshold: 60_000,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId('challenge-projection') } }],
+      });
+    });
+  });
+
   describe('least privilege', () => {
     const statements = Object.fromEntries(HANDLERS.map((name) => [name, statementsOf(built, template, name)]));
     const allStatements = Object.values(statements).flat();
@@ -226,9 +308,12 @@ describe('ApiStack', () => {
       }
     });
 
-    it('"*" resources are granted only for X-Ray and for SNS SMS publishing', () => {
+    it('"*" resources are granted only for X-Ray, for SNS SMS publishing, and to the challenge projection for ListStreams (which names no resource)', () => {
       const onStar = allStatements.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
-      expect([...new Set(onStar)].sort()).toEqual(['sns:Publish', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      expect([...new Set(onStar)].sort()).toEqual(['dynamodb:ListStreams', 'sns:Publish', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      const listing = HANDLERS.filter((name) => statements[name]!.some((s) => s.Resource.includes('*') && s.Action.includes('dynamodb:ListStreams')));
+      expect(listing).toEqual(['challenge-projection']);
+      expect(statements['challenge-projection']!.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:ListStreams']);
     });
 
     it('every KMS permission names the table key or the secrets key, never "*"', () => {
@@ -286,6 +371,7 @@ describe('ApiStack', () => {
         // R22: one data key seals a batch's token secrets.
         'job-batch': ['kms:GenerateDataKey'],
         'job-complete': [],
+        'challenge-projection': [],
       });
     });
 
@@ -409,6 +495,8 @@ describe('ApiStack', () => {
         'admin-jobs': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'job-batch': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'job-complete': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
+        // R23/R24: reads the Challenges stream (not the table), writes log lines and counts.
+        'challenge-projection': 'Challenges:none Tenants:none Logs:readWrite Usage:readWrite Throttle:none',
       });
     });
 

@@ -52,6 +52,13 @@ describe('DataStack', () => {
     });
   });
 
+  it('R23/R24: only the Challenges table has a stream, with both images of every change, for the projection', () => {
+    const streams = Object.values(template.findResources('AWS::DynamoDB::Table'))
+      .filter((t) => t.Properties.StreamSpecification)
+      .map((t) => ({ key: t.Properties.KeySchema, stream: t.Properties.StreamSpecification }));
+    expect(streams).toEqual([{ key: [{ AttributeName: CHALLENGES_TABLE.partitionKey.name, KeyType: 'HASH' }], stream: { StreamViewType: 'NEW_AND_OLD_IMAGES' } }]);
+  });
+
   it('has a table key and a separate secrets key, both customer-managed with rotation on', () => {
     template.resourceCountIs('AWS::KMS::Key', 2);
     template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });

@@ -10,6 +10,7 @@ import type {
   Audit,
   ChallengeStore,
   ConditionalOutcome,
+  CounterName,
   CreateOutcome,
   IdempotencyRecord,
   OwnerCheck,
@@ -17,11 +18,13 @@ import type {
   PushChallengeStore,
   VoiceChallengeStore,
 } from '../../ports';
-import { auditItems, type AuditTables } from './audit';
+import type { AuditTables } from './audit';
+import { AUDITS_ATTRIBUTE, COPIED_FIELDS, copiedValue, storedAudits } from './challenge-audits';
 import { stepUseItem } from './otp-store';
 import { passkeyUseItem } from './passkey-store';
 import { accessPassUseItem, recoveryCodeUseItem } from './recovery-store';
 import { tenantKeys, userEpochCondition } from './tenant-store';
+import { throttleItems } from './throttle-store';
 import { transact, type TransactItem } from './transact';
 
 
@@ -54,15 +57,23 @@ function dueEntry(c: Challenge): Record<string, string> {
  */
 const PUSH_TTL_MARGIN_SECONDS = 3600;
 
-function toItem(c: Challenge): Record<string, unknown> {
+function toItem(c: Challenge, audit: Audit): Record<string, unknown> {
   const ttl = c.method === 'push' ? ttlOf(c.expiresAt) + PUSH_TTL_MARGIN_SECONDS : ttlOf(c.expiresAt);
-  return { pk: c.challengeId, ...c, ...dueEntry(c), ttl };
+  return { pk: c.challengeId, ...c, ...dueEntry(c), ttl, [AUDITS_ATTRIBUTE]: storedAudits(c, [audit]) };
 }
 
 function fromItem(item: Record<string, unknown> | undefined): Challenge | undefined {
   if (!item || typeof item.challengeId !== 'string') return undefined;
-  const { pk: _pk, ttl: _ttl, gsi1pk: _due, gsi1sk: _deadline, ...challenge } = item;
+  const { pk: _pk, ttl: _ttl, gsi1pk: _due, gsi1sk: _deadline, [AUDITS_ATTRIBUTE]: _audits, ...challenge } = item;
   return challenge as unknown as Challenge;
+}
+
+/** An update expression with one more assignment in its SET clause (or a SET clause added). */
+function withSet(expression: string, assignment: string): string {
+  const set = /\bSET\b/.exec(expression);
+  if (!set) return `SET ${assignment} ${expression}`;
+  const at = set.index + set[0].length;
+  return `${expression.slice(0, at)} ${assignment},${expression.slice(at)}`;
 }
 
 /** The last item of an approval (a code factor's time step) failed its condition: the step was used (R5). */
@@ -80,10 +91,12 @@ function openValues(input: { tenantId: string; now: number; maxWrong: number }):
 
 /**
  * Challenges in DynamoDB (R1–R3). Every state change is one transaction: a conditional update
- * of the challenge plus its auth-log line and usage counts, so the table decides races (of
- * twenty verifies with the right code exactly one meets `status = pending`, R2) and no approval
- * exists without its log entry (R23). Reads are strongly consistent, and expiry is checked in
- * every condition rather than left to TTL deletion (R1).
+ * of the challenge, which carries the change's auth-log line, usage counts and billing meter
+ * (`AUDITS_ATTRIBUTE`), plus the throttle writes that go with it, so the table decides races (of
+ * twenty verifies with the right code exactly one meets `status = pending`, R2). The log line and
+ * counts are written from the table's stream by the projection (`challenge-projection.ts`), so no
+ * approval exists without them once the stream is read (R23). Reads are strongly consistent, and
+ * expiry is checked in every condition rather than left to TTL deletion (R1).
  */
 export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore, PushChallengeStore {
   constructor(
@@ -95,9 +108,9 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
   ) {}
 
   async create(challenge: Challenge, audit: Audit, idempotency?: IdempotencyRecord): Promise<CreateOutcome> {
-    const effects = await auditItems(this.audit, audit);
+    const effects = await this.throttleWrites([audit]);
     const items: TransactItem[] = [
-      { Put: { TableName: this.tableName, Item: toItem(challenge), ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.tableName, Item: toItem(challenge, audit), ConditionExpression: 'attribute_not_exists(pk)' } },
       ...effects.items,
     ];
     if (!idempotency) {
@@ -356,6 +369,12 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     }
   }
 
+  /** The throttle writes of a change's audits (R6–R8), with the limit each stands for. */
+  private async throttleWrites(audits: readonly Audit[]): Promise<{ items: TransactItem[]; refusals: (CounterName | 'user_log_changed' | undefined)[] }> {
+    const parts = await Promise.all(audits.map((a) => throttleItems(this.audit.throttleTable, a.throttle, this.audit.throttleKey)));
+    return { items: parts.flatMap((p) => p.items), refusals: parts.flatMap((p) => p.refusals) };
+  }
+
   private committed<T>(audits: readonly Audit[], outcome: T): T {
     if (audits.length > 0) this.audit.onCommitted?.(audits);
     return outcome;
@@ -412,15 +431,42 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     owner?: OwnerCheck,
   ): Promise<ConditionalOutcome | typeof STEP_USED | typeof REVOKED> {
     const all = Array.isArray(audit) ? audit : [audit as Audit];
-    const parts = await Promise.all(all.map((a) => auditItems(this.audit, a)));
-    const effects = { items: parts.flatMap((p) => p.items), refusals: parts.flatMap((p) => p.refusals) };
+    const effects = await this.throttleWrites(all);
+    // The change's audits replace the previous change's on the item; the stream carries both images.
+    // The lines leave out what the item holds (its tenant, its audit copy), so the update's
+    // condition checks the item holds what the lines say: a line of another tenant, or with other
+    // names, is a bug and refused (thrown below), never logged as the item's.
+    const first = all[0]?.log;
+    const withAudits = !first
+      ? update
+      : {
+          ...update,
+          UpdateExpression: withSet(update.UpdateExpression, `#audits = :audits`),
+          ConditionExpression: `(${update.ConditionExpression}) AND tenantId = :auTenant AND userId = :auUser AND ${COPIED_FIELDS.map((f) =>
+            copiedValue(first, f) === undefined ? `(attribute_not_exists(#auCopy.#au_${f}) OR #auCopy.#au_${f} = :auEmpty)` : `#auCopy.#au_${f} = :au_${f}`,
+          ).join(' AND ')}`,
+          ExpressionAttributeNames: {
+            ...update.ExpressionAttributeNames,
+            '#audits': AUDITS_ATTRIBUTE,
+            '#auCopy': 'audit',
+            ...Object.fromEntries(COPIED_FIELDS.map((f) => [`#au_${f}`, f])),
+          },
+          ExpressionAttributeValues: {
+            ...update.ExpressionAttributeValues,
+            ':audits': storedAudits({ challengeId, tenantId: first.tenantId, userId: first.userId, audit: first }, all),
+            ':auTenant': first.tenantId,
+            ':auUser': first.userId,
+            ...(COPIED_FIELDS.some((f) => copiedValue(first, f) === undefined) ? { ':auEmpty': '' } : {}),
+            ...Object.fromEntries(COPIED_FIELDS.flatMap((f) => (copiedValue(first, f) === undefined ? [] : [[`:au_${f}`, copiedValue(first, f)]]))),
+          },
+        };
     const outcome = await transact(this.db, [
       {
         Update: {
           TableName: this.tableName,
           Key: { pk: challengeId },
-          ...update,
-          ExpressionAttributeNames: { '#status': 'status', ...update.ExpressionAttributeNames },
+          ...withAudits,
+          ExpressionAttributeNames: { '#status': 'status', ...withAudits.ExpressionAttributeNames },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
@@ -434,6 +480,9 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     const refusal = outcome.index >= 1 ? effects.refusals[outcome.index - 1] : undefined;
     if (refusal) return { kind: 'throttled', by: refusal };
     const current = fromItem(outcome.item);
+    if (current && first && (current.tenantId !== first.tenantId || current.userId !== first.userId || COPIED_FIELDS.some((f) => copiedValue(current.audit, f) !== copiedValue(first, f)))) {
+      throw new Error('An audit of a challenge change must name its tenant and user and copy the challenge’s audit fields');
+    }
     return current ? { kind: 'refused', current } : { kind: 'refused' };
   }
 }

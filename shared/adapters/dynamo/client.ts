@@ -22,9 +22,16 @@ export class RequestCounter {
   /** Capacity units consumed, as DynamoDB reported them: reads (RRU) and writes (WRU). */
   readonly capacity = { read: 0, write: 0 };
 
-  recordCapacity(operation: string, consumed: unknown): void {
-    const entries = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as { CapacityUnits?: number }[];
-    const units = entries.reduce((sum, e) => sum + (e.CapacityUnits ?? 0), 0);
+  recordCapacity(operation: string, consumed: unknown, localInput?: unknown): void {
+    const entries = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as { CapacityUnits?: number; TableName?: string }[];
+    let units = entries.reduce((sum, e) => sum + (e.CapacityUnits ?? 0), 0);
+    // DynamoDB Local (`localInput` given) reports a transaction's units per table, as for its
+    // largest item there; DynamoDB bills every item, at least 2 units each: add 2 for each further
+    // item of a table (exact while at most one item of a table is over 1 KB).
+    if (operation === 'TransactWriteItems' && localInput !== undefined) {
+      const items = tablesOf(localInput);
+      for (const table of new Set(items)) units += 2 * (items.filter((t) => t === table).length - 1);
+    }
     if (/^(Get|BatchGet|TransactGet|Query|Scan)/.test(operation)) this.capacity.read += units;
     else this.capacity.write += units;
   }
@@ -63,6 +70,8 @@ function tablesOf(input: unknown): string[] {
 export interface DynamoOptions {
   /** DynamoDB Local's address; absent on AWS. */
   readonly endpoint?: string;
+  /** Where this client's requests are counted; `dynamoRequests` (the handlers') unless given. */
+  readonly counter?: RequestCounter;
 }
 
 export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocumentClient {
@@ -76,14 +85,15 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
         }
       : { maxAttempts: 3 },
   );
+  const counter = options.counter ?? dynamoRequests;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
-      dynamoRequests.record(operation, tablesOf(args.input));
-      if (!dynamoRequests.measureCapacity) return next(args);
+      counter.record(operation, tablesOf(args.input));
+      if (!counter.measureCapacity) return next(args);
       (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
       const result = await next(args);
-      dynamoRequests.recordCapacity(operation, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+      counter.recordCapacity(operation, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity, options.endpoint ? args.input : undefined);
       return result;
     },
     { step: 'initialize', name: 'tesseraRequestCounter' },

@@ -7,6 +7,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { localClient } from '../../../infra/local/dynamo';
+import { localProjection } from '../../../infra/local/projection';
 import { CHALLENGES_TABLE, LOGS_TABLE, USAGE_TABLE, type TableDefinition } from '../../../shared/tables';
 
 export interface ClientApproval {
@@ -169,9 +170,11 @@ async function scanAll(endpoint: string, def: TableDefinition): Promise<Record<s
 
 /**
  * Reads the runtime's logs, usage and challenges tables (names from the environment the local
- * runtime set in this process). A Scan is fine here: the soak's tables hold only its own run.
+ * runtime set in this process), once the challenge projection has written everything up to now.
+ * A Scan is fine here: the soak's tables hold only its own run.
  */
 export async function readStoredRecords(endpoint: string): Promise<StoredRecords> {
+  await localProjection.drain();
   const [logs, usage, challenges] = await Promise.all([
     scanAll(endpoint, LOGS_TABLE),
     scanAll(endpoint, USAGE_TABLE),

@@ -1,0 +1,74 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { TesseraFunction } from './function';
+
+/** Records per batch: one transaction holds a batch's lines and counts up to DynamoDB's 100 items (more are split). */
+export const PROJECTION_BATCH_SIZE = 100;
+
+/**
+ * How long the event source gathers a shard's records before it invokes the projection: the
+ * counters' writes are shared by a batch, so batches of one (what a shard's ordinary rate gives
+ * without a window) cost the most. Well inside PROJECTION_BOUND_SECONDS.
+ */
+export const PROJECTION_BATCHING_WINDOW_SECONDS = 10;
+
+
+/**
+ * How long a record is retried before the event source gives up on it and sends its shard's
+ * position to the failure queue: well before the stream drops it (24 hours), so an operator can
+ * still read the range from the stream and project it again.
+ */
+export const PROJECTION_MAX_RECORD_AGE_HOURS = 6;
+
+export interface ChallengeProjectionSourceProps {
+  /** The `challenge-projection` handler, granted the logs and usage tables (HANDLER_ACCESS). */
+  readonly projection: TesseraFunction;
+  /** The Challenges table; its stream (NEW_AND_OLD_IMAGES) is granted to the handler here. */
+  readonly challenges: dynamodb.ITable;
+}
+
+/**
+ * R23/R24: the Challenges table's stream as the projection's event source. Records of one item
+ * stay in order (one batch per shard at a time). A batch that fails is reported from its first
+ * record not written (ReportBatchItemFailures) or, when the handler itself fails, cut in two
+ * (bisect) and retried for up to PROJECTION_MAX_RECORD_AGE_HOURS; then the event source sends the
+ * shard and sequence range it skips to the failure queue (an alarm fires on its first message),
+ * while the stream still holds those records for the rest of its 24 hours to be projected again.
+ * Writing a record again changes nothing (see `ChallengeProjection`), so retries in any grouping
+ * and a replay are safe.
+ */
+export class ChallengeProjectionSource extends Construct {
+  readonly source: DynamoEventSource;
+  /** Where the event source records the stream ranges it gave up on (shard id, first and last sequence number). */
+  readonly failures: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: ChallengeProjectionSourceProps) {
+    super(scope, id);
+    this.failures = new sqs.Queue(this, 'Failures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const why =
+      'This queue is itself the on-failure destination of the challenge projection: nothing consumes it, an alarm fires on its first message, ' +
+      'and an operator projects the range it names again from the stream (docs/architecture.md), so it needs no dead-letter queue of its own.';
+    Validations.of(this.failures).acknowledge({ id: 'AwsSolutions-SQS3', reason: why }, { id: 'Serverless-SQSRedrivePolicy', reason: why });
+    this.source = new DynamoEventSource(props.challenges, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: PROJECTION_BATCH_SIZE,
+      maxBatchingWindow: Duration.seconds(PROJECTION_BATCHING_WINDOW_SECONDS),
+      parallelizationFactor: 1,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      // Retried without a count limit, for at most the maximum record age; then its range goes to the failure queue.
+      retryAttempts: -1,
+      maxRecordAge: Duration.hours(PROJECTION_MAX_RECORD_AGE_HOURS),
+      onFailure: new SqsDlq(this.failures),
+    });
+    props.projection.function.addEventSource(this.source);
+  }
+}

@@ -1,0 +1,56 @@
+import { localProjection } from '../../infra/local/projection';
+import { PROJECTION_BOUND_SECONDS } from '../../shared/rules';
+import { TestApi, type Tenant } from '../support/runtime';
+
+/**
+ * R23/R24 as they hold on AWS: an approval's auth-log line, its usage and the billed unit of its
+ * text are written from the Challenges table's stream, so without the local runtime's drain they
+ * appear after the approval, within PROJECTION_BOUND_SECONDS.
+ */
+let api: TestApi;
+let tenant: Tenant;
+
+beforeAll(async () => {
+  api = await TestApi.start();
+  tenant = await api.createTenant();
+  localProjection.setDrain(false);
+});
+
+afterAll(async () => {
+  localProjection.setDrain(true);
+  await api.stop();
+});
+
+const month = () => new Date().toISOString().slice(0, 7);
+
+it(`an approval's log line and usage appear within ${PROJECTION_BOUND_SECONDS} s with the drain off`, async () => {
+  const { userId, phone } = await api.newUser(tenant);
+  const created = await api.request<{ challengeId: string }>('POST', '/v1/challenges', { key: tenant.authKey, body: { userId, method: 'sms' } });
+  expect(created.status).toBe(201);
+  const verified = await api.request('POST', `/v1/challenges/${created.body.challengeId}/verify`, { key: tenant.authKey, body: { code: await api.latestCode(phone) } });
+  expect(verified.status).toBe(200);
+  const approvedAt = Date.now();
+
+  const seen = async () => {
+    const logs = await api.request<{ items: { challengeId?: string; result: string }[] }>('GET', `/v1/admin/auth-logs?userId=${userId}`, { key: tenant.adminKey });
+    const usage = await api.request<{ totals: { byResult: Record<string, number> } }>('GET', `/v1/admin/usage?month=${month()}`, { key: tenant.adminKey });
+    const results = logs.body.items.filter((l) => l.challengeId === created.body.challengeId).map((l) => l.result).sort();
+    return { results, approved: usage.body.totals.byResult.approved ?? 0, sent: usage.body.totals.byResult.sent ?? 0 };
+  };
+  let state = await seen();
+  while (state.results.length < 2 && Date.now() - approvedAt < PROJECTION_BOUND_SECONDS * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    state = await seen();
+  }
+  expect(state).toEqual({ results: ['approved', 'sent'], approved: 1, sent: 1 });
+  expect(Date.now() - approvedAt).toBeLessThanOrEqual(PROJECTION_BOUND_SECONDS * 1000);
+});
+
+it('with the drain on, a read right after the approval already sees its line (the local runtime reads its own writes)', async () => {
+  localProjection.setDrain(true);
+  const { userId, phone } = await api.newUser(tenant);
+  const created = await api.request<{ challengeId: string }>('POST', '/v1/challenges', { key: tenant.authKey, body: { userId, method: 'sms' } });
+  await api.request('POST', `/v1/challenges/${created.body.challengeId}/verify`, { key: tenant.authKey, body: { code: await api.latestCode(phone) } });
+  const logs = await api.request<{ items: { challengeId?: string; result: string }[] }>('GET', `/v1/admin/auth-logs?userId=${userId}`, { key: tenant.adminKey });
+  expect(logs.body.items.filter((l) => l.challengeId === created.body.challengeId).map((l) => l.result).sort()).toEqual(['approved', 'sent']);
+});
