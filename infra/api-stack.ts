@@ -242,7 +242,7 @@ function whyNoDeadLetterQueue(name: FunctionName): string {
     return `${name} runs every minute on its schedule and is not retried: the next run, a minute later, sweeps the same deadlines again (settling a timeout is idempotent), so a failed run loses nothing and a dead-letter queue would only collect stale events.`;
   }
   if ((STREAM_FUNCTIONS as readonly string[]).includes(name)) {
-    return `${name} reads the Challenges table's stream: a batch that fails is delivered again for up to 6 hours and the IteratorAge alarm fires within a minute; then the range it gives up on goes to the event source's own on-failure queue (alarmed); a dead-letter queue only receives failed asynchronous invocations.`;
+    return `${name} reads the Challenges table's stream: a batch that fails is delivered again for up to 6 hours and the IteratorAge alarm fires within about two minutes; then the range it gives up on goes to the event source's own on-failure queue (alarmed); a dead-letter queue only receives failed asynchronous invocations.`;
   }
   if ((JOB_FUNCTIONS as readonly string[]).includes(name)) {
     if (name === 'job-complete') {

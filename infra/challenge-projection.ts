@@ -55,7 +55,7 @@ export class ChallengeProjectionSource extends Construct {
     });
     const why =
       'This queue is itself the on-failure destination of the challenge projection: nothing consumes it, an alarm fires on its first message, ' +
-      'and an operator projects the range it names again from the stream (docs/architecture.md), so it needs no dead-letter queue of its own.';
+      'and an operator projects the range it names again from the stream by hand (no replay command yet, docs/architecture.md), so it needs no dead-letter queue of its own.';
     Validations.of(this.failures).acknowledge({ id: 'AwsSolutions-SQS3', reason: why }, { id: 'Serverless-SQSRedrivePolicy', reason: why });
     this.source = new DynamoEventSource(props.challenges, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,

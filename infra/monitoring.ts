@@ -218,7 +218,7 @@ export class Monitoring extends Construct {
     if (projection && props.challengesTable) {
       // IteratorAge is published only when the projection runs: the Challenges table written for
       // two periods running while the projection never ran (no IteratorAge at all) is an outage
-      // the age alarm cannot see (a mapping disabled or deleted, a filter that matches nothing).
+      // the age alarm cannot see (a mapping disabled or deleted).
       const period = Duration.minutes(ALARMS.projectionSilent.periodMinutes);
       const silent = new cloudwatch.Alarm(this, 'ChallengeProjectionSilent', {
         alarmDescription: `Tessera ${props.stage}: the Challenges table is written but the challenge projection has not run for ${ALARMS.projectionSilent.periodMinutes} minutes (no IteratorAge): auth-log lines, usage and the billing meter are not being written (R23, R24)`,
