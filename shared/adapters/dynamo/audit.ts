@@ -1,7 +1,7 @@
 import { LOG_RETENTION_DAYS } from '../../rules';
 import { createHash, randomInt } from 'node:crypto';
 import type { AuthLogEntry } from '../../domain/types';
-import type { Audit, CounterName } from '../../ports';
+import type { Audit, CounterName, UsageIncrement } from '../../ports';
 import { billingKeys } from './billing-store';
 import type { TransactItem } from './transact';
 import { throttleItems, type SubjectKey } from './throttle-store';
@@ -101,33 +101,39 @@ export async function auditItems(tables: AuditTables, audit: Audit): Promise<{ i
 function logAndUsageItems(tables: AuditTables, audit: Audit): TransactItem[] {
   return [
     { Put: logLineItem(tables, audit.log) },
-    ...audit.usage.map(
-      (u): TransactItem => ({
-        Update: {
-          TableName: tables.usageTable,
-          // Sharded: one counter item in every transaction of a tenant would make them all
-          // conflict with each other (TransactionConflict); readers add the shards up.
-          Key: { pk: logKeys.usage(u.tenantId, u.day.slice(0, 7)), sk: `${u.day}#${u.method}#${u.result}#${randomInt(USAGE_SHARDS)}` },
-          UpdateExpression: 'ADD #count :delta SET #day = :day, #method = :method, #result = :result',
-          ExpressionAttributeNames: { '#count': 'count', '#day': 'day', '#method': 'method', '#result': 'result' },
-          ExpressionAttributeValues: { ':delta': u.delta, ':day': u.day, ':method': u.method, ':result': u.result },
-        },
-      }),
-    ),
+    ...audit.usage.map((u) => usageCountItem(tables, u)),
     // R24: the billing meter mirrors each `sent` count (a failed delivery takes it back), in the
     // same transaction, so billed units can never drift from the usage report.
     ...audit.usage
       .filter((u) => u.result === 'sent' && audit.billedTo !== undefined)
-      .map(
-        (u): TransactItem => ({
-          Update: {
-            TableName: tables.usageTable,
-            Key: { pk: billingKeys.monthlyAuths(u.tenantId, u.day.slice(0, 7)), sk: billingKeys.auths(audit.billedTo as string, randomInt(USAGE_SHARDS)) },
-            UpdateExpression: 'ADD #count :delta SET providerId = :provider',
-            ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: { ':delta': u.delta, ':provider': audit.billedTo },
-          },
-        }),
-      ),
+      .map((u) => billedUnitItem(tables, u.tenantId, u.day.slice(0, 7), audit.billedTo as string, u.delta)),
   ];
+}
+
+/** One usage count added to its day × method × result counter (a random shard of it). */
+export function usageCountItem(tables: Pick<AuditTables, 'usageTable'>, u: UsageIncrement): TransactItem {
+  return {
+    Update: {
+      TableName: tables.usageTable,
+      // Sharded: one counter item in every transaction of a tenant would make them all
+      // conflict with each other (TransactionConflict); readers add the shards up.
+      Key: { pk: logKeys.usage(u.tenantId, u.day.slice(0, 7)), sk: `${u.day}#${u.method}#${u.result}#${randomInt(USAGE_SHARDS)}` },
+      UpdateExpression: 'ADD #count :delta SET #day = :day, #method = :method, #result = :result',
+      ExpressionAttributeNames: { '#count': 'count', '#day': 'day', '#method': 'method', '#result': 'result' },
+      ExpressionAttributeValues: { ':delta': u.delta, ':day': u.day, ':method': u.method, ':result': u.result },
+    },
+  };
+}
+
+/** Billed units added to the month's meter of one provider (a random shard of it). */
+export function billedUnitItem(tables: Pick<AuditTables, 'usageTable'>, tenantId: string, month: string, providerId: string, delta: number): TransactItem {
+  return {
+    Update: {
+      TableName: tables.usageTable,
+      Key: { pk: billingKeys.monthlyAuths(tenantId, month), sk: billingKeys.auths(providerId, randomInt(USAGE_SHARDS)) },
+      UpdateExpression: 'ADD #count :delta SET providerId = :provider',
+      ExpressionAttributeNames: { '#count': 'count' },
+      ExpressionAttributeValues: { ':delta': delta, ':provider': providerId },
+    },
+  };
 }

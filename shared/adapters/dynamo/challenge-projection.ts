@@ -2,10 +2,8 @@ import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClien
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { randomInt } from 'node:crypto';
-import type { Audit } from '../../ports';
-import { logKeys, logLineItem, USAGE_SHARDS, type AuditTables } from './audit';
-import { billingKeys } from './billing-store';
+import type { Audit, UsageIncrement } from '../../ports';
+import { billedUnitItem, logLineItem, usageCountItem, type AuditTables } from './audit';
 import { auditsOfItem } from './challenge-audits';
 import { transact, type TransactItem } from './transact';
 
@@ -153,46 +151,25 @@ export class ChallengeProjection {
 
   private itemsOf(audits: readonly Audit[]): TransactItem[] {
     const lines: TransactItem[] = audits.map((a) => ({ Put: { ...logLineItem(this.tables, a.log), ConditionExpression: 'attribute_not_exists(pk)' } }));
-    const sums = new Map<string, { key: Record<string, string>; delta: number; set: Record<string, unknown> }>();
-    const add = (id: string, key: Record<string, string>, delta: number, set: Record<string, unknown>) => {
-      const sum = sums.get(id);
-      if (sum) sum.delta += delta;
-      else sums.set(id, { key, delta, set });
-    };
+    // Counts of the batch summed per counter (the ids of `counterKeysOf`), then one update each.
+    const usage = new Map<string, UsageIncrement>();
+    const meter = new Map<string, { tenantId: string; month: string; providerId: string; delta: number }>();
     for (const audit of audits) {
       for (const u of audit.usage) {
-        const month = u.day.slice(0, 7);
-        add(`U#${u.tenantId}#${u.day}#${u.method}#${u.result}`, { pk: logKeys.usage(u.tenantId, month), sk: `${u.day}#${u.method}#${u.result}#${randomInt(USAGE_SHARDS)}` }, u.delta, {
-          day: u.day,
-          method: u.method,
-          result: u.result,
-        });
+        const id = `U#${u.tenantId}#${u.day}#${u.method}#${u.result}`;
+        usage.set(id, { ...u, delta: (usage.get(id)?.delta ?? 0) + u.delta });
         // R24: the billing meter mirrors each `sent` count (a failed delivery takes it back).
         if (u.result === 'sent' && audit.billedTo !== undefined) {
-          add(
-            `B#${u.tenantId}#${month}#${audit.billedTo}`,
-            { pk: billingKeys.monthlyAuths(u.tenantId, month), sk: billingKeys.auths(audit.billedTo, randomInt(USAGE_SHARDS)) },
-            u.delta,
-            { providerId: audit.billedTo },
-          );
+          const month = u.day.slice(0, 7);
+          const key = `B#${u.tenantId}#${month}#${audit.billedTo}`;
+          meter.set(key, { tenantId: u.tenantId, month, providerId: audit.billedTo, delta: (meter.get(key)?.delta ?? 0) + u.delta });
         }
       }
     }
-    const counters: TransactItem[] = [...sums.values()]
-      .filter((s) => s.delta !== 0)
-      .map((s) => {
-        const names = Object.keys(s.set);
-        return {
-          Update: {
-            TableName: this.tables.usageTable,
-            // Sharded: counters that every consumer of the stream adds to would make their transactions conflict.
-            Key: s.key,
-            UpdateExpression: `ADD #count :delta SET ${names.map((n) => `#${n} = :${n}`).join(', ')}`,
-            ExpressionAttributeNames: { '#count': 'count', ...Object.fromEntries(names.map((n) => [`#${n}`, n])) },
-            ExpressionAttributeValues: { ':delta': s.delta, ...Object.fromEntries(names.map((n) => [`:${n}`, s.set[n]])) },
-          },
-        };
-      });
+    const counters: TransactItem[] = [
+      ...[...usage.values()].filter((u) => u.delta !== 0).map((u) => usageCountItem(this.tables, u)),
+      ...[...meter.values()].filter((m) => m.delta !== 0).map((m) => billedUnitItem(this.tables, m.tenantId, m.month, m.providerId, m.delta)),
+    ];
     return [...lines, ...counters];
   }
 }
