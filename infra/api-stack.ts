@@ -170,8 +170,10 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   'job-batch': { readWrite: [TENANTS_TABLE], secrets: { generateDataKey: ['oath-secret'] }, validatesPhones: true },
   // Pages the users for an export, writes the job's final state; its objects come with the jobs construct.
   'job-complete': { readWrite: [TENANTS_TABLE] },
-  // R23/R24: writes log lines and counts from the Challenges stream (its read grant comes with the event source).
-  'challenge-projection': { readWrite: [LOGS_TABLE, USAGE_TABLE] },
+  // R23/R24: puts log lines (each only if absent) and adds to counters from the Challenges stream,
+  // reading back which lines a redelivered batch already wrote; it never deletes. Its stream read
+  // grant comes with the event source.
+  'challenge-projection': { putUpdate: [LOGS_TABLE, USAGE_TABLE] },
 };
 
 /**
@@ -446,6 +448,8 @@ export class ApiStack extends Stack {
     const projection = this.handlerFunction('challenge-projection', { ...props, environment }, { timeout: Duration.seconds(60) });
     functions.set('challenge-projection', projection);
     this.projection = new ChallengeProjectionSource(this, 'ChallengeProjectionSource', { projection, challenges: challengesTable(props.tables) });
+    // R24: the run bills a month once the projection has written its meter.
+    this.projection.grantProgress(billingRun);
     this.functions = functions;
 
     // Handlers invoked synchronously need no dead-letter queue: API Gateway answers the caller,

@@ -5,10 +5,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { BILLING_RUN_HOUR_UTC } from '../shared/rules';
 import type { TesseraFunction } from './function';
 
-/** R26: the run bills the previous month at 02:00 UTC on the 1st, when every late write of it is in. */
-export const BILLING_SCHEDULE = { minute: '0', hour: '2', day: '1', month: '*', year: '*' } as const;
+/**
+ * R26: the run bills the previous month at BILLING_RUN_HOUR_UTC (08:00 UTC) on the 1st: by then
+ * the challenge projection has written the month's meter or named what it gave up on (the run
+ * checks both, `ProjectionProgress`).
+ */
+export const BILLING_SCHEDULE = { minute: '0', hour: String(BILLING_RUN_HOUR_UTC), day: '1', month: '*', year: '*' } as const;
 
 /** Export versions replaced by a re-run are kept this long, then expire. */
 export const NONCURRENT_EXPORT_DAYS = 400;

@@ -1,9 +1,12 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV } from '../shared/config';
+import { PROJECTION_MAX_RECORD_AGE_HOURS } from '../shared/rules';
 import type { TesseraFunction } from './function';
 
 /** Records per batch: one transaction holds a batch's lines and counts up to DynamoDB's 100 items (more are split). */
@@ -16,13 +19,7 @@ export const PROJECTION_BATCH_SIZE = 100;
  */
 export const PROJECTION_BATCHING_WINDOW_SECONDS = 10;
 
-
-/**
- * How long a record is retried before the event source gives up on it and sends its shard's
- * position to the failure queue: well before the stream drops it (24 hours), so an operator can
- * still read the range from the stream and project it again.
- */
-export const PROJECTION_MAX_RECORD_AGE_HOURS = 6;
+export { PROJECTION_MAX_RECORD_AGE_HOURS };
 
 export interface ChallengeProjectionSourceProps {
   /** The `challenge-projection` handler, granted the logs and usage tables (HANDLER_ACCESS). */
@@ -70,5 +67,17 @@ export class ChallengeProjectionSource extends Construct {
       onFailure: new SqsDlq(this.failures),
     });
     props.projection.function.addEventSource(this.source);
+  }
+
+  /**
+   * R24: lets the billing run ask whether the projection has caught up with a month's end
+   * (`AwsProjectionProgress`): the event source's state and the failure queue's message counts,
+   * read-only, on these two resources alone.
+   */
+  grantProgress(reader: TesseraFunction): void {
+    reader.function.addEnvironment(ENV.projectionEventSourceId, this.source.eventSourceMappingId);
+    reader.function.addEnvironment(ENV.projectionFailureQueueUrl, this.failures.queueUrl);
+    reader.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:GetEventSourceMapping'], resources: [this.source.eventSourceMappingArn] }));
+    this.failures.grant(reader.function, 'sqs:GetQueueAttributes');
   }
 }

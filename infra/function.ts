@@ -57,6 +57,7 @@ const ITEM_WRITE = [
 ];
 /** Changes to existing items only, alone or in a transaction (IAM authorizes each part of a TransactWriteItems by its own action). */
 const ITEM_UPDATE = ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+const ITEM_PUT_UPDATE = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 /** What a caller of a table encrypted with a customer-managed key needs on that key (as aws-cdk-lib grants it). */
 const TABLE_KEY_READ = ['kms:Decrypt', 'kms:DescribeKey'];
 const TABLE_KEY_WRITE = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
@@ -67,6 +68,8 @@ export interface HandlerAccess {
   readonly readWrite?: readonly TableDefinition[];
   /** Read, and change existing items only: UpdateItem and ConditionCheckItem (a transaction of those), no Put or Delete. */
   readonly update?: readonly TableDefinition[];
+  /** Read, put items and update them: PutItem and UpdateItem (a transaction of those), no Delete, BatchWrite or ConditionCheck. */
+  readonly putUpdate?: readonly TableDefinition[];
   readonly secrets?: SecretsAccess;
   readonly sendsSms?: boolean;
   /** Classifies phone numbers with Pinpoint PhoneNumberValidate (R30). */
@@ -199,6 +202,7 @@ export class TesseraFunction extends Construct {
     access.read?.forEach((table) => this.grantReadTable(table));
     access.readWrite?.forEach((table) => this.grantReadWriteTable(table));
     access.update?.forEach((table) => this.grantTable(table, 'update'));
+    access.putUpdate?.forEach((table) => this.grantTable(table, 'putUpdate'));
     if (access.secrets) this.grantSecrets(access.secrets);
     if (access.sendsSms) this.grantSendSms();
     if (access.validatesPhones) this.grantPhoneValidation();
@@ -320,10 +324,10 @@ export class TesseraFunction extends Construct {
    * Written out rather than `table.grantReadWriteData`, which adds stream and Scan actions no
    * handler uses and covers `<table>/index/*` instead of the indexes the definition names.
    */
-  private grantTable(definition: TableDefinition, access: 'read' | 'readWrite' | 'update'): void {
+  private grantTable(definition: TableDefinition, access: 'read' | 'readWrite' | 'update' | 'putUpdate'): void {
     const { table } = this.binding(definition);
     const write = access !== 'read';
-    const actions = { read: ITEM_READ, readWrite: [...ITEM_READ, ...ITEM_WRITE], update: [...ITEM_READ, ...ITEM_UPDATE] }[access];
+    const actions = { read: ITEM_READ, readWrite: [...ITEM_READ, ...ITEM_WRITE], update: [...ITEM_READ, ...ITEM_UPDATE], putUpdate: [...ITEM_READ, ...ITEM_PUT_UPDATE] }[access];
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
     const indexes = (definition.indexes ?? []).map((index) => `${table.tableArn}/index/${index.name}`);
     if (indexes.length > 0) {

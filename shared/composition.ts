@@ -50,7 +50,7 @@ import { VoiceRolloverRecorder } from './domain/voice';
 import { routeHandlers } from './http/routes';
 import { API_KEY_CACHE_SECONDS } from './rules';
 import { serviceLogger } from './observability';
-import type { Audit, Clock, ExportSink, JobRunner, Log, Metrics, ObjectStore, PhoneClassifier, PushSender, SecretBox, SmsSender, VoiceRollover, WebAuthnAssertions } from './ports';
+import type { Audit, Clock, ExportSink, JobRunner, Log, Metrics, ObjectStore, PhoneClassifier, ProjectionProgress, PushSender, SecretBox, SmsSender, VoiceRollover, WebAuthnAssertions } from './ports';
 import * as aws from './roots/aws';
 
 /**
@@ -78,6 +78,8 @@ export interface Runtime<C extends Config> {
   pushSender(config: C): PushSender;
   phoneClassifier(config: C): PhoneClassifier;
   exportSink(config: C): ExportSink;
+  /** R24: whether the challenge projection has caught up (its event source and failure queue; the local poller drained). */
+  projectionProgress(config: C): ProjectionProgress;
   /** R19/R22: the bulk jobs' files (an S3 bucket; a folder behind signed local URLs). */
   objectStore(config: C): ObjectStore;
   /** R19/R22: what runs a started job's batches (the Distributed Map; the local driver). */
@@ -128,6 +130,7 @@ const voiceRollover = /* @__PURE__ */ adapter((local, c) => local.voiceRollover(
 const pushSender = /* @__PURE__ */ adapter((local, c) => local.pushSender(c), aws.pushSender);
 const phoneClassifier = /* @__PURE__ */ adapter((local, c) => local.phoneClassifier(c), aws.phoneClassifier);
 const exportSink = /* @__PURE__ */ adapter((local, c) => local.exportSink(c), aws.exportSink);
+const projectionProgress = /* @__PURE__ */ adapter((local, c) => local.projectionProgress(c), (c) => aws.projectionProgress(c, clock()));
 const objectStore = /* @__PURE__ */ adapter((local, c) => local.objectStore(c), aws.objectStore);
 const jobRunner = /* @__PURE__ */ adapter((local, c) => local.jobRunner(c), aws.jobRunner);
 export const voiceDialer = /* @__PURE__ */ awsOnly(aws.voiceDialer);
@@ -277,7 +280,7 @@ export const jobWorker = /* @__PURE__ */ once(() => {
 /** R26: a tenant's bills. */
 export const billingService = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock() }));
 /** R26: the monthly run, which writes the export. */
-export const billingRun = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock(), sink: exportSink(), seeder: tenantStore(), log: log() }));
+export const billingRun = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock(), sink: exportSink(), progress: projectionProgress(), seeder: tenantStore(), log: log() }));
 
 /** R9/R18: push activation and answers, with a sender where devices are registered or notified. */
 function pushServiceWith(sender: PushSender): PushService {

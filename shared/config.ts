@@ -18,6 +18,8 @@ export const ENV = {
   localExportDir: 'TESSERA_LOCAL_EXPORT_DIR',
   jobsBucket: 'JOBS_BUCKET',
   jobsStateMachineArn: 'JOBS_STATE_MACHINE_ARN',
+  projectionFailureQueueUrl: 'PROJECTION_FAILURE_QUEUE_URL',
+  projectionEventSourceId: 'PROJECTION_EVENT_SOURCE_ID',
   challengesTable: CHALLENGES_TABLE.envVar,
   tenantsTable: TENANTS_TABLE.envVar,
   logsTable: LOGS_TABLE.envVar,
@@ -55,6 +57,9 @@ const configSchema = z.discriminatedUnion('runtime', [
     /** Only the bulk-job handlers need them (R19, R22). */
     jobsBucket: z.string().min(3).optional(),
     jobsStateMachineArn: z.string().startsWith('arn:').optional(),
+    /** The challenge projection's failure queue and event source: the billing run checks them (R24). */
+    projectionFailureQueueUrl: z.string().url().optional(),
+    projectionEventSourceId: z.string().uuid().optional(),
   }),
   z.object({
     runtime: z.literal('local'),

@@ -42,6 +42,23 @@ export const LOG_RETENTION_DAYS = 90;
  */
 export const PROJECTION_BOUND_SECONDS = 60;
 
+/**
+ * How long the projection's event source retries a record before it gives up on it and sends its
+ * range to the failure queue (well before the stream drops it, at 24 hours, so it can be replayed).
+ * So, this long after an instant, every change made before it is either projected or named in
+ * that queue: the billing run relies on it (`BILLING_AFTER_MONTH_END_HOURS`).
+ */
+export const PROJECTION_MAX_RECORD_AGE_HOURS = 6;
+
+/**
+ * R26: how long after a month's end its billing run may start on AWS: the projection's record age
+ * and an hour for the event source to act on it. The schedule runs an hour after that.
+ */
+export const BILLING_AFTER_MONTH_END_HOURS = PROJECTION_MAX_RECORD_AGE_HOURS + 1;
+
+/** R26: the hour (UTC) of the 1st at which the scheduled billing run bills the month before. */
+export const BILLING_RUN_HOUR_UTC = BILLING_AFTER_MONTH_END_HOURS + 1;
+
 /** Console lists: page size when none is asked for, and the largest page. */
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;

@@ -10,6 +10,7 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, RequestCounter } from '../../shared/adapters/dynamo/client';
 import { ChallengeProjection, projectStreamBatch, type StreamRecord } from '../../shared/adapters/dynamo/challenge-projection';
+import { ServiceUnavailableError } from '../../shared/domain/errors';
 import { localClient } from './dynamo';
 
 /** How often the poller reads the stream when nobody waits for it (Lambda polls a shard about four times a second). */
@@ -18,6 +19,8 @@ const POLL_EVERY_MS = 250;
 const BATCH_SIZE = 100;
 /** Passes a drain makes before it gives up on a projection that keeps failing. */
 const DRAIN_PASSES = 5;
+/** How long a drain waits at most: a request behind it is answered 503 rather than left hanging. */
+const DRAIN_DEADLINE_MS = 20_000;
 
 interface ShardState {
   readonly shardId: string;
@@ -27,6 +30,8 @@ interface ShardState {
   last?: string;
   /** Closed and read to its end. */
   done: boolean;
+  /** Read in the current pass. */
+  read?: boolean;
 }
 
 /** DynamoDB requests of the projection, apart from the handlers' (the benchmark counts those per authentication). */
@@ -51,26 +56,46 @@ export class LocalProjection {
   private streamArn?: string;
   private readonly shards = new Map<string, ShardState>();
   private chain: Promise<boolean> = Promise.resolve(true);
+  /** Passes asked for and not yet finished (the timer adds none while one is waiting). */
+  private queued = 0;
   private timer?: NodeJS.Timeout;
   private drainOn = true;
+  private drainDeadlineMs = DRAIN_DEADLINE_MS;
 
   /** Starts polling the stream of `challengesTable`, writing to the logs and usage tables. */
   async start(options: { endpoint: string; challengesTable: string; logsTable: string; usageTable: string }): Promise<void> {
     await this.stop();
     const client = localClient(options.endpoint);
+    let streamArn: string | undefined;
     try {
       const table = await client.send(new DescribeTableCommand({ TableName: options.challengesTable }));
-      this.streamArn = table.Table?.LatestStreamArn;
+      streamArn = table.Table?.LatestStreamArn;
     } finally {
       client.destroy();
     }
-    if (!this.streamArn) throw new Error(`The table ${options.challengesTable} has no stream`);
-    this.streams = new DynamoDBStreamsClient({ endpoint: options.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    this.db = createDocumentClient({ endpoint: options.endpoint, counter: projectionRequests });
-    this.projection = new ChallengeProjection(this.db, options);
+    if (!streamArn) throw new Error(`The table ${options.challengesTable} has no stream`);
+    const db = createDocumentClient({ endpoint: options.endpoint, counter: projectionRequests });
+    this.attach({
+      streamArn,
+      streams: new DynamoDBStreamsClient({ endpoint: options.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+      db,
+      projection: new ChallengeProjection(db, options),
+    });
+  }
+
+  /** Polls `streamArn` through these clients (`start` builds them; a unit test passes its own). */
+  attach(parts: { streamArn: string; streams: DynamoDBStreamsClient; projection: ChallengeProjection; db?: DynamoDBDocumentClient; pollEveryMs?: number }): void {
+    this.streamArn = parts.streamArn;
+    this.streams = parts.streams;
+    this.db = parts.db;
+    this.projection = parts.projection;
     this.shards.clear();
     this.drainOn = true;
-    this.timer = setInterval(() => void this.enqueue(), POLL_EVERY_MS);
+    this.drainDeadlineMs = DRAIN_DEADLINE_MS;
+    this.timer = setInterval(() => {
+      // A slow pass is not queued behind by the timer: the next tick looks again.
+      if (this.queued === 0) void this.enqueue();
+    }, parts.pollEveryMs ?? POLL_EVERY_MS);
     this.timer.unref();
   }
 
@@ -85,26 +110,44 @@ export class LocalProjection {
     this.projection = undefined;
   }
 
-  /** Whether `drain()` waits (on by default). */
-  setDrain(on: boolean): void {
+  /** Whether `drain()` waits (on by default), and how long at most (DRAIN_DEADLINE_MS by default). */
+  setDrain(on: boolean, deadlineMs = DRAIN_DEADLINE_MS): void {
     this.drainOn = on;
+    this.drainDeadlineMs = deadlineMs;
   }
 
-  /** Waits until every change made before the call is projected; nothing to wait for when not running or turned off. */
-  async drain(): Promise<void> {
-    if (!this.drainOn || !this.streams) return;
-    for (let pass = 0; pass < DRAIN_PASSES; pass++) {
-      if (await this.enqueue()) return;
+  /**
+   * Waits until every change made before the call is projected; nothing to wait for when turned
+   * off (`setDrain(false)`) unless `always`. Gives up with `ServiceUnavailableError` (a 503 with
+   * Retry-After) when the projection keeps failing or takes longer than DRAIN_DEADLINE_MS.
+   */
+  async drain(options: { always?: boolean; deadlineMs?: number } = {}): Promise<void> {
+    if (!this.streams) {
+      if (options.always) throw new ServiceUnavailableError('The local challenge projection is not running', 1);
+      return;
     }
-    throw new Error('The challenge projection keeps failing: auth logs and usage are behind');
+    if (!this.drainOn && !options.always) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), options.deadlineMs ?? this.drainDeadlineMs);
+    });
+    try {
+      for (let pass = 0; pass < DRAIN_PASSES; pass++) {
+        const outcome = await Promise.race([this.enqueue(), deadline]);
+        if (outcome === 'late') throw new ServiceUnavailableError('The challenge projection is behind: auth logs, usage and billing are not up to date yet', 5);
+        if (outcome) return;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    throw new ServiceUnavailableError('The challenge projection keeps failing: auth logs, usage and billing are behind', 5);
   }
 
   /** One pass over every shard after the passes already asked for; true when every record read was projected. */
   private enqueue(): Promise<boolean> {
-    this.chain = this.chain.then(
-      () => this.pass(),
-      () => this.pass(),
-    );
+    this.queued++;
+    const run = () => this.pass().finally(() => this.queued--);
+    this.chain = this.chain.then(run, run);
     return this.chain;
   }
 
@@ -118,12 +161,22 @@ export class LocalProjection {
         }
       }
       let clean = true;
-      // Parents before children: a child waits for a pass after its parent is read to its end.
+      // Parents before children, as Lambda reads them: a child is read once its parent is read
+      // to its end, in the same pass when the parent ends in it.
+      for (let progressed = true; progressed; ) {
+        progressed = false;
+        for (const state of this.shards.values()) {
+          if (state.done || (state.parent && this.shards.get(state.parent)?.done === false)) continue;
+          if (state.read) continue;
+          state.read = true;
+          clean = (await this.readShard(streams, state)) && clean;
+          if (state.done) progressed = true;
+        }
+      }
       for (const state of this.shards.values()) {
-        if (state.done) continue;
-        const parent = state.parent ? this.shards.get(state.parent) : undefined;
-        if (parent && !parent.done) continue;
-        clean = (await this.readShard(streams, state)) && clean;
+        // A child whose parent is not read to its end yet has records this pass did not project.
+        if (!state.done && !state.read) clean = false;
+        state.read = false;
       }
       return clean;
     } catch (error) {
@@ -143,20 +196,34 @@ export class LocalProjection {
     return shards;
   }
 
+  /**
+   * Where to read a shard from: after its last record projected, or from its oldest record. A
+   * position the stream no longer holds (the machine slept past the stream's 24 hours) is read
+   * from the oldest record still there, and the loss is said: those changes' lines and counts are
+   * gone, as they would be on AWS. A shard the stream no longer has is done.
+   */
+  private async iteratorOf(streams: DynamoDBStreamsClient, state: ShardState): Promise<string | undefined> {
+    const from = (position: { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER'; SequenceNumber: string } | { ShardIteratorType: 'TRIM_HORIZON' }) =>
+      streams.send(new GetShardIteratorCommand({ StreamArn: this.streamArn, ShardId: state.shardId, ...position }));
+    try {
+      return (await from(state.last ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.last } : { ShardIteratorType: 'TRIM_HORIZON' })).ShardIterator;
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'ResourceNotFoundException') return undefined;
+      if (name !== 'TrimmedDataAccessException' || !state.last) throw error;
+      console.error(`local challenge projection: shard ${state.shardId} no longer holds the records after ${state.last}; reading from its oldest record (the changes in between have no log lines or counts)`);
+      state.last = undefined;
+      return (await from({ ShardIteratorType: 'TRIM_HORIZON' })).ShardIterator;
+    }
+  }
+
   /** Reads a shard up to now; false when a batch could not be projected (read again from there next pass). */
   private async readShard(streams: DynamoDBStreamsClient, state: ShardState): Promise<boolean> {
     let renewed = false;
     for (;;) {
       let iterator = state.iterator;
       if (!iterator) {
-        const out = await streams.send(
-          new GetShardIteratorCommand({
-            StreamArn: this.streamArn,
-            ShardId: state.shardId,
-            ...(state.last ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.last } : { ShardIteratorType: 'TRIM_HORIZON' }),
-          }),
-        );
-        iterator = out.ShardIterator;
+        iterator = await this.iteratorOf(streams, state);
         if (!iterator) {
           state.done = true;
           return true;

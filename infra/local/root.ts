@@ -9,6 +9,7 @@ import type { Runtime } from '../../shared/composition';
 import type { LocalConfig } from '../../shared/config';
 import { libraryPhoneClassifier } from '../../shared/domain/phone';
 import { localJobs } from './jobs';
+import { localProjection } from './projection';
 
 let objects: FileObjectStore | undefined;
 
@@ -38,4 +39,15 @@ export const localRoot: Runtime<LocalConfig> = {
   objectStore: localObjectStore,
   // R19/R22: no Distributed Map locally; the driver runs the same batch handler over the same manifest.
   jobRunner: () => localJobs,
+  // R24: the billing run drains the local poller first (even when reads are set not to wait for it).
+  projectionProgress: () => ({
+    caughtUpTo: async () => {
+      try {
+        await localProjection.drain({ always: true });
+        return { caughtUp: true };
+      } catch (error) {
+        return { caughtUp: false, reason: error instanceof Error ? error.message : String(error) };
+      }
+    },
+  }),
 };

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import * as z from 'zod';
 import { PHONE_ACTIONS } from '../../shared/adapters/local/telephone';
 import { LOCAL_SMS_PROVIDERS, localClock, localMetrics, localOutbox, localTelephone } from '../../shared/adapters/local/world';
-import { problemResponse, PROBLEM_TYPE_PREFIX } from '../../shared/http/problem';
+import { DomainError, ServiceUnavailableError } from '../../shared/domain/errors';
+import { problemResponse, PROBLEM_TYPE_PREFIX, toProblem } from '../../shared/http/problem';
 import type { HttpEvent, HttpResult } from '../../shared/http/handler';
 import { ROUTES, type RouteDefinition } from '../../shared/routes';
 import { runBilling } from './billing';
@@ -175,7 +176,9 @@ async function serveLocal(req: IncomingMessage, res: ServerResponse, url: URL, b
     try {
       json(res, 200, await runBilling(input.month));
     } catch (error) {
-      problem(res, 400, 'validation-failed', 'The billing run was refused', error instanceof Error ? error.message : String(error));
+      // A month not yet ended is refused (400); a projection that cannot catch up, 503 with Retry-After.
+      if (error instanceof DomainError) send(res, toProblem(error));
+      else problem(res, 400, 'validation-failed', 'The billing run was refused', error instanceof Error ? error.message : String(error));
     }
     return true;
   }
@@ -334,6 +337,8 @@ export async function createLocalServer(): Promise<Server> {
       if (found.route.handler === 'push-activate') rememberActivation(result);
       send(res, result);
     })().catch((error: unknown) => {
+      // A drain that gives up (the projection keeps failing or is behind) is a 503 with Retry-After.
+      if (error instanceof ServiceUnavailableError && !res.headersSent) return send(res, toProblem(error));
       console.error('local server error', error);
       if (!res.headersSent) problem(res, 500, 'internal', 'Internal error', 'The local server failed; see its console.');
       else res.end();

@@ -1,6 +1,6 @@
 import { priceOf } from '../billing/prices';
-import { ValidationError } from './errors';
-import type { BillingStore, BillingTenant, Clock, ExportSink, Log, MonthlyMeter, ProviderPeriod, UserCounterSeeder } from '../ports';
+import { ServiceUnavailableError, ValidationError } from './errors';
+import type { BillingStore, BillingTenant, Clock, ExportSink, Log, MonthlyMeter, ProjectionProgress, ProviderPeriod, UserCounterSeeder } from '../ports';
 import type { BillingModel, Principal } from './types';
 
 /** One line of the finance export (R26): one provider of one tenant in force during the month. */
@@ -150,9 +150,17 @@ export const exportKeys = (month: string) => ({ csv: `billing/${month}.csv`, jso
 /** Tenants billed at once; each needs one or two Queries, so this bounds the run's concurrency. */
 const TENANT_CONCURRENCY = 16;
 
+/** The error log line of a billing run that waits for the challenge projection (an alarm counts it). */
+export const BILLING_WAITS_FOR_PROJECTION = 'billing run waits for the challenge projection; nothing written';
+
+/** When a billing run that waited is worth trying again. */
+const PROJECTION_RETRY_SECONDS = 15 * 60;
+
 /** The monthly billing run (R26) and a tenant's view of its own bill. */
 export class BillingService {
-  constructor(private readonly deps: { store: BillingStore; clock: Clock; sink?: ExportSink; seeder?: UserCounterSeeder; log?: Log }) {}
+  constructor(
+    private readonly deps: { store: BillingStore; clock: Clock; sink?: ExportSink; progress?: ProjectionProgress; seeder?: UserCounterSeeder; log?: Log },
+  ) {}
 
   /** Every tenant's rows for `month`, sorted. Cost grows with tenants, not authentications or users. */
   async rows(month: string): Promise<BillingRow[]> {
@@ -173,12 +181,22 @@ export class BillingService {
    * written first, and a seed that fails is logged and left, so it costs the run nothing; a tenant
    * not seeded is tried again by the next run and billed from the recount meanwhile. `timeLeft`
    * (the Lambda's remaining time) stops the seeding while there is still time to return.
+   *
+   * R24: the meter is written by the challenge projection, so nothing is written until the
+   * projection has caught up with the month's end (`ProjectionProgress`); until then the run
+   * fails with `ServiceUnavailableError` and an error line, and is tried again.
    */
   async run(month: string, options: SeedOptions = {}): Promise<{ month: string; rows: number; keys: { csv: string; json: string }; seeded: number; busy: number }> {
-    const { sink } = this.deps;
+    const { sink, progress } = this.deps;
     if (!sink) throw new Error('The billing run needs an export sink');
+    if (!progress) throw new Error('The billing run needs to know how far the challenge projection has got');
     if (month >= monthOf(this.deps.clock.now())) {
       throw new ValidationError('Only a month that has ended can be billed', [{ pointer: '/month', detail: 'must be before the current month' }]);
+    }
+    const progressed = await progress.caughtUpTo(monthRange(month).end);
+    if (!progressed.caughtUp) {
+      this.deps.log?.error(BILLING_WAITS_FOR_PROJECTION, { month, reason: progressed.reason });
+      throw new ServiceUnavailableError(`The billing of ${month} waits for the challenge projection: ${progressed.reason}`, PROJECTION_RETRY_SECONDS);
     }
     const rows = await this.rows(month);
     const keys = exportKeys(month);

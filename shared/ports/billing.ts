@@ -77,3 +77,16 @@ export interface BillingStore {
 export interface ExportSink {
   put(key: string, body: string, contentType: string): Promise<void>;
 }
+
+/** Whether the challenge projection has written the auth-log lines, usage and meter of every change before an instant. */
+export type ProjectionCatchUp = { readonly caughtUp: true } | { readonly caughtUp: false; readonly reason: string };
+
+/**
+ * R23/R24: the billing run reads the meter the challenge projection writes from the Challenges
+ * table's stream, so it first asks whether the projection has caught up with the month's end.
+ * On AWS: the event source's record age has passed since then, nothing waits in its failure
+ * queue, and the event source is enabled; locally the poller is drained.
+ */
+export interface ProjectionProgress {
+  caughtUpTo(instant: string): Promise<ProjectionCatchUp>;
+}

@@ -1,15 +1,18 @@
 import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../adapters/dynamo/client';
 import { S3ExportSink } from '../adapters/export/s3-export-sink';
 import { SfnJobRunner } from '../adapters/jobs/sfn-job-runner';
 import { S3ObjectStore } from '../adapters/objects/s3-object-store';
+import { AwsProjectionProgress } from '../adapters/projection/aws-projection-progress';
 import { EmfMetrics } from '../adapters/metrics/emf-metrics';
 import { PinpointPhoneClassifier } from '../adapters/phone/pinpoint-phone-classifier';
 import { SnsPushSender } from '../adapters/push/sns-push-sender';
@@ -23,7 +26,7 @@ import { SfnTaskCallbacks } from '../adapters/voice/sfn-callbacks';
 import { SfnVoiceRollover } from '../adapters/voice/sfn-rollover';
 import { ENV, type AwsConfig } from '../config';
 import { SERVICE_NAME, traced } from '../observability';
-import type { Clock, ExportSink, JobRunner, Log, Metrics, ObjectStore, PhoneClassifier, PushSender, SecretBox, SmsSender, TaskCallbacks, VoiceDialer, VoiceRollover } from '../ports';
+import type { Clock, ExportSink, JobRunner, Log, Metrics, ObjectStore, PhoneClassifier, ProjectionProgress, PushSender, SecretBox, SmsSender, TaskCallbacks, VoiceDialer, VoiceRollover } from '../ports';
 
 /**
  * The AWS runtime's adapters: the one place where the deployed handlers' SDK clients are built.
@@ -64,6 +67,20 @@ export const phoneClassifier = (): PhoneClassifier => new PinpointPhoneClassifie
 export function exportSink(config: AwsConfig): ExportSink {
   if (!config.billingExportBucket) throw new Error('Invalid configuration: BILLING_EXPORT_BUCKET is not set');
   return new S3ExportSink(traced(new S3Client({})), config.billingExportBucket);
+}
+
+/** R24: the challenge projection's event source and failure queue, which the billing run checks. */
+export function projectionProgress(config: AwsConfig, clock: Clock): ProjectionProgress {
+  if (!config.projectionEventSourceId || !config.projectionFailureQueueUrl) {
+    throw new Error(`Invalid configuration: ${ENV.projectionEventSourceId} and ${ENV.projectionFailureQueueUrl} are required for the billing run`);
+  }
+  return new AwsProjectionProgress({
+    lambda: traced(new LambdaClient({})),
+    sqs: traced(new SQSClient({})),
+    clock,
+    eventSourceId: config.projectionEventSourceId,
+    failureQueueUrl: config.projectionFailureQueueUrl,
+  });
 }
 
 /** R19/R22: the jobs bucket. */

@@ -437,7 +437,8 @@ describe('ApiStack', () => {
     it('table access is read-only where a handler only reads, and absent where it never looks', () => {
       const access = (name: FunctionName, definition: TableDefinition) => {
         const actions = actionsOn(statements[name]!, api.resolve(data.table(definition).tableArn));
-        if (actions.includes('dynamodb:PutItem')) return 'readWrite';
+        if (actions.includes('dynamodb:DeleteItem')) return 'readWrite';
+        if (actions.includes('dynamodb:PutItem')) return 'putUpdate';
         if (actions.includes('dynamodb:UpdateItem')) return 'update';
         return actions.includes('dynamodb:GetItem') ? 'read' : 'none';
       };
@@ -495,9 +496,33 @@ describe('ApiStack', () => {
         'admin-jobs': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:readWrite',
         'job-batch': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         'job-complete': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
-        // R23/R24: reads the Challenges stream (not the table), writes log lines and counts.
-        'challenge-projection': 'Challenges:none Tenants:none Logs:readWrite Usage:readWrite Throttle:none',
+        // R23/R24: reads the Challenges stream (not the table), puts log lines and adds to counters.
+        'challenge-projection': 'Challenges:none Tenants:none Logs:putUpdate Usage:putUpdate Throttle:none',
       });
+    });
+
+    it('R23/R24: the projection puts log lines and updates counters, reads back lines, and never deletes or batch-writes', () => {
+      for (const table of [LOGS_TABLE, USAGE_TABLE]) {
+        expect(actionsOn(statements['challenge-projection']!, api.resolve(data.table(table).tableArn)).sort()).toEqual([
+          'dynamodb:BatchGetItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ]);
+      }
+    });
+
+    it('R24: the billing run reads the projection event source and failure queue, and may change neither', () => {
+      const onMapping = statements['billing-run']!.filter((s) => s.Action.some((a) => a.startsWith('lambda:')));
+      expect(onMapping.flatMap((s) => s.Action)).toEqual(['lambda:GetEventSourceMapping']);
+      expect(JSON.stringify(onMapping.map((s) => s.Resource))).toContain('event-source-mapping');
+      expect(JSON.stringify(onMapping.map((s) => s.Resource))).not.toContain('*');
+      const queue = api.resolve(api.projection.failures.queueArn);
+      expect(actionsOn(statements['billing-run']!, queue)).toEqual(['sqs:GetQueueAttributes']);
+      // Besides, only the dead-letter queue of its own asynchronous invocations, which Lambda sends to with the function's role.
+      expect(statements['billing-run']!.flatMap((s) => s.Action).filter((a) => a.startsWith('sqs:')).sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:SendMessage']);
+      expect(actionsOn(statements['billing-run']!, api.resolve(api.projection.failures.queueArn))).not.toContain('sqs:SendMessage');
     });
 
     it('R25: the billing run changes tenant items only by UpdateItem and ConditionCheckItem (its seed transaction), never Put or Delete', () => {

@@ -1,6 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { NONCURRENT_EXPORT_DAYS } from '../../infra/billing-export';
 import { ENV } from '../../shared/config';
+import { BILLING_RUN_HOUR_UTC, PROJECTION_MAX_RECORD_AGE_HOURS } from '../../shared/rules';
 import { actionsOn, buildTestApp, logicalId, statementsOf } from './support';
 
 describe('R26 billing export: schedule and bucket', () => {
@@ -10,9 +11,10 @@ describe('R26 billing export: schedule and bucket', () => {
   const bucketId = logicalId(api, api.billing.bucket);
   const runId = logicalId(api, api.functions.get('billing-run')!.function);
 
-  it('runs the billing handler at 02:00 UTC on the 1st of every month', () => {
+  it('runs the billing handler at 08:00 UTC on the 1st of every month, after the projection has written or given up on the month (R24)', () => {
+    expect(BILLING_RUN_HOUR_UTC).toBeGreaterThan(PROJECTION_MAX_RECORD_AGE_HOURS);
     template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'cron(0 2 1 * ? *)',
+      ScheduleExpression: 'cron(0 8 1 * ? *)',
       State: 'ENABLED',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [runId, 'Arn'] }, Input: '{}' })],
     });
@@ -48,6 +50,14 @@ describe('R26 billing export: schedule and bucket', () => {
     expect(statements.flatMap((s) => s.Action).filter((a) => a.startsWith('s3:'))).toEqual(['s3:PutObject']);
     const fn = template.findResources('AWS::Lambda::Function')[runId]!;
     expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[ENV.billingExportBucket]).toEqual({ Ref: bucketId });
+  });
+
+  it('the billing run learns the projection event source and failure queue from the environment (R24)', () => {
+    const variables = (template.findResources('AWS::Lambda::Function')[runId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const mappings = Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(1);
+    expect(variables[ENV.projectionEventSourceId]).toEqual({ Ref: mappings[0] });
+    expect(variables[ENV.projectionFailureQueueUrl]).toEqual({ Ref: logicalId(api, api.projection.failures) });
   });
 
   it('no other handler may touch the bucket (the bulk jobs have a bucket of their own)', () => {

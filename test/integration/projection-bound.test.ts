@@ -1,6 +1,6 @@
 import { localProjection } from '../../infra/local/projection';
 import { PROJECTION_BOUND_SECONDS } from '../../shared/rules';
-import { TestApi, type Tenant } from '../support/runtime';
+import { expectProblem, TestApi, type Tenant } from '../support/runtime';
 
 /**
  * R23/R24 as they hold on AWS: an approval's auth-log line, its usage and the billed unit of its
@@ -53,4 +53,18 @@ it('with the drain on, a read right after the approval already sees its line (th
   await api.request('POST', `/v1/challenges/${created.body.challengeId}/verify`, { key: tenant.authKey, body: { code: await api.latestCode(phone) } });
   const logs = await api.request<{ items: { challengeId?: string; result: string }[] }>('GET', `/v1/admin/auth-logs?userId=${userId}`, { key: tenant.adminKey });
   expect(logs.body.items.filter((l) => l.challengeId === created.body.challengeId).map((l) => l.result).sort()).toEqual(['approved', 'sent']);
+});
+
+it('a read the projection cannot catch up for within its deadline is answered 503 service-unavailable with Retry-After, never left hanging or 500', async () => {
+  // A deadline of 0: the drain's pass needs DynamoDB Local's answers, so the deadline comes first.
+  localProjection.setDrain(true, 0);
+  try {
+    const reply = await api.request('GET', '/v1/admin/auth-logs', { key: tenant.adminKey });
+    expectProblem(reply, 503, 'service-unavailable');
+    expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(reply.body.detail).toBe('The challenge projection is behind: auth logs, usage and billing are not up to date yet');
+  } finally {
+    localProjection.setDrain(true);
+  }
+  expect((await api.request('GET', '/v1/admin/auth-logs', { key: tenant.adminKey })).status).toBe(200);
 });

@@ -1,4 +1,5 @@
-import { BillingService, SEED_TIME_RESERVE_MS } from '../../shared/domain/billing';
+import { BILLING_WAITS_FOR_PROJECTION, BillingService, SEED_TIME_RESERVE_MS } from '../../shared/domain/billing';
+import { ServiceUnavailableError } from '../../shared/domain/errors';
 import type { BillingModel, Provider } from '../../shared/domain/types';
 import type { BillingStore, BillingTenant, TenantMonth } from '../../shared/ports';
 
@@ -43,7 +44,9 @@ class CountingStore implements BillingStore {
   }
 }
 
-const clock = { now: () => Date.parse('2026-03-01T02:00:00.000Z') };
+const clock = { now: () => Date.parse('2026-03-01T08:00:00.000Z') };
+/** A projection that has written everything up to now. */
+const progress = { caughtUpTo: async () => ({ caughtUp: true }) as const };
 
 describe('R26 billing run reads', () => {
   const store = new CountingStore(
@@ -96,7 +99,7 @@ describe('R26 billing run reads', () => {
     const seeder = { seedUserCounters: async (tenantId: string, month: string) => (seeds.push(`${tenantId} ${month}`), tenantId === 'busy' ? ({ kind: 'busy' } as const) : ({ kind: 'seeded', from: '2026-04', base: {} } as const)) };
     const tenants = new CountingStore([{ tenantId: 'old', name: 'Old' }, { tenantId: 'busy', name: 'Busy' }, { tenantId: 'new', name: 'New', usersCounted: true }], {});
     const written: string[] = [];
-    const result = await new BillingService({ store: tenants, clock, seeder, sink: { put: async (key) => void written.push(key) } }).run('2026-02');
+    const result = await new BillingService({ store: tenants, clock, seeder, progress, sink: { put: async (key) => void written.push(key) } }).run('2026-02');
     expect(result).toMatchObject({ seeded: 1, busy: 1 });
     expect(written).toEqual(['billing/2026-02.csv', 'billing/2026-02.json']);
     expect(seeds).toEqual(['old 2026-03', 'busy 2026-03']);
@@ -114,7 +117,7 @@ describe('R26 billing run reads', () => {
     const tenants = new CountingStore([{ tenantId: 'contended', name: 'Contended' }, { tenantId: 'old', name: 'Old' }], {});
     const warnings: unknown[][] = [];
     const log = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (...args: unknown[]) => warnings.push(args) };
-    const result = await new BillingService({ store: tenants, clock, seeder, log, sink: { put: async () => undefined } }).run('2026-02');
+    const result = await new BillingService({ store: tenants, clock, seeder, log, progress, sink: { put: async () => undefined } }).run('2026-02');
     expect(result).toMatchObject({ seeded: 1, busy: 1 });
     expect(seeds).toEqual(['contended', 'old']);
     expect(warnings).toEqual([['user counters not seeded; the next run tries again', { tenantId: 'contended', error: 'RetryLaterError' }]]);
@@ -126,9 +129,38 @@ describe('R26 billing run reads', () => {
     const tenants = new CountingStore([{ tenantId: 'first', name: 'First' }, { tenantId: 'second', name: 'Second' }, { tenantId: 'third', name: 'Third' }], {});
     // Just enough time for one seed: after it, less than the reserve is left.
     const timeLeft = () => (seeds.length ? SEED_TIME_RESERVE_MS - 1 : SEED_TIME_RESERVE_MS);
-    const result = await new BillingService({ store: tenants, clock, seeder, sink: { put: async () => undefined } }).run('2026-02', { timeLeft });
+    const result = await new BillingService({ store: tenants, clock, seeder, progress, sink: { put: async () => undefined } }).run('2026-02', { timeLeft });
     expect(seeds).toEqual(['first']);
     expect(result).toMatchObject({ seeded: 1, busy: 2 });
+  });
+
+  it('R24: while the projection has not caught up with the month end, the run writes nothing, seeds nothing, logs why and asks to be tried again', async () => {
+    const asked: string[] = [];
+    const behind = { caughtUpTo: async (instant: string) => (asked.push(instant), { caughtUp: false, reason: 'the failure queue holds 1 stream range(s)' } as const) };
+    const seeds: string[] = [];
+    const seeder = { seedUserCounters: async (tenantId: string) => (seeds.push(tenantId), { kind: 'seeded', from: '2026-04', base: {} } as const) };
+    const tenants = new CountingStore([{ tenantId: 'old', name: 'Old' }, { tenantId: 'auth', name: 'Auth', usersCounted: true }], {
+      auth: { periods: [{ provider: provider('pv_auth', 'per_authentication') }], users: {} },
+    });
+    const written: string[] = [];
+    const errors: unknown[][] = [];
+    const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (...args: unknown[]) => errors.push(args) };
+    const run = new BillingService({ store: tenants, clock, seeder, log, progress: behind, sink: { put: async (key) => void written.push(key) } });
+    const refused = await run.run('2026-02').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ServiceUnavailableError);
+    expect((refused as ServiceUnavailableError).message).toBe('The billing of 2026-02 waits for the challenge projection: the failure queue holds 1 stream range(s)');
+    expect((refused as ServiceUnavailableError).retryAfterSeconds).toBeGreaterThan(0);
+    // The month's end, exclusive: every change before 1 March must be projected.
+    expect(asked).toEqual(['2026-03-01T00:00:00.000Z']);
+    expect({ written, seeds, calls: tenants.calls }).toEqual({ written: [], seeds: [], calls: [] });
+    expect(errors).toEqual([[BILLING_WAITS_FOR_PROJECTION, { month: '2026-02', reason: 'the failure queue holds 1 stream range(s)' }]]);
+  });
+
+  it('a run without the projection progress, or of a month not ended, is refused before anything is read', async () => {
+    const tenants = new CountingStore([{ tenantId: 'auth', name: 'Auth', usersCounted: true }], {});
+    await expect(new BillingService({ store: tenants, clock, sink: { put: async () => undefined } }).run('2026-02')).rejects.toThrow('how far the challenge projection has got');
+    await expect(new BillingService({ store: tenants, clock, progress, sink: { put: async () => undefined } }).run('2026-03')).rejects.toThrow('Only a month that has ended can be billed');
+    expect(tenants.calls).toEqual([]);
   });
 
   it('the recount reports the user spaces whose counters differ from it', async () => {
