@@ -18,6 +18,8 @@ export const ENV = {
   localExportDir: 'TESSERA_LOCAL_EXPORT_DIR',
   jobsBucket: 'JOBS_BUCKET',
   jobsStateMachineArn: 'JOBS_STATE_MACHINE_ARN',
+  challengesStreamArn: 'CHALLENGES_STREAM_ARN',
+  projectionFailureQueueUrl: 'PROJECTION_FAILURE_QUEUE_URL',
   challengesTable: CHALLENGES_TABLE.envVar,
   tenantsTable: TENANTS_TABLE.envVar,
   logsTable: LOGS_TABLE.envVar,
@@ -55,6 +57,9 @@ const configSchema = z.discriminatedUnion('runtime', [
     /** Only the bulk-job handlers need them (R19, R22). */
     jobsBucket: z.string().min(3).optional(),
     jobsStateMachineArn: z.string().startsWith('arn:').optional(),
+    /** Only the projection's replay needs them (issue 18): the stream it reads and the failure queue it drains. */
+    challengesStreamArn: z.string().startsWith('arn:').optional(),
+    projectionFailureQueueUrl: z.string().url().optional(),
   }),
   z.object({
     runtime: z.literal('local'),

@@ -1,10 +1,12 @@
 import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../adapters/dynamo/client';
 import { S3ExportSink } from '../adapters/export/s3-export-sink';
@@ -89,3 +91,15 @@ export const taskCallbacks = (): TaskCallbacks => new SfnTaskCallbacks(traced(ne
 
 /** The Chime SDK voice client of the deploy-time SIP rule handler (R15). */
 export const chimeVoice = (): ChimeSDKVoiceClient => traced(new ChimeSDKVoiceClient({}));
+
+/** Issue 18: the Challenges table's stream and the projection's failure queue, which the replay drains. */
+export function projectionFailures(config: AwsConfig): { streams: DynamoDBStreamsClient; streamArn: string; sqs: SQSClient; queueUrl: string } {
+  if (!config.challengesStreamArn) throw new Error(`Invalid configuration: ${ENV.challengesStreamArn} is required to replay the projection's failures`);
+  if (!config.projectionFailureQueueUrl) throw new Error(`Invalid configuration: ${ENV.projectionFailureQueueUrl} is required to replay the projection's failures`);
+  return {
+    streams: traced(new DynamoDBStreamsClient({})),
+    streamArn: config.challengesStreamArn,
+    sqs: traced(new SQSClient({})),
+    queueUrl: config.projectionFailureQueueUrl,
+  };
+}
