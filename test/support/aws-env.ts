@@ -16,5 +16,7 @@ export function deployedHandlerEnv(): Record<string, string | undefined> {
     [ENV.billingExportBucket]: 'example-billing-bucket',
     [ENV.jobsBucket]: 'example-jobs-bucket',
     [ENV.jobsStateMachineArn]: 'arn:aws:states:us-east-1:111122223333:stateMachine:jobs',
+    [ENV.challengesStreamArn]: 'arn:aws:dynamodb:us-east-1:111122223333:table/tessera-Challenges/stream/2026-11-02T09:41:07.311',
+    [ENV.projectionFailureQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/111122223333/tessera-projection-failures',
   };
 }
