@@ -482,6 +482,12 @@ export class ApiStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the Tessera API' });
+    // Issue 18: what an operator invokes after the ChallengeProjectionGaveUp alarm, and the queue it drains.
+    new CfnOutput(this, 'ProjectionReplayFunctionName', {
+      value: replay.function.functionName,
+      description: 'Replays the Challenges stream ranges the challenge projection gave up on: aws lambda invoke with {} (docs/architecture.md)',
+    });
+    new CfnOutput(this, 'ProjectionFailureQueueUrl', { value: this.projection.failures.queueUrl, description: 'The challenge projection\'s failure queue (ranges it gave up on)' });
   }
 
   /**

@@ -193,8 +193,11 @@ describe('ApiStack', () => {
       expect(() => buildTestApp({ domainName: 'mfa.example.com' })).toThrow(/go together/);
     });
 
-    it('outputs the API URL', () => {
+    it('outputs the API URL, the projection replay function and its failure queue', () => {
       template.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] } });
+      // Issue 18: the replay function and the queue it drains, for the operator.
+      template.hasOutput('ProjectionReplayFunctionName', { Value: { Ref: functionId('projection-replay') } });
+      template.hasOutput('ProjectionFailureQueueUrl', { Value: { Ref: Match.stringLikeRegexp('^ChallengeProjectionSourceFailures') } });
     });
   });
 
