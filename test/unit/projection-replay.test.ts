@@ -11,7 +11,7 @@ import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCom
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ChallengeProjection } from '../../shared/adapters/dynamo/challenge-projection';
-import { ProjectionReplay, type StreamRange } from '../../shared/adapters/dynamo/projection-replay';
+import { parseFailureRecord, ProjectionReplay, type StreamRange } from '../../shared/adapters/dynamo/projection-replay';
 import { drainFailureQueue, REPLAY_STOP_MARGIN_MS, REPLAY_TIMEOUT_SECONDS, REPLAY_VISIBILITY_SECONDS } from '../../shared/adapters/sqs/projection-failures';
 
 /**
@@ -88,6 +88,26 @@ function streamHolds(first: bigint, count: number, page = 100): void {
 }
 
 const plenty = () => 250_000;
+
+describe('parseFailureRecord: Lambda\'s on-failure record of a DynamoDB stream', () => {
+  const range = { shardId: SHARD, start: seq(100n), end: seq(120n) };
+
+  it('reads the documented record, with or without a response context', () => {
+    expect(parseFailureRecord(failureRecord(range), STREAM_ARN)).toMatchObject({ range, record: { version: '1.0', requestContext: { condition: 'RetryAttemptsExhausted' } } });
+    const { responseContext: _omitted, ...withoutResponse } = JSON.parse(failureRecord(range)) as Record<string, unknown>;
+    expect(parseFailureRecord(JSON.stringify(withoutResponse), STREAM_ARN)).toMatchObject({ range });
+  });
+
+  it('refuses sequence numbers DynamoDB Streams never hands out, a record without its condition, and a stream not ours', () => {
+    const refused = (r: StreamRange, arn = STREAM_ARN) => 'refused' in parseFailureRecord(failureRecord(r, arn), STREAM_ARN);
+    expect(refused({ ...range, start: '100' })).toBe(true);
+    expect(refused({ ...range, end: '1'.repeat(41) })).toBe(true);
+    expect(refused({ ...range, end: `${seq(120n)}x` })).toBe(true);
+    expect(refused(range, STREAM_ARN.replace('2026-11-02', '2026-11-03'))).toBe(true);
+    const { requestContext: _omitted, ...noContext } = JSON.parse(failureRecord(range)) as Record<string, unknown>;
+    expect(parseFailureRecord(JSON.stringify({ ...noContext, requestContext: { requestId: 'r' } }), STREAM_ARN)).toMatchObject({ refused: expect.stringMatching(/requestContext\.condition/) });
+  });
+});
 
 describe('ProjectionReplay: a range of the stream', () => {
   it('reads from the first sequence number until a record past the last, comparing them as numbers', async () => {

@@ -9,7 +9,7 @@ export const REPLAY_BATCH_SIZE = 100;
  * range's end (DynamoDB Streams may answer an open shard's read with no records); what was read
  * is projected, and the range can be replayed again.
  */
-export const REPLAY_MAX_EMPTY_READS = 5;
+export const REPLAY_MAX_EMPTY_READS = 10;
 
 /** DynamoDB Streams' sequence numbers: 21 to 40 digits (compared as numbers, never as text). */
 const sequenceNumber = z.string().regex(/^\d{21,40}$/, 'must be a stream sequence number (21 to 40 digits)');
@@ -29,11 +29,14 @@ export const failureRecordSchema = z.object({
     condition: z.string().min(1),
     approximateInvokeCount: z.number().int().nonnegative().optional(),
   }),
-  responseContext: z.looseObject({
-    statusCode: z.number().int().optional(),
-    executedVersion: z.string().optional(),
-    functionError: z.string().optional(),
-  }),
+  // Describes the last invocation; optional, so that a range given up on without one is still replayed.
+  responseContext: z
+    .looseObject({
+      statusCode: z.number().int().optional(),
+      executedVersion: z.string().optional(),
+      functionError: z.string().optional(),
+    })
+    .optional(),
   DDBStreamBatchInfo: z.object({
     shardId: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be a shard id'),
     startSequenceNumber: sequenceNumber,
