@@ -10,7 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config';
 import { METRICS_NAMESPACE } from '../shared/adapters/metrics/emf-metrics';
-import { DEPLOY_FUNCTIONS, JOB_FUNCTIONS, ROUTES, STREAM_FUNCTIONS, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
+import { DEPLOY_FUNCTIONS, JOB_FUNCTIONS, OPERATOR_FUNCTIONS, ROUTES, STREAM_FUNCTIONS, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName, type Scope } from '../shared/routes';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE } from '../shared/tables';
 import { BillingExport } from './billing-export';
 import { BulkJobs } from './jobs';
@@ -20,6 +20,7 @@ import type { PushPlatform } from '../shared/domain/types';
 import { Monitoring } from './monitoring';
 import { PushSweep } from './push-sweep';
 import { ChallengeProjectionSource } from './challenge-projection';
+import { REPLAY_TIMEOUT_SECONDS } from '../shared/adapters/sqs/projection-failures';
 import type { StageSettings } from './stages';
 import { VoiceRollover } from './voice-rollover';
 
@@ -174,6 +175,8 @@ export const HANDLER_ACCESS: Record<FunctionName, HandlerAccess> = {
   // reading back which lines a redelivered batch already wrote; it never deletes. Its stream read
   // grant comes with the event source.
   'challenge-projection': { putUpdate: [LOGS_TABLE, USAGE_TABLE] },
+  // Issue 18: the same writes, of the ranges the projection gave up on; its stream and failure-queue grants come with the event source.
+  'projection-replay': { putUpdate: [LOGS_TABLE, USAGE_TABLE] },
 };
 
 /**
@@ -245,6 +248,9 @@ function whyNoDeadLetterQueue(name: FunctionName): string {
   }
   if ((STREAM_FUNCTIONS as readonly string[]).includes(name)) {
     return `${name} reads the Challenges table's stream: a batch that fails is delivered again for up to 6 hours and the IteratorAge alarm fires within about two minutes; then the range it gives up on goes to the event source's own on-failure queue (alarmed); a dead-letter queue only receives failed asynchronous invocations.`;
+  }
+  if ((OPERATOR_FUNCTIONS as readonly string[]).includes(name)) {
+    return `${name} is run by an operator by hand (a synchronous invoke, whose answer is its report) and is not retried: a message it could not replay stays on the projection's failure queue for the next run, so a dead-letter queue would stay empty.`;
   }
   if ((JOB_FUNCTIONS as readonly string[]).includes(name)) {
     if (name === 'job-complete') {
@@ -450,6 +456,11 @@ export class ApiStack extends Stack {
     this.projection = new ChallengeProjectionSource(this, 'ChallengeProjectionSource', { projection, challenges: challengesTable(props.tables) });
     // R24: the run bills a month once the projection has written its meter.
     this.projection.grantProgress(billingRun);
+    const replay = this.handlerFunction('projection-replay', { ...props, environment }, { timeout: Duration.seconds(REPLAY_TIMEOUT_SECONDS) });
+    const replaySources = this.projection.grantReplay(replay);
+    replay.function.addEnvironment(ENV.challengesStreamArn, replaySources.streamArn);
+    replay.function.addEnvironment(ENV.projectionFailureQueueUrl, replaySources.queueUrl);
+    functions.set('projection-replay', replay);
     this.functions = functions;
 
     // Handlers invoked synchronously need no dead-letter queue: API Gateway answers the caller,
@@ -475,6 +486,12 @@ export class ApiStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the Tessera API' });
+    // Issue 18: what an operator invokes after the ChallengeProjectionGaveUp alarm, and the queue it drains.
+    new CfnOutput(this, 'ProjectionReplayFunctionName', {
+      value: replay.function.functionName,
+      description: 'Replays the Challenges stream ranges the challenge projection gave up on: aws lambda invoke with {} (docs/architecture.md)',
+    });
+    new CfnOutput(this, 'ProjectionFailureQueueUrl', { value: this.projection.failures.queueUrl, description: 'The challenge projection\'s failure queue (ranges it gave up on)' });
   }
 
   /**

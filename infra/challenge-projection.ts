@@ -42,17 +42,21 @@ export class ChallengeProjectionSource extends Construct {
   readonly source: DynamoEventSource;
   /** Where the event source records the stream ranges it gave up on (shard id, first and last sequence number). */
   readonly failures: sqs.Queue;
+  private readonly challenges: dynamodb.ITable;
 
   constructor(scope: Construct, id: string, props: ChallengeProjectionSourceProps) {
     super(scope, id);
+    this.challenges = props.challenges;
     this.failures = new sqs.Queue(this, 'Failures', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
     const why =
-      'This queue is itself the on-failure destination of the challenge projection: nothing consumes it, an alarm fires on its first message, ' +
-      'and an operator projects the range it names again from the stream by hand (no replay command yet, docs/architecture.md), so it needs no dead-letter queue of its own.';
+      'This queue is itself the on-failure destination of the challenge projection: an alarm fires on its first message, and an operator runs the ' +
+      'projection-replay function by hand, which replays each range from the stream and deletes only the messages it replayed; a message it cannot ' +
+      'replay (a range the stream no longer holds, a malformed record) stays here for the operator to read and delete (docs/architecture.md), so a ' +
+      'dead-letter queue of its own would only hold what this queue already keeps for 14 days.';
     Validations.of(this.failures).acknowledge({ id: 'AwsSolutions-SQS3', reason: why }, { id: 'Serverless-SQSRedrivePolicy', reason: why });
     this.source = new DynamoEventSource(props.challenges, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -79,5 +83,28 @@ export class ChallengeProjectionSource extends Construct {
     reader.function.addEnvironment(ENV.projectionFailureQueueUrl, this.failures.queueUrl);
     reader.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:GetEventSourceMapping'], resources: [this.source.eventSourceMappingArn] }));
     this.failures.grant(reader.function, 'sqs:GetQueueAttributes');
+  }
+
+  /**
+   * Issue 18: what the `projection-replay` handler needs beyond the projection's table grants
+   * (HANDLER_ACCESS): to read the Challenges table's stream (named by its ARN, so no
+   * dynamodb:ListStreams) and to receive, hide, delete and count the messages of this failure
+   * queue, and nothing else. Its environment names both.
+   */
+  grantReplay(replay: TesseraFunction): { streamArn: string; queueUrl: string } {
+    const streamArn = this.challenges.tableStreamArn;
+    if (!streamArn) throw new Error('The Challenges table has no stream');
+    replay.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords'], resources: [streamArn] }),
+    );
+    // The stream's records are encrypted with the table's key.
+    this.challenges.encryptionKey?.grantDecrypt(replay.role);
+    replay.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        resources: [this.failures.queueArn],
+      }),
+    );
+    return { streamArn, queueUrl: this.failures.queueUrl };
   }
 }

@@ -246,7 +246,7 @@ export class Monitoring extends Construct {
         'ChallengeProjectionGaveUp',
         props.projectionFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
         1,
-        'the challenge projection gave up on a range of the Challenges stream after 6 hours of retries (R23, R24): auth-log lines, usage and billed units of that range are missing until an operator projects it again from the stream, which keeps it for the rest of its 24 hours (docs/architecture.md)',
+        'the challenge projection gave up on a range of the Challenges stream after 6 hours of retries (R23, R24): auth-log lines, usage and billed units of that range are missing until an operator runs the projection-replay function (stack output ProjectionReplayFunctionName), while the stream still keeps it, for the rest of its 24 hours (docs/architecture.md)',
       );
     }
 

@@ -1,7 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoBillingStore } from './adapters/dynamo/billing-store';
 import { DynamoChallengeStore } from './adapters/dynamo/challenge-store';
-import { ChallengeProjection } from './adapters/dynamo/challenge-projection';
+import { ChallengeProjection, PROJECTION_SKIPPED } from './adapters/dynamo/challenge-projection';
+import { ProjectionReplay } from './adapters/dynamo/projection-replay';
 import { DynamoJobStore } from './adapters/dynamo/job-store';
 import { DynamoKeyMaterialStore } from './adapters/dynamo/key-material-store';
 import { DynamoLogStore } from './adapters/dynamo/log-store';
@@ -193,6 +194,17 @@ export const billingStore = /* @__PURE__ */ once(() => new DynamoBillingStore(db
 export const challengeStore = /* @__PURE__ */ once(() => new DynamoChallengeStore(db(), config().challengesTable, auditTables(), config().tenantsTable));
 /** R23/R24: the Challenges table's stream to log lines, usage and the billing meter. */
 export const challengeProjection = /* @__PURE__ */ once(() => new ChallengeProjection(db(), { logsTable: config().logsTable, usageTable: config().usageTable }));
+/**
+ * Issue 18: the ranges of the Challenges stream the projection's event source gave up on, replayed
+ * from its failure queue (AWS only: locally nothing gives up on a range).
+ */
+export const projectionReplay = /* @__PURE__ */ awsOnly((c) => {
+  const { streams, streamArn, sqs, queueUrl } = aws.projectionFailures(c);
+  const replay = new ProjectionReplay(streams, streamArn, challengeProjection(), (sequenceNumber, error) =>
+    log().error(PROJECTION_SKIPPED, { sequenceNumber, error: error instanceof Error ? error.name : 'unknown' }),
+  );
+  return { replay, sqs, queueUrl };
+});
 export const otpStore = /* @__PURE__ */ once(() => new DynamoOtpStore(db(), config().tenantsTable));
 export const logStore = /* @__PURE__ */ once(() => new DynamoLogStore(db(), auditTables()));
 export const throttleStore = /* @__PURE__ */ once(() => new DynamoThrottleStore(db(), config().throttleTable, throttleKey()));

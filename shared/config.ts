@@ -18,6 +18,7 @@ export const ENV = {
   localExportDir: 'TESSERA_LOCAL_EXPORT_DIR',
   jobsBucket: 'JOBS_BUCKET',
   jobsStateMachineArn: 'JOBS_STATE_MACHINE_ARN',
+  challengesStreamArn: 'CHALLENGES_STREAM_ARN',
   projectionFailureQueueUrl: 'PROJECTION_FAILURE_QUEUE_URL',
   projectionEventSourceId: 'PROJECTION_EVENT_SOURCE_ID',
   challengesTable: CHALLENGES_TABLE.envVar,
@@ -57,8 +58,11 @@ const configSchema = z.discriminatedUnion('runtime', [
     /** Only the bulk-job handlers need them (R19, R22). */
     jobsBucket: z.string().min(3).optional(),
     jobsStateMachineArn: z.string().startsWith('arn:').optional(),
-    /** The challenge projection's failure queue and event source: the billing run checks them (R24). */
+    /** Only the projection's replay needs it (issue 18): the stream it reads. */
+    challengesStreamArn: z.string().startsWith('arn:').optional(),
+    /** The projection's failure queue: the billing run counts its messages (R24), the replay drains it. */
     projectionFailureQueueUrl: z.string().url().optional(),
+    /** The projection's event source: the billing run checks it is enabled (R24). */
     projectionEventSourceId: z.string().uuid().optional(),
   }),
   z.object({

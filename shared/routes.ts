@@ -75,8 +75,11 @@ export const JOB_FUNCTIONS = ['job-batch', 'job-complete'] as const;
 /** R23/R24: the projection of the Challenges table's stream to auth-log lines, usage and the billing meter. */
 export const STREAM_FUNCTIONS = ['challenge-projection'] as const;
 
+/** Issue 18: run by an operator by hand, replays the stream ranges the projection's event source gave up on (its failure queue). */
+export const OPERATOR_FUNCTIONS = ['projection-replay'] as const;
+
 /** Every Lambda entry point in `functions/`. */
-export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNCTIONS, ...SWEEP_FUNCTIONS, ...DEPLOY_FUNCTIONS, ...JOB_FUNCTIONS, ...STREAM_FUNCTIONS] as const;
+export const FUNCTIONS = [...HTTP_FUNCTIONS, ...VOICE_FUNCTIONS, ...BILLING_FUNCTIONS, ...SWEEP_FUNCTIONS, ...DEPLOY_FUNCTIONS, ...JOB_FUNCTIONS, ...STREAM_FUNCTIONS, ...OPERATOR_FUNCTIONS] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
 

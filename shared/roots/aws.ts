@@ -1,4 +1,5 @@
 import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
@@ -106,3 +107,15 @@ export const taskCallbacks = (): TaskCallbacks => new SfnTaskCallbacks(traced(ne
 
 /** The Chime SDK voice client of the deploy-time SIP rule handler (R15). */
 export const chimeVoice = (): ChimeSDKVoiceClient => traced(new ChimeSDKVoiceClient({}));
+
+/** Issue 18: the Challenges table's stream and the projection's failure queue, which the replay drains. */
+export function projectionFailures(config: AwsConfig): { streams: DynamoDBStreamsClient; streamArn: string; sqs: SQSClient; queueUrl: string } {
+  if (!config.challengesStreamArn) throw new Error(`Invalid configuration: ${ENV.challengesStreamArn} is required to replay the projection's failures`);
+  if (!config.projectionFailureQueueUrl) throw new Error(`Invalid configuration: ${ENV.projectionFailureQueueUrl} is required to replay the projection's failures`);
+  return {
+    streams: traced(new DynamoDBStreamsClient({})),
+    streamArn: config.challengesStreamArn,
+    sqs: traced(new SQSClient({})),
+    queueUrl: config.projectionFailureQueueUrl,
+  };
+}

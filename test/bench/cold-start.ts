@@ -25,6 +25,8 @@ const SDK_CLIENTS: Record<string, string> = {
   'client-pinpoint': 'PinpointClient',
   'client-pinpoint-sms-voice-v2': 'PinpointSMSVoiceV2Client',
   'client-chime-sdk-voice': 'ChimeSDKVoiceClient',
+  'client-dynamodb-streams': 'DynamoDBStreamsClient',
+  'client-sqs': 'SQSClient',
 };
 
 /** Targets of the architecture issue: what a handler may carry above its floor. */

@@ -3,10 +3,11 @@ import { FAIR_SHARE_EXEMPT, ROUTE_THROTTLES } from '../../infra/api-stack';
 import { DEV, PROD } from '../../infra/stages';
 import { PLACEHOLDER_OPERATOR_KEY_SHA256 } from '../../infra/tessera-app';
 import { ENV } from '../../shared/config';
-import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, JOB_FUNCTIONS, ROUTES, STREAM_FUNCTIONS, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
+import { BILLING_FUNCTIONS, DEPLOY_FUNCTIONS, FUNCTIONS, JOB_FUNCTIONS, OPERATOR_FUNCTIONS, ROUTES, STREAM_FUNCTIONS, SWEEP_FUNCTIONS, VOICE_FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { PROJECTION_BOUND_SECONDS, PUSH_REQUESTS_PER_SOURCE_PER_MINUTE, TENANT_CHALLENGES_PER_SECOND, TENANT_REQUESTS_PER_SECOND } from '../../shared/rules';
 import { PROJECTION_BATCHING_WINDOW_SECONDS, PROJECTION_MAX_RECORD_AGE_HOURS } from '../../infra/challenge-projection';
 import { PROJECTION_FAILED, PROJECTION_SKIPPED } from '../../shared/adapters/dynamo/challenge-projection';
+import { REPLAY_TIMEOUT_SECONDS } from '../../shared/adapters/sqs/projection-failures';
 import { TENANT_CHALLENGE_ROUTES } from '../../shared/domain/request-caps';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE, type TableDefinition } from '../../shared/tables';
 import { actionsOn, buildTestApp, logicalId, statementsOf } from './support';
@@ -28,7 +29,7 @@ describe('ApiStack', () => {
     it('one function per distinct handler in ROUTES, one per voice handler and the billing run', () => {
       template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
       expect([...api.functions.keys()].sort()).toEqual([...HANDLERS].sort());
-      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + SWEEP_FUNCTIONS.length + DEPLOY_FUNCTIONS.length + JOB_FUNCTIONS.length + STREAM_FUNCTIONS.length).toBe(HANDLERS.length);
+      expect(new Set(ROUTES.map((r) => r.handler)).size + VOICE_FUNCTIONS.length + BILLING_FUNCTIONS.length + SWEEP_FUNCTIONS.length + DEPLOY_FUNCTIONS.length + JOB_FUNCTIONS.length + STREAM_FUNCTIONS.length + OPERATOR_FUNCTIONS.length).toBe(HANDLERS.length);
     });
 
     it('every function runs Node 24 on arm64 with active tracing and 512 MB (recovery codes and job starts more); API handlers time out at 10 s, the billing run at 5 min, the push sweep within its minute', () => {
@@ -39,7 +40,7 @@ describe('ApiStack', () => {
       });
       const memory: Partial<Record<FunctionName, number>> = { 'recovery-codes': 1769, 'admin-recovery': 1769, 'admin-jobs': 1769 };
       for (const name of HANDLERS) expect({ name, memory: functionProps(name).MemorySize }).toEqual({ name, memory: memory[name] ?? 512 });
-      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50, 'job-batch': 300, 'job-complete': 900, 'admin-jobs': 29, 'challenge-projection': 60 };
+      const timeouts: Partial<Record<FunctionName, number>> = { 'billing-run': 300, 'push-sweep': 50, 'job-batch': 300, 'job-complete': 900, 'admin-jobs': 29, 'challenge-projection': 60, 'projection-replay': REPLAY_TIMEOUT_SECONDS };
       for (const name of HANDLERS) expect({ name, timeout: functionProps(name).Timeout }).toEqual({ name, timeout: timeouts[name] ?? 10 });
     });
 
@@ -192,8 +193,11 @@ describe('ApiStack', () => {
       expect(() => buildTestApp({ domainName: 'mfa.example.com' })).toThrow(/go together/);
     });
 
-    it('outputs the API URL', () => {
+    it('outputs the API URL, the projection replay function and its failure queue', () => {
       template.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] } });
+      // Issue 18: the replay function and the queue it drains, for the operator.
+      template.hasOutput('ProjectionReplayFunctionName', { Value: { Ref: functionId('projection-replay') } });
+      template.hasOutput('ProjectionFailureQueueUrl', { Value: { Ref: Match.stringLikeRegexp('^ChallengeProjectionSourceFailures') } });
     });
   });
 
@@ -264,6 +268,31 @@ describe('ApiStack', () => {
         ['ConsumedWriteCapacityUnits', 'Sum', 900],
         ['IteratorAge', 'SampleCount', 900],
       ]);
+    });
+
+    it('issue 18: the replay function reads only the Challenges stream and consumes only the failure queue, both named in its environment', () => {
+      const replay = statementsOf(built, template, 'projection-replay');
+      const challenges = data.table(CHALLENGES_TABLE);
+      const streamArn = api.resolve(challenges.tableStreamArn);
+      const [queueId] = Object.keys(template.findResources('AWS::SQS::Queue')).filter((key) => key.startsWith('ChallengeProjectionSourceFailures'));
+      const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
+      expect(actionsOn(replay, streamArn)).toEqual(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']);
+      expect(actionsOn(replay, queueArn)).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
+      // Stream reads and queue actions name nothing else, for this function or any other but the projection's event source.
+      const streamActions = replay.filter((s) => s.Action.some((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/.test(a)));
+      expect(streamActions.flatMap((s) => s.Resource)).toEqual([streamArn]);
+      const queueActions = replay.filter((s) => s.Action.some((a) => a.startsWith('sqs:')));
+      expect(queueActions.flatMap((s) => s.Resource)).toEqual([queueArn]);
+      const consumers = HANDLERS.filter((name) => statementsOf(built, template, name).some((s) => s.Action.some((a) => a === 'sqs:ReceiveMessage' || a === 'sqs:DeleteMessage')));
+      expect(consumers).toEqual(['projection-replay']);
+      // Its table writes are the projection's (HANDLER_ACCESS), and the stream's records are decrypted with the table key.
+      expect(actionsOn(replay, api.resolve(data.tableKey.keyArn))).toContain('kms:Decrypt');
+      const variables = (functionProps('projection-replay').Environment as { Variables: Props }).Variables;
+      expect(variables[ENV.challengesStreamArn]).toEqual(streamArn);
+      expect(variables[ENV.projectionFailureQueueUrl]).toEqual({ Ref: queueId });
+      // No event source: it runs only when an operator invokes it.
+      const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+      expect(mappings.map((m) => m.Properties.FunctionName)).toEqual([{ Ref: functionId('challenge-projection') }]);
     });
 
     it('alarms when the projection is a minute behind the stream (IteratorAge)', () => {
@@ -372,6 +401,7 @@ describe('ApiStack', () => {
         'job-batch': ['kms:GenerateDataKey'],
         'job-complete': [],
         'challenge-projection': [],
+        'projection-replay': [],
       });
     });
 
@@ -498,6 +528,8 @@ describe('ApiStack', () => {
         'job-complete': 'Challenges:none Tenants:readWrite Logs:none Usage:none Throttle:none',
         // R23/R24: reads the Challenges stream (not the table), puts log lines and adds to counters.
         'challenge-projection': 'Challenges:none Tenants:none Logs:putUpdate Usage:putUpdate Throttle:none',
+        // Issue 18: the same writes, for the ranges the projection gave up on (the stream, not the table, is read).
+        'projection-replay': 'Challenges:none Tenants:none Logs:putUpdate Usage:putUpdate Throttle:none',
       });
     });
 

@@ -18,5 +18,6 @@ export function deployedHandlerEnv(): Record<string, string | undefined> {
     [ENV.jobsStateMachineArn]: 'arn:aws:states:us-east-1:111122223333:stateMachine:jobs',
     [ENV.projectionEventSourceId]: '6d9c4a6e-1f3b-4c55-9a1e-2b7f0c3d4e5f',
     [ENV.projectionFailureQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/111122223333/example-projection-failures',
+    [ENV.challengesStreamArn]: 'arn:aws:dynamodb:us-east-1:111122223333:table/tessera-Challenges/stream/2026-11-02T09:41:07.311',
   };
 }

@@ -112,6 +112,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...localEnv(), [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
   });
 
+  it('issue 18: reads the replay\'s stream ARN and failure queue URL, and refuses malformed ones by name', () => {
+    const streamArn = 'arn:aws:dynamodb:eu-west-1:123456789012:table/Tessera-Challenges-ABC/stream/2026-11-02T09:41:07.311';
+    const queueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/Tessera-dev-Api-Failures';
+    expect(loadConfig({ ...awsEnv(), CHALLENGES_STREAM_ARN: streamArn, PROJECTION_FAILURE_QUEUE_URL: queueUrl })).toMatchObject({ challengesStreamArn: streamArn, projectionFailureQueueUrl: queueUrl });
+    expect(() => loadConfig({ ...awsEnv(), CHALLENGES_STREAM_ARN: 'Tessera-Challenges-ABC' })).toThrow(/CHALLENGES_STREAM_ARN/);
+    expect(() => loadConfig({ ...awsEnv(), PROJECTION_FAILURE_QUEUE_URL: 'Tessera-dev-Api-Failures' })).toThrow(/PROJECTION_FAILURE_QUEUE_URL/);
+  });
+
   it('treats an empty variable as missing', () => {
     expect(() => loadConfig({ ...localEnv(), TESSERA_ISSUER: '' })).toThrow(/TESSERA_ISSUER/);
   });
