@@ -136,6 +136,7 @@ export class LocalProjection {
         const outcome = await Promise.race([this.enqueue(), deadline]);
         if (outcome === 'late') throw new ServiceUnavailableError('The challenge projection is behind: auth logs, usage and billing are not up to date yet', 5);
         if (outcome) return;
+        if (!this.streams) throw new ServiceUnavailableError('The local challenge projection stopped before it caught up', 1);
       }
     } finally {
       clearTimeout(timer);
@@ -153,7 +154,8 @@ export class LocalProjection {
 
   private async pass(): Promise<boolean> {
     const streams = this.streams;
-    if (!streams || !this.streamArn) return true;
+    // Stopped (perhaps while a drain waited): nothing was projected.
+    if (!streams || !this.streamArn) return false;
     try {
       for (const shard of await this.describe(streams)) {
         if (!this.shards.has(shard.ShardId as string)) {
@@ -211,10 +213,15 @@ export class LocalProjection {
       const name = (error as { name?: string }).name;
       if (name === 'ResourceNotFoundException') return undefined;
       if (name !== 'TrimmedDataAccessException' || !state.last) throw error;
-      console.error(`local challenge projection: shard ${state.shardId} no longer holds the records after ${state.last}; reading from its oldest record (the changes in between have no log lines or counts)`);
-      state.last = undefined;
+      this.sayLost(state);
       return (await from({ ShardIteratorType: 'TRIM_HORIZON' })).ShardIterator;
     }
+  }
+
+  /** The shard's position is gone from the stream: read it from its oldest record, and say what is lost. */
+  private sayLost(state: ShardState): void {
+    console.error(`local challenge projection: shard ${state.shardId} no longer holds the records after ${state.last}; reading from its oldest record (the changes in between have no log lines or counts)`);
+    state.last = undefined;
   }
 
   /** Reads a shard up to now; false when a batch could not be projected (read again from there next pass). */
@@ -234,10 +241,16 @@ export class LocalProjection {
         out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: BATCH_SIZE }));
       } catch (error) {
         // An iterator lasts 15 minutes, and DynamoDB Local may refuse a shard's first read as
-        // trimmed: take a new one from the last record projected (once a pass).
+        // trimmed: take a new one from the last record projected (once a pass). Trimmed again from
+        // there: that position is gone, read from the oldest record left (and say so).
         const name = (error as { name?: string }).name;
         if (!renewed && (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException')) {
           renewed = true;
+          state.iterator = undefined;
+          continue;
+        }
+        if (name === 'TrimmedDataAccessException' && state.last) {
+          this.sayLost(state);
           state.iterator = undefined;
           continue;
         }

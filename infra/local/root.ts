@@ -7,6 +7,7 @@ import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { FailoverSmsSender } from '../../shared/adapters/sms/failover-sms-sender';
 import type { Runtime } from '../../shared/composition';
 import type { LocalConfig } from '../../shared/config';
+import { ServiceUnavailableError } from '../../shared/domain/errors';
 import { libraryPhoneClassifier } from '../../shared/domain/phone';
 import { localJobs } from './jobs';
 import { localProjection } from './projection';
@@ -44,9 +45,10 @@ export const localRoot: Runtime<LocalConfig> = {
     caughtUpTo: async () => {
       try {
         await localProjection.drain({ always: true });
-        return { caughtUp: true };
+        return { caughtUp: true } as const;
       } catch (error) {
-        return { caughtUp: false, reason: error instanceof Error ? error.message : String(error) };
+        if (!(error instanceof ServiceUnavailableError)) throw error;
+        return { caughtUp: false, reason: error.message, retryAfterSeconds: error.retryAfterSeconds } as const;
       }
     },
   }),

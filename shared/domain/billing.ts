@@ -153,8 +153,8 @@ const TENANT_CONCURRENCY = 16;
 /** The error log line of a billing run that waits for the challenge projection (an alarm counts it). */
 export const BILLING_WAITS_FOR_PROJECTION = 'billing run waits for the challenge projection; nothing written';
 
-/** When a billing run that waited is worth trying again. */
-const PROJECTION_RETRY_SECONDS = 15 * 60;
+/** When a run held back by a change the projection skipped is worth trying again: once an operator has dealt with it. */
+const SKIPPED_RETRY_SECONDS = 60 * 60;
 
 /** The monthly billing run (R26) and a tenant's view of its own bill. */
 export class BillingService {
@@ -194,15 +194,23 @@ export class BillingService {
       throw new ValidationError('Only a month that has ended can be billed', [{ pointer: '/month', detail: 'must be before the current month' }]);
     }
     const progressed = await progress.caughtUpTo(monthRange(month).end);
-    if (!progressed.caughtUp) {
-      this.deps.log?.error(BILLING_WAITS_FOR_PROJECTION, { month, reason: progressed.reason });
-      throw new ServiceUnavailableError(`The billing of ${month} waits for the challenge projection: ${progressed.reason}`, PROJECTION_RETRY_SECONDS);
+    if (!progressed.caughtUp) this.waitForProjection(month, progressed.reason, progressed.retryAfterSeconds);
+    const skipped = await this.deps.store.skippedChanges(month);
+    if (skipped.length > 0) {
+      const reason = `the projection could not read ${skipped.length === 10 ? 'ten or more' : skipped.length} change(s) of the month (stream sequence numbers ${skipped.join(', ')}); see docs/billing.md`;
+      this.waitForProjection(month, reason, SKIPPED_RETRY_SECONDS);
     }
     const rows = await this.rows(month);
     const keys = exportKeys(month);
     await sink.put(keys.csv, renderCsv(rows), 'text/csv; charset=utf-8');
     await sink.put(keys.json, renderJson(month, rows), 'application/json');
     return { month, rows: rows.length, keys, ...(await this.seedCounters(options)) };
+  }
+
+  /** Refuses the run (an error line the alarms count, and a retriable error): nothing is written. */
+  private waitForProjection(month: string, reason: string, retryAfterSeconds: number): never {
+    this.deps.log?.error(BILLING_WAITS_FOR_PROJECTION, { month, reason });
+    throw new ServiceUnavailableError(`The billing of ${month} waits for the challenge projection: ${reason}`, retryAfterSeconds);
   }
 
   /**

@@ -71,6 +71,11 @@ export interface BillingStore {
    * counters `tenantMonth` reads are right. Never on the run's path.
    */
   recountUsers(tenantId: string, month: string): Promise<Record<string, number>>;
+  /**
+   * R24: up to ten stream sequence numbers of the month's changes the challenge projection
+   * skipped because it could not read them (their lines and counts are missing); none normally.
+   */
+  skippedChanges(month: string): Promise<string[]>;
 }
 
 /** Where the finance export goes: the export bucket on AWS, a folder of the data directory locally. */
@@ -79,7 +84,7 @@ export interface ExportSink {
 }
 
 /** Whether the challenge projection has written the auth-log lines, usage and meter of every change before an instant. */
-export type ProjectionCatchUp = { readonly caughtUp: true } | { readonly caughtUp: false; readonly reason: string };
+export type ProjectionCatchUp = { readonly caughtUp: true } | { readonly caughtUp: false; readonly reason: string; readonly retryAfterSeconds: number };
 
 /**
  * R23/R24: the billing run reads the meter the challenge projection writes from the Challenges

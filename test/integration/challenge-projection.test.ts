@@ -150,14 +150,25 @@ describe('challenge projection (R23, R24): exactly once from the stream', () => 
     const broken = (au: unknown): StreamRecord => ({
       dynamodb: { SequenceNumber: nextSeq(), NewImage: { ...marshall({ pk: 'ch_x', challengeId: 'ch_x', tenantId, userId: 'u1', audit: {} }), au: au as never } },
     });
-    const lineless = broken({ L: [{ M: { u: { L: [] } } }] });
+    // As Lambda's event says when a change was made (epoch seconds), and as GetRecords does (a Date).
+    const lineless = { dynamodb: { ...broken({ L: [{ M: { u: { L: [] } } }] }).dynamodb, ApproximateCreationDateTime: Date.parse('2031-05-31T23:59:59Z') / 1000 } };
     const nanCount = broken(marshall({ au: [{ l: { logId: 'lg_nan', time: `${DAY}T10:00:00.000Z`, event: 'challenge', result: 'sent', method: 'sms' }, u: [{ r: 'sent', d: 'x' }] }] }).au);
-    const notAnImage = { dynamodb: { SequenceNumber: nextSeq(), NewImage: { au: { Q: 'nonsense' } } } } as unknown as StreamRecord;
+    const notAnImage = { dynamodb: { SequenceNumber: nextSeq(), ApproximateCreationDateTime: new Date('2031-06-01T00:00:00Z'), NewImage: { au: { Q: 'nonsense' } } } } as unknown as StreamRecord;
     const skipped: string[] = [];
-    const result = await projectStreamBatch(new ChallengeProjection(db, tables), [created, lineless, nanCount, notAnImage, approved], undefined, (sequenceNumber) => skipped.push(sequenceNumber));
+    const batch = [created, lineless, nanCount, notAnImage, approved];
+    // The marks cannot be written (no such usage table): nothing of the batch is, and all of it comes again.
+    const unmarked = await projectStreamBatch(new ChallengeProjection(db, { ...tables, usageTable: 'no-such-table' }), batch);
+    expect(unmarked).toEqual({ batchItemFailures: [{ itemIdentifier: created.dynamodb?.SequenceNumber }] });
+    expect(await counts(tenantId)).toEqual({ sent: 0, approved: 0, failed: 0, billed: 0, lines: 0, distinctLines: 0 });
+    const result = await projectStreamBatch(new ChallengeProjection(db, tables), batch, undefined, (sequenceNumber) => skipped.push(sequenceNumber));
     expect(result).toEqual({ batchItemFailures: [] });
     expect(skipped).toEqual([lineless, nanCount, notAnImage].map((r) => r.dynamodb?.SequenceNumber));
     expect(await counts(tenantId)).toEqual({ sent: 1, approved: 1, failed: 0, billed: 1, lines: 2, distinctLines: 2 });
+    // R24: each is marked for the billing run under the month it was made in (now, when the stream does not say).
+    expect(await billing.skippedChanges('2031-05')).toEqual([lineless.dynamodb.SequenceNumber]);
+    expect(await billing.skippedChanges('2031-06')).toEqual([notAnImage.dynamodb?.SequenceNumber]);
+    expect(await billing.skippedChanges(new Date().toISOString().slice(0, 7))).toContain(nanCount.dynamodb?.SequenceNumber);
+    expect(await billing.skippedChanges('2031-03')).toEqual([]);
   });
 
   it('a failed delivery takes its sent count and billed unit back; deletions (TTL) and changes without audits add nothing', async () => {

@@ -63,6 +63,8 @@ it('a read the projection cannot catch up for within its deadline is answered 50
     expectProblem(reply, 503, 'service-unavailable');
     expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(reply.body.detail).toBe('The challenge projection is behind: auth logs, usage and billing are not up to date yet');
+    // Without a key the handler answers at once: nothing waits for the projection.
+    expectProblem(await api.request('GET', '/v1/admin/auth-logs'), 401, 'unauthenticated');
   } finally {
     localProjection.setDrain(true);
   }

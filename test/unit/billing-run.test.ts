@@ -38,6 +38,13 @@ class CountingStore implements BillingStore {
     return { [`pv_${tenantId}`]: 7 };
   }
 
+  async skippedChanges(month: string): Promise<string[]> {
+    this.calls.push(`skippedChanges ${month}`);
+    return this.skipped;
+  }
+
+  skipped: string[] = [];
+
   async recountUsers(tenantId: string): Promise<Record<string, number>> {
     this.calls.push(`recountUsers ${tenantId}`);
     return tenantId === 'drift' ? { 'prov:pv_drift': 4 } : (this.months[tenantId]?.users ?? {});
@@ -136,7 +143,7 @@ describe('R26 billing run reads', () => {
 
   it('R24: while the projection has not caught up with the month end, the run writes nothing, seeds nothing, logs why and asks to be tried again', async () => {
     const asked: string[] = [];
-    const behind = { caughtUpTo: async (instant: string) => (asked.push(instant), { caughtUp: false, reason: 'the failure queue holds 1 stream range(s)' } as const) };
+    const behind = { caughtUpTo: async (instant: string) => (asked.push(instant), { caughtUp: false, reason: 'the failure queue holds 1 stream range(s)', retryAfterSeconds: 900 } as const) };
     const seeds: string[] = [];
     const seeder = { seedUserCounters: async (tenantId: string) => (seeds.push(tenantId), { kind: 'seeded', from: '2026-04', base: {} } as const) };
     const tenants = new CountingStore([{ tenantId: 'old', name: 'Old' }, { tenantId: 'auth', name: 'Auth', usersCounted: true }], {
@@ -149,11 +156,32 @@ describe('R26 billing run reads', () => {
     const refused = await run.run('2026-02').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ServiceUnavailableError);
     expect((refused as ServiceUnavailableError).message).toBe('The billing of 2026-02 waits for the challenge projection: the failure queue holds 1 stream range(s)');
-    expect((refused as ServiceUnavailableError).retryAfterSeconds).toBeGreaterThan(0);
+    expect((refused as ServiceUnavailableError).retryAfterSeconds).toBe(900);
     // The month's end, exclusive: every change before 1 March must be projected.
     expect(asked).toEqual(['2026-03-01T00:00:00.000Z']);
     expect({ written, seeds, calls: tenants.calls }).toEqual({ written: [], seeds: [], calls: [] });
     expect(errors).toEqual([[BILLING_WAITS_FOR_PROJECTION, { month: '2026-02', reason: 'the failure queue holds 1 stream range(s)' }]]);
+  });
+
+  it('R24: a change of the month the projection could not read (marked by it) holds the month back too, naming its sequence numbers', async () => {
+    const tenants = new CountingStore([{ tenantId: 'auth', name: 'Auth', usersCounted: true }], {
+      auth: { periods: [{ provider: provider('pv_auth', 'per_authentication') }], users: {} },
+    });
+    tenants.skipped = ['000000000000000000042'];
+    const written: string[] = [];
+    const errors: unknown[][] = [];
+    const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (...args: unknown[]) => errors.push(args) };
+    const run = new BillingService({ store: tenants, clock, log, progress, sink: { put: async (key) => void written.push(key) } });
+    const refused = await run.run('2026-02').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ServiceUnavailableError);
+    expect((refused as Error).message).toBe(
+      'The billing of 2026-02 waits for the challenge projection: the projection could not read 1 change(s) of the month (stream sequence numbers 000000000000000000042); see docs/billing.md',
+    );
+    expect({ written, calls: tenants.calls }).toEqual({ written: [], calls: ['skippedChanges 2026-02'] });
+    expect(errors).toHaveLength(1);
+    tenants.skipped = [];
+    await expect(run.run('2026-02')).resolves.toMatchObject({ rows: 1 });
+    expect(written).toEqual(['billing/2026-02.csv', 'billing/2026-02.json']);
   });
 
   it('a run without the projection progress, or of a month not ended, is refused before anything is read', async () => {

@@ -23,12 +23,14 @@ const named = (name: string, message = name) => Object.assign(new Error(message)
 /** A stream whose iterators are positions in each shard's record list. */
 class ScriptedStream {
   readonly calls: string[] = [];
-  /** While set, GetRecords waits for it. */
+  /** While set, GetRecords waits for it before it answers. */
   hold?: Promise<void>;
   /** The next GetRecords on a cached iterator fails as expired (iterators last 15 minutes). */
   expireNext = false;
   /** Records before this index are trimmed: an iterator after one of them is refused. */
   trimmedBefore = 0;
+  /** The next reads refused as trimmed, however the iterator was taken (as DynamoDB Local may). */
+  readsTrimmed = 0;
 
   constructor(readonly shards: ScriptedShard[]) {}
 
@@ -51,9 +53,12 @@ class ScriptedStream {
       return { ShardIterator: `${ShardId}@${at + 1}` };
     }
     if (command instanceof GetRecordsCommand) {
-      await this.hold;
       const [shardId, position] = (command.input.ShardIterator as string).split('@') as [string, string];
       this.calls.push(`GetRecords ${shardId}@${position}`);
+      if (this.readsTrimmed > 0) {
+        this.readsTrimmed--;
+        throw named('TrimmedDataAccessException', 'The operation attempted to read past the oldest stream record in a shard.');
+      }
       if (this.expireNext) {
         this.expireNext = false;
         throw named('ExpiredIteratorException', 'Iterator expired');
@@ -63,6 +68,8 @@ class ScriptedStream {
       const records = shard.records.slice(from, from + 100).map((SequenceNumber) => ({ dynamodb: { SequenceNumber } }));
       const next = from + records.length;
       const ended = shard.closed && next >= shard.records.length;
+      // Held after the read: what it returns is what the shard held when it was asked.
+      await this.hold;
       return { Records: records, ...(ended ? {} : { NextShardIterator: `${shardId}@${next}` }) };
     }
     throw new Error(`unexpected command ${String(command)}`);
@@ -125,6 +132,40 @@ describe('LocalProjection (the local event source on the Challenges stream)', ()
     expect(stream.calls).toContain('GetShardIterator only TRIM_HORIZON');
     expect(projected).toEqual(['100', '300', '400']);
     expect(said.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringContaining('no longer holds the records after 100')]);
+  });
+
+  it('a read refused as trimmed again from the last record projected is read from the oldest record left, not failed for ever', async () => {
+    const stream = new ScriptedStream([{ shard: { ShardId: 'only' }, records: ['100'], closed: false }]);
+    const { projected, projection } = recordingProjection();
+    local = new LocalProjection();
+    local.attach({ streamArn: STREAM, streams: stream.client(), projection, pollEveryMs: 60_000 });
+    await local.drain();
+    stream.shards[0]!.records.push('200', '300');
+    stream.readsTrimmed = 2;
+    const said = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    await local.drain();
+    expect(stream.calls.filter((c) => c.startsWith('GetShardIterator')).slice(-2)).toEqual(['GetShardIterator only AFTER_SEQUENCE_NUMBER 100', 'GetShardIterator only TRIM_HORIZON']);
+    // From the oldest record the stream says it holds (here all of them: the first is projected again, which changes nothing).
+    expect(projected).toEqual(['100', '100', '200', '300']);
+    expect(said.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringContaining('no longer holds the records after 100')]);
+  });
+
+  it('a drain that must finish, caught by stop(), fails rather than say a change it never projected is projected', async () => {
+    const stream = new ScriptedStream([{ shard: { ShardId: 'only' }, records: ['100'], closed: false }]);
+    const { projected, projection } = recordingProjection();
+    let release!: () => void;
+    stream.hold = new Promise((resolve) => (release = resolve));
+    local = new LocalProjection();
+    local.attach({ streamArn: STREAM, streams: stream.client(), projection, pollEveryMs: 60_000 });
+    const first = local.drain();
+    const stopped = local.stop();
+    // Asked while the projection stops: its pass runs after stop() has let go of the stream.
+    const second = local.drain({ always: true }).catch((error: unknown) => error);
+    release();
+    await Promise.all([first, stopped]);
+    expect(projected).toEqual(['100']);
+    expect(await second).toBeInstanceOf(ServiceUnavailableError);
+    expect((await second) as Error).toHaveProperty('message', 'The local challenge projection stopped before it caught up');
   });
 
   it('the poll adds no pass while one is running: a slow pass is not followed by a queue of them', async () => {

@@ -29,6 +29,8 @@ export const billingKeys = {
   user: (space: string, userId: string) => `${space}#${userId}`,
   monthlyAuths: (tenantId: string, month: string) => `BILL#${tenantId}#${month}`,
   auths: (providerId: string, shard: number) => `AUTH#${providerId}#${shard}`,
+  /** R24: changes of the month the challenge projection could not read (usage table; sort key the stream sequence number). */
+  skippedChanges: (month: string) => `SKIPPED#${month}`,
   userCounter: (tenantId: string, month: string, shard: number) => ({ pk: `TENANT#${tenantId}`, sk: `${COUNTER_PREFIX}${month}#${shard}` }),
   /** Counter attributes of a user space: net change (`d`) and newly billable users (`n`). */
   userDelta: (space: string) => `d:${space}`,
@@ -118,6 +120,20 @@ export class DynamoBillingStore implements BillingStore {
     const authentications: Record<string, number> = {};
     for (const i of auths) authentications[String(i.providerId)] = (authentications[String(i.providerId)] ?? 0) + Number(i.count);
     return authentications;
+  }
+
+  async skippedChanges(month: string): Promise<string[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.usageTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': billingKeys.skippedChanges(month) },
+        ProjectionExpression: 'sk',
+        Limit: 10,
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []).map((i) => String(i.sk));
   }
 
   /** The month's marks plus the set's members that joined before the month ended; O(users). */

@@ -1,10 +1,12 @@
-import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, PutCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Audit, UsageIncrement } from '../../ports';
 import { billedUnitItem, logLineItem, usageCountItem, type AuditTables } from './audit';
+import { billingKeys } from './billing-store';
 import { auditsOfItem } from './challenge-audits';
+import { monthOf } from '../../domain/billing';
 import { transact, type TransactItem } from './transact';
 
 /** One change of a challenge item as the table's stream delivers it (NEW_AND_OLD_IMAGES). */
@@ -18,6 +20,8 @@ export interface ChallengeChange {
 export interface StreamRecord {
   readonly dynamodb?: {
     readonly SequenceNumber?: string;
+    /** When the change was made: epoch seconds in Lambda's event, a Date from GetRecords. */
+    readonly ApproximateCreationDateTime?: number | Date;
     readonly NewImage?: Record<string, unknown>;
     readonly OldImage?: Record<string, unknown>;
   };
@@ -131,6 +135,22 @@ export class ChallengeProjection {
     }
   }
 
+  /**
+   * R24: a change it could not read is marked in the usage table (`billingKeys.skippedChanges` of
+   * the month it was made in), so the billing run holds that month back until an operator has dealt
+   * with it, rather than bill it short. A plain put of what is only ever the same item: idempotent.
+   */
+  async markSkipped(skips: readonly { sequenceNumber: string; at: number; error: string }[]): Promise<void> {
+    for (const skip of skips) {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tables.usageTable,
+          Item: { pk: billingKeys.skippedChanges(monthOf(skip.at)), sk: skip.sequenceNumber, at: new Date(skip.at).toISOString(), error: skip.error },
+        }),
+      );
+    }
+  }
+
   /** The log ids of those audits whose line is already written (strongly consistent). */
   private async writtenLines(audits: readonly Audit[]): Promise<Set<string>> {
     const found = new Set<string>();
@@ -194,27 +214,51 @@ export async function projectStreamBatch(
   onError?: (error: unknown) => void,
   onUnreadable?: (sequenceNumber: string, error: unknown) => void,
 ): Promise<StreamBatchResult> {
-  const changes = records.map((record) => readableChange(record, onUnreadable));
+  const skips: { sequenceNumber: string; at: number; error: string }[] = [];
+  const changes = records.map((record) =>
+    readableChange(record, (sequenceNumber, error) => {
+      skips.push({ sequenceNumber, at: createdAt(record), error: error instanceof Error ? error.name : 'unknown' });
+      onUnreadable?.(sequenceNumber, error);
+    }),
+  );
+  if (skips.length > 0) {
+    try {
+      await projection.markSkipped(skips);
+    } catch (error) {
+      // Nothing of the batch is written yet: all of it is delivered again.
+      onError?.(error);
+      return { batchItemFailures: [{ itemIdentifier: (changes[0] as ChallengeChange).sequenceNumber }] };
+    }
+  }
   const outcome = await projection.project(changes);
   if (outcome.failedAt === undefined) return { batchItemFailures: [] };
   onError?.(outcome.error);
   return { batchItemFailures: [{ itemIdentifier: (changes[outcome.failedAt] as ChallengeChange).sequenceNumber }] };
 }
 
+/** When a record's change was made (epoch ms), as the stream says; now when it does not. */
+function createdAt(record: StreamRecord): number {
+  const at = record.dynamodb?.ApproximateCreationDateTime;
+  if (at instanceof Date && Number.isFinite(at.getTime())) return at.getTime();
+  if (typeof at === 'number' && Number.isFinite(at)) return at * 1000;
+  return Date.now();
+}
+
 /**
  * A record's change, or, when its images or the audits on them cannot be read (a bug, or an item
- * written by hand), none: that record is skipped and reported (`onUnreadable`: an error log line
- * the alarms count) rather than block its shard, since delivering it again cannot change it. A
- * failed write is not skipped: it is retried (`projectStreamBatch`).
+ * written by hand), none: that record is skipped, reported (`onUnreadable`: an error log line
+ * the alarms count) and marked for the billing run (`markSkipped`) rather than block its shard,
+ * since delivering it again cannot change it. A failed write is not skipped: it is retried
+ * (`projectStreamBatch`).
  */
-function readableChange(record: StreamRecord, onUnreadable?: (sequenceNumber: string, error: unknown) => void): ChallengeChange {
+function readableChange(record: StreamRecord, onUnreadable: (sequenceNumber: string, error: unknown) => void): ChallengeChange {
   const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
   try {
     const change = changeOfRecord(record);
     for (const audit of auditsOfChange(change)) checkAudit(audit);
     return change;
   } catch (error) {
-    onUnreadable?.(sequenceNumber, error);
+    onUnreadable(sequenceNumber, error);
     return { sequenceNumber };
   }
 }
