@@ -25,9 +25,10 @@ import { AuthLogService } from './domain/auth-log';
 import { BillingService } from './domain/billing';
 import { CallerIdService } from './domain/caller-ids';
 import { ChallengeService } from './domain/challenges';
+import { ChallengeStatusReader } from './domain/challenge-status';
 import { PageCursors } from './domain/cursors';
 import { DeliveryFailedError } from './domain/errors';
-import { buildFactors } from './domain/factors';
+import { buildFactors, buildFactorStatuses } from './domain/factors';
 import { JobService } from './domain/jobs/service';
 import { JobWorker } from './domain/jobs/worker';
 import { metricsOfAudits } from './domain/metrics';
@@ -41,6 +42,7 @@ import { AccessPassService } from './domain/access-pass-service';
 import { RecoveryCodeService } from './domain/recovery-code-service';
 import { MethodRegistrationService } from './domain/method-registrations';
 import { PushService } from './domain/push-devices';
+import { PushSettlement } from './domain/push-settlement';
 import { RequestCaps } from './domain/request-caps';
 import { CodeKey, CursorKey, ThrottleKey } from './domain/service-secrets';
 import { SettingsService } from './domain/settings';
@@ -344,7 +346,17 @@ export const challengeServiceTextsOnly = /* @__PURE__ */ once(
 export const challengeServiceSendingNothing = /* @__PURE__ */ once(
   (): Pick<ChallengeService, 'get' | 'verify'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }, simpleWebAuthnAssertions),
 );
-/** Status: reads a challenge (settling what its deadline decided) and does nothing else. */
+/**
+ * Status: reads a challenge (settling what its deadline decided: a push's timeout) and does
+ * nothing else. Its own path: what a status read needs of each factor, and no challenge service,
+ * factor module, push service or delivery.
+ */
 export const challengeStatus = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'get'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }, noPasskeyChecks),
+  (): Pick<ChallengeStatusReader, 'get'> =>
+    new ChallengeStatusReader({
+      challenges: challengeStore(),
+      clock: clock(),
+      signer: signer(),
+      factors: buildFactorStatuses({ push: new PushSettlement({ challenges: challengeStore(), throttle: throttleStore(), log: log() }) }),
+    }),
 );

@@ -153,6 +153,33 @@ describe('Lambda bundles: what each carries', () => {
     }
   });
 
+  it("reads a challenge's status on a path of its own, and chooses methods without building any factor", () => {
+    /** The project files that put code into the bundle (an import tree shaking emptied is not one). */
+    const carried = (name: FunctionName) => {
+      const output = Object.values(built.get(name)?.meta.outputs ?? {}).find((out) => out.entryPoint === `functions/${name}.ts`);
+      return Object.entries(output?.inputs ?? {})
+        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+        .map(([input]) => input);
+    };
+    // The status read: no challenge service, push service, code checking, registration or notification.
+    const status = carried('get-challenge');
+    expect(status).toEqual(expect.arrayContaining(['shared/domain/challenge-status.ts', 'shared/domain/push-settlement.ts']));
+    const notOnStatus = /^shared\/(domain\/(challenges|push-devices|registration|notifications|otp\/[^/]+)|adapters\/webhook\/[^/]+)\.ts$/;
+    expect(status.filter((input) => notOnStatus.test(input))).toEqual([]);
+    // Each factor's module is built in its own function, which only the challenge service's paths reach.
+    const factorModules = (name: FunctionName) => {
+      const bundle = new Set(carried(name));
+      return ['sms', 'voice', 'push', 'passkey', 'recovery', 'tap'].filter((factor) => {
+        const input = `shared/domain/factors/${factor}.ts`;
+        const bytes = Object.values(built.get(name)?.meta.outputs ?? {}).find((out) => out.entryPoint === `functions/${name}.ts`)?.inputs[input]?.bytesInOutput ?? 0;
+        // A definition and a status are a few hundred bytes; a module's prepare and check are more.
+        return bundle.has(input) && bytes > 600;
+      });
+    };
+    expect(factorModules('create-challenge')).toEqual(['sms', 'voice', 'push', 'passkey', 'recovery', 'tap']);
+    for (const name of ['get-challenge', 'recovery-codes', 'admin-recovery', 'admin-users'] as const) expect({ name, modules: factorModules(name) }).toEqual({ name, modules: [] });
+  });
+
   it('serves the OpenAPI document generated at build time: the openapi bundle carries no zod', () => {
     const { inputs } = built.get('openapi') ?? { inputs: [] };
     expect(inputs).toContain('shared/api/openapi.json');
