@@ -116,6 +116,12 @@ describe('Lambda bundles: what each carries', () => {
     }
   });
 
+  it('signs assertions with node:crypto: no bundle carries jose', () => {
+    for (const [name, { inputs }] of built) expect({ name, jose: inputs.filter((input) => /node_modules\/jose\//.test(input)) }).toEqual({ name, jose: [] });
+    // The handlers that sign or publish keys still bundle the signer.
+    for (const name of ['verify-challenge', 'get-challenge', 'jwks'] as const) expect(built.get(name)?.inputs).toContain('shared/domain/assertions.ts');
+  });
+
   it("computes OTP codes with node:crypto: no bundle carries @noble/hashes, and only otplib imports the substitute", () => {
     const withOtp = [...built].filter(([, { inputs }]) => inputs.includes('infra/lambda/otp-crypto.ts'));
     expect(withOtp.map(([name]) => name)).toContain('verify-challenge');
