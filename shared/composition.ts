@@ -25,11 +25,12 @@ import { AssertionSigner } from './domain/assertions';
 import { AuthLogService } from './domain/auth-log';
 import { BillingService } from './domain/billing';
 import { CallerIdService } from './domain/caller-ids';
-import { ChallengeService } from './domain/challenges';
+import { ChallengeService, type ChallengeDeps } from './domain/challenges';
 import { ChallengeStatusReader } from './domain/challenge-status';
 import { PageCursors } from './domain/cursors';
 import { DeliveryFailedError } from './domain/errors';
 import { buildFactors, buildFactorStatuses } from './domain/factors';
+import type { PushFactorDeps } from './domain/factors/push';
 import { JobService } from './domain/jobs/service';
 import { JobWorker } from './domain/jobs/worker';
 import { metricsOfAudits } from './domain/metrics';
@@ -54,6 +55,7 @@ import { routeHandlers } from './http/routes';
 import { API_KEY_CACHE_SECONDS } from './rules';
 import { serviceLogger } from './observability';
 import type { Audit, Clock, ExportSink, JobRunner, Log, Metrics, ObjectStore, PhoneClassifier, PushSender, SecretBox, SmsSender, VoiceRollover, WebAuthnAssertions } from './ports';
+import type { Tenant } from './domain/types';
 import * as aws from './roots/aws';
 
 /**
@@ -162,15 +164,6 @@ const noPush: PushSender = {
   },
 };
 
-/**
- * Stands in for WebAuthn's checks in services that never verify a passkey (start, resend, status):
- * their bundles carry no WebAuthn library. Starting a passkey challenge needs none.
- */
-const noPasskeyChecks: WebAuthnAssertions = {
-  verifyAuthentication: async () => {
-    throw new Error('This handler does not verify passkeys');
-  },
-};
 
 const keyMaterial = /* @__PURE__ */ once(() => new DynamoKeyMaterialStore(db(), config().tenantsTable));
 // R28: loaded (and on a new deployment created) only by a handler that counts a phone number.
@@ -297,15 +290,77 @@ export const voiceRecorder = /* @__PURE__ */ once(
     new VoiceRolloverRecorder({ challenges: challengeStore(), tenants: tenantStore(), users: tenantStore(), throttle: throttleStore(), notifications: notifications(), clock: clock(), log: log() }),
 );
 
-function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; push: PushService }, passkeyChecks: WebAuthnAssertions): ChallengeService {
-  const otp = new OtpChecker({ store: otpStore(), users: tenantStore(), box: secretBox() });
+/**
+ * What checks an answer and signs an approval. Only verification has them; starting and
+ * resending a challenge never check an answer or sign, and get stand-ins (`notVerifying`), so that
+ * their bundles carry no code checks, alerts or signing.
+ */
+interface Verification {
+  readonly otp: Pick<OtpChecker, 'check'>;
+  readonly webauthn: WebAuthnAssertions;
+  /** Tells the tenant's admins (a notification and the webhook): a possibly cloned passkey, a recovery code used. */
+  readonly alert: (type: 'passkey_counter_regressed' | 'recovery_code_used') => (tenant: Tenant, userId: string, message: string) => Promise<unknown>;
+  readonly signer: ChallengeDeps['signer'];
+}
+
+const verifying = (): Verification => ({
+  otp: new OtpChecker({ store: otpStore(), users: tenantStore(), box: secretBox() }),
+  webauthn: simpleWebAuthnAssertions,
+  alert: (type) => (tenant, userId, message) => notifications().notify(tenant, { type, userId, message }),
+  signer: signer(),
+});
+
+/** Stands in for what only a verification uses, in services that never verify (start, resend). */
+const notVerifying: Verification = {
+  otp: {
+    check: async () => {
+      throw new Error('This handler does not check codes');
+    },
+  },
+  // Starting a passkey challenge needs none of WebAuthn's checks (its request options are made by the factor).
+  webauthn: {
+    verifyAuthentication: async () => {
+      throw new Error('This handler does not verify passkeys');
+    },
+  },
+  alert: () => async () => {
+    throw new Error('This handler raises no alerts');
+  },
+  signer: {
+    sign: async () => {
+      throw new Error('This handler signs no assertions');
+    },
+    signingKey: async () => {
+      throw new Error('This handler signs no assertions');
+    },
+    signWith: async () => {
+      throw new Error('This handler signs no assertions');
+    },
+  },
+};
+
+/** Stands in for push in services that never start or answer one (resend: only texts are resent, R3). */
+const noPushFactor: PushFactorDeps['push'] = {
+  deviceFor: () => {
+    throw new Error('This handler does not start push challenges');
+  },
+  notify: async () => {
+    throw new DeliveryFailedError('This handler does not send push notifications');
+  },
+  settleTimeout: async () => {
+    throw new Error('This handler does not read push challenges');
+  },
+};
+
+function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; push: PushFactorDeps['push'] }, verification: Verification): ChallengeService {
+  const { otp, webauthn, alert } = verification;
   return new ChallengeService({
     challenges: challengeStore(),
     users: tenantStore(),
     logs: logStore(),
     throttle: throttleStore(),
     clock: clock(),
-    signer: signer(),
+    signer: verification.signer,
     log: log(),
     usersWithThrottle: new DynamoUserWithThrottle(db(), { tenantsTable: config().tenantsTable, throttleTable: config().throttleTable }),
     // Each factor gets exactly what it uses (shared/domain/factors).
@@ -318,14 +373,14 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
       passkey: {
         passkeys: passkeyStore(),
         // A possibly cloned passkey is reported like a fraud report: a notification and the webhook.
-        alert: (tenant, userId, message) => notifications().notify(tenant, { type: 'passkey_counter_regressed', userId, message }),
-        webauthn: passkeyChecks,
+        alert: alert('passkey_counter_regressed'),
+        webauthn,
       },
       recovery: {
         codes: recoveryStore(),
         users: tenantStore(),
         // Every use of a recovery code is news to the admins: a notification and the webhook.
-        alert: (tenant, userId, message) => notifications().notify(tenant, { type: 'recovery_code_used', userId, message }),
+        alert: alert('recovery_code_used'),
       },
       tap: { passes: recoveryStore(), users: tenantStore(), clock: clock() },
     }),
@@ -333,21 +388,21 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
 }
 /**
  * Starts challenges: texts, calls and pushes (R1, R9, R10–R16). Typed down to `create`: it checks
- * no passkey, so it cannot verify.
+ * no answer and signs nothing, so it cannot verify.
  */
 export const challengeService = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'create'> => challengeServiceWith({ sms: smsSender(), voice: voiceRollover(), push: pushService() }, noPasskeyChecks),
+  (): Pick<ChallengeService, 'create'> => challengeServiceWith({ sms: smsSender(), voice: voiceRollover(), push: pushService() }, notVerifying),
 );
 /**
  * Resends codes: only texts are ever resent (R3). Typed down to `resend`, so a handler holding it
  * cannot start a challenge whose call or push would reach a stand-in.
  */
 export const challengeServiceTextsOnly = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'resend'> => challengeServiceWith({ sms: smsSender(), voice: noVoice, push: pushServiceSendingNothing() }, noPasskeyChecks),
+  (): Pick<ChallengeService, 'resend'> => challengeServiceWith({ sms: smsSender(), voice: noVoice, push: noPushFactor }, notVerifying),
 );
 /** Verification: sends nothing, and checks codes and passkeys' assertions (the one service with WebAuthn's checks). */
 export const challengeServiceSendingNothing = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'get' | 'verify'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }, simpleWebAuthnAssertions),
+  (): Pick<ChallengeService, 'get' | 'verify'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }, verifying()),
 );
 /**
  * Status: reads a challenge (settling what its deadline decided: a push's timeout) and does

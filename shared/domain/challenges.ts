@@ -62,7 +62,7 @@ export interface ChallengeDeps {
   readonly logs: AuthLogStore;
   readonly throttle: ThrottleStore;
   readonly clock: Clock;
-  readonly signer: AssertionSigner;
+  readonly signer: Pick<AssertionSigner, 'sign' | 'signingKey' | 'signWith'>;
   readonly log: Log;
   /** How each factor's challenge starts and is answered (./factors): one module per factor. */
   readonly factors: FactorRegistry;

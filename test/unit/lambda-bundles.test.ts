@@ -182,6 +182,13 @@ describe('Lambda bundles: what each carries', () => {
         return bundle.has(input) && bytes > 600;
       });
     };
+    // Starting and resending check no answer, raise no alert and sign nothing (only verification does); a resend sends only texts (R3).
+    const verificationOnly = /^shared\/(domain\/(otp\/checker|assertions|notifications)|adapters\/webhook\/[^/]+)\.ts$/;
+    for (const name of ['create-challenge', 'resend-challenge'] as const) {
+      expect({ name, carried: carried(name).filter((input) => verificationOnly.test(input)) }).toEqual({ name, carried: [] });
+    }
+    expect(carried('verify-challenge').filter((input) => verificationOnly.test(input)).length).toBeGreaterThanOrEqual(4);
+    expect(carried('resend-challenge').filter((input) => /^shared\/(domain\/push-devices|adapters\/dynamo\/push-store)\.ts$/.test(input))).toEqual([]);
     expect(factorModules('create-challenge')).toEqual(['sms', 'voice', 'push', 'passkey', 'recovery', 'tap']);
     for (const name of ['get-challenge', 'recovery-codes', 'admin-recovery', 'admin-users'] as const) expect({ name, modules: factorModules(name) }).toEqual({ name, modules: [] });
   });
