@@ -43,6 +43,7 @@ import { PasskeyService } from './domain/passkeys';
 import { AccessPassService } from './domain/access-pass-service';
 import { RecoveryCodeService } from './domain/recovery-code-service';
 import { MethodRegistrationService } from './domain/method-registrations';
+import { PushActivation } from './domain/push-activation';
 import { PushService } from './domain/push-devices';
 import { PushSettlement } from './domain/push-settlement';
 import { RequestCaps } from './domain/request-caps';
@@ -282,6 +283,10 @@ function pushServiceWith(sender: PushSender): PushService {
   return new PushService({ devices: pushStore(), challenges: challengeStore(), tenants: tenantStore(), users: tenantStore(), throttle: throttleStore(), sender, box: secretBox(), clock: clock(), log: log() });
 }
 export const pushService = /* @__PURE__ */ once(() => pushServiceWith(pushSender()));
+/** R18: the phone's activation, which needs only the devices, the tenant's provider and the push sender. */
+export const pushActivation = /* @__PURE__ */ once(
+  () => new PushActivation({ devices: pushStore(), tenants: tenantStore(), sender: pushSender(), box: secretBox(), clock: clock(), log: log() }),
+);
 export const pushServiceSendingNothing = /* @__PURE__ */ once(() => pushServiceWith(noPush));
 
 /** The voice rollover's record step (R10–R14, R7). */

@@ -1,20 +1,20 @@
 /**
  * Push with number matching (R9) and device activation (R18): the service behind activation
- * codes, device activation, the device's signed answer, and the 60-second timeout.
+ * codes, the device's signed answer, and the 60-second timeout (the phone's activation itself is
+ * ./push-activation.ts).
  *
  * The pure checks (number, signature, age) are in ./push.ts; this module adds the records and
  * the rules around them: a device is bound to the tenant's provider generation at activation,
  * and a denied, wrong-number or unanswered prompt counts towards fatigue (R7) exactly once.
  */
 import { PUSH_ACTIVATION_TTL_SECONDS } from '../rules';
-import type { Clock, Log, PushChallengeStore, PushDeviceStore, PushSender, SecretBox, SecretContext, TenantStore, ThrottleStore, UserStore } from '../ports';
-import { randomId } from './crypto';
+import type { Clock, Log, PushChallengeStore, PushDeviceStore, PushSender, SecretBox, TenantStore, ThrottleStore, UserStore } from '../ports';
 import { ChallengeFinishedError, NotFoundError, PushDeviceNotActivatedError, RetryLaterError, UnauthenticatedError } from './errors';
 import { ownerCheckOf } from './credentials';
+import { keyContext } from './push-activation';
 import { PushSettlement, pushTimedOut } from './push-settlement';
 import { generateActivationCode, generateDeviceKey, hashActivationCode, verifyDeviceResponse, type PushDecision } from './push';
-import type { PushDeviceRecord } from './push-records';
-import type { Challenge, DenialReason, Principal, PushPlatform, Tenant, User } from './types';
+import type { Challenge, DenialReason, Principal, Tenant, User } from './types';
 import { userScope } from './users';
 
 /** R18: the one answer for a push to a device activated under an earlier provider. */
@@ -42,12 +42,6 @@ export interface PushDeps {
   readonly clock: Clock;
   readonly log: Log;
 }
-
-const keyContext = (device: { tenantId: string; deviceId: string }): SecretContext => ({
-  kind: 'push-device-key',
-  tenantId: device.tenantId,
-  binding: `push-device:${device.tenantId}:${device.deviceId}`,
-});
 
 const BAD_RESPONSE = 'The device response is not valid: unknown device, bad signature, or too old';
 
@@ -92,43 +86,7 @@ export class PushService {
     return { activationCode: code, expiresAt: new Date(expiresAt).toISOString(), uri };
   }
 
-  /**
-   * R18: the phone trades the code for a device id and key. The code is spent in the same
-   * transaction that stores the device, so it works once, and a failure before that (the push
-   * service refusing or failing to register the token) leaves it for the phone to try again.
-   * A code issued under an earlier provider is void.
-   */
-  async activate(input: { activationCode: string; platform: PushPlatform; pushToken: string }): Promise<{ deviceId: string; deviceKey: string }> {
-    const { devices, tenants, sender, box, clock, log } = this.deps;
-    const now = clock.now();
-    const codeHash = hashActivationCode(input.activationCode);
-    const activation = await devices.findActivation(codeHash, now);
-    const invalid = 'The activation code is not valid, was already used, or has expired';
-    if (!activation) throw new UnauthenticatedError(invalid);
-    const tenant = await tenants.getTenant(activation.tenantId);
-    if (!tenant?.provider || tenant.provider.generation !== activation.generation) throw new UnauthenticatedError(invalid);
-    const deviceId = randomId('dv');
-    const key = generateDeviceKey();
-    const endpoint = await sender.register({ platform: input.platform, token: input.pushToken, deviceId });
-    const device: PushDeviceRecord = {
-      deviceId,
-      tenantId: activation.tenantId,
-      userId: activation.userId,
-      space: activation.space,
-      generation: activation.generation,
-      platform: input.platform,
-      endpoint,
-      encryptedKey: await box.encrypt(key, keyContext({ tenantId: activation.tenantId, deviceId })),
-      activatedAt: new Date(now).toISOString(),
-      ...(activation.epoch ? { epoch: activation.epoch } : {}),
-    };
-    const marker = { deviceId, platform: input.platform, generation: activation.generation, activatedAt: device.activatedAt };
-    const outcome = await devices.activateDevice({ codeHash, now }, { tenantId: activation.tenantId, space: activation.space }, device, marker);
-    if (outcome === 'code_spent') throw new UnauthenticatedError(invalid);
-    if (outcome === 'no_user') throw new NotFoundError('No such user');
-    log.info('push device activated', { tenantId: activation.tenantId, userId: activation.userId, deviceId, platform: input.platform });
-    return { deviceId, deviceKey: Buffer.from(key).toString('base64url') };
-  }
+
 
   /** R9/R18: the device a push challenge for this user goes to; refused when it was activated under another provider. */
   deviceFor(principal: Principal, user: User): NonNullable<User['push']> {
