@@ -1,7 +1,7 @@
-import { pushService, routeHandler } from '../shared/composition';
+import { pushActivation, routeHandler } from '../shared/composition';
 import { pushActivateInputs } from '../shared/schemas/routes';
 
-const push = pushService();
+const push = pushActivation();
 
 /**
  * POST /v1/push/activate — the phone trades a one-time activation code for its device id and

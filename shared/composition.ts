@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoBillingStore } from './adapters/dynamo/billing-store';
+import { DynamoChallengeReader } from './adapters/dynamo/challenge-reader';
 import { DynamoChallengeStore } from './adapters/dynamo/challenge-store';
 import { ChallengeProjection, PROJECTION_SKIPPED } from './adapters/dynamo/challenge-projection';
 import { ProjectionReplay } from './adapters/dynamo/projection-replay';
@@ -25,10 +26,12 @@ import { AssertionSigner } from './domain/assertions';
 import { AuthLogService } from './domain/auth-log';
 import { BillingService } from './domain/billing';
 import { CallerIdService } from './domain/caller-ids';
-import { ChallengeService } from './domain/challenges';
+import { ChallengeService, type ChallengeDeps } from './domain/challenges';
+import { ChallengeStatusReader } from './domain/challenge-status';
 import { PageCursors } from './domain/cursors';
 import { DeliveryFailedError } from './domain/errors';
-import { buildFactors } from './domain/factors';
+import { buildFactors, buildFactorStatuses } from './domain/factors';
+import type { PushFactorDeps } from './domain/factors/push';
 import { JobService } from './domain/jobs/service';
 import { JobWorker } from './domain/jobs/worker';
 import { metricsOfAudits } from './domain/metrics';
@@ -41,7 +44,9 @@ import { PasskeyService } from './domain/passkeys';
 import { AccessPassService } from './domain/access-pass-service';
 import { RecoveryCodeService } from './domain/recovery-code-service';
 import { MethodRegistrationService } from './domain/method-registrations';
+import { PushActivation } from './domain/push-activation';
 import { PushService } from './domain/push-devices';
+import { PushSettlement } from './domain/push-settlement';
 import { RequestCaps } from './domain/request-caps';
 import { CodeKey, CursorKey, ThrottleKey } from './domain/service-secrets';
 import { SettingsService } from './domain/settings';
@@ -52,6 +57,7 @@ import { routeHandlers } from './http/routes';
 import { API_KEY_CACHE_SECONDS } from './rules';
 import { serviceLogger } from './observability';
 import type { Audit, Clock, ExportSink, JobRunner, Log, Metrics, ObjectStore, PhoneClassifier, ProjectionProgress, PushSender, SecretBox, SmsSender, VoiceRollover, WebAuthnAssertions } from './ports';
+import type { Tenant } from './domain/types';
 import * as aws from './roots/aws';
 
 /**
@@ -163,15 +169,6 @@ const noPush: PushSender = {
   },
 };
 
-/**
- * Stands in for WebAuthn's checks in services that never verify a passkey (start, resend, status):
- * their bundles carry no WebAuthn library. Starting a passkey challenge needs none.
- */
-const noPasskeyChecks: WebAuthnAssertions = {
-  verifyAuthentication: async () => {
-    throw new Error('This handler does not verify passkeys');
-  },
-};
 
 const keyMaterial = /* @__PURE__ */ once(() => new DynamoKeyMaterialStore(db(), config().tenantsTable));
 // R28: loaded (and on a new deployment created) only by a handler that counts a phone number.
@@ -192,6 +189,8 @@ export const recentKeys = /* @__PURE__ */ once(() => new RecentKeys(API_KEY_CACH
 export const tenantStore = /* @__PURE__ */ once(() => new DynamoTenantStore(db(), config().tenantsTable, clock(), (tenantId) => recentKeys().forgetTenant(tenantId)));
 export const billingStore = /* @__PURE__ */ once(() => new DynamoBillingStore(db(), { tenantsTable: config().tenantsTable, usageTable: config().usageTable }));
 export const challengeStore = /* @__PURE__ */ once(() => new DynamoChallengeStore(db(), config().challengesTable, auditTables(), config().tenantsTable));
+/** Reads challenges, writes none: the step-up checks of the credential services. */
+const challengeReader = /* @__PURE__ */ once(() => new DynamoChallengeReader(db(), config().challengesTable));
 /** R23/R24: the Challenges table's stream to log lines, usage and the billing meter. */
 export const challengeProjection = /* @__PURE__ */ once(() => new ChallengeProjection(db(), { logsTable: config().logsTable, usageTable: config().usageTable }));
 /**
@@ -248,14 +247,14 @@ export const authenticatorService = /* @__PURE__ */ once(() => new Authenticator
 export const oathTokenService = /* @__PURE__ */ once(() => new OathTokenService({ store: otpStore(), users: tenantStore(), box: secretBox(), clock: clock(), cursors: cursors() }));
 /** Passkeys: registration (relying app after a step-up, or the console) and management. */
 export const passkeyService = /* @__PURE__ */ once(
-  () => new PasskeyService({ store: passkeyStore(), users: tenantStore(), challenges: challengeStore(), clock: clock(), log: log(), webauthn: simpleWebAuthnRegistrations }),
+  () => new PasskeyService({ store: passkeyStore(), users: tenantStore(), challenges: challengeReader(), clock: clock(), log: log(), webauthn: simpleWebAuthnRegistrations }),
 );
 /** Remembered devices (issue 16): tokens after an approved challenge, checks, an admin's revocation. */
 export const rememberedDeviceService = /* @__PURE__ */ once(
-  () => new RememberedDeviceService({ store: rememberedDeviceStore(), users: tenantStore(), challenges: challengeStore(), clock: clock(), logs: logStore(), log: log() }),
+  () => new RememberedDeviceService({ store: rememberedDeviceStore(), users: tenantStore(), challenges: challengeReader(), clock: clock(), logs: logStore(), log: log() }),
 );
 /** Recovery codes: generated by a relying app (after a step-up) or an admin; the admin's status view. */
-export const recoveryCodeService = /* @__PURE__ */ once(() => new RecoveryCodeService({ store: recoveryStore(), users: tenantStore(), challenges: challengeStore(), clock: clock(), log: log() }));
+export const recoveryCodeService = /* @__PURE__ */ once(() => new RecoveryCodeService({ store: recoveryStore(), users: tenantStore(), challenges: challengeReader(), clock: clock(), log: log() }));
 /** Temporary Access Passes: issued, listed and revoked by admins. */
 export const methodRegistrationService = /* @__PURE__ */ once(
   () =>
@@ -263,7 +262,7 @@ export const methodRegistrationService = /* @__PURE__ */ once(
       users: tenantStore(),
       userService: userService(),
       authenticators: authenticatorService(),
-      challenges: challengeStore(),
+      challenges: challengeReader(),
       stepUps: new DynamoStepUpStore(db(), config().challengesTable),
       clock: clock(),
       log: log(),
@@ -299,6 +298,10 @@ function pushServiceWith(sender: PushSender): PushService {
   return new PushService({ devices: pushStore(), challenges: challengeStore(), tenants: tenantStore(), users: tenantStore(), throttle: throttleStore(), sender, box: secretBox(), clock: clock(), log: log() });
 }
 export const pushService = /* @__PURE__ */ once(() => pushServiceWith(pushSender()));
+/** R18: the phone's activation, which needs only the devices, the tenant's provider and the push sender. */
+export const pushActivation = /* @__PURE__ */ once(
+  () => new PushActivation({ devices: pushStore(), tenants: tenantStore(), sender: pushSender(), box: secretBox(), clock: clock(), log: log() }),
+);
 export const pushServiceSendingNothing = /* @__PURE__ */ once(() => pushServiceWith(noPush));
 
 /** The voice rollover's record step (R10–R14, R7). */
@@ -307,15 +310,77 @@ export const voiceRecorder = /* @__PURE__ */ once(
     new VoiceRolloverRecorder({ challenges: challengeStore(), tenants: tenantStore(), users: tenantStore(), throttle: throttleStore(), notifications: notifications(), clock: clock(), log: log() }),
 );
 
-function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; push: PushService }, passkeyChecks: WebAuthnAssertions): ChallengeService {
-  const otp = new OtpChecker({ store: otpStore(), users: tenantStore(), box: secretBox() });
+/**
+ * What checks an answer and signs an approval. Only verification has them; starting and
+ * resending a challenge never check an answer or sign, and get stand-ins (`notVerifying`), so that
+ * their bundles carry no code checks, alerts or signing.
+ */
+interface Verification {
+  readonly otp: Pick<OtpChecker, 'check'>;
+  readonly webauthn: WebAuthnAssertions;
+  /** Tells the tenant's admins (a notification and the webhook): a possibly cloned passkey, a recovery code used. */
+  readonly alert: (type: 'passkey_counter_regressed' | 'recovery_code_used') => (tenant: Tenant, userId: string, message: string) => Promise<unknown>;
+  readonly signer: ChallengeDeps['signer'];
+}
+
+const verifying = (): Verification => ({
+  otp: new OtpChecker({ store: otpStore(), users: tenantStore(), box: secretBox() }),
+  webauthn: simpleWebAuthnAssertions,
+  alert: (type) => (tenant, userId, message) => notifications().notify(tenant, { type, userId, message }),
+  signer: signer(),
+});
+
+/** Stands in for what only a verification uses, in services that never verify (start, resend). */
+const notVerifying: Verification = {
+  otp: {
+    check: async () => {
+      throw new Error('This handler does not check codes');
+    },
+  },
+  // Starting a passkey challenge needs none of WebAuthn's checks (its request options are made by the factor).
+  webauthn: {
+    verifyAuthentication: async () => {
+      throw new Error('This handler does not verify passkeys');
+    },
+  },
+  alert: () => async () => {
+    throw new Error('This handler raises no alerts');
+  },
+  signer: {
+    sign: async () => {
+      throw new Error('This handler signs no assertions');
+    },
+    signingKey: async () => {
+      throw new Error('This handler signs no assertions');
+    },
+    signWith: async () => {
+      throw new Error('This handler signs no assertions');
+    },
+  },
+};
+
+/** Stands in for push in services that never start or answer one (resend: only texts are resent, R3). */
+const noPushFactor: PushFactorDeps['push'] = {
+  deviceFor: () => {
+    throw new Error('This handler does not start push challenges');
+  },
+  notify: async () => {
+    throw new DeliveryFailedError('This handler does not send push notifications');
+  },
+  settleTimeout: async () => {
+    throw new Error('This handler does not read push challenges');
+  },
+};
+
+function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; push: PushFactorDeps['push'] }, verification: Verification): ChallengeService {
+  const { otp, webauthn, alert } = verification;
   return new ChallengeService({
     challenges: challengeStore(),
     users: tenantStore(),
     logs: logStore(),
     throttle: throttleStore(),
     clock: clock(),
-    signer: signer(),
+    signer: verification.signer,
     log: log(),
     usersWithThrottle: new DynamoUserWithThrottle(db(), { tenantsTable: config().tenantsTable, throttleTable: config().throttleTable }),
     // Each factor gets exactly what it uses (shared/domain/factors).
@@ -328,14 +393,14 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
       passkey: {
         passkeys: passkeyStore(),
         // A possibly cloned passkey is reported like a fraud report: a notification and the webhook.
-        alert: (tenant, userId, message) => notifications().notify(tenant, { type: 'passkey_counter_regressed', userId, message }),
-        webauthn: passkeyChecks,
+        alert: alert('passkey_counter_regressed'),
+        webauthn,
       },
       recovery: {
         codes: recoveryStore(),
         users: tenantStore(),
         // Every use of a recovery code is news to the admins: a notification and the webhook.
-        alert: (tenant, userId, message) => notifications().notify(tenant, { type: 'recovery_code_used', userId, message }),
+        alert: alert('recovery_code_used'),
       },
       tap: { passes: recoveryStore(), users: tenantStore(), clock: clock() },
     }),
@@ -343,23 +408,33 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
 }
 /**
  * Starts challenges: texts, calls and pushes (R1, R9, R10–R16). Typed down to `create`: it checks
- * no passkey, so it cannot verify.
+ * no answer and signs nothing, so it cannot verify.
  */
 export const challengeService = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'create'> => challengeServiceWith({ sms: smsSender(), voice: voiceRollover(), push: pushService() }, noPasskeyChecks),
+  (): Pick<ChallengeService, 'create'> => challengeServiceWith({ sms: smsSender(), voice: voiceRollover(), push: pushService() }, notVerifying),
 );
 /**
  * Resends codes: only texts are ever resent (R3). Typed down to `resend`, so a handler holding it
  * cannot start a challenge whose call or push would reach a stand-in.
  */
 export const challengeServiceTextsOnly = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'resend'> => challengeServiceWith({ sms: smsSender(), voice: noVoice, push: pushServiceSendingNothing() }, noPasskeyChecks),
+  (): Pick<ChallengeService, 'resend'> => challengeServiceWith({ sms: smsSender(), voice: noVoice, push: noPushFactor }, notVerifying),
 );
 /** Verification: sends nothing, and checks codes and passkeys' assertions (the one service with WebAuthn's checks). */
 export const challengeServiceSendingNothing = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'get' | 'verify'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }, simpleWebAuthnAssertions),
+  (): Pick<ChallengeService, 'get' | 'verify'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }, verifying()),
 );
-/** Status: reads a challenge (settling what its deadline decided) and does nothing else. */
+/**
+ * Status: reads a challenge (settling what its deadline decided: a push's timeout) and does
+ * nothing else. Its own path: what a status read needs of each factor, and no challenge service,
+ * factor module, push service or delivery.
+ */
 export const challengeStatus = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'get'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }, noPasskeyChecks),
+  (): Pick<ChallengeStatusReader, 'get'> =>
+    new ChallengeStatusReader({
+      challenges: challengeStore(),
+      clock: clock(),
+      signer: signer(),
+      factors: buildFactorStatuses({ push: new PushSettlement({ challenges: challengeStore(), throttle: throttleStore(), log: log() }) }),
+    }),
 );

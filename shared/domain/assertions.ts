@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { createPrivateKey, generateKeyPair, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { ASSERTION_TTL_SECONDS, JWKS_MAX_AGE_SECONDS, SIGNING_KEY_CACHE_SECONDS } from '../rules';
 import type { Clock, SecretBox, SecretContext, SigningKeyRecord, SigningKeyStore } from '../ports';
 import type { Factor } from './types';
@@ -21,7 +21,30 @@ export interface AssertionClaims {
   readonly authentication?: { readonly amr: readonly string[]; readonly acr: string };
 }
 
-type CryptoKeyLike = Awaited<ReturnType<typeof importJWK>>;
+/** A key of the JWKS (RFC 7517): an EC P-256 public key with its id, algorithm and use. */
+export type JWK = JsonWebKey & { readonly kid?: string; readonly alg?: string; readonly use?: string };
+
+const newKeyPair = promisify(generateKeyPair);
+
+/**
+ * A JWS in compact serialization (RFC 7515) signed with ES256 (RFC 7518 §3.4: ECDSA P-256 with
+ * SHA-256, the signature as R‖S), with `node:crypto`: the same header and claims, in the same
+ * order, as jose's SignJWT wrote them, so that a bundle need not carry jose (about 16 KiB).
+ */
+function signJwt(header: Readonly<Record<string, unknown>>, payload: Readonly<Record<string, unknown>>, key: KeyObject): string {
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  const signature = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+/** A stored private JWK as a signing key; anything but an EC P-256 private key is refused, as jose refused it for ES256. */
+function importSigningKey(jwk: JsonWebKey): KeyObject {
+  const key = createPrivateKey({ key: jwk, format: 'jwk' });
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new TypeError(`The signing key is not an EC P-256 key, as ${ALG} requires`);
+  }
+  return key;
+}
 
 /**
  * How long a replaced key stays in the JWKS after its successor started signing: a process that
@@ -33,7 +56,7 @@ const RETIRED_KEY_PUBLISHED_MS = (SIGNING_KEY_CACHE_SECONDS + ASSERTION_TTL_SECO
 /** A loaded signing key: its id and the private key, unsealed. */
 export interface SigningKey {
   readonly kid: string;
-  readonly key: CryptoKeyLike;
+  readonly key: KeyObject;
 }
 
 /**
@@ -45,7 +68,7 @@ export interface SigningKey {
  * at most every SIGNING_KEY_CACHE_SECONDS.
  */
 export class AssertionSigner {
-  private cached?: { loadedAt: number; kid: string; key: CryptoKeyLike };
+  private cached?: { loadedAt: number; kid: string; key: KeyObject };
 
   constructor(
     private readonly deps: { keys: SigningKeyStore; box: SecretBox; clock: Clock; issuer: string },
@@ -66,21 +89,23 @@ export class AssertionSigner {
 
   async signWith({ kid, key }: SigningKey, claims: AssertionClaims): Promise<string> {
     const iat = Math.floor(claims.approvedAt / 1000);
-    return new SignJWT({
-      tid: claims.tenantId,
-      amr: claims.authentication ? [...claims.authentication.amr] : [claims.method],
-      ...(claims.authentication ? { acr: claims.authentication.acr } : {}),
-      mth: claims.method,
-      cid: claims.challengeId,
-    })
-      .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
-      .setIssuer(this.deps.issuer)
-      .setSubject(claims.userId)
-      .setAudience(claims.tenantId)
-      .setJti(claims.challengeId)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + ASSERTION_TTL_SECONDS)
-      .sign(key);
+    return signJwt(
+      { alg: ALG, kid, typ: 'JWT' },
+      {
+        tid: claims.tenantId,
+        amr: claims.authentication ? [...claims.authentication.amr] : [claims.method],
+        ...(claims.authentication ? { acr: claims.authentication.acr } : {}),
+        mth: claims.method,
+        cid: claims.challengeId,
+        iss: this.deps.issuer,
+        sub: claims.userId,
+        aud: claims.tenantId,
+        jti: claims.challengeId,
+        iat,
+        exp: iat + ASSERTION_TTL_SECONDS,
+      },
+      key,
+    );
   }
 
   /** Public keys of the next, the signing and the recently replaced keys, newest first. */
@@ -108,7 +133,7 @@ export class AssertionSigner {
     return { kid: record.kid, signsFrom: new Date(signsFrom(record)).toISOString() };
   }
 
-  private async activeKey(): Promise<{ kid: string; key: CryptoKeyLike }> {
+  private async activeKey(): Promise<{ kid: string; key: KeyObject }> {
     const now = this.deps.clock.now();
     if (this.cached && now - this.cached.loadedAt < SIGNING_KEY_CACHE_SECONDS * 1000) return this.cached;
     const records = sortNewestFirst(await this.deps.keys.list());
@@ -116,17 +141,18 @@ export class AssertionSigner {
     const newest = records.find((r) => signsFrom(r) <= now) ?? records.at(-1) ?? (await this.createKey());
     const jwk = JSON.parse(
       Buffer.from(await this.deps.box.decrypt(newest.encryptedPrivateKey, PRIVATE_KEY_CONTEXT)).toString('utf8'),
-    ) as JWK;
-    this.cached = { loadedAt: now, kid: newest.kid, key: await importJWK(jwk, ALG) };
+    ) as JsonWebKey;
+    this.cached = { loadedAt: now, kid: newest.kid, key: importSigningKey(jwk) };
     return this.cached;
   }
 
   private async createKey(signsFromMs?: number): Promise<SigningKeyRecord> {
-    const { publicKey, privateKey } = await generateKeyPair(ALG, { extractable: true });
-    const privateJwk = await exportJWK(privateKey);
+    const { publicKey, privateKey } = await newKeyPair('ec', { namedCurve: 'P-256' });
+    // { kty, x, y, crv[, d] }: the members, and their order, jose's exportJWK gave.
+    const privateJwk = privateKey.export({ format: 'jwk' });
     const record: SigningKeyRecord = {
       kid: randomBytes(12).toString('base64url'),
-      publicJwk: await exportJWK(publicKey),
+      publicJwk: publicKey.export({ format: 'jwk' }),
       encryptedPrivateKey: await this.deps.box.encrypt(Buffer.from(JSON.stringify(privateJwk)), PRIVATE_KEY_CONTEXT),
       createdAt: this.deps.clock.now(),
       ...(signsFromMs === undefined ? {} : { signsFrom: signsFromMs }),

@@ -1,10 +1,8 @@
 import {
   IDEMPOTENCY_TTL_SECONDS,
-  MAX_RESENDS_PER_CHALLENGE,
   MAX_WRONG_CODES,
   MESSAGES_PER_NUMBER_PER_HOUR,
   RESEND_COOLDOWN_SECONDS,
-  ASSERTION_TTL_SECONDS,
 } from '../rules';
 import type {
   Audit,
@@ -21,6 +19,7 @@ import type {
   UserWithThrottleReader,
 } from '../ports';
 import type { AssertionSigner } from './assertions';
+import { ChallengeStatusReader, MAX_SENDS, statusOf, viewOf } from './challenge-status';
 import { attemptAudit, auditOf, failedDeliveryAudit, throttledAudit } from './auth-log';
 import { ContainerWindowCounter } from './request-caps';
 import { admit, currentStreak, tenantLimits, type UserThrottleState } from './throttling';
@@ -46,7 +45,7 @@ import { ownerCheckOf, ownerOf, sameEpoch } from './credentials';
 import type { Delivery, FactorModule, FactorRegistry, Submission } from './factors/factor';
 import { createRefusalReason, NO_SUCH_USER, resendRefusal } from './refusals';
 import { chooseMethod, passkeysOnlyRefusal, phishingResistantOnly, usableMethods } from './registration';
-import type { Challenge, ChallengeStatus, ChallengeView, Factor, Gateway, Principal, User } from './types';
+import type { Challenge, ChallengeView, Factor, Gateway, Principal, User } from './types';
 import { userScope } from './users';
 
 export interface CreateChallengeInput {
@@ -57,42 +56,13 @@ export interface CreateChallengeInput {
 
 export type { ChallengeView } from './types';
 
-const MAX_SENDS = 1 + MAX_RESENDS_PER_CHALLENGE;
-
-/** Status as a reader must see it (R1: past expiry is gone whatever TTL has done; R3: locked). */
-function statusOf(factor: FactorModule, challenge: Challenge, now: number): ChallengeStatus {
-  if (challenge.status !== 'pending') return challenge.status;
-  if (challenge.wrongAttempts >= MAX_WRONG_CODES) return 'locked';
-  // Past its deadline a challenge lapses as its factor says (R9: a push is then denied, as `timeout`).
-  if (now >= challenge.expiresAt) return factor.lapse.status;
-  return 'pending';
-}
-
-function viewOf(factor: FactorModule, challenge: Challenge, now: number): ChallengeView {
-  const status = statusOf(factor, challenge, now);
-  const lapsed = challenge.status === 'pending' && now >= challenge.expiresAt && 'reason' in factor.lapse ? factor.lapse.reason : undefined;
-  return {
-    challengeId: challenge.challengeId,
-    userId: challenge.userId,
-    method: challenge.method,
-    status,
-    ...(challenge.denialReason ? { reason: challenge.denialReason } : lapsed ? { reason: lapsed } : {}),
-    destination: challenge.destination,
-    createdAt: new Date(challenge.createdAt).toISOString(),
-    expiresAt: new Date(challenge.expiresAt).toISOString(),
-    attemptsRemaining: Math.max(0, MAX_WRONG_CODES - challenge.wrongAttempts),
-    resendsRemaining: Math.max(0, MAX_SENDS - challenge.sends),
-    ...factor.view(challenge, status === 'pending'),
-  };
-}
-
 export interface ChallengeDeps {
   readonly challenges: ChallengeStore;
   readonly users: UserStore;
   readonly logs: AuthLogStore;
   readonly throttle: ThrottleStore;
   readonly clock: Clock;
-  readonly signer: AssertionSigner;
+  readonly signer: Pick<AssertionSigner, 'sign' | 'signingKey' | 'signWith'>;
   readonly log: Log;
   /** How each factor's challenge starts and is answered (./factors): one module per factor. */
   readonly factors: FactorRegistry;
@@ -104,9 +74,11 @@ export interface ChallengeDeps {
 export class ChallengeService {
   /** R6: the tenant's per-second challenge cap, counted in this container (see ContainerWindowCounter). */
   private readonly tenantChallenges: ContainerWindowCounter;
+  private readonly status: ChallengeStatusReader;
 
   constructor(private readonly deps: ChallengeDeps) {
     this.tenantChallenges = new ContainerWindowCounter(deps.throttle);
+    this.status = new ChallengeStatusReader(deps);
   }
 
   async create(
@@ -269,30 +241,9 @@ export class ChallengeService {
     throw new RetryLaterError(THROTTLE_TEXT[reason], retryAfter, { reason });
   }
 
-  /**
-   * The challenge as it is now. A challenge approved elsewhere (on the call, R10; on the phone,
-   * R9) comes with its signed assertion (R4) for as long as an assertion of that approval would
-   * be valid: polling is how the relying app learns the result.
-   */
+  /** The challenge as it is now, with the assertion of an approval given elsewhere (./challenge-status.ts). */
   async get(principal: Principal, challengeId: string): Promise<ChallengeView & { assertion?: string }> {
-    const stored = await this.deps.challenges.get(challengeId);
-    if (!stored || stored.tenantId !== principal.tenantId) throw new NotFoundError('No such challenge');
-    const now = this.deps.clock.now();
-    const factor = this.deps.factors[stored.method];
-    const challenge = await factor.current(stored, now);
-    const view = viewOf(factor, challenge, now);
-    const { approvedAt } = challenge;
-    if (factor.answer.kind !== 'elsewhere' || view.status !== 'approved' || !approvedAt || now >= approvedAt + ASSERTION_TTL_SECONDS * 1000) {
-      return view;
-    }
-    const assertion = await this.deps.signer.sign({
-      tenantId: challenge.tenantId,
-      userId: challenge.userId,
-      method: challenge.method,
-      challengeId,
-      approvedAt,
-    });
-    return { ...view, assertion };
+    return this.status.get(principal, challengeId);
   }
 
   /**

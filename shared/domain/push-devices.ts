@@ -1,21 +1,20 @@
 /**
  * Push with number matching (R9) and device activation (R18): the service behind activation
- * codes, device activation, the device's signed answer, and the 60-second timeout.
+ * codes, the device's signed answer, and the 60-second timeout (the phone's activation itself is
+ * ./push-activation.ts).
  *
  * The pure checks (number, signature, age) are in ./push.ts; this module adds the records and
  * the rules around them: a device is bound to the tenant's provider generation at activation,
  * and a denied, wrong-number or unanswered prompt counts towards fatigue (R7) exactly once.
  */
 import { PUSH_ACTIVATION_TTL_SECONDS } from '../rules';
-import type { Audit, Clock, Log, PushChallengeStore, PushDeviceStore, PushSender, SecretBox, SecretContext, SettleOutcome, TenantStore, ThrottleStore, UserStore } from '../ports';
-import { auditOf } from './auth-log';
-import { randomId } from './crypto';
+import type { Clock, Log, PushChallengeStore, PushDeviceStore, PushSender, SecretBox, TenantStore, ThrottleStore, UserStore } from '../ports';
 import { ChallengeFinishedError, NotFoundError, PushDeviceNotActivatedError, RetryLaterError, UnauthenticatedError } from './errors';
 import { ownerCheckOf } from './credentials';
-import { fatigueAfter } from './fatigue';
+import { keyContext } from './push-activation';
+import { PushSettlement, pushTimedOut } from './push-settlement';
 import { generateActivationCode, generateDeviceKey, hashActivationCode, verifyDeviceResponse, type PushDecision } from './push';
-import type { PushDeviceRecord } from './push-records';
-import type { Caller, Challenge, DenialReason, Principal, PushPlatform, Tenant, User } from './types';
+import type { Challenge, DenialReason, Principal, Tenant, User } from './types';
 import { userScope } from './users';
 
 /** R18: the one answer for a push to a device activated under an earlier provider. */
@@ -44,16 +43,7 @@ export interface PushDeps {
   readonly log: Log;
 }
 
-const keyContext = (device: { tenantId: string; deviceId: string }): SecretContext => ({
-  kind: 'push-device-key',
-  tenantId: device.tenantId,
-  binding: `push-device:${device.tenantId}:${device.deviceId}`,
-});
-
 const BAD_RESPONSE = 'The device response is not valid: unknown device, bad signature, or too old';
-
-/** Rounds of a settle when the user's fatigue state changed between its read and the write (R7). */
-const SETTLE_ROUNDS = 5;
 
 /** How many due pushes the sweep settles at once. */
 const SWEEP_CONCURRENCY = 10;
@@ -61,13 +51,13 @@ const SWEEP_CONCURRENCY = 10;
 /** Checked against when the device id is unknown: a key no device has, drawn once per process (R27). */
 const UNKNOWN_DEVICE_KEY = generateDeviceKey();
 
-/** The pushes a relying app reads: a pending push past its deadline is denied as `timeout` (R9). */
-export function pushTimedOut(challenge: Challenge, now: number): boolean {
-  return challenge.method === 'push' && challenge.status === 'pending' && now >= challenge.expiresAt;
-}
-
 export class PushService {
-  constructor(private readonly deps: PushDeps) {}
+  /** How a push is settled, with its log line and fatigue count (R9/R7). */
+  private readonly settlement: PushSettlement;
+
+  constructor(private readonly deps: PushDeps) {
+    this.settlement = new PushSettlement(deps);
+  }
 
   /**
    * R18: a one-time activation code for the user's phone, shown once, and the `tessera://` URI
@@ -96,43 +86,7 @@ export class PushService {
     return { activationCode: code, expiresAt: new Date(expiresAt).toISOString(), uri };
   }
 
-  /**
-   * R18: the phone trades the code for a device id and key. The code is spent in the same
-   * transaction that stores the device, so it works once, and a failure before that (the push
-   * service refusing or failing to register the token) leaves it for the phone to try again.
-   * A code issued under an earlier provider is void.
-   */
-  async activate(input: { activationCode: string; platform: PushPlatform; pushToken: string }): Promise<{ deviceId: string; deviceKey: string }> {
-    const { devices, tenants, sender, box, clock, log } = this.deps;
-    const now = clock.now();
-    const codeHash = hashActivationCode(input.activationCode);
-    const activation = await devices.findActivation(codeHash, now);
-    const invalid = 'The activation code is not valid, was already used, or has expired';
-    if (!activation) throw new UnauthenticatedError(invalid);
-    const tenant = await tenants.getTenant(activation.tenantId);
-    if (!tenant?.provider || tenant.provider.generation !== activation.generation) throw new UnauthenticatedError(invalid);
-    const deviceId = randomId('dv');
-    const key = generateDeviceKey();
-    const endpoint = await sender.register({ platform: input.platform, token: input.pushToken, deviceId });
-    const device: PushDeviceRecord = {
-      deviceId,
-      tenantId: activation.tenantId,
-      userId: activation.userId,
-      space: activation.space,
-      generation: activation.generation,
-      platform: input.platform,
-      endpoint,
-      encryptedKey: await box.encrypt(key, keyContext({ tenantId: activation.tenantId, deviceId })),
-      activatedAt: new Date(now).toISOString(),
-      ...(activation.epoch ? { epoch: activation.epoch } : {}),
-    };
-    const marker = { deviceId, platform: input.platform, generation: activation.generation, activatedAt: device.activatedAt };
-    const outcome = await devices.activateDevice({ codeHash, now }, { tenantId: activation.tenantId, space: activation.space }, device, marker);
-    if (outcome === 'code_spent') throw new UnauthenticatedError(invalid);
-    if (outcome === 'no_user') throw new NotFoundError('No such user');
-    log.info('push device activated', { tenantId: activation.tenantId, userId: activation.userId, deviceId, platform: input.platform });
-    return { deviceId, deviceKey: Buffer.from(key).toString('base64url') };
-  }
+
 
   /** R9/R18: the device a push challenge for this user goes to; refused when it was activated under another provider. */
   deviceFor(principal: Principal, user: User): NonNullable<User['push']> {
@@ -204,12 +158,12 @@ export class PushService {
       check.kind === 'invalid' ? { kind: 'deny', reason: 'wrong_number' } : check.decision === 'approve' ? { kind: 'approve' } : { kind: 'deny', reason: 'denied' };
     const settle = { challengeId: challenge.challengeId, tenantId: challenge.tenantId, now };
     // R7: a denial or wrong number counts towards fatigue in the transaction that settles it.
-    const outcome = await this.settle(challenge, { ...settle, result, ...ownerCheckOf(challenge, result.kind === 'approve') }, result.kind === 'deny' ? now : undefined);
+    const outcome = await this.settlement.settle(challenge, { ...settle, result, ...ownerCheckOf(challenge, result.kind === 'approve') }, result.kind === 'deny' ? now : undefined);
     if (outcome.kind === 'throttled') throw new RetryLaterError('The user\'s state is busy with concurrent changes; try again', 1);
     if (outcome.kind === 'revoked') {
       // R19: the user was deleted or reset after this push went out: it can never be approved.
       const revoked = { kind: 'deny' as const, reason: 'revoked' as const };
-      await challenges.settlePush({ ...settle, result: revoked }, this.auditFor(challenge, revoked, now));
+      await challenges.settlePush({ ...settle, result: revoked }, this.settlement.auditFor(challenge, revoked, now));
       throw new ChallengeFinishedError('The challenge is already denied', { status: 'denied', reason: 'revoked' });
     }
     if (outcome.kind !== 'done') {
@@ -256,54 +210,8 @@ export class PushService {
     return { checked };
   }
 
-  /**
-   * R9/R7: a pending push past its deadline is denied as `timeout`. Whoever observes it first
-   * (the sweep, a status read, a late answer) makes the conditional write, and only that one
-   * counts the ignored prompt towards fatigue, in the same transaction. When that write does not
-   * commit, the push is returned still pending (and stays listed for the sweep).
-   */
+  /** R9/R7: a pending push past its deadline is denied as `timeout` (./push-settlement.ts). */
   async settleTimeout(challenge: Challenge, now: number): Promise<Challenge> {
-    if (!pushTimedOut(challenge, now)) return challenge;
-    const result = { kind: 'deny' as const, reason: 'timeout' as const };
-    const outcome = await this.settle(challenge, { challengeId: challenge.challengeId, tenantId: challenge.tenantId, result, now }, challenge.expiresAt);
-    if (outcome.kind === 'done') {
-      this.deps.log.info('push timed out', { challengeId: challenge.challengeId });
-      return { ...challenge, status: 'denied', denialReason: 'timeout' };
-    }
-    if (outcome.kind === 'throttled') this.deps.log.warn('push timeout not settled: the user\'s fatigue state kept changing', { challengeId: challenge.challengeId });
-    return (outcome.kind === 'refused' ? outcome.current : undefined) ?? challenge;
-  }
-
-  /**
-   * Settles a push with its auth-log line. A denial or timeout (`fatigueAt`: the time it counts
-   * at) is counted towards fatigue (R7) in the same transaction, compare-and-set on the user's
-   * throttle state read just before: either both commit or neither does, so a settled push is
-   * always counted and an unsettled one stays open for whoever observes it next. When another
-   * change of the user's state got there first, the state is read again and the settle retried.
-   */
-  private async settle(
-    challenge: Challenge,
-    input: Parameters<PushChallengeStore['settlePush']>[0],
-    fatigueAt: number | undefined,
-  ): Promise<SettleOutcome> {
-    const { challenges, throttle, log } = this.deps;
-    const { tenantId, userId, challengeId } = challenge;
-    for (let round = 0; ; round++) {
-      const state = fatigueAt === undefined ? undefined : await throttle.getUserState(tenantId, userId);
-      const fatigue = state && { tenantId, userId, ...fatigueAfter(state, [fatigueAt as number]), expectedVersion: state.version };
-      const audit = this.auditFor(challenge, input.result, input.now);
-      const outcome = await challenges.settlePush(input, fatigue ? { ...audit, throttle: { fatigue } } : audit);
-      if (outcome.kind === 'done' && fatigue?.pausedUntil && fatigue.pausedUntil !== state?.pausedUntil) {
-        log.info('push and voice paused for fatigue', { challengeId, until: new Date(fatigue.pausedUntil).toISOString() });
-      }
-      if (outcome.kind !== 'throttled' || round >= SETTLE_ROUNDS - 1) return outcome;
-    }
-  }
-
-  private auditFor(challenge: Challenge, result: { kind: 'approve' } | { kind: 'deny'; reason: DenialReason }, now: number): Audit {
-    const caller: Caller = challenge.audit.caller ?? { keyId: 'unknown', keyName: 'unknown' };
-    return result.kind === 'approve'
-      ? auditOf(caller, challenge, { event: 'verify', result: 'approved', now })
-      : auditOf(caller, challenge, { event: 'verify', result: 'denied', reason: result.reason, now });
+    return this.settlement.settleTimeout(challenge, now);
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { AssertionSigner, type AssertionClaims } from '../../shared/domain/assertions';
 import { ASSERTION_TTL_SECONDS, JWKS_MAX_AGE_SECONDS, SIGNING_KEY_CACHE_SECONDS } from '../../shared/rules';
@@ -124,6 +124,67 @@ describe('R4 signing key rotation', () => {
     const [header, payload] = token.split('.');
     const forged = `${header}.${payload}.${Buffer.alloc(64, 1).toString('base64url')}`;
     await expect(verify(forged)).rejects.toThrow();
+  });
+
+  it("writes the header and claims jose's SignJWT wrote, in the same order, with an ES256 signature jose verifies", async () => {
+    const { signer, claims, verify, keys, box } = setup();
+    const withAuthentication: AssertionClaims = { ...claims('ch_1'), authentication: { amr: ['hwk', 'user'], acr: 'phr' } };
+    for (const input of [claims('ch_1'), withAuthentication]) {
+      const token = await signer.sign(input);
+      const [header = '', payload = '', signature = ''] = token.split('.');
+      // The same key and claims through jose: byte for byte the same header and payload (ECDSA signatures are randomized).
+      const [record] = await keys.list();
+      const privateJwk = JSON.parse(Buffer.from(await box.decrypt(record?.encryptedPrivateKey ?? '', { kind: 'assertion-signing-key', binding: 'assertion-signing-key' })).toString('utf8'));
+      const iat = Math.floor(input.approvedAt / 1000);
+      const byJose = await new SignJWT({
+        tid: input.tenantId,
+        amr: input.authentication ? [...input.authentication.amr] : [input.method],
+        ...(input.authentication ? { acr: input.authentication.acr } : {}),
+        mth: input.method,
+        cid: input.challengeId,
+      })
+        .setProtectedHeader({ alg: 'ES256', kid: record?.kid ?? '', typ: 'JWT' })
+        .setIssuer(ISSUER)
+        .setSubject(input.userId)
+        .setAudience(input.tenantId)
+        .setJti(input.challengeId)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + ASSERTION_TTL_SECONDS)
+        .sign(await importJWK(privateJwk, 'ES256'));
+      expect(`${header}.${payload}`).toBe(byJose.split('.').slice(0, 2).join('.'));
+      expect(Buffer.from(signature, 'base64url')).toHaveLength(64);
+      await expect(verify(token)).resolves.toMatchObject({ protectedHeader: { alg: 'ES256', typ: 'JWT' }, payload: { cid: input.challengeId } });
+    }
+  });
+
+  it('keeps signing with a key jose made (stored before signing moved to node:crypto), and publishes its members as jose exported them', async () => {
+    const { signer, claims, verify, keys, box, clock } = setup();
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    await keys.put({
+      kid: 'jose-made',
+      publicJwk: await exportJWK(publicKey),
+      encryptedPrivateKey: await box.encrypt(Buffer.from(JSON.stringify(await exportJWK(privateKey))), { kind: 'assertion-signing-key', binding: 'assertion-signing-key' }),
+      createdAt: clock.now(),
+    });
+    const token = await signer.sign(claims('ch_1'));
+    expect(decodeProtectedHeader(token).kid).toBe('jose-made');
+    await expect(verify(token)).resolves.toBeDefined();
+    // A key made now has the members jose's exportJWK gave, in its order.
+    await signer.rotate();
+    const made = (await keys.list()).find((k) => k.kid !== 'jose-made');
+    expect(Object.keys(made?.publicJwk ?? {})).toEqual(Object.keys(await exportJWK(publicKey)));
+  });
+
+  it('refuses to sign with a stored key that is not an EC P-256 key', async () => {
+    const { signer, claims, keys, box, clock } = setup();
+    const { privateKey } = await generateKeyPair('ES384', { extractable: true });
+    await keys.put({
+      kid: 'p384',
+      publicJwk: {},
+      encryptedPrivateKey: await box.encrypt(Buffer.from(JSON.stringify(await exportJWK(privateKey))), { kind: 'assertion-signing-key', binding: 'assertion-signing-key' }),
+      createdAt: clock.now(),
+    });
+    await expect(signer.sign(claims('ch_1'))).rejects.toThrow(/P-256/);
   });
 
   it('issues assertions that expire after the assertion lifetime', async () => {

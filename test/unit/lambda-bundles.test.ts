@@ -116,6 +116,12 @@ describe('Lambda bundles: what each carries', () => {
     }
   });
 
+  it('signs assertions with node:crypto: no bundle carries jose', () => {
+    for (const [name, { inputs }] of built) expect({ name, jose: inputs.filter((input) => /node_modules\/jose\//.test(input)) }).toEqual({ name, jose: [] });
+    // The handlers that sign or publish keys still bundle the signer.
+    for (const name of ['verify-challenge', 'get-challenge', 'jwks'] as const) expect(built.get(name)?.inputs).toContain('shared/domain/assertions.ts');
+  });
+
   it("computes OTP codes with node:crypto: no bundle carries @noble/hashes, and only otplib imports the substitute", () => {
     const withOtp = [...built].filter(([, { inputs }]) => inputs.includes('infra/lambda/otp-crypto.ts'));
     expect(withOtp.map(([name]) => name)).toContain('verify-challenge');
@@ -151,6 +157,40 @@ describe('Lambda bundles: what each carries', () => {
       const routesModule = carried(name).find(([input]) => input === 'shared/routes.ts')?.[1].bytesInOutput ?? 0;
       expect({ name, routeTable: routesModule > 4096 }).toEqual({ name, routeTable: false });
     }
+  });
+
+  it("reads a challenge's status on a path of its own, and chooses methods without building any factor", () => {
+    /** The project files that put code into the bundle (an import tree shaking emptied is not one). */
+    const carried = (name: FunctionName) => {
+      const output = Object.values(built.get(name)?.meta.outputs ?? {}).find((out) => out.entryPoint === `functions/${name}.ts`);
+      return Object.entries(output?.inputs ?? {})
+        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+        .map(([input]) => input);
+    };
+    // The status read: no challenge service, push service, code checking, registration or notification.
+    const status = carried('get-challenge');
+    expect(status).toEqual(expect.arrayContaining(['shared/domain/challenge-status.ts', 'shared/domain/push-settlement.ts']));
+    const notOnStatus = /^shared\/(domain\/(challenges|push-devices|registration|notifications|otp\/[^/]+)|adapters\/webhook\/[^/]+)\.ts$/;
+    expect(status.filter((input) => notOnStatus.test(input))).toEqual([]);
+    // Each factor's module is built in its own function, which only the challenge service's paths reach.
+    const factorModules = (name: FunctionName) => {
+      const bundle = new Set(carried(name));
+      return ['sms', 'voice', 'push', 'passkey', 'recovery', 'tap'].filter((factor) => {
+        const input = `shared/domain/factors/${factor}.ts`;
+        const bytes = Object.values(built.get(name)?.meta.outputs ?? {}).find((out) => out.entryPoint === `functions/${name}.ts`)?.inputs[input]?.bytesInOutput ?? 0;
+        // A definition and a status are a few hundred bytes; a module's prepare and check are more.
+        return bundle.has(input) && bytes > 600;
+      });
+    };
+    // Starting and resending check no answer, raise no alert and sign nothing (only verification does); a resend sends only texts (R3).
+    const verificationOnly = /^shared\/(domain\/(otp\/checker|assertions|notifications)|adapters\/webhook\/[^/]+)\.ts$/;
+    for (const name of ['create-challenge', 'resend-challenge'] as const) {
+      expect({ name, carried: carried(name).filter((input) => verificationOnly.test(input)) }).toEqual({ name, carried: [] });
+    }
+    expect(carried('verify-challenge').filter((input) => verificationOnly.test(input)).length).toBeGreaterThanOrEqual(4);
+    expect(carried('resend-challenge').filter((input) => /^shared\/(domain\/push-devices|adapters\/dynamo\/push-store)\.ts$/.test(input))).toEqual([]);
+    expect(factorModules('create-challenge')).toEqual(['sms', 'voice', 'push', 'passkey', 'recovery', 'tap']);
+    for (const name of ['get-challenge', 'recovery-codes', 'admin-recovery', 'admin-users'] as const) expect({ name, modules: factorModules(name) }).toEqual({ name, modules: [] });
   });
 
   it('serves the OpenAPI document generated at build time: the openapi bundle carries no zod', () => {

@@ -20,6 +20,7 @@ import type {
 } from '../../ports';
 import type { AuditTables } from './audit';
 import { AUDITS_ATTRIBUTE, COPIED_FIELDS, copiedValue, storedAudits } from './challenge-audits';
+import { challengeOfItem, readChallenge } from './challenge-reader';
 import { stepUseItem } from './otp-store';
 import { passkeyUseItem } from './passkey-store';
 import { accessPassUseItem, recoveryCodeUseItem } from './recovery-store';
@@ -60,12 +61,6 @@ const PUSH_TTL_MARGIN_SECONDS = 3600;
 function toItem(c: Challenge, audit: Audit): Record<string, unknown> {
   const ttl = c.method === 'push' ? ttlOf(c.expiresAt) + PUSH_TTL_MARGIN_SECONDS : ttlOf(c.expiresAt);
   return { pk: c.challengeId, ...c, ...dueEntry(c), ttl, [AUDITS_ATTRIBUTE]: storedAudits(c, [audit]) };
-}
-
-function fromItem(item: Record<string, unknown> | undefined): Challenge | undefined {
-  if (!item || typeof item.challengeId !== 'string') return undefined;
-  const { pk: _pk, ttl: _ttl, gsi1pk: _due, gsi1sk: _deadline, [AUDITS_ATTRIBUTE]: _audits, ...challenge } = item;
-  return challenge as unknown as Challenge;
 }
 
 /** An update expression with one more assignment in its SET clause (or a SET clause added). */
@@ -149,8 +144,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
   }
 
   async get(challengeId: string): Promise<Challenge | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk: challengeId }, ConsistentRead: true }));
-    return fromItem(out.Item);
+    return readChallenge(this.db, this.tableName, challengeId);
   }
 
   async approve(input: ApproveInput, audit: Audit): Promise<ApproveOutcome> {
@@ -479,7 +473,7 @@ export class DynamoChallengeStore implements ChallengeStore, VoiceChallengeStore
     if (owner && outcome.index === 1 + effects.items.length + (last ? 1 : 0)) return REVOKED;
     const refusal = outcome.index >= 1 ? effects.refusals[outcome.index - 1] : undefined;
     if (refusal) return { kind: 'throttled', by: refusal };
-    const current = fromItem(outcome.item);
+    const current = challengeOfItem(outcome.item);
     if (current && first && (current.tenantId !== first.tenantId || current.userId !== first.userId || COPIED_FIELDS.some((f) => copiedValue(current.audit, f) !== copiedValue(first, f)))) {
       throw new Error('An audit of a challenge change must name its tenant and user and copy the challenge’s audit fields');
     }

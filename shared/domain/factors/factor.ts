@@ -4,6 +4,9 @@
  * dependencies that factor uses; the registry (index.ts) holds one for every member of the
  * closed `Factor` union. The lifecycle (create, verify, resend, status, throttling,
  * idempotency, assertion, audit) is written once against this interface and names no factor.
+ * Each factor's file exports three things apart, so that a bundle carries only what its path
+ * uses: its definition (what policy asks of it: `FactorDefinition`), what reading a challenge's
+ * status needs of it (`FactorStatus`), and the builder of its working module (`FactorModule`).
  */
 import type { UserScope } from '../../ports';
 import type { OtpStepUse } from '../otp/records';
@@ -114,7 +117,26 @@ export type Resend =
 /** What a status answer shows of the factor's own state (R9's number, R13's calls). */
 export type FactorView = Pick<ChallengeView, 'number' | 'voice' | 'publicKey'>;
 
-export interface FactorModule<M extends Factor = Factor> {
+/**
+ * What reading a challenge's status needs of its factor (../challenge-status.ts), and no more: a
+ * status read builds no factor's way of starting or answering a challenge. Each factor's module
+ * is built on its status, so the two cannot differ.
+ */
+export interface FactorStatus {
+  /** How the challenge is answered; a status read only needs to know whether elsewhere (then it carries the assertion, R4). */
+  readonly answer: Pick<Answer, 'kind'>;
+  /** R1/R9: what an open challenge reads as once its deadline has passed (`reason` is shown with it). */
+  readonly lapse: { readonly status: Extract<ChallengeStatus, 'expired'> } | { readonly status: Extract<ChallengeStatus, 'denied'>; readonly reason: 'timeout' };
+  /** The challenge as a reader must see it now, with any change due on reading written first (R9: a push's timeout). */
+  current(challenge: Challenge, now: number): Promise<Challenge>;
+  /** What a status answer shows of this factor's state; `pending` says whether the challenge is still open. */
+  view(challenge: Challenge, pending: boolean): FactorView;
+}
+
+/** The status part of every factor: a factor missing here does not compile. */
+export type FactorStatusRegistry = { readonly [M in Factor]: FactorStatus };
+
+export interface FactorModule<M extends Factor = Factor> extends FactorStatus {
   readonly method: M;
   /**
    * What the user must have registered, and the tenant allowed, for a challenge of this
@@ -123,23 +145,21 @@ export interface FactorModule<M extends Factor = Factor> {
   prepare(request: ChallengeRequest): Prepared;
   readonly answer: Answer;
   readonly resend: Resend;
-  /** R1/R9: what an open challenge reads as once its deadline has passed (`reason` is shown with it). */
-  readonly lapse: { readonly status: Extract<ChallengeStatus, 'expired'> } | { readonly status: Extract<ChallengeStatus, 'denied'>; readonly reason: 'timeout' };
   /** R7: prompts the user can deny or ignore, paused after too many of them. */
   readonly fatigues: boolean;
   /** R6: each send takes its number's hourly count in the transaction that records the send. */
   readonly countsNumberPerSend: boolean;
-  /** The challenge as a reader must see it now, with any change due on reading written first (R9: a push's timeout). */
-  current(challenge: Challenge, now: number): Promise<Challenge>;
-  /** What a status answer shows of this factor's state; `pending` says whether the challenge is still open. */
-  view(challenge: Challenge, pending: boolean): FactorView;
 }
 
 /** One module for every factor: a factor missing here does not compile. */
 export type FactorRegistry = { readonly [M in Factor]: FactorModule<M> };
 
-/** What a factor's file exports: the factor as policy sees it, and how to build its working module. */
-export interface FactorDefinition<M extends Factor, D> {
+/**
+ * What a factor's file exports under the factor's name: the factor as policy sees it. Its
+ * status (`FactorStatus`) and the builder of its working module, from exactly this factor's own
+ * dependencies, are exported beside it, so that choosing a method carries neither.
+ */
+export interface FactorDefinition<M extends Factor> {
   readonly method: M;
   /** R20, R30: whether the user has registered what this factor needs (a number that takes it, a device, an app, a token). */
   registered(user: User): boolean;
@@ -149,8 +169,6 @@ export interface FactorDefinition<M extends Factor, D> {
    * stop it: it is how a user with nothing left gets in to register again).
    */
   readonly fallback?: boolean;
-  /** The working module, from exactly this factor's own dependencies. */
-  build(deps: D): FactorModule<M>;
 }
 
 /** For factors whose challenges carry no state to read or show. */

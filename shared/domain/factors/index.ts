@@ -1,40 +1,70 @@
 /**
  * The factor registry: one definition per member of the closed `Factor` union. Adding a factor
- * is adding its module and registering it here (in the map and in `buildFactors`); a factor
- * missing from either does not compile.
+ * is adding its module and registering it here (in the map, in `buildFactors` and in
+ * `buildFactorStatuses`); a factor missing from any of them does not compile. The three are
+ * apart so that a bundle carries only what its path uses: choosing a method reads the
+ * definitions, a status read the statuses, and only starting, resending or verifying a challenge
+ * builds the factors' modules.
  */
 import type { Factor, User } from '../types';
-import { app } from './app';
-import type { FactorDefinition, FactorRegistry } from './factor';
-import { oath } from './oath';
-import { passkey } from './passkey';
-import { push } from './push';
-import { recovery } from './recovery';
-import { sms } from './sms';
-import { tap } from './tap';
-import { voice } from './voice';
+import { app, appFactor, appStatus } from './app';
+import type { FactorDefinition, FactorRegistry, FactorStatusRegistry } from './factor';
+import { oath, oathFactor, oathStatus } from './oath';
+import { passkey, passkeyFactor, passkeyStatus, type PasskeyFactorDeps } from './passkey';
+import { push, pushFactor, pushStatus, type PushFactorDeps } from './push';
+import type { ReadCodeFactorDeps } from './read-code';
+import { recovery, recoveryFactor, recoveryStatus, type RecoveryFactorDeps } from './recovery';
+import { sms, smsFactor, smsStatus, type SmsFactorDeps } from './sms';
+import { tap, tapFactor, tapStatus, type TapFactorDeps } from './tap';
+import { voice, voiceFactor, voiceStatus, type VoiceFactorDeps } from './voice';
 
 /**
  * Every factor, in the order a challenge picks one when neither the request nor the user's
  * default names it (R20: the first usable one).
  */
 export const FACTOR_DEFINITIONS = { sms, voice, app, oath, push, passkey, recovery, tap } as const satisfies {
-  readonly [M in Factor]: FactorDefinition<M, never>;
+  readonly [M in Factor]: FactorDefinition<M>;
 };
 
 /** What each factor is built from: exactly its own dependencies. */
-export type FactorDeps = { readonly [M in Factor]: Parameters<(typeof FACTOR_DEFINITIONS)[M]['build']>[0] };
+export interface FactorDeps {
+  readonly sms: SmsFactorDeps;
+  readonly voice: VoiceFactorDeps;
+  readonly push: PushFactorDeps;
+  readonly app: ReadCodeFactorDeps;
+  readonly oath: ReadCodeFactorDeps;
+  readonly passkey: PasskeyFactorDeps;
+  readonly recovery: RecoveryFactorDeps;
+  readonly tap: TapFactorDeps;
+}
 
 export function buildFactors(deps: FactorDeps): FactorRegistry {
   return {
-    sms: sms.build(deps.sms),
-    voice: voice.build(deps.voice),
-    push: push.build(deps.push),
-    app: app.build(deps.app),
-    oath: oath.build(deps.oath),
-    passkey: passkey.build(deps.passkey),
-    recovery: recovery.build(deps.recovery),
-    tap: tap.build(deps.tap),
+    sms: smsFactor(deps.sms),
+    voice: voiceFactor(deps.voice),
+    push: pushFactor(deps.push),
+    app: appFactor(deps.app),
+    oath: oathFactor(deps.oath),
+    passkey: passkeyFactor(deps.passkey),
+    recovery: recoveryFactor(deps.recovery),
+    tap: tapFactor(deps.tap),
+  };
+}
+
+/**
+ * What a status read needs of every factor (R1, R9, R13): only the push factor reads with a
+ * dependency, the settling of a push past its deadline (R9/R7).
+ */
+export function buildFactorStatuses(deps: { readonly push: Pick<PushFactorDeps['push'], 'settleTimeout'> }): FactorStatusRegistry {
+  return {
+    sms: smsStatus,
+    voice: voiceStatus,
+    push: pushStatus(deps.push),
+    app: appStatus,
+    oath: oathStatus,
+    passkey: passkeyStatus,
+    recovery: recoveryStatus,
+    tap: tapStatus,
   };
 }
 
@@ -50,4 +80,4 @@ export function isFallback(method: Factor): boolean {
   return FACTOR_DEFINITIONS[method].fallback === true;
 }
 
-export type { FactorModule, FactorRegistry } from './factor';
+export type { FactorModule, FactorRegistry, FactorStatus, FactorStatusRegistry } from './factor';

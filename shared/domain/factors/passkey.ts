@@ -12,7 +12,7 @@ import { PASSKEY_CHALLENGE_TTL_SECONDS } from '../../rules';
 import type { PasskeyRecord, PasskeyStore, UserScope, WebAuthnAssertions } from '../../ports';
 import { PasskeysNotConfiguredError, RegistrationRequiredError } from '../errors';
 import type { PasskeyPolicy, PasskeyRequestOptions, Principal, Tenant, User } from '../types';
-import { unchanged, type CodeCheck, type FactorDefinition } from './factor';
+import { unchanged, type CodeCheck, type FactorDefinition, type FactorModule, type FactorStatus } from './factor';
 
 export interface PasskeyFactorDeps {
   readonly passkeys: Pick<PasskeyStore, 'listPasskeys' | 'getPasskey'>;
@@ -88,11 +88,23 @@ export function passkeyPolicyOf(principal: Principal): PasskeyPolicy {
   return policy;
 }
 
-export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
+export const passkey: FactorDefinition<'passkey'> = {
   method: 'passkey',
   registered: (user) => (user.passkeyCount ?? 0) > 0,
-  build: ({ passkeys, alert, webauthn }) => ({
+};
+
+/** Answered with the passkey's assertion until the challenge expires; an open one shows the request options to sign. */
+export const passkeyStatus: FactorStatus = {
+  answer: { kind: 'credential' },
+  lapse: { status: 'expired' },
+  current: unchanged,
+  view: (challenge, pending) => (pending && challenge.passkey ? { publicKey: challenge.passkey.options } : {}),
+};
+
+export function passkeyFactor({ passkeys, alert, webauthn }: PasskeyFactorDeps): FactorModule<'passkey'> {
+  return {
     method: 'passkey',
+    ...passkeyStatus,
     prepare: ({ principal, user }) => {
       const policy = passkeyPolicyOf(principal);
       const scope: UserScope = { tenantId: principal.tenantId, space: principal.tenant.provider?.userSpace ?? '' };
@@ -177,10 +189,7 @@ export const passkey: FactorDefinition<'passkey', PasskeyFactorDeps> = {
       },
     },
     resend: { kind: 'refused', message: 'Nothing is sent for a passkey challenge: the browser signs it with the user’s passkey' },
-    lapse: { status: 'expired' },
     fatigues: false,
     countsNumberPerSend: false,
-    current: unchanged,
-    view: (challenge, pending) => (pending && challenge.passkey ? { publicKey: challenge.passkey.options } : {}),
-  }),
-};
+  };
+}

@@ -2,7 +2,7 @@
 import { PUSH_TIMEOUT_SECONDS } from '../../rules';
 import { matchNumber } from '../push';
 import type { Challenge, Principal, PushRegistration, User } from '../types';
-import type { FactorDefinition, FactorModule } from './factor';
+import type { Answer, FactorDefinition, FactorModule, FactorStatus } from './factor';
 
 /** What the push factor uses of the push service (../push-devices.ts). */
 export interface PushFactorDeps {
@@ -16,10 +16,26 @@ export interface PushFactorDeps {
   };
 }
 
-function pushFactor(deps: PushFactorDeps): FactorModule<'push'> {
+/** R9: answered on the phone, so a status read carries the assertion (R4); the number to enter is shown. */
+export function pushStatus(push: Pick<PushFactorDeps['push'], 'settleTimeout'>): FactorStatus & { readonly answer: Extract<Answer, { kind: 'elsewhere' }> } {
+  return {
+    answer: {
+      kind: 'elsewhere',
+      message: 'A push challenge is approved on the phone, by entering the number shown on the sign-in screen; poll GET /v1/challenges/{id} for its result',
+    },
+    // R9: a push unanswered by its deadline is a denial (timeout), not an expired code.
+    lapse: { status: 'denied', reason: 'timeout' },
+    // R9/R7: the first reader of a push past its deadline writes the timeout and counts it for fatigue.
+    current: (challenge, now) => push.settleTimeout(challenge, now),
+    view: (challenge) => (challenge.push ? { number: challenge.push.number } : {}),
+  };
+}
+
+export function pushFactor(deps: PushFactorDeps): FactorModule<'push'> {
   const { push } = deps;
   return {
     method: 'push',
+    ...pushStatus(push),
     prepare({ principal, user, context }) {
       // R18: refused when the device was activated under another provider.
       const device = push.deviceFor(principal, user);
@@ -43,24 +59,14 @@ function pushFactor(deps: PushFactorDeps): FactorModule<'push'> {
         }),
       };
     },
-    answer: {
-      kind: 'elsewhere',
-      message: 'A push challenge is approved on the phone, by entering the number shown on the sign-in screen; poll GET /v1/challenges/{id} for its result',
-    },
     resend: { kind: 'refused', message: 'A push cannot be resent; start a new challenge' },
-    // R9: a push unanswered by its deadline is a denial (timeout), not an expired code.
-    lapse: { status: 'denied', reason: 'timeout' },
     fatigues: true,
     countsNumberPerSend: false,
-    // R9/R7: the first reader of a push past its deadline writes the timeout and counts it for fatigue.
-    current: (challenge, now) => push.settleTimeout(challenge, now),
-    view: (challenge) => (challenge.push ? { number: challenge.push.number } : {}),
   };
 }
 
-export const push: FactorDefinition<'push', PushFactorDeps> = {
+export const push: FactorDefinition<'push'> = {
   method: 'push',
   // R18: an activated device (under which provider is checked when a push is sent).
   registered: (user) => !!user.push,
-  build: pushFactor,
 };

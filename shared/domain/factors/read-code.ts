@@ -2,11 +2,14 @@
 import { CODE_TTL_SECONDS } from '../../rules';
 import type { OtpChecker } from '../otp/checker';
 import type { User } from '../types';
-import { noView, unchanged, type FactorModule } from './factor';
+import { noView, unchanged, type FactorModule, type FactorStatus } from './factor';
 
 export interface ReadCodeFactorDeps {
   readonly otp: Pick<OtpChecker, 'check'>;
 }
+
+/** An app's or token's code is good until its challenge expires (R5); nothing of its own is shown. */
+export const readCodeStatus: FactorStatus = { answer: { kind: 'code' }, lapse: { status: 'expired' }, current: unchanged, view: noView };
 
 /**
  * An app or token factor: no code is drawn or sent, so nothing is stored beyond the common
@@ -21,6 +24,7 @@ export function readCodeFactor<M extends 'app' | 'oath'>(
 ): FactorModule<M> {
   return {
     method,
+    ...readCodeStatus,
     prepare: ({ user }) => ({ destination: destination(user), destinationE164: '', ttlSeconds: CODE_TTL_SECONDS, issue: async () => ({}) }),
     answer: {
       kind: 'code',
@@ -30,10 +34,7 @@ export function readCodeFactor<M extends 'app' | 'oath'>(
       },
     },
     resend: { kind: 'refused', message: 'Nothing is sent for this challenge: the user reads the code from their app or token' },
-    lapse: { status: 'expired' },
     fatigues: false,
     countsNumberPerSend: false,
-    current: unchanged,
-    view: noView,
   };
 }

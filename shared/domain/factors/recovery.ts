@@ -9,7 +9,7 @@ import { RECOVERY_CHALLENGE_TTL_SECONDS } from '../../rules';
 import { MethodUnavailableError } from '../errors';
 import { matchSlot, stillIssuedTo } from '../recovery-codes';
 import type { Tenant } from '../types';
-import { noView, unchanged, type CodeCheck, type FactorDefinition } from './factor';
+import { noView, unchanged, type CodeCheck, type FactorDefinition, type FactorModule, type FactorStatus } from './factor';
 
 export interface RecoveryFactorDeps {
   readonly codes: Pick<RecoveryCodeStore, 'getSet'>;
@@ -19,13 +19,20 @@ export interface RecoveryFactorDeps {
   readonly alert: (tenant: Tenant, userId: string, message: string) => Promise<unknown>;
 }
 
-export const recovery: FactorDefinition<'recovery', RecoveryFactorDeps> = {
+export const recovery: FactorDefinition<'recovery'> = {
   method: 'recovery',
   // A way back, not a registered method (R20): asked for by name only.
   registered: () => false,
   fallback: true,
-  build: ({ codes, users, alert }) => ({
+};
+
+/** A recovery code is taken until its challenge expires; nothing of its own is shown. */
+export const recoveryStatus: FactorStatus = { answer: { kind: 'code' }, lapse: { status: 'expired' }, current: unchanged, view: noView };
+
+export function recoveryFactor({ codes, users, alert }: RecoveryFactorDeps): FactorModule<'recovery'> {
+  return {
     method: 'recovery',
+    ...recoveryStatus,
     prepare: ({ principal, user }) => ({
       destination: 'recovery code',
       destinationE164: '',
@@ -57,10 +64,7 @@ export const recovery: FactorDefinition<'recovery', RecoveryFactorDeps> = {
       },
     },
     resend: { kind: 'refused', message: 'Nothing is sent for a recovery code: the user has it written down' },
-    lapse: { status: 'expired' },
     fatigues: false,
     countsNumberPerSend: false,
-    current: unchanged,
-    view: noView,
-  }),
-};
+  };
+}

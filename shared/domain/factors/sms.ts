@@ -7,7 +7,7 @@ import { maskPhone, redactPhoneNumbers } from '../mask';
 import type { CodeKey } from '../service-secrets';
 import { canReceiveSms } from '../phone';
 import type { Challenge } from '../types';
-import { noView, unchanged, type Delivery, type FactorDefinition, type FactorModule } from './factor';
+import { noView, unchanged, type Delivery, type FactorDefinition, type FactorModule, type FactorStatus } from './factor';
 
 export function smsText(code: string): string {
   return `${code} is your verification code. It expires in ${CODE_TTL_SECONDS / 60} minutes. Never share it with anyone.`;
@@ -18,7 +18,10 @@ export interface SmsFactorDeps {
   readonly codeKey: Pick<CodeKey, 'get'>;
 }
 
-function smsFactor(deps: SmsFactorDeps): FactorModule<'sms'> {
+/** A text's code expires with its challenge (R1); nothing of its own is shown. */
+export const smsStatus: FactorStatus = { answer: { kind: 'code' }, lapse: { status: 'expired' }, current: unchanged, view: noView };
+
+export function smsFactor(deps: SmsFactorDeps): FactorModule<'sms'> {
   const { sender, codeKey } = deps;
   /** Draws a code, keeps only its HMAC, and texts it (R16: the sender fails over between providers). */
   const newCode = async (challengeId: string) => {
@@ -35,6 +38,7 @@ function smsFactor(deps: SmsFactorDeps): FactorModule<'sms'> {
   };
   return {
     method: 'sms',
+    ...smsStatus,
     prepare({ principal, user }) {
       const { settings } = principal.tenant;
       const phone = user.phones.primary;
@@ -57,17 +61,13 @@ function smsFactor(deps: SmsFactorDeps): FactorModule<'sms'> {
       },
     },
     resend: { kind: 'new_code', ttlSeconds: CODE_TTL_SECONDS, reissue: (challenge) => newCode(challenge.challengeId) },
-    lapse: { status: 'expired' },
     fatigues: false,
     countsNumberPerSend: true,
-    current: unchanged,
-    view: noView,
   };
 }
 
-export const sms: FactorDefinition<'sms', SmsFactorDeps> = {
+export const sms: FactorDefinition<'sms'> = {
   method: 'sms',
   // R30: a primary number that takes texts.
   registered: (user) => !!user.phones.primary && canReceiveSms(user.phones.primary.type),
-  build: smsFactor,
 };

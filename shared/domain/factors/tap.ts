@@ -10,7 +10,7 @@ import { hashAccessPass, passState } from '../access-passes';
 import { safeEqual } from '../crypto';
 import { MethodUnavailableError } from '../errors';
 import { stillIssuedTo } from '../recovery-codes';
-import { noView, unchanged, type CodeCheck, type FactorDefinition } from './factor';
+import { noView, unchanged, type CodeCheck, type FactorDefinition, type FactorModule, type FactorStatus } from './factor';
 
 export interface TapFactorDeps {
   readonly passes: Pick<AccessPassStore, 'listPasses'>;
@@ -19,13 +19,20 @@ export interface TapFactorDeps {
   readonly clock: Clock;
 }
 
-export const tap: FactorDefinition<'tap', TapFactorDeps> = {
+export const tap: FactorDefinition<'tap'> = {
   method: 'tap',
   // A way back and a way in, not a registered method (R20): asked for by name only.
   registered: () => false,
   fallback: true,
-  build: ({ passes, users, clock }) => ({
+};
+
+/** An access pass is taken until its challenge expires; nothing of its own is shown. */
+export const tapStatus: FactorStatus = { answer: { kind: 'code' }, lapse: { status: 'expired' }, current: unchanged, view: noView };
+
+export function tapFactor({ passes, users, clock }: TapFactorDeps): FactorModule<'tap'> {
+  return {
     method: 'tap',
+    ...tapStatus,
     prepare: ({ principal, user }) => ({
       destination: 'access pass',
       destinationE164: '',
@@ -65,10 +72,7 @@ export const tap: FactorDefinition<'tap', TapFactorDeps> = {
       },
     },
     resend: { kind: 'refused', message: 'Nothing is sent for an access pass: the admin gave it to the user' },
-    lapse: { status: 'expired' },
     fatigues: false,
     countsNumberPerSend: false,
-    current: unchanged,
-    view: noView,
-  }),
-};
+  };
+}

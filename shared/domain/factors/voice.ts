@@ -6,7 +6,7 @@ import { CountryNotAllowedError, MethodUnavailableError, RegistrationRequiredErr
 import { maskPhone } from '../mask';
 import { canReceiveVoice } from '../phone';
 import type { PhoneNumber, TenantSettings, User } from '../types';
-import { unchanged, type FactorDefinition, type FactorModule } from './factor';
+import { unchanged, type Answer, type FactorDefinition, type FactorModule, type FactorStatus } from './factor';
 
 /**
  * R13: the numbers a voice challenge calls, in order: the primary, then each backup. Only
@@ -25,9 +25,28 @@ export interface VoiceFactorDeps {
   readonly rollover: VoiceRollover;
 }
 
-function voiceFactor(deps: VoiceFactorDeps): FactorModule<'voice'> {
+/** R10: answered on the call, so a status read carries the assertion (R4); R13: the calls so far are shown. */
+export const voiceStatus: FactorStatus & { readonly answer: Extract<Answer, { kind: 'elsewhere' }> } = {
+  answer: { kind: 'elsewhere', message: 'A voice challenge is approved on the call by pressing # and takes no code; poll GET /v1/challenges/{id} for its result' },
+  lapse: { status: 'expired' },
+  current: unchanged,
+  view(challenge, pending) {
+    if (!challenge.voice) return {};
+    const { numbers, attempts } = challenge.voice;
+    const calling = pending ? numbers[attempts.length] : undefined;
+    return {
+      voice: {
+        ...(calling ? { calling } : {}),
+        attempts: attempts.map(({ number, outcome, at }) => ({ number, outcome, at })),
+      },
+    };
+  },
+};
+
+export function voiceFactor(deps: VoiceFactorDeps): FactorModule<'voice'> {
   return {
     method: 'voice',
+    ...voiceStatus,
     prepare({ principal, user, context }) {
       const { settings } = principal.tenant;
       const primary = user.phones.primary;
@@ -69,30 +88,15 @@ function voiceFactor(deps: VoiceFactorDeps): FactorModule<'voice'> {
         }),
       };
     },
-    answer: { kind: 'elsewhere', message: 'A voice challenge is approved on the call by pressing # and takes no code; poll GET /v1/challenges/{id} for its result' },
     resend: { kind: 'refused', message: 'A voice challenge cannot be resent; start a new challenge' },
-    lapse: { status: 'expired' },
     fatigues: true,
     // A voice challenge takes each number's hour in its rollover, right before that number is dialled.
     countsNumberPerSend: false,
-    current: unchanged,
-    view(challenge, pending) {
-      if (!challenge.voice) return {};
-      const { numbers, attempts } = challenge.voice;
-      const calling = pending ? numbers[attempts.length] : undefined;
-      return {
-        voice: {
-          ...(calling ? { calling } : {}),
-          attempts: attempts.map(({ number, outcome, at }) => ({ number, outcome, at })),
-        },
-      };
-    },
   };
 }
 
-export const voice: FactorDefinition<'voice', VoiceFactorDeps> = {
+export const voice: FactorDefinition<'voice'> = {
   method: 'voice',
   // R30: a primary number that takes calls (the backups are called after it, R13).
   registered: (user) => !!user.phones.primary && canReceiveVoice(user.phones.primary.type),
-  build: voiceFactor,
 };
