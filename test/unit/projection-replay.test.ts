@@ -11,7 +11,7 @@ import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCom
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ChallengeProjection } from '../../shared/adapters/dynamo/challenge-projection';
-import { parseFailureRecord, ProjectionReplay, type StreamRange } from '../../shared/adapters/dynamo/projection-replay';
+import { parseFailureRecord, ProjectionReplay, REPLAY_EMPTY_READ_PAUSE_MS, REPLAY_MAX_EMPTY_READS, type StreamRange } from '../../shared/adapters/dynamo/projection-replay';
 import { drainFailureQueue, REPLAY_STOP_MARGIN_MS, REPLAY_TIMEOUT_SECONDS, REPLAY_VISIBILITY_SECONDS } from '../../shared/adapters/sqs/projection-failures';
 
 /**
@@ -29,11 +29,19 @@ const sqs = mockClient(SQSClient);
 const streams = mockClient(DynamoDBStreamsClient);
 /** A document client the projection must never reach: records without audits write nothing. */
 const noWrites = { send: () => Promise.reject(new Error('the projection wrote')) } as unknown as DynamoDBDocumentClient;
-const replay = new ProjectionReplay(new DynamoDBStreamsClient({}), STREAM_ARN, new ChallengeProjection(noWrites, { logsTable: 'logs', usageTable: 'usage' }));
+const projection = new ChallengeProjection(noWrites, { logsTable: 'logs', usageTable: 'usage' });
+/** The pauses the replay asked for, in ms (none is waited: the unit tests stay fast). */
+let pauses: number[] = [];
+const noWait = (ms: number) => {
+  pauses.push(ms);
+  return Promise.resolve();
+};
+const replay = new ProjectionReplay(new DynamoDBStreamsClient({}), STREAM_ARN, projection, undefined, noWait);
 
 beforeEach(() => {
   sqs.reset();
   streams.reset();
+  pauses = [];
 });
 
 const seq = (n: bigint) => n.toString().padStart(21, '0');
@@ -74,9 +82,15 @@ function message(n: number, body: string): Message {
   return { MessageId: `5fea7756-0ea4-451a-a703-a558b933e27${n}`, ReceiptHandle: `AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a-${n}`, MD5OfBody: 'fafb00f5732ab283681e124bf8747ed1', Body: body };
 }
 
-/** The stream holds `first`..`first + count - 1` on SHARD, read in pages of `page`. */
-function streamHolds(first: bigint, count: number, page = 100): void {
-  const all = Array.from({ length: count }, (_, i) => streamRecord(seq(first + BigInt(i))));
+/** A stream record the projection cannot read (an attribute of no DynamoDB type): it skips it. */
+function unreadableRecord(sequenceNumber: string): _Record {
+  const record = streamRecord(sequenceNumber);
+  return { ...record, dynamodb: { ...record.dynamodb, NewImage: { pk: { BAD: 'x' } as never } } };
+}
+
+/** The stream holds `first`..`first + count - 1` on SHARD (those in `unreadable` unreadable), read in pages of `page`. */
+function streamHolds(first: bigint, count: number, page = 100, unreadable: readonly bigint[] = []): void {
+  const all = Array.from({ length: count }, (_, i) => (unreadable.includes(first + BigInt(i)) ? unreadableRecord : streamRecord)(seq(first + BigInt(i))));
   streams.on(GetShardIteratorCommand).callsFake((input: { SequenceNumber: string }) => {
     const at = all.findIndex((r) => BigInt(r.dynamodb?.SequenceNumber ?? '0') >= BigInt(input.SequenceNumber));
     return { ShardIterator: `it-${Math.max(at, 0)}` };
@@ -116,7 +130,7 @@ describe('ProjectionReplay: a range of the stream', () => {
     streamHolds(first, 40, 7);
     const range = { shardId: SHARD, start: seq(first), end: seq(first + 19n) };
     expect(range.end.length).toBe(22);
-    expect(await replay.replay(range)).toEqual({ kind: 'replayed', range, records: 20 });
+    expect(await replay.replay(range)).toEqual({ kind: 'replayed', range, records: 20, skipped: 0 });
     expect(streams.commandCalls(GetShardIteratorCommand)[0]?.args[0].input).toEqual({ StreamArn: STREAM_ARN, ShardId: SHARD, ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: range.start });
     // Pages of 7: the third ends past the range; no fourth is read.
     expect(streams.commandCalls(GetRecordsCommand)).toHaveLength(3);
@@ -136,16 +150,47 @@ describe('ProjectionReplay: a range of the stream', () => {
     expect(await replay.replay(range)).toMatchObject({ kind: 'trimmed', range });
   });
 
-  it('an open shard that stops returning records before the range\'s end: incomplete, not a loop', async () => {
+  it('an open shard that stops returning records before the range\'s end: incomplete, not a loop, and not back to back', async () => {
     streamHolds(100n, 5);
     const range = { shardId: SHARD, start: seq(100n), end: seq(120n) };
-    expect(await replay.replay(range)).toMatchObject({ kind: 'incomplete', range, records: 5 });
+    expect(await replay.replay(range)).toMatchObject({ kind: 'incomplete', range, records: 5, skipped: 0 });
+    expect(streams.commandCalls(GetRecordsCommand)).toHaveLength(1 + REPLAY_MAX_EMPTY_READS);
+    // A pause after each empty read but the last (which ends the replay), 250 ms doubling to 1 s.
+    expect(pauses).toEqual([250, 500, ...Array<number>(REPLAY_MAX_EMPTY_READS - 3).fill(1000)]);
+    expect(REPLAY_EMPTY_READ_PAUSE_MS).toEqual({ first: 250, last: 1000 });
+  });
+
+  it('pauses only between empty reads: records coming again start the pauses over', async () => {
+    streams.on(GetShardIteratorCommand).resolves({ ShardIterator: 'it-0' });
+    streams
+      .on(GetRecordsCommand)
+      .resolvesOnce({ Records: [], NextShardIterator: 'it-0' })
+      .resolvesOnce({ Records: [], NextShardIterator: 'it-0' })
+      .resolvesOnce({ Records: [streamRecord(seq(100n))], NextShardIterator: 'it-1' })
+      .resolvesOnce({ Records: [], NextShardIterator: 'it-1' })
+      .resolvesOnce({ Records: [streamRecord(seq(101n)), streamRecord(seq(102n))], NextShardIterator: 'it-3' });
+    const range = { shardId: SHARD, start: seq(100n), end: seq(102n) };
+    expect(await replay.replay(range)).toEqual({ kind: 'replayed', range, records: 3, skipped: 0 });
+    expect(pauses).toEqual([250, 500, 250]);
+  });
+
+  it('finding 2: counts the records of the range the projection skips (cannot read), and still reports each', async () => {
+    // 104 and 107 cannot be read; 121, past the range, is not handed to the projection.
+    streamHolds(100n, 30, 7, [104n, 107n, 121n]);
+    const reported: string[] = [];
+    const reporting = new ProjectionReplay(new DynamoDBStreamsClient({}), STREAM_ARN, projection, (sequenceNumber) => reported.push(sequenceNumber), noWait);
+    const range = { shardId: SHARD, start: seq(100n), end: seq(119n) };
+    expect(await reporting.replay(range)).toEqual({ kind: 'replayed', range, records: 20, skipped: 2 });
+    expect(reported).toEqual([seq(104n), seq(107n)]);
+    // Without a callback of its own, the replay counts them all the same.
+    expect(await replay.replay(range)).toEqual({ kind: 'replayed', range, records: 20, skipped: 2 });
   });
 
   it('a closed shard read to its end before the range\'s last number: what it held is replayed', async () => {
     streams.on(GetShardIteratorCommand).resolves({ ShardIterator: 'it-0' });
     streams.on(GetRecordsCommand).resolves({ Records: [streamRecord(seq(100n)), streamRecord(seq(101n))] });
-    expect(await replay.replay({ shardId: SHARD, start: seq(100n), end: seq(120n) })).toMatchObject({ kind: 'replayed', records: 2 });
+    expect(await replay.replay({ shardId: SHARD, start: seq(100n), end: seq(120n) })).toMatchObject({ kind: 'replayed', records: 2, skipped: 0 });
+    expect(pauses).toEqual([]);
   });
 });
 
