@@ -7,12 +7,19 @@ import {
   TrimmedDataAccessException,
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ChallengeProjection } from '../../shared/adapters/dynamo/challenge-projection';
 import { parseFailureRecord, ProjectionReplay, REPLAY_EMPTY_READ_PAUSE_MS, REPLAY_MAX_EMPTY_READS, type StreamRange } from '../../shared/adapters/dynamo/projection-replay';
-import { drainFailureQueue, REPLAY_STOP_MARGIN_MS, REPLAY_TIMEOUT_SECONDS, REPLAY_VISIBILITY_SECONDS } from '../../shared/adapters/sqs/projection-failures';
+import {
+  drainFailureQueue,
+  REPLAY_EMPTY_POLLS,
+  REPLAY_POLL_WAIT_SECONDS,
+  REPLAY_STOP_MARGIN_MS,
+  REPLAY_TIMEOUT_SECONDS,
+  REPLAY_VISIBILITY_SECONDS,
+} from '../../shared/adapters/sqs/projection-failures';
 
 /**
  * Issue 18: the replay's loop over the projection's failure queue (SQS ReceiveMessage,
@@ -196,51 +203,105 @@ describe('ProjectionReplay: a range of the stream', () => {
 
 describe('drainFailureQueue: the replay function\'s loop over the failure queue', () => {
   const drain = (remainingMs: () => number = plenty) => drainFailureQueue({ sqs: new SQSClient({}), queueUrl: QUEUE_URL, replay: (body) => replay.replayMessage(body), remainingMs });
+  /** GetQueueAttributes' answer at the end of a run. */
+  const queueHolds = (visible: number, inFlight: number) =>
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: String(visible), ApproximateNumberOfMessagesNotVisible: String(inFlight) } });
+  const rateExceeded = (what: string) => Object.assign(new Error(`Rate exceeded for ${what}`), { name: 'ThrottlingException' });
+  /** The SQS calls in order, by command name. */
+  const sqsCalls = () => sqs.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
 
-  it('replays each message and deletes it; receives up to 10 with a short poll, hidden for the whole run, until the queue is empty', async () => {
+  it('replays each message and deletes it; receives up to 10 with a long poll, hidden for the whole run, until the queue is empty; then counts the queue', async () => {
     streamHolds(100n, 50);
     sqs
       .on(ReceiveMessageCommand)
       .resolvesOnce({ Messages: [message(1, failureRecord({ shardId: SHARD, start: seq(100n), end: seq(109n) })), message(2, failureRecord({ shardId: SHARD, start: seq(110n), end: seq(112n) }))] })
       .resolves({});
     sqs.on(DeleteMessageCommand).resolves({});
-    expect(await drain()).toEqual({ replayed: 2, records: 13, left: [], released: 0 });
+    queueHolds(0, 0);
+    expect(await drain()).toEqual({ replayed: 2, records: 13, skipped: 0, left: [], released: 0, queue: { kind: 'counted', visible: 0, inFlight: 0 } });
     expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input)).toEqual([
       { QueueUrl: QUEUE_URL, ReceiptHandle: message(1, '').ReceiptHandle },
       { QueueUrl: QUEUE_URL, ReceiptHandle: message(2, '').ReceiptHandle },
     ]);
     const receive = sqs.commandCalls(ReceiveMessageCommand)[0]?.args[0].input;
-    expect(receive).toEqual({ QueueUrl: QUEUE_URL, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: REPLAY_VISIBILITY_SECONDS });
+    // Finding 4: a long poll (a short one may answer a small queue with nothing while messages wait).
+    expect(receive).toEqual({ QueueUrl: QUEUE_URL, MaxNumberOfMessages: 10, WaitTimeSeconds: REPLAY_POLL_WAIT_SECONDS, VisibilityTimeout: REPLAY_VISIBILITY_SECONDS });
+    expect(REPLAY_POLL_WAIT_SECONDS).toBeGreaterThanOrEqual(1);
+    expect(REPLAY_POLL_WAIT_SECONDS * 1000).toBeLessThan(REPLAY_STOP_MARGIN_MS);
     expect(REPLAY_VISIBILITY_SECONDS).toBeGreaterThanOrEqual(REPLAY_TIMEOUT_SECONDS);
-    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(4);
+    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(1 + REPLAY_EMPTY_POLLS);
+    expect(sqs.commandCalls(GetQueueAttributesCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: QUEUE_URL, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] },
+    ]);
+    expect(sqsCalls().at(-1)).toBe('GetQueueAttributesCommand');
   });
 
-  it('keeps and reports a message whose range is trimmed, one that is malformed or of another stream, and one whose replay failed', async () => {
+  it('finding 2: reports the records the projection skipped in the ranges it replayed', async () => {
+    streamHolds(100n, 50, 100, [103n, 111n]);
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [message(1, failureRecord({ shardId: SHARD, start: seq(100n), end: seq(109n) })), message(2, failureRecord({ shardId: SHARD, start: seq(110n), end: seq(112n) }))] })
+      .resolves({});
+    sqs.on(DeleteMessageCommand).resolves({});
+    queueHolds(0, 0);
+    expect(await drain()).toMatchObject({ replayed: 2, records: 13, skipped: 2, left: [] });
+  });
+
+  it('keeps and reports a message whose range is trimmed, one that is malformed or of another stream, and one whose replay failed; makes them visible again once the loop is over', async () => {
     const trimmed = { shardId: SHARD, start: seq(100n), end: seq(109n) };
     const failing = { shardId: 'shardId-00000001764572400000-99999999', start: seq(200n), end: seq(209n) };
     streams.on(GetShardIteratorCommand, { ShardId: SHARD }).rejects(new TrimmedDataAccessException({ message: 'trimmed', $metadata: { httpStatusCode: 400 } }));
     streams.on(GetShardIteratorCommand, { ShardId: failing.shardId }).resolves({ ShardIterator: 'it-0' });
     streams.on(GetRecordsCommand).rejects(new LimitExceededException({ message: 'Rate exceeded for shard', $metadata: { httpStatusCode: 400 } }));
-    sqs
-      .on(ReceiveMessageCommand)
-      .resolvesOnce({
-        Messages: [
-          message(1, failureRecord(trimmed)),
-          message(2, '{"hello":"world"}'),
-          message(3, failureRecord(trimmed, STREAM_ARN.replace('tessera-dev', 'other'))),
-          message(4, failureRecord(failing)),
-        ],
-      })
-      .resolves({});
+    const messages = [
+      message(1, failureRecord(trimmed)),
+      message(2, '{"hello":"world"}'),
+      message(3, failureRecord(trimmed, STREAM_ARN.replace('tessera-dev', 'other'))),
+      message(4, failureRecord(failing)),
+    ];
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: messages }).resolves({});
+    sqs.on(ChangeMessageVisibilityCommand).resolves({});
+    queueHolds(4, 0);
     const summary = await drain();
     expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
-    expect(summary).toMatchObject({ replayed: 0, records: 0, released: 0 });
+    expect(summary).toMatchObject({ replayed: 0, records: 0, skipped: 0, released: 0, queue: { kind: 'counted', visible: 4, inFlight: 0 } });
     expect(summary.left).toEqual([
       { messageId: message(1, '').MessageId, ...trimmed, reason: expect.stringMatching(/^trimmed: /) },
       { messageId: message(2, '').MessageId, reason: expect.stringMatching(/^refused: not a Lambda on-failure record/) },
       { messageId: message(3, '').MessageId, ...trimmed, reason: "refused: its stream is not the Challenges table's stream" },
       { messageId: message(4, '').MessageId, ...failing, reason: 'failed: LimitExceededException: Rate exceeded for shard' },
     ]);
+    // Finding 5: each is visible again at the end (not hidden for REPLAY_VISIBILITY_SECONDS), after the last receive, before the count.
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input)).toEqual(
+      messages.map((m) => ({ QueueUrl: QUEUE_URL, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+    );
+    const order = sqsCalls();
+    expect(order.lastIndexOf('ReceiveMessageCommand')).toBeLessThan(order.indexOf('ChangeMessageVisibilityCommand'));
+    expect(order.lastIndexOf('ChangeMessageVisibilityCommand')).toBeLessThan(order.indexOf('GetQueueAttributesCommand'));
+  });
+
+  it('finding 6: a delete or a visibility change that fails is reported with its message; the run goes on and returns its summary', async () => {
+    streamHolds(100n, 50);
+    const ranges = [0n, 10n, 20n].map((at) => ({ shardId: SHARD, start: seq(100n + at), end: seq(109n + at) }));
+    const messages = ranges.map((range, i) => message(i + 1, failureRecord(range)));
+    const trimmed = message(4, failureRecord({ shardId: SHARD, start: seq(90n), end: seq(95n) }));
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [...messages, trimmed] }).resolves({});
+    sqs.on(DeleteMessageCommand).resolves({}).on(DeleteMessageCommand, { ReceiptHandle: messages[1]?.ReceiptHandle }).rejects(rateExceeded('DeleteMessage'));
+    sqs.on(ChangeMessageVisibilityCommand).rejects(rateExceeded('ChangeMessageVisibility'));
+    sqs.on(GetQueueAttributesCommand).rejects(rateExceeded('GetQueueAttributes'));
+    const summary = await drain();
+    expect(summary).toEqual({
+      replayed: 2,
+      records: 20,
+      skipped: 0,
+      released: 0,
+      left: [
+        { messageId: messages[1]?.MessageId, ...ranges[1], reason: expect.stringMatching(/^failed: delete: ThrottlingException: Rate exceeded for DeleteMessage; still hidden for up to 300 s: ThrottlingException/) },
+        { messageId: trimmed.MessageId, shardId: SHARD, start: seq(90n), end: seq(95n), reason: expect.stringMatching(/^trimmed: .*; still hidden for up to 300 s: ThrottlingException/) },
+      ],
+      queue: { kind: 'unknown', reason: 'ThrottlingException: Rate exceeded for GetQueueAttributes' },
+    });
+    expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(3);
   });
 
   it('stops taking messages when the invocation is about to end, and makes the ones it did not try visible again', async () => {
@@ -249,10 +310,11 @@ describe('drainFailureQueue: the replay function\'s loop over the failure queue'
     sqs.on(ReceiveMessageCommand).resolves({ Messages: bodies });
     sqs.on(DeleteMessageCommand).resolves({});
     sqs.on(ChangeMessageVisibilityCommand).resolves({});
+    queueHolds(2, 0);
     // Plenty of time for the first message, then less than the margin.
     const times = [250_000, 250_000, REPLAY_STOP_MARGIN_MS - 1];
     const summary = await drain(() => times.shift() ?? 0);
-    expect(summary).toEqual({ replayed: 1, records: 10, left: [], released: 2 });
+    expect(summary).toEqual({ replayed: 1, records: 10, skipped: 0, left: [], released: 2, queue: { kind: 'counted', visible: 2, inFlight: 0 } });
     expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(1);
     expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(1);
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input)).toEqual([
@@ -261,8 +323,37 @@ describe('drainFailureQueue: the replay function\'s loop over the failure queue'
     ]);
   });
 
+  it('a message not tried that cannot be made visible again is reported as left, with its range', async () => {
+    streamHolds(100n, 50);
+    const range = { shardId: SHARD, start: seq(110n), end: seq(119n) };
+    const bodies = [message(1, failureRecord({ shardId: SHARD, start: seq(100n), end: seq(109n) })), message(2, failureRecord(range))];
+    sqs.on(ReceiveMessageCommand).resolves({ Messages: bodies });
+    sqs.on(DeleteMessageCommand).resolves({});
+    sqs.on(ChangeMessageVisibilityCommand).rejects(rateExceeded('ChangeMessageVisibility'));
+    queueHolds(0, 1);
+    const times = [250_000, 250_000, REPLAY_STOP_MARGIN_MS - 1];
+    expect(await drain(() => times.shift() ?? 0)).toEqual({
+      replayed: 1,
+      records: 10,
+      skipped: 0,
+      released: 0,
+      left: [{ messageId: bodies[1]?.MessageId, ...range, reason: 'failed: release: ThrottlingException: Rate exceeded for ChangeMessageVisibility' }],
+      queue: { kind: 'counted', visible: 0, inFlight: 1 },
+    });
+  });
+
+  it('a receive that fails is thrown, but only after the messages this run holds are visible again', async () => {
+    streams.on(GetShardIteratorCommand).rejects(new TrimmedDataAccessException({ message: 'trimmed', $metadata: { httpStatusCode: 400 } }));
+    const kept = message(1, failureRecord({ shardId: SHARD, start: seq(100n), end: seq(109n) }));
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [kept] }).rejects(rateExceeded('ReceiveMessage'));
+    sqs.on(ChangeMessageVisibilityCommand).resolves({});
+    await expect(drain()).rejects.toThrow('Rate exceeded for ReceiveMessage');
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input)).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: kept.ReceiptHandle, VisibilityTimeout: 0 }]);
+  });
+
   it('receives nothing when the invocation starts with less than the margin left', async () => {
-    expect(await drain(() => REPLAY_STOP_MARGIN_MS)).toEqual({ replayed: 0, records: 0, left: [], released: 0 });
+    queueHolds(3, 0);
+    expect(await drain(() => REPLAY_STOP_MARGIN_MS)).toEqual({ replayed: 0, records: 0, skipped: 0, left: [], released: 0, queue: { kind: 'counted', visible: 3, inFlight: 0 } });
     expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(0);
   });
 });
