@@ -87,15 +87,17 @@ export class ChallengeProjectionSource extends Construct {
 
   /**
    * Issue 18: what the `projection-replay` handler needs beyond the projection's table grants
-   * (HANDLER_ACCESS): to read the Challenges table's stream (named by its ARN, so no
-   * dynamodb:ListStreams) and to receive, hide, delete and count the messages of this failure
-   * queue, and nothing else. Its environment names both.
+   * (HANDLER_ACCESS): to read the Challenges table's stream (GetShardIterator and GetRecords only:
+   * the stream is named by its ARN and the shard by the failure record) and to receive, hide,
+   * delete and count (GetQueueAttributes, at the end of a run) the messages of this failure queue,
+   * and nothing else. Its environment names both.
    */
   grantReplay(replay: TesseraFunction): { streamArn: string; queueUrl: string } {
     const streamArn = this.challenges.tableStreamArn;
     if (!streamArn) throw new Error('The Challenges table has no stream');
     replay.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords'], resources: [streamArn] }),
+      // Named by the failure record's shard id: no DescribeStream (or ListStreams) is ever called.
+      new iam.PolicyStatement({ actions: ['dynamodb:GetShardIterator', 'dynamodb:GetRecords'], resources: [streamArn] }),
     );
     // The stream's records are encrypted with the table's key.
     this.challenges.encryptionKey?.grantDecrypt(replay.role);

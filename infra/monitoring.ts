@@ -242,9 +242,20 @@ export class Monitoring extends Construct {
       this.alarms.push(silent);
     }
     if (props.projectionFailures) {
+      // Visible and in flight: a message a replay run holds, or one a run cut short left hidden,
+      // still names a range; counting visible ones alone would clear the alarm while it is hidden.
+      const period = Duration.minutes(5);
       alarm(
         'ChallengeProjectionGaveUp',
-        props.projectionFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        new cloudwatch.MathExpression({
+          expression: 'FILL(v, 0) + FILL(n, 0)',
+          usingMetrics: {
+            v: props.projectionFailures.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+            n: props.projectionFailures.metricApproximateNumberOfMessagesNotVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+          },
+          label: 'Ranges on the projection\'s failure queue (visible and in flight)',
+          period,
+        }),
         1,
         'the challenge projection gave up on a range of the Challenges stream after 6 hours of retries (R23, R24): auth-log lines, usage and billed units of that range are missing until an operator runs the projection-replay function (stack output ProjectionReplayFunctionName), while the stream still keeps it, for the rest of its 24 hours (docs/architecture.md)',
       );

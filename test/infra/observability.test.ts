@@ -45,6 +45,13 @@ describe('observability: alarms, their topic and the dashboard', () => {
 
     const billing = byDescription(/billing run/).flatMap(metricsOf);
     expect(billing.map((m) => m.MetricName).sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors']);
+
+    // Issue 18: a range on the projection's failure queue, whether a message is visible or in flight (hidden by a replay run).
+    const gaveUp = byDescription(/gave up on a range/).flatMap(metricsOf);
+    expect(gaveUp.map((m) => [m.Namespace, m.MetricName]).sort()).toEqual([
+      ['AWS/SQS', 'ApproximateNumberOfMessagesNotVisible'],
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+    ]);
   });
 
   it('every alarm notifies the topic when it fires and when it clears, and treats missing data as fine', () => {

@@ -1,7 +1,9 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { localClient } from '../../infra/local/dynamo';
 import { localProjection } from '../../infra/local/projection';
+import { AUDITS_ATTRIBUTE } from '../../shared/adapters/dynamo/challenge-audits';
 import { ChallengeProjection, changeOfRecord, type StreamRecord } from '../../shared/adapters/dynamo/challenge-projection';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client';
 import { ProjectionReplay, type StreamRange } from '../../shared/adapters/dynamo/projection-replay';
@@ -138,7 +140,7 @@ describe('projection replay (issue 18) against DynamoDB Local\'s stream', () => 
   it('replays exactly the range a failure record names: its lines and counts once, nothing past its end', async () => {
     const range = await rangeOf(first.challengeId, first.challengeId);
     const outcome = await replay.replayMessage(failureRecord(range));
-    expect(outcome).toEqual({ kind: 'replayed', range, records: expect.any(Number) });
+    expect(outcome).toEqual({ kind: 'replayed', range, records: expect.any(Number), skipped: 0 });
     expect(outcome.kind === 'replayed' && outcome.records).toBeGreaterThanOrEqual(2);
     expect(await seen(users)).toEqual({ lines: { [first.userId]: ['approved', 'sent'], [second.userId]: [] }, sent: 1, approved: 1 });
   });
@@ -164,6 +166,30 @@ describe('projection replay (issue 18) against DynamoDB Local\'s stream', () => 
     const pastStart = { ...range, start: (BigInt(range.start) - 1n).toString().padStart(range.start.length, '0') };
     expect(await replay.replayMessage(failureRecord(pastStart))).toEqual({ kind: 'trimmed', range: pastStart, reason: expect.stringMatching(/trimmed/) });
     expect(await seen([...users, third.userId])).toEqual(before);
+  });
+
+  it('finding 2: a record of the range the projection cannot read is skipped, counted in the outcome and reported; the rest is written', async () => {
+    const fifth = await signIn();
+    // Written behind the service's back: an audit line with no id, time, user, event or result.
+    const broken = `ch_broken_${Date.now()}`;
+    await docClient.send(
+      new PutCommand({
+        TableName: process.env[CHALLENGES_TABLE.envVar],
+        Item: { pk: `CH#${broken}`, challengeId: broken, tenantId: tenant.tenantId, [AUDITS_ATTRIBUTE]: [{ l: {} }] },
+      }),
+    );
+    const range = await rangeOf(fifth.challengeId, broken);
+    const reported: string[] = [];
+    const reporting = new ProjectionReplay(
+      streams,
+      streamArn,
+      new ChallengeProjection(docClient, { logsTable: process.env[LOGS_TABLE.envVar] as string, usageTable: process.env[USAGE_TABLE.envVar] as string }),
+      (sequenceNumber) => reported.push(sequenceNumber),
+    );
+    const outcome = await reporting.replayMessage(failureRecord(range, streamArn, 3));
+    expect(outcome).toMatchObject({ kind: 'replayed', range, skipped: 1 });
+    expect(reported).toEqual([range.end]);
+    expect((await seen([fifth.userId])).lines).toEqual({ [fifth.userId]: ['approved', 'sent'] });
   });
 
   it('refuses a malformed record, or one of another stream, with its reason, and writes nothing', async () => {

@@ -10,6 +10,16 @@ export const REPLAY_BATCH_SIZE = 100;
  * is projected, and the range can be replayed again.
  */
 export const REPLAY_MAX_EMPTY_READS = 10;
+/**
+ * Pauses between reads that returned no record, doubling from the first to the last: the live
+ * event source reads the same shard, and DynamoDB Streams allows a shard only a few reads a
+ * second. At most about 7.75 s over REPLAY_MAX_EMPTY_READS.
+ */
+export const REPLAY_EMPTY_READ_PAUSE_MS = { first: 250, last: 1000 } as const;
+
+/** Waits `ms` milliseconds (replaced in unit tests). */
+export type Sleep = (ms: number) => Promise<void>;
+const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** DynamoDB Streams' sequence numbers: 21 to 40 digits (compared as numbers, never as text). */
 const sequenceNumber = z.string().regex(/^\d{21,40}$/, 'must be a stream sequence number (21 to 40 digits)');
@@ -59,19 +69,22 @@ export interface StreamRange {
 
 /**
  * What a replay did:
- * - `replayed`: every record of the range was read and projected (`records` of them);
+ * - `replayed`: every record of the range was read (`records` of them) and handed to the
+ *   projection, which wrote all but the `skipped` ones it cannot read (each also reported to
+ *   `onUnreadable`; reading them again cannot change them);
  * - `trimmed`: the stream no longer holds the range (older than its 24 hours, or a shard it does
- *   not have): nothing was written, and replaying it again cannot help;
+ *   not have): nothing more of it can be written, and replaying it again cannot help; part of it
+ *   may have been written already, by the event source or an earlier replay;
  * - `refused`: the message is not an on-failure record of this stream: nothing was read;
  * - `incomplete`: the shard is open and stopped returning records before the range's end; the
- *   records read were projected, and replaying the range again is safe.
+ *   records read were projected (but the `skipped` ones), and replaying the range again is safe.
  * A write that fails is thrown (the range is safe to replay again).
  */
 export type ReplayOutcome =
-  | { readonly kind: 'replayed'; readonly range: StreamRange; readonly records: number }
+  | { readonly kind: 'replayed'; readonly range: StreamRange; readonly records: number; readonly skipped: number }
   | { readonly kind: 'trimmed'; readonly range: StreamRange; readonly reason: string }
   | { readonly kind: 'refused'; readonly range?: StreamRange; readonly reason: string }
-  | { readonly kind: 'incomplete'; readonly range: StreamRange; readonly records: number; readonly reason: string };
+  | { readonly kind: 'incomplete'; readonly range: StreamRange; readonly records: number; readonly skipped: number; readonly reason: string };
 
 /** Raised when the projection could not write a replayed batch (the range is safe to replay again). */
 export class ReplayWriteError extends Error {
@@ -122,6 +135,7 @@ export class ProjectionReplay {
     private readonly streamArn: string,
     private readonly projection: ChallengeProjection,
     private readonly onUnreadable?: (sequenceNumber: string, error: unknown) => void,
+    private readonly pause: Sleep = sleep,
   ) {}
 
   /** Replays the range an on-failure record (the JSON of a failure queue message) names. */
@@ -147,6 +161,12 @@ export class ProjectionReplay {
       throw error;
     }
     let records = 0;
+    let skipped = 0;
+    // The records of the range the projection could not read (and so skipped), counted here whatever it returns.
+    const onUnreadable = (sequenceNumber: string, error: unknown) => {
+      skipped++;
+      this.onUnreadable?.(sequenceNumber, error);
+    };
     let first = true;
     let empty = 0;
     while (iterator) {
@@ -155,7 +175,7 @@ export class ProjectionReplay {
         out = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: REPLAY_BATCH_SIZE }));
       } catch (error) {
         const gone = isGone(error);
-        // Trimmed before anything was written: nothing of the range is left. Later, part of it was written: retry it.
+        // Trimmed before this run wrote anything: nothing more of the range can be written. Later, this run wrote part of it: retry it.
         if (gone && records === 0) return { kind: 'trimmed', range, reason: gone };
         throw error;
       }
@@ -167,18 +187,22 @@ export class ProjectionReplay {
         first = false;
         const inRange = read.filter((r) => seqOf(r) >= start && seqOf(r) <= end);
         if (inRange.length > 0) {
-          const result = await projectStreamBatch(this.projection, inRange as StreamRecord[], undefined, this.onUnreadable);
+          const result = await projectStreamBatch(this.projection, inRange as StreamRecord[], undefined, onUnreadable);
           if (result.batchItemFailures.length > 0) throw new ReplayWriteError(`the projection could not write the batch from sequence number ${result.batchItemFailures[0]?.itemIdentifier}`);
           records += inRange.length;
         }
-        if (seqOf(read.at(-1) as _Record) >= end) return { kind: 'replayed', range, records };
-      } else if (out.NextShardIterator && ++empty >= REPLAY_MAX_EMPTY_READS) {
-        return { kind: 'incomplete', range, records, reason: `the shard returned no record for ${REPLAY_MAX_EMPTY_READS} reads before the range's last sequence number` };
+        if (seqOf(read.at(-1) as _Record) >= end) return { kind: 'replayed', range, records, skipped };
+      } else if (out.NextShardIterator) {
+        if (++empty >= REPLAY_MAX_EMPTY_READS) {
+          return { kind: 'incomplete', range, records, skipped, reason: `the shard returned no record for ${REPLAY_MAX_EMPTY_READS} reads before the range's last sequence number` };
+        }
+        // Not back to back on a shard the event source reads too.
+        await this.pause(Math.min(REPLAY_EMPTY_READ_PAUSE_MS.first * 2 ** (empty - 1), REPLAY_EMPTY_READ_PAUSE_MS.last));
       }
       iterator = out.NextShardIterator;
     }
     // The shard is closed and read to its end.
     if (first) return { kind: 'trimmed', range, reason: 'the shard holds no record from the range\'s first sequence number on' };
-    return { kind: 'replayed', range, records };
+    return { kind: 'replayed', range, records, skipped };
   }
 }
