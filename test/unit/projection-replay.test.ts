@@ -8,7 +8,7 @@ import {
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ChallengeProjection } from '../../shared/adapters/dynamo/challenge-projection';
 import { parseFailureRecord, ProjectionReplay, REPLAY_EMPTY_READ_PAUSE_MS, REPLAY_MAX_EMPTY_READS, type StreamRange } from '../../shared/adapters/dynamo/projection-replay';
@@ -34,9 +34,22 @@ const SHARD = 'shardId-00000001764572400000-4b0d5e1a';
 
 const sqs = mockClient(SQSClient);
 const streams = mockClient(DynamoDBStreamsClient);
-/** A document client the projection must never reach: records without audits write nothing. */
-const noWrites = { send: () => Promise.reject(new Error('the projection wrote')) } as unknown as DynamoDBDocumentClient;
-const projection = new ChallengeProjection(noWrites, { logsTable: 'logs', usageTable: 'usage' });
+/**
+ * A document client the projection reaches only to mark a record it cannot read (for the billing
+ * run): records without audits write nothing else.
+ */
+const marked: string[] = [];
+const onlyMarks = {
+  send: (command: unknown) => {
+    const item = command instanceof PutCommand ? command.input.Item : undefined;
+    if (command instanceof PutCommand && command.input.TableName === 'usage' && String(item?.pk).startsWith('SKIPPED#')) {
+      marked.push(String(item?.sk));
+      return Promise.resolve({});
+    }
+    return Promise.reject(new Error('the projection wrote'));
+  },
+} as unknown as DynamoDBDocumentClient;
+const projection = new ChallengeProjection(onlyMarks, { logsTable: 'logs', usageTable: 'usage' });
 /** The pauses the replay asked for, in ms (none is waited: the unit tests stay fast). */
 let pauses: number[] = [];
 const noWait = (ms: number) => {
@@ -189,6 +202,8 @@ describe('ProjectionReplay: a range of the stream', () => {
     const range = { shardId: SHARD, start: seq(100n), end: seq(119n) };
     expect(await reporting.replay(range)).toEqual({ kind: 'replayed', range, records: 20, skipped: 2 });
     expect(reported).toEqual([seq(104n), seq(107n)]);
+    // R24: and each is marked for the billing run.
+    expect(marked.slice(-2)).toEqual([seq(104n), seq(107n)]);
     // Without a callback of its own, the replay counts them all the same.
     expect(await replay.replay(range)).toEqual({ kind: 'replayed', range, records: 20, skipped: 2 });
   });
