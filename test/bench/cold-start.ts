@@ -27,6 +27,7 @@ const SDK_CLIENTS: Record<string, string> = {
   'client-chime-sdk-voice': 'ChimeSDKVoiceClient',
   'client-dynamodb-streams': 'DynamoDBStreamsClient',
   'client-sqs': 'SQSClient',
+  'client-lambda': 'LambdaClient',
 };
 
 /** Targets of the architecture issue: what a handler may carry above its floor. */
