@@ -169,7 +169,6 @@ const noPush: PushSender = {
   },
 };
 
-
 const keyMaterial = /* @__PURE__ */ once(() => new DynamoKeyMaterialStore(db(), config().tenantsTable));
 // R28: loaded (and on a new deployment created) only by a handler that counts a phone number.
 const throttleKey = /* @__PURE__ */ once(() => new ThrottleKey({ secrets: keyMaterial(), box: secretBox() }));

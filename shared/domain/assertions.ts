@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPair, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ASSERTION_TTL_SECONDS, JWKS_MAX_AGE_SECONDS, SIGNING_KEY_CACHE_SECONDS } from '../rules';
 import type { Clock, SecretBox, SecretContext, SigningKeyRecord, SigningKeyStore } from '../ports';
@@ -37,11 +37,21 @@ function signJwt(header: Readonly<Record<string, unknown>>, payload: Readonly<Re
   return `${input}.${signature.toString('base64url')}`;
 }
 
-/** A stored private JWK as a signing key; anything but an EC P-256 private key is refused, as jose refused it for ES256. */
-function importSigningKey(jwk: JsonWebKey): KeyObject {
+/**
+ * A stored private JWK as a signing key; anything but an EC P-256 private key is refused, as jose
+ * refused it for ES256. Node takes a JWK's `d` without checking that its `x` and `y` belong to it
+ * (jose did): a probe signature must verify with the key the JWKS publishes, or no assertion
+ * signed with it would.
+ */
+function importSigningKey(jwk: JsonWebKey, published: Record<string, unknown>): KeyObject {
   const key = createPrivateKey({ key: jwk, format: 'jwk' });
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new TypeError(`The signing key is not an EC P-256 key, as ${ALG} requires`);
+  }
+  const probe = Buffer.from('tessera signing key probe');
+  const signature = sign('sha256', probe, { key, dsaEncoding: 'ieee-p1363' });
+  if (!verify('sha256', probe, { key: createPublicKey({ key: published as JsonWebKey, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, signature)) {
+    throw new TypeError('The signing key does not match the public key the JWKS publishes for it');
   }
   return key;
 }
@@ -89,6 +99,8 @@ export class AssertionSigner {
 
   async signWith({ kid, key }: SigningKey, claims: AssertionClaims): Promise<string> {
     const iat = Math.floor(claims.approvedAt / 1000);
+    // jose refused a time that is not a number; JSON would write it as null.
+    if (!Number.isSafeInteger(iat)) throw new TypeError('The approval time is not a time');
     return signJwt(
       { alg: ALG, kid, typ: 'JWT' },
       {
@@ -142,7 +154,7 @@ export class AssertionSigner {
     const jwk = JSON.parse(
       Buffer.from(await this.deps.box.decrypt(newest.encryptedPrivateKey, PRIVATE_KEY_CONTEXT)).toString('utf8'),
     ) as JsonWebKey;
-    this.cached = { loadedAt: now, kid: newest.kid, key: importSigningKey(jwk) };
+    this.cached = { loadedAt: now, kid: newest.kid, key: importSigningKey(jwk, newest.publicJwk) };
     return this.cached;
   }
 

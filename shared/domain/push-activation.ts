@@ -65,4 +65,5 @@ export class PushActivation {
     if (outcome === 'no_user') throw new NotFoundError('No such user');
     log.info('push device activated', { tenantId: activation.tenantId, userId: activation.userId, deviceId, platform: input.platform });
     return { deviceId, deviceKey: Buffer.from(key).toString('base64url') };
-  }}
+  }
+}

@@ -86,8 +86,6 @@ export class PushService {
     return { activationCode: code, expiresAt: new Date(expiresAt).toISOString(), uri };
   }
 
-
-
   /** R9/R18: the device a push challenge for this user goes to; refused when it was activated under another provider. */
   deviceFor(principal: Principal, user: User): NonNullable<User['push']> {
     const marker = user.push;

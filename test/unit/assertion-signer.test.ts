@@ -187,6 +187,26 @@ describe('R4 signing key rotation', () => {
     await expect(signer.sign(claims('ch_1'))).rejects.toThrow(/P-256/);
   });
 
+  it('refuses to sign with a stored private key whose public half is not the key the JWKS publishes for it (jose refused such a JWK)', async () => {
+    const { signer, claims, keys, box, clock } = setup();
+    const published = await generateKeyPair('ES256', { extractable: true });
+    const other = await generateKeyPair('ES256', { extractable: true });
+    // The other key's d with the published key's x and y: Node would sign with d, and nothing published would verify it.
+    const mixed = { ...(await exportJWK(published.privateKey)), d: (await exportJWK(other.privateKey)).d };
+    await keys.put({
+      kid: 'mixed',
+      publicJwk: await exportJWK(published.publicKey),
+      encryptedPrivateKey: await box.encrypt(Buffer.from(JSON.stringify(mixed)), { kind: 'assertion-signing-key', binding: 'assertion-signing-key' }),
+      createdAt: clock.now(),
+    });
+    await expect(signer.sign(claims('ch_1'))).rejects.toThrow('The signing key does not match the public key the JWKS publishes for it');
+  });
+
+  it('refuses an approval time that is not a time, rather than write "iat": null', async () => {
+    const { signer, claims } = setup();
+    await expect(signer.sign({ ...claims('ch_1'), approvedAt: Number.NaN })).rejects.toThrow('The approval time is not a time');
+  });
+
   it('issues assertions that expire after the assertion lifetime', async () => {
     const { signer, claims, verify, clock } = setup();
     const token = await signer.sign(claims('ch_1'));
