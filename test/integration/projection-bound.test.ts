@@ -65,8 +65,16 @@ it('a read the projection cannot catch up for within its deadline is answered 50
     expect(reply.body.detail).toBe('The challenge projection is behind: auth logs, usage and billing are not up to date yet');
     // Without a key the handler answers at once: nothing waits for the projection.
     expectProblem(await api.request('GET', '/v1/admin/auth-logs'), 401, 'unauthenticated');
+    // R24: the billing run bills nothing while the projection has not caught up: a 503 naming why, nothing written.
+    const billing = await api.request('POST', '/local/billing-run', { body: { month: '2026-01' } });
+    expectProblem(billing, 503, 'service-unavailable');
+    expect(billing.body.detail).toBe(
+      'The billing of 2026-01 waits for the challenge projection: The challenge projection is behind: auth logs, usage and billing are not up to date yet',
+    );
+    expect(Number(billing.headers.get('retry-after'))).toBeGreaterThan(0);
   } finally {
     localProjection.setDrain(true);
   }
   expect((await api.request('GET', '/v1/admin/auth-logs', { key: tenant.adminKey })).status).toBe(200);
+  expect((await api.request('POST', '/local/billing-run', { body: { month: '2026-01' } })).status).toBe(200);
 });
