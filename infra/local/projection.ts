@@ -85,6 +85,7 @@ export class LocalProjection {
 
   /** Polls `streamArn` through these clients (`start` builds them; a unit test passes its own). */
   attach(parts: { streamArn: string; streams: DynamoDBStreamsClient; projection: ChallengeProjection; db?: DynamoDBDocumentClient; pollEveryMs?: number }): void {
+    clearInterval(this.timer);
     this.streamArn = parts.streamArn;
     this.streams = parts.streams;
     this.db = parts.db;
@@ -163,6 +164,8 @@ export class LocalProjection {
         }
       }
       let clean = true;
+      // Each pass reads every shard afresh (a pass that failed part-way left some marked read).
+      for (const state of this.shards.values()) state.read = false;
       // Parents before children, as Lambda reads them: a child is read once its parent is read
       // to its end, in the same pass when the parent ends in it.
       for (let progressed = true; progressed; ) {
@@ -175,11 +178,8 @@ export class LocalProjection {
           if (state.done) progressed = true;
         }
       }
-      for (const state of this.shards.values()) {
-        // A child whose parent is not read to its end yet has records this pass did not project.
-        if (!state.done && !state.read) clean = false;
-        state.read = false;
-      }
+      // A child whose parent is not read to its end yet has records this pass did not project.
+      for (const state of this.shards.values()) if (!state.done && !state.read) clean = false;
       return clean;
     } catch (error) {
       if (this.streams) console.error('local challenge projection failed', error);

@@ -168,6 +168,29 @@ describe('LocalProjection (the local event source on the Challenges stream)', ()
     expect((await second) as Error).toHaveProperty('message', 'The local challenge projection stopped before it caught up');
   });
 
+  it('a pass that failed part-way leaves no shard counted as read: the next drain reads them all', async () => {
+    const stream = new ScriptedStream([
+      { shard: { ShardId: 'first' }, records: ['100'], closed: false },
+      { shard: { ShardId: 'second' }, records: ['200'], closed: false },
+    ]);
+    const { projected, projection } = recordingProjection();
+    local = new LocalProjection();
+    // The second shard's iterator is refused in the first two passes, then given.
+    let failures = 2;
+    const send = stream.client().send;
+    const flaky = {
+      send: (command: unknown) => {
+        if (command instanceof GetShardIteratorCommand && command.input.ShardId === 'second' && failures-- > 0) return Promise.reject(named('InternalServerError'));
+        return send(command as never);
+      },
+      destroy: () => undefined,
+    } as unknown as DynamoDBStreamsClient;
+    local.attach({ streamArn: STREAM, streams: flaky, projection, pollEveryMs: 60_000 });
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    await local.drain();
+    expect(projected.sort()).toEqual(['100', '200']);
+  });
+
   it('the poll adds no pass while one is running: a slow pass is not followed by a queue of them', async () => {
     const stream = new ScriptedStream([{ shard: { ShardId: 'only' }, records: ['100'], closed: false }]);
     const { projected, projection } = recordingProjection();
