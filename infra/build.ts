@@ -8,7 +8,7 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '../shared/routes';
-import { LAMBDA_ALIASES } from './lambda/aliases';
+import { LAMBDA_ALIASES, LAMBDA_MAIN_FIELDS } from './lambda/aliases';
 
 /** How every Lambda entry point is bundled, and the benchmark's floors with it. */
 export const BUNDLE_OPTIONS = {
@@ -17,6 +17,8 @@ export const BUNDLE_OPTIONS = {
   platform: 'node',
   target: 'node24',
   format: 'cjs',
+  // The packages' ES modules first, as CDK's bundling is told too (infra/lambda/aliases.ts).
+  mainFields: [...LAMBDA_MAIN_FIELDS],
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',

@@ -13,7 +13,7 @@ import type { SecretKind } from '../shared/ports';
 import type { FunctionName } from '../shared/routes';
 import type { TableDefinition } from '../shared/tables';
 import type { TableBinding } from './data-stack';
-import { esbuildAliasArgs } from './lambda/aliases';
+import { esbuildAliasArgs, LAMBDA_MAIN_FIELDS } from './lambda/aliases';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -174,6 +174,8 @@ export class TesseraFunction extends Construct {
         // CommonJS: esbuild turns ESM-only dependencies (jose) into CJS, and the bundle needs
         // no createRequire banner for the CJS ones (the AWS SDK).
         format: OutputFormat.CJS,
+        // The packages' ES modules first, as `npm run build` does: the SDK's ES modules tree-shake.
+        mainFields: [...LAMBDA_MAIN_FIELDS],
         // Bundle the SDK v3 clients too, so the code runs against the versions it was tested with.
         bundleAwsSDK: true,
         // Bundle sizes are `npm run build`'s report; synth only needs to hear about problems.

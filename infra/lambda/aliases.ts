@@ -17,6 +17,13 @@ export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   '@otplib/plugin-crypto-noble': './infra/lambda/otp-crypto.ts',
 };
 
+/**
+ * Packages' ES modules before their CommonJS, in both builds: the AWS SDK ships both, and only
+ * the ES modules let esbuild drop what a handler never calls (the commands and serialisers it does
+ * not use), which takes about a third off every bundle and its load time.
+ */
+export const LAMBDA_MAIN_FIELDS: readonly string[] = ['module', 'main'];
+
 /** The same substitutions as esbuild command-line flags, for CDK's NodejsFunction `esbuildArgs`. */
 export function esbuildAliasArgs(): Record<string, string> {
   return Object.fromEntries(Object.entries(LAMBDA_ALIASES).map(([from, to]) => [`--alias:${from}`, to]));

@@ -69,6 +69,16 @@ describe('Lambda bundles: what each carries', () => {
     for (const [, { inputs }] of withClients) expect(inputs).toContain('infra/lambda/credentials.ts');
   });
 
+  it("bundles the SDK's ES modules, which tree-shake, not its CommonJS builds", () => {
+    const commonJs = /node_modules\/@(aws-sdk|smithy)\/[^/]+\/dist-cjs\//;
+    for (const [name, { inputs }] of built) {
+      expect({ name, commonJs: inputs.filter((input) => commonJs.test(input)) }).toEqual({ name, commonJs: [] });
+    }
+    // And the ES modules are what they carry instead (every handler but the OpenAPI document's builds a client).
+    const withEsm = [...built].filter(([, { inputs }]) => inputs.some((input) => /node_modules\/@aws-sdk\/client-[a-z0-9-]+\/dist-es\//.test(input)));
+    expect(withEsm.length).toBe(FUNCTIONS.length - 1);
+  });
+
   it('carries of the X-Ray SDK only what Powertools Tracer calls: no sampling pollers, plugins, SDK v2 or HTTP patcher, no semver', () => {
     const unused = /node_modules\/(aws-xray-sdk-core\/dist\/lib\/(middleware|segments\/plugins|database|env|patchers\/(aws_p|promise_p|http_p))\/?|semver\/)/;
     for (const [name, { inputs, meta }] of built) {
