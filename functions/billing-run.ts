@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/schemas/zod';
 import { billingRun, clock, log } from '../shared/composition';
 import { previousMonth } from '../shared/domain/billing';
 import { lambdaHandler } from '../shared/observability';
@@ -8,7 +8,7 @@ const time = clock();
 const logger = log();
 
 /** The schedule sends `{}` (bill last month); a re-run names the month. */
-const event = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM').optional() });
+const event = z.object({ month: z.optional(z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM'))) });
 
 /** The monthly billing run (R26): writes `billing/<month>.csv` and `.json` for finance. */
 export const handler = lambdaHandler(async (input: unknown, context: { getRemainingTimeInMillis(): number }): Promise<{ month: string; rows: number; keys: { csv: string; json: string }; seeded: number; busy: number }> => {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './schemas/zod';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE } from './tables';
 
 /** Names of every environment variable the handlers read; infra and the local runtime set them. */
@@ -28,50 +28,50 @@ export const ENV = {
   throttleTable: THROTTLE_TABLE.envVar,
 } as const;
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
+const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters'));
 
 const common = {
-  issuer: z.string().url(),
+  issuer: z.string().check(z.url()),
   operatorKeySha256: hex64,
-  challengesTable: z.string().min(3),
-  tenantsTable: z.string().min(3),
-  logsTable: z.string().min(3),
-  usageTable: z.string().min(3),
-  throttleTable: z.string().min(3),
+  challengesTable: z.string().check(z.minLength(3)),
+  tenantsTable: z.string().check(z.minLength(3)),
+  logsTable: z.string().check(z.minLength(3)),
+  usageTable: z.string().check(z.minLength(3)),
+  throttleTable: z.string().check(z.minLength(3)),
 };
 
 const configSchema = z.discriminatedUnion('runtime', [
   z.object({
     runtime: z.literal('aws'),
     ...common,
-    secretsKmsKeyId: z.string().min(1),
-    smsOriginationIdentity: z.string().min(1).optional(),
+    secretsKmsKeyId: z.string().check(z.minLength(1)),
+    smsOriginationIdentity: z.optional(z.string().check(z.minLength(1))),
     /** Only the handler that starts voice rollovers needs it. */
-    voiceStateMachineArn: z.string().startsWith('arn:').optional(),
+    voiceStateMachineArn: z.optional(z.string().check(z.startsWith('arn:'))),
     /** Only the handler that places calls needs it. */
-    voiceSipMediaApplicationId: z.string().min(1).optional(),
+    voiceSipMediaApplicationId: z.optional(z.string().check(z.minLength(1))),
     /** SNS platform applications for push (R9); only the handlers that register devices need them. */
-    pushIosApplicationArn: z.string().startsWith('arn:').optional(),
-    pushAndroidApplicationArn: z.string().startsWith('arn:').optional(),
+    pushIosApplicationArn: z.optional(z.string().check(z.startsWith('arn:'))),
+    pushAndroidApplicationArn: z.optional(z.string().check(z.startsWith('arn:'))),
     /** Only the billing run needs it (R26). */
-    billingExportBucket: z.string().min(3).optional(),
+    billingExportBucket: z.optional(z.string().check(z.minLength(3))),
     /** Only the bulk-job handlers need them (R19, R22). */
-    jobsBucket: z.string().min(3).optional(),
-    jobsStateMachineArn: z.string().startsWith('arn:').optional(),
+    jobsBucket: z.optional(z.string().check(z.minLength(3))),
+    jobsStateMachineArn: z.optional(z.string().check(z.startsWith('arn:'))),
     /** Only the projection's replay needs it (issue 18): the stream it reads. */
-    challengesStreamArn: z.string().startsWith('arn:').optional(),
+    challengesStreamArn: z.optional(z.string().check(z.startsWith('arn:'))),
     /** The projection's failure queue: the billing run counts its messages (R24), the replay drains it. */
-    projectionFailureQueueUrl: z.string().url().optional(),
+    projectionFailureQueueUrl: z.optional(z.string().check(z.url())),
     /** The projection's event source: the billing run checks it is enabled (R24). */
-    projectionEventSourceId: z.string().uuid().optional(),
+    projectionEventSourceId: z.optional(z.string().check(z.uuid())),
   }),
   z.object({
     runtime: z.literal('local'),
     ...common,
-    dynamoEndpoint: z.string().url(),
-    localMasterKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64'),
+    dynamoEndpoint: z.string().check(z.url()),
+    localMasterKey: z.string().check(z.regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64')),
     /** The folder the billing export goes to (R26): `billing/` is created inside it. */
-    localExportDir: z.string().min(1).optional(),
+    localExportDir: z.optional(z.string().check(z.minLength(1))),
   }),
 ]);
 

@@ -9,13 +9,13 @@ export interface RouteDoc {
   readonly tag: 'Challenges' | 'Push' | 'Users' | 'Authenticators' | 'Passkeys' | 'Recovery' | 'Remembered devices' | 'App passwords' | 'OATH tokens' | 'Tenant' | 'Logs and billing' | 'Operator' | 'Service';
   readonly summary: string;
   readonly description?: string;
-  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema: z.ZodType | null; readonly mediaType?: string }>>;
+  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema: z.core.$ZodType | null; readonly mediaType?: string }>>;
   /** Errors besides those every route of its kind has (400 for bad input, 401/403 for keys, 413/415 for bodies). */
   readonly errors?: readonly number[];
 }
 
-const ok = <S extends z.ZodType>(schema: S, description = 'OK') => ({ 200: { description, schema } });
-const created = <S extends z.ZodType>(schema: S, description = 'Created') => ({ 201: { description, schema } });
+const ok = <S extends z.core.$ZodType>(schema: S, description = 'OK') => ({ 200: { description, schema } });
+const created = <S extends z.core.$ZodType>(schema: S, description = 'Created') => ({ 201: { description, schema } });
 const noContent = { 204: { description: 'Done; no content', schema: null } } as const;
 const userErrors = [404, 409];
 

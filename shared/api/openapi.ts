@@ -63,7 +63,7 @@ const STAGE_THROTTLED: Json = {
 };
 
 /** JSON Schema 2020-12 of a zod schema as a request reads it (defaults optional, transforms' input). */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+function jsonSchema(schema: z.core.$ZodType, io: 'input' | 'output'): Json {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
   return rest;
 }
@@ -90,7 +90,7 @@ function requestBody(inputs: RouteInputs): Json | undefined {
     };
   }
   if (!inputs.body) return undefined;
-  return { required: !inputs.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(inputs.body, 'input') } } };
+  return { required: !z.safeParse(inputs.body, undefined).success, content: { 'application/json': { schema: jsonSchema(inputs.body, 'input') } } };
 }
 
 /** The errors a route can answer: those of its kind (input, key, body) and its own. */

@@ -15,9 +15,9 @@ type Inputs<K extends RouteKey> = (typeof ROUTE_INPUTS)[K];
 type Docs<K extends RouteKey> = (typeof ROUTE_DOCS)[K];
 type Empty = Record<never, never>;
 
-type ParamsPart<K extends RouteKey> = Inputs<K> extends { params: infer P extends Record<string, z.ZodType> } ? { params: { [N in keyof P]: z.input<P[N]> } } : Empty;
-type QueryPart<K extends RouteKey> = Inputs<K> extends { query: infer Q extends z.ZodType } ? { query?: z.input<Q> } : Empty;
-type BodyPart<K extends RouteKey> = Inputs<K> extends { body: infer B extends z.ZodType }
+type ParamsPart<K extends RouteKey> = Inputs<K> extends { params: infer P extends Record<string, z.core.$ZodType> } ? { params: { [N in keyof P]: z.input<P[N]> } } : Empty;
+type QueryPart<K extends RouteKey> = Inputs<K> extends { query: infer Q extends z.core.$ZodType } ? { query?: z.input<Q> } : Empty;
+type BodyPart<K extends RouteKey> = Inputs<K> extends { body: infer B extends z.core.$ZodType }
   ? undefined extends z.input<B>
     ? { body?: z.input<B> }
     : { body: z.input<B> }
@@ -29,7 +29,7 @@ type HeadersPart<K extends RouteKey> = Inputs<K> extends { headers: infer H } ? 
 /** What a call of route K takes: path parameters, query, body (or text upload) and headers, as the API checks them. */
 export type RequestOf<K extends RouteKey> = ParamsPart<K> & QueryPart<K> & BodyPart<K> & HeadersPart<K>;
 
-type Answer<R> = R extends { schema: infer S } ? (S extends z.ZodType ? z.output<S> : undefined) : never;
+type Answer<R> = R extends { schema: infer S } ? (S extends z.core.$ZodType ? z.output<S> : undefined) : never;
 /** What route K answers on success (the union over its 2xx statuses; undefined for 204). */
 export type ResponseOf<K extends RouteKey> = { [S in keyof Docs<K>['responses']]: Answer<Docs<K>['responses'][S]> }[keyof Docs<K>['responses']];
 

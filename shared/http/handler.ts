@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../schemas/zod';
 import { authenticateOperator, type ApiKeyAuthenticator } from '../domain/api-keys';
 import type { RequestCaps } from '../domain/request-caps';
 import type { ApiScope, Principal } from '../domain/types';
@@ -24,11 +24,11 @@ export interface Request<P> {
   /** The matched route, e.g. `POST /v1/admin/users/{userId}/block`. */
   readonly route: string;
   /** The JSON body, checked against the schema (400/413/415 otherwise). */
-  json<S extends z.ZodType>(schema: S): z.infer<S>;
+  json<S extends z.core.$ZodType>(schema: S): z.infer<S>;
   /** A path parameter, checked against the schema (400 when malformed). */
-  param<S extends z.ZodType>(name: string, schema: S): z.infer<S>;
+  param<S extends z.core.$ZodType>(name: string, schema: S): z.infer<S>;
   /** The query string, checked against the schema. */
-  query<S extends z.ZodType>(schema: S): z.infer<S>;
+  query<S extends z.core.$ZodType>(schema: S): z.infer<S>;
   header(name: string): string | undefined;
   /** The raw body as text, for non-JSON uploads (CSV): checks size and content type. */
   text(contentTypes: readonly string[], maxBytes: number): string;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from '../schemas/zod';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
 import { MAX_JSON_BODY_BYTES } from '../rules';
 
@@ -15,7 +15,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
  * than MAX_JSON_BODY_BYTES → 413, malformed JSON, wrong types or unknown fields → 400 with a
  * JSON pointer per problem.
  */
-export function parseJsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.infer<S> {
+export function parseJsonBody<S extends z.core.$ZodType>(event: APIGatewayProxyEventV2, schema: S): z.infer<S> {
   const body = rawBody(event);
   if (body.length > MAX_JSON_BODY_BYTES) {
     throw new PayloadTooLargeError(`The body may be at most ${MAX_JSON_BODY_BYTES} bytes`);
@@ -49,8 +49,8 @@ export function readText(event: APIGatewayProxyEventV2, contentTypes: readonly s
 }
 
 /** Checks any value (body, path or query parameters) against a schema, as a 400 on failure. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(value);
+export function validate<S extends z.core.$ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const parsed = z.safeParse(schema, value);
   if (parsed.success) return parsed.data;
   const pointer = (path: readonly PropertyKey[]) => path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
   const errors = parsed.error.issues.flatMap((issue) =>

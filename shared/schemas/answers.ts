@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 import { OTP_MAX_DIGITS } from '../domain/otp/rules';
 import { CODE_DIGITS } from '../rules';
 import { authenticationResponseSchema } from './passkeys';
@@ -8,7 +8,7 @@ import { accessPassSchema, recoveryCodeSchema } from './recovery';
 export const verifyChallengeBody = z.union([
   z.strictObject({
     // Text codes have CODE_DIGITS digits; hardware tokens may show OTP_MAX_DIGITS (R22).
-    code: z.string().regex(new RegExp(`^(\\d{${CODE_DIGITS}}|\\d{${OTP_MAX_DIGITS}})$`), `must be ${CODE_DIGITS} or ${OTP_MAX_DIGITS} digits`),
+    code: z.string().check(z.regex(new RegExp(`^(\\d{${CODE_DIGITS}}|\\d{${OTP_MAX_DIGITS}})$`), `must be ${CODE_DIGITS} or ${OTP_MAX_DIGITS} digits`)),
   }),
   z.strictObject({ credential: authenticationResponseSchema }),
   // A recovery code or a Temporary Access Pass (issue 16).

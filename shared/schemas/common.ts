@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../rules';
 
 /**
@@ -9,16 +9,14 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../rules';
 
 export const userIdSchema = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._@+-]+$/, 'may contain letters, digits and . _ @ + - only');
+  .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._@+-]+$/, 'may contain letters, digits and . _ @ + - only'));
 
-export const challengeIdSchema = z.string().regex(/^ch_[A-Za-z0-9_-]{22}$/, 'is not a challenge id');
+export const challengeIdSchema = z.string().check(z.regex(/^ch_[A-Za-z0-9_-]{22}$/, 'is not a challenge id'));
 
 /** Resend takes no fields; an empty body or {} are both fine. */
-export const emptyBody = z.strictObject({}).optional();
+export const emptyBody = z.optional(z.strictObject({}));
 
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().min(1).max(2048).optional(),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_PAGE_SIZE)), DEFAULT_PAGE_SIZE),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 };

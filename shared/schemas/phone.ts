@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 
 /**
  * Phone numbers and countries at the edge, as strict as the domain (shared/domain/phone.ts and
@@ -6,7 +6,7 @@ import * as z from 'zod';
  */
 
 /** E.164: a + and 7 to 15 digits, the first not 0; the domain then asks libphonenumber whether the number exists. */
-export const e164Schema = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164: a + followed by 7 to 15 digits');
+export const e164Schema = z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be E.164: a + followed by 7 to 15 digits'));
 
 /**
  * The countries the server accepts: ISO 3166-1 alpha-2 codes of countries with phone numbers, as

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 import { ACCESS_PASS_MAX_MINUTES, ACCESS_PASS_MIN_MINUTES } from '../rules';
 
 /**
@@ -8,16 +8,16 @@ import { ACCESS_PASS_MAX_MINUTES, ACCESS_PASS_MIN_MINUTES } from '../rules';
  */
 
 /** Ten characters of Crockford's base 32, with or without the hyphen after the fifth. */
-export const recoveryCodeSchema = z.string().regex(/^[0-9A-Za-z]{5}-?[0-9A-Za-z]{5}$/, 'must be a recovery code such as k7m2q-x9p4d');
+export const recoveryCodeSchema = z.string().check(z.regex(/^[0-9A-Za-z]{5}-?[0-9A-Za-z]{5}$/, 'must be a recovery code such as k7m2q-x9p4d'));
 
 /** Twenty characters of Crockford's base 32, in groups of four with or without hyphens. */
-export const accessPassSchema = z.string().regex(/^[0-9A-Za-z]{4}(-?[0-9A-Za-z]{4}){4}$/, 'must be an access pass such as k7m2-x9p4-d3fh-q8rt-a2bc');
+export const accessPassSchema = z.string().check(z.regex(/^[0-9A-Za-z]{4}(-?[0-9A-Za-z]{4}){4}$/, 'must be an access pass such as k7m2-x9p4-d3fh-q8rt-a2bc'));
 
-export const accessPassIdSchema = z.string().regex(/^tap_[A-Za-z0-9_-]{16}$/, 'is not an access pass id');
+export const accessPassIdSchema = z.string().check(z.regex(/^tap_[A-Za-z0-9_-]{16}$/, 'is not an access pass id'));
 
 export const issueAccessPassBody = z.strictObject({
-  lifetimeMinutes: z.number().int().min(ACCESS_PASS_MIN_MINUTES).max(ACCESS_PASS_MAX_MINUTES),
+  lifetimeMinutes: z.number().check(z.int(), z.gte(ACCESS_PASS_MIN_MINUTES), z.lte(ACCESS_PASS_MAX_MINUTES)),
   oneTime: z.boolean(),
   /** When it starts to work; absent or past: now. At most 30 days ahead. */
-  startsAt: z.iso.datetime({ offset: true }).optional(),
+  startsAt: z.optional(z.iso.datetime({ offset: true })),
 });

@@ -87,7 +87,7 @@ export const providerView = z.looseObject({
 
 export const settingsView = z.looseObject({
   enabledMethods: z.array(factor),
-  callerId: e164Schema.nullable().optional(),
+  callerId: z.optional(z.nullable(e164Schema)),
   appPasswordsAllowed: z.boolean(),
   blockOnFraud: z.boolean(),
   allowedCountries: z.array(countryCodeSchema).nullable().optional(),

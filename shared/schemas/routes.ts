@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from './zod';
 import type { HttpFunctionName, RouteKeyOf } from '../routes';
 import { MAX_IMPORT_BYTES, OATH_IMPORT_MAX_BYTES } from '../rules';
 import {
@@ -64,10 +64,10 @@ export interface TextBody {
  * so the document cannot say something the handler does not check.
  */
 export interface RouteInputs {
-  readonly params?: Readonly<Record<string, z.ZodType>>;
-  readonly query?: z.ZodObject;
-  readonly headers?: Readonly<Record<string, z.ZodType>>;
-  readonly body?: z.ZodType;
+  readonly params?: Readonly<Record<string, z.core.$ZodType>>;
+  readonly query?: z.core.$ZodObject;
+  readonly headers?: Readonly<Record<string, z.core.$ZodType>>;
+  readonly body?: z.core.$ZodType;
   readonly text?: TextBody;
 }
 

@@ -1,24 +1,24 @@
-import * as z from 'zod';
+import * as z from './zod';
 import { BILLING_MODELS } from '../domain/types';
 import { MAX_TENANT_CAP_PER_SECOND } from '../rules';
 import { e164Schema } from './phone';
 
 export const providerBody = z.strictObject({
   billingModel: z.enum(BILLING_MODELS),
-  directoryId: z.string().min(1).max(128).optional(),
+  directoryId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 
 export const createTenantBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  provider: providerBody.optional(),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+  provider: z.optional(providerBody),
   /** R15: the caller-ID numbers the operator assigns; the tenant's callerId must be one of them. */
-  callerIds: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')).max(20).optional(),
+  callerIds: z.optional(z.array(z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number'))).check(z.maxLength(20))),
 });
 
 /** R6: the operator's per-second caps of one tenant; null (or absent) means the default. */
 export const tenantCapsBody = z.strictObject({
-  challengesPerSecond: z.number().int().min(1).max(MAX_TENANT_CAP_PER_SECOND).nullable().optional(),
-  requestsPerSecond: z.number().int().min(1).max(MAX_TENANT_CAP_PER_SECOND).nullable().optional(),
+  challengesPerSecond: z.optional(z.nullable(z.number().check(z.int(), z.gte(1), z.lte(MAX_TENANT_CAP_PER_SECOND)))),
+  requestsPerSecond: z.optional(z.nullable(z.number().check(z.int(), z.gte(1), z.lte(MAX_TENANT_CAP_PER_SECOND)))),
 });
 
 /**
@@ -26,14 +26,14 @@ export const tenantCapsBody = z.strictObject({
  * them. A number twice is refused rather than merged: the list is the operator's whole intent.
  */
 export const callerIdsBody = z.strictObject({
-  callerIds: z
-    .array(e164Schema)
-    .max(20)
-    .superRefine((ids, ctx) => {
+  callerIds: z.array(e164Schema).check(
+    z.maxLength(20),
+    z.superRefine((ids, ctx) => {
       ids.forEach((id, i) => {
         if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', message: 'is already in the list', path: [i] });
       });
     }),
+  ),
 });
 
-export const tenantIdSchema = z.string().regex(/^tn[0-9a-f]{24}$/, 'is not a tenant id');
+export const tenantIdSchema = z.string().check(z.regex(/^tn[0-9a-f]{24}$/, 'is not a tenant id'));

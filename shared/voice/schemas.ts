@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../schemas/zod';
 import { ATTEMPT_OUTCOMES, CALL_OUTCOMES } from './outcomes';
 import { VOICE_APP_NAME_MAX_LENGTH, VOICE_MAX_NUMBERS } from './rules';
 
@@ -8,20 +8,20 @@ import { VOICE_APP_NAME_MAX_LENGTH, VOICE_MAX_NUMBERS } from './rules';
  * these, so a hand-edited execution or a stray callback cannot smuggle in another shape.
  */
 
-const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164');
-const id = z.string().min(1).max(128);
+const e164 = z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be E.164'));
+const id = z.string().check(z.minLength(1), z.maxLength(128));
 
 /** Step Functions task tokens are at most 2,048 characters. */
-export const taskTokenSchema = z.string().min(1).max(2048);
+export const taskTokenSchema = z.string().check(z.minLength(1), z.maxLength(2048));
 
 /** Input of one rollover execution: the user's numbers in the order to try them (R13). */
 export const voiceRolloverInputSchema = z.strictObject({
   challengeId: id,
   tenantId: id,
-  numbers: z.array(e164).max(VOICE_MAX_NUMBERS),
+  numbers: z.array(e164).check(z.maxLength(VOICE_MAX_NUMBERS)),
   /** R15: the tenant's caller ID. */
   callerId: e164,
-  appName: z.string().max(VOICE_APP_NAME_MAX_LENGTH),
+  appName: z.string().check(z.maxLength(VOICE_APP_NAME_MAX_LENGTH)),
 });
 export type VoiceRolloverInput = z.infer<typeof voiceRolloverInputSchema>;
 
@@ -31,10 +31,10 @@ export const placeCallPayloadSchema = z.strictObject({
   challengeId: id,
   tenantId: id,
   /** Position of `to` in the input's numbers: 0 is the primary. */
-  attempt: z.number().int().min(0),
+  attempt: z.number().check(z.int(), z.gte(0)),
   to: e164,
   callerId: e164,
-  appName: z.string().max(VOICE_APP_NAME_MAX_LENGTH),
+  appName: z.string().check(z.maxLength(VOICE_APP_NAME_MAX_LENGTH)),
 });
 export type PlaceCallPayload = z.infer<typeof placeCallPayloadSchema>;
 
@@ -44,7 +44,7 @@ export type CallReport = z.infer<typeof callReportSchema>;
 
 export const attemptSchema = z.strictObject({
   /** Position of the number in the input's numbers. */
-  index: z.number().int().min(0),
+  index: z.number().check(z.int(), z.gte(0)),
   /** Full E.164: the finish step masks it before it stores or logs anything (R28). */
   number: e164,
   outcome: z.enum(ATTEMPT_OUTCOMES),
@@ -81,7 +81,7 @@ export type VoiceProgress = z.infer<typeof voiceProgressSchema>;
  */
 export const callResultSchema = z.union([
   callReportSchema,
-  z.strictObject({ Error: z.string().min(1).max(256), Cause: z.string().max(32_768).optional() }),
+  z.strictObject({ Error: z.string().check(z.minLength(1), z.maxLength(256)), Cause: z.optional(z.string().check(z.maxLength(32_768))) }),
 ]);
 export type CallResult = z.infer<typeof callResultSchema>;
 
@@ -92,8 +92,8 @@ export type CallResult = z.infer<typeof callResultSchema>;
  */
 export const rolloverStateSchema = z.strictObject({
   ...voiceRolloverInputSchema.shape,
-  attempts: z.array(attemptSchema).max(VOICE_MAX_NUMBERS).optional(),
-  call: callResultSchema.optional(),
+  attempts: z.optional(z.array(attemptSchema).check(z.maxLength(VOICE_MAX_NUMBERS))),
+  call: z.optional(callResultSchema),
 });
 export type RolloverState = z.infer<typeof rolloverStateSchema>;
 

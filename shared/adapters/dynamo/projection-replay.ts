@@ -1,5 +1,5 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type DynamoDBStreamsClient, type _Record } from '@aws-sdk/client-dynamodb-streams';
-import * as z from 'zod';
+import * as z from '../../schemas/zod';
 import { projectStreamBatch, type ChallengeProjection, type StreamRecord } from './challenge-projection';
 
 /** Records per GetRecords, and so per batch handed to the projection (one transaction's worth, as the event source's batches). */
@@ -22,7 +22,7 @@ export type Sleep = (ms: number) => Promise<void>;
 const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** DynamoDB Streams' sequence numbers: 21 to 40 digits (compared as numbers, never as text). */
-const sequenceNumber = z.string().regex(/^\d{21,40}$/, 'must be a stream sequence number (21 to 40 digits)');
+const sequenceNumber = z.string().check(z.regex(/^\d{21,40}$/, 'must be a stream sequence number (21 to 40 digits)'));
 
 /**
  * Lambda's on-failure invocation record for a DynamoDB stream event source, as the AWS Lambda
@@ -31,30 +31,30 @@ const sequenceNumber = z.string().regex(/^\d{21,40}$/, 'must be a stream sequenc
  * the first and last sequence numbers of the batch the event source gave up on.
  */
 export const failureRecordSchema = z.object({
-  version: z.string().min(1),
-  timestamp: z.string().min(1),
+  version: z.string().check(z.minLength(1)),
+  timestamp: z.string().check(z.minLength(1)),
   requestContext: z.looseObject({
-    requestId: z.string().optional(),
-    functionArn: z.string().optional(),
-    condition: z.string().min(1),
-    approximateInvokeCount: z.number().int().nonnegative().optional(),
+    requestId: z.optional(z.string()),
+    functionArn: z.optional(z.string()),
+    condition: z.string().check(z.minLength(1)),
+    approximateInvokeCount: z.optional(z.number().check(z.int(), z.nonnegative())),
   }),
   // Describes the last invocation; optional, so that a range given up on without one is still replayed.
-  responseContext: z
-    .looseObject({
-      statusCode: z.number().int().optional(),
-      executedVersion: z.string().optional(),
-      functionError: z.string().optional(),
-    })
-    .optional(),
+  responseContext: z.optional(
+    z.looseObject({
+      statusCode: z.optional(z.number().check(z.int())),
+      executedVersion: z.optional(z.string()),
+      functionError: z.optional(z.string()),
+    }),
+  ),
   DDBStreamBatchInfo: z.object({
-    shardId: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be a shard id'),
+    shardId: z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,128}$/, 'must be a shard id')),
     startSequenceNumber: sequenceNumber,
     endSequenceNumber: sequenceNumber,
-    approximateArrivalOfFirstRecord: z.string().min(1),
-    approximateArrivalOfLastRecord: z.string().min(1),
-    batchSize: z.number().int().positive(),
-    streamArn: z.string().startsWith('arn:'),
+    approximateArrivalOfFirstRecord: z.string().check(z.minLength(1)),
+    approximateArrivalOfLastRecord: z.string().check(z.minLength(1)),
+    batchSize: z.number().check(z.int(), z.positive()),
+    streamArn: z.string().check(z.startsWith('arn:')),
   }),
 });
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../schemas/zod';
 import type { Log } from '../../ports';
 import type { CallOutcome } from '../../voice/outcomes';
 import type { TaskCallbacks } from '../../ports';
@@ -28,37 +28,37 @@ const stringMap = z.record(z.string(), z.string());
 
 const participantSchema = z.looseObject({
   CallId: z.string(),
-  ParticipantTag: z.string().optional(),
-  Status: z.string().optional(),
+  ParticipantTag: z.optional(z.string()),
+  Status: z.optional(z.string()),
 });
 
 /** The fields of an SMA invocation event this handler reads; Chime sends more. */
 export const smaEventSchema = z.looseObject({
   SchemaVersion: z.string(),
-  Sequence: z.number().optional(),
+  Sequence: z.optional(z.number()),
   InvocationEventType: z.string(),
-  ActionData: z
-    .looseObject({
-      Type: z.string().optional(),
-      Parameters: z
-        .looseObject({
-          CallId: z.string().optional(),
-          Arguments: stringMap.optional(),
-          SipResponseCode: z.union([z.number(), z.string()]).optional(),
-        })
-        .optional(),
-      ReceivedDigits: z.string().optional(),
-      ErrorType: z.string().optional(),
-      ErrorMessage: z.string().optional(),
-    })
-    .optional(),
-  CallDetails: z
-    .looseObject({
-      TransactionId: z.string().optional(),
-      TransactionAttributes: stringMap.optional(),
-      Participants: z.array(participantSchema).optional(),
-    })
-    .optional(),
+  ActionData: z.optional(
+    z.looseObject({
+      Type: z.optional(z.string()),
+      Parameters: z.optional(
+        z.looseObject({
+          CallId: z.optional(z.string()),
+          Arguments: z.optional(stringMap),
+          SipResponseCode: z.optional(z.union([z.number(), z.string()])),
+        }),
+      ),
+      ReceivedDigits: z.optional(z.string()),
+      ErrorType: z.optional(z.string()),
+      ErrorMessage: z.optional(z.string()),
+    }),
+  ),
+  CallDetails: z.optional(
+    z.looseObject({
+      TransactionId: z.optional(z.string()),
+      TransactionAttributes: z.optional(stringMap),
+      Participants: z.optional(z.array(participantSchema)),
+    }),
+  ),
 });
 export type SmaEvent = z.infer<typeof smaEventSchema>;
 

@@ -1,5 +1,5 @@
 import { CreateSipRuleCommand, DeleteSipRuleCommand, UpdateSipRuleCommand, type ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
-import * as z from 'zod';
+import * as z from '../../schemas/zod';
 
 /**
  * R15: the SIP rule of one caller-ID number, as a CloudFormation custom resource (no
@@ -9,10 +9,10 @@ import * as z from 'zod';
  * it, as Chime requires, then deletes it.
  */
 export const sipRuleProperties = z.object({
-  Name: z.string().regex(/^[a-zA-Z0-9 _.-]{1,256}$/),
-  PhoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/),
-  SipMediaApplicationId: z.string().min(1),
-  AwsRegion: z.string().min(1),
+  Name: z.string().check(z.regex(/^[a-zA-Z0-9 _.-]{1,256}$/)),
+  PhoneNumber: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/)),
+  SipMediaApplicationId: z.string().check(z.minLength(1)),
+  AwsRegion: z.string().check(z.minLength(1)),
 });
 
 export type SipRuleProperties = z.infer<typeof sipRuleProperties>;
@@ -20,14 +20,14 @@ export type SipRuleProperties = z.infer<typeof sipRuleProperties>;
 /** The fields of a CloudFormation custom resource request this handler reads. */
 export const customResourceEvent = z.object({
   RequestType: z.enum(['Create', 'Update', 'Delete']),
-  ResponseURL: z.string().url(),
+  ResponseURL: z.string().check(z.url()),
   StackId: z.string(),
   RequestId: z.string(),
   LogicalResourceId: z.string(),
-  PhysicalResourceId: z.string().optional(),
+  PhysicalResourceId: z.optional(z.string()),
   ResourceProperties: z.record(z.string(), z.unknown()),
   /** Sent with Update only: the properties before the change. */
-  OldResourceProperties: z.record(z.string(), z.unknown()).optional(),
+  OldResourceProperties: z.optional(z.record(z.string(), z.unknown())),
 });
 
 export type CustomResourceEvent = z.infer<typeof customResourceEvent>;
@@ -39,7 +39,7 @@ export async function applySipRule(chime: ChimeSDKVoiceClient, event: CustomReso
     // A Create that failed has no rule: CloudFormation still sends Delete with our placeholder id.
     if (!id || !id.startsWith('sip-rule:')) return id ?? 'none';
     const sipRuleId = id.slice('sip-rule:'.length);
-    const { Name } = sipRuleProperties.pick({ Name: true }).parse(event.ResourceProperties);
+    const { Name } = z.pick(sipRuleProperties, { Name: true }).parse(event.ResourceProperties);
     // A rule already gone (deleted by hand, or by an earlier attempt) is what Delete wants.
     await ignoreNotFound(chime.send(new UpdateSipRuleCommand({ SipRuleId: sipRuleId, Name, Disabled: true })));
     await ignoreNotFound(chime.send(new DeleteSipRuleCommand({ SipRuleId: sipRuleId })));
