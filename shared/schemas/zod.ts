@@ -6,8 +6,8 @@
  * messages (and so the problem+json bodies) are classic's word for word. Import it as
  * `import * as z from './zod'`, never 'zod/mini' directly.
  */
+import { en } from 'zod/locales';
 import { config } from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
 
 config(en());
 
