@@ -1,4 +1,4 @@
-import * as z from '../shared/schemas/zod';
+import * as z from '../shared/zod';
 import { billingRun, clock, log } from '../shared/composition';
 import { previousMonth } from '../shared/domain/billing';
 import { lambdaHandler } from '../shared/observability';

@@ -1,4 +1,4 @@
-import * as z from '../shared/schemas/zod';
+import * as z from '../shared/zod';
 import { jobWorker, log } from '../shared/composition';
 import { jobCompleteEvent } from '../shared/schemas/jobs';
 import { lambdaHandler } from '../shared/observability';

@@ -1,4 +1,4 @@
-import * as z from './schemas/zod';
+import * as z from './zod';
 import { CHALLENGES_TABLE, LOGS_TABLE, TENANTS_TABLE, THROTTLE_TABLE, USAGE_TABLE } from './tables';
 
 /** Names of every environment variable the handlers read; infra and the local runtime set them. */

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type * as z from '../schemas/zod';
+import type * as z from '../zod';
 import { authenticateOperator, type ApiKeyAuthenticator } from '../domain/api-keys';
 import type { RequestCaps } from '../domain/request-caps';
 import type { ApiScope, Principal } from '../domain/types';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from '../schemas/zod';
+import * as z from '../zod';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
 import { MAX_JSON_BODY_BYTES } from '../rules';
 

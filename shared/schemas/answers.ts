@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { OTP_MAX_DIGITS } from '../domain/otp/rules';
 import { CODE_DIGITS } from '../rules';
 import { authenticationResponseSchema } from './passkeys';

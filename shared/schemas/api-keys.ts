@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 
 export const apiKeyIdSchema = z.string().check(z.regex(/^[0-9a-f]{16}$/, 'is not an API key id'));
 

@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { userIdSchema } from './common';
 
 // App passwords (R21)

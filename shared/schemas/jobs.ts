@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { JOB_KINDS, JOB_STATES } from '../domain/jobs/records';
 import { JOB_LIMITS } from '../rules';
 

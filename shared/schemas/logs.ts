@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { LOG_METHODS, LOG_RESULTS } from '../domain/types';
 import { pageQuery, userIdSchema } from './common';
 

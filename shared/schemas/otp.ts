@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { pageQuery, userIdSchema } from './common';
 
 // Code factors (R5, R22)

@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { MAX_PASSKEY_ORIGINS } from '../rules';
 
 /** A tenant's passkey policy at the edge (its own module: only the settings handler's bundle needs it). */

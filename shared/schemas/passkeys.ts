@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 
 /**
  * Passkeys (WebAuthn) at the edge (the tenant's policy is ./passkey-policy.ts): the browser's responses as

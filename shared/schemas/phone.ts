@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 
 /**
  * Phone numbers and countries at the edge, as strict as the domain (shared/domain/phone.ts and

@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { PUSH_PLATFORMS } from '../domain/types';
 import { challengeIdSchema } from './common';
 

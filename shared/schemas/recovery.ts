@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { ACCESS_PASS_MAX_MINUTES, ACCESS_PASS_MIN_MINUTES } from '../rules';
 
 /**

@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { challengeIdSchema, userIdSchema } from './common';
 
 // Remembered devices (issue 16)

@@ -1,4 +1,4 @@
-import type * as z from './zod';
+import type * as z from '../zod';
 import type { HttpFunctionName, RouteKeyOf } from '../routes';
 import { MAX_IMPORT_BYTES, OATH_IMPORT_MAX_BYTES } from '../rules';
 import {

@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { FACTORS } from '../domain/types';
 import { MAX_TENANT_CAP_PER_SECOND, REMEMBERED_DEVICE_DAYS, USER_CHALLENGES_PER_WINDOW } from '../rules';
 import { passkeyPolicySchema } from './passkey-policy';

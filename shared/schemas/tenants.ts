@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { BILLING_MODELS } from '../domain/types';
 import { MAX_TENANT_CAP_PER_SECOND } from '../rules';
 import { e164Schema } from './phone';

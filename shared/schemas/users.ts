@@ -1,4 +1,4 @@
-import * as z from './zod';
+import * as z from '../zod';
 import { FACTORS } from '../domain/types';
 import { pageQuery, userIdSchema } from './common';
 import { e164Schema } from './phone';

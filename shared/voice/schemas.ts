@@ -1,4 +1,4 @@
-import * as z from '../schemas/zod';
+import * as z from '../zod';
 import { ATTEMPT_OUTCOMES, CALL_OUTCOMES } from './outcomes';
 import { VOICE_APP_NAME_MAX_LENGTH, VOICE_MAX_NUMBERS } from './rules';
 

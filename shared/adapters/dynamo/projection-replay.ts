@@ -1,5 +1,5 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type DynamoDBStreamsClient, type _Record } from '@aws-sdk/client-dynamodb-streams';
-import * as z from '../../schemas/zod';
+import * as z from '../../zod';
 import { projectStreamBatch, type ChallengeProjection, type StreamRecord } from './challenge-projection';
 
 /** Records per GetRecords, and so per batch handed to the projection (one transaction's worth, as the event source's batches). */

@@ -1,4 +1,4 @@
-import * as z from '../../schemas/zod';
+import * as z from '../../zod';
 import type { Log } from '../../ports';
 import type { CallOutcome } from '../../voice/outcomes';
 import type { TaskCallbacks } from '../../ports';

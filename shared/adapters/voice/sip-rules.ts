@@ -1,5 +1,5 @@
 import { CreateSipRuleCommand, DeleteSipRuleCommand, UpdateSipRuleCommand, type ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
-import * as z from '../../schemas/zod';
+import * as z from '../../zod';
 
 /**
  * R15: the SIP rule of one caller-ID number, as a CloudFormation custom resource (no
