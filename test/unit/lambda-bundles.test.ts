@@ -215,6 +215,29 @@ describe('Lambda bundles: what each carries', () => {
     for (const name of ['get-challenge', 'recovery-codes', 'admin-recovery', 'admin-users'] as const) expect({ name, modules: factorModules(name) }).toEqual({ name, modules: [] });
   });
 
+  it("validates with zod/mini: no bundle carries classic zod, and every bundle with zod carries its English messages", () => {
+    /** The inputs that put code into the bundle, with their bytes. */
+    const carried = (name: FunctionName) => {
+      const output = Object.values(built.get(name)?.meta.outputs ?? {}).find((out) => out.entryPoint === `functions/${name}.ts`);
+      return new Map(Object.entries(output?.inputs ?? {}).map(([input, { bytesInOutput }]) => [input, bytesInOutput]));
+    };
+    const withZod: FunctionName[] = [];
+    for (const [name, { inputs }] of built) {
+      // Classic's method chains keep every method (and the JSON Schema converter) in the bundle.
+      expect({ name, classic: inputs.filter((input) => /node_modules\/zod\/v4\/classic\//.test(input)) }).toEqual({ name, classic: [] });
+      if (!inputs.some((input) => /node_modules\/zod\//.test(input))) continue;
+      withZod.push(name);
+      // Mini installs no locale: shared/zod.ts installs the English one, so the problems read as classic's did.
+      const bytes = carried(name);
+      const en = [...bytes].filter(([input, size]) => /node_modules\/zod\/v4\/locales\/en\.js$/.test(input) && size > 0);
+      expect({ name, en: en.length, installer: (bytes.get('shared/zod.ts') ?? 0) > 0 }).toEqual({ name, en: 1, installer: true });
+      // Only English: mini names every locale, and tree shaking leaves each other one out.
+      const others = [...bytes].filter(([input, size]) => /node_modules\/zod\/v4\/locales\/(?!en\.js$)/.test(input) && size > 0);
+      expect({ name, locales: others.map(([input]) => input) }).toEqual({ name, locales: [] });
+    }
+    expect(withZod.length).toBeGreaterThan(30);
+  });
+
   it('serves the OpenAPI document generated at build time: the openapi bundle carries no zod', () => {
     const { inputs } = built.get('openapi') ?? { inputs: [] };
     expect(inputs).toContain('shared/api/openapi.json');
