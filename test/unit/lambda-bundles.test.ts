@@ -113,6 +113,13 @@ describe('Lambda bundles: what each carries', () => {
     expect(withLibrary.sort()).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'job-batch', 'job-complete', 'method-registrations', 'operator-tenants']);
   });
 
+  it('carries the XML parser only where a PSKC file of tokens may be read', () => {
+    const withParser = [...built].filter(([, { inputs }]) => inputs.some((input) => /node_modules\/(fast-xml-parser|is-unsafe)\//.test(input))).map(([name]) => name);
+    // The console's token import reads PSKC (R22); a job's batches import through the same token service. Starting a job checks
+    // only a CSV header, so admin-jobs carries the CSV parser alone.
+    expect(withParser.sort()).toEqual(['admin-oath-tokens', 'job-batch', 'job-complete']);
+  });
+
   it('carries the WebAuthn library (with its CBOR, COSE and X.509/ASN.1 parsers) only where a passkey is verified or registered', () => {
     const webauthn = /node_modules\/(@simplewebauthn\/server|@peculiar\/|asn1js|tsyringe|reflect-metadata|@levischuck\/tiny-cbor)\//;
     const withLibrary = [...built].filter(([, { inputs }]) => inputs.some((input) => webauthn.test(input))).map(([name]) => name);
