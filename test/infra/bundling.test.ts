@@ -60,6 +60,19 @@ describe('`cdk synth` offline, bundling with the local esbuild', () => {
     }
   });
 
+  it("takes the packages' ES modules first and validates with zod/mini, as `npm run build` does (infra/lambda/aliases.ts, shared/zod.ts)", () => {
+    let withSdk = 0;
+    for (const { name, dir } of bundles) {
+      const { sources } = JSON.parse(readFileSync(path.join(dir, 'index.js.map'), 'utf8')) as { sources: string[] };
+      const commonJs = sources.filter((source) => /node_modules\/@(aws-sdk|smithy)\/[^/]+\/dist-cjs\//.test(source));
+      const classicZod = sources.filter((source) => source.includes('node_modules/zod/v4/classic/'));
+      expect({ name, commonJs, classicZod }).toEqual({ name, commonJs: [], classicZod: [] });
+      if (sources.some((source) => /node_modules\/@aws-sdk\/client-[a-z0-9-]+\/dist-es\//.test(source))) withSdk++;
+    }
+    // Every function but the OpenAPI document's builds an SDK client.
+    expect(withSdk).toBe(FUNCTIONS.length - 1);
+  });
+
   it('each bundle loads as CommonJS, passes its cold-start configuration check and exports the handler', () => {
     const env = deployedHandlerEnv();
     const probe = 'const m = require(process.argv[1]); if (typeof m.handler !== "function") process.exit(3);';
