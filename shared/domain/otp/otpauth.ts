@@ -5,7 +5,6 @@
  * The URI and the QR code carry the secret in clear (R28): return them to the user once, in the
  * enrolment response, and never log or store them.
  */
-import QRCode from 'qrcode';
 import { ValidationError } from '../errors';
 import { TOTP_ALGORITHM, TOTP_DIGITS, TOTP_STEP_SECONDS } from './rules';
 import { base32Encode, type OtpAlgorithm } from './totp';
@@ -57,12 +56,19 @@ export function keyUri(input: KeyUriInput): string {
 /** Error correction M (15 %) survives a phone camera at an angle without making the code dense. */
 const QR_OPTIONS = { errorCorrectionLevel: 'M', margin: 4 } as const;
 
+/**
+ * The QR and PNG encoders, loaded on the first QR code: a handler that enrols carries them, but
+ * evaluates them only when it draws one, not at every cold start (its other routes never do).
+ */
+let encoders: Promise<typeof import('qrcode')> | undefined;
+const qrcode = (): Promise<typeof import('qrcode')> => (encoders ??= import('qrcode'));
+
 /** The key URI as a QR code, an SVG document to inline in the enrolment page. */
-export function qrSvg(uri: string): Promise<string> {
-  return QRCode.toString(uri, { ...QR_OPTIONS, type: 'svg' });
+export async function qrSvg(uri: string): Promise<string> {
+  return (await qrcode()).toString(uri, { ...QR_OPTIONS, type: 'svg' });
 }
 
 /** The key URI as a QR code, a `data:image/png;base64,…` URL for an `<img src>`. */
-export function qrPngDataUrl(uri: string): Promise<string> {
-  return QRCode.toDataURL(uri, { ...QR_OPTIONS, type: 'image/png', scale: 6 });
+export async function qrPngDataUrl(uri: string): Promise<string> {
+  return (await qrcode()).toDataURL(uri, { ...QR_OPTIONS, type: 'image/png', scale: 6 });
 }
