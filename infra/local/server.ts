@@ -91,9 +91,10 @@ export function toEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute
   };
 }
 
+/** A handler's answer as API Gateway sends it: a body marked base64 goes out as the bytes it encodes. */
 function send(res: ServerResponse, result: HttpResult): void {
   res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
-  res.end(result.body ?? '');
+  res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,6 +185,31 @@ describe('the OpenAPI document', () => {
     const key: RouteKey = 'GET /v1/challenges/{challengeId}';
     const { $schema: __, ...idSchema } = z.toJSONSchema(ROUTE_INPUTS[key].params.challengeId);
     expect(doc.paths['/v1/challenges/{challengeId}']?.get?.parameters).toEqual([{ name: 'challengeId', in: 'path', required: true, schema: idSchema }]);
+  });
+
+  it('is sent gzip-compressed only to a client that accepts gzip, and is the same document either way', async () => {
+    const raw = (acceptEncoding?: string) =>
+      new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        // node:http, not fetch: fetch asks for gzip itself and inflates what it gets.
+        const req = httpGet(`${api.url}/openapi.json`, { headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+      });
+    const expected = JSON.stringify(doc);
+    for (const header of ['gzip', 'br, gzip;q=0.5', 'deflate, *', 'x-gzip']) {
+      const reply = await raw(header);
+      expect({ header, status: reply.status, encoding: reply.headers['content-encoding'], vary: reply.headers.vary }).toEqual({ header, status: 200, encoding: 'gzip', vary: 'accept-encoding' });
+      expect(gunzipSync(reply.body).toString('utf8')).toBe(expected);
+    }
+    for (const header of [undefined, 'identity', 'gzip;q=0', 'br', '*;q=0', 'gzip;q=0, *']) {
+      const reply = await raw(header);
+      expect({ header, status: reply.status, encoding: reply.headers['content-encoding'], vary: reply.headers.vary }).toEqual({ header, status: 200, encoding: undefined, vary: 'accept-encoding' });
+      expect(reply.body.toString('utf8')).toBe(expected);
+    }
   });
 
   it('serves a self-contained reference page naming every operation', async () => {

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { openApiJson } from '../../shared/api/openapi';
+import { OPENAPI_GZIP_BASE64 } from '../../shared/api/openapi-gzip';
 import { referenceMarkdown } from '../../shared/api/reference-markdown';
 import { problemTypes } from '../../shared/http/problem';
 import { ROUTES } from '../../shared/routes';
@@ -38,6 +40,12 @@ describe('the documentation names only what exists', () => {
 
   it('shared/api/openapi.json, which the openapi handler serves, is the document generated from the code (npm run docs)', () => {
     expect(text('shared/api/openapi.json')).toBe(openApiJson());
+  });
+
+  it('shared/api/openapi-gzip.ts, which the openapi handler bundles, inflates to that document, compact (npm run docs)', () => {
+    // Compared inflated: gzip's bytes may differ between zlib builds, the document they carry may not.
+    const served = gunzipSync(Buffer.from(OPENAPI_GZIP_BASE64, 'base64')).toString('utf8');
+    expect(served).toBe(JSON.stringify(JSON.parse(openApiJson())));
   });
 
   it('the README stays a front door: at most 250 lines', () => {

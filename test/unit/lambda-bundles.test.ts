@@ -245,9 +245,10 @@ describe('Lambda bundles: what each carries', () => {
     expect(withZod.length).toBeGreaterThan(30);
   });
 
-  it('serves the OpenAPI document generated at build time: the openapi bundle carries no zod', () => {
+  it('serves the OpenAPI document generated at build time, compressed: the openapi bundle carries no zod and not the JSON file', () => {
     const { inputs } = built.get('openapi') ?? { inputs: [] };
-    expect(inputs).toContain('shared/api/openapi.json');
+    expect(inputs).toContain('shared/api/openapi-gzip.ts');
+    expect(inputs).not.toContain('shared/api/openapi.json');
     expect(inputs.filter((input) => /node_modules\/zod\//.test(input))).toEqual([]);
   });
 

@@ -1,0 +1,31 @@
+import { acceptsGzip } from '../../shared/http/accept-encoding';
+
+describe('Accept-Encoding (RFC 9110, 12.5.3): may the answer go out gzip-compressed?', () => {
+  it.each([
+    ['gzip', true],
+    ['GZIP', true],
+    ['x-gzip', true],
+    ['gzip, deflate, br, zstd', true],
+    ['br;q=1.0, gzip;q=0.8, *;q=0.1', true],
+    ['deflate, *', true],
+    ['gzip;q=0.001', true],
+    [' gzip ; q = 0.5 ', true],
+  ])('%j accepts gzip', (header, expected) => {
+    expect(acceptsGzip(header)).toBe(expected);
+  });
+
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['identity', false],
+    ['br, deflate', false],
+    ['gzip;q=0', false],
+    ['gzip;q=0.000', false],
+    ['gzip;q=0, *', false],
+    ['*;q=0', false],
+    ['gzip;q=nonsense', false],
+    [',,;', false],
+  ])('%j does not', (header, expected) => {
+    expect(acceptsGzip(header)).toBe(expected);
+  });
+});
