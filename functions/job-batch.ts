@@ -1,6 +1,6 @@
 import * as z from '../shared/zod';
 import { jobWorker, log } from '../shared/composition';
-import { jobBatchEvent } from '../shared/schemas/jobs';
+import { jobBatchEvent } from '../shared/schemas/job-events';
 import { lambdaHandler } from '../shared/observability';
 
 const worker = jobWorker();

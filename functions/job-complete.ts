@@ -1,6 +1,6 @@
 import * as z from '../shared/zod';
 import { jobWorker, log } from '../shared/composition';
-import { jobCompleteEvent } from '../shared/schemas/jobs';
+import { jobCompleteEvent } from '../shared/schemas/job-events';
 import { lambdaHandler } from '../shared/observability';
 
 const worker = jobWorker();

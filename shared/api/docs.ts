@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import type { RouteKey } from '../schemas/routes';
 import * as r from '../schemas/responses';
-import { createdJob, jobView, objectUrl } from '../schemas/jobs';
+import { createdJob, jobView, objectUrl } from '../schemas/job-answers';
 
 /** What a route answers: its success statuses (a schema, or null for no content) and its errors. */
 export interface RouteDoc {

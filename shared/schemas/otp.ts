@@ -10,10 +10,6 @@ export const confirmAuthenticatorBody = z.strictObject({
   enrollmentId: z.optional(z.string().check(z.regex(/^en_[A-Za-z0-9_-]{22}$/, 'is not an enrollment id'))),
 });
 
-export const oathSerialSchema = z
-  .string()
-  .check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9._:-]+$/, 'may contain letters, digits and . _ : - only'));
-
 export const assignOathTokenBody = z.strictObject({ userId: userIdSchema });
 
 export const resyncOathTokenBody = z.strictObject({ firstCode: otpCodeSchema, secondCode: otpCodeSchema });

@@ -10,7 +10,7 @@ import { LocalJobDriver } from '../../infra/local/jobs';
 import { FileObjectStore } from '../../shared/adapters/objects/file-object-store';
 import { S3ObjectStore } from '../../shared/adapters/objects/s3-object-store';
 import { SfnJobRunner } from '../../shared/adapters/jobs/sfn-job-runner';
-import { jobCompleteEvent } from '../../shared/schemas/jobs';
+import { jobCompleteEvent } from '../../shared/schemas/job-events';
 import { LocalSecretBox, localSecretBoxCalls } from '../../shared/adapters/secrets/local-secret-box';
 import { exportField, importCell, spreadsheetCell } from '../../shared/domain/jobs/csv';
 import { scanCsv } from '../../shared/domain/jobs/manifest';

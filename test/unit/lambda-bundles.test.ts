@@ -245,6 +245,13 @@ describe('Lambda bundles: what each carries', () => {
     expect(withZod.length).toBeGreaterThan(30);
   });
 
+  it('builds no schema its handler never parses: the answers only the document describes, and the job events only the job steps read', () => {
+    const withModule = (module: string) => [...built].filter(([, { inputs }]) => inputs.includes(module)).map(([name]) => name).sort();
+    expect(withModule('shared/schemas/job-answers.ts')).toEqual([]);
+    expect(withModule('shared/schemas/job-events.ts')).toEqual(['job-batch', 'job-complete']);
+    expect(withModule('shared/schemas/jobs.ts')).toEqual(expect.arrayContaining(['admin-jobs']));
+  });
+
   it('serves the OpenAPI document generated at build time, compressed: the openapi bundle carries no zod and not the JSON file', () => {
     const { inputs } = built.get('openapi') ?? { inputs: [] };
     expect(inputs).toContain('shared/api/openapi-gzip.ts');
