@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { OPENAPI_GZIP_BASE64 } from '../shared/api/openapi-gzip';
 import { referencePage } from '../shared/api/reference-page';
 import { acceptsGzip } from '../shared/http/accept-encoding';
@@ -6,6 +6,7 @@ import type { HttpEvent, HttpResult } from '../shared/http/handler';
 import { toProblem } from '../shared/http/problem';
 import { routeOf, type RouteKeyOf } from '../shared/http/routes';
 import { lambdaHandler } from '../shared/observability';
+import { once } from '../shared/once';
 
 // Generated from the route table and the schemas the other handlers use (`npm run docs`; a test
 // fails when it differs from them), and bundled gzip-compressed: this handler loads no zod,
@@ -13,42 +14,44 @@ import { lambdaHandler } from '../shared/observability';
 let text: string | undefined;
 const documentText = (): string => (text ??= gunzipSync(Buffer.from(OPENAPI_GZIP_BASE64, 'base64')).toString('utf8'));
 
-const headers = (type: string) => ({ 'content-type': type, 'cache-control': 'public, max-age=300', 'x-content-type-options': 'nosniff' });
+/** One answer, as text and gzip-compressed in base64, each made on first use. */
+interface Page {
+  readonly type: string;
+  readonly headers?: Record<string, string>;
+  readonly text: () => string;
+  readonly gzipBase64: () => string;
+}
 
 /**
- * GET /openapi.json — the OpenAPI 3.1 document; GET /docs — the same as an HTML reference page. Public.
- * The document goes out as the compressed bytes bundled to a client that accepts gzip, and inflated
- * (once per container) to one that does not; `vary` tells caches the two apart. The page is made
- * on the first request for it and kept for the container's life: a container that only serves the
- * document never renders the page (about 480 KB of HTML).
+ * GET /openapi.json — the OpenAPI 3.1 document; GET /docs — the same as an HTML reference page
+ * (about 630 KB). Public. A client whose Accept-Encoding accepts gzip gets the compressed bytes
+ * (the document's as bundled, the page's compressed once), one that does not the text; `vary`
+ * tells caches the two apart. Each is made on the first request that needs it and kept for the
+ * container's life: a container that only serves the document never renders the page.
  */
-const pages: Record<RouteKeyOf<'openapi'>, (event: HttpEvent) => { key: string; make: () => HttpResult }> = {
-  'GET /openapi.json': (event) => {
-    const vary = { ...headers('application/json'), vary: 'accept-encoding' };
-    return acceptsGzip(event.headers?.['accept-encoding'])
-      ? {
-          key: 'document/gzip',
-          make: () => ({ statusCode: 200, headers: { ...vary, 'content-encoding': 'gzip' }, body: OPENAPI_GZIP_BASE64, isBase64Encoded: true }),
-        }
-      : { key: 'document', make: () => ({ statusCode: 200, headers: vary, body: documentText() }) };
-  },
-  'GET /docs': () => ({
-    key: 'page',
-    make: () => ({
-      statusCode: 200,
-      headers: { ...headers('text/html; charset=utf-8'), 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" },
-      body: referencePage(JSON.parse(documentText()) as Record<string, unknown>),
-    }),
-  }),
+const pages: Record<RouteKeyOf<'openapi'>, Page> = {
+  'GET /openapi.json': { type: 'application/json', text: documentText, gzipBase64: () => OPENAPI_GZIP_BASE64 },
+  'GET /docs': (() => {
+    const html = once(() => referencePage(JSON.parse(documentText()) as Record<string, unknown>));
+    return {
+      type: 'text/html; charset=utf-8',
+      headers: { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" },
+      text: html,
+      gzipBase64: once(() => gzipSync(html()).toString('base64')),
+    };
+  })(),
 };
-const served = new Map<string, HttpResult>();
+
+function answer(page: Page, gzip: boolean): HttpResult {
+  const headers = { 'content-type': page.type, 'cache-control': 'public, max-age=300', 'x-content-type-options': 'nosniff', vary: 'accept-encoding', ...page.headers };
+  return gzip
+    ? { statusCode: 200, headers: { ...headers, 'content-encoding': 'gzip' }, body: page.gzipBase64(), isBase64Encoded: true }
+    : { statusCode: 200, headers, body: page.text() };
+}
 
 export const handler = lambdaHandler(async (event: HttpEvent): Promise<HttpResult> => {
   try {
-    const { key, make } = routeOf(pages, event.routeKey)(event);
-    const answer = served.get(key) ?? make();
-    served.set(key, answer);
-    return answer;
+    return answer(routeOf(pages, event.routeKey), acceptsGzip(event.headers?.['accept-encoding']));
   } catch (error) {
     return toProblem(error, event.rawPath);
   }

@@ -53,6 +53,9 @@ export class WebConsoleStack extends Stack {
       origin: api,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      // Nothing of the API is cached at the edge. Some answers depend on the request's headers
+      // (/openapi.json and /docs are gzip-compressed for an Accept-Encoding that accepts it, and
+      // say so in Vary): a caching policy here would have to key on Accept-Encoding.
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
       originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
     };

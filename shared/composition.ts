@@ -59,6 +59,7 @@ import { serviceLogger } from './observability';
 import type { Audit, Clock, ExportSink, JobRunner, Log, Metrics, ObjectStore, PhoneClassifier, ProjectionProgress, PushSender, SecretBox, SmsSender, VoiceRollover, WebAuthnAssertions } from './ports';
 import type { Tenant } from './domain/types';
 import * as aws from './roots/aws';
+import { once } from './once';
 
 /**
  * The composition root: every adapter and service a handler may take, each built the first time
@@ -98,12 +99,6 @@ let localRuntime: Runtime<LocalConfig> | undefined;
 /** The local runtime's root: installed once, before any handler module is loaded. */
 export function installLocalRuntime(runtime: Runtime<LocalConfig>): void {
   localRuntime = runtime;
-}
-
-/** Built on the first call, then the same instance for the life of the container. */
-export function once<T>(build: () => T): () => T {
-  let built: { value: T } | undefined;
-  return () => (built ??= { value: build() }).value;
 }
 
 /** The checked configuration (fails by name on the first use, which handlers make at cold start). */

@@ -11,11 +11,6 @@ export const userIdSchema = z
   .string()
   .check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._@+-]+$/, 'may contain letters, digits and . _ @ + - only'));
 
-/** R22: a hardware token's serial, in its routes and in the files that import tokens. */
-export const oathSerialSchema = z
-  .string()
-  .check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9._:-]+$/, 'may contain letters, digits and . _ : - only'));
-
 export const challengeIdSchema = z.string().check(z.regex(/^ch_[A-Za-z0-9_-]{22}$/, 'is not a challenge id'));
 
 /** Resend takes no fields; an empty body or {} are both fine. */

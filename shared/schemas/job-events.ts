@@ -1,5 +1,5 @@
 import * as z from '../zod';
-import { jobIdSchema } from './jobs';
+import { jobIdSchema } from './job-id';
 
 /**
  * The events of a bulk job's state machine: what its batch and complete steps are given. In a
@@ -48,4 +48,3 @@ export const jobCompleteEvent = z.union([
     z.transform((event) => ({ run: event.detail.input.run })),
   ),
 ]);
-

@@ -1,8 +1,7 @@
 import * as z from '../zod';
 import { JOB_LIMITS } from '../rules';
 
-/** `job_` and 16 random bytes, base64url. */
-export const jobIdSchema = z.string().check(z.regex(/^job_[A-Za-z0-9_-]{22}$/, 'is not a job id'));
+export { jobIdSchema } from './job-id';
 
 /** R19/R22: an import says how big its file is (the upload URL is signed for that size); an export needs nothing. */
 export const createJobBody = z.discriminatedUnion('kind', [

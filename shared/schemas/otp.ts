@@ -1,6 +1,8 @@
 import * as z from '../zod';
 import { pageQuery, userIdSchema } from './common';
 
+export { oathSerialSchema } from './oath-serial';
+
 // Code factors (R5, R22)
 
 export const otpCodeSchema = z.string().check(z.regex(/^(\d{6}|\d{8})$/, 'must be 6 or 8 digits'));

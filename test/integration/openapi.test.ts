@@ -187,29 +187,41 @@ describe('the OpenAPI document', () => {
     expect(doc.paths['/v1/challenges/{challengeId}']?.get?.parameters).toEqual([{ name: 'challengeId', in: 'path', required: true, schema: idSchema }]);
   });
 
-  it('is sent gzip-compressed only to a client that accepts gzip, and is the same document either way', async () => {
-    const raw = (acceptEncoding?: string) =>
-      new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-        // node:http, not fetch: fetch asks for gzip itself and inflates what it gets.
-        const req = httpGet(`${api.url}/openapi.json`, { headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-          res.on('error', reject);
-        });
-        req.on('error', reject);
+  /** A GET over node:http, not fetch: fetch asks for gzip itself and inflates what it gets. */
+  const raw = (path: string, acceptEncoding?: string) =>
+    new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      const req = httpGet(`${api.url}${path}`, { headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
       });
+      req.on('error', reject);
+    });
+
+  it('is sent gzip-compressed only to a client that accepts gzip, and is the same document either way', async () => {
     const expected = JSON.stringify(doc);
     for (const header of ['gzip', 'br, gzip;q=0.5', 'deflate, *', 'x-gzip']) {
-      const reply = await raw(header);
+      const reply = await raw('/openapi.json', header);
       expect({ header, status: reply.status, encoding: reply.headers['content-encoding'], vary: reply.headers.vary }).toEqual({ header, status: 200, encoding: 'gzip', vary: 'accept-encoding' });
       expect(gunzipSync(reply.body).toString('utf8')).toBe(expected);
     }
-    for (const header of [undefined, 'identity', 'gzip;q=0', 'br', '*;q=0', 'gzip;q=0, *']) {
-      const reply = await raw(header);
+    for (const header of [undefined, 'identity', 'gzip;q=0', 'br', '*;q=0', 'gzip;q=0, *', 'gzip;q=2']) {
+      const reply = await raw('/openapi.json', header);
       expect({ header, status: reply.status, encoding: reply.headers['content-encoding'], vary: reply.headers.vary }).toEqual({ header, status: 200, encoding: undefined, vary: 'accept-encoding' });
       expect(reply.body.toString('utf8')).toBe(expected);
     }
+  });
+
+  it('sends the reference page gzip-compressed only to a client that accepts gzip, the same page either way', async () => {
+    const plain = await raw('/docs');
+    const zipped = await raw('/docs', 'gzip, deflate');
+    expect([plain.status, plain.headers['content-encoding'], plain.headers.vary]).toEqual([200, undefined, 'accept-encoding']);
+    expect([zipped.status, zipped.headers['content-encoding'], zipped.headers.vary]).toEqual([200, 'gzip', 'accept-encoding']);
+    expect(zipped.headers['content-security-policy']).toBe(plain.headers['content-security-policy']);
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 4);
+    expect(gunzipSync(zipped.body).toString('utf8')).toBe(plain.body.toString('utf8'));
+    expect(plain.body.toString('utf8')).toContain('<html');
   });
 
   it('serves a self-contained reference page naming every operation', async () => {

@@ -9,7 +9,10 @@ describe('Accept-Encoding (RFC 9110, 12.5.3): may the answer go out gzip-compres
     ['br;q=1.0, gzip;q=0.8, *;q=0.1', true],
     ['deflate, *', true],
     ['gzip;q=0.001', true],
-    [' gzip ; q = 0.5 ', true],
+    ['gzip;q=1.000', true],
+    ['gzip;Q=0.5', true],
+    [' gzip ; q=0.5 ', true],
+    ['gzip, identity;q=0', true],
   ])('%j accepts gzip', (header, expected) => {
     expect(acceptsGzip(header)).toBe(expected);
   });
@@ -24,6 +27,16 @@ describe('Accept-Encoding (RFC 9110, 12.5.3): may the answer go out gzip-compres
     ['gzip;q=0, *', false],
     ['*;q=0', false],
     ['gzip;q=nonsense', false],
+    // Weights outside RFC 9110's grammar: spaces around "=", a fourth decimal, above 1, exponents, hex.
+    ['gzip;q = 0.5', false],
+    ['gzip;q=0.0001', false],
+    ['gzip;q=1.5', false],
+    ['gzip;q=1e-9', false],
+    ['gzip;q=0x1', false],
+    ['gzip;q=.5', false],
+    // Named twice (x-gzip is gzip): the refusal stands.
+    ['gzip;q=0, x-gzip', false],
+    ['x-gzip, gzip;q=0', false],
     [',,;', false],
   ])('%j does not', (header, expected) => {
     expect(acceptsGzip(header)).toBe(expected);

@@ -38,7 +38,7 @@ describe('the documentation names only what exists', () => {
     expect(text('docs/reference.md')).toBe(referenceMarkdown());
   });
 
-  it('shared/api/openapi.json, which the openapi handler serves, is the document generated from the code (npm run docs)', () => {
+  it('shared/api/openapi.json is the document generated from the code (npm run docs)', () => {
     expect(text('shared/api/openapi.json')).toBe(openApiJson());
   });
 

@@ -11,7 +11,7 @@
 import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { oathSerialSchema } from '../../schemas/common';
+import { oathSerialSchema } from '../../schemas/oath-serial';
 import { ValidationError } from '../errors';
 import { base32Decode, type OtpAlgorithm } from './totp';
 import {
