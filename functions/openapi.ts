@@ -11,8 +11,7 @@ import { once } from '../shared/once';
 // Generated from the route table and the schemas the other handlers use (`npm run docs`; a test
 // fails when it differs from them), and bundled gzip-compressed: this handler loads no zod,
 // converts nothing and builds no 213 KiB object at cold start.
-let text: string | undefined;
-const documentText = (): string => (text ??= gunzipSync(Buffer.from(OPENAPI_GZIP_BASE64, 'base64')).toString('utf8'));
+const documentText = once((): string => gunzipSync(Buffer.from(OPENAPI_GZIP_BASE64, 'base64')).toString('utf8'));
 
 /** One answer, as text and gzip-compressed in base64, each made on first use. */
 interface Page {

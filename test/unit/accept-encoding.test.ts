@@ -13,11 +13,6 @@ describe('Accept-Encoding (RFC 9110, 12.5.3): may the answer go out gzip-compres
     ['gzip;Q=0.5', true],
     [' gzip ; q=0.5 ', true],
     ['gzip, identity;q=0', true],
-  ])('%j accepts gzip', (header, expected) => {
-    expect(acceptsGzip(header)).toBe(expected);
-  });
-
-  it.each([
     [undefined, false],
     ['', false],
     ['identity', false],
@@ -38,7 +33,7 @@ describe('Accept-Encoding (RFC 9110, 12.5.3): may the answer go out gzip-compres
     ['gzip;q=0, x-gzip', false],
     ['x-gzip, gzip;q=0', false],
     [',,;', false],
-  ])('%j does not', (header, expected) => {
+  ])('%j accepts gzip: %s', (header, expected) => {
     expect(acceptsGzip(header)).toBe(expected);
   });
 });

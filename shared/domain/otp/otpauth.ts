@@ -5,6 +5,7 @@
  * The URI and the QR code carry the secret in clear (R28): return them to the user once, in the
  * enrolment response, and never log or store them.
  */
+import { once } from '../../once';
 import { ValidationError } from '../errors';
 import { TOTP_ALGORITHM, TOTP_DIGITS, TOTP_STEP_SECONDS } from './rules';
 import { base32Encode, type OtpAlgorithm } from './totp';
@@ -60,8 +61,7 @@ const QR_OPTIONS = { errorCorrectionLevel: 'M', margin: 4 } as const;
  * The QR and PNG encoders, loaded on the first QR code: a handler that enrols carries them, but
  * evaluates them only when it draws one, not at every cold start (its other routes never do).
  */
-let encoders: Promise<typeof import('qrcode')> | undefined;
-const qrcode = (): Promise<typeof import('qrcode')> => (encoders ??= import('qrcode'));
+const qrcode = once((): Promise<typeof import('qrcode')> => import('qrcode'));
 
 /** The key URI as a QR code, an SVG document to inline in the enrolment page. */
 export async function qrSvg(uri: string): Promise<string> {
