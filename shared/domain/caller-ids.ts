@@ -19,15 +19,16 @@ export class CallerIdService {
    */
   async setCallerIds(tenantId: string, callerIds: readonly string[]): Promise<{ tenantId: string; callerIds: string[]; callerIdCleared: boolean }> {
     const errors: { pointer: string; detail: string }[] = [];
-    callerIds.forEach((id, i) => {
+    // One number after the other, so the errors come in list order.
+    for (const [i, id] of callerIds.entries()) {
       try {
-        parsePhone(id, `/callerIds/${i}`);
+        await parsePhone(id, `/callerIds/${i}`);
       } catch (error) {
         if (error instanceof ValidationError) errors.push(...error.errors);
         else throw error;
       }
       if (callerIds.indexOf(id) !== i) errors.push({ pointer: `/callerIds/${i}`, detail: 'is already in the list' });
-    });
+    }
     if (errors.length) throw new ValidationError('The caller IDs are not valid', errors);
     // The write is conditional on the callerId read; a settings write in between means read again.
     for (let attempt = 0; attempt < CALLER_ID_WRITE_ATTEMPTS; attempt++) {

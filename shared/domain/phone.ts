@@ -1,7 +1,16 @@
-import { parsePhoneNumberWithError, ParseError, type NumberType } from 'libphonenumber-js/max';
+import type { NumberType } from 'libphonenumber-js/max';
+import { once } from '../once';
 import { PhoneNotAllowedError, ValidationError } from './errors';
 import type { PhoneClassifier } from '../ports';
 import type { PhoneNumber, PhoneType } from './types';
+
+/**
+ * The phone-number library (its metadata is ~190 KiB), loaded on the first number parsed or
+ * country checked: a handler that carries it does not evaluate it at cold start, and the paths
+ * that read a number load it once per container. Marked pure: a bundle that only uses this
+ * module's other functions (whether a type takes a text or a call) leaves the library out.
+ */
+export const phoneLibrary = /* @__PURE__ */ once((): Promise<typeof import('libphonenumber-js/max')> => import('libphonenumber-js/max'));
 
 /** The library's number types in Tessera's terms (R30). */
 export function phoneTypeOf(type: NumberType): PhoneType {
@@ -58,11 +67,12 @@ export function combinePhoneTypes(library: PhoneType, carrier: PhoneType): Phone
  * the library's idea of its type. Numbers that are not valid for their country are refused
  * with the pointer of the field.
  */
-export function parsePhone(input: string, pointer: string): PhoneNumber {
+export async function parsePhone(input: string, pointer: string): Promise<PhoneNumber> {
   const fail = (detail: string): never => {
     throw new ValidationError('Invalid phone number', [{ pointer, detail }]);
   };
   if (!/^\+[1-9]\d{6,14}$/.test(input)) fail('must be E.164: a + followed by 7 to 15 digits');
+  const { parsePhoneNumberWithError, ParseError } = await phoneLibrary();
   try {
     const parsed = parsePhoneNumberWithError(input);
     if (!parsed.isValid() || !parsed.country) fail('is not a valid number for any country');
@@ -79,7 +89,7 @@ export function parsePhone(input: string, pointer: string): PhoneNumber {
  * (NIST SP 800-63B; a number that bills the caller invites SMS pumping), so they are refused.
  */
 export async function registerPhone(classifier: PhoneClassifier, input: string, pointer: string): Promise<PhoneNumber> {
-  const parsed = parsePhone(input, pointer);
+  const parsed = await parsePhone(input, pointer);
   const type = await classifier.classify(parsed.e164);
   if (REFUSED.has(type)) {
     throw new PhoneNotAllowedError(`${REFUSED_AS[type] ?? 'This number'} cannot receive codes`, {
@@ -91,7 +101,7 @@ export async function registerPhone(classifier: PhoneClassifier, input: string, 
 
 /** The local classifier: the library's metadata stands in for Pinpoint's PhoneNumberValidate. */
 export const libraryPhoneClassifier: PhoneClassifier = {
-  classify: async (e164) => parsePhone(e164, '').type,
+  classify: async (e164) => (await parsePhone(e164, '')).type,
 };
 
 /**

@@ -1,9 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { isSupportedCountry } from 'libphonenumber-js/max';
 import { newRememberedEpoch } from './credentials';
 import { ValidationError } from './errors';
 import { newWebhookSecret, webhookSecretContext } from './notifications';
-import { parsePhone } from './phone';
+import { parsePhone, phoneLibrary } from './phone';
 import { rememberedPolicyOf } from './remembered-devices';
 import { tenantCeilings } from './throttling';
 import { REMEMBERED_DEVICE_DAYS } from '../rules';
@@ -80,7 +79,7 @@ export class SettingsService {
     const errors: { pointer: string; detail: string }[] = [];
     if (input.callerId !== null) {
       try {
-        parsePhone(input.callerId, '/callerId');
+        await parsePhone(input.callerId, '/callerId');
         // R15: only a number the operator assigned; one stored before assignments existed stays until changed.
         const assigned = principal.tenant.callerIds ?? [];
         if (input.callerId !== principal.tenant.settings.callerId && !assigned.includes(input.callerId)) {
@@ -91,9 +90,14 @@ export class SettingsService {
         else throw error;
       }
     }
-    (input.allowedCountries ?? []).forEach((c, i) => {
-      if (!isSupportedCountry(c)) errors.push({ pointer: `/allowedCountries/${i}`, detail: 'is not an ISO 3166-1 alpha-2 country with phone numbers' });
-    });
+    const countries = input.allowedCountries ?? [];
+    if (countries.length) {
+      // The phone-number library is loaded (once) only when there is a country to check.
+      const { isSupportedCountry } = await phoneLibrary();
+      countries.forEach((c, i) => {
+        if (!isSupportedCountry(c)) errors.push({ pointer: `/allowedCountries/${i}`, detail: 'is not an ISO 3166-1 alpha-2 country with phone numbers' });
+      });
+    }
     // R6: only the operator raises a tenant's per-second cap; the tenant may go lower. A value
     // kept from before (a PATCH of other fields) is let be: enforcement never goes above the cap.
     const cap = tenantCeilings(principal.tenant).challengesPerSecond;

@@ -1,7 +1,7 @@
-import { parse } from 'csv-parse/sync';
 import { isDeepStrictEqual } from 'node:util';
 import { MAX_IMPORT_ROWS } from '../rules';
 import { userBody } from '../schemas';
+import { csvParser } from './csv';
 import { DomainError, ValidationError } from './errors';
 import { importCell } from './jobs/csv';
 import type { UserStore } from '../ports';
@@ -77,6 +77,7 @@ export function checkUserImportHeader(header: readonly string[]): void {
  * stored user writes nothing, so importing the same file twice changes nothing.
  */
 export async function importUsers(deps: { users: UserService; store: UserStore }, principal: Principal, csv: string): Promise<ImportReport> {
+  const { parse } = await csvParser();
   let records: Record<string, string>[];
   try {
     records = parse(csv, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false });

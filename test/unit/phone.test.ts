@@ -10,8 +10,8 @@ describe('R30 parsePhone', () => {
     ['+442079460958', 'GB', 'landline'],
     ['+445612345678', 'GB', 'voip'],
     ['+33890123456', 'FR', 'premium_rate'],
-  ])('keeps %s in E.164 with its country %s and its type %s', (input, country, type) => {
-    expect(parsePhone(input, '/phones/primary')).toEqual({ e164: input, country, type });
+  ])('keeps %s in E.164 with its country %s and its type %s', async (input, country, type) => {
+    expect(await parsePhone(input, '/phones/primary')).toEqual({ e164: input, country, type });
   });
 
   it.each([
@@ -23,10 +23,10 @@ describe('R30 parsePhone', () => {
     ['an empty string', ''],
     ['too many digits', '+1415555010012345'],
     ['a number too short for its country', '+3361234'],
-  ])('refuses %s with the pointer of the field', (_name, input) => {
+  ])('refuses %s with the pointer of the field', async (_name, input) => {
     let error: unknown;
     try {
-      parsePhone(input, '/phones/backup/1');
+      await parsePhone(input, '/phones/backup/1');
     } catch (e) {
       error = e;
     }

@@ -13,7 +13,7 @@ export class PinpointPhoneClassifier implements PhoneClassifier {
 
   async classify(e164: string): Promise<PhoneType> {
     const out = await this.pinpoint.send(new PhoneNumberValidateCommand({ NumberValidateRequest: { PhoneNumber: e164 } }));
-    return combinePhoneTypes(parsePhone(e164, '').type, carrierType(out.NumberValidateResponse));
+    return combinePhoneTypes((await parsePhone(e164, '')).type, carrierType(out.NumberValidateResponse));
   }
 }
 

@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse/sync';
+import { csvParser } from '../csv';
 import { PayloadTooLargeError, ValidationError } from '../errors';
 import type { BatchRange } from './records';
 
@@ -80,7 +80,7 @@ export async function scanCsv(body: AsyncIterable<Uint8Array>, options: { batchR
     offset += bytes.length;
     if (headerBytes && headerEnd === undefined && offset > MAX_HEADER_BYTES) throw new ValidationError('The CSV has no header row within its first 64 KiB');
     if (headerBytes && headerEnd !== undefined) {
-      header = readHeader(Buffer.concat(headerBytes).subarray(0, headerEnd));
+      header = await readHeader(Buffer.concat(headerBytes).subarray(0, headerEnd));
       headerBytes = undefined;
     }
   }
@@ -88,13 +88,14 @@ export async function scanCsv(body: AsyncIterable<Uint8Array>, options: { batchR
   if (offset > recordStart) endRecord(offset);
   if (headerBytes) {
     if (headerEnd === undefined) throw new ValidationError('The CSV file is empty: it needs a header row');
-    header = readHeader(Buffer.concat(headerBytes).subarray(0, headerEnd));
+    header = await readHeader(Buffer.concat(headerBytes).subarray(0, headerEnd));
   }
   if (batch) batches.push({ batch: batches.length, firstLine: batch.firstLine, start: batch.start, end: offset });
   return { header: header ?? [], rows, batches };
 }
 
-function readHeader(bytes: Buffer): string[] {
+async function readHeader(bytes: Buffer): Promise<string[]> {
+  const { parse } = await csvParser();
   try {
     const [first] = parse(bytes, { bom: true, trim: true, to_line: 1 }) as string[][];
     if (!first?.length) throw new Error('empty');

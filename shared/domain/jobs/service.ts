@@ -16,10 +16,10 @@ export type JobView = Omit<JobRecord, 'tenantId' | 'space' | 'fileEtag'>;
 export const jobView = ({ tenantId: _t, space: _s, fileEtag: _e, ...rest }: JobRecord): JobView => rest;
 
 /** The CSV header a job of this kind needs (R19: a userId column; R22: serial, secret, interval). */
-function checkHeader(kind: ImportKind, header: readonly string[]): void {
+async function checkHeader(kind: ImportKind, header: readonly string[]): Promise<void> {
   if (kind === 'user-import') checkUserImportHeader(header);
   // The token parser checks a header on its own: a file of just the header has no rows.
-  else parseOathCsv(`${header.map((h) => `"${h.replace(/"/g, '""')}"`).join(',')}\n`);
+  else await parseOathCsv(`${header.map((h) => `"${h.replace(/"/g, '""')}"`).join(',')}\n`);
 }
 
 /**
@@ -81,7 +81,7 @@ export class JobService {
       if (error instanceof ObjectChangedError) throw new ConflictError('The file was replaced while it was read; start the job again', {}, { cause: error });
       throw error;
     }
-    checkHeader(job.kind, manifest.header);
+    await checkHeader(job.kind, manifest.header);
     if (!(await this.deps.jobs.transition(job.tenantId, job.jobId, ['awaiting_upload'], 'running', { total: manifest.batches.length, fileEtag: file.etag, at: this.now() }))) {
       throw new ConflictError('The job was started or cancelled meanwhile');
     }

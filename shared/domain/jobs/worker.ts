@@ -1,6 +1,6 @@
-import { parse } from 'csv-parse/sync';
 import { JOB_BATCH_ROWS } from '../../rules';
 import type { Clock, JobRun, JobStore, ObjectStore, TenantStore, UserBatchReader, UserScope, UserStore } from '../../ports';
+import { csvParser } from '../csv';
 import { parseOathCsv } from '../otp/oath-import';
 import type { OathTokenService } from '../otp/oath-tokens';
 import type { Principal, Tenant, User } from '../types';
@@ -60,7 +60,7 @@ export class JobWorker {
     const tenant = await this.deps.tenants.getTenant(job.tenantId);
     let lines: JobReportLine[];
     if (!tenant || tenant.provider?.userSpace !== job.space) {
-      lines = this.records(run.header, text, range).map((r) => ('errors' in r ? r : { line: r.line, status: 'error', errors: [{ detail: 'The tenant’s MFA provider changed after the job was created; nothing was imported' }] }));
+      lines = (await this.records(run.header, text, range)).map((r) => ('errors' in r ? r : { line: r.line, status: 'error', errors: [{ detail: 'The tenant’s MFA provider changed after the job was created; nothing was imported' }] }));
     } else if (job.kind === 'user-import') {
       lines = await this.importUsers(job, jobPrincipal(job, tenant), run.header, text, range);
     } else {
@@ -123,7 +123,7 @@ export class JobWorker {
   }
 
   private async importUsers(job: JobRecord, principal: Principal, header: readonly string[], text: string, range: BatchRange): Promise<JobReportLine[]> {
-    const parsed = this.records(header, text, range);
+    const parsed = await this.records(header, text, range);
     const rows = parsed.filter((r): r is Row => 'record' in r);
     const scope: UserScope = { tenantId: job.tenantId, space: job.space };
     // One BatchGetItem per 100 rows instead of one GetItem per row.
@@ -141,7 +141,7 @@ export class JobWorker {
   private async importTokens(principal: Principal, header: readonly string[], text: string, range: BatchRange): Promise<JobReportLine[]> {
     // The token parser reads a file with its header: line 2 of that text is the batch's first line.
     const shift = range.firstLine - 2;
-    const rows = parseOathCsv(`${header.map(quotedField).join(',')}\n${text}`);
+    const rows = await parseOathCsv(`${header.map(quotedField).join(',')}\n${text}`);
     const results = await this.deps.tokens.importRows(principal, rows);
     return results.map((r): JobReportLine => {
       const line = r.row + shift;
@@ -151,7 +151,8 @@ export class JobWorker {
   }
 
   /** The batch's records as rows of named fields; a record that cannot be read is its own error line. */
-  private records(header: readonly string[], text: string, range: BatchRange): (Row | Extract<JobReportLine, { status: 'error' }>)[] {
+  private async records(header: readonly string[], text: string, range: BatchRange): Promise<(Row | Extract<JobReportLine, { status: 'error' }>)[]> {
+    const { parse } = await csvParser();
     const out: (Row | Extract<JobReportLine, { status: 'error' }>)[] = [];
     const records = parse(text, {
       relax_column_count: true,

@@ -9,9 +9,9 @@
  * No message here repeats a secret or a field that might hold one.
  */
 import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
-import { parse as parseCsv } from 'csv-parse/sync';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { once } from '../../once';
 import { oathSerialSchema } from '../../schemas/oath-serial';
+import { csvParser } from '../csv';
 import { ValidationError } from '../errors';
 import { base32Decode, type OtpAlgorithm } from './totp';
 import {
@@ -179,9 +179,10 @@ interface CsvLine {
   readonly line: number;
 }
 
-function readCsv(input: string | Uint8Array): CsvLine[] {
+async function readCsv(input: string | Uint8Array): Promise<CsvLine[]> {
+  const { parse } = await csvParser();
   try {
-    const records = parseCsv(typeof input === 'string' ? input : Buffer.from(input), {
+    const records = parse(typeof input === 'string' ? input : Buffer.from(input), {
       bom: true,
       trim: true,
       skip_empty_lines: true,
@@ -217,8 +218,8 @@ function csvColumns(header: readonly string[]): Map<CsvColumn, number> {
  * `model` and `digits` (default 6), in any order; Microsoft Entra's names ("serial number",
  * "secret key", "time interval") work too. Fields may be quoted ("ACME, Inc.").
  */
-export function parseOathCsv(input: string | Uint8Array): OathImportRow[] {
-  const [header, ...records] = readCsv(input);
+export async function parseOathCsv(input: string | Uint8Array): Promise<OathImportRow[]> {
+  const [header, ...records] = await readCsv(input);
   if (!header) throw new ValidationError('The CSV file is empty');
   const columns = csvColumns(header.fields);
   checkTokenCount(records.length);
@@ -299,19 +300,26 @@ const MAC_ALGORITHMS: Record<string, 'sha1' | 'sha256'> = {
 const AES_BLOCK = 16;
 
 /**
+ * The XML library, loaded and its parser built on the first PSKC file read: a handler that
+ * carries it does not evaluate it at cold start, and the paths that read PSKC load it once per
+ * container. Marked pure: a bundle that only parses CSV (the bulk jobs) leaves it out.
+ *
  * The parsed tree: every element is an array (even when it occurs once), attributes are
  * `@_Name`, text is a string or `#text`. Namespace prefixes are dropped, so `pskc:Key` and a
- * default-namespace `Key` read the same. Marked pure: a bundle that only parses CSV (the bulk jobs)
- * leaves it, and the XML parser with it, out.
+ * default-namespace `Key` read the same.
  */
-const xml = /* @__PURE__ */ new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
+const xml = /* @__PURE__ */ once(async () => {
+  const { XMLParser, XMLValidator } = await import('fast-xml-parser');
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    removeNSPrefix: true,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
+  });
+  return { parser, validator: XMLValidator };
 });
 
 type XmlNode = Record<string, unknown>;
@@ -499,13 +507,14 @@ function pskcToken(keyPackage: unknown, serial: string | undefined, row: number,
   };
 }
 
-function readPskc(input: string | Uint8Array): unknown {
+async function readPskc(input: string | Uint8Array): Promise<unknown> {
   const document = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
   // PSKC never needs a DTD; refusing one rules out entity-expansion tricks before parsing.
   if (/<!DOCTYPE/i.test(document)) throw new ValidationError('PSKC files with a DOCTYPE are not accepted');
-  const valid = XMLValidator.validate(document);
+  const { parser, validator } = await xml();
+  const valid = validator.validate(document);
   if (valid !== true) throw new ValidationError(`The file is not well-formed XML (line ${valid.err.line})`);
-  const container = child(xml.parse(document), 'KeyContainer');
+  const container = child(parser.parse(document), 'KeyContainer');
   if (!isNode(container)) throw new ValidationError('The file is not a PSKC KeyContainer (RFC 6030)');
   if (attribute(container, 'Version') !== '1.0') throw new ValidationError('Only PSKC version 1.0 (RFC 6030) is supported');
   return container;
@@ -520,11 +529,11 @@ function readPskc(input: string | Uint8Array): unknown {
  * with the file's encrypted `MACKey`) is checked before anything is decrypted. A wrong key or
  * an altered file gives each encrypted token an error and no token.
  */
-export function parsePskc(input: string | Uint8Array, options: PskcOptions = {}): OathImportRow[] {
+export async function parsePskc(input: string | Uint8Array, options: PskcOptions = {}): Promise<OathImportRow[]> {
   if (options.preSharedKey && options.preSharedKey.length !== AES_BLOCK) {
     throw new ValidationError('The pre-shared key for AES-128-CBC must be 16 bytes (32 hex digits)');
   }
-  const container = readPskc(input);
+  const container = await readPskc(input);
   const packages = children(container, 'KeyPackage');
   checkTokenCount(packages.length);
   const files = protection(container, options.preSharedKey);

@@ -37,7 +37,7 @@ export class OathTokenService {
    * good token; one result per token, in file order.
    */
   async import(principal: Principal, file: { format: 'csv' } | { format: 'pskc'; preSharedKey?: Uint8Array }, body: string) {
-    const rows: OathImportRow[] = file.format === 'csv' ? parseOathCsv(body) : parsePskc(body, file.preSharedKey ? { preSharedKey: file.preSharedKey } : {});
+    const rows: OathImportRow[] = file.format === 'csv' ? await parseOathCsv(body) : await parsePskc(body, file.preSharedKey ? { preSharedKey: file.preSharedKey } : {});
     const results: ImportResult[] = (await this.importRows(principal, rows)).map((r) =>
       r.status === 'exists' ? { row: r.row, serial: r.serial, status: 'error', reason: 'duplicate_serial', detail: 'A token with this serial was already imported' } : r,
     );
