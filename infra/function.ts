@@ -13,7 +13,8 @@ import type { SecretKind } from '../shared/ports';
 import type { FunctionName } from '../shared/routes';
 import type { TableDefinition } from '../shared/tables';
 import type { TableBinding } from './data-stack';
-import { esbuildAliasArgs, LAMBDA_MAIN_FIELDS } from './lambda/aliases';
+import { LAMBDA_DEFERRED, LAMBDA_MAIN_FIELDS, lambdaEsbuildArgs } from './lambda/aliases';
+import { deferredBundlingCommand } from './lambda/deferred';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -180,8 +181,18 @@ export class TesseraFunction extends Construct {
         bundleAwsSDK: true,
         // Bundle sizes are `npm run build`'s report; synth only needs to hear about problems.
         logLevel: LogLevel.WARNING,
-        // Lambda's environment credentials instead of the SDK's whole default chain, the X-Ray parts Tracer uses, node:crypto for OTPs, no bowser (infra/lambda/aliases.ts).
-        esbuildArgs: esbuildAliasArgs(),
+        // Lambda's environment credentials instead of the SDK's whole default chain, the X-Ray parts Tracer uses, node:crypto for OTPs, no bowser;
+        // a deferred package's import() written as require() (infra/lambda/aliases.ts).
+        esbuildArgs: lambdaEsbuildArgs(),
+        // The packages loaded only on the paths that need them stay out of the bundle and are bundled
+        // beside it, as node_modules/<package>/index.js, those its code loads (infra/lambda/aliases.ts
+        // LAMBDA_DEFERRED, infra/lambda/deferred.ts).
+        externalModules: [...LAMBDA_DEFERRED],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => [deferredBundlingCommand(outputDir)],
+        },
       },
     });
 

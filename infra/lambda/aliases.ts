@@ -24,7 +24,33 @@ export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
  */
 export const LAMBDA_MAIN_FIELDS: readonly string[] = ['module', 'main'];
 
-/** The same substitutions as esbuild command-line flags, for CDK's NodejsFunction `esbuildArgs`. */
-export function esbuildAliasArgs(): Record<string, string> {
-  return Object.fromEntries(Object.entries(LAMBDA_ALIASES).map(([from, to]) => [`--alias:${from}`, to]));
+/**
+ * Packages a handler loads only on the path that needs them, through a dynamic `import()` at the
+ * point of use: the WebAuthn library (a passkey verified or registered), the phone-number library
+ * and its ~190 KiB of metadata (a number parsed), the QR and PNG encoders (an enrolment drawn), the
+ * CSV and XML parsers (a file imported). A bundle leaves them out (esbuild `external`), and each is
+ * bundled on its own beside the handler, as `node_modules/<package>/index.js`, where Node's
+ * `require` finds it on first use (infra/build.ts `bundleDeferred`, run by `npm run build` and by
+ * CDK's bundling after esbuild). A cold start then loads none of them: the verify handler of an SMS
+ * code does not parse the WebAuthn library, the console's user list not the phone metadata.
+ * test/unit/lambda-bundles.test.ts checks that no bundle carries them and that they are imported
+ * only dynamically; test/unit/deferred-packages.test.ts runs them from that layout.
+ */
+export const LAMBDA_DEFERRED: readonly string[] = ['@simplewebauthn/server', '@simplewebauthn/server/helpers', 'libphonenumber-js/max', 'qrcode', 'csv-parse/sync', 'fast-xml-parser'];
+
+/**
+ * What the bundles are told about Node beyond their target: that it has no `import()`, so that
+ * esbuild writes the dynamic import of a deferred package as `require()`. Node's own `import()`
+ * would resolve it as an ES module, which takes a package.json with `exports` for each one and
+ * gives a CommonJS bundle's exports only as `default`; `require` finds
+ * node_modules/<package>/index.js as it is and gives the exports the sources see.
+ */
+export const LAMBDA_SUPPORTED: Readonly<Record<string, boolean>> = { 'dynamic-import': false };
+
+/** The same substitutions and the same `supported` as esbuild command-line flags, for CDK's NodejsFunction `esbuildArgs`. */
+export function lambdaEsbuildArgs(): Record<string, string> {
+  return {
+    ...Object.fromEntries(Object.entries(LAMBDA_ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
+    ...Object.fromEntries(Object.entries(LAMBDA_SUPPORTED).map(([feature, on]) => [`--supported:${feature}`, String(on)])),
+  };
 }

@@ -170,6 +170,7 @@ async function main(): Promise<void> {
       dynamoRequestsPerAuthByTable: byTable,
       throttlingRequestsPerChallenge: throttleReads,
       bundleKiB: Object.fromEntries(bundles.map((b) => [b.name, Math.round(b.bytes / 102.4) / 10])),
+      deferredKiB: Object.fromEntries(bundles.filter((b) => b.deferred.length).map((b) => [b.name, Object.fromEntries(b.deferred.map((d) => [d.specifiers.join(' + '), Math.round(d.bytes / 102.4) / 10]))])),
       coldStarts,
       radiusLoad,
       targets: TARGETS,
@@ -197,7 +198,10 @@ async function main(): Promise<void> {
     console.log(`  baseline: one bare DynamoDB Local GetItem p50 ${base.p50} ms  p99 ${base.p99} ms at the same concurrency`);
     console.log(`  verify p50 / bare GetItem p50: ${(results.latencyMs.verify.p50 / base.p50).toFixed(2)}`);
     console.log(`  bundles (minified, KiB; target ≤ ${TARGETS.bundleKiB}):`);
-    for (const b of bundles) console.log(`    ${b.name.padEnd(24)} ${(b.bytes / 1024).toFixed(1)}`);
+    for (const b of bundles) {
+      const later = b.deferred.map((d) => `${d.specifiers.join(' + ')} ${(d.bytes / 1024).toFixed(1)}`).join(', ');
+      console.log(`    ${b.name.padEnd(24)} ${(b.bytes / 1024).toFixed(1)}${later ? `  (on first use: ${later})` : ''}`);
+    }
     printColdStarts(coldStarts);
     printRadiusLoad(radiusLoad);
     console.log(`\n  per authentication, by method (${COST_AUTHS} each, warm; prices of ${PRICES.asOf}, ${PRICES.region}, test/bench/aws-prices-2026-11.json):`);

@@ -4,14 +4,17 @@
  * the same two figures for a "floor" bundle that only builds the AWS SDK clients that handler
  * really uses (read from the esbuild metafile). What a handler carries above its floor is ours to
  * cut; the SDK clients themselves are not. Handlers are bundled with the package substitutions
- * they deploy with (infra/lambda/aliases.ts); the floor is the SDK clients as the SDK ships them. `npm run bench:cold` runs this alone (bench-cold.ts).
+ * they deploy with (infra/lambda/aliases.ts); the floor is the SDK clients as the SDK ships them.
+ * The packages a handler loads only on the paths that need them (LAMBDA_DEFERRED there) are not in
+ * its bundle and not loaded at its cold start: they are reported beside it, with what loading each
+ * costs the first request of a container that takes such a path. `npm run bench:cold` runs this alone (bench-cold.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_OPTIONS, LAMBDA_BUILD_OPTIONS } from '../../infra/build';
+import { BUNDLE_OPTIONS, bundleDeferred, LAMBDA_BUILD_OPTIONS } from '../../infra/build';
 import { FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { deployedHandlerEnv } from '../support/aws-env';
 
@@ -45,6 +48,16 @@ export interface ColdStart {
   readonly runs: number;
   /** The largest inputs above the floor: where the extra bytes go. */
   readonly heaviest: readonly { readonly path: string; readonly kib: number }[];
+  /** The packages bundled beside it, loaded on the first request that needs them. */
+  readonly deferred: readonly DeferredLoad[];
+}
+
+export interface DeferredLoad {
+  /** The package's specifiers it answers, joined with ' + '. */
+  readonly specifier: string;
+  readonly kib: number;
+  /** The median of fresh processes' time to require it: what the first request on its path adds. */
+  readonly loadMs: number;
 }
 
 const kib = (bytes: number) => Math.round(bytes / 102.4) / 10;
@@ -114,11 +127,19 @@ export async function measureColdStarts(options: { runs?: number; only?: readonl
   const runs = options.runs ?? 7;
   const dir = mkdtempSync(join(tmpdir(), 'tessera-cold-'));
   const results: ColdStart[] = [];
+  // A deferred package's bundle is the same beside every handler: measured once.
+  const deferredLoads = new Map<string, DeferredLoad>();
   try {
     for (const name of options.only ?? FUNCTIONS) {
       mkdirSync(join(dir, name));
       const outfile = join(dir, name, 'index.js');
       const { metafile } = await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: [resolve('functions', `${name}.ts`)], outfile });
+      const deferred: DeferredLoad[] = [];
+      for (const { specifiers, file, bytes } of await bundleDeferred(outfile)) {
+        const specifier = specifiers.join(' + ');
+        if (!deferredLoads.has(specifier)) deferredLoads.set(specifier, { specifier, kib: kib(bytes), loadMs: median(Array.from({ length: runs }, () => loadMs(file))) });
+        deferred.push(deferredLoads.get(specifier) as DeferredLoad);
+      }
       const clients = clientsOf(metafile);
       const floorEntry = join(dir, name, 'floor.ts');
       writeFileSync(
@@ -144,6 +165,7 @@ export async function measureColdStarts(options: { runs?: number; only?: readonl
         extraInitMs: init.extra,
         runs,
         heaviest: heaviest(metafile, output, floor.metafile, floorOutput),
+        deferred,
       });
     }
   } finally {
@@ -155,10 +177,18 @@ export async function measureColdStarts(options: { runs?: number; only?: readonl
 export function printColdStarts(results: readonly ColdStart[]): void {
   const { extraKiB, extraInitMs } = COLD_START_TARGETS;
   console.log(`  cold starts against their floor (the SDK clients each handler uses; target ≤ +${extraKiB} KiB and ≤ +${extraInitMs} ms; init is the median of ${results[0]?.runs ?? 0} fresh processes, +ms the median of the differences of handler and floor loaded in turn):`);
-  console.log(`    ${'handler'.padEnd(24)} ${'KiB'.padStart(7)} ${'floor'.padStart(7)} ${'+KiB'.padStart(7)} ${'init ms'.padStart(8)} ${'floor'.padStart(7)} ${'+ms'.padStart(6)}  clients`);
+  console.log(`    ${'handler'.padEnd(24)} ${'KiB'.padStart(7)} ${'floor'.padStart(7)} ${'+KiB'.padStart(7)} ${'init ms'.padStart(8)} ${'floor'.padStart(7)} ${'+ms'.padStart(6)} ${'later'.padStart(7)}  clients`);
   for (const r of results) {
-    const cells = [r.kib, r.floorKib, Math.round((r.kib - r.floorKib) * 10) / 10, r.initMs, r.floorInitMs, r.extraInitMs];
-    const widths = [7, 7, 7, 8, 7, 6];
+    const later = Math.round(r.deferred.reduce((sum, d) => sum + d.kib, 0) * 10) / 10;
+    const cells = [r.kib, r.floorKib, Math.round((r.kib - r.floorKib) * 10) / 10, r.initMs, r.floorInitMs, r.extraInitMs, later || '-'];
+    const widths = [7, 7, 7, 8, 7, 6, 7];
     console.log(`    ${r.name.padEnd(24)} ${cells.map((c, i) => String(c).padStart(widths[i] ?? 7)).join(' ')}  ${r.clients.map((c) => c.replace('client-', '')).join(', ')}`);
+  }
+  const deferred = new Map(results.flatMap((r) => r.deferred.map((d) => [d.specifier, d] as const)));
+  if (deferred.size === 0) return;
+  console.log('  "later": KiB bundled beside the handler and loaded on the first request that needs it (infra/lambda/aliases.ts LAMBDA_DEFERRED); what each adds to that request:');
+  for (const d of deferred.values()) {
+    const users = results.filter((r) => r.deferred.some((e) => e.specifier === d.specifier)).map((r) => r.name);
+    console.log(`    ${d.specifier.padEnd(32)} ${String(d.kib).padStart(7)} KiB ${String(d.loadMs).padStart(7)} ms  ${users.join(', ')}`);
   }
 }

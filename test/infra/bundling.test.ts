@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { LAMBDA_DEFERRED } from '../../infra/lambda/aliases';
 import { FUNCTIONS } from '../../shared/routes';
 import { deployedHandlerEnv } from '../support/aws-env';
 
@@ -38,17 +39,23 @@ describe('`cdk synth` offline, bundling with the local esbuild', () => {
     }
   });
 
-  it('bundles the SDK clients: a bundle requires nothing but Node built-ins, and none carries jose (assertions are signed with node:crypto)', () => {
+  it('bundles the SDK clients: a bundle requires nothing but Node built-ins and the packages bundled beside it, and none carries jose (assertions are signed with node:crypto)', () => {
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
     // The SDK core probes for these optional SigV4a signers inside try/catch; no client used here needs them.
     const optional = new Set(['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a']);
+    let beside = 0;
     for (const { name, dir } of bundles) {
       const code = readFileSync(path.join(dir, 'index.js'), 'utf8');
       const required = [...code.matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? '');
       const external = required.filter((m) => !builtins.has(m) && !optional.has(m));
+      // The packages loaded on first use (infra/lambda/aliases.ts LAMBDA_DEFERRED) lie beside the bundle, where require() finds them.
+      const deferred = external.filter((m) => LAMBDA_DEFERRED.includes(m));
+      const missing = deferred.filter((m) => !existsSync(path.join(dir, 'node_modules', ...m.split('/'), 'index.js')));
+      beside += deferred.length;
       // jose's error codes survive minification: their presence would show it was inlined.
-      expect({ name, external, jose: code.includes('ERR_JOSE_GENERIC') }).toEqual({ name, external: [], jose: false });
+      expect({ name, external: external.filter((m) => !deferred.includes(m)), missing, jose: code.includes('ERR_JOSE_GENERIC') }).toEqual({ name, external: [], missing: [], jose: false });
     }
+    expect(beside).toBeGreaterThan(10);
   });
 
   it("takes Lambda's environment credentials, not the SDK's default chain, and no semver (infra/lambda/aliases.ts)", () => {
@@ -83,5 +90,23 @@ describe('`cdk synth` offline, bundling with the local esbuild', () => {
       });
       expect({ name, status: run.status, stderr: run.stderr }).toEqual({ name, status: 0, stderr: '' });
     }
+  });
+
+  it('each package bundled beside a handler loads on its own, in a fresh process, and exports what the package does', () => {
+    const probe = 'process.stdout.write(JSON.stringify(Object.keys(require(process.argv[1])).sort()))';
+    let checked = 0;
+    for (const { name, dir } of bundles) {
+      for (const specifier of LAMBDA_DEFERRED) {
+        const file = path.join(dir, 'node_modules', ...specifier.split('/'), 'index.js');
+        if (!existsSync(file)) continue;
+        const run = spawnSync(process.execPath, ['-e', probe, file], { encoding: 'utf8' });
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's own exports, as Node loads it from the repository
+        const own = Object.keys(require(specifier) as object).sort();
+        expect({ name, specifier, status: run.status, stderr: run.stderr }).toEqual({ name, specifier, status: 0, stderr: '' });
+        expect(JSON.parse(run.stdout)).toEqual(expect.arrayContaining(own.filter((key) => key !== 'default' && key !== '__esModule')));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
   });
 });

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { LAMBDA_BUILD_OPTIONS } from '../../infra/build';
+import { bundleDeferred, LAMBDA_BUILD_OPTIONS } from '../../infra/build';
 import type { WebAuthnAssertions, WebAuthnRegistrations } from '../../shared/ports';
 import { attestationCA } from '../support/attestation-certs';
 import { SoftwareAuthenticator } from '../support/authenticator';
@@ -13,7 +13,8 @@ import { SoftwareAuthenticator } from '../support/authenticator';
  * (infra/lambda/aliases.ts), while the sources under test everywhere else load the CommonJS builds
  * Node picks: so the library's X.509, ASN.1 and dependency-injection code (`@peculiar/*`, asn1js,
  * tsyringe) runs here from the builds a deployed handler carries, through a whole registration
- * with a certificate chain and a sign-in.
+ * with a certificate chain and a sign-in. The library is laid out as a handler has it: out of the
+ * adapter's bundle, bundled beside it as node_modules/@simplewebauthn/server(/helpers)/index.js.
  */
 const ORIGIN = 'https://login.example.com';
 const RP_ID = 'example.com';
@@ -23,6 +24,9 @@ const STRANGER = attestationCA('Other Vendor');
 describe('the WebAuthn adapter, bundled as the Lambda handlers bundle it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-webauthn-bundle-'));
   let metafile: Metafile;
+  /** What the library's own bundles beside the adapter's carry. */
+  let libraryInputs: string[] = [];
+  let besideIt: (readonly string[])[] = [];
   let adapter: { simpleWebAuthnAssertions: WebAuthnAssertions; simpleWebAuthnRegistrations: WebAuthnRegistrations };
 
   beforeAll(async () => {
@@ -32,13 +36,19 @@ describe('the WebAuthn adapter, bundled as the Lambda handlers bundle it', () =>
       stdin: { contents: "export * from './shared/adapters/webauthn/simplewebauthn';", resolveDir: resolve(__dirname, '../..'), loader: 'ts' },
       outfile,
     }));
+    const deferred = await bundleDeferred(outfile);
+    besideIt = deferred.map((d) => d.specifiers);
+    libraryInputs = deferred.flatMap((d) => Object.keys(d.metafile.inputs));
     adapter = createRequire(__filename)(outfile) as typeof adapter;
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("carries the ES module builds of the library's dependencies, not their CommonJS", () => {
+  it("leaves the library out of the adapter's bundle, and carries the ES module builds of its dependencies beside it, not their CommonJS", () => {
+    expect(Object.keys(metafile.inputs).filter((input) => input.includes('node_modules/'))).toEqual([]);
+    // The library and its helpers in one bundle, which holds the code they share once.
+    expect(besideIt).toEqual([['@simplewebauthn/server', '@simplewebauthn/server/helpers']]);
     // From node_modules/ on: a checkout whose node_modules is a link elsewhere gets the real paths.
-    const inputs = Object.keys(metafile.inputs).flatMap((input) => /node_modules\/.*/.exec(input) ?? []);
+    const inputs = [...new Set(libraryInputs.flatMap((input) => /node_modules\/.*/.exec(input) ?? []))];
     expect(inputs.filter((input) => input.startsWith('node_modules/@peculiar/x509/'))).toEqual(['node_modules/@peculiar/x509/build/x509.es.js']);
     // Each of these ships a CommonJS `main` beside its ES `module`: asn1js, pvtsutils and pvutils as build/index.js or build/utils.js.
     const commonJs = /^node_modules\/((@peculiar\/[^/]+|tsyringe)\/.*\bcjs\b|(asn1js|pvtsutils)\/build\/index\.js$|pvutils\/build\/utils\.js$)/;

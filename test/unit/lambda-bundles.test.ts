@@ -1,16 +1,17 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { build, type Metafile } from 'esbuild';
 import { join, resolve } from 'node:path';
-import { LAMBDA_BUILD_OPTIONS } from '../../infra/build';
+import { deferredImports, LAMBDA_BUILD_OPTIONS } from '../../infra/build';
 import { NobleCryptoPlugin } from '@otplib/plugin-crypto-noble';
 import { generateSync } from 'otplib';
 import { defaultProvider } from '../../infra/lambda/credentials';
 import { NodeCryptoPlugin } from '../../infra/lambda/otp-crypto';
-import { esbuildAliasArgs, LAMBDA_ALIASES } from '../../infra/lambda/aliases';
+import { deferredBundlingCommand } from '../../infra/lambda/deferred';
+import { LAMBDA_ALIASES, LAMBDA_DEFERRED, lambdaEsbuildArgs } from '../../infra/lambda/aliases';
 import { FUNCTIONS, type FunctionName } from '../../shared/routes';
 import { deployedHandlerEnv } from '../support/aws-env';
 
@@ -48,6 +49,15 @@ describe('Lambda bundles: what each carries', () => {
   beforeAll(async () => {
     built = await bundles();
   }, 600_000);
+
+  /** The handlers whose code loads the deferred package `specifier`, each with the bundled files that import it. */
+  function deferredUsers(specifier: string): Record<string, string[]> {
+    const users: Record<string, string[]> = {};
+    for (const [name, { inputs, meta, text }] of [...built].sort(([a], [b]) => a.localeCompare(b))) {
+      if (deferredImports(text).includes(specifier)) users[name] = importersOf(meta, inputs, specifier).sort();
+    }
+    return users;
+  }
 
   it('bundles every handler', () => {
     expect([...built.keys()].sort()).toEqual([...FUNCTIONS].sort());
@@ -100,39 +110,54 @@ describe('Lambda bundles: what each carries', () => {
     }
   });
 
-  it('carries the QR and PNG encoders only in the enrolment handlers', () => {
-    const withQr = [...built].filter(([, { inputs }]) => inputs.some((input) => /node_modules\/(qrcode|pngjs)\//.test(input))).map(([name]) => name);
-    // A relying app's authenticator enrolment (issue 16) too.
-    expect(withQr.sort()).toEqual(['admin-authenticator', 'admin-push-activations', 'method-registrations']);
+  it('leaves the packages of some paths out of every bundle, and imports them only with a dynamic import(), on the path that needs them', () => {
+    // The packages themselves and what only they import (their node_modules directories).
+    const deferredCode = /node_modules\/(@simplewebauthn\/server|@peculiar\/|asn1js|tsyringe|reflect-metadata|@levischuck\/tiny-cbor|libphonenumber-js|qrcode|pngjs|csv-parse|fast-xml-parser|is-unsafe|strnum)\//;
+    let imported = 0;
+    for (const [name, { inputs, meta }] of built) {
+      expect({ name, carried: inputs.filter((input) => deferredCode.test(input)) }).toEqual({ name, carried: [] });
+      for (const input of inputs) {
+        for (const { path, kind, external } of meta.inputs[input]?.imports ?? []) {
+          if (!LAMBDA_DEFERRED.includes(path)) continue;
+          imported++;
+          // A static import would load it at every cold start, and bundling it beside would gain nothing.
+          expect({ name, input, path, kind, external }).toEqual({ name, input, path, kind: 'dynamic-import', external: true });
+        }
+      }
+    }
+    expect(imported).toBeGreaterThan(10);
   });
 
-  it("carries the phone-number library (its metadata is ~190 KiB) only in the handlers that parse numbers", () => {
-    const withLibrary = [...built].filter(([, { inputs }]) => inputs.some((input) => /node_modules\/libphonenumber-js\/metadata/.test(input))).map(([name]) => name);
+  it('loads the QR and PNG encoders only in the enrolment handlers', () => {
+    // A relying app's authenticator enrolment (issue 16) too.
+    expect(deferredUsers('qrcode')).toEqual({
+      'admin-authenticator': ['shared/domain/otp/otpauth.ts'],
+      'admin-push-activations': ['shared/domain/otp/otpauth.ts'],
+      'method-registrations': ['shared/domain/otp/otpauth.ts'],
+    });
+  });
+
+  it('loads the phone-number library (its metadata is ~190 KiB) only in the handlers that parse numbers', () => {
     // Users' phones (R30, from the console or a relying app), the tenant's callerId setting and the operator's caller IDs (R15); a job's
     // batches parse numbers (job-complete shares their worker module, the export writes E.164 as stored).
-    expect(withLibrary.sort()).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'job-batch', 'job-complete', 'method-registrations', 'operator-tenants']);
+    const users = deferredUsers('libphonenumber-js/max');
+    expect(Object.keys(users)).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'job-batch', 'job-complete', 'method-registrations', 'operator-tenants']);
+    for (const importers of Object.values(users)) expect(importers).toEqual(['shared/domain/phone.ts']);
   });
 
-  it('carries the XML parser only where a PSKC file of tokens may be read', () => {
-    const withParser = [...built].filter(([, { inputs }]) => inputs.some((input) => /node_modules\/(fast-xml-parser|is-unsafe)\//.test(input))).map(([name]) => name);
-    // The console's token import reads PSKC (R22); a job's batches import through the same token service. Starting a job checks
-    // only a CSV header, so admin-jobs carries the CSV parser alone.
-    expect(withParser.sort()).toEqual(['admin-oath-tokens', 'job-batch', 'job-complete']);
+  it('loads the XML parser only where a PSKC file of tokens may be read, and the CSV parser only where a file is imported', () => {
+    // The console's token import reads PSKC (R22); a job's batches import through the same token service.
+    expect(Object.keys(deferredUsers('fast-xml-parser'))).toEqual(['admin-oath-tokens', 'job-batch', 'job-complete']);
+    // Starting a job checks only a CSV header, so admin-jobs loads the CSV parser alone.
+    expect(Object.keys(deferredUsers('csv-parse/sync'))).toEqual(['admin-jobs', 'admin-oath-tokens', 'admin-users-import', 'job-batch', 'job-complete']);
   });
 
-  it('carries the WebAuthn library (with its CBOR, COSE and X.509/ASN.1 parsers) only where a passkey is verified or registered', () => {
-    const webauthn = /node_modules\/(@simplewebauthn\/server|@peculiar\/|asn1js|tsyringe|reflect-metadata|@levischuck\/tiny-cbor)\//;
-    const withLibrary = [...built].filter(([, { inputs }]) => inputs.some((input) => webauthn.test(input))).map(([name]) => name);
+  it('loads the WebAuthn library (with its CBOR, COSE and X.509/ASN.1 parsers) only where a passkey is verified or registered, through its adapter', () => {
     // Starting a passkey challenge, its status, resends, the factor registry's `registered()` (users, recovery) need none of it.
-    expect(withLibrary.sort()).toEqual(['admin-passkeys', 'passkey-registrations', 'verify-challenge']);
-    for (const name of withLibrary) {
-      const { inputs, meta } = built.get(name) ?? { inputs: [], meta: undefined };
-      // Reached only through the WebAuthn adapter, which the composition root hands to the passkey paths.
-      const library = inputs.filter((input) => /node_modules\/@simplewebauthn\/server\/esm\/(helpers\/)?index\.js$/.test(input));
-      expect(library.length).toBeGreaterThan(0);
-      const importers = library.flatMap((entry) => importersOf(meta as Metafile, inputs, entry)).filter((importer) => !/node_modules\/@simplewebauthn\//.test(importer));
-      expect({ name, importers: [...new Set(importers)] }).toEqual({ name, importers: ['shared/adapters/webauthn/simplewebauthn.ts'] });
-    }
+    const adapter = ['shared/adapters/webauthn/simplewebauthn.ts'];
+    expect(deferredUsers('@simplewebauthn/server')).toEqual({ 'admin-passkeys': adapter, 'passkey-registrations': adapter, 'verify-challenge': adapter });
+    // Its helpers (a registration's attestation chain) come with it, in the same adapter.
+    expect(Object.keys(deferredUsers('@simplewebauthn/server/helpers')).every((name) => ['admin-passkeys', 'passkey-registrations', 'verify-challenge'].includes(name))).toBe(true);
   });
 
   it('signs assertions with node:crypto: no bundle carries jose', () => {
@@ -262,13 +287,20 @@ describe('Lambda bundles: what each carries', () => {
     expect(inputs.filter((input) => /node_modules\/zod\//.test(input))).toEqual([]);
   });
 
-  it('passes CDK the same substitutions as esbuild flags', () => {
-    expect(esbuildAliasArgs()).toEqual({
+  it('passes CDK the same substitutions and the same dynamic-import rule as esbuild flags', () => {
+    expect(lambdaEsbuildArgs()).toEqual({
       '--alias:@aws-sdk/credential-provider-node': './infra/lambda/credentials.ts',
       '--alias:aws-xray-sdk-core': './infra/lambda/xray.ts',
       '--alias:bowser': './infra/lambda/bowser.ts',
       '--alias:@otplib/plugin-crypto-noble': './infra/lambda/otp-crypto.ts',
+      '--supported:dynamic-import': 'false',
     });
+  });
+
+  it("runs CDK's after-bundling step as a command the shell reads back word for word", () => {
+    const dir = join(tmpdir(), "an asset's dir", '$HOME `x` "y"');
+    const run = spawnSync('bash', ['-c', `printf '%s\\n' ${deferredBundlingCommand(dir)}`], { encoding: 'utf8' });
+    expect(run.stdout.split('\n').slice(0, -1)).toEqual([process.execPath, '--import', 'tsx', 'infra/lambda/deferred.ts', dir]);
   });
 });
 
