@@ -33,6 +33,7 @@ import { DeliveryFailedError } from './domain/errors';
 import { buildFactors, buildFactorStatuses } from './domain/factors';
 import type { PushFactorDeps } from './domain/factors/push';
 import { JobService } from './domain/jobs/service';
+import { JobCompleter } from './domain/jobs/completer';
 import { JobWorker } from './domain/jobs/worker';
 import { metricsOfAudits } from './domain/metrics';
 import { NotificationService } from './domain/notifications';
@@ -268,9 +269,11 @@ export const authLogService = /* @__PURE__ */ once(() => new AuthLogService({ lo
 const jobStore = /* @__PURE__ */ once(() => new DynamoJobStore(db(), config().tenantsTable));
 export const jobService = /* @__PURE__ */ once(() => new JobService({ jobs: jobStore(), objects: objectStore(), runner: jobRunner(), clock: clock(), log: log() }));
 /**
- * R19/R22: a job's batches and its last step. Its users' numbers are classified through a cache
+ * R19/R22: a job's batches. Its users' numbers are classified through a cache
  * (Pinpoint has no batch lookup), its users read in batches, its token secrets sealed per batch.
  */
+/** R19/R22: a job's last step, which imports nothing (its report, or an export's CSV). */
+export const jobCompleter = /* @__PURE__ */ once(() => new JobCompleter({ jobs: jobStore(), objects: objectStore(), userStore: tenantStore(), clock: clock() }));
 export const jobWorker = /* @__PURE__ */ once(() => {
   const users = new UserService({
     users: tenantStore(),
@@ -280,7 +283,7 @@ export const jobWorker = /* @__PURE__ */ once(() => {
     notifications: notifications(),
     cursors: cursors(),
   });
-  return new JobWorker({ jobs: jobStore(), objects: objectStore(), tenants: tenantStore(), users, userStore: tenantStore(), tokens: oathTokenService(), clock: clock() });
+  return new JobWorker({ jobs: jobStore(), objects: objectStore(), tenants: tenantStore(), users, userStore: tenantStore(), tokens: oathTokenService(), completer: jobCompleter(), clock: clock() });
 });
 /** R26: a tenant's bills. */
 export const billingService = /* @__PURE__ */ once(() => new BillingService({ store: billingStore(), clock: clock() }));

@@ -17,6 +17,7 @@ import { scanCsv } from '../../shared/domain/jobs/manifest';
 import { jobObjects } from '../../shared/domain/jobs/keys';
 import { NO_COUNTS, ObjectChangedError, type BatchRange, type JobRecord } from '../../shared/domain/jobs/records';
 import { JobService } from '../../shared/domain/jobs/service';
+import { JobCompleter } from '../../shared/domain/jobs/completer';
 import { JobWorker } from '../../shared/domain/jobs/worker';
 import type { Principal } from '../../shared/domain/types';
 import type { JobRunner, JobStore, ObjectStore, TenantStore } from '../../shared/ports';
@@ -209,13 +210,15 @@ describe('R19 bulk jobs: a cancelled job’s report holds a batch that finishes 
     } as unknown as ObjectStore;
     // No tenant: every row of a batch is an error line naming why (the simplest batch that runs).
     const tenants = { getTenant: async () => undefined } as unknown as TenantStore;
-    const worker = new JobWorker({ jobs, objects, tenants, users: {} as never, userStore: {} as never, tokens: {} as never, clock: { now: () => Date.parse(at) } });
+    const clock = { now: () => Date.parse(at) };
+    const completer = new JobCompleter({ jobs, objects, userStore: {} as never, clock });
+    const worker = new JobWorker({ jobs, objects, tenants, users: {} as never, userStore: {} as never, tokens: {} as never, completer, clock });
     const reportLines = () => (stored.get(jobObjects.report(run.tenantId, run.jobId)) ?? '').trim().split('\n').map((l) => JSON.parse(l) as { line: number; status: string; errors?: { detail: string }[] });
-    return { worker, hooks, reportLines, done: () => job.batches.done };
+    return { worker, completer, hooks, reportLines, done: () => job.batches.done };
   }
 
   it('batch 1 writes its part and is counted after the complete step listed the parts: the last report written holds it', async () => {
-    const { worker, hooks, reportLines, done } = setup();
+    const { worker, completer, hooks, reportLines, done } = setup();
     const part1 = jobObjects.reportPart(run.tenantId, run.jobId, 1);
     hooks.onSize = async (key) => {
       if (key !== part1) return;
@@ -223,7 +226,7 @@ describe('R19 bulk jobs: a cancelled job’s report holds a batch that finishes 
       // The complete step has seen no part 1; now batch 1 finishes, while the report is being written.
       expect(await worker.runBatch(run, ranges[1] as BatchRange)).toMatchObject({ kind: 'done', recorded: true });
     };
-    await worker.complete(run);
+    await completer.complete(run);
     expect(done()).toBe(2);
     const lines = reportLines();
     expect(lines.map((l) => l.line)).toEqual([2, 3]);

@@ -139,17 +139,17 @@ describe('Lambda bundles: what each carries', () => {
 
   it('loads the phone-number library (its metadata is ~190 KiB) only in the handlers that parse numbers', () => {
     // Users' phones (R30, from the console or a relying app), the tenant's callerId setting and the operator's caller IDs (R15); a job's
-    // batches parse numbers (job-complete shares their worker module, the export writes E.164 as stored).
+    // batches parse numbers (a job's last step imports nothing, and its export writes E.164 as stored).
     const users = deferredUsers('libphonenumber-js/max');
-    expect(Object.keys(users)).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'job-batch', 'job-complete', 'method-registrations', 'operator-tenants']);
+    expect(Object.keys(users)).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'job-batch', 'method-registrations', 'operator-tenants']);
     for (const importers of Object.values(users)) expect(importers).toEqual(['shared/domain/phone.ts']);
   });
 
   it('loads the XML parser only where a PSKC file of tokens may be read, and the CSV parser only where a file is imported', () => {
     // The console's token import reads PSKC (R22); a job's batches import through the same token service.
-    expect(Object.keys(deferredUsers('fast-xml-parser'))).toEqual(['admin-oath-tokens', 'job-batch', 'job-complete']);
-    // Starting a job checks only a CSV header, so admin-jobs loads the CSV parser alone.
-    expect(Object.keys(deferredUsers('csv-parse/sync'))).toEqual(['admin-jobs', 'admin-oath-tokens', 'admin-users-import', 'job-batch', 'job-complete']);
+    expect(Object.keys(deferredUsers('fast-xml-parser'))).toEqual(['admin-oath-tokens', 'job-batch']);
+    // Starting a job checks only a CSV header, so admin-jobs loads the CSV parser alone; a job's last step reads none.
+    expect(Object.keys(deferredUsers('csv-parse/sync'))).toEqual(['admin-jobs', 'admin-oath-tokens', 'admin-users-import', 'job-batch']);
   });
 
   it('loads the WebAuthn library (with its CBOR, COSE and X.509/ASN.1 parsers) only where a passkey is verified or registered, through its adapter', () => {

@@ -3,12 +3,13 @@ import type { Clock, JobRun, JobStore, ObjectStore, TenantStore, UserBatchReader
 import { csvParser } from '../csv';
 import { parseOathCsv } from '../otp/oath-import';
 import type { OathTokenService } from '../otp/oath-tokens';
-import type { Principal, Tenant, User } from '../types';
-import { IMPORT_COLUMNS, importUserRecords } from '../user-import';
-import { toInput, type UserService } from '../users';
-import { exportField, importCell, quotedField } from './csv';
+import type { Principal, Tenant } from '../types';
+import { importUserRecords } from '../user-import';
+import type { UserService } from '../users';
+import { readText, type JobCompleter } from './completer';
+import { importCell, quotedField } from './csv';
 import { jobObjects } from './keys';
-import { NO_COUNTS, ObjectChangedError, type BatchRange, type JobCounts, type JobRecord, type JobReportLine } from './records';
+import { ObjectChangedError, type BatchRange, type JobCounts, type JobRecord, type JobReportLine } from './records';
 
 /** What a batch did: `skipped` when its job is no longer running (cancelled) or gone. */
 export type BatchOutcome = { readonly kind: 'done'; readonly counts: JobCounts; readonly recorded: boolean } | { readonly kind: 'skipped' };
@@ -22,10 +23,10 @@ type Row = { readonly line: number; readonly record: Record<string, string> };
 const jobPrincipal = (job: JobRecord, tenant: Tenant): Principal => ({ tenantId: job.tenantId, keyId: job.jobId, keyName: 'bulk job', scope: 'admin', tenant });
 
 /**
- * R19/R22 bulk jobs, as their batches and their last step run them (the same code on AWS, where a
- * Step Functions Distributed Map invokes the batch handler, and locally, where a small driver
- * does): one batch reads its byte range of the file, imports its rows, writes its part of the
- * report and adds its counts once. Every write a row makes is conditional and idempotent, so a
+ * R19/R22 bulk jobs, as their batches run them (the same code on AWS, where a Step Functions
+ * Distributed Map invokes the batch handler, and locally, where a small driver does): one batch
+ * reads its byte range of the file, imports its rows, writes its part of the report and adds its
+ * counts once; the last step is the JobCompleter's (./completer.ts). Every write a row makes is conditional and idempotent, so a
  * batch that crashed and runs again changes nothing more.
  */
 export class JobWorker {
@@ -37,6 +38,7 @@ export class JobWorker {
       users: UserService;
       userStore: UserStore & UserBatchReader;
       tokens: OathTokenService;
+      completer: JobCompleter;
       clock: Clock;
     },
   ) {}
@@ -49,7 +51,7 @@ export class JobWorker {
     if (!(await this.deps.jobs.startBatch(job.tenantId, job.jobId, range.batch))) return { kind: 'skipped' };
     let text: string;
     try {
-      text = await this.readText(jobObjects.upload(job.tenantId, job.jobId), range, job.fileEtag);
+      text = await readText(this.deps.objects, jobObjects.upload(job.tenantId, job.jobId), range, job.fileEtag);
     } catch (error) {
       if (!(error instanceof ObjectChangedError)) throw error;
       // The upload URL was used again after the start: these are not the bytes the manifest was
@@ -75,51 +77,8 @@ export class JobWorker {
     // report too, written again from every part there is. Always: a report being written right now
     // (not there yet) may have listed the parts before this one was written.
     const now = await this.deps.jobs.get(job.tenantId, job.jobId);
-    if (now?.state === 'cancelled') await this.complete(run);
+    if (now?.state === 'cancelled') await this.deps.completer.complete(run);
     return { kind: 'done', counts, recorded };
-  }
-
-  /**
-   * The last step: an import's report from its batches' parts in file order (a batch that never
-   * ran is named in it), or an export's CSV; then the job's final state. A cancelled job keeps its
-   * state and gets the report of what ran.
-   */
-  async complete(run: JobRun): Promise<void> {
-    const job = await this.deps.jobs.get(run.tenantId, run.jobId);
-    // Run again (a retry of this step) after the job ended: nothing to do. A cancelled job, and one
-    // that failed while its batches ran (its file replaced), still get the report of what ran.
-    if (!job || job.state === 'succeeded') return;
-    if (job.state === 'failed' && (await this.deps.objects.size(jobObjects.report(job.tenantId, job.jobId))) !== undefined) return;
-    if (job.kind === 'user-export') {
-      const scope: UserScope = { tenantId: job.tenantId, space: job.space };
-      let rows = 0;
-      await this.deps.objects.write(jobObjects.export(job.tenantId, job.jobId), this.exportLines(scope, () => rows++), 'text/csv');
-      await this.deps.jobs.recordBatch(job.tenantId, job.jobId, 0, { ...NO_COUNTS, rows, unchanged: rows }, this.now());
-      await this.deps.jobs.transition(job.tenantId, job.jobId, ['running'], 'succeeded', { total: 1, at: this.now() });
-      return;
-    }
-    const ranges = JSON.parse(await this.readText(jobObjects.manifest(job.tenantId, job.jobId))) as BatchRange[];
-    // A batch writes its part before it is counted, so parts listed after reading `done` include
-    // every batch counted by then. A batch of a cancelled job may still finish while the report is
-    // written (or two reports are written at once): whichever write lands last, it is written
-    // again until no batch was counted meanwhile, so the last report holds every counted batch.
-    let missing: BatchRange[];
-    for (let read = job; ; ) {
-      missing = [];
-      await this.deps.objects.write(jobObjects.report(job.tenantId, job.jobId), this.reportLines(read, ranges, missing), 'application/x-ndjson');
-      const again = await this.deps.jobs.get(job.tenantId, job.jobId);
-      if (!again || again.batches.done === read.batches.done) break;
-      read = again;
-    }
-    const after = await this.deps.jobs.get(job.tenantId, job.jobId);
-    if (!after || after.state !== 'running') return;
-    if (missing.length === 0 && after.batches.done >= ranges.length) {
-      await this.deps.jobs.transition(job.tenantId, job.jobId, ['running'], 'succeeded', { at: this.now() });
-    } else {
-      // A batch with no part did not finish; it may have written some rows before it crashed.
-      const error = `${missing.length} of ${ranges.length} batches did not finish (first at line ${missing[0]?.firstLine ?? '?'}); they may have partly run: import their rows again (a row already written is unchanged)`;
-      await this.deps.jobs.transition(job.tenantId, job.jobId, ['running'], 'failed', { error, at: this.now() });
-    }
   }
 
   private async importUsers(job: JobRecord, principal: Principal, header: readonly string[], text: string, range: BatchRange): Promise<JobReportLine[]> {
@@ -183,61 +142,9 @@ export class JobWorker {
     return out;
   }
 
-  private async *reportLines(job: JobRecord, ranges: readonly BatchRange[], missing: BatchRange[]): AsyncIterable<Uint8Array | string> {
-    for (const range of ranges) {
-      const key = jobObjects.reportPart(job.tenantId, job.jobId, range.batch);
-      if ((await this.deps.objects.size(key)) === undefined) {
-        missing.push(range);
-        const detail =
-          job.state === 'cancelled'
-            ? 'The job was cancelled before this batch ran'
-            : job.state === 'failed' && job.error
-              ? `This batch did not finish and may have partly run: ${job.error}`
-              : 'This batch did not finish and may have partly run: import its rows again (a row already written is unchanged)';
-        yield `${JSON.stringify({ line: range.firstLine, status: 'error', errors: [{ detail: `${detail} (the batch from line ${range.firstLine})` }] })}\n`;
-        continue;
-      }
-      yield* this.deps.objects.read(key);
-    }
-  }
-
-  /** Every user of the space, in the columns of an import, so an export imports back unchanged; formula-like cells defused (`exportField`). */
-  private async *exportLines(scope: UserScope, counted: () => void): AsyncIterable<string> {
-    yield `${IMPORT_COLUMNS.join(',')}\n`;
-    let cursor: string | undefined;
-    do {
-      const page = await this.deps.userStore.listUsers(scope, { limit: 1000, ...(cursor ? { cursor } : {}) });
-      yield page.items.map((u) => (counted(), `${exportRow(u).map(exportField).join(',')}\n`)).join('');
-      cursor = page.cursor;
-    } while (cursor);
-  }
-
-  private async readText(key: string, range?: BatchRange, ifMatch?: string): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.deps.objects.read(key, range ? { start: range.start, end: range.end } : undefined, ifMatch)) chunks.push(Buffer.from(chunk));
-    return Buffer.concat(chunks).toString('utf8');
-  }
-
   private now(): string {
     return new Date(this.deps.clock.now()).toISOString();
   }
-}
-
-function exportRow(user: User): string[] {
-  const input = toInput(user);
-  const values: Record<(typeof IMPORT_COLUMNS)[number], string> = {
-    userId: user.userId,
-    firstName: input.firstName ?? '',
-    lastName: input.lastName ?? '',
-    email: input.email ?? '',
-    phone: input.phones.primary ?? '',
-    backupPhones: (input.phones.backup ?? []).join(';'),
-    officePhone: input.phones.office ?? '',
-    mfaEnabled: String(input.mfaEnabled),
-    licensed: String(input.licensed ?? false),
-    defaultMethod: input.defaultMethod ?? '',
-  };
-  return IMPORT_COLUMNS.map((c) => values[c]);
 }
 
 function countsOf(lines: readonly JobReportLine[]): JobCounts {
