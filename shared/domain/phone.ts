@@ -6,9 +6,10 @@ import type { PhoneNumber, PhoneType } from './types';
 
 /**
  * The phone-number library (its metadata is ~190 KiB), loaded on the first number parsed or
- * country checked: a handler that carries it does not evaluate it at cold start, and the paths
- * that read a number load it once per container. Marked pure: a bundle that only uses this
- * module's other functions (whether a type takes a text or a call) leaves the library out.
+ * country checked, once per container: a Lambda bundle leaves it out and it ships beside the
+ * handlers that parse numbers (infra/lambda/aliases.ts LAMBDA_DEFERRED), so no cold start builds
+ * the metadata. Marked pure: a handler that only uses this module's other functions (whether a
+ * type takes a text or a call) does not reach it.
  */
 export const phoneLibrary = /* @__PURE__ */ once((): Promise<typeof import('libphonenumber-js/max')> => import('libphonenumber-js/max'));
 

@@ -1,16 +1,15 @@
+import { once } from '../../once';
 import type { WebAuthnAssertions, WebAuthnRegistrations } from '../../ports';
 
 /**
- * The WebAuthn ports over `@simplewebauthn/server`, loaded on first use: a handler that may meet a
- * passkey carries the library, but evaluates it (its X.509 and ASN.1 parsers among it) only when
- * a passkey is verified or registered, not at every cold start. Only the composition root's
- * passkey paths reach these, so no other bundle carries the library at all.
+ * The WebAuthn ports over `@simplewebauthn/server`, loaded on the first passkey verified or
+ * registered, once per container: a Lambda bundle leaves the library (its X.509 and ASN.1 parsers
+ * among it) out, and it ships beside the three handlers that may meet a passkey
+ * (infra/lambda/aliases.ts LAMBDA_DEFERRED), so no cold start loads it. Only the composition
+ * root's passkey paths reach these.
  */
-let loaded: Promise<typeof import('@simplewebauthn/server')> | undefined;
-const webauthn = (): Promise<typeof import('@simplewebauthn/server')> => (loaded ??= import('@simplewebauthn/server'));
-
-let helpers: Promise<typeof import('@simplewebauthn/server/helpers')> | undefined;
-const webauthnHelpers = (): Promise<typeof import('@simplewebauthn/server/helpers')> => (helpers ??= import('@simplewebauthn/server/helpers'));
+const webauthn = /* @__PURE__ */ once((): Promise<typeof import('@simplewebauthn/server')> => import('@simplewebauthn/server'));
+const webauthnHelpers = /* @__PURE__ */ once((): Promise<typeof import('@simplewebauthn/server/helpers')> => import('@simplewebauthn/server/helpers'));
 
 export const simpleWebAuthnAssertions: WebAuthnAssertions = {
   verifyAuthentication: async (options) => (await webauthn()).verifyAuthenticationResponse(options),

@@ -300,9 +300,10 @@ const MAC_ALGORITHMS: Record<string, 'sha1' | 'sha256'> = {
 const AES_BLOCK = 16;
 
 /**
- * The XML library, loaded and its parser built on the first PSKC file read: a handler that
- * carries it does not evaluate it at cold start, and the paths that read PSKC load it once per
- * container. Marked pure: a bundle that only parses CSV (the bulk jobs) leaves it out.
+ * The XML library, loaded and its parser built on the first PSKC file read, once per container:
+ * a Lambda bundle leaves it out and it ships beside the handlers that may read PSKC
+ * (infra/lambda/aliases.ts LAMBDA_DEFERRED), so no cold start loads it. Marked pure: a handler
+ * that only parses CSV (admin-jobs, checking a header) does not reach it.
  *
  * The parsed tree: every element is an array (even when it occurs once), attributes are
  * `@_Name`, text is a string or `#text`. Namespace prefixes are dropped, so `pskc:Key` and a

@@ -58,10 +58,11 @@ export function keyUri(input: KeyUriInput): string {
 const QR_OPTIONS = { errorCorrectionLevel: 'M', margin: 4 } as const;
 
 /**
- * The QR and PNG encoders, loaded on the first QR code: a handler that enrols carries them, but
- * evaluates them only when it draws one, not at every cold start (its other routes never do).
+ * The QR and PNG encoders, loaded on the first QR code drawn, once per container: a Lambda bundle
+ * leaves them out and they ship beside the enrolment handlers (infra/lambda/aliases.ts
+ * LAMBDA_DEFERRED), so no cold start loads them (their other routes never draw one).
  */
-const qrcode = once((): Promise<typeof import('qrcode')> => import('qrcode'));
+const qrcode = /* @__PURE__ */ once((): Promise<typeof import('qrcode')> => import('qrcode'));
 
 /** The key URI as a QR code, an SVG document to inline in the enrolment page. */
 export async function qrSvg(uri: string): Promise<string> {
