@@ -6,7 +6,7 @@
  * package substitutions of infra/lambda/aliases.ts, as CDK's bundling does.
  */
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { FUNCTIONS, type FunctionName } from '../shared/routes';
 import { LAMBDA_ALIASES, LAMBDA_DEFERRED, LAMBDA_MAIN_FIELDS, LAMBDA_SUPPORTED } from './lambda/aliases';
@@ -26,7 +26,7 @@ export const BUNDLE_OPTIONS = {
   metafile: true,
 } as const satisfies BuildOptions;
 
-/** The packages a deferred package's own bundle is built with: the substitutions, and nothing left out. */
+/** The options a deferred package's own bundle is built with: the substitutions, and nothing left out of it. */
 const DEFERRED_BUILD_OPTIONS = { ...BUNDLE_OPTIONS, alias: LAMBDA_ALIASES } as const satisfies BuildOptions;
 
 /**
@@ -66,11 +66,13 @@ const deferredFile = (dir: string, specifier: string) => join(dir, 'node_modules
 /**
  * Bundles each deferred package that the bundle `bundleFile` loads into its directory, as
  * node_modules/<specifier>/index.js: the module `require(specifier)` resolves to from the bundle,
- * with no package.json needed. Its exports are those `require` gives in Node, so the handler's
- * `import()` sees what the sources see. Several entry points of one package (the WebAuthn library
- * and its helpers) are bundled together, once, in node_modules/<package>/deferred-entries.js, and
- * each entry point's index.js takes its part of it: bundled apart, each would carry the code they
- * share (its X.509 and ASN.1 parsers), and a registration would load it twice.
+ * with no package.json needed. It is built from the package's ES modules, as the handlers are
+ * (`mainFields`), and exports the package's named exports, which is what the handler's
+ * `import()` takes from it (through esbuild's interop, as the sources get them from Node). Several
+ * entry points of one package (the WebAuthn library and its helpers) are bundled together, once,
+ * in node_modules/<package>/deferred-entries.js, and each entry point's index.js takes its part of
+ * it: bundled apart, each would carry the code they share (its X.509 and ASN.1 parsers), and a
+ * registration would load it twice.
  */
 export async function bundleDeferred(bundleFile: string): Promise<DeferredBundle[]> {
   const dir = dirname(bundleFile);
@@ -79,11 +81,14 @@ export async function bundleDeferred(bundleFile: string): Promise<DeferredBundle
   const bundles: DeferredBundle[] = [];
   for (const [pkg, specifiers] of byPackage) {
     const [only] = specifiers;
-    const together = specifiers.length > 1;
-    const file = together || !only ? join(dir, 'node_modules', ...pkg.split('/'), 'deferred-entries.js') : deferredFile(dir, only);
+    const together = specifiers.length > 1 || only === undefined;
+    const file = together ? join(dir, 'node_modules', ...pkg.split('/'), 'deferred-entries.js') : deferredFile(dir, only);
     const contents = together
-      ? `module.exports = { ${specifiers.map((specifier) => `${JSON.stringify(specifier)}: require(${JSON.stringify(specifier)})`).join(', ')} };`
-      : `module.exports = require(${JSON.stringify(only)});`;
+      ? [
+          ...specifiers.map((specifier, i) => `import * as entry${i} from ${JSON.stringify(specifier)};`),
+          `export { ${specifiers.map((specifier, i) => `entry${i} as ${JSON.stringify(specifier)}`).join(', ')} };`,
+        ].join('\n')
+      : `export * from ${JSON.stringify(only)};`;
     const built = await build({
       ...DEFERRED_BUILD_OPTIONS,
       stdin: { contents, resolveDir: REPO_ROOT, sourcefile: `deferred:${specifiers.join('+')}`, loader: 'js' },
@@ -102,6 +107,11 @@ export async function bundleDeferred(bundleFile: string): Promise<DeferredBundle
   return bundles;
 }
 
+/** The deferred bundles beside a handler, for a report: each one's entries and its size. */
+export function deferredSummary(deferred: readonly DeferredBundle[]): string {
+  return deferred.map((d) => `${d.specifiers.join(' + ')} ${(d.bytes / 1024).toFixed(1)} KiB`).join(', ');
+}
+
 export interface BundleSize {
   readonly name: FunctionName;
   readonly bytes: number;
@@ -116,6 +126,8 @@ export async function bundleAll(outDir = 'dist'): Promise<BundleSize[]> {
   for (const name of FUNCTIONS) {
     const outfile = join(outDir, name, 'index.js');
     mkdirSync(join(outDir, name), { recursive: true });
+    // What an earlier build put beside it goes: the handler may no longer load it.
+    rmSync(join(outDir, name, 'node_modules'), { recursive: true, force: true });
     const { metafile } = await build({
       ...LAMBDA_BUILD_OPTIONS,
       entryPoints: [join('functions', `${name}.ts`)],
@@ -133,7 +145,7 @@ if (require.main === module) {
   bundleAll().then(
     (sizes) => {
       for (const { name, bytes, deferred } of sizes) {
-        const later = deferred.map((d) => `${d.specifiers.join(' + ')} ${(d.bytes / 1024).toFixed(1)} KiB`).join(', ');
+        const later = deferredSummary(deferred);
         console.log(`${name.padEnd(24)} ${kib(bytes)}${later ? `   on first use: ${later}` : ''}`);
       }
     },

@@ -268,12 +268,12 @@ export const authLogService = /* @__PURE__ */ once(() => new AuthLogService({ lo
 /** R19/R22: bulk jobs as the admin drives them (create, start, poll, cancel, download). */
 const jobStore = /* @__PURE__ */ once(() => new DynamoJobStore(db(), config().tenantsTable));
 export const jobService = /* @__PURE__ */ once(() => new JobService({ jobs: jobStore(), objects: objectStore(), runner: jobRunner(), clock: clock(), log: log() }));
+/** R19/R22: a job's last step (its report, or an export's CSV), which imports no rows and so builds no user or token service. */
+export const jobCompleter = /* @__PURE__ */ once(() => new JobCompleter({ jobs: jobStore(), objects: objectStore(), userStore: tenantStore(), clock: clock() }));
 /**
  * R19/R22: a job's batches. Its users' numbers are classified through a cache
  * (Pinpoint has no batch lookup), its users read in batches, its token secrets sealed per batch.
  */
-/** R19/R22: a job's last step, which imports nothing (its report, or an export's CSV). */
-export const jobCompleter = /* @__PURE__ */ once(() => new JobCompleter({ jobs: jobStore(), objects: objectStore(), userStore: tenantStore(), clock: clock() }));
 export const jobWorker = /* @__PURE__ */ once(() => {
   const users = new UserService({
     users: tenantStore(),

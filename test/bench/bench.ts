@@ -14,7 +14,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { bundleAll } from '../../infra/build';
+import { bundleAll, deferredSummary } from '../../infra/build';
 import { measureColdStarts, printColdStarts } from './cold-start';
 import { startLocalRuntime } from '../../infra/local/runtime';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
     console.log(`  verify p50 / bare GetItem p50: ${(results.latencyMs.verify.p50 / base.p50).toFixed(2)}`);
     console.log(`  bundles (minified, KiB; target ≤ ${TARGETS.bundleKiB}):`);
     for (const b of bundles) {
-      const later = b.deferred.map((d) => `${d.specifiers.join(' + ')} ${(d.bytes / 1024).toFixed(1)}`).join(', ');
+      const later = deferredSummary(b.deferred);
       console.log(`    ${b.name.padEnd(24)} ${(b.bytes / 1024).toFixed(1)}${later ? `  (on first use: ${later})` : ''}`);
     }
     printColdStarts(coldStarts);

@@ -49,6 +49,9 @@ describe('the WebAuthn adapter, bundled as the Lambda handlers bundle it', () =>
     expect(besideIt).toEqual([['@simplewebauthn/server', '@simplewebauthn/server/helpers']]);
     // From node_modules/ on: a checkout whose node_modules is a link elsewhere gets the real paths.
     const inputs = [...new Set(libraryInputs.flatMap((input) => /node_modules\/.*/.exec(input) ?? []))];
+    // The library's own ES modules, not its CommonJS build (script/).
+    expect(inputs.filter((input) => input.startsWith('node_modules/@simplewebauthn/server/esm/')).length).toBeGreaterThan(10);
+    expect(inputs.filter((input) => input.startsWith('node_modules/@simplewebauthn/server/script/'))).toEqual([]);
     expect(inputs.filter((input) => input.startsWith('node_modules/@peculiar/x509/'))).toEqual(['node_modules/@peculiar/x509/build/x509.es.js']);
     // Each of these ships a CommonJS `main` beside its ES `module`: asn1js, pvtsutils and pvutils as build/index.js or build/utils.js.
     const commonJs = /^node_modules\/((@peculiar\/[^/]+|tsyringe)\/.*\bcjs\b|(asn1js|pvtsutils)\/build\/index\.js$|pvutils\/build\/utils\.js$)/;

@@ -156,8 +156,8 @@ describe('Lambda bundles: what each carries', () => {
     // Starting a passkey challenge, its status, resends, the factor registry's `registered()` (users, recovery) need none of it.
     const adapter = ['shared/adapters/webauthn/simplewebauthn.ts'];
     expect(deferredUsers('@simplewebauthn/server')).toEqual({ 'admin-passkeys': adapter, 'passkey-registrations': adapter, 'verify-challenge': adapter });
-    // Its helpers (a registration's attestation chain) come with it, in the same adapter.
-    expect(Object.keys(deferredUsers('@simplewebauthn/server/helpers')).every((name) => ['admin-passkeys', 'passkey-registrations', 'verify-challenge'].includes(name))).toBe(true);
+    // Its helpers only where a registration's attestation chain is checked.
+    expect(deferredUsers('@simplewebauthn/server/helpers')).toEqual({ 'admin-passkeys': adapter, 'passkey-registrations': adapter });
   });
 
   it('signs assertions with node:crypto: no bundle carries jose', () => {
@@ -278,6 +278,13 @@ describe('Lambda bundles: what each carries', () => {
     expect(withModule('shared/schemas/jobs.ts')).toEqual(['admin-jobs']);
     expect(withModule('shared/schemas/otp.ts').filter((name) => name.startsWith('job') || name === 'admin-jobs')).toEqual([]);
     expect(withModule('shared/schemas/oath-serial.ts')).toEqual(expect.arrayContaining(['admin-jobs', 'admin-oath-tokens', 'job-batch']));
+  });
+
+  it("builds for a job's last step its JobCompleter alone, not the batches' worker with its user and token services", () => {
+    const withModule = (module: string) => [...built].filter(([, { inputs }]) => inputs.includes(module)).map(([name]) => name).sort();
+    expect(withModule('shared/domain/jobs/worker.ts')).toEqual(['job-batch']);
+    expect(withModule('shared/domain/jobs/completer.ts')).toEqual(['job-batch', 'job-complete']);
+    expect(withModule('shared/domain/otp/oath-tokens.ts')).not.toContain('job-complete');
   });
 
   it('serves the OpenAPI document generated at build time, compressed: the openapi bundle carries no zod and not the JSON file', () => {

@@ -9,7 +9,7 @@ import { NO_COUNTS, type BatchRange, type JobRecord } from './records';
 /**
  * R19/R22: a bulk job's last step (the job-complete handler, and a batch that finds its job
  * cancelled): an import's report from its batches' parts, or an export's CSV, and the job's final
- * state. Apart from the batches' JobWorker because it imports nothing: the step that runs it needs
+ * state. Apart from the batches' JobWorker because it imports no rows: the step that runs it needs
  * neither the user and token services nor the parsers and the phone-number library they use.
  */
 export class JobCompleter {
