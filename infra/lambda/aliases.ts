@@ -41,9 +41,10 @@ export const LAMBDA_DEFERRED: readonly string[] = ['@simplewebauthn/server', '@s
 /**
  * What the bundles are told about Node beyond their target: that it has no `import()`, so that
  * esbuild writes the dynamic import of a deferred package as `require()`. Node's own `import()`
- * would resolve it as an ES module, which takes a package.json with `exports` for each one and
- * gives a CommonJS bundle's exports only as `default`; `require` finds
- * node_modules/<package>/index.js as it is and gives the exports the sources see.
+ * would resolve it as an ES module: that takes a package.json with `exports` beside each one, and
+ * finds a CommonJS file's named exports only as far as its static analysis of the file goes.
+ * `require` finds node_modules/<package>/index.js as it is and gives its exports as they are,
+ * which esbuild's interop hands the code as the sources get them.
  */
 export const LAMBDA_SUPPORTED: Readonly<Record<string, boolean>> = { 'dynamic-import': false };
 

@@ -139,7 +139,7 @@ describe('Lambda bundles: what each carries', () => {
 
   it('loads the phone-number library (its metadata is ~190 KiB) only in the handlers that parse numbers', () => {
     // Users' phones (R30, from the console or a relying app), the tenant's callerId setting and the operator's caller IDs (R15); a job's
-    // batches parse numbers (a job's last step imports nothing, and its export writes E.164 as stored).
+    // batches parse numbers (a job's last step imports no rows, and its export writes E.164 as stored).
     const users = deferredUsers('libphonenumber-js/max');
     expect(Object.keys(users)).toEqual(['admin-settings', 'admin-users', 'admin-users-import', 'job-batch', 'method-registrations', 'operator-tenants']);
     for (const importers of Object.values(users)) expect(importers).toEqual(['shared/domain/phone.ts']);
