@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bundleDeferred } from '../build';
 
 /** A word the POSIX shell takes literally, whatever it holds. */
-export function shellWord(text: string): string {
+function shellWord(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchRange, JobRun, JobRunner, ObjectStore } from '../../shared/ports';
+import { readText } from '../../shared/domain/jobs/completer';
 import { JOB_BATCH_RETRY, JOB_ITEMS_PER_BATCH } from '../../shared/jobs/state-machine';
 import { JOB_MAX_CONCURRENCY } from '../../shared/rules';
 
@@ -95,9 +96,7 @@ export class LocalJobDriver implements JobRunner {
   }
 
   private async drive(handlers: { batch: Invoke; complete: Invoke; objects: ObjectStore }, run: JobRun, manifestKey: string): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of handlers.objects.read(manifestKey)) chunks.push(Buffer.from(chunk));
-    const items = JSON.parse(Buffer.concat(chunks).toString('utf8')) as BatchRange[];
+    const items = JSON.parse(await readText(handlers.objects, manifestKey)) as BatchRange[];
     const batches: BatchRange[][] = [];
     for (let i = 0; i < items.length; i += JOB_ITEMS_PER_BATCH) batches.push(items.slice(i, i + JOB_ITEMS_PER_BATCH));
     let next = 0;

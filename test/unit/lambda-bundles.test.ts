@@ -50,6 +50,9 @@ describe('Lambda bundles: what each carries', () => {
     built = await bundles();
   }, 600_000);
 
+  /** The handlers whose bundle carries `module` (a repository path), sorted. */
+  const withModule = (module: string) => [...built].filter(([, { inputs }]) => inputs.includes(module)).map(([name]) => name).sort();
+
   /** The handlers whose code loads the deferred package `specifier`, each with the bundled files that import it. */
   function deferredUsers(specifier: string): Record<string, string[]> {
     const users: Record<string, string[]> = {};
@@ -271,7 +274,6 @@ describe('Lambda bundles: what each carries', () => {
   });
 
   it('builds no schema its handler never parses: the answers only the document describes, the job events only the job steps read, and no token schema but the serial in the job handlers', () => {
-    const withModule = (module: string) => [...built].filter(([, { inputs }]) => inputs.includes(module)).map(([name]) => name).sort();
     expect(withModule('shared/schemas/job-answers.ts')).toEqual([]);
     expect(withModule('shared/schemas/job-events.ts')).toEqual(['job-batch', 'job-complete']);
     // The route inputs of the job routes, which the job steps do not parse, and the token schemas, of which admin-jobs checks only the serial.
@@ -281,7 +283,6 @@ describe('Lambda bundles: what each carries', () => {
   });
 
   it("builds for a job's last step its JobCompleter alone, not the batches' worker with its user and token services", () => {
-    const withModule = (module: string) => [...built].filter(([, { inputs }]) => inputs.includes(module)).map(([name]) => name).sort();
     expect(withModule('shared/domain/jobs/worker.ts')).toEqual(['job-batch']);
     expect(withModule('shared/domain/jobs/completer.ts')).toEqual(['job-batch', 'job-complete']);
     expect(withModule('shared/domain/otp/oath-tokens.ts')).not.toContain('job-complete');
