@@ -1,7 +1,7 @@
-import { challengeServiceSendingNothing, routeHandler } from '../shared/composition';
+import { challengeVerifier, routeHandler } from '../shared/composition';
 import { verifyChallengeInputs } from '../shared/schemas/routes';
 
-const challenges = challengeServiceSendingNothing();
+const challenges = challengeVerifier();
 
 /** POST /v1/challenges/{challengeId}/verify — check a code or a passkey's assertion; approval carries a signed assertion (R2–R4). */
 export const handler = routeHandler('verify-challenge', verifyChallengeInputs, {

@@ -27,6 +27,7 @@ import { AuthLogService } from './domain/auth-log';
 import { BillingService } from './domain/billing';
 import { CallerIdService } from './domain/caller-ids';
 import { ChallengeService, type ChallengeDeps } from './domain/challenges';
+import { ChallengeVerifier } from './domain/challenge-verifier';
 import { ChallengeStatusReader } from './domain/challenge-status';
 import { PageCursors } from './domain/cursors';
 import { DeliveryFailedError } from './domain/errors';
@@ -369,9 +370,10 @@ const noPushFactor: PushFactorDeps['push'] = {
   },
 };
 
-function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; push: PushFactorDeps['push'] }, verification: Verification): ChallengeService {
+/** What a challenge service (or, alone, a verifier) is built from: the stores, and each factor with what it uses. */
+function challengeDeps(delivery: { sms: SmsSender; voice: VoiceRollover; push: PushFactorDeps['push'] }, verification: Verification): ChallengeDeps {
   const { otp, webauthn, alert } = verification;
-  return new ChallengeService({
+  return {
     challenges: challengeStore(),
     users: tenantStore(),
     logs: logStore(),
@@ -401,25 +403,28 @@ function challengeServiceWith(delivery: { sms: SmsSender; voice: VoiceRollover; 
       },
       tap: { passes: recoveryStore(), users: tenantStore(), clock: clock() },
     }),
-  });
+  };
 }
 /**
  * Starts challenges: texts, calls and pushes (R1, R9, R10–R16). Typed down to `create`: it checks
  * no answer and signs nothing, so it cannot verify.
  */
 export const challengeService = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'create'> => challengeServiceWith({ sms: smsSender(), voice: voiceRollover(), push: pushService() }, notVerifying),
+  (): Pick<ChallengeService, 'create'> => new ChallengeService(challengeDeps({ sms: smsSender(), voice: voiceRollover(), push: pushService() }, notVerifying)),
 );
 /**
  * Resends codes: only texts are ever resent (R3). Typed down to `resend`, so a handler holding it
  * cannot start a challenge whose call or push would reach a stand-in.
  */
 export const challengeServiceTextsOnly = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'resend'> => challengeServiceWith({ sms: smsSender(), voice: noVoice, push: noPushFactor }, notVerifying),
+  (): Pick<ChallengeService, 'resend'> => new ChallengeService(challengeDeps({ sms: smsSender(), voice: noVoice, push: noPushFactor }, notVerifying)),
 );
-/** Verification: sends nothing, and checks codes and passkeys' assertions (the one service with WebAuthn's checks). */
-export const challengeServiceSendingNothing = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'get' | 'verify'> => challengeServiceWith({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }, verifying()),
+/**
+ * Verification: checks codes and passkeys' assertions (the one path with WebAuthn's checks) and
+ * sends nothing. A verifier alone, without the service that starts and resends challenges.
+ */
+export const challengeVerifier = /* @__PURE__ */ once(
+  (): Pick<ChallengeVerifier, 'verify'> => new ChallengeVerifier(challengeDeps({ sms: noSms, voice: noVoice, push: pushServiceSendingNothing() }, verifying())),
 );
 /**
  * Status: reads a challenge (settling what its deadline decided: a push's timeout) and does

@@ -3,7 +3,7 @@ import {
   ChallengeFinishedError,
   ChallengeLockedError,
   CountryNotAllowedError,
-  DomainError,
+  type DomainError,
   MethodUnavailableError,
   MfaNotEnabledError,
   NotFoundError,
@@ -16,7 +16,12 @@ import {
   RetryLaterError,
   UserBlockedError,
 } from './errors';
-import type { LogResult } from './types';
+import type { ChallengeStore } from '../ports';
+import { auditOf } from './auth-log';
+import { statusOf } from './challenge-status';
+import type { FactorStatus } from './factors/factor';
+import { passkeysOnlyRefusal } from './registration';
+import type { Challenge, LogResult, Principal } from './types';
 
 /** The message of the 404 for a user id the tenant does not have. */
 export const NO_SUCH_USER = 'No such user';
@@ -52,4 +57,43 @@ export function resendRefusal(error: unknown): { result: LogResult; reason: stri
   // A revoked challenge's refusal was logged when it was revoked.
   if (error instanceof ChallengeFinishedError) return error.details.reason === 'revoked' ? undefined : { result: 'denied', reason: 'finished' };
   return undefined;
+}
+
+/** Why a challenge cannot take a code (or be resent) now, if it cannot: its reason for the log, and the refusal. */
+export function refusalOf(factor: Pick<FactorStatus, 'lapse'>, challenge: Challenge, now: number): { reason: string; error: DomainError } | undefined {
+  const status = statusOf(factor, challenge, now);
+  switch (status) {
+    case 'pending':
+      return undefined;
+    case 'approved':
+      return { reason: 'already_used', error: new ChallengeFinishedError('The challenge is already approved', { status }) };
+    case 'denied':
+      return { reason: 'already_denied', error: new ChallengeFinishedError('The challenge is already denied', { status }) };
+    case 'locked':
+      return { reason: 'locked', error: new ChallengeLockedError('Too many wrong codes: the challenge is locked', { attemptsRemaining: 0 }) };
+    case 'expired':
+      return { reason: 'expired', error: new ChallengeExpiredError('The challenge has expired; start a new one') };
+  }
+}
+
+/** The refusal of a code or prompt for a user (or tenant) only passkeys are accepted for. */
+export const passkeysOnly = (challenge: Challenge): PhishingResistantOnlyError => passkeysOnlyRefusal(challenge.method);
+
+/**
+ * R19: the challenge's user was deleted, reset or blocked after it started: the challenge is
+ * denied for good, whatever the code. A refused resend is logged, never counted; a refused verify
+ * counts like any denial.
+ */
+export async function revoke(
+  challenges: Pick<ChallengeStore, 'deny'>,
+  principal: Principal,
+  challenge: Challenge,
+  now: number,
+  event: 'verify' | 'resend' = 'verify',
+): Promise<never> {
+  await challenges.deny(
+    { challengeId: challenge.challengeId, reason: 'revoked' },
+    auditOf(principal, challenge, { event, result: 'denied', reason: 'revoked', now, ...(event === 'resend' ? { counted: false } : {}) }),
+  );
+  throw new ChallengeFinishedError('The challenge is already denied', { status: 'denied', reason: 'revoked' });
 }

@@ -59,7 +59,7 @@ describe('factor registry', () => {
     }
   });
 
-  it.each(['challenges.ts', 'challenge-status.ts'])('leaves the challenge lifecycle (%s) free of any factor: it imports only the interface and branches on no factor name', (file) => {
+  it.each(['challenges.ts', 'challenge-verifier.ts', 'challenge-status.ts'])('leaves the challenge lifecycle (%s) free of any factor: it imports only the interface and branches on no factor name', (file) => {
     const lifecycle = code(join(DOMAIN, file));
     const imports = [...lifecycle.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1] as string);
     expect(imports.filter((path) => path.includes('factors'))).toEqual(['./factors/factor']);

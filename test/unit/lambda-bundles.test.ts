@@ -244,6 +244,10 @@ describe('Lambda bundles: what each carries', () => {
       expect({ name, carried: carried(name).filter((input) => verificationOnly.test(input)) }).toEqual({ name, carried: [] });
     }
     expect(carried('verify-challenge').filter((input) => verificationOnly.test(input)).length).toBeGreaterThanOrEqual(4);
+    // A verify builds the verifier alone: nothing of how a challenge is started or resent (idempotency, delivery, send throttling).
+    expect(carried('verify-challenge')).toContain('shared/domain/challenge-verifier.ts');
+    expect(carried('verify-challenge')).not.toContain('shared/domain/challenges.ts');
+    for (const name of ['create-challenge', 'resend-challenge'] as const) expect({ name, lifecycle: carried(name).includes('shared/domain/challenges.ts') }).toEqual({ name, lifecycle: true });
     expect(carried('resend-challenge').filter((input) => /^shared\/(domain\/push-devices|adapters\/dynamo\/push-store)\.ts$/.test(input))).toEqual([]);
     expect(factorModules('create-challenge')).toEqual(Object.keys(MODULE_MARKERS));
     expect(factorModules('verify-challenge')).toEqual(Object.keys(MODULE_MARKERS));
