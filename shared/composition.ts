@@ -7,6 +7,7 @@ import { ProjectionReplay } from './adapters/dynamo/projection-replay';
 import { DynamoJobStore } from './adapters/dynamo/job-store';
 import { DynamoKeyMaterialStore } from './adapters/dynamo/key-material-store';
 import { DynamoLogStore } from './adapters/dynamo/log-store';
+import { DynamoNotificationStore } from './adapters/dynamo/notification-store';
 import { DynamoOtpStore } from './adapters/dynamo/otp-store';
 import { DynamoPasskeyStore } from './adapters/dynamo/passkey-store';
 import { DynamoRememberedDeviceStore } from './adapters/dynamo/remembered-device-store';
@@ -202,6 +203,8 @@ export const projectionReplay = /* @__PURE__ */ awsOnly((c) => {
 });
 export const otpStore = /* @__PURE__ */ once(() => new DynamoOtpStore(db(), config().tenantsTable));
 export const logStore = /* @__PURE__ */ once(() => new DynamoLogStore(db(), auditTables()));
+/** R14: the admins' notifications, apart from the auth log (no audit lines, counters or metrics). */
+const notificationStore = /* @__PURE__ */ once(() => new DynamoNotificationStore(db(), config().logsTable));
 export const throttleStore = /* @__PURE__ */ once(() => new DynamoThrottleStore(db(), config().throttleTable, throttleKey()));
 /** R19: deletes and resets users together with their credentials. */
 export const userCredentials = /* @__PURE__ */ once(() => new DynamoUserCredentialStore(db(), config().tenantsTable, tenantStore(), clock()));
@@ -220,7 +223,7 @@ export const cursors = /* @__PURE__ */ once(() => new PageCursors(new CursorKey(
 export const notifications = /* @__PURE__ */ once(
   () =>
     new NotificationService({
-      store: logStore(),
+      store: notificationStore(),
       // SSRF: checked on every delivery; the local runtime may post to loopback so webhooks can be tried on one machine.
       webhook: pinnedWebhookSender({ allowLoopback: config().runtime === 'local' }),
       box: secretBox(),
@@ -265,7 +268,7 @@ export const methodRegistrationService = /* @__PURE__ */ once(
     }),
 );
 export const accessPassService = /* @__PURE__ */ once(() => new AccessPassService({ store: recoveryStore(), users: tenantStore(), clock: clock(), log: log() }));
-export const authLogService = /* @__PURE__ */ once(() => new AuthLogService({ logs: logStore(), usage: logStore(), notifications: logStore(), cursors: cursors() }));
+export const authLogService = /* @__PURE__ */ once(() => new AuthLogService({ logs: logStore(), usage: logStore(), notifications: notificationStore(), cursors: cursors() }));
 /** R19/R22: bulk jobs as the admin drives them (create, start, poll, cancel, download). */
 const jobStore = /* @__PURE__ */ once(() => new DynamoJobStore(db(), config().tenantsTable));
 export const jobService = /* @__PURE__ */ once(() => new JobService({ jobs: jobStore(), objects: objectStore(), runner: jobRunner(), clock: clock(), log: log() }));

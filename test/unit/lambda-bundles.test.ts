@@ -50,6 +50,13 @@ describe('Lambda bundles: what each carries', () => {
     built = await bundles();
   }, 600_000);
 
+  /** The inputs that put code into a handler's bundle (an import tree shaking emptied is not one), with their bytes. */
+  const carriedBytes = (name: FunctionName) => {
+    const output = Object.values(built.get(name)?.meta.outputs ?? {}).find((out) => out.entryPoint === `functions/${name}.ts`);
+    return new Map(Object.entries(output?.inputs ?? {}).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 ? [[input, bytesInOutput] as const] : [])));
+  };
+  const carried = (name: FunctionName) => [...carriedBytes(name).keys()];
+
   /** The handlers whose bundle carries `module` (a repository path), sorted. */
   const withModule = (module: string) => [...built].filter(([, { inputs }]) => inputs.includes(module)).map(([name]) => name).sort();
 
@@ -180,13 +187,8 @@ describe('Lambda bundles: what each carries', () => {
 
   it("builds only its own routes' request schemas (one table per function, one schema module per area) and carries no route table", () => {
     /** The project files and packages that put code into the bundle (an import tree shaking emptied is not one). */
-    const carried = (name: FunctionName) => {
-      const output = Object.values(built.get(name)?.meta.outputs ?? {}).find((out) => out.entryPoint === `functions/${name}.ts`);
-      return Object.entries(output?.inputs ?? {}).filter(([, { bytesInOutput }]) => bytesInOutput > 0);
-    };
     const schemaModules = (name: FunctionName) =>
       carried(name)
-        .map(([input]) => input)
         .filter((input) => input.startsWith('shared/schemas/'))
         .map((input) => input.replace('shared/schemas/', ''))
         .sort();
@@ -201,19 +203,12 @@ describe('Lambda bundles: what each carries', () => {
     expect(schemaModules('jwks')).toEqual(['routes.ts']);
     // The wrapper reads FUNCTION_ACCESS, not ROUTES (about 8 KiB minified): no bundle carries the table's lines.
     for (const name of built.keys()) {
-      const routesModule = carried(name).find(([input]) => input === 'shared/routes.ts')?.[1].bytesInOutput ?? 0;
+      const routesModule = carriedBytes(name).get('shared/routes.ts') ?? 0;
       expect({ name, routeTable: routesModule > 4096 }).toEqual({ name, routeTable: false });
     }
   });
 
   it("reads a challenge's status on a path of its own, and chooses methods without building any factor", () => {
-    /** The project files that put code into the bundle (an import tree shaking emptied is not one). */
-    const carried = (name: FunctionName) => {
-      const output = Object.values(built.get(name)?.meta.outputs ?? {}).find((out) => out.entryPoint === `functions/${name}.ts`);
-      return Object.entries(output?.inputs ?? {})
-        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
-        .map(([input]) => input);
-    };
     // The status read: no challenge service, push service, code checking, registration or notification.
     const status = carried('get-challenge');
     expect(status).toEqual(expect.arrayContaining(['shared/domain/challenge-status.ts', 'shared/domain/push-settlement.ts']));
@@ -255,11 +250,6 @@ describe('Lambda bundles: what each carries', () => {
   });
 
   it("validates with zod/mini: no bundle carries classic zod, and every bundle with zod carries its English messages", () => {
-    /** The inputs that put code into the bundle, with their bytes. */
-    const carried = (name: FunctionName) => {
-      const output = Object.values(built.get(name)?.meta.outputs ?? {}).find((out) => out.entryPoint === `functions/${name}.ts`);
-      return new Map(Object.entries(output?.inputs ?? {}).map(([input, { bytesInOutput }]) => [input, bytesInOutput]));
-    };
     const withZod: FunctionName[] = [];
     for (const [name, { inputs }] of built) {
       // Classic's method chains keep every method (and the JSON Schema converter) in the bundle.
@@ -267,7 +257,7 @@ describe('Lambda bundles: what each carries', () => {
       if (!inputs.some((input) => /node_modules\/zod\//.test(input))) continue;
       withZod.push(name);
       // Mini installs no locale: shared/zod.ts installs the English one, so the problems read as classic's did.
-      const bytes = carried(name);
+      const bytes = carriedBytes(name);
       const en = [...bytes].filter(([input, size]) => /node_modules\/zod\/v4\/locales\/en\.js$/.test(input) && size > 0);
       expect({ name, en: en.length, installer: (bytes.get('shared/zod.ts') ?? 0) > 0 }).toEqual({ name, en: 1, installer: true });
       // Only English: mini names every locale, and tree shaking leaves each other one out.
@@ -290,6 +280,15 @@ describe('Lambda bundles: what each carries', () => {
     expect(withModule('shared/domain/jobs/worker.ts')).toEqual(['job-batch']);
     expect(withModule('shared/domain/jobs/completer.ts')).toEqual(['job-batch', 'job-complete']);
     expect(withModule('shared/domain/otp/oath-tokens.ts')).not.toContain('job-complete');
+  });
+
+  it("writes the admins' notifications apart from the auth log: a user import builds no audit lines, counters or metrics", () => {
+    const notifying = [...built.keys()].filter((name) => carried(name).includes('shared/adapters/dynamo/notification-store.ts'));
+    expect(notifying).toEqual(expect.arrayContaining(['admin-logs', 'admin-users', 'job-batch']));
+    // A batch notifies (blocks) but writes no auth-log line: none of the store that commits them, nor what counts them as metrics.
+    const auditing = /^(shared\/(adapters\/dynamo\/log-store|adapters\/metrics\/emf-metrics|domain\/metrics)\.ts|node_modules\/@aws-lambda-powertools\/metrics\/.*)$/;
+    expect(carried('job-batch').filter((input) => auditing.test(input))).toEqual([]);
+    expect(carried('verify-challenge').filter((input) => auditing.test(input)).length).toBeGreaterThanOrEqual(4);
   });
 
   it('serves the OpenAPI document generated at build time, compressed: the openapi bundle carries no zod and not the JSON file', () => {

@@ -1,9 +1,9 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuthLogEntry, Factor, LogResult, Notification } from '../../domain/types';
-import type { Audit, AuthLogQuery, AuthLogStore, NotificationStore, Page, UsageRow, UsageStore } from '../../ports';
-import { auditItems, LOG_SHARDS, logKeys, retentionTtl, type AuditTables } from './audit';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AuthLogEntry, Factor, LogResult } from '../../domain/types';
+import type { Audit, AuthLogQuery, AuthLogStore, Page, UsageRow, UsageStore } from '../../ports';
+import { auditItems, LOG_SHARDS, logKeys, type AuditTables } from './audit';
 import { recordOf } from './items';
-import { decodeCursor, decodeLogCursor, encodeCursor } from './pages';
+import { decodeLogCursor, encodeCursor } from './pages';
 import { transact } from './transact';
 
 /** Query rounds per auth-log page: the first reads every partition, later ones only those behind. */
@@ -24,8 +24,11 @@ interface PartitionRead {
 
 const newestFirst = (a: LineAt, b: LineAt) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0);
 
-/** Auth logs, notifications and usage counters (see `audit.ts` for the key layout). Queries only, never a Scan. */
-export class DynamoLogStore implements AuthLogStore, NotificationStore, UsageStore {
+/**
+ * Auth logs and usage counters (see `audit.ts` for the key layout). Queries only, never a Scan.
+ * The admins' notifications, in the same table, are ./notification-store.ts's.
+ */
+export class DynamoLogStore implements AuthLogStore, UsageStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: AuditTables,
@@ -112,36 +115,6 @@ export class DynamoLogStore implements AuthLogStore, NotificationStore, UsageSto
     const more = frontier !== '' || (full && reads.some((r) => r.items.some((l) => l.sk < position)));
     const cursor = more ? encodeCursor({ pk: family, sk: position }) : undefined;
     return { items: page.map((l) => recordOf<AuthLogEntry>(l.item)), ...(cursor ? { cursor } : {}) };
-  }
-
-  async add(notification: Notification): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tables.logsTable,
-        Item: {
-          pk: logKeys.notifications(notification.tenantId),
-          sk: `${notification.time}#${notification.notificationId}`,
-          ttl: retentionTtl(notification.time),
-          ...notification,
-        },
-      }),
-    );
-  }
-
-  async listNotifications(tenantId: string, query: { limit: number; cursor?: string }): Promise<Page<Notification>> {
-    const pk = logKeys.notifications(tenantId);
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tables.logsTable,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ScanIndexForward: false,
-        Limit: query.limit,
-        ExclusiveStartKey: decodeCursor(query.cursor, { name: 'pk', value: pk }),
-      }),
-    );
-    const cursor = encodeCursor(out.LastEvaluatedKey);
-    return { items: (out.Items ?? []).map((i) => recordOf<Notification>(i)), ...(cursor ? { cursor } : {}) };
   }
 
   async month(tenantId: string, month: string): Promise<UsageRow[]> {
