@@ -34,9 +34,8 @@ import {
   UserBlockedError,
 } from './errors';
 import { ownerOf, sameEpoch } from './credentials';
-import type { Delivery, FactorModule, FactorRegistry, Submission } from './factors/factor';
+import type { Delivery, FactorModule, FactorRegistry } from './factors/factor';
 import { createRefusalReason, NO_SUCH_USER, passkeysOnly, refusalOf, resendRefusal, revoke } from './refusals';
-import { ChallengeVerifier } from './challenge-verifier';
 import { chooseMethod, phishingResistantOnly, usableMethods } from './registration';
 import type { Challenge, ChallengeView, Factor, Gateway, Principal, User } from './types';
 import { userScope } from './users';
@@ -63,17 +62,18 @@ export interface ChallengeDeps {
   readonly usersWithThrottle?: UserWithThrottleReader;
 }
 
-/** Create, verify, resend and read challenges (R1–R4, R16, R20, R23); a verify is ./challenge-verifier.ts's. */
+/**
+ * Start, resend and read challenges (R1–R4, R16, R20, R23). Their answers are checked by
+ * ./challenge-verifier.ts, built on its own by the verify handler, from the same dependencies.
+ */
 export class ChallengeService {
   /** R6: the tenant's per-second challenge cap, counted in this container (see ContainerWindowCounter). */
   private readonly tenantChallenges: ContainerWindowCounter;
   private readonly status: ChallengeStatusReader;
-  private readonly verifier: ChallengeVerifier;
 
   constructor(private readonly deps: ChallengeDeps) {
     this.tenantChallenges = new ContainerWindowCounter(deps.throttle);
     this.status = new ChallengeStatusReader(deps);
-    this.verifier = new ChallengeVerifier(deps);
   }
 
   async create(
@@ -239,11 +239,6 @@ export class ChallengeService {
   /** The challenge as it is now, with the assertion of an approval given elsewhere (./challenge-status.ts). */
   async get(principal: Principal, challengeId: string): Promise<ChallengeView & { assertion?: string }> {
     return this.status.get(principal, challengeId);
-  }
-
-  /** Checks the answer a verify posts (./challenge-verifier.ts, which the verify handler builds alone). */
-  async verify(principal: Principal, challengeId: string, submitted: string | Submission): Promise<{ view: ChallengeView; assertion: string }> {
-    return this.verifier.verify(principal, challengeId, submitted);
   }
 
   /** R3/R6: a new code; a refusal on an existing challenge of the tenant is logged (R23). */

@@ -1,11 +1,11 @@
 /**
- * The world the ChallengeService tests run in: two tenants with a provider each, their users,
- * and the service wired to in-memory fakes. Not a test file; the *.test.ts files share it.
+ * The world the challenge lifecycle's tests run in: two tenants with a provider each, their users,
+ * and the service and verifier (test/support/challenge-lifecycle.ts) wired to in-memory fakes. Not a test file; the *.test.ts files share it.
  */
 import { randomBytes } from 'node:crypto';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { AssertionSigner } from '../../shared/domain/assertions';
-import { ChallengeService } from '../../shared/domain/challenges';
+import { challengeLifecycle } from '../support/challenge-lifecycle';
 import { buildFactors, type FactorDeps } from '../../shared/domain/factors';
 import { CodeKey } from '../../shared/domain/service-secrets';
 import type { Principal, User } from '../../shared/domain/types';
@@ -65,7 +65,7 @@ export async function world(options: { sms?: SmsSender } = {}) {
     recovery: { codes: recovery, users, alert: async (tenant: Principal['tenant'], userId: string, message: string) => alerts.push({ tenantId: tenant.tenantId, userId, message }) },
     tap: { passes: recovery, users, clock },
   };
-  const service = new ChallengeService({ challenges, users, logs, throttle, clock, signer, log, factors: textOnlyFactors(options.sms ?? recorder, codeKey, ways) });
+  const service = challengeLifecycle({ challenges, users, logs, throttle, clock, signer, log, factors: textOnlyFactors(options.sms ?? recorder, codeKey, ways) });
   await users.putUser(userScope(tenantA), user(TENANT_A, 'alice'));
   await users.putUser(userScope(tenantA), user(TENANT_A, 'no-mfa', { mfaEnabled: false }));
   await users.putUser(userScope(tenantA), user(TENANT_A, 'no-phone', { phones: { backup: [] } }));

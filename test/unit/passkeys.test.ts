@@ -10,7 +10,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { LocalSecretBox } from '../../shared/adapters/secrets/local-secret-box';
 import { simpleWebAuthnAssertions, simpleWebAuthnRegistrations } from '../../shared/adapters/webauthn/simplewebauthn';
 import { AssertionSigner } from '../../shared/domain/assertions';
-import { ChallengeService } from '../../shared/domain/challenges';
+import { challengeLifecycle } from '../support/challenge-lifecycle';
 import { DomainError } from '../../shared/domain/errors';
 import { buildFactors } from '../../shared/domain/factors';
 import { passkeyRequestOptions } from '../../shared/domain/factors/passkey';
@@ -76,7 +76,7 @@ async function world(policy: PasskeyPolicy | null = POLICY) {
   const never = async (): Promise<never> => {
     throw new Error('not part of this world');
   };
-  const challengeService = new ChallengeService({
+  const challengeService = challengeLifecycle({
     challenges,
     users,
     logs,
