@@ -184,6 +184,11 @@ export function printColdStarts(results: readonly ColdStart[]): void {
     const widths = [7, 7, 7, 8, 7, 6, 7];
     console.log(`    ${r.name.padEnd(24)} ${cells.map((c, i) => String(c).padStart(widths[i] ?? 7)).join(' ')}  ${r.clients.map((c) => c.replace('client-', '')).join(', ')}`);
   }
+  const overBytes = results.filter((r) => r.kib - r.floorKib > extraKiB);
+  const overInit = results.filter((r) => r.extraInitMs > extraInitMs);
+  const within = results.filter((r) => !overBytes.includes(r) && !overInit.includes(r)).length;
+  const over = [...overBytes.map((r) => `${r.name} +${Math.round((r.kib - r.floorKib) * 10) / 10} KiB`), ...overInit.map((r) => `${r.name} +${r.extraInitMs} ms`)];
+  console.log(`  within both targets: ${within} of ${results.length} (+KiB: ${results.length - overBytes.length}, +ms: ${results.length - overInit.length}); over: ${over.length > 0 ? over.join(', ') : 'none'}`);
   const deferred = new Map(results.flatMap((r) => r.deferred.map((d) => [d.specifier, d] as const)));
   if (deferred.size === 0) return;
   console.log('  "later": KiB bundled beside the handler and loaded on the first request that needs it (infra/lambda/aliases.ts LAMBDA_DEFERRED); what each adds to that request:');
