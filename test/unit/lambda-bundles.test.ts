@@ -286,10 +286,10 @@ describe('Lambda bundles: what each carries', () => {
     expect(withModule('shared/domain/otp/oath-tokens.ts')).not.toContain('job-complete');
   });
 
-  it("writes the admins' notifications apart from the auth log: a user import builds no audit lines, counters or metrics", () => {
+  it("writes the admins' notifications apart from the auth log: a user import's batches build no audit lines, counters or metrics", () => {
     const notifying = [...built.keys()].filter((name) => carried(name).includes('shared/adapters/dynamo/notification-store.ts'));
     expect(notifying).toEqual(expect.arrayContaining(['admin-logs', 'admin-users', 'job-batch']));
-    // A batch notifies (blocks) but writes no auth-log line: none of the store that commits them, nor what counts them as metrics.
+    // A batch builds the user service (whose block and unblock notify) but writes no auth-log line: none of the store that commits them, nor what counts them as metrics.
     const auditing = /^(shared\/(adapters\/dynamo\/log-store|adapters\/metrics\/emf-metrics|domain\/metrics)\.ts|node_modules\/@aws-lambda-powertools\/metrics\/.*)$/;
     expect(carried('job-batch').filter((input) => auditing.test(input))).toEqual([]);
     expect(carried('verify-challenge').filter((input) => auditing.test(input)).length).toBeGreaterThanOrEqual(4);

@@ -8,8 +8,9 @@ import { decodeCursor, encodeCursor } from './pages';
 /**
  * The admins' notifications (R14): a partition per tenant in the Logs table, newest first, kept as
  * long as the auth log. Apart from the auth log's store (./log-store.ts), whose writes commit
- * audit lines with their usage and throttle counters and count them as metrics: what notifies an
- * admin (a user import's blocks, a fraud report) then builds none of that.
+ * audit lines with their usage and throttle counters and count them as metrics. What can notify
+ * the admins without writing an auth-log line (the user service, whose block and unblock notify
+ * them, built by a user import's batches too) then builds none of that.
  */
 export class DynamoNotificationStore implements NotificationStore {
   constructor(
