@@ -384,7 +384,6 @@ function challengeDeps(delivery: { sms: SmsSender; voice: VoiceRollover; push: P
     clock: clock(),
     signer: verification.signer,
     log: log(),
-    usersWithThrottle: new DynamoUserWithThrottle(db(), { tenantsTable: config().tenantsTable, throttleTable: config().throttleTable }),
     // Each factor gets exactly what it uses (shared/domain/factors).
     factors: buildFactors({
       sms: { sender: delivery.sms, codeKey: new CodeKey({ secrets: keyMaterial(), box: secretBox() }) },
@@ -413,7 +412,12 @@ function challengeDeps(delivery: { sms: SmsSender; voice: VoiceRollover; push: P
  * no answer and signs nothing, so it cannot verify.
  */
 export const challengeService = /* @__PURE__ */ once(
-  (): Pick<ChallengeService, 'create'> => new ChallengeService(challengeDeps({ sms: smsSender(), voice: voiceRollover(), push: pushService() }, notVerifying)),
+  (): Pick<ChallengeService, 'create'> =>
+    new ChallengeService({
+      ...challengeDeps({ sms: smsSender(), voice: voiceRollover(), push: pushService() }, notVerifying),
+      // A create reads the user and the user's throttling state in one request.
+      usersWithThrottle: new DynamoUserWithThrottle(db(), { tenantsTable: config().tenantsTable, throttleTable: config().throttleTable }),
+    }),
 );
 /**
  * Resends codes: only texts are ever resent (R3). Typed down to `resend`, so a handler holding it

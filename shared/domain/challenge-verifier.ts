@@ -2,9 +2,9 @@
  * Verifying a challenge's answer (R2–R5, R8, R19, R23): a code, or a credential's response (a
  * passkey's assertion), checked by the challenge's factor; an approval spends the code and comes
  * with a signed assertion (R4); a wrong answer is counted, and locks the challenge at the limit.
- * Apart from how challenges are started and resent (./challenges.ts, whose service delegates its
- * `verify` here), so that the verify handler builds only this: no idempotency, delivery or
- * send throttling on the path that runs on every sign-in.
+ * Apart from how challenges are started and resent (./challenges.ts), so that the verify handler
+ * builds only this: no idempotency, delivery or send throttling on the path that runs on every
+ * sign-in.
  */
 import { MAX_WRONG_CODES } from '../rules';
 import type { AuthLogStore, ChallengeStore, Clock, ConditionalOutcome, Log, ThrottleWrites, UserStore } from '../ports';

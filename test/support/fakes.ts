@@ -235,8 +235,8 @@ function versionIs(item: ThrottleUserItem, expected: number): boolean {
 }
 
 /**
- * Auth logs, usage counters and notifications, like `DynamoLogStore` (which serves all three
- * ports from the logs and usage tables). The challenge store writes its audits here too, as
+ * Auth logs, usage counters and notifications, like `DynamoLogStore` and `DynamoNotificationStore`
+ * together (which serve the three ports from the logs and usage tables). The challenge store writes its audits here too, as
  * the DynamoDB adapter writes them into the same tables in the same transaction; throttle
  * writes that come with an audit go to `throttle`.
  */
